@@ -1,0 +1,424 @@
+"""Customer file → the recipients of a campaign, with every row accounted for.
+
+Each source row ends in exactly one place: targeted, filtered out, duplicate,
+suppressed, or rejected with a reason. Values are cleaned on the way in
+(stray newlines, control characters, mojibake, ALL-CAPS names) and every change
+is recorded, so nothing is lost or altered silently.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from publipost.campaigns.fields import map_headers
+from publipost.campaigns.model import Campaign
+from publipost.folding import fold
+from publipost.campaigns.names import needs_casing, proper_case
+from publipost.campaigns.table import ROW, Table, read_table
+from publipost.campaigns.where import where_mask
+from publipost.errors import AudienceError, Where, did_you_mean
+
+ID, EMAIL = "_id", "_email"
+NAME_FIELDS = ("first_name", "last_name")
+ADDRESS_FIELDS = ("address1", "postcode", "city")
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+MOJIBAKE = re.compile(r"Ã[\x80-\xbf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u203a\u20ac\u2122]|â€|Â[\xa0-\xbf]")
+MARKUP = re.compile(r"\{\{|\{%|\{#|<\s*[A-Za-z/!]")
+
+
+class Outcome(StrEnum):
+    TARGETED = "targeted"
+    FILTERED = "filtered out"
+    DUPLICATE = "duplicate"
+    SUPPRESSED = "suppressed"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class Recipient:
+    row: int
+    id: str
+    fields: dict[str, str]
+    email: str | None  # validated and normalised, or None when unusable
+    postal: bool  # has what a printed letter needs
+
+
+@dataclass(frozen=True)
+class RowNote:
+    """Why a row was not (fully) targeted."""
+
+    row: int
+    outcome: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A value changed, or kept but flagged, on the way in."""
+
+    row: int
+    field: str
+    before: str
+    after: str
+    reason: str
+
+
+@dataclass
+class Audience:
+    source: Table
+    headers: dict[str, str]  # field → header in the file
+    frame: pd.DataFrame  # every row read, cleaned, with its outcome
+    notes: list[RowNote] = field(default_factory=list)
+    corrections: list[Correction] = field(default_factory=list)
+
+    @property
+    def fields(self) -> list[str]:
+        return list(self.headers)
+
+    @property
+    def rows_read(self) -> int:
+        return len(self.frame)
+
+    @property
+    def counts(self) -> Counter[str]:
+        return Counter({o.value: 0 for o in Outcome}) + Counter(self.frame["_outcome"])
+
+    @property
+    def targeted(self) -> pd.DataFrame:
+        return self.frame[self.frame["_outcome"] == Outcome.TARGETED]
+
+    def channel_count(self, channel: str) -> int:
+        column = "_postal" if channel == "letter" else EMAIL
+        targeted = self.targeted
+        return int((targeted[column].astype(bool)).sum())
+
+    def __len__(self) -> int:
+        return len(self.targeted)
+
+    def __iter__(self) -> Iterator[Recipient]:
+        targeted = self.targeted
+        names = self.fields
+        for values in zip(
+            targeted[ROW], targeted[ID], targeted[EMAIL], targeted["_postal"],
+            *(targeted[n] for n in names), strict=True,
+        ):
+            row, rid, email, postal, *cells = values
+            yield Recipient(int(row), rid, dict(zip(names, cells, strict=True)), email or None, bool(postal))
+
+    def write_rejects(self, path: Path) -> int:
+        """Rows not (fully) targeted, with row number, outcome and reason; filtered rows are left out."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        originals = self.frame.set_index(ROW)
+        with path.open("w", newline="", encoding="utf-8-sig") as out:
+            writer = csv.writer(out)
+            writer.writerow(["row", "outcome", "reason", *self.headers.values()])
+            for note in sorted(self.notes, key=lambda n: n.row):
+                if note.outcome == Outcome.FILTERED:
+                    continue
+                values = [originals.at[note.row, f] if note.row in originals.index else ""
+                          for f in self.headers]
+                writer.writerow([note.row, note.outcome, note.reason, *values])
+        return sum(1 for n in self.notes if n.outcome != Outcome.FILTERED)
+
+    def write_corrections(self, path: Path) -> int:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w", newline="", encoding="utf-8-sig") as out:
+            writer = csv.writer(out)
+            writer.writerow(["row", "field", "before", "after", "reason"])
+            for c in sorted(self.corrections, key=lambda c: c.row):
+                writer.writerow([c.row, c.field, c.before, c.after, c.reason])
+        return len(self.corrections)
+
+
+def load_audience(campaign: Campaign) -> Audience:
+    target = campaign.target
+    table = read_table(campaign.resolve(target.source), encoding=target.encoding, sheet=target.sheet)
+    frame = table.frame
+    data_columns = [c for c in frame.columns if c != ROW]
+    blank = frame[data_columns].astype(str).apply(lambda s: s.str.strip() == "").all(axis=1)
+    frame = frame[~blank].copy()
+    headers = map_headers(data_columns, target.columns, campaign.where(("target", "columns")))
+    frame = frame.rename(columns=headers)
+    audience = Audience(table, {f: h for h, f in headers.items()}, frame)
+
+    _clean(audience, campaign)
+    frame = audience.frame
+    frame["_outcome"] = Outcome.TARGETED.value
+    _check_channels(audience, campaign)
+    _add_malformed(audience)
+    _filter(audience, campaign)
+    _suppress(audience, campaign)
+    _dedupe(audience, campaign)
+    _assign_ids(audience, campaign)
+    return audience
+
+
+# --- cleaning ----------------------------------------------------------------------------------
+
+
+def _clean(audience: Audience, campaign: Campaign) -> None:
+    frame = audience.frame
+    for name in audience.fields:
+        column = frame[name].astype(str)
+        column = _fix(audience, frame, name, column, CONTROL, _flatten, "line break or control character")
+        column = _fix(audience, frame, name, column, MOJIBAKE, _unmojibake, "mis-encoded accents (mojibake)")
+        stripped = column.str.strip().str.replace(r"\s{2,}", " ", regex=True)
+        if name in NAME_FIELDS:
+            stripped = _fix(audience, frame, name, stripped, None, proper_case, "name case", needs_casing)
+        if name == "postcode" and campaign.language == "fr":
+            stripped = _fix(audience, frame, name, stripped, re.compile(r"^\d{4}$"),
+                            lambda v: v.zfill(5), "leading zero lost by a spreadsheet")
+        flagged = stripped.str.contains(MARKUP, regex=True)
+        for row, value in zip(frame.loc[flagged, ROW], stripped[flagged], strict=True):
+            audience.corrections.append(Correction(
+                int(row), name, value, value, "template or markup characters: printed as written"))
+        frame[name] = stripped
+
+
+def _fix(audience, frame, name, column, pattern, fixer, reason, test=None) -> pd.Series:
+    """Apply `fixer` to the values that match, recording each change."""
+    if test is not None:
+        hits = column.map(test).astype(bool)
+    else:
+        hits = column.str.contains(pattern, regex=True)
+    if not hits.any():
+        return column
+    column = column.copy()
+    for index in column.index[hits]:
+        before = column.at[index]
+        after = fixer(before)
+        if after != before:
+            column.at[index] = after
+            audience.corrections.append(Correction(int(frame.at[index, ROW]), name, before, after, reason))
+    return column
+
+
+def _flatten(value: str) -> str:
+    """Newlines and tabs become spaces; other control characters go."""
+    value = re.sub(r"[\r\n\t\u2028\u2029]+", " ", value)
+    return CONTROL.sub("", value)
+
+
+def _unmojibake(value: str) -> str:
+    """'FranÃ§ois' → 'François': UTF-8 bytes that were read as cp1252 and saved again."""
+    try:
+        return value.encode("cp1252").decode("utf-8")
+    except UnicodeError:
+        return value
+
+
+# --- outcomes ----------------------------------------------------------------------------------
+
+
+def _set_outcome(audience: Audience, mask: pd.Series, outcome: Outcome, reasons: pd.Series | str) -> None:
+    frame = audience.frame
+    mask = mask & (frame["_outcome"] == Outcome.TARGETED)
+    if not mask.any():
+        return
+    frame.loc[mask, "_outcome"] = outcome.value
+    texts = reasons[mask] if isinstance(reasons, pd.Series) else [reasons] * int(mask.sum())
+    for row, reason in zip(frame.loc[mask, ROW], texts, strict=True):
+        audience.notes.append(RowNote(int(row), outcome.value, reason))
+
+
+def _add_malformed(audience: Audience) -> None:
+    if not audience.source.malformed:
+        return
+    extra = pd.DataFrame({ROW: [r for r, _ in audience.source.malformed]})
+    for name in audience.fields:
+        extra[name] = ""
+    extra[EMAIL] = ""
+    extra["_postal"] = False
+    extra["_outcome"] = Outcome.REJECTED.value
+    audience.frame = pd.concat([audience.frame, extra], ignore_index=True)
+    audience.notes.extend(RowNote(r, Outcome.REJECTED.value, why) for r, why in audience.source.malformed)
+
+
+def _check_channels(audience: Audience, campaign: Campaign) -> None:
+    """A row must be usable for at least one of the campaign's channels."""
+    frame = audience.frame
+    # Addresses are validated even for a letter-only campaign: suppression lists match on them.
+    email_problem = _email_column(audience, frame, required=bool(campaign.email))
+    if not campaign.email:
+        email_problem = None
+    postal_problem = _postal_problems(frame) if campaign.letter else None
+    frame["_postal"] = postal_problem.eq("") if postal_problem is not None else False
+    unusable = pd.Series(True, index=frame.index)
+    reasons = pd.Series("", index=frame.index)
+    for problem in (email_problem, postal_problem):
+        if problem is None:
+            continue
+        unusable &= problem.ne("")
+        reasons = reasons.str.cat(problem, sep="; ").str.strip("; ")
+    _set_outcome(audience, unusable, Outcome.REJECTED, reasons)
+    if email_problem is not None and postal_problem is not None:
+        only_letter = email_problem.ne("") & postal_problem.eq("")
+        only_email = email_problem.eq("") & postal_problem.ne("")
+        for mask, label, problem in ((only_letter, "letter only", email_problem),
+                                     (only_email, "e-mail only", postal_problem)):
+            for row, reason in zip(frame.loc[mask, ROW], problem[mask], strict=True):
+                audience.notes.append(RowNote(int(row), label, reason))
+
+
+def _email_column(audience: Audience, frame: pd.DataFrame, *, required: bool) -> pd.Series:
+    if "email" not in frame.columns:
+        if not required:
+            frame[EMAIL] = ""
+            return pd.Series("", index=frame.index)
+        raise AudienceError(
+            "the campaign sends e-mails but the customer file has no e-mail column",
+            Where(audience.source.path, 1),
+            "name the column in target.columns, e.g. {Courriel: email}",
+        )
+    checked = frame["email"].map(_validate_email)
+    frame[EMAIL] = [address for address, _ in checked]
+    return pd.Series([problem for _, problem in checked], index=frame.index)
+
+
+@lru_cache(maxsize=65536)
+def _validate_email(value: str) -> tuple[str, str]:
+    """(normalised address, '') or ('', reason). Syntax only: no DNS look-up."""
+    from email_validator import EmailNotValidError, validate_email
+
+    if not value:
+        return "", "no e-mail address"
+    try:
+        return validate_email(value, check_deliverability=False).normalized, ""
+    except EmailNotValidError as exc:
+        return "", f"e-mail '{value}' is invalid: {exc}"
+
+
+def _postal_problems(frame: pd.DataFrame) -> pd.Series:
+    problems = pd.Series("", index=frame.index)
+    blank = lambda name: frame[name].eq("") if name in frame.columns else pd.Series(True, index=frame.index)  # noqa: E731
+    missing = [(name, blank(name)) for name in ADDRESS_FIELDS]
+    no_name = blank("last_name") & blank("company")
+    for index in frame.index:
+        lacking = [name for name, mask in missing if mask.at[index]]
+        if no_name.at[index]:
+            lacking.insert(0, "last_name or company")
+        if lacking:
+            problems.at[index] = "postal address incomplete: no " + ", ".join(lacking)
+    return problems
+
+
+def _filter(audience: Audience, campaign: Campaign) -> None:
+    if not campaign.target.where:
+        return
+    keep = where_mask(audience.frame, campaign.target.where, campaign.where,
+                      dayfirst=campaign.language == "fr")
+    _set_outcome(audience, ~keep, Outcome.FILTERED, "does not match target.where")
+
+
+def _suppress(audience: Audience, campaign: Campaign) -> None:
+    frame = audience.frame
+    for index, exclusion in enumerate(campaign.target.exclude):
+        loc = ("target", "exclude", index)
+        path = campaign.resolve(exclusion.path)
+        table = read_table(path)
+        columns = [c for c in table.frame.columns if c != ROW]
+        if len(columns) == 1 and "@" in columns[0]:  # a bare list of addresses, no header
+            listed = pd.DataFrame({"email": [columns[0], *table.frame[columns[0]]]})
+        else:
+            listed = table.frame.rename(columns=map_headers(columns, {}, campaign.where(loc)))
+        available = [k for k in ("email", "address") if _has_key(listed, k)]
+        wanted = exclusion.match or available
+        for key in wanted:
+            if key not in available:
+                raise AudienceError(
+                    f"suppression file {path.name} cannot be matched on {key}: it has no "
+                    + ("e-mail column" if key == "email" else "last_name, address1 and postcode columns"),
+                    campaign.where(loc), f"columns found: {', '.join(columns)}",
+                )
+        if not wanted:
+            raise AudienceError(
+                f"suppression file {path.name} has neither an e-mail column nor a postal address",
+                campaign.where(loc), f"columns found: {', '.join(columns)}",
+            )
+        for key in wanted:
+            blocked = set(_match_key(listed, key)) - {""}
+            hit = _match_key(frame, key).isin(blocked)
+            _set_outcome(audience, hit, Outcome.SUPPRESSED, f"{key} listed in {path.name}")
+
+
+def _has_key(frame: pd.DataFrame, key: str) -> bool:
+    needed = ("email",) if key == "email" else ("last_name", "address1", "postcode")
+    return all(n in frame.columns for n in needed)
+
+
+def _match_key(frame: pd.DataFrame, key: str) -> pd.Series:
+    if key == "email":
+        source = frame[EMAIL] if EMAIL in frame.columns else frame["email"]
+        return source.astype(str).str.strip().str.casefold()
+    parts = [frame[n].astype(str).map(_fold_words) for n in ("last_name", "address1", "postcode")]
+    joined = parts[0] + "|" + parts[1] + "|" + parts[2]
+    return joined.where(parts[1] != "", "")
+
+
+def _fold_words(value: str) -> str:
+    return " ".join(re.sub(r"[^\w]+", " ", fold(value)).split())
+
+
+def _dedupe(audience: Audience, campaign: Campaign) -> None:
+    frame = audience.frame
+    keys = campaign.target.dedupe
+    if keys is None:
+        keys = ["email"] if "email" in frame.columns else [
+            k for k in ("last_name", "first_name", "address1", "postcode") if k in frame.columns]
+    for key in keys:
+        if key not in frame.columns:
+            raise AudienceError(
+                f"target.dedupe names '{key}', which the customer file does not have",
+                campaign.where(("target", "dedupe")),
+                did_you_mean(key, audience.fields) or f"fields: {', '.join(audience.fields)}",
+            )
+    if not keys:
+        return
+    parts = [(_match_key(frame, "email") if k == "email" else frame[k].astype(str).map(_fold_words))
+             for k in keys]
+    joined = parts[0]
+    for part in parts[1:]:
+        joined = joined + "|" + part
+    live = (frame["_outcome"] == Outcome.TARGETED) & (joined.str.strip("|") != "")
+    candidates = joined[live]
+    first_row = frame.loc[live, ROW].groupby(candidates).transform("first")
+    duplicate = candidates.duplicated(keep="first")
+    reasons = "same " + "+".join(keys) + " as row " + first_row.astype(str)
+    mask = pd.Series(False, index=frame.index)
+    mask[duplicate.index] = duplicate
+    _set_outcome(audience, mask, Outcome.DUPLICATE, reasons.reindex(frame.index, fill_value=""))
+
+
+def _assign_ids(audience: Audience, campaign: Campaign) -> None:
+    """Stable, file-name-safe recipient ids; two targeted rows never share one."""
+    frame = audience.frame
+    id_field = campaign.target.id or ("id" if "id" in frame.columns else None)
+    if id_field and id_field not in frame.columns:
+        raise AudienceError(
+            f"target.id names '{id_field}', which the customer file does not have",
+            campaign.where(("target", "id")),
+            did_you_mean(id_field, audience.fields) or f"fields: {', '.join(audience.fields)}",
+        )
+    by_row = frame[ROW].map(lambda r: f"row{int(r):06d}")
+    if id_field:
+        raw = frame[id_field].astype(str).str.replace(r"[^A-Za-z0-9._-]+", "_", regex=True).str.strip("._")
+        frame[ID] = raw.where(raw != "", by_row)
+    else:
+        frame[ID] = by_row
+    live = frame["_outcome"] == Outcome.TARGETED
+    ids = frame.loc[live, ID]
+    clash = ids.duplicated(keep="first")
+    first_row = frame.loc[live, ROW].groupby(ids).transform("first")
+    reasons = ("id '" + ids + "' is already used by row " + first_row.astype(str)).reindex(frame.index, fill_value="")
+    mask = pd.Series(False, index=frame.index)
+    mask[clash.index] = clash
+    _set_outcome(audience, mask, Outcome.REJECTED, reasons)

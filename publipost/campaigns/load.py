@@ -1,0 +1,156 @@
+"""campaign.yaml → a validated Campaign, or an error that says where and what to do."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from publipost.campaigns.copy import Copy
+from publipost.campaigns.model import PRICED_OBJECTIVES, Campaign
+from publipost.campaigns.yamlsource import Loc, YamlDoc, load_yaml
+from publipost.errors import CampaignError, Where, did_you_mean
+
+BUILTIN_TEMPLATES = {"classic"}
+COPY_FILE_SUFFIXES = (".md", ".markdown", ".txt", ".j2", ".jinja", ".jinja2", ".html", ".mjml")
+
+
+def load_campaign(path: str | Path) -> Campaign:
+    doc = load_yaml(Path(path))
+    try:
+        campaign = Campaign.model_validate(doc.data)
+    except ValidationError as exc:
+        raise _schema_error(doc, exc) from None
+    campaign._path = doc.path.resolve()
+    campaign._doc = doc
+    _check_offer(campaign, doc)
+    _check_files(campaign, doc)
+    campaign._copies = _load_copies(campaign, doc)
+    return campaign
+
+
+def _schema_error(doc: YamlDoc, exc: ValidationError) -> CampaignError:
+    errors = [_one_error(doc, err) for err in exc.errors()]
+    errors.sort(key=lambda e: (e.where.line or 0, e.where.column or 0))
+    first = errors[0]
+    first.others = errors[1:]
+    return first
+
+
+def _one_error(doc: YamlDoc, err: dict[str, Any]) -> CampaignError:
+    loc: Loc = tuple(err["loc"])
+    dotted = ".".join(str(part) for part in loc)
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        key = str(loc[-1])
+        allowed = _fields_at(Campaign, loc[:-1])
+        parent = ".".join(map(str, loc[:-1])) or "the top level"
+        suggestion = did_you_mean(key, allowed)
+        hint = suggestion or f"keys allowed here: {', '.join(sorted(allowed))}"
+        return CampaignError(f"unknown key '{key}' in {parent}", doc.where(loc, key=True), hint)
+    if kind == "missing":
+        parent = ".".join(map(str, loc[:-1])) or "the top level"
+        return CampaignError(
+            f"missing required key '{loc[-1]}' in {parent}",
+            doc.where(loc[:-1], key=True),
+            "see the YAML reference in the README for what it holds",
+        )
+    message = err["msg"].removeprefix("Value error, ")
+    if kind == "literal_error" and loc == ("language",):
+        message = f"language is 'fr' or 'en', not '{err['input']}'"
+    return CampaignError(f"{dotted}: {message}", doc.where(loc))
+
+
+def _fields_at(model: type[BaseModel], loc: Loc) -> set[str]:
+    """The keys the schema allows at `loc`, for 'did you mean' suggestions."""
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        annotation = model.model_fields[str(part)].annotation
+        nested = [a for a in getattr(annotation, "__args__", (annotation,)) if _is_model(a)]
+        nested += [
+            inner for a in getattr(annotation, "__args__", ()) for inner in getattr(a, "__args__", ())
+            if _is_model(inner)
+        ]
+        if not nested:
+            return set()
+        model = nested[0]
+    return set(model.model_fields)
+
+
+def _is_model(obj: Any) -> bool:
+    return isinstance(obj, type) and issubclass(obj, BaseModel)
+
+
+def _check_offer(campaign: Campaign, doc: YamlDoc) -> None:
+    if campaign.objective in PRICED_OBJECTIVES and campaign.offer.price is None:
+        raise CampaignError(
+            f"offer.price is required for a '{campaign.objective}' campaign",
+            doc.where(("offer",), key=True),
+            "a mailing that sells says at what price: add e.g. 'price: 49.90' and 'currency: EUR' under offer",
+        )
+    if campaign.letter is None and campaign.email is None:
+        raise CampaignError(
+            "the campaign has neither a letter nor an e-mail",
+            doc.where(()),
+            "add a 'letter:' section (printed letters), an 'email:' section, or both",
+        )
+
+
+def _check_files(campaign: Campaign, doc: YamlDoc) -> None:
+    """Every file the campaign names must exist before anything else runs."""
+    paths: list[tuple[Loc, str]] = [(("target", "source"), campaign.target.source)]
+    paths += [(("target", "exclude", i, "path"), e.path) for i, e in enumerate(campaign.target.exclude)]
+    if campaign.sender.signature:
+        paths.append((("sender", "signature"), campaign.sender.signature))
+    for section in ("letter", "email"):
+        part = getattr(campaign, section)
+        if part is None:
+            continue
+        if part.template not in BUILTIN_TEMPLATES:
+            paths.append(((section, "template"), part.template))
+        if _is_copy_file(part.body):
+            paths.append(((section, "body"), part.body))
+    for loc, relative in paths:
+        resolved = campaign.resolve(relative)
+        if not resolved.is_file():
+            raise CampaignError(
+                f"{'.'.join(map(str, loc))}: file not found: {resolved}",
+                doc.where(loc),
+                "paths are relative to the folder of the campaign file; check the name and the folder",
+            )
+
+
+def _is_copy_file(value: str) -> bool:
+    return "\n" not in value.strip() and value.strip().lower().endswith(COPY_FILE_SUFFIXES)
+
+
+def _load_copies(campaign: Campaign, doc: YamlDoc) -> dict[str, Copy]:
+    copies: dict[str, Copy] = {}
+    for section, keys in (("letter", ("hook", "body", "ps")), ("email", ("subject", "preheader", "body"))):
+        part = getattr(campaign, section)
+        if part is None:
+            continue
+        for key in keys:
+            value = doc.data[section].get(key)  # unstripped, so positions hold
+            if value is None:
+                continue
+            name = f"{section}.{key}"
+            if key == "body" and _is_copy_file(value):
+                copies[name] = _read_copy_file(name, campaign.resolve(value.strip()))
+            else:
+                origin, indent = doc.text_start((section, key))
+                copies[name] = Copy(name, str(value), origin, indent)
+    return copies
+
+
+def _read_copy_file(name: str, path: Path) -> Copy:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CampaignError(
+            f"{name}: {path.name} is not UTF-8 (byte {exc.start})", Where(path),
+            "save the copy file as UTF-8",
+        ) from None
+    return Copy(name, text, Where(path, 1, 1))

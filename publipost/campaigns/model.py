@@ -1,0 +1,240 @@
+"""The campaign schema: what a marketer may write in campaign.yaml.
+
+One mailing serves one objective (mailing-rules.md §1), so `objective` is a
+single value; French words are accepted for every objective because the
+marketers who write these files often think in French.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
+
+from publipost.campaigns.copy import Copy
+from publipost.errors import Where, did_you_mean
+from publipost.folding import fold
+
+
+class Objective(StrEnum):
+    SALE = "sale"
+    LAUNCH = "launch"
+    AWARENESS = "awareness"
+    LOYALTY = "loyalty"
+    REACTIVATION = "reactivation"
+    APPOINTMENT = "appointment"
+    EVENT = "event"
+
+
+FRENCH_OBJECTIVES = {
+    "vente": Objective.SALE,
+    "lancement": Objective.LAUNCH,
+    "notoriete": Objective.AWARENESS,
+    "fidelisation": Objective.LOYALTY,
+    "relance": Objective.REACTIVATION,
+    "rendez-vous": Objective.APPOINTMENT,
+    "evenement": Objective.EVENT,
+}
+
+#: Objectives that sell something now: the offer must say at what price.
+PRICED_OBJECTIVES = {Objective.SALE, Objective.LAUNCH}
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Offer(Section):
+    product: str = Field(min_length=1)
+    price: Decimal | None = None
+    currency: str = "EUR"
+    plus: str | None = None
+    gift: str | None = None
+    deadline: dt.date | None = None
+
+    @field_validator("price", mode="before")
+    @classmethod
+    def _price(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            cleaned = value.replace("\u00a0", "").replace(" ", "").replace(",", ".")
+            cleaned = cleaned.rstrip("€$£").lstrip("€$£")
+            try:
+                return Decimal(cleaned)
+            except InvalidOperation:
+                raise ValueError(f"'{value}' is not a price; write it as a number, e.g. 49.90") from None
+        if isinstance(value, float):
+            return Decimal(str(value))
+        return value
+
+    @field_validator("price")
+    @classmethod
+    def _positive(cls, value: Decimal | None) -> Decimal | None:
+        if value is not None and value < 0:
+            raise ValueError("a price cannot be negative")
+        return value
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str) -> str:
+        from babel.numbers import list_currencies
+
+        code = value.upper()
+        if code not in list_currencies():
+            raise ValueError(f"'{value}' is not an ISO 4217 currency code (EUR, USD, GBP, CHF, …)")
+        return code
+
+
+class Exclusion(Section):
+    path: str
+    match: list[Literal["email", "address"]] | None = None
+
+
+class Target(Section):
+    source: str
+    sheet: str | None = None
+    encoding: str | None = None
+    id: str | None = None
+    columns: dict[str, str] = {}
+    where: dict[str, Any] = {}
+    exclude: list[Exclusion] = []
+    dedupe: list[str] | None = None
+
+    @field_validator("exclude", mode="before")
+    @classmethod
+    def _exclude(cls, value: Any) -> Any:
+        if isinstance(value, str | dict):
+            value = [value]
+        if isinstance(value, list):
+            return [{"path": item} if isinstance(item, str) else item for item in value]
+        return value
+
+    @field_validator("dedupe", mode="before")
+    @classmethod
+    def _dedupe(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @field_validator("columns")
+    @classmethod
+    def _field_names(cls, value: dict[str, str]) -> dict[str, str]:
+        for header, name in value.items():
+            if not name.isidentifier() or not name.isascii():
+                raise ValueError(
+                    f"'{name}' (for column '{header}') is not a usable field name: "
+                    "use letters, digits and _ only, e.g. first_name"
+                )
+        return value
+
+
+class Sender(Section):
+    name: str
+    function: str | None = None
+    company: str | None = None
+    address: list[str] = []
+    place: str | None = None
+    email: str | None = None
+    reply_to: str | None = None
+    signature: str | None = None
+
+    @field_validator("address", mode="before")
+    @classmethod
+    def _lines(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [line.strip() for line in value.splitlines() if line.strip()]
+        return value
+
+    @field_validator("email", "reply_to")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        from email_validator import EmailNotValidError, validate_email
+
+        try:
+            return validate_email(value, check_deliverability=False).normalized
+        except EmailNotValidError as exc:
+            raise ValueError(f"'{value}' is not a valid e-mail address: {exc}") from None
+
+
+class Letter(Section):
+    template: str = "classic"
+    date: dt.date | None = None
+    hook: str | None = None
+    body: str
+    ps: str | None = None
+
+
+class Email(Section):
+    template: str = "classic"
+    subject: str = Field(min_length=1)
+    preheader: str | None = None
+    body: str
+
+
+class Campaign(Section):
+    name: str = Field(min_length=1)
+    language: Literal["fr", "en"]
+    objective: Objective
+    offer: Offer
+    target: Target
+    sender: Sender
+    letter: Letter | None = None
+    email: Email | None = None
+
+    # Filled by load_campaign: where the file is, and the copy it points to.
+    _path: Path = PrivateAttr(default=Path("campaign.yaml"))
+    _copies: dict[str, Copy] = PrivateAttr(default_factory=dict)
+    _doc: Any = PrivateAttr(default=None)  # the YamlDoc, for positions
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    def resolve(self, relative: str) -> Path:
+        """Paths in a campaign are relative to its YAML file, so a copied folder still runs."""
+        return (self._path.parent / relative).resolve()
+
+    def where(self, loc: tuple[str | int, ...]) -> Where:
+        """Where a key of this campaign stands in its YAML file."""
+        return self._doc.where(loc) if self._doc else Where(self._path)
+
+    @property
+    def channels(self) -> list[str]:
+        return [name for name in ("letter", "email") if getattr(self, name) is not None]
+
+    @property
+    def copies(self) -> dict[str, Copy]:
+        """Every piece of copy that is a template, by its key (`letter.body`, `email.subject`, …)."""
+        return self._copies
+
+    @field_validator("language", mode="before")
+    @classmethod
+    def _language(cls, value: Any) -> Any:
+        return fold(value) if isinstance(value, str) else value
+
+    @field_validator("objective", mode="before")
+    @classmethod
+    def _objective(cls, value: Any) -> Any:
+        if isinstance(value, list | dict):
+            names = ", ".join(map(str, value))
+            raise ValueError(
+                f"one mailing, one objective: {len(value)} were given ({names}); "
+                "keep the one this mailing serves and make another campaign for the others"
+            )
+        if not isinstance(value, str):
+            raise ValueError("objective is one word, e.g. sale")
+        key = fold(value).replace(" ", "-").replace("_", "-")
+        if key in {o.value for o in Objective}:
+            return key
+        if key in FRENCH_OBJECTIVES:
+            return FRENCH_OBJECTIVES[key]
+        choices = [o.value for o in Objective] + list(FRENCH_OBJECTIVES)
+        suggestion = did_you_mean(key, choices)
+        listed = ", ".join(f"{o.value}" for o in Objective)
+        raise ValueError(
+            f"unknown objective '{value}'" + (f"; {suggestion}" if suggestion else "")
+            + f" (one of: {listed}, or in French: {', '.join(FRENCH_OBJECTIVES)})"
+        )

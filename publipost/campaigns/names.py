@@ -1,0 +1,57 @@
+"""Proper case for names typed in ALL CAPS or all lower case.
+
+A letter that opens with "Cher Monsieur DUPONT" or "Dear jean-pierre" tells the
+reader it was printed by a machine; mailing-rules.md §2 asks for the name spelled
+correctly. Names already in mixed case are trusted as typed (McDonald, de Gaulle).
+"""
+
+from __future__ import annotations
+
+import re
+
+# Particles stay lower case inside a name (Jean de La Fontaine, Ludwig van Beethoven).
+PARTICLES = {"de", "du", "des", "d", "van", "von", "der", "den", "ter", "di", "da", "dos", "das", "del", "y"}
+# After a particle these articles keep their capital: de La Fontaine, de Le Fèvre.
+ARTICLES = {"la", "le", "les"}
+
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+
+
+def needs_casing(name: str) -> bool:
+    letters = [c for c in name if c.isalpha()]
+    return bool(letters) and (name == name.upper() or name == name.lower())
+
+
+def proper_case(name: str) -> str:
+    """Jean-Pierre, de La Fontaine, d'Artagnan, O'Brien, McDonald, Le Bris."""
+    if not needs_casing(name):
+        return name
+    words = name.lower().split()
+    out = []
+    for index, word in enumerate(words):
+        previous = words[index - 1] if index else None
+        out.append(_case_word(word, first=index == 0, after_particle=previous in PARTICLES, alone=len(words) == 1))
+    return " ".join(out)
+
+
+def _case_word(word: str, *, first: bool, after_particle: bool, alone: bool) -> str:
+    # Elided particle: d'artagnan → d'Artagnan (but o'brien → O'Brien).
+    elided = re.match(r"^(d|l)['’](.+)$", word)
+    if elided:
+        return f"{elided.group(1)}'{_capitalise_parts(elided.group(2))}"
+    if word in PARTICLES and not alone:
+        return word
+    if word in ARTICLES and (first or after_particle):
+        return word.capitalize()
+    return _capitalise_parts(word)
+
+
+def _capitalise_parts(word: str) -> str:
+    """Capitalise each part of a hyphenated or apostrophised word, with Mc prefixes."""
+    def fix(match: re.Match[str]) -> str:
+        part = match.group(0)
+        if len(part) > 2 and part.startswith("mc"):
+            return "Mc" + part[2:].capitalize()
+        return part.capitalize()
+
+    return _WORD.sub(fix, word)

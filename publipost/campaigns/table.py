@@ -1,0 +1,149 @@
+"""Read the customer files marketers really have into a frame of text cells.
+
+Spreadsheet exports arrive as UTF-8, UTF-8 with a BOM, or cp1252, separated by
+commas, semicolons (French Excel) or tabs. Every cell is read as text: postcodes
+keep their leading zeros and nothing is guessed into a number.
+
+CSV rows are parsed with the csv module, then handed to pandas: it reports
+the exact record of a malformed row (too many fields), which pandas' own
+reader only offers as a warning while dropping the row. A malformed row is
+kept as a rejected row with its number, never lost.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from publipost.errors import AudienceError, Where
+
+CANDIDATE_SEPARATORS = (";", ",", "\t", "|")
+ROW = "_row"  # spreadsheet row number (header = row 1), kept beside the data
+
+
+@dataclass
+class Table:
+    path: Path
+    frame: pd.DataFrame  # text cells, original headers, plus ROW
+    encoding: str = "utf-8"
+    separator: str | None = None
+    malformed: list[tuple[int, str]] = field(default_factory=list)  # (row, reason)
+
+    @property
+    def rows_read(self) -> int:
+        return len(self.frame) + len(self.malformed)
+
+
+def read_table(path: Path, *, encoding: str | None = None, sheet: str | None = None) -> Table:
+    if not path.is_file():
+        raise AudienceError("customer file not found", Where(path), "check target.source in the campaign")
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return _read_excel(path, sheet)
+    if suffix == ".parquet":
+        return _read_parquet(path)
+    if suffix in (".csv", ".tsv", ".txt", ""):
+        return _read_delimited(path, encoding, "\t" if suffix == ".tsv" else None)
+    raise AudienceError(
+        f"unsupported customer file type '{suffix}'", Where(path),
+        "use CSV, TSV, XLSX or Parquet (save the spreadsheet as .xlsx or CSV)",
+    )
+
+
+def decode(raw: bytes, path: Path, encoding: str | None = None) -> tuple[str, str]:
+    """Text and the encoding it was read with: UTF-8 (BOM or not), else cp1252, else latin-1."""
+    if encoding:
+        try:
+            return raw.decode(encoding), encoding
+        except LookupError:
+            raise AudienceError(f"unknown encoding '{encoding}'", Where(path),
+                                "use e.g. utf-8, cp1252 or latin-1 in target.encoding") from None
+        except UnicodeDecodeError as exc:
+            raise _decode_error(raw, path, encoding, exc) from None
+    if raw.startswith(codecs.BOM_UTF8):
+        return raw[len(codecs.BOM_UTF8):].decode("utf-8", errors="strict"), "utf-8-sig"
+    for candidate in ("utf-8", "cp1252"):
+        try:
+            return raw.decode(candidate), candidate
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("latin-1"), "latin-1"
+
+
+def _decode_error(raw: bytes, path: Path, encoding: str, exc: UnicodeDecodeError) -> AudienceError:
+    line = raw[: exc.start].count(b"\n") + 1
+    return AudienceError(
+        f"byte 0x{raw[exc.start]:02x} cannot be read as {encoding}", Where(path, line),
+        "remove target.encoding to let publipost detect it, or re-save the file as UTF-8",
+    )
+
+
+def _read_delimited(path: Path, encoding: str | None, separator: str | None) -> Table:
+    text, used = decode(path.read_bytes(), path, encoding)
+    if "\x00" in text[:4096]:
+        raise AudienceError(
+            "the file holds NUL bytes: it looks like UTF-16 or a binary file", Where(path),
+            "re-export it as 'CSV UTF-8' (or as .xlsx)",
+        )
+    if not text.strip():
+        raise AudienceError("the customer file is empty", Where(path), "export the customer list again")
+    separator = separator or sniff_separator(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
+    header = next(reader)
+    width = len(header)
+    rows: list[list[str]] = []
+    numbers: list[int] = []
+    malformed: list[tuple[int, str]] = []
+    for record, values in enumerate(reader, start=2):
+        if not any(v.strip() for v in values):
+            continue  # blank line
+        if len(values) > width:
+            malformed.append((record, f"{len(values)} fields where the header has {width}: "
+                                      f"a '{separator}' inside a value needs quotes"))
+            continue
+        rows.append(values + [""] * (width - len(values)))
+        numbers.append(record)
+    frame = pd.DataFrame(rows, columns=header, dtype=object) if rows else pd.DataFrame(columns=header)
+    frame[ROW] = numbers
+    return Table(path, frame, used, separator, malformed)
+
+
+def sniff_separator(text: str) -> str:
+    """The separator that splits the header line most, outside quotes."""
+    header = text.split("\n", 1)[0]
+    unquoted = "".join(part for i, part in enumerate(header.split('"')) if i % 2 == 0)
+    counts = {sep: unquoted.count(sep) for sep in CANDIDATE_SEPARATORS}
+    best = max(counts, key=lambda sep: counts[sep])
+    return best if counts[best] else ","
+
+
+def _read_excel(path: Path, sheet: str | None) -> Table:
+    try:
+        frame = pd.read_excel(path, sheet_name=sheet or 0, dtype=str, keep_default_na=False,
+                              engine="openpyxl")
+    except ValueError as exc:  # unknown sheet
+        raise AudienceError(str(exc), Where(path), "check target.sheet against the workbook's tabs") from None
+    except Exception as exc:  # a corrupt workbook: openpyxl raises many kinds
+        raise AudienceError(f"cannot read the workbook: {exc}", Where(path),
+                            "open it in a spreadsheet and save it again as .xlsx") from None
+    frame = frame.fillna("").astype(object)
+    frame.columns = [str(c) for c in frame.columns]
+    frame[ROW] = range(2, len(frame) + 2)
+    return Table(path, frame, encoding="xlsx")
+
+
+def _read_parquet(path: Path) -> Table:
+    try:
+        frame = pd.read_parquet(path)
+    except ImportError:
+        raise AudienceError("reading Parquet needs pyarrow", Where(path),
+                            "pip install 'publipost[parquet]'") from None
+    frame = frame.astype("string").fillna("").astype(object)
+    frame.columns = [str(c) for c in frame.columns]
+    frame[ROW] = range(2, len(frame) + 2)
+    return Table(path, frame, encoding="parquet")

@@ -1,0 +1,125 @@
+"""Read YAML into plain Python while remembering where every key and value stands.
+
+pydantic validates plain data; ruamel.yaml knows positions. Keeping a map from
+each value's path (`("offer", "price")`) to its line and column lets every schema
+error point at the exact spot in the file the marketer edits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import DuplicateKeyError
+from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString
+
+from publipost.errors import CampaignError, Where
+
+Loc = tuple[str | int, ...]
+
+
+@dataclass
+class YamlDoc:
+    path: Path
+    data: Any
+    values: dict[Loc, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[Loc, tuple[int, int]] = field(default_factory=dict)
+    block_scalars: set[Loc] = field(default_factory=set)
+    lines: list[str] = field(default_factory=list)
+
+    def where(self, loc: Loc, *, key: bool = False) -> Where:
+        """The position of `loc`, or of its closest enclosing value that has one."""
+        table = self.keys if key else self.values
+        for end in range(len(loc), 0, -1):
+            pos = table.get(loc[:end]) or self.values.get(loc[:end])
+            if pos:
+                return Where(self.path, *pos)
+        return Where(self.path, 1, 1)
+
+    def text_start(self, loc: Loc) -> tuple[Where, int]:
+        """Where the text of a string value begins, and the indentation of its later lines.
+
+        A block scalar (`|` or `>`) starts on the line after its indicator; YAML
+        strips its indentation, which positions must add back.
+        """
+        line, column = self.values.get(loc, (1, 1))
+        if loc not in self.block_scalars:
+            return Where(self.path, line, column), 0
+        following = self.lines[line:]
+        indent = next((len(t) - len(t.lstrip(" ")) for t in following if t.strip()), 0)
+        return Where(self.path, line + 1, indent + 1), indent
+
+
+def load_yaml(path: Path) -> YamlDoc:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise CampaignError(
+            "campaign file not found", Where(path), "check the path; it is relative to the current folder"
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise CampaignError(
+            f"campaign file is not UTF-8 (byte {exc.start})", Where(path),
+            "save the YAML file as UTF-8",
+        ) from None
+    except OSError as exc:
+        raise CampaignError(f"cannot read campaign file: {exc.strerror}", Where(path)) from None
+    try:
+        raw = YAML(typ="rt").load(text)
+    except DuplicateKeyError as exc:
+        raise _duplicate_key_error(path, exc) from None
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = Where(path, mark.line + 1, mark.column + 1) if mark else Where(path)
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise CampaignError(
+            f"invalid YAML: {problem}", where,
+            "check indentation (spaces, not tabs) and quote values that contain ': ' or '#'",
+        ) from None
+    doc = YamlDoc(path=path, data=None, lines=text.splitlines())
+    if not isinstance(raw, CommentedMap):
+        raise CampaignError(
+            "a campaign file is a YAML mapping (name:, language:, objective:, …)", Where(path, 1, 1)
+        )
+    doc.data = _plain(raw, (), doc)
+    return doc
+
+
+def _duplicate_key_error(path: Path, exc: DuplicateKeyError) -> CampaignError:
+    mark = exc.problem_mark
+    key = exc.problem.split('"')[1] if '"' in (exc.problem or "") else "?"
+    first = exc.context_mark.line + 1 if exc.context_mark else None
+    hint = "keep only one of them"
+    if key in ("objective", "objectif"):
+        hint = "one mailing, one objective: choose the one this mailing serves and make another campaign for the other"
+    where = Where(path, mark.line + 1, mark.column + 1) if mark else Where(path)
+    return CampaignError(f"key '{key}' is given twice in the mapping that starts at line {first}", where, hint)
+
+
+def _plain(node: Any, loc: Loc, doc: YamlDoc) -> Any:
+    if isinstance(node, CommentedMap):
+        out = {}
+        for key, value in node.items():
+            child = (*loc, str(key))
+            key_line, key_col, value_line, value_col = node.lc.data[key]
+            doc.keys[child] = (key_line + 1, key_col + 1)
+            doc.values[child] = (value_line + 1, value_col + 1)
+            if isinstance(value, LiteralScalarString | FoldedScalarString):
+                doc.block_scalars.add(child)
+            out[str(key)] = _plain(value, child, doc)
+        return out
+    if isinstance(node, CommentedSeq):
+        out_list = []
+        for index, value in enumerate(node):
+            child = (*loc, index)
+            line, col = node.lc.data[index]
+            doc.values[child] = (line + 1, col + 1)
+            out_list.append(_plain(value, child, doc))
+        return out_list
+    if isinstance(node, str):
+        return str(node)
+    return node

@@ -1,0 +1,1 @@
+"""The mailer: MIME composition, SMTP delivery, the send journal."""

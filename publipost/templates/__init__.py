@@ -1,0 +1,1 @@
+"""Templates: the sandboxed Jinja2 environment, the mail merge, and the renderers."""

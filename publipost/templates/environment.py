@@ -1,0 +1,129 @@
+"""The one Jinja2 environment every piece of copy is compiled in.
+
+Sandboxed with StrictUndefined: a campaign file is code from a marketer, customer
+data is data. Values are escaped for the Markdown the copy is written in, so a
+customer named `**Bob**` or `{{ 7*7 }}` prints exactly that, and each renderer
+(text, PDF, HTML) escapes again for its own format.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from jinja2 import StrictUndefined
+from jinja2.sandbox import SandboxedEnvironment
+
+from publipost.folding import fold
+from publipost.templates.markdown import escape_markdown
+
+LOCALES = {"fr": "fr_FR", "en": "en_GB"}
+
+
+def make_environment(language: str, currency: str = "EUR") -> SandboxedEnvironment:
+    env = SandboxedEnvironment(
+        undefined=StrictUndefined,
+        autoescape=False,
+        finalize=escape_markdown,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    locale = LOCALES[language]
+    env.filters["money"] = lambda value, code=currency: money(value, code, locale)
+    env.filters["date"] = lambda value, pattern="d MMMM y": long_date(value, locale, pattern)
+    return env
+
+
+def money(value: Any, currency: str, locale: str) -> str:
+    """49.9 → '49,90 €' (fr) or '€49.90' (en)."""
+    from babel.numbers import format_currency
+
+    return format_currency(to_decimal(value), currency, locale=locale)
+
+
+def to_decimal(value: Any) -> Decimal:
+    if isinstance(value, Decimal | int):
+        return Decimal(value)
+    if isinstance(value, float):
+        return Decimal(str(value))
+    text = str(value).strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
+    text = text.strip("€$£")
+    if "," in text and "." in text:  # 1.234,56 or 1,234.56: the last mark is the decimal one
+        text = text.replace(".", "").replace(",", ".") if text.rfind(",") > text.rfind(".") else text.replace(",", "")
+    try:
+        return Decimal(text.replace(",", "."))
+    except InvalidOperation:
+        raise ValueError(f"'{value}' is not an amount") from None
+
+
+def long_date(value: Any, locale: str, pattern: str = "d MMMM y") -> str:
+    """2026-11-22 → '22 novembre 2026' (fr) or '22 November 2026' (en)."""
+    from babel.dates import format_date
+
+    return format_date(to_date(value), pattern, locale=locale)
+
+
+def to_date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y"):
+        try:
+            return dt.datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise ValueError(f"'{value}' is not a date (use 2026-11-22 or 22/11/2026)")
+
+
+# --- salutation --------------------------------------------------------------------------------
+
+_MALE = {"m", "mr", "monsieur", "mister", "sir", "herr", "h"}
+_FEMALE = {"mme", "madame", "mrs", "ms", "miss", "mlle", "mademoiselle", "f", "frau"}
+
+
+def gender(civility: str) -> str | None:
+    key = re.sub(r"[^a-z]", "", fold(civility or ""))
+    if key in _MALE:
+        return "m"
+    if key in _FEMALE:
+        return "f"
+    return None
+
+
+def salutation(fields: dict[str, str], language: str) -> str:
+    """A personal greeting from the civility column, with a polite fallback.
+
+    mailing-rules.md §2: use the customer's name. SpamAssassin penalises the
+    impersonal "Dear Sir/Madam", so English falls back to "Dear customer,".
+    """
+    civility = fields.get("civility", "")
+    last = fields.get("last_name", "").strip()
+    first = fields.get("first_name", "").strip()
+    who = gender(civility)
+    if language == "fr":
+        if who and last:
+            return "Cher Monsieur " + last + "," if who == "m" else "Chère Madame " + last + ","
+        if who:
+            return "Monsieur," if who == "m" else "Madame,"
+        if first:
+            return f"Bonjour {first},"
+        return "Madame, Monsieur,"
+    title = {"m": "Mr", "f": "Mrs" if fold(civility).startswith("mrs") else "Ms"}.get(who or "")
+    if title and last:
+        return f"Dear {title} {last},"
+    if first:
+        return f"Dear {first},"
+    return "Dear customer,"
+
+
+def date_line(place: str | None, when: dt.date, language: str) -> str:
+    """'Lyon, le 22 novembre 2026' / 'London, 22 November 2026' (mailing-rules.md §5)."""
+    day = long_date(when, LOCALES[language])
+    if language == "fr":
+        return f"{place}, le {day}" if place else f"Le {day}"
+    return f"{place}, {day}" if place else day

@@ -1,0 +1,121 @@
+"""The Markdown letter conventions of design.md, read into a document model.
+
+A letter is blocks separated by blank lines: an optional front matter, the hook
+(first block, bold or a heading), the salutation, body paragraphs, the
+signature (short lines: name, then function) and the PS. Every block keeps its
+offsets in the source, so the linter can point at the exact line and column.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+SALUTATION = re.compile(
+    r"^(madame|monsieur|mesdames|messieurs|mademoiselle|cher|ch[èe]re|chers|ch[èe]res|bonjour|bonsoir"
+    r"|dear|hello|hi|greetings|to whom)\b.*,\s*$|^\{\{-?\s*salutation\s*-?\}\}\s*,?$",
+    re.IGNORECASE,
+)
+PS = re.compile(r"^(p\.?\s?-?\s?p?\.?\s?s\.?|post-?scriptum)(\s*[:.–-])?\s", re.IGNORECASE)
+_FRONT = re.compile(r"\A---[ \t]*\n(.*?\n)---[ \t]*(\n|\Z)", re.DOTALL)
+_BLOCK_SPLIT = re.compile(r"\n[ \t]*\n")
+_SPECIAL = re.compile(r"([\\*_`#\[\]~|])")
+
+
+def escape_markdown(value: object) -> str:
+    """Backslash-escape what our Markdown reads as markup; renderers unescape it."""
+    return _SPECIAL.sub(r"\\\1", "" if value is None else str(value))
+
+
+def unescape_markdown(text: str) -> str:
+    return re.sub(r"\\([\\*_`#\[\]~|])", r"\1", text)
+
+
+@dataclass(frozen=True)
+class Block:
+    text: str
+    start: int  # offset of the first character in the source
+    end: int
+
+    @property
+    def lines(self) -> list[str]:
+        return self.text.split("\n")
+
+
+@dataclass
+class LetterDoc:
+    source: str
+    front_matter: str = ""
+    hook: Block | None = None
+    salutation: Block | None = None
+    body: list[Block] = field(default_factory=list)
+    signature: Block | None = None
+    ps: list[Block] = field(default_factory=list)
+
+
+def parse_letter(source: str) -> LetterDoc:
+    doc = LetterDoc(source)
+    offset = 0
+    front = _FRONT.match(source)
+    if front:
+        doc.front_matter = front.group(1)
+        offset = front.end()
+    blocks = split_blocks(source, offset)
+    if blocks and is_hook(blocks[0].text):
+        doc.hook = blocks.pop(0)
+    for index, block in enumerate(blocks[:2]):
+        if SALUTATION.match(block.text.strip()) and "\n" not in block.text.strip():
+            if index == 1 and doc.hook is None and is_hook(blocks[0].text):
+                doc.hook = blocks[0]
+            doc.salutation = block
+            blocks = blocks[index + 1:]
+            break
+    ps_at = next((i for i, b in enumerate(blocks) if PS.match(b.text)), len(blocks))
+    doc.ps = blocks[ps_at:]
+    blocks = blocks[:ps_at]
+    if blocks and is_signature(blocks[-1].text):
+        doc.signature = blocks.pop()
+    doc.body = blocks
+    return doc
+
+
+def split_blocks(source: str, offset: int = 0) -> list[Block]:
+    blocks = []
+    position = offset
+    for match in [*_BLOCK_SPLIT.finditer(source, offset), None]:
+        end = match.start() if match else len(source)
+        chunk = source[position:end]
+        stripped = chunk.strip()
+        if stripped and not _only_jinja_comment(stripped):
+            lead = len(chunk) - len(chunk.lstrip())
+            blocks.append(Block(stripped, position + lead, position + lead + len(stripped)))
+        position = match.end() if match else end
+    return blocks
+
+
+def _only_jinja_comment(text: str) -> bool:
+    return bool(re.fullmatch(r"(\{#.*?#\}\s*)+", text, re.DOTALL))
+
+
+def is_hook(text: str) -> bool:
+    text = text.strip()
+    return text.startswith("#") or (text.startswith("**") and text.endswith("**") and len(text) > 4)
+
+
+def is_signature(text: str) -> bool:
+    """Name then function: one to three short lines with no sentence punctuation."""
+    lines = [line.strip() for line in text.strip().split("\n")]
+    if not 1 <= len(lines) <= 3 or any(len(line) > 60 for line in lines):
+        return False
+    if any(line.endswith((".", ",", ";", ":", "!", "?")) for line in lines):
+        return False
+    words = lines[0].split()
+    return len(lines) > 1 or (2 <= len(words) <= 4 and all(w[:1].isupper() or w[:1] == "{" for w in words))
+
+
+def strip_inline(text: str) -> str:
+    """Plain text of a Markdown block: emphasis markers and heading marks removed."""
+    text = re.sub(r"^#{1,6}\s*", "", text, flags=re.MULTILINE)
+    text = re.sub(r"(?<!\\)(\*\*|__)(.+?)(?<!\\)\1", r"\2", text, flags=re.DOTALL)
+    text = re.sub(r"(?<![\\*])\*(?!\s)(.+?)(?<![\\\s])\*", r"\1", text)
+    return unescape_markdown(text)

@@ -1,0 +1,182 @@
+"""Mail merge: the campaign's copy, compiled once, rendered for each recipient.
+
+Before anything is rendered, a preflight checks that every field the copy uses
+exists in the audience; an unknown field stops the run (exit 2) naming the
+field, where it is used and the closest column.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from jinja2 import Template, TemplateSyntaxError, meta
+from jinja2.exceptions import TemplateError as JinjaError
+
+from publipost.campaigns.audience import Recipient
+from publipost.campaigns.copy import Copy
+from publipost.campaigns.fields import snake
+from publipost.campaigns.model import Campaign
+from publipost.errors import TemplateError, did_you_mean
+from publipost.templates.address import address_lines
+from publipost.templates.environment import date_line, make_environment, salutation
+from publipost.templates.markdown import PS, escape_markdown, parse_letter
+
+#: Names every piece of copy may use besides the recipient's fields.
+GLOBALS = ("offer", "sender", "campaign", "salutation", "letter_date")
+
+
+class RecipientError(Exception):
+    """This recipient's copy could not be rendered; the others go on."""
+
+
+@dataclass(frozen=True)
+class MergedLetter:
+    recipient: Recipient
+    date_line: str
+    sender: list[str]
+    address: list[str]
+    hook: str | None  # Markdown, data escaped
+    salutation: str
+    body: list[str]
+    signature: list[str]
+    ps: list[str]
+
+
+@dataclass(frozen=True)
+class MergedEmail:
+    recipient: Recipient
+    subject: str
+    preheader: str
+    hook: str | None
+    salutation: str
+    body: list[str]
+    signature: list[str]
+    ps: list[str]
+
+
+@dataclass
+class Merge:
+    campaign: Campaign
+    fields: list[str]
+    headers: dict[str, str] = field(default_factory=dict)  # field → column header, for hints
+
+    def __post_init__(self) -> None:
+        self.env = make_environment(self.campaign.language, self.campaign.offer.currency)
+        self.templates: dict[str, Template] = {}
+        for key, copy in self.campaign.copies.items():
+            self.templates[key] = self._compile(copy)
+        self._globals = self._campaign_globals()
+
+    # --- once per campaign -------------------------------------------------------------------
+
+    def _compile(self, copy: Copy) -> Template:
+        try:
+            ast = self.env.parse(copy.text)
+        except TemplateSyntaxError as exc:
+            raise TemplateError(
+                f"template error in {copy.key}: {exc.message}", copy.where(exc.lineno or 1),
+                "check the {{ }} and {% %} tags on this line: each opened tag must be closed",
+            ) from None
+        known = set(self.fields) | set(GLOBALS)
+        for name in sorted(meta.find_undeclared_variables(ast)):
+            if name not in known:
+                raise self._unknown_field(copy, name)
+        return self.env.from_string(ast)
+
+    def _unknown_field(self, copy: Copy, name: str) -> TemplateError:
+        line, column = _first_use(self.env, copy.text, name)
+        by_header = {snake(h): f for f, h in self.headers.items()}
+        if name in by_header:
+            hint = f"the column '{self.headers[by_header[name]]}' is the field {{{{ {by_header[name]} }}}}"
+        else:
+            suggestion = did_you_mean(name, [*self.fields, *GLOBALS])
+            hint = (suggestion + " " if suggestion else "") + "fields in the customer file: " + ", ".join(
+                self.fields)
+        return TemplateError(
+            f"{copy.key} uses the field '{name}', which the customer file does not have",
+            copy.where(line, column), hint,
+        )
+
+    def _campaign_globals(self) -> dict[str, Any]:
+        c = self.campaign
+        return {
+            "offer": c.offer.model_dump(),
+            "sender": c.sender.model_dump(),
+            "campaign": {"name": c.name, "language": c.language, "objective": str(c.objective)},
+            "letter_date": self.letter_date,
+        }
+
+    @property
+    def letter_date(self) -> dt.date:
+        letter = self.campaign.letter
+        return letter.date if letter and letter.date else dt.date.today()
+
+    # --- once per recipient ------------------------------------------------------------------
+
+    def context(self, recipient: Recipient) -> dict[str, Any]:
+        fields = recipient.fields
+        greeting = fields.get("salutation") or salutation(fields, self.campaign.language)
+        return {**self._globals, **fields, "salutation": greeting}
+
+    def render(self, key: str, context: dict[str, Any]) -> str:
+        try:
+            return self.templates[key].render(context)
+        except (JinjaError, ValueError, TypeError, ArithmeticError) as exc:
+            raise RecipientError(f"{key}: {exc}") from None
+
+    def letter(self, recipient: Recipient) -> MergedLetter:
+        context = self.context(recipient)
+        parts = self._parts("letter", context)
+        sender = self.campaign.sender
+        return MergedLetter(
+            recipient=recipient,
+            date_line=date_line(sender.place, self.letter_date, self.campaign.language),
+            sender=[line for line in (sender.company or sender.name, *sender.address) if line],
+            address=address_lines(recipient.fields, self.campaign.language),
+            **parts,
+        )
+
+    def email(self, recipient: Recipient) -> MergedEmail:
+        context = self.context(recipient)
+        subject = self.render("email.subject", context)
+        preheader = self.render("email.preheader", context) if "email.preheader" in self.templates else ""
+        return MergedEmail(recipient, _oneline(subject), _oneline(preheader), **self._parts("email", context))
+
+    def _parts(self, section: str, context: dict[str, Any]) -> dict[str, Any]:
+        doc = parse_letter(self.render(f"{section}.body", context))
+        hook = self.render(f"{section}.hook", context) if f"{section}.hook" in self.templates else None
+        if hook is not None:
+            hook = f"**{_oneline(hook)}**"
+        elif doc.hook:
+            hook = doc.hook.text
+        ps = [b.text for b in doc.ps]
+        if f"{section}.ps" in self.templates:
+            extra = self.render(f"{section}.ps", context).strip()
+            ps = [extra if PS.match(extra) else f"P.S. {extra}"]
+        sender = self.campaign.sender
+        signature = doc.signature.lines if doc.signature else [
+            escape_markdown(line) for line in (sender.name, sender.function) if line]
+        return {
+            "hook": hook,
+            "salutation": doc.salutation.text if doc.salutation else escape_markdown(context["salutation"]),
+            "body": [b.text for b in doc.body],
+            "signature": signature,
+            "ps": ps,
+        }
+
+
+def _oneline(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _first_use(env, source: str, name: str) -> tuple[int, int]:
+    """Line and column where a template first uses `name`."""
+    lines = source.split("\n")
+    for lineno, kind, value in env.lex(source):
+        if kind == "name" and value == name:
+            match = re.search(rf"\b{re.escape(name)}\b", lines[lineno - 1])
+            return lineno, (match.start() + 1 if match else 1)
+    return 1, 1
