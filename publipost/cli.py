@@ -25,6 +25,11 @@ def main(argv: list[str] | None = None) -> int:
         for error in (exc, *exc.others):
             print(f"publipost: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except OSError as exc:  # an output folder that cannot be written, a disk that is full
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"publipost: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        print("  hint: choose an output folder you can write to with --out", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("publipost: interrupted", file=sys.stderr)
         return 130
@@ -33,13 +38,15 @@ def main(argv: list[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="publipost",
-        description="Direct-mail and e-mail campaigns: mail-merged letters and e-mails, checked before sending.",
+        description="Direct-mail and e-mail campaigns: mail-merged letters and e-mails, checked first.",
     )
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     validate = commands.add_parser("validate", help="check a campaign and count its audience")
     validate.add_argument("campaign", type=Path, help="the campaign YAML file")
-    validate.add_argument("--out", type=Path, help="folder for rejects.csv (default: out/ beside the campaign)")
+    validate.add_argument(
+        "--out", type=Path, help="folder for rejects.csv (default: out/ beside the campaign)"
+    )
     validate.set_defaults(run=cmd_validate)
 
     render = commands.add_parser("render", help="write one document per recipient")
@@ -55,6 +62,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     prepared = prepare(args.campaign)
     out_dir = args.out or default_out_dir(prepared.campaign)
+    out_dir.mkdir(parents=True, exist_ok=True)
     _print_audience(prepared, out_dir)
     return EXIT_OK if len(prepared.audience) else EXIT_PROBLEMS
 
@@ -64,6 +72,7 @@ def cmd_render(args: argparse.Namespace) -> int:
 
     prepared = prepare(args.campaign)
     out_dir = args.out or default_out_dir(prepared.campaign)
+    out_dir.mkdir(parents=True, exist_ok=True)
     _print_audience(prepared, out_dir)
     with _progress(len(prepared.audience), "rendering") as advance:
         report = render_text(prepared, out_dir, advance)
@@ -87,7 +96,8 @@ def _print_audience(prepared, out_dir: Path) -> None:
     print(f"customers  {_show(table.path)} ({read_as})")
     counts = audience.counts
     channels = " · ".join(
-        f"{'letters' if c == 'letter' else 'e-mails'} {audience.channel_count(c)}" for c in campaign.channels)
+        f"{'letters' if c == 'letter' else 'e-mails'} {audience.channel_count(c)}" for c in campaign.channels
+    )
     print()
     for outcome in Outcome:
         extra = f"   {channels}" if outcome is Outcome.TARGETED else ""
@@ -112,8 +122,14 @@ def _progress(total: int, label: str):
 
     @contextlib.contextmanager
     def bar():
-        with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                      "{task.speed} /s" if False else "", TimeRemainingColumn(), transient=True) as progress:
+        with Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            "{task.speed} /s" if False else "",
+            TimeRemainingColumn(),
+            transient=True,
+        ) as progress:
             task = progress.add_task(label, total=total)
             yield lambda n: progress.advance(task, n)
 

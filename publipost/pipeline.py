@@ -1,7 +1,7 @@
 """The stages composed: what the CLI calls, and what a script or notebook can call too.
 
-    prepared = prepare("campaign.yaml")          # campaign + audience + compiled copy
-    report = render_text(prepared, Path("out"))  # one .txt letter per recipient
+prepared = prepare("campaign.yaml")          # campaign + audience + compiled copy
+report = render_text(prepared, Path("out"))  # one .txt letter per recipient
 """
 
 from __future__ import annotations

@@ -19,19 +19,21 @@ from pathlib import Path
 
 import pandas as pd
 
-from publipost.campaigns.fields import map_headers
+from publipost.campaigns.fields import map_headers, suggest_field
 from publipost.campaigns.model import Campaign
-from publipost.folding import fold
 from publipost.campaigns.names import needs_casing, proper_case
 from publipost.campaigns.table import ROW, Table, read_table
 from publipost.campaigns.where import where_mask
-from publipost.errors import AudienceError, Where, did_you_mean
+from publipost.errors import AudienceError, Where
+from publipost.folding import fold
 
 ID, EMAIL = "_id", "_email"
 NAME_FIELDS = ("first_name", "last_name")
 ADDRESS_FIELDS = ("address1", "postcode", "city")
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-MOJIBAKE = re.compile(r"Ã[\x80-\xbf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u203a\u20ac\u2122]|â€|Â[\xa0-\xbf]")
+MOJIBAKE = re.compile(
+    r"Ã[\x80-\xbf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u203a\u20ac\u2122]|â€|Â[\xa0-\xbf]"
+)
 MARKUP = re.compile(r"\{\{|\{%|\{#|<\s*[A-Za-z/!]")
 
 
@@ -96,6 +98,9 @@ class Audience:
     def targeted(self) -> pd.DataFrame:
         return self.frame[self.frame["_outcome"] == Outcome.TARGETED]
 
+    def suggest(self, name: str) -> str:
+        return suggest_field(name, self.headers)
+
     def channel_count(self, channel: str) -> int:
         column = "_postal" if channel == "letter" else EMAIL
         targeted = self.targeted
@@ -108,8 +113,12 @@ class Audience:
         targeted = self.targeted
         names = self.fields
         for values in zip(
-            targeted[ROW], targeted[ID], targeted[EMAIL], targeted["_postal"],
-            *(targeted[n] for n in names), strict=True,
+            targeted[ROW],
+            targeted[ID],
+            targeted[EMAIL],
+            targeted["_postal"],
+            *(targeted[n] for n in names),
+            strict=True,
         ):
             row, rid, email, postal, *cells = values
             yield Recipient(int(row), rid, dict(zip(names, cells, strict=True)), email or None, bool(postal))
@@ -124,8 +133,9 @@ class Audience:
             for note in sorted(self.notes, key=lambda n: n.row):
                 if note.outcome == Outcome.FILTERED:
                     continue
-                values = [originals.at[note.row, f] if note.row in originals.index else ""
-                          for f in self.headers]
+                values = [
+                    originals.at[note.row, f] if note.row in originals.index else "" for f in self.headers
+                ]
                 writer.writerow([note.row, note.outcome, note.reason, *values])
         return sum(1 for n in self.notes if n.outcome != Outcome.FILTERED)
 
@@ -159,6 +169,7 @@ def load_audience(campaign: Campaign) -> Audience:
     _suppress(audience, campaign)
     _dedupe(audience, campaign)
     _assign_ids(audience, campaign)
+    _note_partial(audience)
     return audience
 
 
@@ -175,21 +186,26 @@ def _clean(audience: Audience, campaign: Campaign) -> None:
         if name in NAME_FIELDS:
             stripped = _fix(audience, frame, name, stripped, None, proper_case, "name case", needs_casing)
         if name == "postcode" and campaign.language == "fr":
-            stripped = _fix(audience, frame, name, stripped, re.compile(r"^\d{4}$"),
-                            lambda v: v.zfill(5), "leading zero lost by a spreadsheet")
+            stripped = _fix(
+                audience,
+                frame,
+                name,
+                stripped,
+                re.compile(r"^\d{4}$"),
+                lambda v: v.zfill(5),
+                "leading zero lost by a spreadsheet",
+            )
         flagged = stripped.str.contains(MARKUP, regex=True)
         for row, value in zip(frame.loc[flagged, ROW], stripped[flagged], strict=True):
-            audience.corrections.append(Correction(
-                int(row), name, value, value, "template or markup characters: printed as written"))
+            audience.corrections.append(
+                Correction(int(row), name, value, value, "template or markup characters: printed as written")
+            )
         frame[name] = stripped
 
 
 def _fix(audience, frame, name, column, pattern, fixer, reason, test=None) -> pd.Series:
     """Apply `fixer` to the values that match, recording each change."""
-    if test is not None:
-        hits = column.map(test).astype(bool)
-    else:
-        hits = column.str.contains(pattern, regex=True)
+    hits = column.map(test).astype(bool) if test else column.str.contains(pattern, regex=True)
     if not hits.any():
         return column
     column = column.copy()
@@ -261,12 +277,23 @@ def _check_channels(audience: Audience, campaign: Campaign) -> None:
         reasons = reasons.str.cat(problem, sep="; ").str.strip("; ")
     _set_outcome(audience, unusable, Outcome.REJECTED, reasons)
     if email_problem is not None and postal_problem is not None:
-        only_letter = email_problem.ne("") & postal_problem.eq("")
-        only_email = email_problem.eq("") & postal_problem.ne("")
-        for mask, label, problem in ((only_letter, "letter only", email_problem),
-                                     (only_email, "e-mail only", postal_problem)):
-            for row, reason in zip(frame.loc[mask, ROW], problem[mask], strict=True):
-                audience.notes.append(RowNote(int(row), label, reason))
+        frame["_partial"] = email_problem.where(email_problem.ne(""), postal_problem)
+        frame["_partial_label"] = email_problem.ne("").map({True: "letter only", False: "e-mail only"})
+
+
+def _note_partial(audience: Audience) -> None:
+    """Targeted rows that one channel cannot reach: recorded once their outcome is final."""
+    frame = audience.frame
+    if "_partial" not in frame.columns:
+        return
+    partial = (frame["_outcome"] == Outcome.TARGETED) & frame["_partial"].fillna("").ne("")
+    for row, label, reason in zip(
+        frame.loc[partial, ROW],
+        frame.loc[partial, "_partial_label"],
+        frame.loc[partial, "_partial"],
+        strict=True,
+    ):
+        audience.notes.append(RowNote(int(row), label, reason))
 
 
 def _email_column(audience: Audience, frame: pd.DataFrame, *, required: bool) -> pd.Series:
@@ -314,8 +341,13 @@ def _postal_problems(frame: pd.DataFrame) -> pd.Series:
 def _filter(audience: Audience, campaign: Campaign) -> None:
     if not campaign.target.where:
         return
-    keep = where_mask(audience.frame, campaign.target.where, campaign.where,
-                      dayfirst=campaign.language == "fr")
+    keep = where_mask(
+        audience.frame,
+        campaign.target.where,
+        campaign.where,
+        audience.suggest,
+        dayfirst=campaign.language == "fr",
+    )
     _set_outcome(audience, ~keep, Outcome.FILTERED, "does not match target.where")
 
 
@@ -337,12 +369,14 @@ def _suppress(audience: Audience, campaign: Campaign) -> None:
                 raise AudienceError(
                     f"suppression file {path.name} cannot be matched on {key}: it has no "
                     + ("e-mail column" if key == "email" else "last_name, address1 and postcode columns"),
-                    campaign.where(loc), f"columns found: {', '.join(columns)}",
+                    campaign.where(loc),
+                    f"columns found: {', '.join(columns)}",
                 )
         if not wanted:
             raise AudienceError(
                 f"suppression file {path.name} has neither an e-mail column nor a postal address",
-                campaign.where(loc), f"columns found: {', '.join(columns)}",
+                campaign.where(loc),
+                f"columns found: {', '.join(columns)}",
             )
         for key in wanted:
             blocked = set(_match_key(listed, key)) - {""}
@@ -372,19 +406,23 @@ def _dedupe(audience: Audience, campaign: Campaign) -> None:
     frame = audience.frame
     keys = campaign.target.dedupe
     if keys is None:
-        keys = ["email"] if "email" in frame.columns else [
-            k for k in ("last_name", "first_name", "address1", "postcode") if k in frame.columns]
+        keys = (
+            ["email"]
+            if "email" in frame.columns
+            else [k for k in ("last_name", "first_name", "address1", "postcode") if k in frame.columns]
+        )
     for key in keys:
         if key not in frame.columns:
             raise AudienceError(
                 f"target.dedupe names '{key}', which the customer file does not have",
                 campaign.where(("target", "dedupe")),
-                did_you_mean(key, audience.fields) or f"fields: {', '.join(audience.fields)}",
+                audience.suggest(key),
             )
     if not keys:
         return
-    parts = [(_match_key(frame, "email") if k == "email" else frame[k].astype(str).map(_fold_words))
-             for k in keys]
+    parts = [
+        (_match_key(frame, "email") if k == "email" else frame[k].astype(str).map(_fold_words)) for k in keys
+    ]
     joined = parts[0]
     for part in parts[1:]:
         joined = joined + "|" + part
@@ -406,7 +444,7 @@ def _assign_ids(audience: Audience, campaign: Campaign) -> None:
         raise AudienceError(
             f"target.id names '{id_field}', which the customer file does not have",
             campaign.where(("target", "id")),
-            did_you_mean(id_field, audience.fields) or f"fields: {', '.join(audience.fields)}",
+            audience.suggest(id_field),
         )
     by_row = frame[ROW].map(lambda r: f"row{int(r):06d}")
     if id_field:
@@ -418,7 +456,9 @@ def _assign_ids(audience: Audience, campaign: Campaign) -> None:
     ids = frame.loc[live, ID]
     clash = ids.duplicated(keep="first")
     first_row = frame.loc[live, ROW].groupby(ids).transform("first")
-    reasons = ("id '" + ids + "' is already used by row " + first_row.astype(str)).reindex(frame.index, fill_value="")
+    reasons = ("id '" + ids + "' is already used by row " + first_row.astype(str)).reindex(
+        frame.index, fill_value=""
+    )
     mask = pd.Series(False, index=frame.index)
     mask[clash.index] = clash
     _set_outcome(audience, mask, Outcome.REJECTED, reasons)

@@ -11,22 +11,59 @@ from __future__ import annotations
 
 import re
 
-from publipost.folding import fold
 from publipost.errors import AudienceError, Where, did_you_mean
+from publipost.folding import fold
 
 STANDARD_FIELDS: dict[str, tuple[str, ...]] = {
-    "id": ("id", "client_id", "customer_id", "id_client", "numero_client", "num_client", "ref_client",
-           "code_client", "customer_number", "n_client"),
+    "id": (
+        "id",
+        "client_id",
+        "customer_id",
+        "id_client",
+        "numero_client",
+        "num_client",
+        "ref_client",
+        "code_client",
+        "customer_number",
+        "n_client",
+    ),
     "civility": ("civility", "civilite", "title", "salutation", "titre", "civ", "genre", "gender"),
     "first_name": ("first_name", "firstname", "prenom", "given_name", "forename"),
     "last_name": ("last_name", "lastname", "nom", "surname", "family_name", "nom_de_famille"),
     "company": ("company", "societe", "entreprise", "raison_sociale", "organisation", "organization"),
-    "email": ("email", "e_mail", "mail", "courriel", "adresse_email", "adresse_e_mail", "email_address",
-              "adresse_mail"),
-    "address1": ("address1", "address", "address_1", "adresse", "adresse1", "adresse_1", "street",
-                 "rue", "address_line_1", "ligne_adresse_1"),
-    "address2": ("address2", "address_2", "adresse2", "adresse_2", "complement", "complement_adresse",
-                 "complement_d_adresse", "address_line_2", "ligne_adresse_2"),
+    "email": (
+        "email",
+        "e_mail",
+        "mail",
+        "courriel",
+        "adresse_email",
+        "adresse_e_mail",
+        "email_address",
+        "adresse_mail",
+    ),
+    "address1": (
+        "address1",
+        "address",
+        "address_1",
+        "adresse",
+        "adresse1",
+        "adresse_1",
+        "street",
+        "rue",
+        "address_line_1",
+        "ligne_adresse_1",
+    ),
+    "address2": (
+        "address2",
+        "address_2",
+        "adresse2",
+        "adresse_2",
+        "complement",
+        "complement_adresse",
+        "complement_d_adresse",
+        "address_line_2",
+        "ligne_adresse_2",
+    ),
     "postcode": ("postcode", "postal_code", "post_code", "zip", "zip_code", "zipcode", "cp", "code_postal"),
     "city": ("city", "town", "ville", "commune", "localite"),
     "state": ("state", "region", "province", "etat"),
@@ -70,3 +107,17 @@ def map_headers(headers: list[str], explicit: dict[str, str], where: Where) -> d
         mapping[header] = name
         taken.add(name)
     return mapping
+
+
+def suggest_field(name: str, headers: dict[str, str]) -> str:
+    """A hint for an unknown field: the closest field, by its name or by its column's header."""
+    by_header = {snake(header): field for field, header in headers.items()}
+    key = snake(name)
+    if key in by_header:
+        field = by_header[key]
+        return f"the column '{headers[field]}' is the field '{field}'"
+    suggestion = did_you_mean(key, list(headers)) or did_you_mean(key, list(by_header))
+    if suggestion:
+        field = by_header.get(suggestion.split("'")[1], suggestion.split("'")[1])
+        return f"did you mean '{field}' (column '{headers[field]}')?"
+    return "fields in the customer file: " + ", ".join(headers)

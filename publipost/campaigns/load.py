@@ -56,10 +56,10 @@ def _one_error(doc: YamlDoc, err: dict[str, Any]) -> CampaignError:
             doc.where(loc[:-1], key=True),
             "see the YAML reference in the README for what it holds",
         )
-    message = err["msg"].removeprefix("Value error, ")
+    message = f"{dotted}: " + err["msg"].removeprefix("Value error, ")
     if kind == "literal_error" and loc == ("language",):
         message = f"language is 'fr' or 'en', not '{err['input']}'"
-    return CampaignError(f"{dotted}: {message}", doc.where(loc))
+    return CampaignError(message, doc.where(loc))
 
 
 def _fields_at(model: type[BaseModel], loc: Loc) -> set[str]:
@@ -70,7 +70,9 @@ def _fields_at(model: type[BaseModel], loc: Loc) -> set[str]:
         annotation = model.model_fields[str(part)].annotation
         nested = [a for a in getattr(annotation, "__args__", (annotation,)) if _is_model(a)]
         nested += [
-            inner for a in getattr(annotation, "__args__", ()) for inner in getattr(a, "__args__", ())
+            inner
+            for a in getattr(annotation, "__args__", ())
+            for inner in getattr(a, "__args__", ())
             if _is_model(inner)
         ]
         if not nested:
@@ -88,7 +90,7 @@ def _check_offer(campaign: Campaign, doc: YamlDoc) -> None:
         raise CampaignError(
             f"offer.price is required for a '{campaign.objective}' campaign",
             doc.where(("offer",), key=True),
-            "a mailing that sells says at what price: add e.g. 'price: 49.90' and 'currency: EUR' under offer",
+            "a mailing that sells says at what price: add e.g. 'price: 49.90' under offer",
         )
     if campaign.letter is None and campaign.email is None:
         raise CampaignError(
@@ -150,7 +152,8 @@ def _read_copy_file(name: str, path: Path) -> Copy:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise CampaignError(
-            f"{name}: {path.name} is not UTF-8 (byte {exc.start})", Where(path),
+            f"{name}: {path.name} is not UTF-8 (byte {exc.start})",
+            Where(path),
             "save the copy file as UTF-8",
         ) from None
     return Copy(name, text, Where(path, 1, 1))

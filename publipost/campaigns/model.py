@@ -235,6 +235,7 @@ class Campaign(Section):
         suggestion = did_you_mean(key, choices)
         listed = ", ".join(f"{o.value}" for o in Objective)
         raise ValueError(
-            f"unknown objective '{value}'" + (f"; {suggestion}" if suggestion else "")
+            f"unknown objective '{value}'"
+            + (f"; {suggestion}" if suggestion else "")
             + f" (one of: {listed}, or in French: {', '.join(FRENCH_OBJECTIVES)})"
         )

@@ -17,9 +17,12 @@ ARTICLES = {"la", "le", "les"}
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
+_NAME_CHARS = re.compile(r"[^\W\d_]+(?:[ '’.-]+[^\W\d_]*)*")
+
+
 def needs_casing(name: str) -> bool:
-    letters = [c for c in name if c.isalpha()]
-    return bool(letters) and (name == name.upper() or name == name.lower())
+    """Only real names typed in one case: anything else (markup, digits) is left as typed."""
+    return bool(_NAME_CHARS.fullmatch(name)) and name in (name.upper(), name.lower())
 
 
 def proper_case(name: str) -> str:
@@ -30,7 +33,9 @@ def proper_case(name: str) -> str:
     out = []
     for index, word in enumerate(words):
         previous = words[index - 1] if index else None
-        out.append(_case_word(word, first=index == 0, after_particle=previous in PARTICLES, alone=len(words) == 1))
+        out.append(
+            _case_word(word, first=index == 0, after_particle=previous in PARTICLES, alone=len(words) == 1)
+        )
     return " ".join(out)
 
 
@@ -48,6 +53,7 @@ def _case_word(word: str, *, first: bool, after_particle: bool, alone: bool) -> 
 
 def _capitalise_parts(word: str) -> str:
     """Capitalise each part of a hyphenated or apostrophised word, with Mc prefixes."""
+
     def fix(match: re.Match[str]) -> str:
         part = match.group(0)
         if len(part) > 2 and part.startswith("mc"):

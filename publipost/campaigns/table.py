@@ -50,7 +50,8 @@ def read_table(path: Path, *, encoding: str | None = None, sheet: str | None = N
     if suffix in (".csv", ".tsv", ".txt", ""):
         return _read_delimited(path, encoding, "\t" if suffix == ".tsv" else None)
     raise AudienceError(
-        f"unsupported customer file type '{suffix}'", Where(path),
+        f"unsupported customer file type '{suffix}'",
+        Where(path),
         "use CSV, TSV, XLSX or Parquet (save the spreadsheet as .xlsx or CSV)",
     )
 
@@ -61,12 +62,15 @@ def decode(raw: bytes, path: Path, encoding: str | None = None) -> tuple[str, st
         try:
             return raw.decode(encoding), encoding
         except LookupError:
-            raise AudienceError(f"unknown encoding '{encoding}'", Where(path),
-                                "use e.g. utf-8, cp1252 or latin-1 in target.encoding") from None
+            raise AudienceError(
+                f"unknown encoding '{encoding}'",
+                Where(path),
+                "use e.g. utf-8, cp1252 or latin-1 in target.encoding",
+            ) from None
         except UnicodeDecodeError as exc:
             raise _decode_error(raw, path, encoding, exc) from None
     if raw.startswith(codecs.BOM_UTF8):
-        return raw[len(codecs.BOM_UTF8):].decode("utf-8", errors="strict"), "utf-8-sig"
+        return raw[len(codecs.BOM_UTF8) :].decode("utf-8", errors="strict"), "utf-8-sig"
     for candidate in ("utf-8", "cp1252"):
         try:
             return raw.decode(candidate), candidate
@@ -78,7 +82,8 @@ def decode(raw: bytes, path: Path, encoding: str | None = None) -> tuple[str, st
 def _decode_error(raw: bytes, path: Path, encoding: str, exc: UnicodeDecodeError) -> AudienceError:
     line = raw[: exc.start].count(b"\n") + 1
     return AudienceError(
-        f"byte 0x{raw[exc.start]:02x} cannot be read as {encoding}", Where(path, line),
+        f"byte 0x{raw[exc.start]:02x} cannot be read as {encoding}",
+        Where(path, line),
         "remove target.encoding to let publipost detect it, or re-save the file as UTF-8",
     )
 
@@ -87,7 +92,8 @@ def _read_delimited(path: Path, encoding: str | None, separator: str | None) -> 
     text, used = decode(path.read_bytes(), path, encoding)
     if "\x00" in text[:4096]:
         raise AudienceError(
-            "the file holds NUL bytes: it looks like UTF-16 or a binary file", Where(path),
+            "the file holds NUL bytes: it looks like UTF-16 or a binary file",
+            Where(path),
             "re-export it as 'CSV UTF-8' (or as .xlsx)",
         )
     if not text.strip():
@@ -103,8 +109,13 @@ def _read_delimited(path: Path, encoding: str | None, separator: str | None) -> 
         if not any(v.strip() for v in values):
             continue  # blank line
         if len(values) > width:
-            malformed.append((record, f"{len(values)} fields where the header has {width}: "
-                                      f"a '{separator}' inside a value needs quotes"))
+            malformed.append(
+                (
+                    record,
+                    f"{len(values)} fields where the header has {width}: "
+                    f"a '{separator}' inside a value needs quotes",
+                )
+            )
             continue
         rows.append(values + [""] * (width - len(values)))
         numbers.append(record)
@@ -124,13 +135,17 @@ def sniff_separator(text: str) -> str:
 
 def _read_excel(path: Path, sheet: str | None) -> Table:
     try:
-        frame = pd.read_excel(path, sheet_name=sheet or 0, dtype=str, keep_default_na=False,
-                              engine="openpyxl")
+        frame = pd.read_excel(
+            path, sheet_name=sheet or 0, dtype=str, keep_default_na=False, engine="openpyxl"
+        )
     except ValueError as exc:  # unknown sheet
         raise AudienceError(str(exc), Where(path), "check target.sheet against the workbook's tabs") from None
     except Exception as exc:  # a corrupt workbook: openpyxl raises many kinds
-        raise AudienceError(f"cannot read the workbook: {exc}", Where(path),
-                            "open it in a spreadsheet and save it again as .xlsx") from None
+        raise AudienceError(
+            f"cannot read the workbook: {exc}",
+            Where(path),
+            "open it in a spreadsheet and save it again as .xlsx",
+        ) from None
     frame = frame.fillna("").astype(object)
     frame.columns = [str(c) for c in frame.columns]
     frame[ROW] = range(2, len(frame) + 2)
@@ -141,8 +156,9 @@ def _read_parquet(path: Path) -> Table:
     try:
         frame = pd.read_parquet(path)
     except ImportError:
-        raise AudienceError("reading Parquet needs pyarrow", Where(path),
-                            "pip install 'publipost[parquet]'") from None
+        raise AudienceError(
+            "reading Parquet needs pyarrow", Where(path), "pip install 'publipost[parquet]'"
+        ) from None
     frame = frame.astype("string").fillna("").astype(object)
     frame.columns = [str(c) for c in frame.columns]
     frame[ROW] = range(2, len(frame) + 2)

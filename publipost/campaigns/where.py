@@ -29,18 +29,21 @@ OPERATORS = {"eq", "ne", "in", "not_in", "not", "empty"} | COMPARISONS
 
 
 def where_mask(
-    frame: pd.DataFrame, where: dict[str, Any], locate: Callable[[tuple], Where], *, dayfirst: bool
+    frame: pd.DataFrame,
+    where: dict[str, Any],
+    locate: Callable[[tuple], Where],
+    suggest: Callable[[str], str],
+    *,
+    dayfirst: bool,
 ) -> pd.Series:
     """Rows of `frame` that meet every condition of `where`."""
     mask = pd.Series(True, index=frame.index)
     for field_name, condition in where.items():
         if field_name not in frame.columns:
-            fields = [c for c in frame.columns if not c.startswith("_")]
-            suggestion = did_you_mean(field_name, fields)
             raise AudienceError(
                 f"target.where filters on '{field_name}', which the customer file does not have",
                 locate(("target", "where", field_name)),
-                (suggestion + " " if suggestion else "") + f"fields: {', '.join(fields)}",
+                suggest(field_name),
             )
         column = frame[field_name].astype(str)
         mask &= _condition(column, condition, locate(("target", "where", field_name)), dayfirst)
@@ -59,7 +62,8 @@ def _condition(column: pd.Series, condition: Any, where: Where, dayfirst: bool) 
         if op not in OPERATORS:
             suggestion = did_you_mean(op, OPERATORS)
             raise AudienceError(
-                f"unknown filter operator '{op}'", where,
+                f"unknown filter operator '{op}'",
+                where,
                 suggestion or f"operators: {', '.join(sorted(OPERATORS))}",
             )
         if op == "not":

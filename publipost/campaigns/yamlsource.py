@@ -63,7 +63,8 @@ def load_yaml(path: Path) -> YamlDoc:
         ) from None
     except UnicodeDecodeError as exc:
         raise CampaignError(
-            f"campaign file is not UTF-8 (byte {exc.start})", Where(path),
+            f"campaign file is not UTF-8 (byte {exc.start})",
+            Where(path),
             "save the YAML file as UTF-8",
         ) from None
     except OSError as exc:
@@ -77,7 +78,8 @@ def load_yaml(path: Path) -> YamlDoc:
         where = Where(path, mark.line + 1, mark.column + 1) if mark else Where(path)
         problem = exc.problem or exc.context or "invalid YAML"
         raise CampaignError(
-            f"invalid YAML: {problem}", where,
+            f"invalid YAML: {problem}",
+            where,
             "check indentation (spaces, not tabs) and quote values that contain ': ' or '#'",
         ) from None
     doc = YamlDoc(path=path, data=None, lines=text.splitlines())
@@ -94,10 +96,12 @@ def _duplicate_key_error(path: Path, exc: DuplicateKeyError) -> CampaignError:
     key = exc.problem.split('"')[1] if '"' in (exc.problem or "") else "?"
     first = exc.context_mark.line + 1 if exc.context_mark else None
     hint = "keep only one of them"
-    if key in ("objective", "objectif"):
-        hint = "one mailing, one objective: choose the one this mailing serves and make another campaign for the other"
+    if key == "objective":
+        hint = "one mailing, one objective: keep one; make another campaign for the other"
     where = Where(path, mark.line + 1, mark.column + 1) if mark else Where(path)
-    return CampaignError(f"key '{key}' is given twice in the mapping that starts at line {first}", where, hint)
+    return CampaignError(
+        f"key '{key}' is given twice in the mapping that starts at line {first}", where, hint
+    )
 
 
 def _plain(node: Any, loc: Loc, doc: YamlDoc) -> Any:

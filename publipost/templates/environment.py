@@ -20,6 +20,12 @@ from publipost.folding import fold
 from publipost.templates.markdown import escape_markdown
 
 LOCALES = {"fr": "fr_FR", "en": "en_GB"}
+# English money reads as its home country writes it: $34.00 in the US, not US$34.00.
+ENGLISH_MONEY = {"USD": "en_US", "CAD": "en_CA", "AUD": "en_AU", "NZD": "en_NZ"}
+
+
+def money_locale(language: str, currency: str) -> str:
+    return ENGLISH_MONEY.get(currency, "en_GB") if language == "en" else LOCALES[language]
 
 
 def make_environment(language: str, currency: str = "EUR") -> SandboxedEnvironment:
@@ -32,7 +38,7 @@ def make_environment(language: str, currency: str = "EUR") -> SandboxedEnvironme
         keep_trailing_newline=True,
     )
     locale = LOCALES[language]
-    env.filters["money"] = lambda value, code=currency: money(value, code, locale)
+    env.filters["money"] = lambda value, code=currency: money(value, code, money_locale(language, code))
     env.filters["date"] = lambda value, pattern="d MMMM y": long_date(value, locale, pattern)
     return env
 
@@ -52,7 +58,11 @@ def to_decimal(value: Any) -> Decimal:
     text = str(value).strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
     text = text.strip("€$£")
     if "," in text and "." in text:  # 1.234,56 or 1,234.56: the last mark is the decimal one
-        text = text.replace(".", "").replace(",", ".") if text.rfind(",") > text.rfind(".") else text.replace(",", "")
+        text = (
+            text.replace(".", "").replace(",", ".")
+            if text.rfind(",") > text.rfind(".")
+            else text.replace(",", "")
+        )
     try:
         return Decimal(text.replace(",", "."))
     except InvalidOperation:

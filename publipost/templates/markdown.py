@@ -68,7 +68,7 @@ def parse_letter(source: str) -> LetterDoc:
             if index == 1 and doc.hook is None and is_hook(blocks[0].text):
                 doc.hook = blocks[0]
             doc.salutation = block
-            blocks = blocks[index + 1:]
+            blocks = blocks[index + 1 :]
             break
     ps_at = next((i for i, b in enumerate(blocks) if PS.match(b.text)), len(blocks))
     doc.ps = blocks[ps_at:]

@@ -12,12 +12,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from jinja2 import Template, TemplateSyntaxError, meta
+from jinja2 import Template, TemplateSyntaxError, meta, nodes
 from jinja2.exceptions import TemplateError as JinjaError
 
 from publipost.campaigns.audience import Recipient
 from publipost.campaigns.copy import Copy
-from publipost.campaigns.fields import snake
+from publipost.campaigns.fields import suggest_field
 from publipost.campaigns.model import Campaign
 from publipost.errors import TemplateError, did_you_mean
 from publipost.templates.address import address_lines
@@ -65,10 +65,10 @@ class Merge:
 
     def __post_init__(self) -> None:
         self.env = make_environment(self.campaign.language, self.campaign.offer.currency)
+        self._globals = self._campaign_globals()
         self.templates: dict[str, Template] = {}
         for key, copy in self.campaign.copies.items():
             self.templates[key] = self._compile(copy)
-        self._globals = self._campaign_globals()
 
     # --- once per campaign -------------------------------------------------------------------
 
@@ -77,27 +77,43 @@ class Merge:
             ast = self.env.parse(copy.text)
         except TemplateSyntaxError as exc:
             raise TemplateError(
-                f"template error in {copy.key}: {exc.message}", copy.where(exc.lineno or 1),
+                f"template error in {copy.key}: {exc.message}",
+                copy.where(exc.lineno or 1),
                 "check the {{ }} and {% %} tags on this line: each opened tag must be closed",
             ) from None
         known = set(self.fields) | set(GLOBALS)
         for name in sorted(meta.find_undeclared_variables(ast)):
             if name not in known:
                 raise self._unknown_field(copy, name)
+        self._check_attributes(copy, ast)
         return self.env.from_string(ast)
+
+    def _check_attributes(self, copy: Copy, ast: nodes.Template) -> None:
+        """`{{ offer.prix }}` is a typo in the copy, not a recipient's problem: stop before rendering."""
+        for node in ast.find_all(nodes.Getattr):
+            target = node.node
+            if not isinstance(target, nodes.Name) or target.name not in ("offer", "sender", "campaign"):
+                continue
+            if target.name in self.fields:
+                continue
+            keys = self._globals[target.name]
+            if node.attr not in keys:
+                suggestion = did_you_mean(node.attr, list(keys))
+                line_text = copy.text.split("\n")[node.lineno - 1]
+                column = line_text.find(f"{target.name}.{node.attr}") + 1 or 1
+                raise TemplateError(
+                    f"{copy.key} uses '{target.name}.{node.attr}', which the campaign does not define",
+                    copy.where(node.lineno, column),
+                    suggestion or f"{target.name} has: {', '.join(keys)}",
+                )
 
     def _unknown_field(self, copy: Copy, name: str) -> TemplateError:
         line, column = _first_use(self.env, copy.text, name)
-        by_header = {snake(h): f for f, h in self.headers.items()}
-        if name in by_header:
-            hint = f"the column '{self.headers[by_header[name]]}' is the field {{{{ {by_header[name]} }}}}"
-        else:
-            suggestion = did_you_mean(name, [*self.fields, *GLOBALS])
-            hint = (suggestion + " " if suggestion else "") + "fields in the customer file: " + ", ".join(
-                self.fields)
+        hint = did_you_mean(name, GLOBALS) or suggest_field(name, self.headers)
         return TemplateError(
             f"{copy.key} uses the field '{name}', which the customer file does not have",
-            copy.where(line, column), hint,
+            copy.where(line, column),
+            hint,
         )
 
     def _campaign_globals(self) -> dict[str, Any]:
@@ -157,8 +173,11 @@ class Merge:
             extra = self.render(f"{section}.ps", context).strip()
             ps = [extra if PS.match(extra) else f"P.S. {extra}"]
         sender = self.campaign.sender
-        signature = doc.signature.lines if doc.signature else [
-            escape_markdown(line) for line in (sender.name, sender.function) if line]
+        signature = (
+            doc.signature.lines
+            if doc.signature
+            else [escape_markdown(line) for line in (sender.name, sender.function) if line]
+        )
         return {
             "hook": hook,
             "salutation": doc.salutation.text if doc.salutation else escape_markdown(context["salutation"]),

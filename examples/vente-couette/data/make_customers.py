@@ -15,19 +15,93 @@ import random
 from pathlib import Path
 
 HERE = Path(__file__).parent
-FIRST = {"Mme": ["Jeanne", "Élodie", "Marie-Ève", "Camille", "Françoise", "Léa", "Inès", "Chloé", "Hélène",
-                 "Sophie", "Anaïs", "Zoé"],
-         "M.": ["Jean-Pierre", "Lucas", "François", "Mathis", "Noël", "Hugo", "Raphaël", "Loïc", "Gaël",
-                "Thomas", "Benoît", "Jérôme"]}
-LAST = ["Dupont", "Martin", "Lefèvre", "Moreau", "Girard", "Bonnet", "Mercier", "de La Fontaine", "Rousseau",
-        "Faure", "Garnier", "Chevalier", "Lambert", "d'Artagnan", "Le Bris", "Müller", "Nguyen", "Benoît"]
-STREETS = ["rue des Lilas", "avenue Jean Jaurès", "boulevard de la Croix-Rousse", "place Bellecour",
-           "chemin des Vignes", "rue Victor Hugo", "allée des Tilleuls", "quai Saint-Antoine"]
-CITIES = [("69001", "Lyon"), ("69003", "Lyon"), ("69100", "Villeurbanne"), ("01000", "Bourg-en-Bresse"),
-          ("06000", "Nice"), ("38000", "Grenoble"), ("42000", "Saint-Étienne"), ("05000", "Gap"),
-          ("73000", "Chambéry"), ("02100", "Saint-Quentin")]
-HEADER = ["N° client", "Civilité", "Prénom", "NOM", "Adresse", "Complément", "Code postal", "Ville",
-          "E-mail", "Segment", "Dernier achat", "Opt-in courrier"]
+FIRST = {
+    "Mme": [
+        "Jeanne",
+        "Élodie",
+        "Marie-Ève",
+        "Camille",
+        "Françoise",
+        "Léa",
+        "Inès",
+        "Chloé",
+        "Hélène",
+        "Sophie",
+        "Anaïs",
+        "Zoé",
+    ],
+    "M.": [
+        "Jean-Pierre",
+        "Lucas",
+        "François",
+        "Mathis",
+        "Noël",
+        "Hugo",
+        "Raphaël",
+        "Loïc",
+        "Gaël",
+        "Thomas",
+        "Benoît",
+        "Jérôme",
+    ],
+}
+LAST = [
+    "Dupont",
+    "Martin",
+    "Lefèvre",
+    "Moreau",
+    "Girard",
+    "Bonnet",
+    "Mercier",
+    "de La Fontaine",
+    "Rousseau",
+    "Faure",
+    "Garnier",
+    "Chevalier",
+    "Lambert",
+    "d'Artagnan",
+    "Le Bris",
+    "Müller",
+    "Nguyen",
+    "Benoît",
+]
+STREETS = [
+    "rue des Lilas",
+    "avenue Jean Jaurès",
+    "boulevard de la Croix-Rousse",
+    "place Bellecour",
+    "chemin des Vignes",
+    "rue Victor Hugo",
+    "allée des Tilleuls",
+    "quai Saint-Antoine",
+]
+CITIES = [
+    ("69001", "Lyon"),
+    ("69003", "Lyon"),
+    ("69100", "Villeurbanne"),
+    ("01000", "Bourg-en-Bresse"),
+    ("06000", "Nice"),
+    ("38000", "Grenoble"),
+    ("42000", "Saint-Étienne"),
+    ("05000", "Gap"),
+    ("73000", "Chambéry"),
+    ("02100", "Saint-Quentin"),
+]
+YEARS = [2021, 2023, 2024, 2025, 2026]
+HEADER = [
+    "N° client",
+    "Civilité",
+    "Prénom",
+    "NOM",
+    "Adresse",
+    "Complément",
+    "Code postal",
+    "Ville",
+    "E-mail",
+    "Segment",
+    "Dernier achat",
+    "Opt-in courrier",
+]
 
 
 def slug(text: str) -> str:
@@ -42,13 +116,22 @@ def customers(rng: random.Random) -> list[list[str]]:
         first, last = rng.choice(FIRST[civility]), rng.choice(LAST)
         postcode, city = rng.choice(CITIES)
         email = f"{slug(first)}.{slug(last)}{number}@exemple.fr"
-        rows.append([
-            f"C{number:05d}", civility, first, last, f"{rng.randint(1, 120)} {rng.choice(STREETS)}",
-            rng.choice(["", "", "", "Bâtiment B", "Appartement 12", "Résidence Les Cèdres"]),
-            postcode, city, email, rng.choice(["fidèle", "fidèle", "occasionnel", "prospect"]),
-            f"{rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/{rng.choice([2021, 2023, 2024, 2025, 2026])}",
-            rng.choice(["oui", "oui", "oui", "non"]),
-        ])
+        rows.append(
+            [
+                f"C{number:05d}",
+                civility,
+                first,
+                last,
+                f"{rng.randint(1, 120)} {rng.choice(STREETS)}",
+                rng.choice(["", "", "", "Bâtiment B", "Appartement 12", "Résidence Les Cèdres"]),
+                postcode,
+                city,
+                email,
+                rng.choice(["fidèle", "fidèle", "occasionnel", "prospect"]),
+                f"{rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/{rng.choice(YEARS)}",
+                rng.choice(["oui", "oui", "oui", "non"]),
+            ]
+        )
     return rows
 
 
@@ -82,15 +165,31 @@ def main() -> None:
         twin[2] = twin[2].upper() if source % 2 else twin[2]
         rows.append(twin)
     for number in range(201, 205):
-        rows.append([f"C{number:05d}", "M.", "Paul", "Arnaud", "3 rue Neuve", "", "69002", "Lyon",
-                     f"paul.arnaud{number}@exemple.fr", "fidèle", "01/09/2026", "oui"])
+        rows.append(
+            [
+                f"C{number:05d}",
+                "M.",
+                "Paul",
+                "Arnaud",
+                "3 rue Neuve",
+                "",
+                "69002",
+                "Lyon",
+                f"paul.arnaud{number}@exemple.fr",
+                "fidèle",
+                "01/09/2026",
+                "oui",
+            ]
+        )
     with (HERE / "clients.csv").open("w", encoding="cp1252", newline="") as out:
         writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
         writer.writerow(HEADER)
         writer.writerows(rows)
         # A row with a stray ';' in the street: one field too many, rejected with its row number.
-        out.write("C00999;M.;Luc;Perrin;5 rue Haute; bis;;69004;Lyon;luc.perrin@exemple.fr;fidèle;"
-                  "01/10/2026;oui\r\n")
+        out.write(
+            "C00999;M.;Luc;Perrin;5 rue Haute; bis;;69004;Lyon;luc.perrin@exemple.fr;fidèle;"
+            "01/10/2026;oui\r\n"
+        )
     with (HERE / "desabonnes.csv").open("w", encoding="cp1252", newline="") as out:
         writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
         writer.writerow(["E-mail", "Date de la demande"])

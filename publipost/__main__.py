@@ -1,0 +1,7 @@
+"""`python -m publipost` is the `publipost` command."""
+
+import sys
+
+from publipost.cli import main
+
+sys.exit(main())

@@ -1,0 +1,77 @@
+"""Helpers: campaigns and customer files written to real folders, and the CLI run in-process."""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from publipost.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+
+BASE_CAMPAIGN = """\
+name: Test campaign
+language: fr
+objective: vente
+offer:
+  product: couette
+  price: 49.90
+target:
+  source: clients.csv
+sender:
+  name: Claire Martin
+  function: Directrice commerciale
+  place: Lyon
+letter:
+  date: 2026-11-22
+  body: lettre.md
+"""
+
+BASE_CSV = """\
+id;Civilité;Prénom;Nom;Adresse;Code postal;Ville;E-mail
+1;Mme;Jeanne;Dupont;12 rue des Lilas;69003;Lyon;jeanne.dupont@exemple.fr
+2;M.;Paul;Martin;3 rue Neuve;01000;Bourg-en-Bresse;paul.martin@exemple.fr
+"""
+
+BASE_LETTER = "**Découvrez maintenant votre cadeau**\n\nBonjour {{ first_name }}, voici votre offre.\n"
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def run(capsys):
+    def _run(*args: str | Path) -> Result:
+        code = main([str(a) for a in args])
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return _run
+
+
+@pytest.fixture
+def campaign_dir(tmp_path):
+    """A folder with a valid campaign; tests overwrite the file they are about."""
+
+    def _make(
+        campaign: str = BASE_CAMPAIGN,
+        csv: str | bytes = BASE_CSV,
+        letter: str = BASE_LETTER,
+        csv_name: str = "clients.csv",
+        encoding: str = "utf-8",
+    ) -> Path:
+        (tmp_path / "campaign.yaml").write_text(textwrap.dedent(campaign), encoding="utf-8")
+        data = csv if isinstance(csv, bytes) else textwrap.dedent(csv).encode(encoding)
+        (tmp_path / csv_name).write_bytes(data)
+        (tmp_path / "lettre.md").write_text(letter, encoding="utf-8")
+        return tmp_path / "campaign.yaml"
+
+    return _make

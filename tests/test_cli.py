@@ -1,0 +1,115 @@
+"""The command line on the bundled examples: counts that add up, one letter per recipient, exit codes."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from publipost.campaigns.audience import load_audience
+from publipost.campaigns.load import load_campaign
+from tests.conftest import EXAMPLES
+
+EXAMPLE_NAMES = ["vente-couette", "launch-planner"]
+
+
+def _printed_counts(out: str) -> dict[str, int]:
+    return {
+        m.group(1).strip(): int(m.group(2))
+        for m in re.finditer(
+            r"^  (targeted|filtered out|duplicate|suppressed|rejected|rows read)\s+(\d+)", out, re.MULTILINE
+        )
+    }
+
+
+@pytest.fixture(params=EXAMPLE_NAMES)
+def example(request, tmp_path):
+    """A copy of the example in a fresh folder: it must run wherever it is put."""
+    folder = tmp_path / request.param
+    shutil.copytree(EXAMPLES / request.param, folder, ignore=shutil.ignore_patterns("out"))
+    return folder / "campaign.yaml"
+
+
+def test_validate_prints_counts_that_add_up(example, run):
+    result = run("validate", example)
+    assert result.code == 0, result.err
+    counts = _printed_counts(result.out)
+    rows_read = counts.pop("rows read")
+    assert sum(counts.values()) == rows_read >= 200
+    assert (example.parent / "out" / "rejects.csv").is_file()
+
+
+def test_render_text_writes_one_letter_per_recipient(example, run):
+    result = run("render", example, "--format", "text")
+    assert result.code == 0, result.err
+    letters = example.parent / "out" / "letters"
+    audience = load_audience(load_campaign(example))
+    expected = [r for r in audience if r.postal]
+    assert sorted(p.stem for p in letters.iterdir()) == sorted(r.id for r in expected)
+    assert f"{len(expected)} letters written" in result.out
+    for recipient in expected[:40]:
+        text = (letters / f"{recipient.id}.txt").read_text(encoding="utf-8")
+        assert recipient.fields["last_name"] in text
+        assert recipient.fields["address1"] in text
+
+
+def test_french_letter_content(run, tmp_path):
+    example = EXAMPLES / "vente-couette" / "campaign.yaml"
+    assert run("render", example, "--out", tmp_path).code == 0
+    text = (tmp_path / "letters" / "C00004.txt").read_text(encoding="utf-8")
+    assert "Monsieur Jean-Pierre de La Fontaine" in text  # typed in ALL CAPS
+    assert "Lyon, le 22 novembre 2026" in text
+    assert "Cher Monsieur de La Fontaine," in text
+    assert "89,90\u00a0€" in text and "31 décembre 2026" in text
+    assert text.rstrip().endswith("part avec votre couette.")
+    assert "Claire Martin\nDirectrice commerciale\n\nP.S. Répondez avant le 31 décembre 2026" in text
+
+
+def test_english_letter_content(run, tmp_path):
+    example = EXAMPLES / "launch-planner" / "campaign.yaml"
+    assert run("render", example, "--out", tmp_path).code == 0
+    text = (tmp_path / "letters" / "PL-0004.txt").read_text(encoding="utf-8")
+    assert "Ian McDonald" in text  # typed in lower case
+    assert "Austin, 22 November 2026" in text
+    assert "$34.00" in text and "15 January 2027" in text
+
+
+@pytest.mark.parametrize("name", EXAMPLE_NAMES)
+def test_customer_files_are_made_by_their_script(name, tmp_path):
+    copy = tmp_path / name
+    shutil.copytree(EXAMPLES / name, copy, ignore=shutil.ignore_patterns("out"))
+    for data in (copy / "data").iterdir():
+        if data.suffix != ".py":
+            data.unlink()
+    subprocess.run([sys.executable, str(copy / "data" / "make_customers.py")], check=True)
+    for data in (EXAMPLES / name / "data").iterdir():
+        if data.suffix != ".py":
+            assert (copy / "data" / data.name).read_bytes() == data.read_bytes(), data.name
+
+
+def test_module_entry_point_runs_as_a_process():
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "publipost",
+            "validate",
+            str(EXAMPLES / "launch-planner" / "campaign.yaml"),
+            "--out",
+            "/dev/null/x",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    # --out under /dev/null cannot be created: a clear error, never a traceback.
+    assert "Traceback" not in done.stderr
+
+
+def test_usage_errors_exit_2(run, capsys):
+    with pytest.raises(SystemExit) as exc:
+        run("render", "x.yaml", "--format", "docx")
+    assert exc.value.code == 2
+    assert "invalid choice: 'docx'" in capsys.readouterr().err
