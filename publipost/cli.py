@@ -113,25 +113,30 @@ def _print_audience(prepared, out_dir: Path) -> None:
 
 
 def _progress(total: int, label: str):
-    """A progress bar on a terminal; silence in pipes and CI logs."""
+    """A progress bar with the rate on a terminal; silence in pipes and CI logs."""
     import contextlib
 
     if not sys.stderr.isatty() or os.environ.get("CI"):
         return contextlib.nullcontext(None)
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     @contextlib.contextmanager
     def bar():
-        with Progress(
-            "[progress.description]{task.description}",
+        columns = (
+            TextColumn("{task.description}"),
             BarColumn(),
             MofNCompleteColumn(),
-            "{task.speed} /s" if False else "",
+            TextColumn("{task.fields[rate]}"),
             TimeRemainingColumn(),
-            transient=True,
-        ) as progress:
-            task = progress.add_task(label, total=total)
-            yield lambda n: progress.advance(task, n)
+        )
+        with Progress(*columns, transient=True) as progress:
+            task = progress.add_task(label, total=total, rate="")
+
+            def advance(n: int) -> None:
+                speed = progress.tasks[0].speed
+                progress.update(task, advance=n, rate=f"{speed:,.0f}/s" if speed else "")
+
+            yield advance
 
     return bar()
 
