@@ -49,6 +49,31 @@ def _parser() -> argparse.ArgumentParser:
     )
     validate.set_defaults(run=cmd_validate)
 
+    lint = commands.add_parser("lint", help="check copy against the direct-mail rules")
+    lint.add_argument(
+        "paths", type=Path, nargs="*", help="campaign YAML, Markdown/text letters, MJML/HTML e-mails, folders"
+    )
+    lint.add_argument(
+        "--format",
+        default="text",
+        choices=["text", "concise", "json", "sarif", "github", "gitlab", "auto"],
+        help="output format (auto: github under GitHub Actions, else text)",
+    )
+    lint.add_argument("--output-file", type=Path, help="write the report to a file")
+    lint.add_argument("--select", action="append", help="rules to check: codes, prefixes (PP2) or slugs")
+    lint.add_argument("--ignore", action="append", help="rules not to check")
+    lint.add_argument(
+        "--fail-on", choices=["error", "warning", "info"], help="lowest severity that fails (exit 1)"
+    )
+    lint.add_argument("--max-warnings", type=int, help="fail when there are more warnings than this")
+    lint.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings (advisory jobs)")
+    lint.add_argument("--config", type=Path, help="configuration file (default: found from each file upward)")
+    lint.add_argument("--isolated", action="store_true", help="ignore configuration files")
+    lint.add_argument("--show-config", action="store_true", help="print the effective configuration and exit")
+    lint.add_argument("--list-rules", action="store_true", help="list the rules and exit")
+    lint.add_argument("--explain", metavar="RULE", help="explain a rule (code or slug) and exit")
+    lint.set_defaults(run=cmd_lint)
+
     render = commands.add_parser("render", help="write one document per recipient")
     render.add_argument("campaign", type=Path, help="the campaign YAML file")
     render.add_argument("--format", choices=["text"], default="text", help="output format (default: text)")
@@ -65,6 +90,63 @@ def cmd_validate(args: argparse.Namespace) -> int:
     out_dir.mkdir(parents=True, exist_ok=True)
     _print_audience(prepared, out_dir)
     return EXIT_OK if len(prepared.audience) else EXIT_PROBLEMS
+
+
+def cmd_lint(args: argparse.Namespace) -> int:
+    from publipost.linter import report
+    from publipost.linter.config import apply, config_for
+    from publipost.linter.engine import fails, lint_paths
+    from publipost.linter.rule import all_rules
+
+    if args.list_rules:
+        for rule in all_rules():
+            print(f"{rule.code}  {rule.name:<24} {rule.severity:<8} {rule.summary()}")
+        return EXIT_OK
+    if args.explain:
+        rule = next((r for r in all_rules() if args.explain in (r.code, r.code.lower(), r.name)), None)
+        if rule is None:
+            raise PublipostError(f"no rule is named '{args.explain}'", hint="see publipost lint --list-rules")
+        print(rule.explain())
+        return EXIT_OK
+    paths = args.paths or [Path(".")]
+    overrides = {
+        k: v
+        for k, v in (
+            ("select", _split(args.select)),
+            ("ignore", _split(args.ignore)),
+            ("fail-on", args.fail_on),
+            ("max-warnings", args.max_warnings),
+        )
+        if v is not None
+    }
+    config = config_for(paths[0], explicit=args.config, isolated=args.isolated)
+    if overrides:
+        config = apply(config, overrides, None)
+    if args.show_config:
+        import json
+
+        print(json.dumps(config.as_dict(), indent=2, ensure_ascii=False))
+        return EXIT_OK
+    result = lint_paths(paths, overrides=overrides, config_path=args.config, isolated=args.isolated)
+    fmt = args.format
+    if fmt == "auto":
+        fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+    if fmt == "text":
+        output = report.text(
+            result, colour=args.output_file is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+        )
+    else:
+        output = report.FORMATS[fmt](result)
+    if args.output_file:
+        args.output_file.parent.mkdir(parents=True, exist_ok=True)
+        args.output_file.write_text(output, encoding="utf-8")
+    else:
+        sys.stdout.write(output)
+    return EXIT_PROBLEMS if fails(result, config) and not args.exit_zero else EXIT_OK
+
+
+def _split(values: list[str] | None) -> list[str] | None:
+    return [v.strip() for value in values for v in value.split(",") if v.strip()] if values else None
 
 
 def cmd_render(args: argparse.Namespace) -> int:

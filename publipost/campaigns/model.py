@@ -167,11 +167,24 @@ class Letter(Section):
     ps: str | None = None
 
 
+class Unsubscribe(Section):
+    url: str | None = None  # https, for the one-click List-Unsubscribe header (RFC 8058)
+    mailto: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _https(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("https://"):
+            raise ValueError("the unsubscribe url must start with https:// (one-click unsubscribe, RFC 8058)")
+        return value
+
+
 class Email(Section):
     template: str = "classic"
     subject: str = Field(min_length=1)
     preheader: str | None = None
     body: str
+    unsubscribe: Unsubscribe | None = None
 
 
 class Campaign(Section):
@@ -183,6 +196,7 @@ class Campaign(Section):
     sender: Sender
     letter: Letter | None = None
     email: Email | None = None
+    lint: dict[str, Any] = {}  # lint settings for this campaign, applied over the configuration files
 
     # Filled by load_campaign: where the file is, and the copy it points to.
     _path: Path = PrivateAttr(default=Path("campaign.yaml"))

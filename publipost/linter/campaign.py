@@ -1,0 +1,127 @@
+"""A campaign's letter and e-mail as lint documents, with campaign-level facts and merged samples.
+
+Copy may sit in Markdown files or inline in the YAML; each unit points into the
+file it comes from. Length-dependent rules also see the body merged with the
+longest value of every field in the customer file: that is what decides how
+many lines a paragraph takes once printed.
+"""
+
+from __future__ import annotations
+
+import bisect
+from pathlib import Path
+
+from publipost.campaigns.copy import Copy
+from publipost.campaigns.load import load_campaign
+from publipost.campaigns.model import Campaign
+from publipost.errors import Where
+from publipost.linter.document import LintDoc, Unit, uses_recipient_field
+from publipost.templates.layout import EMAIL, LETTER
+from publipost.templates.markdown import Block, parse_letter
+
+NAME_FIELDS = {"first_name", "last_name", "salutation"}
+
+
+def campaign_documents(path: Path) -> list[LintDoc]:
+    campaign = load_campaign(path)
+    samples = _longest_values(campaign)
+    return [_document(campaign, section, samples) for section in campaign.channels]
+
+
+def _document(campaign: Campaign, section: str, samples: dict[str, str] | None) -> LintDoc:
+    copies = campaign.copies
+    body_copy = copies[f"{section}.body"]
+    letter = parse_letter(body_copy.text)
+    doc = LintDoc(campaign.path, section, campaign.language, column=LETTER if section == "letter" else EMAIL)
+    for copy in copies.values():
+        doc.sources[Path(copy.origin.path)] = Path(copy.origin.path).read_text(encoding="utf-8-sig")
+
+    def unit(role: str, block: Block | None, copy: Copy = body_copy) -> Unit | None:
+        if block is None:
+            return None
+        return Unit(role, block.text, _locator(copy, block.start))
+
+    hook_copy = copies.get(f"{section}.hook")
+    doc.hook = _whole(hook_copy, "hook") if hook_copy else unit("hook", letter.hook)
+    doc.salutation = unit("salutation", letter.salutation)
+    doc.body = [unit("body", b) for b in letter.body]
+    doc.signature = unit("signature", letter.signature)
+    ps_copy = copies.get(f"{section}.ps")
+    doc.ps = [_whole(ps_copy, "ps")] if ps_copy else [unit("ps", b) for b in letter.ps]
+    if section == "email":
+        doc.subject = _whole(copies.get("email.subject"), "subject")
+        doc.preheader = _whole(copies.get("email.preheader"), "preheader")
+        doc.unsubscribe = bool(campaign.email.unsubscribe) or "unsubscribe" in body_copy.text.lower()
+        doc.plain_text = True  # publipost writes the text part from the same copy
+    sender = campaign.sender
+    doc.signer = (
+        [line.strip() for line in letter.signature.text.split("\n")]
+        if letter.signature
+        else [v for v in (sender.name, sender.function) if v]
+    )
+    all_copy = "\n".join(c.text for c in copies.values())
+    # Without a salutation in the copy, publipost greets from the civility column with the name.
+    doc.personalised = uses_recipient_field(all_copy) or (
+        letter.salutation is None and samples is not None and bool(NAME_FIELDS & set(samples))
+    )
+    doc.place = bool(sender.place) if section == "letter" else None
+    doc.offer = campaign.offer.model_dump()
+    doc.offer_text = all_copy
+    doc.overrides = campaign.lint
+    doc.anchor = campaign.where((section,))
+    if samples:
+        doc.samples = _merged_samples(campaign, section, doc, samples)
+    return doc
+
+
+def _whole(copy: Copy | None, role: str) -> Unit | None:
+    if copy is None:
+        return None
+    lead = len(copy.text) - len(copy.text.lstrip())
+    return Unit(role, copy.text.strip(), _locator(copy, lead))
+
+
+def _locator(copy: Copy, base: int):
+    text = copy.text
+    starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
+
+    def locate(offset: int) -> Where:
+        absolute = base + offset
+        line = bisect.bisect_right(starts, absolute) - 1
+        return copy.where(line + 1, absolute - starts[line] + 1)
+
+    return locate
+
+
+def _longest_values(campaign: Campaign) -> dict[str, str] | None:
+    """The longest value of every field among the targeted recipients."""
+    from publipost.campaigns.audience import load_audience
+
+    audience = load_audience(campaign)
+    targeted = audience.targeted
+    if targeted.empty:
+        return None
+    longest = {}
+    for name in audience.fields:
+        column = targeted[name].astype(str)
+        longest[name] = column.loc[column.str.len().idxmax()]
+    return longest
+
+
+def _merged_samples(
+    campaign: Campaign, section: str, doc: LintDoc, values: dict[str, str]
+) -> list[tuple[Unit, str]]:
+    """Body paragraphs merged with the longest values, paired with their template paragraphs."""
+    from publipost.campaigns.audience import Recipient
+    from publipost.templates.merge import Merge, RecipientError
+
+    merge = Merge(campaign, list(values))
+    recipient = Recipient(0, "longest", values, None, True)
+    try:
+        merged = parse_letter(merge.render(f"{section}.body", merge.context(recipient)))
+    except RecipientError:
+        return []
+    template = [u for u in doc.body if u is not None]
+    if len(merged.body) != len(template):
+        return []
+    return [(unit, block.text) for unit, block in zip(template, merged.body, strict=True)]

@@ -1,0 +1,224 @@
+"""Lint configuration: `[tool.publipost.lint]` in pyproject.toml, or publipost.toml.
+
+Found by walking up from each linted file (the first file found wins), unless
+`--config`, PUBLIPOST_CONFIG or `--isolated` say otherwise. A campaign's `lint:`
+key and a letter's front-matter `lint:` apply on top, then command-line flags.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, replace
+from fnmatch import fnmatch
+from pathlib import Path
+from typing import Any
+
+from publipost.errors import PublipostError, Where, did_you_mean
+from publipost.linter.rule import SEVERITIES, Rule, all_rules
+
+CONFIG_FILES = ("publipost.toml", ".publipost.toml", "pyproject.toml")
+KEYS = {"select", "ignore", "per-file-ignores", "severity", "rules", "lang", "fail-on", "max-warnings"}
+
+
+@dataclass(frozen=True)
+class LintConfig:
+    select: tuple[str, ...] = ("ALL",)
+    ignore: tuple[str, ...] = ()
+    per_file_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    severity: dict[str, str] = field(default_factory=dict)
+    rules: dict[str, dict[str, Any]] = field(default_factory=dict)
+    lang: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)  # language → list → extra words
+    fail_on: str = "error"
+    max_warnings: int | None = None
+    source: Path | None = None  # the file it was read from
+    root: Path = field(default_factory=Path.cwd)  # per-file-ignores globs are relative to it
+
+    def enabled(self, rule: type[Rule], path: Path) -> bool:
+        if not any(matches(rule, ref) for ref in self.select) or any(
+            matches(rule, ref) for ref in self.ignore
+        ):
+            return False
+        relative = _relative(path, self.root)
+        return not any(
+            fnmatch(relative, pattern) and any(matches(rule, ref) for ref in refs)
+            for pattern, refs in self.per_file_ignores.items()
+        )
+
+    def severity_of(self, rule: type[Rule]) -> str:
+        return self.severity.get(rule.code) or self.severity.get(rule.name) or rule.severity
+
+    def options_of(self, rule: type[Rule]) -> dict[str, Any]:
+        return {**rule.options, **self.rules.get(rule.name, {}), **self.rules.get(rule.code, {})}
+
+    def extra_words(self, language: str, name: str) -> tuple[str, ...]:
+        return self.lang.get(language, {}).get(name, ())
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "source": str(self.source) if self.source else None,
+            "select": list(self.select),
+            "ignore": list(self.ignore),
+            "per-file-ignores": {k: list(v) for k, v in self.per_file_ignores.items()},
+            "severity": self.severity,
+            "rules": {r.name: self.options_of(r) for r in all_rules() if r.options},
+            "lang": {k: {n: list(w) for n, w in v.items()} for k, v in self.lang.items()},
+            "fail-on": self.fail_on,
+            "max-warnings": self.max_warnings,
+        }
+
+
+def matches(rule: type[Rule], ref: str) -> bool:
+    """A rule is named by its code, a code prefix (PP2), its slug, or ALL."""
+    ref = ref.strip()
+    return ref.upper() == "ALL" or rule.code.startswith(ref.upper()) or ref == rule.name
+
+
+def resolve_ref(ref: str) -> bool:
+    return any(matches(rule, ref) for rule in all_rules())
+
+
+def find_config(start: Path) -> Path | None:
+    folder = start if start.is_dir() else start.parent
+    for directory in (folder.resolve(), *folder.resolve().parents):
+        for name in CONFIG_FILES:
+            candidate = directory / name
+            if candidate.is_file() and (name != "pyproject.toml" or _has_lint_table(candidate)):
+                return candidate
+    return None
+
+
+def _has_lint_table(path: Path) -> bool:
+    return "tool" in (data := _read_toml(path)) and "lint" in data["tool"].get("publipost", {})
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except tomllib.TOMLDecodeError as exc:
+        line = int(str(exc).rsplit("line ", 1)[-1].split(",")[0]) if "line " in str(exc) else None
+        raise PublipostError(
+            f"invalid TOML: {exc}", Where(path, line), "fix the configuration file"
+        ) from None
+    except OSError as exc:
+        raise PublipostError(f"cannot read configuration: {exc.strerror}", Where(path)) from None
+
+
+def load_config(path: Path) -> LintConfig:
+    data = _read_toml(path)
+    if path.name == "pyproject.toml":
+        data = data.get("tool", {}).get("publipost", {}).get("lint", {})
+    else:
+        data = data.get("lint", data)
+    return apply(LintConfig(source=path, root=path.parent), data, Where(path))
+
+
+def config_for(path: Path, *, explicit: Path | None = None, isolated: bool = False) -> LintConfig:
+    if isolated:
+        return LintConfig()
+    chosen = explicit or (
+        Path(os.environ["PUBLIPOST_CONFIG"]) if os.environ.get("PUBLIPOST_CONFIG") else None
+    )
+    if chosen is not None:
+        if not chosen.is_file():
+            raise PublipostError(
+                "configuration file not found", Where(chosen), "check --config or PUBLIPOST_CONFIG"
+            )
+        return load_config(chosen)
+    found = find_config(path)
+    return load_config(found) if found else LintConfig()
+
+
+def apply(config: LintConfig, data: dict[str, Any], where: Where) -> LintConfig:
+    """Overlay settings (a config table, a campaign's lint:, front matter, CLI flags) on a config."""
+    if not isinstance(data, dict):
+        raise PublipostError("lint settings are a table (select = [...], ignore = [...])", where)
+    for key in data:
+        if key not in KEYS:
+            raise PublipostError(
+                f"unknown lint setting '{key}'",
+                where,
+                did_you_mean(key, KEYS) or f"settings: {', '.join(sorted(KEYS))}",
+            )
+    changes: dict[str, Any] = {}
+    for key, attr in (("select", "select"), ("ignore", "ignore")):
+        if key in data:
+            changes[attr] = _refs(data[key], key, where)
+    if "per-file-ignores" in data:
+        changes["per_file_ignores"] = {
+            **config.per_file_ignores,
+            **{
+                glob: _refs(refs, f"per-file-ignores '{glob}'", where)
+                for glob, refs in data["per-file-ignores"].items()
+            },
+        }
+    if "severity" in data:
+        for ref, level in data["severity"].items():
+            _refs([ref], "severity", where)
+            if level not in SEVERITIES:
+                raise PublipostError(
+                    f"severity of {ref} is '{level}'", where, f"use one of: {', '.join(SEVERITIES)}"
+                )
+        changes["severity"] = {**config.severity, **data["severity"]}
+    if "rules" in data:
+        rules = {**config.rules}
+        for ref, options in data["rules"].items():
+            rule = next((r for r in all_rules() if ref in (r.code, r.name)), None)
+            if rule is None:
+                raise PublipostError(
+                    f"rules.{ref}: no such rule", where, did_you_mean(ref, [r.name for r in all_rules()])
+                )
+            for option in options:
+                if option not in rule.options:
+                    raise PublipostError(
+                        f"rules.{ref}: unknown option '{option}'",
+                        where,
+                        f"options of {rule.name}: {', '.join(rule.options) or 'none'}",
+                    )
+            rules[rule.name] = {**rules.get(rule.name, {}), **options}
+        changes["rules"] = rules
+    if "lang" in data:
+        from publipost.linter.words import list_names
+
+        lang = {k: dict(v) for k, v in config.lang.items()}
+        for language, lists in data["lang"].items():
+            if language not in ("fr", "en"):
+                raise PublipostError(f"lang.{language}: languages are fr and en", where)
+            for name, value in lists.items():
+                if name not in list_names():
+                    raise PublipostError(
+                        f"lang.{language}.{name}: no such word list",
+                        where,
+                        did_you_mean(name, list_names()) or f"lists: {', '.join(list_names())}",
+                    )
+                extra = value.get("extend", []) if isinstance(value, dict) else value
+                lang.setdefault(language, {})[name] = (*lang.get(language, {}).get(name, ()), *extra)
+        changes["lang"] = lang
+    if "fail-on" in data:
+        if data["fail-on"] not in SEVERITIES:
+            raise PublipostError(f"fail-on is '{data['fail-on']}'", where, "use error, warning or info")
+        changes["fail_on"] = data["fail-on"]
+    if "max-warnings" in data:
+        changes["max_warnings"] = data["max-warnings"]
+    return replace(config, **changes)
+
+
+def _refs(value: Any, key: str, where: Where) -> tuple[str, ...]:
+    refs = tuple(value) if isinstance(value, list | tuple) else tuple(str(value).split(","))
+    for ref in refs:
+        if not resolve_ref(ref):
+            raise PublipostError(
+                f"{key}: no rule is named '{ref}'",
+                where,
+                did_you_mean(ref, [r.name for r in all_rules()] + [r.code for r in all_rules()])
+                or "see publipost lint --list-rules",
+            )
+    return refs
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()

@@ -1,0 +1,278 @@
+"""What the rules read: a letter or an e-mail as units of text (hook, body paragraphs, PS …).
+
+Each unit keeps the raw source and a masked copy of the same length (Jinja tags
+blanked), and knows how to turn an offset inside it into a position in the file
+the user edits. Rules only ever report offsets inside units; positions are
+computed here, centrally, for every kind of input (Markdown, text, MJML/HTML,
+campaign YAML with inline or separate copy).
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from publipost.errors import PublipostError, Where
+from publipost.linter.text import mask_jinja, words
+from publipost.templates.layout import EMAIL, LETTER, Column
+from publipost.templates.markdown import PS, Block, is_hook, parse_letter
+
+_FIELD = re.compile(r"\{\{-?\s*([A-Za-z_][A-Za-z0-9_]*)")
+GLOBAL_NAMES = {"offer", "sender", "campaign", "letter_date", "loop", "range"}
+
+
+class Positions:
+    """Offsets → 1-based line and column (in code points) for one source text."""
+
+    def __init__(self, path: Path, text: str):
+        self.path = path
+        self.text = text
+        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def where(self, offset: int) -> Where:
+        line = bisect.bisect_right(self.starts, offset) - 1
+        return Where(self.path, line + 1, offset - self.starts[line] + 1)
+
+
+@dataclass
+class Unit:
+    role: str  # hook, salutation, body, signature, ps, subject, preheader
+    raw: str
+    locate: Callable[[int], Where]
+
+    def __post_init__(self) -> None:
+        self.text = mask_jinja(self.raw)
+
+    @property
+    def plain(self) -> str:
+        """The masked text without Markdown emphasis marks (same length: marks become spaces)."""
+        return re.sub(r"\*\*|__|^#{1,6}", lambda m: " " * len(m.group(0)), self.text, flags=re.MULTILINE)
+
+
+@dataclass
+class LintDoc:
+    path: Path  # the file that was linted (its configuration and per-file ignores apply)
+    kind: str  # letter | email
+    language: str
+    hook: Unit | None = None
+    salutation: Unit | None = None
+    body: list[Unit] = field(default_factory=list)
+    signature: Unit | None = None
+    ps: list[Unit] = field(default_factory=list)
+    subject: Unit | None = None
+    preheader: Unit | None = None
+    anchor: Where | None = None  # where document-level findings point
+    signer: list[str] = field(default_factory=list)  # name and function, from the copy or the sender
+    personalised: bool = False  # the copy uses a recipient field
+    place: bool | None = None  # campaign letters: a place for "Lyon, le …"; None: not known
+    offer: dict[str, Any] | None = None
+    offer_text: str = ""  # the campaign's copy with offer fields resolved, for offer-not-in-copy
+    unsubscribe: bool | None = None
+    plain_text: bool | None = None
+    column: Column = LETTER
+    emphasis: bool | None = None  # HTML bodies say it with tags; None: look for ** and __ in the body
+    samples: list[tuple[Unit, str]] = field(default_factory=list)  # (body unit, merged text)
+    overrides: dict[str, Any] = field(default_factory=dict)  # a campaign's or front matter's lint:
+    sources: dict[Path, str] = field(default_factory=dict)  # the text of every file a finding may point into
+
+    @property
+    def units(self) -> list[Unit]:
+        ordered = [
+            self.subject,
+            self.preheader,
+            self.hook,
+            self.salutation,
+            *self.body,
+            self.signature,
+            *self.ps,
+        ]
+        return [u for u in ordered if u is not None]
+
+    @property
+    def copy_units(self) -> list[Unit]:
+        """The units written as prose: hook, body and PS."""
+        return [u for u in (self.hook, *self.body, *self.ps) if u is not None]
+
+    def where(self) -> Where:
+        first = self.hook or self.salutation or (self.body[0] if self.body else None)
+        return self.anchor or (first.locate(0) if first else Where(self.path, 1, 1))
+
+
+# --- Markdown and plain-text letters -----------------------------------------------------------
+
+
+def letter_from_markdown(path: Path, source: str, *, kind: str = "letter") -> LintDoc:
+    positions = Positions(path, source)
+    letter = parse_letter(source)
+    front = _front_matter(path, letter.front_matter)
+    language = front.get("language") or guess_language(source)
+
+    def unit(role: str, block: Block | None) -> Unit | None:
+        if block is None:
+            return None
+        return Unit(role, block.text, lambda offset, b=block: positions.where(b.start + offset))
+
+    doc = LintDoc(path, kind, language, column=LETTER if kind == "letter" else EMAIL)
+    doc.sources[path] = source
+    doc.hook = unit("hook", letter.hook)
+    doc.salutation = unit("salutation", letter.salutation)
+    doc.body = [unit("body", b) for b in letter.body]
+    doc.signature = unit("signature", letter.signature)
+    doc.ps = [unit("ps", b) for b in letter.ps]
+    sender = front.get("sender") or {}
+    doc.signer = _signer(letter.signature, sender)
+    doc.personalised = uses_recipient_field(source)
+    doc.overrides = front.get("lint") or {}
+    doc.anchor = positions.where(len(letter.front_matter) + 8 if letter.front_matter else 0)
+    return doc
+
+
+def _front_matter(path: Path, text: str) -> dict[str, Any]:
+    if not text.strip():
+        return {}
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    try:
+        data = YAML(typ="safe").load(text)
+    except YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise PublipostError(
+            f"invalid front matter: {getattr(exc, 'problem', exc)}",
+            Where(path, mark.line + 2 if mark else 2),
+            "front matter is YAML between two '---' lines",
+        ) from None
+    if not isinstance(data, dict):
+        raise PublipostError("front matter is a YAML mapping (language: fr …)", Where(path, 2))
+    return data
+
+
+def _signer(block: Block | None, sender: dict[str, Any]) -> list[str]:
+    if block is not None:
+        return [line.strip() for line in block.text.split("\n") if line.strip()]
+    return [str(sender[k]) for k in ("name", "function") if sender.get(k)]
+
+
+def uses_recipient_field(source: str) -> bool:
+    return any(name not in GLOBAL_NAMES for name in _FIELD.findall(source))
+
+
+_FRENCH = {
+    "le",
+    "la",
+    "les",
+    "des",
+    "vous",
+    "votre",
+    "et",
+    "est",
+    "une",
+    "pour",
+    "avec",
+    "dans",
+    "que",
+    "qui",
+    "pas",
+}
+_ENGLISH = {
+    "the",
+    "you",
+    "your",
+    "and",
+    "is",
+    "a",
+    "for",
+    "with",
+    "in",
+    "that",
+    "to",
+    "of",
+    "not",
+    "it",
+    "we",
+}
+
+
+def guess_language(text: str) -> str:
+    tokens = [t.folded for t in words(text[:4000])]
+    french = sum(t in _FRENCH for t in tokens)
+    english = sum(t in _ENGLISH for t in tokens)
+    return "en" if english > french else "fr"
+
+
+# --- MJML and HTML e-mails ---------------------------------------------------------------------
+
+_ELEMENT = re.compile(
+    r"<(p|h1|h2|h3|li|mj-text|mj-button|td|div)\b[^>]*>(.*?)</\1\s*>", re.DOTALL | re.IGNORECASE
+)
+_TAG = re.compile(r"<[^>]+>|<!--.*?-->", re.DOTALL)
+
+
+def email_from_markup(path: Path, source: str) -> LintDoc:
+    """An MJML or HTML e-mail: its paragraphs, title/subject, preview text and links."""
+    positions = Positions(path, source)
+    language = _html_language(source) or guess_language(_TAG.sub(" ", source))
+    doc = LintDoc(path, "email", language, column=EMAIL)
+    doc.sources[path] = source
+    blocks: list[tuple[str, int, str]] = []  # (tag, start offset, inner raw text with tags blanked)
+    for match in _ELEMENT.finditer(source):
+        inner_start = match.start(2)
+        inner = match.group(2)
+        if _ELEMENT.search(inner):  # a container: its children are the paragraphs
+            continue
+        blanked = _TAG.sub(lambda m: " " * len(m.group(0)), inner)
+        bold = re.sub(
+            r"<(b|strong)\b[^>]*>(.*?)</\1>",
+            lambda m: "**" + " " * (len(m.group(0)) - 4) + "**",
+            inner,
+            flags=re.DOTALL | re.IGNORECASE,
+        )
+        emphasised = "**" in bold or re.search(r"<(u|b|strong)\b", inner, re.IGNORECASE) is not None
+        lead = len(blanked) - len(blanked.lstrip())
+        text = blanked.strip()
+        if text:
+            blocks.append((match.group(1).lower() + ("*" if emphasised else ""), inner_start + lead, text))
+    units = [Unit("body", text, lambda o, s=start: positions.where(s + o)) for _, start, text in blocks]
+    tags = [tag for tag, _, _ in blocks]
+    if units and (tags[0].startswith(("h1", "h2")) or is_hook(units[0].raw)):
+        doc.hook = units.pop(0)
+        tags.pop(0)
+    for index, unit in enumerate(units[:2]):
+        if re.match(r"^(madame|monsieur|cher|chère|bonjour|dear|hello|hi)\b.*,$", unit.raw.strip(), re.I):
+            doc.salutation = unit
+            units = units[index + 1 :]
+            tags = tags[index + 1 :]
+            break
+    ps_at = next((i for i, u in enumerate(units) if PS.match(u.raw)), len(units))
+    doc.ps = units[ps_at:]
+    doc.body = [u for u in units[:ps_at] if not _unsubscribe_line(u.raw, language)]
+    doc.emphasis = any(t.endswith("*") for t in tags)
+    for tag, role in (("mj-title|title", "subject"), ("mj-preview", "preheader")):
+        match = re.search(rf"<({tag})\b[^>]*>(.*?)</\1>", source, re.DOTALL | re.IGNORECASE)
+        if match and match.group(2).strip():
+            start = match.start(2) + len(match.group(2)) - len(match.group(2).lstrip())
+            setattr(doc, role, Unit(role, match.group(2).strip(), lambda o, s=start: positions.where(s + o)))
+    doc.personalised = uses_recipient_field(source)
+    doc.unsubscribe = _mentions_unsubscribe(source, language)
+    doc.plain_text = any(path.with_suffix(s).is_file() for s in (".txt", ".text"))
+    doc.anchor = positions.where(0)
+    return doc
+
+
+def _html_language(source: str) -> str | None:
+    match = re.search(r"<(?:html|mjml)\b[^>]*\blang=[\"']?([a-z]{2})", source, re.IGNORECASE)
+    return match.group(1).lower() if match and match.group(1).lower() in ("fr", "en") else None
+
+
+def _mentions_unsubscribe(text: str, language: str) -> bool:
+    from publipost.linter.words import word_list
+
+    return "unsubscribe" in text.lower() or bool(word_list(language, "unsubscribe").find(text))
+
+
+def _unsubscribe_line(text: str, language: str) -> bool:
+    return _mentions_unsubscribe(text, language) and len(text) < 200

@@ -1,0 +1,289 @@
+"""Run the rules over documents; turn hits into findings; apply suppressions; score the copy.
+
+from publipost.linter import lint_paths
+result = lint_paths([Path("lettre.md")])
+for finding in result.findings: print(finding.line, finding.name, finding.message)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from publipost.errors import PublipostError, Where
+from publipost.linter import suppress
+from publipost.linter.config import LintConfig, apply, config_for
+from publipost.linter.document import LintDoc, email_from_markup, letter_from_markdown
+from publipost.linter.rule import SEVERITIES, Context, Hit, Rule, all_rules
+from publipost.linter.words import word_list
+
+RANK = {s: i for i, s in enumerate(SEVERITIES)}
+LETTER_SUFFIXES = {".md", ".markdown", ".txt", ".text"}
+EMAIL_SUFFIXES = {".mjml", ".html", ".htm"}
+CAMPAIGN_SUFFIXES = {".yaml", ".yml"}
+SKIP_DIRS = {"out", "node_modules", "__pycache__", "venv", ".venv", "build", "dist"}
+URL = "https://github.com/publipost/publipost/blob/main/README.md#{code}"
+
+
+@dataclass
+class Finding:
+    rule: str
+    name: str
+    severity: str
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    message: str
+    language: str
+    source: str
+    url: str
+    suppressed: bool = False
+    justification: str | None = None
+    context: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(vars(self))
+
+
+@dataclass
+class Score:
+    """0–5, the scale of mailing-rules.md §8: none, very weak, weak, average, strong, very strong."""
+
+    hook: int
+    body: int
+    letter: int
+
+
+@dataclass
+class LintResult:
+    findings: list[Finding] = field(default_factory=list)
+    files: int = 0
+    scores: dict[str, Score] = field(default_factory=dict)  # path → score
+    configs: dict[str, LintConfig] = field(default_factory=dict)
+
+    @property
+    def active(self) -> list[Finding]:
+        return [f for f in self.findings if not f.suppressed]
+
+
+def lint_paths(
+    paths: Iterable[Path],
+    *,
+    overrides: dict[str, Any] | None = None,
+    config_path: Path | None = None,
+    isolated: bool = False,
+) -> LintResult:
+    result = LintResult()
+    files = collect(list(paths))
+    for path, kind in files:
+        config = config_for(path, explicit=config_path, isolated=isolated)
+        if overrides:
+            config = apply(config, overrides, Where("command line"))
+        result.files += 1
+        result.configs[str(path)] = config
+        for doc in documents(path, kind):
+            doc_config = apply(config, doc.overrides, Where(doc.path)) if doc.overrides else config
+            findings = lint_doc(doc, doc_config)
+            result.findings += findings
+            result.scores[f"{path}#{doc.kind}"] = score(findings)
+        result.findings += _suppressions(path, result, config)
+    result.findings.sort(key=lambda f: (f.path, f.line, f.column, f.rule))
+    return result
+
+
+def collect(paths: list[Path]) -> list[tuple[Path, str]]:
+    """Files to lint, and what each is; copy used by a campaign in the same run is linted in it."""
+    found: list[tuple[Path, str]] = []
+    for path in paths:
+        if not path.exists():
+            raise PublipostError("no such file or folder", Where(path), "check the path")
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                if (
+                    child.is_file()
+                    and not (set(child.relative_to(path).parts[:-1]) & SKIP_DIRS)
+                    and not any(p.startswith(".") for p in child.relative_to(path).parts)
+                ):
+                    kind = _kind(child, walking=True)
+                    if kind:
+                        found.append((child, kind))
+        else:
+            kind = _kind(path, walking=False)
+            if kind is None:
+                raise PublipostError(
+                    f"cannot lint '{path.suffix}' files",
+                    Where(path),
+                    "lint Markdown, text, MJML or HTML copy, or a campaign YAML file",
+                )
+            found.append((path, kind))
+    used_by_campaigns = set()
+    for path, kind in found:
+        if kind == "campaign":
+            used_by_campaigns |= _campaign_files(path)
+    return [(p, k) for p, k in found if k == "campaign" or p.resolve() not in used_by_campaigns]
+
+
+def _kind(path: Path, *, walking: bool) -> str | None:
+    suffixes = [s.lower() for s in path.suffixes if s.lower() not in (".j2", ".jinja", ".jinja2")]
+    suffix = suffixes[-1] if suffixes else ""
+    if suffix in LETTER_SUFFIXES:
+        return (
+            None
+            if walking and path.name.lower() in ("readme.md", "license.txt", "changelog.md")
+            else "letter"
+        )
+    if suffix in EMAIL_SUFFIXES:
+        return "email"
+    if suffix in CAMPAIGN_SUFFIXES:
+        if walking and not re.search(
+            r"^objective\s*:", path.read_text(encoding="utf-8", errors="replace"), re.M
+        ):
+            return None
+        return "campaign"
+    return None
+
+
+def _campaign_files(path: Path) -> set[Path]:
+    """The copy a campaign lints itself, and its data files, which are not copy at all."""
+    from publipost.campaigns.load import load_campaign
+
+    campaign = load_campaign(path)
+    files = {Path(c.origin.path).resolve() for c in campaign.copies.values()}
+    files |= {campaign.resolve(campaign.target.source)} | {
+        campaign.resolve(e.path) for e in campaign.target.exclude
+    }
+    return files - {campaign.path}
+
+
+def documents(path: Path, kind: str) -> list[LintDoc]:
+    if kind == "campaign":
+        from publipost.linter.campaign import campaign_documents
+
+        return campaign_documents(path)
+    text = _read(path)
+    if kind == "email":
+        return [email_from_markup(path, text)]
+    return [letter_from_markdown(path, text)]
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise PublipostError(f"not UTF-8 (byte {exc.start})", Where(path), "save the file as UTF-8") from None
+
+
+def lint_doc(doc: LintDoc, config: LintConfig) -> list[Finding]:
+    findings = []
+    for rule in all_rules():
+        if doc.kind not in rule.kinds or not config.enabled(rule, doc.path):
+            continue
+        ctx = Context(
+            config.options_of(rule),
+            lambda name: word_list(doc.language, name, config.extra_words(doc.language, name)),
+        )
+        for hit in rule().check(doc, ctx):
+            findings.append(_finding(rule, hit, doc, config))
+    return findings
+
+
+def _finding(rule: type[Rule], hit: Hit, doc: LintDoc, config: LintConfig) -> Finding:
+    if hit.unit is None:
+        start = end = doc.where()
+    else:
+        start, end = hit.unit.locate(hit.start), hit.unit.locate(hit.end)
+    args = {k: (v.get(doc.language, v.get("en")) if isinstance(v, dict) else v) for k, v in hit.args.items()}
+    severity = (
+        hit.severity
+        if hit.severity and config.severity_of(rule) == rule.severity
+        else config.severity_of(rule)
+    )
+    return Finding(
+        rule=rule.code,
+        name=rule.name,
+        severity=severity,
+        path=str(start.path),
+        line=start.line or 1,
+        column=start.column or 1,
+        end_line=end.line or start.line or 1,
+        end_column=end.column or start.column or 1,
+        message=rule.message[doc.language].format(**args),
+        language=doc.language,
+        source=rule.source,
+        url=URL.format(code=rule.code.lower()),
+        context=hit.context,
+    )
+
+
+def _suppressions(path: Path, result: LintResult, config: LintConfig) -> list[Finding]:
+    """Apply the suppression comments of every file the findings point into; report the meta findings."""
+    meta: list[Finding] = []
+    rules = {r.code: r for r in all_rules()}
+    files = {f.path for f in result.findings if not f.suppressed} | {str(path)}
+    for name in sorted(files):
+        file = Path(name)
+        if not file.is_file():
+            continue
+        directives, problems = suppress.parse(file, _read(file))
+        mine = [f for f in result.findings if f.path == name and not f.suppressed]
+        for finding in mine:
+            for directive in directives:
+                if directive.covers(finding.rule, finding.line):
+                    finding.suppressed, finding.justification = True, directive.reason
+                    directive.used.add(finding.rule)
+        language = mine[0].language if mine else "en"
+        for directive in directives:
+            for code in sorted(directive.codes - directive.used):
+                problems.append(
+                    suppress.Problem(
+                        "PP900", file, directive.line, directive.column, directive.end_column, {"codes": code}
+                    )
+                )
+        for problem in problems:
+            rule = rules[problem.code]
+            if not config.enabled(rule, file):
+                continue
+            meta.append(
+                Finding(
+                    rule=rule.code,
+                    name=rule.name,
+                    severity=config.severity_of(rule),
+                    path=name,
+                    line=problem.line,
+                    column=problem.column,
+                    end_line=problem.line,
+                    end_column=problem.end_column,
+                    message=rule.message[language].format(**problem.args),
+                    language=language,
+                    source=rule.source,
+                    url=URL.format(code=rule.code.lower()),
+                )
+            )
+    return meta
+
+
+_HOOK_RULES = {"PP101", "PP204", "PP302", "PP402"}
+_PENALTY = {"error": 2, "warning": 1, "info": 0}
+
+
+def score(findings: list[Finding]) -> Score:
+    """5 (very strong) down to 0 (none): two points per error, one per warning, per part."""
+    active = [f for f in findings if not f.suppressed]
+    hook = max(0, 5 - sum(_PENALTY[f.severity] for f in active if f.rule in _HOOK_RULES))
+    if any(f.rule == "PP101" for f in active):
+        hook = 0
+    body = max(0, 5 - sum(_PENALTY[f.severity] for f in active if f.rule not in _HOOK_RULES))
+    return Score(hook, body, round((hook + body) / 2 - 0.01) if hook and body else min(hook, body))
+
+
+def fails(result: LintResult, config: LintConfig) -> bool:
+    active = result.active
+    if any(RANK[f.severity] >= RANK[config.fail_on] for f in active):
+        return True
+    warnings = sum(f.severity == "warning" for f in active)
+    return config.max_warnings is not None and warnings > config.max_warnings

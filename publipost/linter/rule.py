@@ -1,0 +1,68 @@
+"""What a rule is: a code, a slug, a default severity, a source, messages in both languages, a check.
+
+Rules report hits as offsets inside units; the engine turns them into findings
+with positions, severities and messages. `--list-rules`, `--explain` and the
+README's rule table are generated from these classes.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from publipost.linter.document import LintDoc, Unit
+from publipost.linter.text import WordList
+
+SEVERITIES = ("info", "warning", "error")
+
+
+@dataclass(frozen=True)
+class Hit:
+    unit: Unit | None  # None: the document as a whole
+    start: int = 0
+    end: int = 0
+    args: dict[str, Any] = field(default_factory=dict)
+    severity: str | None = None  # a rule may escalate (sentence-too-long past the error limit)
+    context: dict[str, Any] = field(default_factory=dict)  # e.g. the recipient whose data was merged
+
+    @classmethod
+    def whole(cls, unit: Unit, **args: Any) -> Hit:
+        return cls(unit, 0, len(unit.raw), args)
+
+
+@dataclass
+class Context:
+    options: dict[str, Any]
+    words: Callable[[str], WordList]
+
+
+class Rule:
+    code: ClassVar[str]
+    name: ClassVar[str]
+    severity: ClassVar[str] = "warning"
+    source: ClassVar[str]
+    kinds: ClassVar[tuple[str, ...]] = ("letter", "email")
+    options: ClassVar[dict[str, Any]] = {}
+    message: ClassVar[dict[str, str]]
+
+    def check(self, doc: LintDoc, ctx: Context) -> Iterator[Hit]:
+        raise NotImplementedError
+
+    @classmethod
+    def summary(cls) -> str:
+        return (inspect.getdoc(cls) or "").split("\n", 1)[0]
+
+    @classmethod
+    def explain(cls) -> str:
+        options = "".join(f"\n  {k} = {v!r}" for k, v in cls.options.items())
+        return f"{cls.code} {cls.name} (default: {cls.severity}; {cls.source})\n\n{inspect.getdoc(cls)}\n" + (
+            f"\nOptions:{options}\n" if options else ""
+        )
+
+
+def all_rules() -> list[type[Rule]]:
+    from publipost.linter.rules import RULES
+
+    return RULES

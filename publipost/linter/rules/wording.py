@@ -1,0 +1,161 @@
+"""PP3: the words of the copy: magic words, stock phrases, links, proof, tense (mailing-rules.md §3, §5)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from publipost.linter.document import LintDoc
+from publipost.linter.rule import Context, Hit, Rule
+from publipost.linter.rules.length import sentence_spans
+from publipost.linter.text import words
+
+
+class MagicWordsMissing(Rule):
+    """None of the magic words anywhere in the copy.
+
+    Why: some words trigger interest. The course lists gratuit, nouveau, découvrir, maintenant,
+    cadeau; in English free, new, discover, now, gift (lists extendable in configuration).
+    """
+
+    code, name, severity, source = "PP301", "magic-words-missing", "warning", "mailing-rules.md §3.4"
+    message = {
+        "en": "no magic word anywhere ({examples}): use at least one where it is true",
+        "fr": "aucun mot magique ({examples}) : utilisez-en au moins un, là où il est vrai",
+    }
+
+    def check(self, doc: LintDoc, ctx: Context) -> Iterator[Hit]:
+        magic = ctx.words("magic-words")
+        if not any(magic.find(u.text) for u in [*doc.copy_units, *filter(None, [doc.subject])]):
+            examples = {
+                "en": "free, new, discover, now, gift",
+                "fr": "gratuit, nouveau, découvrir, maintenant, cadeau",
+            }
+            yield (
+                Hit(doc.hook, 0, 0, {"examples": examples})
+                if doc.hook
+                else Hit(None, args={"examples": examples})
+            )
+
+
+class HookNoMagicWord(Rule):
+    """The hook has no magic word.
+
+    Example (fr): « Une couette chaude pour l'hiver. » Use instead: « Découvrez maintenant … »
+    Example (en): "A planner for your week." Use instead: "Discover the new planner …"
+    """
+
+    code, name, severity, source = "PP302", "hook-no-magic-word", "warning", "mailing-rules.md §4"
+    message = {
+        "en": "the hook has no magic word (free, new, discover, now, gift)",
+        "fr": "l'accroche n'a aucun mot magique (gratuit, nouveau, découvrir, maintenant, cadeau)",
+    }
+
+    def check(self, doc: LintDoc, ctx: Context) -> Iterator[Hit]:
+        if doc.hook and not ctx.words("magic-words").find(doc.hook.text):
+            yield Hit.whole(doc.hook)
+
+
+class StockPhrase(Rule):
+    """A stereotyped formula.
+
+    Why: formulas the reader has read a thousand times say nothing and sound like a form letter.
+    Example (fr): « N'hésitez pas à nous contacter. » Use instead: « Appelez Claire au 04 72 00 00 00. »
+    Example (en): "Don't hesitate to contact us." Use instead: "Call Dana on 512 555 0100."
+    """
+
+    code, name, severity, source = "PP303", "stock-phrase", "warning", "mailing-rules.md §3 (004)"
+    message = {
+        "en": 'stock phrase "{phrase}": say what the reader can do, concretely',
+        "fr": "formule toute faite « {phrase} » : dites concrètement ce que le lecteur peut faire",
+    }
+
+    def check(self, doc: LintDoc, ctx: Context) -> Iterator[Hit]:
+        phrases = ctx.words("stock-phrases")
+        for unit in doc.units:
+            for token in phrases.find(unit.text):
+                yield Hit(unit, token.start, token.end, {"phrase": " ".join(token.text.split())})
+
+
+class ParagraphNotLinked(Rule):
+    """Body paragraphs never linked by connecting expressions.
+
+    Why: links ("en effet", "par conséquent", "mais ce n'est pas tout"; "indeed", "as a result",
+    "what's more") carry the reader from one paragraph to the next.
+    """
+
+    code, name, severity, source = "PP304", "paragraph-not-linked", "warning", "mailing-rules.md §5"
+    options = {"min-paragraphs": 3}
+    message = {
+        "en": '{n} body paragraphs and no link between them: use "indeed", "as a result", "what\'s more" …',
+        "fr": "{n} paragraphes sans aucun lien : utilisez « en effet », « par conséquent », « mais ce n'est pas tout » …",
+    }
+
+    def check(self, doc: LintDoc, ctx: Context) -> Iterator[Hit]:
+        if len(doc.body) < ctx.options["min-paragraphs"]:
+            return
+        connectors = ctx.words("connectors")
+        if not any(connectors.find(u.text) for u in doc.body[1:]):
+            yield Hit(doc.body[1], 0, 0, {"n": len(doc.body)})
+
+
+class UnprovenClaim(Rule):
+    """A superlative or absolute with no figure or fact in the sentence.
+
+    Why: "prove every claim with concrete facts". "The best planner" convinces nobody; "rated
+    4.8/5 by 2,000 users" does.
+    Example (fr): « La meilleure couette du marché. » Use instead: « Garantie 10 ans. »
+    """
+
+    code, name, severity, source = "PP305", "unproven-claim", "warning", "mailing-rules.md §3.2"
+    message = {
+        "en": '"{claim}" with no figure or fact in the sentence: prove it',
+        "fr": "« {claim} » sans chiffre ni fait dans la phrase : prouvez-le",
+    }
+
+    def check(self, doc: LintDoc, ctx: Context) -> Iterator[Hit]:
+        claims = ctx.words("claims")
+        for unit in doc.copy_units:
+            for start, end, _ in sentence_spans(unit):
+                sentence = unit.plain[start:end]
+                if re.search(r"\d", sentence):
+                    continue
+                for token in claims.find(sentence, start):
+                    yield Hit(unit, token.start, token.end, {"claim": token.text})
+
+
+class TenseNotPresent(Rule):
+    """A sentence in the conditional, or heavy with futures.
+
+    Why: the present indicative and a direct style: "vous dormez mieux", not "vous pourriez
+    dormir mieux"; "you save", not "you could save" or "you will be able to save".
+    """
+
+    code, name, severity, source = "PP306", "tense-not-present", "info", "mailing-rules.md §3.2"
+    options = {"max-futures": 1}
+    message = {
+        "en": '"{words}": write in the present, directly ("you save", not "you could save")',
+        "fr": "« {words} » : écrivez au présent, directement (« vous dormez », pas « vous pourriez dormir »)",
+    }
+
+    def check(self, doc: LintDoc, ctx: Context) -> Iterator[Hit]:
+        conditionals = ctx.words("conditionals")
+        futures = ctx.words("futures")
+        endings = tuple(ctx.words("future-endings").words)
+        exceptions = ctx.words("future-exceptions")
+        for unit in doc.copy_units:
+            for start, end, _ in sentence_spans(unit):
+                sentence = unit.plain[start:end]
+                weak = conditionals.find(sentence, start)
+                future = futures.find(sentence, start) + [
+                    t
+                    for t in words(sentence, start)
+                    if endings
+                    and len(t.text) > 3
+                    and t.folded.endswith(endings)
+                    and t.text not in exceptions
+                    and not t.text[:1].isupper()
+                ]
+                if weak or len(future) > ctx.options["max-futures"]:
+                    found = sorted(weak + future, key=lambda t: t.start)
+                    yield Hit(unit, start, end, {"words": ", ".join(t.text for t in found)})

@@ -1,0 +1,152 @@
+"""Suppression comments: Jinja2 comments in copy, `#` comments in campaign YAML.
+
+Jinja2 comments never reach a printed letter or a sent e-mail (renderers strip
+them; HTML comments would survive MJML), so they are the one syntax that works
+in Markdown, text, MJML and HTML copy alike:
+
+    {# publipost: ignore[PP201] -- accroche validée par le client #}   next block; trailing: same line
+    {# publipost: disable[PP201, stock-phrase] #} … {# publipost: enable[PP201, stock-phrase] #}
+    {# publipost: file-ignore[PP104] #}
+    subject: "Votre cadeau"  # publipost: ignore[PP603]               in campaign YAML
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from publipost.linter.rule import Rule, all_rules
+
+_JINJA = re.compile(r"\{#-?\s*publipost:(?P<body>.*?)-?#\}", re.DOTALL)
+_YAML = re.compile(r"#\s*publipost:(?P<body>.*)$", re.MULTILINE)
+_BODY = re.compile(
+    r"^\s*(?P<kind>ignore|disable|enable|file-ignore)\[(?P<refs>[^\]]*)\]\s*(?:--\s*(?P<reason>.*?))?\s*$",
+    re.DOTALL,
+)
+
+
+@dataclass
+class Directive:
+    path: Path
+    kind: str
+    codes: set[str]
+    reason: str | None
+    line: int
+    column: int
+    end_column: int
+    first: int = 0  # the lines it covers, inclusive
+    last: int = 0
+    used: set[str] = field(default_factory=set)
+
+    def covers(self, code: str, line: int) -> bool:
+        return code in self.codes and self.first <= line <= self.last
+
+
+@dataclass
+class Problem:
+    """A finding of the meta family, to report at a directive."""
+
+    code: str
+    path: Path
+    line: int
+    column: int
+    end_column: int
+    args: dict[str, str]
+
+
+def parse(path: Path, text: str) -> tuple[list[Directive], list[Problem]]:
+    yaml = path.suffix in (".yaml", ".yml")
+    lines = text.split("\n")
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line) + 1)
+    directives: list[Directive] = []
+    problems: list[Problem] = []
+    open_ranges: dict[str, Directive] = {}
+    for match in (_YAML if yaml else _JINJA).finditer(text):
+        line = next(i for i, s in enumerate(starts) if s > match.start())
+        column = match.start() - starts[line - 1] + 1
+        end_column = column + len(match.group(0).split("\n")[0])
+        parsed = _BODY.match(match.group("body"))
+        if not parsed:
+            problems.append(
+                Problem(
+                    "PP902",
+                    path,
+                    line,
+                    column,
+                    end_column,
+                    {
+                        "problem": (
+                            "unreadable suppression comment: write ignore[CODE], disable[CODE], enable[CODE] "
+                            "or file-ignore[CODE], with an optional '-- reason'"
+                        )
+                    },
+                )
+            )
+            continue
+        codes = set()
+        for ref in filter(None, (r.strip() for r in parsed.group("refs").split(","))):
+            rule = _rule(ref)
+            if rule is None:
+                problems.append(Problem("PP901", path, line, column, end_column, {"code": ref}))
+            else:
+                codes.add(rule.code)
+        kind = parsed.group("kind")
+        directive = Directive(path, kind, codes, parsed.group("reason"), line, column, end_column)
+        own_line = not lines[line - 1][: column - 1].strip()
+        if kind == "file-ignore":
+            directive.first, directive.last = 1, len(lines)
+        elif kind == "ignore":
+            directive.first, directive.last = _scope(lines, line, own_line, yaml)
+        elif kind == "disable":
+            directive.first, directive.last = line, len(lines)
+            for code in codes:
+                open_ranges[code] = directive
+        else:  # enable: closes the ranges it names
+            for code in codes:
+                opened = open_ranges.pop(code, None)
+                if opened is not None:
+                    opened.last = line
+            continue
+        directives.append(directive)
+    for code, opened in open_ranges.items():
+        problems.append(
+            Problem(
+                "PP902",
+                path,
+                opened.line,
+                opened.column,
+                opened.end_column,
+                {"problem": f"disable[{code}] is never closed by enable[{code}]: it runs to the end"},
+            )
+        )
+    return directives, problems
+
+
+def _scope(lines: list[str], line: int, own_line: bool, yaml: bool) -> tuple[int, int]:
+    """The lines an `ignore` covers: its own line, or the next block when alone on its line."""
+    if not own_line:
+        if yaml:  # a key's line, and its value's lines when they are more indented
+            indent = len(lines[line - 1]) - len(lines[line - 1].lstrip())
+            last = line
+            while last < len(lines) and (
+                not lines[last].strip() or len(lines[last]) - len(lines[last].lstrip()) > indent
+            ):
+                last += 1
+            return line, last
+        return line, line
+    first = line + 1
+    while first <= len(lines) and not lines[first - 1].strip():
+        first += 1
+    if yaml:
+        return _scope(lines, first, False, yaml)
+    last = first
+    while last < len(lines) and lines[last].strip():
+        last += 1
+    return first, last
+
+
+def _rule(ref: str) -> type[Rule] | None:
+    return next((r for r in all_rules() if ref.upper() == r.code or ref == r.name), None)

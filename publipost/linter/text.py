@@ -1,0 +1,148 @@
+"""Words, sentences and phrases in copy, with offsets that stay true to the source.
+
+Everything here is length-preserving: folding (case, accents, curly
+apostrophes) maps one character to one character, and Jinja tags are masked
+in place, so an offset found in the analysed text is an offset in the file.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+
+WORD = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*|\d+(?:[.,]\d+)*%?", re.UNICODE)
+_JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
+# A sentence ends at . ! ? or … followed by a space and a capital (or a quote, a digit), or at the end.
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[»\"”)]*(?=\s+[«\"“(]?[A-ZÀ-ÖØ-Þ0-9])|(?<=[.!?…])[»\"”)]*\s*$")
+_ABBREVIATIONS = {
+    "m",
+    "mme",
+    "mmes",
+    "mlle",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "st",
+    "p",
+    "ex",
+    "etc",
+    "cf",
+    "no",
+    "n°",
+    "av",
+    "bd",
+    "vs",
+    "e.g",
+    "i.e",
+    "inc",
+    "ltd",
+    "jr",
+    "sr",
+    "tél",
+    "tel",
+    "ps",
+    "p.s",
+    "p.-s",
+}
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(char: str) -> str:
+    if char in "’‘ʼ":
+        return "'"
+    base = unicodedata.normalize("NFKD", char)[:1].lower()
+    return base if len(base) == 1 else char.lower()
+
+
+def fold(text: str) -> str:
+    """Lower case, no accents, straight apostrophes: one character for one."""
+    return "".join(_fold_char(c) for c in text)
+
+
+def mask_jinja(text: str) -> str:
+    """Replace {{ fields }} by a same-length placeholder word, {% %} and {# #} by spaces.
+
+    A field stays one word ("Xxxxx") so sentences keep their length in words; tags
+    and comments vanish but keep their newlines, so offsets and lines hold.
+    """
+
+    def replace(match: re.Match[str]) -> str:
+        tag = match.group(0)
+        if tag.startswith("{{"):
+            return "X" + "x" * (len(tag) - 1) if "\n" not in tag else re.sub(r"[^\n]", "x", tag)
+        return re.sub(r"[^\n]", " ", tag)
+
+    return _JINJA.sub(replace, text)
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str
+    start: int
+    end: int
+
+    @property
+    def folded(self) -> str:
+        return fold(self.text)
+
+
+def words(text: str, offset: int = 0) -> list[Token]:
+    return [Token(m.group(0), offset + m.start(), offset + m.end()) for m in WORD.finditer(text)]
+
+
+def sentences(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each sentence; a line break inside a block is not a sentence end."""
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        end = match.end()
+        before = text[start : match.start()].rstrip(".!?…")
+        last_word = re.search(r"([\w.°-]+)$", before)
+        if (
+            last_word
+            and fold(last_word.group(1)).strip(".") in _ABBREVIATIONS
+            and match.end() < len(text.rstrip())
+        ):
+            continue
+        if text[start:end].strip():
+            lead = len(text[start:end]) - len(text[start:end].lstrip())
+            yield start + lead, start + len(text[start:end].rstrip())
+        start = end
+    if text[start:].strip():
+        lead = len(text[start:]) - len(text[start:].lstrip())
+        yield start + lead, len(text.rstrip())
+
+
+class WordList:
+    """Single words and phrases of one list, matched on folded text at word boundaries."""
+
+    def __init__(self, entries: Iterable[str]):
+        entries = [fold(e.strip()) for e in entries if e.strip()]
+        self.words = {e for e in entries if WORD.fullmatch(e)}
+        phrases = sorted((e for e in entries if not WORD.fullmatch(e)), key=len, reverse=True)
+        self.pattern = (
+            re.compile(
+                r"(?<![\w'])(?:"
+                + "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in phrases)
+                + r")(?![\w])"
+            )
+            if phrases
+            else None
+        )
+
+    def find(self, text: str, offset: int = 0) -> list[Token]:
+        """Every match in `text`, in order."""
+        found = [t for t in words(text, offset) if t.folded in self.words]
+        if self.pattern:
+            folded = fold(text)
+            found += [
+                Token(text[m.start() : m.end()], offset + m.start(), offset + m.end())
+                for m in self.pattern.finditer(folded)
+            ]
+        return sorted(found, key=lambda t: t.start)
+
+    def __contains__(self, word: str) -> bool:
+        return fold(word) in self.words
