@@ -63,6 +63,11 @@ def fold(text: str) -> str:
     return "".join(_fold_char(c) for c in text)
 
 
+def lower(text: str) -> str:
+    """Lower case and straight apostrophes, accents kept: gratuité is not gratuite."""
+    return "".join("'" if c in "’‘ʼ" else (c.lower() if len(c.lower()) == 1 else c) for c in text)
+
+
 def mask_jinja(text: str) -> str:
     """Replace {{ fields }} by a same-length placeholder word, {% %} and {# #} by spaces.
 
@@ -88,6 +93,10 @@ class Token:
     @property
     def folded(self) -> str:
         return fold(self.text)
+
+    @property
+    def lowered(self) -> str:
+        return lower(self.text)
 
 
 def words(text: str, offset: int = 0) -> list[Token]:
@@ -117,10 +126,10 @@ def sentences(text: str) -> Iterator[tuple[int, int]]:
 
 
 class WordList:
-    """Single words and phrases of one list, matched on folded text at word boundaries."""
+    """Single words and phrases of one list, matched whole, ignoring case (not accents)."""
 
     def __init__(self, entries: Iterable[str]):
-        entries = [fold(e.strip()) for e in entries if e.strip()]
+        entries = [lower(e.strip()) for e in entries if e.strip()]
         self.words = {e for e in entries if WORD.fullmatch(e)}
         phrases = sorted((e for e in entries if not WORD.fullmatch(e)), key=len, reverse=True)
         self.pattern = (
@@ -134,15 +143,19 @@ class WordList:
         )
 
     def find(self, text: str, offset: int = 0) -> list[Token]:
-        """Every match in `text`, in order."""
-        found = [t for t in words(text, offset) if t.folded in self.words]
+        """Every match in `text`, in order; of overlapping matches ("the best", "best"), the longest."""
+        found = [t for t in words(text, offset) if t.lowered in self.words]
         if self.pattern:
-            folded = fold(text)
+            lowered = lower(text)
             found += [
                 Token(text[m.start() : m.end()], offset + m.start(), offset + m.end())
-                for m in self.pattern.finditer(folded)
+                for m in self.pattern.finditer(lowered)
             ]
-        return sorted(found, key=lambda t: t.start)
+        kept: list[Token] = []
+        for token in sorted(found, key=lambda t: (t.start, t.start - t.end)):
+            if not kept or token.start >= kept[-1].end:
+                kept.append(token)
+        return kept
 
     def __contains__(self, word: str) -> bool:
-        return fold(word) in self.words
+        return lower(word) in self.words

@@ -1,0 +1,304 @@
+"""Each rule fires on copy that breaks it, at the right place, and stays silent on copy that follows it."""
+
+from __future__ import annotations
+
+import pytest
+
+from publipost.linter.rule import all_rules
+from tests.lintkit import GOOD, lint_text, position
+
+# (language, text to replace in the good letter, replacement, slug, where the finding starts)
+FAILING = [
+    # PP1 structure
+    ("fr", "**Découvrez maintenant la couette qui vous garde au chaud**\n\n", "", "hook-missing", "Chère"),
+    ("en", "**Discover the new planner that plans your week with you**\n\n", "", "hook-missing", "Dear"),
+    ("fr", "Directrice commerciale\n", "", "signature-missing", "Claire Martin"),
+    ("en", "Founder, Planora\n", "", "signature-missing", "Dana Brooks"),
+    (
+        "fr",
+        "\nP.S. Répondez avant le 31 décembre : votre cadeau vous attend.\n",
+        "",
+        "ps-missing",
+        "**Découvrez",
+    ),
+    ("en", "\nP.S. Order by 15 January and your gift ships free.\n", "", "ps-missing", "**Discover"),
+    (
+        "fr",
+        "P.S. Répondez avant le 31 décembre : votre cadeau vous attend.",
+        "P.S. Bonne journée à vous.",
+        "ps-weak",
+        "P.S. Bonne",
+    ),
+    (
+        "en",
+        "P.S. Order by 15 January and your gift ships free.",
+        "P.S. Have a nice day.",
+        "ps-weak",
+        "P.S. Have",
+    ),
+    (
+        "fr",
+        "**une chaleur égale toute la nuit**",
+        "une chaleur égale toute la nuit",
+        "emphasis-missing",
+        "Vous connaissez",
+    ),
+    ("en", "**undated**", "undated", "emphasis-missing", "You bought"),
+    ("fr", "Chère {{ first_name }},", "Madame, Monsieur,", "personalization-missing", "Madame, Monsieur,"),
+    ("en", "Dear {{ first_name }},", "Dear customer,", "personalization-missing", "Dear customer,"),
+    # PP2 length
+    (
+        "fr",
+        "Vous dormez à poings fermés.",
+        "Vous dormez à poings fermés, de novembre à mars, dans une chambre fraîche, "
+        "sous une couette légère et chaude comme un nid.",
+        "sentence-too-long",
+        "Vous dormez à poings",
+    ),
+    (
+        "en",
+        "You see your tasks at a glance.",
+        "You see your tasks, your meetings, your goals and your plans for the "
+        "month ahead at a glance, on one page.",
+        "sentence-too-long",
+        "You see your tasks",
+    ),
+    (
+        "fr",
+        "Vous dormez à poings fermés.",
+        "Le duvet qui vous garde au chaud que vous aimez dort.",
+        "sentence-clause-chain",
+        "Le duvet qui",
+    ),
+    (
+        "en",
+        "You see your tasks at a glance.",
+        "The page that you fill when you plan stays clean.",
+        "sentence-clause-chain",
+        "The page that",
+    ),
+    (
+        "fr",
+        "Mais ce n'est pas tout. Votre couette se lave à 60 °C, dans votre machine.",
+        "Mais ce n'est pas tout. " + "Votre couette se lave à 60 °C, dans votre machine, sans pressing. " * 9,
+        "paragraph-too-long",
+        "Mais ce n'est pas tout. Votre",
+    ),
+    (
+        "en",
+        "What's more, each week fits on one spread. You see your tasks at a glance.",
+        "What's more, each week fits on one spread. "
+        + "You see your tasks, your meetings and your goals at a glance. " * 9,
+        "paragraph-too-long",
+        "What's more, each",
+    ),
+    (
+        "fr",
+        "**Découvrez maintenant la couette qui vous garde au chaud**",
+        "**Découvrez maintenant la couette qui vous garde au chaud tout l'hiver, de novembre à mars**",
+        "hook-too-long",
+        "**Découvrez",
+    ),
+    (
+        "en",
+        "**Discover the new planner that plans your week with you**",
+        "**Discover the new planner that plans your week with you, from Monday to Sunday, all year long**",
+        "hook-too-long",
+        "**Discover",
+    ),
+    # PP3 wording
+    (
+        "fr",
+        "**Découvrez maintenant la couette qui vous garde au chaud**",
+        "**La couette qui vous garde au chaud**",
+        "hook-no-magic-word",
+        "**La couette",
+    ),
+    (
+        "en",
+        "**Discover the new planner that plans your week with you**",
+        "**The planner that plans your week with you**",
+        "hook-no-magic-word",
+        "**The planner",
+    ),
+    ("fr", "Vous dormez à poings fermés.", "N'hésitez pas à nous appeler.", "stock-phrase", "N'hésitez pas"),
+    (
+        "en",
+        "You see your tasks at a glance.",
+        "Don't hesitate to call us.",
+        "stock-phrase",
+        "Don't hesitate to",
+    ),
+    ("fr", "Vous dormez à poings fermés.", "C'est la meilleure couette.", "unproven-claim", "la meilleure"),
+    ("en", "You see your tasks at a glance.", "It is the best planner.", "unproven-claim", "the best"),
+    (
+        "fr",
+        "Vous dormez à poings fermés.",
+        "Vous pourriez dormir mieux.",
+        "tense-not-present",
+        "Vous pourriez",
+    ),
+    ("en", "You see your tasks at a glance.", "You could see your tasks.", "tense-not-present", "You could"),
+    (
+        "fr",
+        "Vous dormez à poings fermés.",
+        "Vous recevrez la couette et vous serez ravie.",
+        "tense-not-present",
+        "Vous recevrez",
+    ),
+    (
+        "en",
+        "You see your tasks at a glance.",
+        "You will see your tasks and you will love it.",
+        "tense-not-present",
+        "You will",
+    ),
+    # PP4 reader focus
+    (
+        "fr",
+        "**Découvrez maintenant la couette qui vous garde au chaud**",
+        "**Découvrez maintenant la couette chaude**",
+        "hook-no-benefit",
+        "**Découvrez",
+    ),
+    (
+        "en",
+        "**Discover the new planner that plans your week with you**",
+        "**Discover the new planner**",
+        "hook-no-benefit",
+        "**Discover",
+    ),
+    (
+        "fr",
+        "Vous dormez à poings fermés.",
+        "Nous sommes fiers de notre duvet, de nos ateliers et de notre équipe. "
+        "Je le dis, nous le savons, nos clients le disent. " * 2,
+        "reader-focus",
+        "Vous connaissez",
+    ),
+    (
+        "en",
+        "You see your tasks at a glance.",
+        "We are proud of our pages, our paper and our team. I say it, we know "
+        "it, our readers say it, my team says it.",
+        "reader-focus",
+        "You bought",
+    ),
+    # PP5 readability
+    (
+        "fr",
+        "Vous dormez à poings fermés.",
+        "Indubitablement, l'incomparable thermorégulation automatiquement "
+        "personnalisée garantit l'homogénéisation calorifique.",
+        "readability-low",
+        "En effet",
+    ),
+    (
+        "en",
+        "You see your tasks at a glance.",
+        "Notwithstanding considerable organisational complexity, "
+        "comprehensive documentation facilitates unquestionably beneficial prioritisation.",
+        "readability-low",
+        "What's more",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("language", "old", "new", "slug", "anchor"),
+    FAILING,
+    ids=[f"{c[3]}-{c[0]}-{i}" for i, c in enumerate(FAILING)],
+)
+def test_rule_fires_where_the_copy_breaks_it(tmp_path, language, old, new, slug, anchor):
+    assert old in GOOD[language]
+    text = GOOD[language].replace(old, new)
+    findings = [f for f in lint_text(tmp_path, text).active if f.name == slug]
+    assert findings, f"{slug} did not fire"
+    rule = next(r for r in all_rules() if r.name == slug)
+    first = findings[0]
+    assert (first.rule, first.language) == (rule.code, language)
+    assert (first.line, first.column) == position(text, anchor)
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_good_letters_are_clean(tmp_path, language):
+    assert lint_text(tmp_path, GOOD[language]).active == []
+
+
+def test_magic_words_missing(tmp_path):
+    text = (
+        GOOD["fr"]
+        .replace("Découvrez maintenant", "Voici")
+        .replace("en cadeau", "aussi")
+        .replace("votre cadeau vous attend", "votre taie vous attend")
+    )
+    names = [f.name for f in lint_text(tmp_path, text).active]
+    assert "magic-words-missing" in names and "hook-no-magic-word" in names
+
+
+def test_paragraph_not_linked(tmp_path):
+    text = GOOD["fr"].replace("En effet, son", "Son").replace("Mais ce n'est pas tout. ", "")
+    (finding,) = [f for f in lint_text(tmp_path, text).active if f.name == "paragraph-not-linked"]
+    assert (finding.line, finding.column) == position(text, "Son duvet")
+    text = GOOD["en"].replace("What's more, each", "Each").replace(", so you start", ". You start")
+    assert [f.rule for f in lint_text(tmp_path, text).active] == ["PP304"]
+
+
+def test_sentence_severity_escalates_past_the_error_limit(tmp_path):
+    long_sentence = "Vous " + "dormez " * 24 + "bien."
+    text = GOOD["fr"].replace("Vous dormez à poings fermés.", long_sentence)
+    (finding,) = [f for f in lint_text(tmp_path, text).active if f.name == "sentence-too-long"]
+    assert finding.severity == "error" and "26 mots (max 20)" in finding.message
+
+
+@pytest.mark.parametrize(
+    ("language", "sentence", "fires"),
+    [
+        ("en", "You eat freely and sugar-free.", False),  # freely, sugar-free: not "free"
+        ("en", "It is FREE.", True),
+        ("fr", "C'est gratuite.", True),
+        ("fr", "Vous découvrirez la nouvelle collection.", True),
+        ("fr", "C'est la gratuité.", False),  # gratuité is not a form of gratuit
+    ],
+)
+def test_magic_word_forms(tmp_path, language, sentence, fires):
+    base = "**Title for {you}**\n\n{sentence}\n\nName Surname\nRole\n\nP.S. Call 0123.\n"
+    text = (
+        "---\nlanguage: "
+        + language
+        + "\n---\n"
+        + base.format(you="vous" if language == "fr" else "you", sentence=sentence)
+    )
+    names = [f.name for f in lint_text(tmp_path, text).active]
+    assert ("magic-words-missing" not in names) is fires
+
+
+def test_claim_with_a_figure_is_proven(tmp_path):
+    text = GOOD["fr"].replace(
+        "Vous dormez à poings fermés.", "C'est la meilleure couette selon 2 000 clients."
+    )
+    assert not [f for f in lint_text(tmp_path, text).active if f.name == "unproven-claim"]
+
+
+def test_one_future_is_not_heavy(tmp_path):
+    text = GOOD["fr"].replace("Vous dormez à poings fermés.", "Vous découvrirez la différence.")
+    assert not [f for f in lint_text(tmp_path, text).active if f.name == "tense-not-present"]
+
+
+def test_fields_count_as_one_word_and_do_not_shift_columns(tmp_path):
+    text = GOOD["en"].replace(
+        "You see your tasks at a glance.", "{{ first_name }}, you see the best tasks at a glance."
+    )
+    (finding,) = [f for f in lint_text(tmp_path, text).active if f.name == "unproven-claim"]
+    assert (finding.line, finding.column) == position(text, "the best tasks")
+    assert finding.message.startswith('"the best"')
+
+
+def test_every_rule_is_documented_in_both_languages():
+    for rule in all_rules():
+        assert rule.code.startswith("PP") and len(rule.code) == 5
+        assert set(rule.message) == {"en", "fr"}
+        assert rule.source and rule.summary()
+        assert rule.severity in ("error", "warning", "info")
+    slugs = [r.name for r in all_rules()]
+    assert len(slugs) == len(set(slugs))
