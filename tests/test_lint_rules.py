@@ -95,7 +95,8 @@ FAILING = [
     (
         "fr",
         "**Découvrez maintenant la couette qui vous garde au chaud**",
-        "**Découvrez maintenant la couette qui vous garde au chaud tout l'hiver, de novembre à mars**",
+        "**Découvrez maintenant la couette qui vous garde au chaud tout l'hiver, "
+        "de novembre à mars, chez vous**",
         "hook-too-long",
         "**Découvrez",
     ),
