@@ -48,7 +48,8 @@ class YamlDoc:
         """
         line, column = self.values.get(loc, (1, 1))
         if loc not in self.block_scalars:
-            return Where(self.path, line, column), 0
+            quoted = self.lines[line - 1][column - 1 : column] in ("'", '"')
+            return Where(self.path, line, column + quoted), 0
         following = self.lines[line:]
         indent = next((len(t) - len(t.lstrip(" ")) for t in following if t.strip()), 0)
         return Where(self.path, line + 1, indent + 1), indent

@@ -17,7 +17,7 @@ from publipost.campaigns.model import Campaign
 from publipost.errors import Where
 from publipost.linter.document import LintDoc, Unit, uses_recipient_field
 from publipost.templates.layout import EMAIL, LETTER
-from publipost.templates.markdown import Block, parse_letter
+from publipost.templates.markdown import Block, blank_comments, parse_letter
 
 NAME_FIELDS = {"first_name", "last_name", "salutation"}
 
@@ -31,7 +31,7 @@ def campaign_documents(path: Path) -> list[LintDoc]:
 def _document(campaign: Campaign, section: str, samples: dict[str, str] | None) -> LintDoc:
     copies = campaign.copies
     body_copy = copies[f"{section}.body"]
-    letter = parse_letter(body_copy.text)
+    letter = parse_letter(blank_comments(body_copy.text))
     doc = LintDoc(campaign.path, section, campaign.language, column=LETTER if section == "letter" else EMAIL)
     for copy in copies.values():
         doc.sources[Path(copy.origin.path)] = Path(copy.origin.path).read_text(encoding="utf-8-sig")

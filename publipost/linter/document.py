@@ -19,7 +19,7 @@ from typing import Any
 from publipost.errors import PublipostError, Where
 from publipost.linter.text import mask_jinja, words
 from publipost.templates.layout import EMAIL, LETTER, Column
-from publipost.templates.markdown import PS, Block, is_hook, parse_letter
+from publipost.templates.markdown import PS, Block, blank_comments, is_hook, is_signature, parse_letter
 
 _FIELD = re.compile(r"\{\{-?\s*([A-Za-z_][A-Za-z0-9_]*)")
 GLOBAL_NAMES = {"offer", "sender", "campaign", "letter_date", "loop", "range"}
@@ -107,7 +107,7 @@ class LintDoc:
 
 def letter_from_markdown(path: Path, source: str, *, kind: str = "letter") -> LintDoc:
     positions = Positions(path, source)
-    letter = parse_letter(source)
+    letter = parse_letter(blank_comments(source))
     front = _front_matter(path, letter.front_matter)
     language = front.get("language") or guess_language(source)
 
@@ -206,8 +206,10 @@ def guess_language(text: str) -> str:
 
 # --- MJML and HTML e-mails ---------------------------------------------------------------------
 
+_BLOCK_TAGS = "p|h1|h2|h3|li|mj-text|mj-button|td|div"
+# A leaf block: an element with no block element inside it.
 _ELEMENT = re.compile(
-    r"<(p|h1|h2|h3|li|mj-text|mj-button|td|div)\b[^>]*>(.*?)</\1\s*>", re.DOTALL | re.IGNORECASE
+    rf"<({_BLOCK_TAGS})\b[^>]*>((?:(?!<(?:{_BLOCK_TAGS})\b).)*?)</\1\s*>", re.DOTALL | re.IGNORECASE
 )
 _TAG = re.compile(r"<[^>]+>|<!--.*?-->", re.DOTALL)
 
@@ -222,9 +224,9 @@ def email_from_markup(path: Path, source: str) -> LintDoc:
     for match in _ELEMENT.finditer(source):
         inner_start = match.start(2)
         inner = match.group(2)
-        if _ELEMENT.search(inner):  # a container: its children are the paragraphs
-            continue
-        blanked = _TAG.sub(lambda m: " " * len(m.group(0)), inner)
+        blanked = _TAG.sub(
+            lambda m: ("\n" if m.group(0).lower().startswith("<br") else " ").ljust(len(m.group(0))), inner
+        )
         bold = re.sub(
             r"<(b|strong)\b[^>]*>(.*?)</\1>",
             lambda m: "**" + " " * (len(m.group(0)) - 4) + "**",
@@ -247,9 +249,13 @@ def email_from_markup(path: Path, source: str) -> LintDoc:
             units = units[index + 1 :]
             tags = tags[index + 1 :]
             break
+    units = [u for u in units if not _unsubscribe_line(u.raw, language)]
     ps_at = next((i for i, u in enumerate(units) if PS.match(u.raw)), len(units))
     doc.ps = units[ps_at:]
-    doc.body = [u for u in units[:ps_at] if not _unsubscribe_line(u.raw, language)]
+    doc.body = units[:ps_at]
+    if doc.body and is_signature(" ".join(doc.body[-1].raw.split(" ")).replace("\n ", "\n")):
+        doc.signature = doc.body.pop()
+        doc.signer = [line.strip() for line in doc.signature.raw.split("\n") if line.strip()]
     doc.emphasis = any(t.endswith("*") for t in tags)
     for tag, role in (("mj-title|title", "subject"), ("mj-preview", "preheader")):
         match = re.search(rf"<({tag})\b[^>]*>(.*?)</\1>", source, re.DOTALL | re.IGNORECASE)

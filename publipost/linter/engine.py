@@ -86,12 +86,14 @@ def lint_paths(
             config = apply(config, overrides, Where("command line"))
         result.files += 1
         result.configs[str(path)] = config
+        language = "en"
         for doc in documents(path, kind):
+            language = doc.language
             doc_config = apply(config, doc.overrides, Where(doc.path)) if doc.overrides else config
             findings = lint_doc(doc, doc_config)
             result.findings += findings
             result.scores[f"{path}#{doc.kind}"] = score(findings)
-        result.findings += _suppressions(path, result, config)
+        result.findings += _suppressions(path, result, config, language)
     result.findings.sort(key=lambda f: (f.path, f.line, f.column, f.rule))
     return result
 
@@ -220,7 +222,7 @@ def _finding(rule: type[Rule], hit: Hit, doc: LintDoc, config: LintConfig) -> Fi
     )
 
 
-def _suppressions(path: Path, result: LintResult, config: LintConfig) -> list[Finding]:
+def _suppressions(path: Path, result: LintResult, config: LintConfig, language: str) -> list[Finding]:
     """Apply the suppression comments of every file the findings point into; report the meta findings."""
     meta: list[Finding] = []
     rules = {r.code: r for r in all_rules()}
@@ -236,7 +238,6 @@ def _suppressions(path: Path, result: LintResult, config: LintConfig) -> list[Fi
                 if directive.covers(finding.rule, finding.line):
                     finding.suppressed, finding.justification = True, directive.reason
                     directive.used.add(finding.rule)
-        language = mine[0].language if mine else "en"
         for directive in directives:
             for code in sorted(directive.codes - directive.used):
                 problems.append(

@@ -79,6 +79,11 @@ def parse_letter(source: str) -> LetterDoc:
     return doc
 
 
+def blank_comments(source: str) -> str:
+    """Jinja comments (suppressions, notes) as spaces: not copy, and offsets stay true."""
+    return re.sub(r"\{#.*?#\}", lambda m: re.sub(r"[^\n]", " ", m.group(0)), source, flags=re.DOTALL)
+
+
 def split_blocks(source: str, offset: int = 0) -> list[Block]:
     blocks = []
     position = offset

@@ -1,0 +1,109 @@
+"""Configuration: discovery, select/ignore, per-file ignores, severities, options, word lists, fail-on."""
+
+from __future__ import annotations
+
+import json
+
+from publipost.linter.engine import lint_paths
+from tests.lintkit import GOOD
+
+LONG = (
+    "Vous dormez à poings fermés, de novembre à mars, dans une chambre fraîche, sous une couette chaude, "
+    "légère comme un nid d'oiseau."
+)
+
+
+def _letter(folder, text=GOOD["fr"], name="lettre.md"):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(text, encoding="utf-8")
+    return folder / name
+
+
+def test_pyproject_found_by_walking_up(tmp_path, run):
+    (tmp_path / "pyproject.toml").write_text('[tool.publipost.lint]\nignore = ["sentence-too-long"]\n')
+    path = _letter(tmp_path / "letters" / "2026", GOOD["fr"].replace("Vous dormez à poings fermés.", LONG))
+    assert lint_paths([path]).active == []
+    assert lint_paths([path], isolated=True).active[0].name == "sentence-too-long"
+    shown = run("lint", path, "--show-config")
+    assert json.loads(shown.out)["ignore"] == ["sentence-too-long"]
+
+
+def test_publipost_toml_options_severity_and_prefixes(tmp_path):
+    (tmp_path / "publipost.toml").write_text(
+        '[lint]\nselect = ["PP2"]\n[lint.severity]\nPP201 = "error"\n'
+        "[lint.rules.sentence-too-long]\nmax-words = 8\n"
+    )
+    path = _letter(tmp_path)
+    findings = lint_paths([path]).active
+    assert {f.rule for f in findings} == {"PP201"}
+    assert all(f.severity == "error" and "(max 8)" in f.message for f in findings)
+
+
+def test_per_file_ignores_glob(tmp_path):
+    (tmp_path / "publipost.toml").write_text('[lint.per-file-ignores]\n"relances/*.md" = ["PP104"]\n')
+    text = GOOD["fr"].replace("\nP.S. Répondez avant le 31 décembre : votre cadeau vous attend.\n", "")
+    kept = _letter(tmp_path / "ventes", text)
+    ignored = _letter(tmp_path / "relances", text)
+    assert [f.name for f in lint_paths([kept]).active] == ["ps-missing"]
+    assert lint_paths([ignored]).active == []
+
+
+def test_word_list_extension(tmp_path):
+    text = (
+        GOOD["fr"]
+        .replace("Découvrez maintenant", "Voici")
+        .replace("en cadeau", "aussi")
+        .replace("votre cadeau vous attend", "votre taie offerte vous attend")
+    )
+    assert "magic-words-missing" in [f.name for f in lint_paths([_letter(tmp_path / "a", text)]).active]
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "publipost.toml").write_text('[lint.lang.fr]\nmagic-words = { extend = ["offerte"] }\n')
+    assert "magic-words-missing" not in [f.name for f in lint_paths([_letter(tmp_path / "b", text)]).active]
+
+
+def test_front_matter_lint_applies_last(tmp_path):
+    text = (
+        GOOD["fr"]
+        .replace("language: fr\n", "language: fr\nlint:\n  ignore: [PP201]\n")
+        .replace("Vous dormez à poings fermés.", LONG)
+    )
+    assert lint_paths([_letter(tmp_path, text)], isolated=True).active == []
+
+
+def test_fail_on_max_warnings_and_exit_zero(tmp_path, run):
+    path = _letter(tmp_path, GOOD["fr"].replace("Vous dormez à poings fermés.", LONG))
+    assert run("lint", path, "--isolated").code == 0  # one warning; fail-on defaults to error
+    assert run("lint", path, "--isolated", "--fail-on", "warning").code == 1
+    assert run("lint", path, "--isolated", "--max-warnings", "0").code == 1
+    assert run("lint", path, "--isolated", "--fail-on", "warning", "--exit-zero").code == 0
+    assert run("lint", path, "--isolated", "--ignore", "PP201", "--fail-on", "info").code == 0
+
+
+def test_bad_configuration_exits_2(tmp_path, run):
+    (tmp_path / "publipost.toml").write_text('[lint]\nselekt = ["PP2"]\n')
+    result = run("lint", _letter(tmp_path))
+    assert (
+        result.code == 2
+        and "unknown lint setting 'selekt'" in result.err
+        and "did you mean 'select'?" in result.err
+    )
+    (tmp_path / "publipost.toml").write_text('[lint]\nignore = ["sentence-too-lon"]\n')
+    result = run("lint", tmp_path / "lettre.md")
+    assert result.code == 2 and "no rule is named 'sentence-too-lon'" in result.err
+    (tmp_path / "publipost.toml").write_text("[lint\n")
+    result = run("lint", tmp_path / "lettre.md")
+    assert (
+        result.code == 2 and "invalid TOML" in result.err and f"{tmp_path / 'publipost.toml'}:1" in result.err
+    )
+
+
+def test_list_rules_and_explain(run):
+    listed = run("lint", "--list-rules")
+    assert listed.code == 0 and "PP201  sentence-too-long" in listed.out and listed.out.count("\n") == 29
+    explained = run("lint", "--explain", "paragraph-too-long")
+    assert (
+        explained.code == 0
+        and "PP202 paragraph-too-long (default: error; mailing-rules.md §5)" in explained.out
+    )
+    assert "max-lines = 5" in explained.out
+    assert run("lint", "--explain", "PP999").code == 2

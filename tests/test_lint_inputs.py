@@ -1,0 +1,145 @@
+"""Lint inputs other than Markdown letters: MJML/HTML e-mails, campaigns (inline and file copy), folders."""
+
+from __future__ import annotations
+
+import shutil
+
+from publipost.linter.engine import lint_paths
+from tests.conftest import EXAMPLES
+from tests.lintkit import lint_text, position
+
+MJML = """\
+<mjml lang="en">
+  <mj-head>
+    <mj-title>{subject}</mj-title>
+    {preview}
+  </mj-head>
+  <mj-body>
+    <mj-section><mj-column>
+      <mj-text><h1>Discover the new planner that plans your week with you</h1></mj-text>
+      <mj-text><p>Dear {{{{ first_name }}}},</p>
+        <p>Its pages are <b>undated</b>. As a result, you start any week.</p>
+        <p>Your price is $34 until 15 January, with a free gift.</p>
+        <p>Dana Brooks<br>Founder</p>
+        <p>P.S. Order now: your gift ships free.</p>
+        <p><a href="{{{{ unsubscribe_url }}}}">Unsubscribe</a></p>
+      </mj-text>
+    </mj-column></mj-section>
+  </mj-body>
+</mjml>
+"""
+
+
+def _mjml(
+    subject="New: the planner that starts when you do", preview="<mj-preview>Undated pages</mj-preview>"
+):
+    return MJML.format(subject=subject, preview=preview)
+
+
+def test_clean_mjml_with_text_part(tmp_path):
+    (tmp_path / "offer.txt").write_text("text part")
+    assert [f.name for f in lint_text(tmp_path, _mjml(), "offer.mjml").active] == []
+
+
+def test_mjml_email_rules(tmp_path):
+    text = _mjml(subject="FREE PLANNER FOR YOU, ACT NOW!!", preview="").replace(
+        '<p><a href="{{ unsubscribe_url }}">Unsubscribe</a></p>', ""
+    )
+    findings = lint_text(tmp_path, text, "offer.mjml").active
+    names = [f.name for f in findings]
+    assert names.count("spam-trigger") >= 3  # capitals, "!!", "free" in the subject
+    for name in ("preheader-missing", "unsubscribe-missing", "plain-text-missing"):
+        assert name in names
+    caps = next(f for f in findings if f.name == "spam-trigger")
+    assert (caps.line, caps.column) == position(text, "FREE PLANNER")
+    free = next(f for f in findings if f.name == "spam-trigger" and '"FREE"' in f.message)
+    assert (free.line, free.column) == position(text, "FREE")
+
+
+def test_subject_too_long(tmp_path):
+    (tmp_path / "offer.txt").write_text("text part")
+    subject = "Discover the new planner that starts when you do, and plans your week"
+    findings = [f for f in lint_text(tmp_path, _mjml(subject=subject), "offer.mjml").active]
+    (finding,) = [f for f in findings if f.name == "subject-too-long"]
+    assert "69 characters (max 50)" in finding.message
+    assert (finding.line, finding.column) == position(_mjml(subject=subject), subject)
+
+
+def _campaign(tmp_path, example="vente-couette"):
+    folder = tmp_path / example
+    shutil.copytree(EXAMPLES / example, folder, ignore=shutil.ignore_patterns("out"))
+    return folder
+
+
+def test_examples_lint_clean():
+    result = lint_paths([EXAMPLES])
+    assert result.active == []
+    assert result.files == 2  # the copy files and data files of the campaigns are not linted twice
+
+
+def test_campaign_inline_copy_positions_point_into_the_yaml(tmp_path):
+    folder = _campaign(tmp_path)
+    yaml = (folder / "campaign.yaml").read_text(encoding="utf-8")
+    yaml = yaml.replace(
+        "  ps: >-\n    Répondez avant le {{ offer.deadline | date }} : votre cadeau, {{ offer.gift }},\n"
+        "    part avec votre couette.",
+        "  ps: |\n    Merci.\n    Bonne journée à vous.",
+    )
+    (folder / "campaign.yaml").write_text(yaml, encoding="utf-8")
+    (finding,) = lint_paths([folder / "campaign.yaml"]).active
+    assert finding.name == "ps-weak" and finding.path == str(folder / "campaign.yaml")
+    assert (finding.line, finding.column) == position(yaml, "Merci.")
+
+
+def test_campaign_rules_date_place_and_offer(tmp_path):
+    folder = _campaign(tmp_path)
+    yaml = (folder / "campaign.yaml").read_text(encoding="utf-8").replace("  place: Lyon\n", "")
+    (folder / "campaign.yaml").write_text(yaml, encoding="utf-8")
+    letter = (folder / "lettre.md").read_text(encoding="utf-8")
+    letter = (
+        letter.replace("la {{ offer.product }}", "la couette")
+        .replace("**{{ offer.price | money }}** au lieu de 119,00 €", "**un prix doux**")
+        .replace(", vous recevez en cadeau {{ offer.gift }}", ", vous avez un cadeau")
+    )
+    (folder / "lettre.md").write_text(letter, encoding="utf-8")
+    findings = {f.name: f for f in lint_paths([folder / "campaign.yaml"]).active}
+    assert findings["date-place-missing"].path == str(folder / "campaign.yaml")
+    assert "le produit, le prix" in findings["offer-not-in-copy"].message
+    assert "le cadeau" not in findings["offer-not-in-copy"].message  # the YAML's P.S. names the gift
+
+
+def test_longest_values_decide_printed_lines(tmp_path):
+    """A paragraph that fits with short names overflows with the file's longest value merged in."""
+    folder = _campaign(tmp_path)
+    paragraph = "Votre couette vous attend. Elle garde la chaleur. " * 4
+    letter = (
+        (folder / "lettre.md")
+        .read_text(encoding="utf-8")
+        .replace(
+            "Je vous souhaite de douces nuits.", f"{paragraph}Elle arrive chez vous, au {{{{ address2 }}}}."
+        )
+    )
+    (folder / "lettre.md").write_text(letter, encoding="utf-8")
+    data = (
+        (folder / "data" / "clients.csv")
+        .read_bytes()
+        .replace(
+            "Bâtiment B".encode("cp1252"),
+            ("Bâtiment B, " + "escalier C, porte de gauche, " * 12).encode("cp1252"),
+        )
+    )
+    (folder / "data" / "clients.csv").write_bytes(data)
+    (finding,) = [f for f in lint_paths([folder / "campaign.yaml"]).active if f.name == "paragraph-too-long"]
+    assert "avec les valeurs les plus longues" in finding.message
+    assert finding.context == {"recipient": "longest value of each field in the customer file"}
+    assert finding.path == str(folder / "lettre.md")
+    assert (finding.line, finding.column) == position(letter, paragraph[:30])
+
+
+def test_folder_walk_skips_output_and_data(tmp_path):
+    folder = _campaign(tmp_path)
+    (folder / "out").mkdir()
+    (folder / "out" / "old.md").write_text("no hook here\n")
+    (folder / "README.md").write_text("# Notes\n")
+    result = lint_paths([tmp_path])
+    assert result.files == 1 and result.active == []

@@ -1,0 +1,83 @@
+"""Suppression comments in copy ({# publipost: … #}) and campaign YAML (# publipost: …)."""
+
+from __future__ import annotations
+
+import json
+
+from publipost.linter import report
+from tests.lintkit import GOOD, lint_text, position
+
+CLAIM = "C'est la meilleure couette."
+
+
+def _with(text: str) -> str:
+    return GOOD["fr"].replace("Vous dormez à poings fermés.", text)
+
+
+def test_ignore_next_block_with_reason(tmp_path):
+    text = GOOD["fr"].replace(
+        "En effet,", "{# publipost: ignore[unproven-claim] -- testé en magasin #}\nEn effet,"
+    )
+    text = text.replace("Vous dormez à poings fermés.", CLAIM)
+    result = lint_text(tmp_path, text)
+    assert result.active == []
+    (suppressed,) = result.findings
+    assert suppressed.suppressed and suppressed.justification == "testé en magasin"
+    assert json.loads(report.as_json(result))[0]["suppressed"] is True
+    sarif = json.loads(report.sarif(result))
+    assert sarif["runs"][0]["results"][0]["suppressions"] == [
+        {"kind": "inSource", "justification": "testé en magasin"}
+    ]
+
+
+def test_trailing_ignore_covers_its_line_only(tmp_path):
+    text = _with(CLAIM + " {#- publipost: ignore[PP305] #}")
+    assert lint_text(tmp_path, text).active == []
+    text = _with(CLAIM) + "\n{# publipost: ignore[PP305] #}\n"
+    names = [f.name for f in lint_text(tmp_path, text).active]
+    assert names == ["unproven-claim", "unused-suppression"]
+
+
+def test_disable_enable_range_and_unclosed_range(tmp_path):
+    text = _with("{# publipost: disable[PP305] #}\n" + CLAIM + "\n{# publipost: enable[PP305] #}")
+    assert lint_text(tmp_path, text).active == []
+    text = _with("{# publipost: disable[PP305] #}\n" + CLAIM)
+    (finding,) = lint_text(tmp_path, text).active
+    assert finding.name == "bad-suppression" and "never closed" in finding.message
+    assert (finding.line, finding.column) == position(text, "{# publipost: disable")
+
+
+def test_file_ignore(tmp_path):
+    text = GOOD["fr"].replace("\nP.S. Répondez avant le 31 décembre : votre cadeau vous attend.\n", "")
+    assert [f.name for f in lint_text(tmp_path, text).active] == ["ps-missing"]
+    text = text.replace("---\n**", "---\n{# publipost: file-ignore[ps-missing] -- courrier de gestion #}\n**")
+    assert lint_text(tmp_path, text).active == []
+
+
+def test_unknown_and_unreadable_directives(tmp_path):
+    text = _with("{# publipost: ignore[PP999] #}\n{# publipost: ignorer[PP305] #}")
+    findings = lint_text(tmp_path, text).active
+    assert [(f.rule, f.name) for f in findings] == [("PP901", "unknown-rule"), ("PP902", "bad-suppression")]
+    assert "« PP999 »" in findings[0].message
+
+
+def test_yaml_comment_suppresses_inline_copy(tmp_path):
+    import shutil
+
+    from publipost.linter.engine import lint_paths
+    from tests.conftest import EXAMPLES
+
+    folder = tmp_path / "c"
+    shutil.copytree(EXAMPLES / "launch-planner", folder, ignore=shutil.ignore_patterns("out"))
+    yaml = (folder / "campaign.yaml").read_text()
+    yaml = yaml.replace(
+        'subject: "New: the planner that starts when you do"',
+        'subject: "FREE: the planner that starts when you do"',
+    )
+    (folder / "campaign.yaml").write_text(yaml)
+    (finding,) = lint_paths([folder / "campaign.yaml"]).active
+    assert finding.name == "spam-trigger" and (finding.line, finding.column) == position(yaml, "FREE:")
+    yaml = yaml.replace('when you do"\n', 'when you do"  # publipost: ignore[spam-trigger] -- tested\n')
+    (folder / "campaign.yaml").write_text(yaml)
+    result = lint_paths([folder / "campaign.yaml"])
+    assert result.active == [] and result.findings[0].justification == "tested"
