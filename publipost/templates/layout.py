@@ -92,11 +92,11 @@ def extract_metrics() -> dict[str, dict]:
     for font in ("LiberationSerif-Regular", "LiberationSerif-Bold"):
         face = TTFont(font, str(FONTS / f"{font}.ttf"))
         widths = {
-            chr(code): round(face.stringWidth(chr(code), 1000), 4)
+            chr(code): face.stringWidth(chr(code), 1000)
             for code in sorted(face.face.charToGlyph)
             if code >= 32
         }
-        tables[font] = {"default": round(face.face.defaultWidth, 4), "widths": widths}
+        tables[font] = {"default": face.face.defaultWidth, "widths": widths}
     return tables
 
 

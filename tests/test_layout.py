@@ -1,0 +1,56 @@
+"""The printed-line measure shared by the linter and the PDF renderer agrees with reportlab."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import Paragraph
+
+from publipost.templates.layout import EMAIL, FONTS, LETTER, extract_metrics, printed_lines, text_width
+
+
+@pytest.fixture(scope="module")
+def fonts():
+    for name in ("LiberationSerif-Regular", "LiberationSerif-Bold"):
+        pdfmetrics.registerFont(TTFont(name, str(FONTS / f"{name}.ttf")))
+    from reportlab.lib.fonts import addMapping
+
+    addMapping("LiberationSerif-Regular", 0, 0, "LiberationSerif-Regular")
+    addMapping("LiberationSerif-Regular", 1, 0, "LiberationSerif-Bold")
+
+
+def test_metrics_table_is_reportlab_s(fonts):
+    import json
+
+    shipped = json.loads((FONTS / "metrics.json").read_text(encoding="utf-8"))
+    assert shipped == json.loads(json.dumps(extract_metrics(), ensure_ascii=False))
+    sample = "Découvrez « l'œuvre » à 89,90 €\u202f!"
+    assert abs(text_width(sample, LETTER.font, 11) - pdfmetrics.stringWidth(sample, LETTER.font, 11)) < 1e-6
+
+
+WORDS = (
+    "Vous dormez à poings fermés de novembre à mars avec la couette Douillette garnie de duvet recyclé "
+    "lavable chez vous garantie dix ans œuvre « cadeau » 89,90\u00a0€ Saint-Étienne"
+).split()
+
+
+@pytest.mark.parametrize("seed", range(25))
+@pytest.mark.parametrize("column", [LETTER, EMAIL], ids=["letter", "email"])
+def test_line_count_matches_reportlab_paragraph(fonts, seed, column):
+    rng = random.Random(seed)
+    words = [rng.choice(WORDS) for _ in range(rng.randint(20, 140))]
+    for _ in range(rng.randint(0, 3)):
+        start = rng.randrange(len(words) - 3)
+        words[start] = "**" + words[start]
+        words[start + 2] += "**"
+    markdown = " ".join(words)
+    html = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", markdown.replace("&", "&amp;").replace("<", "&lt;"))
+    style = ParagraphStyle("body", fontName=column.font, fontSize=column.size, leading=column.leading)
+    paragraph = Paragraph(html, style)
+    paragraph.wrap(column.width, 10_000)
+    assert printed_lines(markdown, column) == len(paragraph.blPara.lines)
