@@ -25,7 +25,7 @@ def _lint(run, tmp_path, *args):
 
 
 def test_json_contract(run, tmp_path):
-    result, path = _lint(run, tmp_path, "--format", "json")
+    result, _ = _lint(run, tmp_path, "--format", "json")
     assert result.code == 1  # signature-missing is an error
     findings = json.loads(result.out)
     for finding in findings:
