@@ -41,7 +41,7 @@ WORDS = [
 ]
 
 
-@pytest.mark.parametrize("seed", range(25))
+@pytest.mark.parametrize("seed", range(40))
 @pytest.mark.parametrize("column", [LETTER, EMAIL], ids=["letter", "email"])
 def test_line_count_matches_reportlab_paragraph(fonts, seed, column):
     rng = random.Random(seed)
@@ -52,7 +52,13 @@ def test_line_count_matches_reportlab_paragraph(fonts, seed, column):
         words[start + 2] += "**"
     markdown = " ".join(words)
     html = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", markdown.replace("&", "&amp;").replace("<", "&lt;"))
-    style = ParagraphStyle("body", fontName=column.font, fontSize=column.size, leading=column.leading)
+    style = ParagraphStyle(
+        "body",
+        fontName=column.font,
+        fontSize=column.size,
+        leading=column.leading,
+        spaceShrinkage=column.space_shrinkage,
+    )
     paragraph = Paragraph(html, style)
     paragraph.wrap(column.width, 10_000)
     assert printed_lines(markdown, column) == len(paragraph.blPara.lines)

@@ -30,6 +30,9 @@ class Column:
     size: float
     leading: float
     width: float
+    # reportlab squeezes spaces by up to 5 % to fit a word on a line by default; the renderer
+    # passes this instead, so a line holds exactly what printed_lines() says it holds.
+    space_shrinkage: float = 0.0
 
 
 # The classic letter: A4, 20 mm margins left and right (AFNOR's recommendation, norms.md §1.1),
