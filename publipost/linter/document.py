@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from publipost.errors import PublipostError, Where
-from publipost.linter.text import mask_jinja, words
+from publipost.linter.text import mask_jinja, sentences, words
 from publipost.templates.layout import EMAIL, LETTER, Column
 from publipost.templates.markdown import PS, Block, blank_comments, is_hook, is_signature, parse_letter
 
@@ -46,11 +46,18 @@ class Unit:
 
     def __post_init__(self) -> None:
         self.text = mask_jinja(self.raw)
+        # The masked text without Markdown emphasis marks (same length: marks become spaces).
+        self.plain = re.sub(
+            r"\*\*|__|^#{1,6}", lambda m: " " * len(m.group(0)), self.text, flags=re.MULTILINE
+        )
+        self._sentences: list[tuple[int, int, int]] | None = None
 
     @property
-    def plain(self) -> str:
-        """The masked text without Markdown emphasis marks (same length: marks become spaces)."""
-        return re.sub(r"\*\*|__|^#{1,6}", lambda m: " " * len(m.group(0)), self.text, flags=re.MULTILINE)
+    def sentences(self) -> list[tuple[int, int, int]]:
+        """(start, end, words) of each sentence: several rules read them, computed once."""
+        if self._sentences is None:
+            self._sentences = [(a, b, len(words(self.plain[a:b]))) for a, b in sentences(self.plain)]
+        return self._sentences
 
 
 @dataclass

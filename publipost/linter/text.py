@@ -63,9 +63,15 @@ def fold(text: str) -> str:
     return "".join(_fold_char(c) for c in text)
 
 
+_APOSTROPHES = str.maketrans("’‘ʼ", "'" * 3)
+
+
 def lower(text: str) -> str:
-    """Lower case and straight apostrophes, accents kept: gratuité is not gratuite."""
-    return "".join("'" if c in "’‘ʼ" else (c.lower() if len(c.lower()) == 1 else c) for c in text)
+    """Lower case and straight apostrophes, accents kept: gratuité is not gratuite. Same length."""
+    lowered = text.lower().translate(_APOSTROPHES)
+    if len(lowered) == len(text):
+        return lowered
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text).translate(_APOSTROPHES)
 
 
 def mask_jinja(text: str) -> str:
@@ -126,36 +132,27 @@ def sentences(text: str) -> Iterator[tuple[int, int]]:
 
 
 class WordList:
-    """Single words and phrases of one list, matched whole, ignoring case (not accents)."""
+    """Single words and phrases of one list, matched whole, ignoring case (not accents).
+
+    "Whole" means as a word of WORD: letters joined by an apostrophe or a hyphen are one
+    word, so "free" does not match "sugar-free" or "freely". One regular expression per
+    list runs over the lowered text: no tokenising per list.
+    """
 
     def __init__(self, entries: Iterable[str]):
-        entries = [lower(e.strip()) for e in entries if e.strip()]
+        entries = sorted({lower(e.strip()) for e in entries if e.strip()}, key=len, reverse=True)
         self.words = {e for e in entries if WORD.fullmatch(e)}
-        phrases = sorted((e for e in entries if not WORD.fullmatch(e)), key=len, reverse=True)
-        self.pattern = (
-            re.compile(
-                r"(?<![\w'])(?:"
-                + "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in phrases)
-                + r")(?![\w])"
-            )
-            if phrases
-            else None
-        )
+        alternatives = "|".join(re.escape(e).replace(r"\ ", r"\s+") for e in entries)
+        self.pattern = re.compile(rf"(?<![\w'’\-])(?:{alternatives})(?![\w'’]|-\w)") if entries else None
 
     def find(self, text: str, offset: int = 0) -> list[Token]:
         """Every match in `text`, in order; of overlapping matches ("the best", "best"), the longest."""
-        found = [t for t in words(text, offset) if t.lowered in self.words]
-        if self.pattern:
-            lowered = lower(text)
-            found += [
-                Token(text[m.start() : m.end()], offset + m.start(), offset + m.end())
-                for m in self.pattern.finditer(lowered)
-            ]
-        kept: list[Token] = []
-        for token in sorted(found, key=lambda t: (t.start, t.start - t.end)):
-            if not kept or token.start >= kept[-1].end:
-                kept.append(token)
-        return kept
+        if self.pattern is None:
+            return []
+        return [
+            Token(text[m.start() : m.end()], offset + m.start(), offset + m.end())
+            for m in self.pattern.finditer(lower(text))
+        ]
 
     def __contains__(self, word: str) -> bool:
         return lower(word) in self.words

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from publipost.linter.document import LintDoc, Unit
 from publipost.linter.rule import Context, Hit, Rule
-from publipost.linter.text import sentences, words
+from publipost.linter.text import words
 from publipost.templates.layout import printed_lines
 
 # A merge field measures like a typical value of ten characters when no data is known.
@@ -15,11 +15,9 @@ _FIELD = re.compile(r"\{\{.*?\}\}", re.DOTALL)
 SAMPLE_VALUE = "Nnnnnnnnnn"
 
 
-def sentence_spans(unit: Unit) -> Iterator[tuple[int, int, int]]:
-    """(start, end, words) of each sentence of a unit, lines of a block joined."""
-    text = unit.plain
-    for start, end in sentences(text):
-        yield start, end, len(words(text[start:end]))
+def sentence_spans(unit: Unit) -> list[tuple[int, int, int]]:
+    """(start, end, words) of each sentence of a unit."""
+    return unit.sentences
 
 
 class SentenceTooLong(Rule):

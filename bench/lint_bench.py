@@ -1,0 +1,163 @@
+"""Linter speed: publipost against proselint on the same English letters, and whole-process start-up.
+
+Run by hand (not in CI):
+
+    pip install -e . proselint
+    python bench/lint_bench.py            # prints figures and ratios
+
+Measures, on the same 1,000 generated English letters:
+  1. in-process throughput (words/s) of `publipost lint` and of proselint's checks;
+  2. whole-process time of `publipost lint letter.md`, `proselint check letter.md` and `python -c pass`;
+  3. a campaign with 10,000 recipients: the copy is linted once, plus one merged sample
+     (the longest values), never once per recipient.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LETTERS = 1000
+OPENINGS = [
+    "You bought a planner last January.",
+    "Your week starts on Monday.",
+    "Your desk is full of notes.",
+    "Your calendar never shows your goals.",
+    "You plan on paper, and it works.",
+]
+MIDDLES = [
+    "By March, half its pages were blank.",
+    "It is not your fault: dated pages punish busy weeks.",
+    "The new planner fixes that, and it is very easy to use.",
+    "We think it could help you a lot.",
+    "Its pages are undated, so you start any week you like.",
+    "What's more, each week fits on one spread, with room for your notes.",
+]
+
+
+def make_letters(folder: Path) -> tuple[list[Path], int]:
+    rng = random.Random(2026)
+    paths, words = [], 0
+    for number in range(LETTERS):
+        paragraphs = [
+            " ".join(rng.sample(MIDDLES, 3)) + f" Order {number} ships in {rng.randint(2, 9)} days."
+            for _ in range(4)
+        ]
+        text = (
+            "---\nlanguage: en\n---\n**Discover the new planner that plans your week with you**\n\n"
+            f"Dear {{{{ first_name }}}},\n\n{rng.choice(OPENINGS)} "
+            + "\n\n".join(paragraphs)
+            + "\n\nDana Brooks\nFounder, Planora\n\nP.S. Order now and your gift ships free.\n"
+        )
+        path = folder / f"letter-{number:04d}.md"
+        path.write_text(text, encoding="utf-8")
+        paths.append(path)
+        words += len(text.split())
+    return paths, words
+
+
+def bench_publipost(paths: list[Path]) -> float:
+    from publipost.linter.engine import lint_paths
+
+    lint_paths(paths[:5], isolated=True)  # warm-up: imports, word lists, syllable table
+    start = time.perf_counter()
+    for path in paths:
+        lint_paths([path], isolated=True)
+    return time.perf_counter() - start
+
+
+def bench_proselint(paths: list[Path]) -> float | None:
+    try:
+        from proselint.checks import __register__
+        from proselint.registry import CheckRegistry
+        from proselint.tools import LintFile
+    except ImportError:
+        return None
+    CheckRegistry().register_many(__register__)
+    LintFile(paths[0]).lint()
+    start = time.perf_counter()
+    for path in paths:
+        LintFile(path).lint()
+    return time.perf_counter() - start
+
+
+def process_time(command: list[str], runs: int = 11) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def bench_campaign(folder: Path) -> tuple[float, int]:
+    from publipost.linter.engine import lint_paths
+
+    campaign = folder / "vente-couette"
+    shutil.copytree(ROOT / "examples" / "vente-couette", campaign, ignore=shutil.ignore_patterns("out"))
+    source = (campaign / "data" / "clients.csv").read_text(encoding="cp1252").splitlines()
+    header, rows = source[0], [r for r in source[1:] if r.count(";") == 11]
+    lines = [header]
+    for number in range(10_000):
+        fields = rows[number % len(rows)].split(";")
+        fields[0] = f"B{number:06d}"
+        fields[8] = f"client{number}@exemple.fr"
+        fields[3] = fields[3] + ("" if number % 7 else "-Durand")
+        lines.append(";".join(fields))
+    (campaign / "data" / "clients.csv").write_text("\r\n".join(lines) + "\r\n", encoding="cp1252")
+    start = time.perf_counter()
+    result = lint_paths([campaign / "campaign.yaml"])
+    return time.perf_counter() - start, len(result.findings)
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        paths, words = make_letters(folder)
+        ours = bench_publipost(paths)
+        theirs = bench_proselint(paths)
+        print(f"{LETTERS} English letters, {words:,} words")
+        per_letter = ours / LETTERS * 1000
+        print(f"  publipost  {ours:6.2f} s   {per_letter:5.2f} ms/letter   {words / ours:>9,.0f} words/s")
+        if theirs:
+            print(
+                f"  proselint  {theirs:6.2f} s   {theirs / LETTERS * 1000:5.2f} ms/letter   "
+                f"{words / theirs:>9,.0f} words/s"
+            )
+            print(f"  ratio      publipost is {theirs / ours:.1f}x proselint's throughput")
+        letter = str(paths[0])
+        french = folder / "lettre.md"
+        french.write_text((ROOT / "tests" / "data" / "bon.md").read_text(encoding="utf-8"), encoding="utf-8")
+        baseline = process_time([sys.executable, "-c", "pass"])
+        english_run = process_time([sys.executable, "-m", "publipost", "lint", letter, "--isolated"])
+        french_run = process_time([sys.executable, "-m", "publipost", "lint", str(french), "--isolated"])
+        print("whole process (median of 11)")
+        print(f"  python -c pass                 {baseline * 1000:6.0f} ms")
+        print(
+            f"  publipost lint (en letter)     {english_run * 1000:6.0f} ms   "
+            f"({english_run / baseline:.1f}x python -c pass)"
+        )
+        print(
+            f"  publipost lint (fr letter)     {french_run * 1000:6.0f} ms   "
+            f"({french_run / baseline:.1f}x python -c pass)"
+        )
+        prose = shutil.which("proselint", path=str(Path(sys.executable).parent)) or shutil.which("proselint")
+        if prose:
+            theirs_run = process_time([prose, "check", letter])
+            print(
+                f"  proselint check (en letter)    {theirs_run * 1000:6.0f} ms   "
+                f"(publipost takes {english_run / theirs_run:.2f}x its time)"
+            )
+        seconds, findings = bench_campaign(folder)
+        print(f"campaign with 10,000 recipients: linted in {seconds:.2f} s ({findings} findings)")
+
+
+if __name__ == "__main__":
+    main()
