@@ -143,3 +143,57 @@ def test_folder_walk_skips_output_and_data(tmp_path):
     (folder / "README.md").write_text("# Notes\n")
     result = lint_paths([tmp_path])
     assert result.files == 1 and result.active == []
+
+
+FRENCH_MJML = """\
+<mjml lang="fr">
+  <mj-head><mj-title>{subject}</mj-title>{preview}</mj-head>
+  <mj-body><mj-section><mj-column><mj-text>
+    <h1>Découvrez maintenant la couette qui vous garde au chaud</h1>
+    <p>Chère {{{{ first_name }}}},</p>
+    <p>Votre couette se lave <b>à 60 °C</b>. En effet, son duvet est recyclé.</p>
+    <p>Claire Martin<br>Directrice commerciale</p>
+    <p>P.S. Répondez avant le 31 décembre : votre cadeau vous attend.</p>
+    {unsubscribe}
+  </mj-text></mj-column></mj-section></mj-body>
+</mjml>
+"""
+
+
+def test_french_email_rules(tmp_path):
+    clean = FRENCH_MJML.format(
+        subject="Votre couette vous attend",
+        preview="<mj-preview>Lavable à 60 °C</mj-preview>",
+        unsubscribe='<p><a href="{{ url }}">Se désabonner</a></p>',
+    )
+    (tmp_path / "offre.txt").write_text("version texte")
+    assert lint_text(tmp_path, clean, "offre.mjml").active == []
+    bad = FRENCH_MJML.format(subject="GRATUIT : VOTRE COUETTE ?!", preview="", unsubscribe="")
+    (tmp_path / "offre.txt").unlink()
+    findings = lint_text(tmp_path, bad, "offre.mjml").active
+    messages = [f.message for f in findings if f.name == "spam-trigger"]
+    assert "les filtres anti-spam pénalisent un objet en majuscules" in messages
+    assert "les filtres anti-spam pénalisent « ! » avec « ? » dans un objet" in messages
+    assert "les filtres anti-spam pénalisent « GRATUIT » dans un objet" in messages
+    names = {f.name for f in findings}
+    assert {"preheader-missing", "unsubscribe-missing", "plain-text-missing"} <= names
+    assert all(f.language == "fr" for f in findings)
+
+
+def test_english_campaign_rules_and_campaign_lint_key(tmp_path):
+    folder = _campaign(tmp_path, "launch-planner")
+    yaml = (folder / "campaign.yaml").read_text(encoding="utf-8").replace("  place: Austin\n", "")
+    (folder / "campaign.yaml").write_text(yaml, encoding="utf-8")
+    letter = (
+        (folder / "letter.md")
+        .read_text(encoding="utf-8")
+        .replace("The new {{ offer.product }} fixes that.", "The new planner fixes that.")
+        .replace("**{{ offer.price | money }}**", "**low**")
+    )
+    (folder / "letter.md").write_text(letter, encoding="utf-8")
+    findings = {f.name: f for f in lint_paths([folder / "campaign.yaml"]).active}
+    assert findings["date-place-missing"].language == "en"
+    assert "the offer's product, price never appears" in findings["offer-not-in-copy"].message
+    yaml += "lint:\n  ignore: [date-place-missing, offer-not-in-copy]\n"
+    (folder / "campaign.yaml").write_text(yaml, encoding="utf-8")
+    assert lint_paths([folder / "campaign.yaml"]).active == []

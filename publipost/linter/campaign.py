@@ -59,14 +59,14 @@ def _document(campaign: Campaign, section: str, samples: dict[str, str] | None) 
         if letter.signature
         else [v for v in (sender.name, sender.function) if v]
     )
-    all_copy = "\n".join(c.text for c in copies.values())
+    section_copy = "\n".join(c.text for key, c in copies.items() if key.startswith(f"{section}."))
     # Without a salutation in the copy, publipost greets from the civility column with the name.
-    doc.personalised = uses_recipient_field(all_copy) or (
+    doc.personalised = uses_recipient_field(section_copy) or (
         letter.salutation is None and samples is not None and bool(NAME_FIELDS & set(samples))
     )
     doc.place = bool(sender.place) if section == "letter" else None
     doc.offer = campaign.offer.model_dump()
-    doc.offer_text = all_copy
+    doc.offer_text = section_copy
     doc.overrides = campaign.lint
     doc.anchor = campaign.where((section,))
     if samples:
