@@ -11,7 +11,15 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph
 
-from publipost.templates.layout import EMAIL, FONTS, LETTER, extract_metrics, printed_lines, text_width
+from publipost.templates.layout import (
+    EMAIL,
+    FONTS,
+    LETTER,
+    break_lines,
+    extract_metrics,
+    printed_lines,
+    text_width,
+)
 
 
 @pytest.fixture(scope="module")
@@ -65,8 +73,29 @@ def test_line_count_matches_reportlab_paragraph(fonts, seed, column):
 
 
 def test_no_break_spaces_never_break_a_line():
-    word = "x" * 40
-    breakable = " ".join([word] * 30)
-    unbreakable = "\u00a0".join([word] * 30)
-    assert printed_lines(breakable, LETTER) > 1
-    assert printed_lines(unbreakable, LETTER) == 1  # one long unbreakable word: it overflows, never wraps
+    for fillers in range(60, 90):
+        paragraph = " ".join(["mot"] * fillers) + " à 89,90\u00a0€ et «\u202fcadeau\u202f» ici."
+        lines = ["".join(run.text for run in line.runs) for line in break_lines(paragraph, LETTER)]
+        assert any("89,90\u00a0€" in line for line in lines)
+        assert any("«\u202fcadeau\u202f»" in line for line in lines)
+
+
+def test_a_word_longer_than_the_column_is_split_not_overflowing():
+    name = "Wolfeschlegelsteinhausenbergerdorff" * 4
+    lines = break_lines(f"Bonjour {name}, voici.", LETTER)
+    assert len(lines) >= 2
+    assert all(line.width <= LETTER.width + 1e-6 for line in lines)
+    assert (
+        "".join(run.text for line in lines for run in line.runs).replace(" ", "") == f"Bonjour{name},voici."
+    )
+
+
+def test_runs_carry_bold_and_underline():
+    (line,) = break_lines("Un **gras** et __souligné__ \\*\\*pas gras\\*\\*.", LETTER)
+    assert [(r.text, r.bold, r.underline) for r in line.runs] == [
+        ("Un ", False, False),
+        ("gras", True, False),
+        (" et ", False, False),
+        ("souligné", False, True),
+        (" **pas gras**.", False, False),
+    ]

@@ -57,34 +57,104 @@ _EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1", re.DOTALL)
 _BREAKABLE = re.compile(r"[ \t\n]+")  # no-break spaces (U+00A0, U+202F) keep words together
 
 
-def printed_lines(markdown: str, column: Column) -> int:
-    """Lines a paragraph fills in `column`, breaking greedily at spaces as reportlab does."""
-    runs: list[tuple[str, bool]] = []
+@dataclass(frozen=True)
+class Run:
+    """Text in one style: the renderer draws a run with one font, the linter measures it."""
+
+    text: str
+    bold: bool = False
+    underline: bool = False
+
+
+@dataclass(frozen=True)
+class Line:
+    runs: tuple[Run, ...]
+    width: float
+
+
+def parse_runs(markdown: str) -> list[Run]:
+    """`**bold**` and `__underline__` spans of a Markdown paragraph, backslash escapes resolved."""
+    from publipost.templates.markdown import unescape_markdown
+
+    runs: list[Run] = []
     position = 0
     for match in _EMPHASIS.finditer(markdown):
-        runs.append((markdown[position : match.start()], False))
-        runs.append((match.group(2), match.group(1) == "**"))
+        runs.append(Run(unescape_markdown(markdown[position : match.start()])))
+        bold = match.group(1) == "**"
+        runs.append(Run(unescape_markdown(match.group(2)), bold=bold, underline=not bold))
         position = match.end()
-    runs.append((markdown[position:], False))
-    text = "".join(r for r, _ in runs).replace("\\", "")
-    bold = [b for r, b in runs for _ in r]
+    runs.append(Run(unescape_markdown(markdown[position:])))
+    return [r for r in runs if r.text]
+
+
+def break_lines(markdown: str, column: Column) -> list[Line]:
+    """The lines a paragraph fills in `column`: greedy breaking at spaces, as reportlab does.
+
+    The PDF renderer draws exactly these lines and the linter counts them, so the two can
+    never disagree. A word wider than the column is split where it overflows (reportlab's
+    splitLongWords); no-break spaces never break.
+    """
+    styled = [(c, run.bold, run.underline) for run in parse_runs(markdown) for c in run.text]
+    text = "".join(c for c, _, _ in styled)
     space = text_width(" ", column.font, column.size)
-    lines, line_width, index = 1, 0.0, 0
-    for word in _BREAKABLE.split(text):
-        start = text.find(word, index)
-        index = start + len(word)
-        if not word:
-            continue
-        width = sum(
-            text_width(c, column.bold_font if bold[start + i] else column.font, column.size)
-            for i, c in enumerate(word)
+
+    def width_of(start: int, end: int) -> float:
+        return sum(
+            text_width(styled[i][0], column.bold_font if styled[i][1] else column.font, column.size)
+            for i in range(start, end)
         )
-        if line_width and line_width + space + width > column.width:
-            lines += 1
-            line_width = width
-        else:
-            line_width += (space if line_width else 0) + width
-    return lines
+
+    lines: list[list[tuple[int, int]]] = [[]]  # each line: (start, end) spans of words
+    widths = [0.0]
+    for match in re.finditer(r"[^ \t\n]+", text):
+        start, end = match.span()
+        width = width_of(start, end)
+        needed = (space if lines[-1] else 0) + width
+        if widths[-1] + needed <= column.width:
+            lines[-1].append((start, end))
+            widths[-1] += needed
+            continue
+        if width <= column.width:
+            lines.append([(start, end)])
+            widths.append(width)
+            continue
+        # A word longer than a line: fill what is left of this line, then whole lines.
+        room = column.width - widths[-1] - (space if lines[-1] else 0)
+        while start < end:
+            cut = start
+            while cut < end and width_of(start, cut + 1) <= room:
+                cut += 1
+            if cut == start and not lines[-1]:
+                cut = start + 1  # not even one character fits: put one anyway
+            if cut > start:
+                lines[-1].append((start, cut))
+                widths[-1] += (space if len(lines[-1]) > 1 else 0) + width_of(start, cut)
+                start = cut
+            if start < end:
+                lines.append([])
+                widths.append(0.0)
+                room = column.width
+    return [_line(styled, spans, width) for spans, width in zip(lines, widths, strict=True) if spans]
+
+
+def _line(styled: list[tuple[str, bool, bool]], spans: list[tuple[int, int]], width: float) -> Line:
+    runs: list[Run] = []
+    for index, (start, end) in enumerate(spans):
+        # A space between words is bold or underlined only inside a span of that style.
+        before, after = styled[spans[index - 1][1] - 1], styled[start]
+        pieces = [(" ", before[1] and after[1], before[2] and after[2])] if index else []
+        pieces += styled[start:end]
+        for char, bold, underline in pieces:
+            if runs and (runs[-1].bold, runs[-1].underline) == (bold, underline):
+                runs[-1] = Run(runs[-1].text + char, bold, underline)
+            else:
+                runs.append(Run(char, bold, underline))
+    return Line(tuple(runs), width)
+
+
+def printed_lines(markdown: str, column: Column) -> int:
+    """How many lines a paragraph takes once printed (at least one)."""
+    return max(1, len(break_lines(markdown, column)))
 
 
 def extract_metrics() -> dict[str, dict]:
