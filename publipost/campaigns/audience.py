@@ -266,7 +266,7 @@ def _check_channels(audience: Audience, campaign: Campaign) -> None:
     email_problem = _email_column(audience, frame, required=bool(campaign.email))
     if not campaign.email:
         email_problem = None
-    postal_problem = _postal_problems(frame) if campaign.letter else None
+    postal_problem = _postal_problems(frame, campaign) if campaign.letter else None
     frame["_postal"] = postal_problem.eq("") if postal_problem is not None else False
     unusable = pd.Series(True, index=frame.index)
     reasons = pd.Series("", index=frame.index)
@@ -324,17 +324,26 @@ def _validate_email(value: str) -> tuple[str, str]:
         return "", f"e-mail '{value}' is invalid: {exc}"
 
 
-def _postal_problems(frame: pd.DataFrame) -> pd.Series:
+def _postal_problems(frame: pd.DataFrame, campaign: Campaign) -> pd.Series:
+    """Why a row cannot get a letter: a missing part, or an address the postal norm cannot hold."""
+    from publipost.campaigns.postal import AddressError, format_address
+    from publipost.campaigns.presets import campaign_preset
+
+    style = campaign_preset(campaign).address_style
     problems = pd.Series("", index=frame.index)
-    blank = lambda name: frame[name].eq("") if name in frame.columns else pd.Series(True, index=frame.index)  # noqa: E731
-    missing = [(name, blank(name)) for name in ADDRESS_FIELDS]
-    no_name = blank("last_name") & blank("company")
-    for index in frame.index:
-        lacking = [name for name, mask in missing if mask.at[index]]
-        if no_name.at[index]:
+    names = [n for n in frame.columns if not n.startswith("_")]
+    for index, values in zip(frame.index, frame[names].itertuples(index=False, name=None), strict=True):
+        fields = dict(zip(names, values, strict=True))
+        lacking = [name for name in ADDRESS_FIELDS if not fields.get(name)]
+        if not fields.get("last_name") and not fields.get("company"):
             lacking.insert(0, "last_name or company")
         if lacking:
             problems.at[index] = "postal address incomplete: no " + ", ".join(lacking)
+            continue
+        try:
+            format_address(fields, style)
+        except AddressError as exc:
+            problems.at[index] = str(exc)
     return problems
 
 

@@ -114,6 +114,8 @@ def _check_files(campaign: Campaign, doc: YamlDoc) -> None:
             paths.append(((section, "template"), part.template))
         if _is_copy_file(part.body):
             paths.append(((section, "body"), part.body))
+    if campaign.letter and campaign.letter.leaflet:
+        paths.append((("letter", "leaflet"), campaign.letter.leaflet))
     for loc, relative in paths:
         resolved = campaign.resolve(relative)
         if not resolved.is_file():

@@ -161,10 +161,38 @@ class Sender(Section):
 
 class Letter(Section):
     template: str = "classic"
+    layout: str | None = (
+        None  # a window-envelope preset: fr, din-b, din-a, us (default: fr, or us in English)
+    )
     date: dt.date | None = None
     hook: str | None = None
     body: str
     ps: str | None = None
+    coupon: bool = True  # the reply coupon, "the shop's till" (mailing-rules.md §6)
+    reply_address: list[str] = []  # where coupons go back (business reply); default: the sender's
+    envelope: Literal["dl", "c5"] | None = None  # also print the carrier envelopes
+    leaflet: str | None = None  # a PDF collated after each letter
+
+    @field_validator("reply_address", mode="before")
+    @classmethod
+    def _lines(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [line.strip() for line in value.splitlines() if line.strip()]
+        return value
+
+    @field_validator("layout")
+    @classmethod
+    def _layout(cls, value: str | None) -> str | None:
+        from publipost.campaigns.presets import preset_names
+
+        if value is not None and value not in preset_names():
+            suggestion = did_you_mean(value, preset_names())
+            raise ValueError(
+                f"unknown layout '{value}'"
+                + (f"; {suggestion}" if suggestion else "")
+                + f" (one of: {', '.join(preset_names())})"
+            )
+        return value
 
 
 class Unsubscribe(Section):

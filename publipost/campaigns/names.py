@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from publipost.folding import fold
+
 # Particles stay lower case inside a name (Jean de La Fontaine, Ludwig van Beethoven).
 PARTICLES = {"de", "du", "des", "d", "van", "von", "der", "den", "ter", "di", "da", "dos", "das", "del", "y"}
 # After a particle these articles keep their capital: de La Fontaine, de Le Fèvre.
@@ -61,3 +63,16 @@ def _capitalise_parts(word: str) -> str:
         return part.capitalize()
 
     return _WORD.sub(fix, word)
+
+
+_MALE = {"m", "mr", "monsieur", "mister", "sir", "herr", "h"}
+_FEMALE = {"mme", "madame", "mrs", "ms", "miss", "mlle", "mademoiselle", "f", "frau"}
+
+
+def gender(civility: str) -> str | None:
+    key = re.sub(r"[^a-z]", "", fold(civility or ""))
+    if key in _MALE:
+        return "m"
+    if key in _FEMALE:
+        return "f"
+    return None

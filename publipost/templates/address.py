@@ -8,7 +8,7 @@ country.
 
 from __future__ import annotations
 
-from publipost.templates.environment import gender
+from publipost.campaigns.names import gender
 
 CIVILITY = {"fr": {"m": "Monsieur", "f": "Madame"}, "en": {"m": "Mr", "f": "Ms"}}
 

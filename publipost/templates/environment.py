@@ -9,13 +9,13 @@ customer named `**Bob**` or `{{ 7*7 }}` prints exactly that, and each renderer
 from __future__ import annotations
 
 import datetime as dt
-import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
+from publipost.campaigns.names import gender
 from publipost.folding import fold
 from publipost.templates.markdown import escape_markdown
 
@@ -91,18 +91,6 @@ def to_date(value: Any) -> dt.date:
 
 
 # --- salutation --------------------------------------------------------------------------------
-
-_MALE = {"m", "mr", "monsieur", "mister", "sir", "herr", "h"}
-_FEMALE = {"mme", "madame", "mrs", "ms", "miss", "mlle", "mademoiselle", "f", "frau"}
-
-
-def gender(civility: str) -> str | None:
-    key = re.sub(r"[^a-z]", "", fold(civility or ""))
-    if key in _MALE:
-        return "m"
-    if key in _FEMALE:
-        return "f"
-    return None
 
 
 def salutation(fields: dict[str, str], language: str) -> str:

@@ -1,0 +1,175 @@
+"""The recipient's address block as the postal norms want it, or the reason it cannot be.
+
+France, NF Z 10-011 (norms.md §2.1): at most 6 lines (7 with a country), 38 characters
+a line, no punctuation from line 4 on, last line "69003 LYON" (5-digit postcode,
+locality in capitals without accents). United States, USPS Publication 28 (§2.2):
+capitals, no punctuation but the hyphen, lines of at most 40 characters (sorting
+machines ignore longer ones). A street too long is abbreviated the way the norms
+allow; an address that still does not fit is rejected with its reason, never cut.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from publipost.campaigns.names import gender
+
+FRENCH_STREET_ABBREVIATIONS = {
+    "AVENUE": "AV",
+    "BOULEVARD": "BD",
+    "PLACE": "PL",
+    "ROUTE": "RTE",
+    "CHEMIN": "CHE",
+    "IMPASSE": "IMP",
+    "ALLEE": "ALL",
+    "QUAI": "QU",
+    "RESIDENCE": "RES",
+    "BATIMENT": "BAT",
+    "APPARTEMENT": "APP",
+    "FAUBOURG": "FG",
+    "SAINT": "ST",
+    "SAINTE": "STE",
+    "DOCTEUR": "DR",
+    "GENERAL": "GAL",
+    "PROFESSEUR": "PR",
+    "LIEUTENANT": "LT",
+    "MARECHAL": "MAL",
+    "PRESIDENT": "PDT",
+    "ESCALIER": "ESC",
+}
+US_ABBREVIATIONS = {
+    "AVENUE": "AVE",
+    "STREET": "ST",
+    "BOULEVARD": "BLVD",
+    "DRIVE": "DR",
+    "ROAD": "RD",
+    "LANE": "LN",
+    "PLACE": "PL",
+    "COURT": "CT",
+    "PARKWAY": "PKWY",
+    "HIGHWAY": "HWY",
+    "SUITE": "STE",
+    "APARTMENT": "APT",
+    "BUILDING": "BLDG",
+    "FLOOR": "FL",
+    "NORTH": "N",
+    "SOUTH": "S",
+    "EAST": "E",
+    "WEST": "W",
+}
+FRANCE = {"", "fr", "fra", "france"}
+UNITED_STATES = {"", "us", "usa", "united states", "united states of america", "etats-unis", "etats unis"}
+
+
+class AddressError(ValueError):
+    """The address cannot be printed within the norm: the recipient is rejected with this reason."""
+
+
+@dataclass(frozen=True)
+class PostalStyle:
+    name: str  # fr | us
+    max_lines: int
+    max_chars: int
+    home: set[str]  # how the home country may be written (empty: no country line)
+
+
+FR = PostalStyle("fr", 6, 38, FRANCE)
+US = PostalStyle("us", 6, 40, UNITED_STATES)
+
+
+def format_address(fields: dict[str, str], style: PostalStyle) -> list[str]:
+    country = _fold(fields.get("country", ""))
+    abroad = country not in style.home
+    lines = _us_lines(fields) if style.name == "us" else _french_lines(fields, abroad)
+    if abroad:
+        lines.append(_fold(fields["country"]).upper())
+    limit = style.max_lines + (1 if abroad else 0)
+    if len(lines) > limit:
+        raise AddressError(f"the address takes {len(lines)} lines; the postal norm allows {limit}")
+    for number, line in enumerate(lines, start=1):
+        if len(line) > style.max_chars:
+            raise AddressError(
+                f"address line {number} ('{line}') is {len(line)} characters; the postal norm allows "
+                f"{style.max_chars}: shorten it in the customer file"
+            )
+    return lines
+
+
+def _french_lines(fields: dict[str, str], abroad: bool) -> list[str]:
+    postcode, city = fields.get("postcode", "").replace(" ", ""), fields.get("city", "")
+    if not abroad and not re.fullmatch(r"\d{5}", postcode):
+        raise AddressError(f"postcode '{postcode}' is not 5 digits (NF Z 10-011)")
+    person = _person(fields, {"m": "Monsieur", "f": "Madame"}, {"m": "M.", "f": "Mme"}, FR.max_chars)
+    lines = [fields.get("company", ""), person, fields.get("address2", "")]
+    lines = [line for line in lines if line]
+    street = _plain(fields.get("address1", ""))
+    if len(street) > FR.max_chars:  # abbreviate only what is too long (La Poste: streets over 32)
+        street = _abbreviate(street, FRENCH_STREET_ABBREVIATIONS, FR.max_chars)
+    lines.append(street)
+    lines.append(_fold(_plain(f"{postcode} {city}")).upper())
+    return lines
+
+
+def _us_lines(fields: dict[str, str]) -> list[str]:
+    postcode = fields.get("postcode", "").strip()
+    if not re.fullmatch(r"\d{5}(-\d{4})?", postcode):
+        raise AddressError(f"ZIP code '{postcode}' is not 5 or 9 digits (USPS Publication 28)")
+    person = _person(fields, {"m": "Mr", "f": "Ms"}, {"m": "Mr", "f": "Ms"}, US.max_chars)
+    delivery, secondary = fields.get("address1", ""), fields.get("address2", "")
+    if re.match(r"(?i)^(apt|apartment|suite|ste|unit|#|floor|fl|room|rm)\b", secondary.strip()):
+        delivery, secondary = f"{delivery} {secondary}", ""  # Pub. 28: the unit ends the delivery line
+    lines = [
+        person,
+        fields.get("company", ""),
+        secondary,
+        delivery,
+        f"{fields.get('city', '')} {fields.get('state', '')} {postcode}",
+    ]
+    out = []
+    for line in filter(None, (line.strip() for line in lines)):
+        line = re.sub(r"[^\w\s-]", "", _fold(line).upper())
+        line = " ".join(line.split())
+        if len(line) > US.max_chars:
+            line = _abbreviate(line, US_ABBREVIATIONS, US.max_chars)
+        out.append(line)
+    return out
+
+
+def _person(fields: dict[str, str], titles: dict[str, str], short: dict[str, str], limit: int) -> str:
+    """Civility, first name, last name; shortened (title, then first name) rather than cut."""
+    who = gender(fields.get("civility", ""))
+    first, last = fields.get("first_name", ""), fields.get("last_name", "")
+    candidates = [
+        (titles.get(who or "", ""), first, last),
+        (short.get(who or "", ""), first, last),
+        (short.get(who or "", ""), f"{first[:1]}." if first else "", last),
+    ]
+    for parts in candidates:
+        line = " ".join(p for p in parts if p)
+        if len(line) <= limit:
+            return line
+    return " ".join(p for p in candidates[-1] if p)  # too long even so: the length check rejects it
+
+
+def _abbreviate(line: str, table: dict[str, str], limit: int) -> str:
+    words = line.split()
+    for index in range(len(words) - 1, -1, -1):  # right to left, as Pub. 28 and La Poste do
+        key = _fold(words[index]).upper()
+        if key in table:
+            words[index] = table[key] if line.isupper() else table[key].capitalize()
+            if len(" ".join(words)) <= limit:
+                break
+    return " ".join(words)
+
+
+def _plain(line: str) -> str:
+    """Lines 4 to 6 of a French address: letters, digits and spaces only, no accents on line 6."""
+    line = re.sub(r"[^\w\s]", " ", _fold(line) if line.isupper() else line)
+    return " ".join(line.replace("_", " ").split())
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.strip())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))

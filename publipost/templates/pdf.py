@@ -1,0 +1,397 @@
+"""Print-ready letters: one PDF a print shop can print, fold and put in window envelopes as it is.
+
+The page follows a preset (presets.toml): the address block sits where the window shows
+it, fold marks in the margin. The body is drawn line by line from `layout.break_lines`,
+the same lines the linter counts, in the embedded Liberation Serif. Customer data is
+drawn as text (never parsed as markup), so `<b>` or `&` print as typed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+
+from publipost.campaigns.model import Campaign
+from publipost.campaigns.presets import Preset
+from publipost.templates.layout import FONTS, LETTER, Column, Line, break_lines, parse_runs, text_width
+from publipost.templates.merge import MergedLetter
+
+REGULAR, BOLD = "LiberationSerif-Regular", "LiberationSerif-Bold"
+HOOK = Column("hook", BOLD, BOLD, 13, 16.5, LETTER.width)
+MARGIN_LEFT, MARGIN_TOP, MARGIN_BOTTOM = 20.0, 15.0, 18.0  # mm
+ADDRESS_SIZE, ADDRESS_LEADING = 10.5, 4.6  # pt, mm: 6 lines + a return line fit a 45 mm field
+COUPON_HEIGHT = 78.0  # mm
+WORDS = {
+    "fr": {
+        "continued": "…/…",
+        "page": "page",
+        "coupon": "BON DE RÉPONSE",
+        "cut": "Découpez ici et renvoyez ce bon",
+        "yes": "Oui, je profite de l'offre : {product}{price}.",
+        "gift": "En cadeau : {gift}.",
+        "code": "Code réponse",
+        "return": "À renvoyer à :",
+        "before": "Avant le {deadline}.",
+    },
+    "en": {
+        "continued": "continued",
+        "page": "page",
+        "coupon": "REPLY CARD",
+        "cut": "Cut here and send this card back",
+        "yes": "Yes, I want the {product}{price}.",
+        "gift": "Your gift: {gift}.",
+        "code": "Response code",
+        "return": "Send to:",
+        "before": "Reply by {deadline}.",
+    },
+}
+
+
+@cache
+def register_fonts() -> None:
+    """Embed the shipped TrueType fonts (subsets) in every PDF: full French coverage, print-safe."""
+    for name in (REGULAR, BOLD):
+        pdfmetrics.registerFont(TTFont(name, str(FONTS / f"{name}.ttf")))
+
+
+def typography(text: str, language: str) -> str:
+    """French typography: a narrow no-break space before ; : ! ? and inside « », none breakable."""
+    if language != "fr":
+        return text
+    text = re.sub(r"[ \u00a0]+([;:!?»])", "\u202f\\1", text)
+    text = re.sub(r"«[ \u00a0]*", "«\u202f", text)
+    return re.sub(r"(\d) (€|%)", "\\1\u00a0\\2", text)
+
+
+@dataclass
+class Row:
+    """One thing in the flow of the letter: its height and how to draw it at a baseline."""
+
+    height: float  # points, including the space above it
+    draw: Callable[[Canvas, float], None]  # (canvas, y of the row's top in points from the bottom)
+    keep_with_next: bool = False
+
+
+@dataclass
+class LetterPainter:
+    campaign: Campaign
+    preset: Preset
+    response_code: Callable[[str], str]
+    signature: Path | None = None
+    words: dict[str, str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        register_fonts()
+        self.words = WORDS[self.campaign.language]
+        self.width, self.height = self.preset.size[0] * mm, self.preset.size[1] * mm
+        self.left = MARGIN_LEFT * mm
+
+    # --- the page ------------------------------------------------------------------------------
+
+    def paint(self, canvas: Canvas, letter: MergedLetter, address: list[str], duplex: bool = False) -> int:
+        """Draw one letter (and its coupon); returns the number of pages it took."""
+        pages = self._paginate(self._rows(letter), first_top=self._flow_top())
+        coupon_on_last = (
+            self.campaign.letter.coupon and self._room(pages[-1], len(pages) == 1) >= COUPON_HEIGHT * mm
+        )
+        total = len(pages) + (1 if self.campaign.letter.coupon and not coupon_on_last else 0)
+        for number, page in enumerate(pages, start=1):
+            self._marks(canvas)
+            if number == 1:
+                self._first_page(canvas, letter, address)
+            else:
+                self._running_header(canvas, letter, number, total)
+            y = self.height - (self._flow_top() if number == 1 else 25 * mm)
+            for row in page:
+                row.draw(canvas, y)
+                y -= row.height
+            if number < total:
+                self._text(
+                    canvas,
+                    self.words["continued"],
+                    self.width - self.left,
+                    MARGIN_BOTTOM * mm - 8,
+                    9,
+                    align="right",
+                )
+            if number == len(pages) and coupon_on_last:
+                self._coupon(canvas, letter, address)
+            canvas.showPage()
+        if self.campaign.letter.coupon and not coupon_on_last:
+            self._marks(canvas)
+            self._running_header(canvas, letter, total, total)
+            self._coupon(canvas, letter, address)
+            canvas.showPage()
+        if duplex and total % 2:
+            canvas.showPage()  # a blank back, so the next letter starts on a new sheet
+            total += 1
+        return total
+
+    def _flow_top(self) -> float:
+        field_ = self.preset.address_field
+        return (max(field_.y + field_.height, self.preset.date_line_y) + 10) * mm
+
+    def _room(self, page: list[Row], first: bool) -> float:
+        used = sum(row.height for row in page)
+        top = self._flow_top() if first else 25 * mm
+        return self.height - top - used - MARGIN_BOTTOM * mm
+
+    def _marks(self, canvas: Canvas) -> None:
+        canvas.setLineWidth(0.3)
+        for y in self.preset.fold_marks:
+            canvas.line(4 * mm, self.height - y * mm, 9 * mm, self.height - y * mm)
+        if self.preset.hole_mark:
+            y = self.height - self.preset.hole_mark * mm
+            canvas.line(4 * mm, y, 11 * mm, y)
+
+    def _first_page(self, canvas: Canvas, letter: MergedLetter, address: list[str]) -> None:
+        sender = self.campaign.sender
+        y = self.height - MARGIN_TOP * mm - 10
+        for index, line in enumerate(letter.sender):
+            self._text(canvas, line, self.left, y, 12 if index == 0 else 9, bold=index == 0)
+            y -= 14 if index == 0 else 11
+        box = self.preset.address_field
+        x, top = self.preset.address_text_x * mm, self.height - box.y * mm
+        y = top - 4 * mm
+        if self.preset.return_line:
+            self._text(canvas, " · ".join([sender.company or sender.name, *sender.address]), x, y, 6.5)
+            y -= 5 * mm
+        else:
+            y -= 1.5 * mm
+        for line in address:
+            self._text(canvas, line, x, y, ADDRESS_SIZE)
+            y -= ADDRESS_LEADING * mm
+        date = typography(letter.date_line, self.campaign.language)
+        self._text(
+            canvas,
+            date,
+            self.width - self.left,
+            self.height - self.preset.date_line_y * mm,
+            11,
+            align="right",
+        )
+
+    def _running_header(self, canvas: Canvas, letter: MergedLetter, number: int, total: int) -> None:
+        name = letter.address[0] if letter.address else ""
+        text = f"{name} · {letter.date_line} · {self.words['page']} {number}/{total}"
+        self._text(canvas, text, self.width - self.left, self.height - 12 * mm, 8, align="right")
+
+    # --- the flow ------------------------------------------------------------------------------
+
+    def _rows(self, letter: MergedLetter) -> list[Row]:
+        language = self.campaign.language
+        rows: list[Row] = []
+        if letter.hook:
+            hook = re.sub(r"^#+\s*", "", letter.hook)
+            rows += self._paragraph(typography(hook, language), HOOK, gap=0)
+            rows.append(Row(6 * mm, lambda c, y: None))
+        rows += self._paragraph(typography(letter.salutation, language), LETTER, gap=0)
+        for paragraph in letter.body:
+            rows += self._paragraph(typography(paragraph.replace("\n", " "), language), LETTER, gap=7)
+        rows += self._signature(letter)
+        for paragraph in letter.ps:
+            rows += self._paragraph(typography(paragraph.replace("\n", " "), language), LETTER, gap=12)
+        return rows
+
+    def _paragraph(self, markdown: str, column: Column, gap: float) -> list[Row]:
+        lines = break_lines(markdown, column)
+        rows = []
+        for index, line in enumerate(lines):
+            space = column.leading + (gap if index == 0 else 0)
+            rows.append(
+                Row(
+                    space,
+                    self._line_drawer(line, column, space),
+                    keep_with_next=index == 0 and len(lines) > 1,
+                )
+            )  # no lone first line at a foot
+        return rows
+
+    def _line_drawer(self, line: Line, column: Column, space: float) -> Callable[[Canvas, float], None]:
+        def draw(canvas: Canvas, top: float) -> None:
+            x, baseline = self.left, top - space + (column.leading - column.size) / 2 + 2
+            for run in line.runs:
+                font = column.bold_font if run.bold else column.font
+                canvas.setFont(font, column.size)
+                canvas.drawString(x, baseline, run.text)
+                width = text_width(run.text, font, column.size)
+                if run.underline:
+                    canvas.setLineWidth(0.5)
+                    canvas.line(x, baseline - 1.5, x + width, baseline - 1.5)
+                x += width
+
+        return draw
+
+    def _signature(self, letter: MergedLetter) -> list[Row]:
+        """Signature image, name and function: kept together with the end of the body (§5.7)."""
+        rows = [Row(10, lambda c, y: None, keep_with_next=True)]
+        if self.signature is not None:
+            path = str(self.signature)
+            rows.append(
+                Row(
+                    16 * mm,
+                    lambda c, y: c.drawImage(
+                        path,
+                        self.left,
+                        y - 15 * mm,
+                        width=40 * mm,
+                        height=14 * mm,
+                        preserveAspectRatio=True,
+                        anchor="sw",
+                        mask="auto",
+                    ),
+                    keep_with_next=True,
+                )
+            )
+        for index, line in enumerate(letter.signature):
+            runs = parse_runs(line)
+            text = "".join(r.text for r in runs)
+            rows.append(
+                Row(
+                    LETTER.leading,
+                    lambda c, y, t=text, b=index == 0: self._text(
+                        c, t, self.left, y - LETTER.leading + 3, LETTER.size, bold=b
+                    ),
+                    keep_with_next=True,
+                )
+            )
+        if rows:
+            rows[-1].keep_with_next = bool(letter.ps)
+        return rows
+
+    def _paginate(self, rows: list[Row], first_top: float) -> list[list[Row]]:
+        pages: list[list[Row]] = [[]]
+        room = self.height - first_top - MARGIN_BOTTOM * mm
+        index = 0
+        while index < len(rows):
+            chain = [rows[index]]
+            while chain[-1].keep_with_next and index + len(chain) < len(rows):
+                chain.append(rows[index + len(chain)])
+            height = sum(r.height for r in chain)
+            full_page = self.height - 25 * mm - MARGIN_BOTTOM * mm
+            if height > room and pages[-1] and height <= full_page:
+                pages.append([])
+                room = full_page
+            for row in chain:
+                if row.height > room and pages[-1]:
+                    pages.append([])
+                    room = full_page
+                pages[-1].append(row)
+                room -= row.height
+            index += len(chain)
+        return pages
+
+    # --- the reply coupon (mailing-rules.md §6: the shop's till) -----------------------------
+
+    def _coupon(self, canvas: Canvas, letter: MergedLetter, address: list[str]) -> None:
+        words, offer = self.words, self.campaign.offer
+        top = MARGIN_BOTTOM * mm + COUPON_HEIGHT * mm
+        canvas.setDash(3, 3)
+        canvas.setLineWidth(0.5)
+        canvas.line(10 * mm, top, self.width - 10 * mm, top)
+        canvas.setDash()
+        self._text(canvas, words["cut"], self.width / 2, top + 2, 7, align="center")
+        y = top - 8 * mm
+        self._text(canvas, words["coupon"], self.left, y, 12, bold=True)
+        price = ""
+        if offer.price is not None:
+            from publipost.templates.environment import money, money_locale
+
+            price = (" à " if self.campaign.language == "fr" else " at ") + money(
+                offer.price, offer.currency, money_locale(self.campaign.language, offer.currency)
+            )
+        y -= 6 * mm
+        self._text(
+            canvas,
+            typography(words["yes"].format(product=offer.product, price=price), self.campaign.language),
+            self.left,
+            y,
+            10,
+        )
+        if offer.gift:
+            y -= 4.5 * mm
+            self._text(canvas, words["gift"].format(gift=offer.gift), self.left, y, 10)
+        if offer.deadline:
+            from publipost.templates.environment import LOCALES, long_date
+
+            y -= 4.5 * mm
+            deadline = long_date(offer.deadline, LOCALES[self.campaign.language])
+            self._text(canvas, words["before"].format(deadline=deadline), self.left, y, 10)
+        y -= 8 * mm
+        for line in address:  # pre-filled with the recipient's name and address
+            self._text(canvas, line, self.left, y, 9.5)
+            y -= 4.2 * mm
+        code = self.response_code(letter.recipient.id)
+        self._text(
+            canvas,
+            f"{words['code']} : {code}" if self.campaign.language == "fr" else f"{words['code']}: {code}",
+            self.left,
+            MARGIN_BOTTOM * mm + 3 * mm,
+            9,
+            bold=True,
+        )
+        self._qr(canvas, code, self.left + 92 * mm, MARGIN_BOTTOM * mm + 2 * mm, 24 * mm)
+        # The return address where a window return envelope of the same preset shows it.
+        reply = self.campaign.letter.reply_address or [
+            line
+            for line in (
+                self.campaign.sender.company or self.campaign.sender.name,
+                *self.campaign.sender.address,
+            )
+            if line
+        ]
+        x = max(self.preset.address_text_x, 125) * mm
+        y = top - 20 * mm
+        self._text(canvas, words["return"], x, y, 7)
+        for line in reply:
+            y -= 4.6 * mm
+            self._text(
+                canvas, line.upper() if self.preset.address_style.name == "us" else line, x, y, ADDRESS_SIZE
+            )
+
+    def _qr(self, canvas: Canvas, value: str, x: float, y: float, size: float) -> None:
+        """The response code as a QR code, drawn as one filled path (one PDF operator stream)."""
+        from reportlab.graphics.barcode.qr import QrCodeWidget
+
+        widget = QrCodeWidget(value, barLevel="M")
+        qr = widget.qr
+        qr.make()
+        count = qr.getModuleCount()
+        border = 2
+        cell = size / (count + 2 * border)
+        path = canvas.beginPath()
+        for row in range(count):
+            for column in range(count):
+                if qr.isDark(row, column):
+                    path.rect(x + (column + border) * cell, y + size - (row + border + 1) * cell, cell, cell)
+        canvas.drawPath(path, stroke=0, fill=1)
+
+    # --- text ----------------------------------------------------------------------------------
+
+    def _text(
+        self,
+        canvas: Canvas,
+        text: str,
+        x: float,
+        y: float,
+        size: float,
+        *,
+        bold: bool = False,
+        align: str = "left",
+    ) -> None:
+        font = BOLD if bold else REGULAR
+        canvas.setFont(font, size)
+        if align == "right":
+            canvas.drawRightString(x, y, text)
+        elif align == "center":
+            canvas.drawCentredString(x, y, text)
+        else:
+            canvas.drawString(x, y, text)
