@@ -116,7 +116,7 @@ def test_longest_values_decide_printed_lines(tmp_path):
         (folder / "lettre.md")
         .read_text(encoding="utf-8")
         .replace(
-            "Je vous souhaite de douces nuits.", f"{paragraph}Elle arrive chez vous, au {{{{ address2 }}}}."
+            "Je vous souhaite de douces nuits.", f"{paragraph}Votre profil : {{{{ segment }}}}."
         )
     )
     (folder / "lettre.md").write_text(letter, encoding="utf-8")
@@ -124,8 +124,8 @@ def test_longest_values_decide_printed_lines(tmp_path):
         (folder / "data" / "clients.csv")
         .read_bytes()
         .replace(
-            "Bâtiment B".encode("cp1252"),
-            ("Bâtiment B, " + "escalier C, porte de gauche, " * 12).encode("cp1252"),
+            ";fidèle;".encode("cp1252"),
+            (";fidèle, " + "client depuis longtemps et très attaché, " * 8 + ";").encode("cp1252"),
         )
     )
     (folder / "data" / "clients.csv").write_bytes(data)
