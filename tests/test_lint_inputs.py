@@ -125,7 +125,7 @@ def test_longest_values_decide_printed_lines(tmp_path):
         .read_bytes()
         .replace(
             ";fidèle;".encode("cp1252"),
-            (";fidèle, " + "client depuis longtemps et très attaché, " * 8 + ";").encode("cp1252"),
+            (";fidèle, " + "client depuis longtemps et très attaché, " * 12 + ";").encode("cp1252"),
         )
     )
     (folder / "data" / "clients.csv").write_bytes(data)
