@@ -76,8 +76,23 @@ def _parser() -> argparse.ArgumentParser:
 
     render = commands.add_parser("render", help="write one document per recipient")
     render.add_argument("campaign", type=Path, help="the campaign YAML file")
-    render.add_argument("--format", choices=["text"], default="text", help="output format (default: text)")
+    render.add_argument(
+        "--format", choices=["text", "pdf"], default="text", help="output format (default: text)"
+    )
     render.add_argument("--out", type=Path, help="output folder (default: out/ beside the campaign)")
+    render.add_argument(
+        "--per-file",
+        type=int,
+        default=0,
+        metavar="N",
+        help="pdf: letters per file (0: one combined print file; 1: one PDF per recipient)",
+    )
+    render.add_argument(
+        "--duplex",
+        action="store_true",
+        help="pdf: add a blank page after letters with an odd page count (double-sided printing)",
+    )
+    render.add_argument("--jobs", type=int, help="pdf: processes to draw with (default: one per core)")
     render.set_defaults(run=cmd_render)
     return parser
 
@@ -156,6 +171,8 @@ def cmd_render(args: argparse.Namespace) -> int:
     out_dir = args.out or default_out_dir(prepared.campaign)
     out_dir.mkdir(parents=True, exist_ok=True)
     _print_audience(prepared, out_dir)
+    if args.format == "pdf":
+        return _render_pdf(prepared, out_dir, args)
     with _progress(len(prepared.audience), "rendering") as advance:
         report = render_text(prepared, out_dir, advance)
     print(f"\n{report.written} letters written to {_show(report.out_dir)}")
@@ -165,6 +182,36 @@ def cmd_render(args: argparse.Namespace) -> int:
         print(f"{len(report.failed)} recipients could not be rendered (see above)", file=sys.stderr)
         return EXIT_PROBLEMS
     return EXIT_OK
+
+
+def _render_pdf(prepared, out_dir: Path, args: argparse.Namespace) -> int:
+    from publipost.printing import render_pdf
+
+    if prepared.campaign.letter is None:
+        raise PublipostError(
+            "this campaign has no letter to print",
+            prepared.campaign.where(()),
+            "add a 'letter:' section, or render its e-mails",
+        )
+    if args.per_file < 0:
+        raise PublipostError("--per-file takes 0 (one file), 1 (one per recipient) or a number of letters")
+    total = prepared.audience.channel_count("letter")
+    with _progress(total, "printing") as advance:
+        report = render_pdf(
+            prepared, out_dir, per_file=args.per_file, duplex=args.duplex, jobs=args.jobs, progress=advance
+        )
+    where = (
+        _show(report.files[0])
+        if len(report.files) == 1
+        else f"{len(report.files)} files in {_show(out_dir / 'letters')}"
+    )
+    print(
+        f"\n{report.letters} letters ({report.pages} pages) written to {where} "
+        f"in {report.seconds:.1f} s ({report.rate:,.0f} letters/s)"
+    )
+    for row, reason in report.failed:
+        print(f"  row {row}: not printed: {reason}", file=sys.stderr)
+    return EXIT_PROBLEMS if report.failed else EXIT_OK
 
 
 def _print_audience(prepared, out_dir: Path) -> None:

@@ -115,9 +115,7 @@ def test_longest_values_decide_printed_lines(tmp_path):
     letter = (
         (folder / "lettre.md")
         .read_text(encoding="utf-8")
-        .replace(
-            "Je vous souhaite de douces nuits.", f"{paragraph}Votre profil : {{{{ segment }}}}."
-        )
+        .replace("Je vous souhaite de douces nuits.", f"{paragraph}Votre profil : {{{{ segment }}}}.")
     )
     (folder / "lettre.md").write_text(letter, encoding="utf-8")
     data = (

@@ -28,7 +28,7 @@ REGULAR, BOLD = "LiberationSerif-Regular", "LiberationSerif-Bold"
 HOOK = Column("hook", BOLD, BOLD, 13, 16.5, LETTER.width)
 MARGIN_LEFT, MARGIN_TOP, MARGIN_BOTTOM = 20.0, 15.0, 18.0  # mm
 ADDRESS_SIZE, ADDRESS_LEADING = 10.5, 4.6  # pt, mm: 6 lines + a return line fit a 45 mm field
-COUPON_HEIGHT = 78.0  # mm
+COUPON_HEIGHT = 60.0  # mm
 WORDS = {
     "fr": {
         "continued": "…/…",
@@ -299,7 +299,7 @@ class LetterPainter:
         canvas.line(10 * mm, top, self.width - 10 * mm, top)
         canvas.setDash()
         self._text(canvas, words["cut"], self.width / 2, top + 2, 7, align="center")
-        y = top - 8 * mm
+        y = top - 7 * mm
         self._text(canvas, words["coupon"], self.left, y, 12, bold=True)
         price = ""
         if offer.price is not None:
@@ -317,15 +317,15 @@ class LetterPainter:
             10,
         )
         if offer.gift:
-            y -= 4.5 * mm
+            y -= 4.2 * mm
             self._text(canvas, words["gift"].format(gift=offer.gift), self.left, y, 10)
         if offer.deadline:
             from publipost.templates.environment import LOCALES, long_date
 
-            y -= 4.5 * mm
+            y -= 4.2 * mm
             deadline = long_date(offer.deadline, LOCALES[self.campaign.language])
             self._text(canvas, words["before"].format(deadline=deadline), self.left, y, 10)
-        y -= 8 * mm
+        y -= 6.5 * mm
         for line in address:  # pre-filled with the recipient's name and address
             self._text(canvas, line, self.left, y, 9.5)
             y -= 4.2 * mm
@@ -338,7 +338,7 @@ class LetterPainter:
             9,
             bold=True,
         )
-        self._qr(canvas, code, self.left + 92 * mm, MARGIN_BOTTOM * mm + 2 * mm, 24 * mm)
+        self._qr(canvas, code, self.left + 72 * mm, MARGIN_BOTTOM * mm + 1 * mm, 22 * mm)
         # The return address where a window return envelope of the same preset shows it.
         reply = self.campaign.letter.reply_address or [
             line
@@ -349,7 +349,7 @@ class LetterPainter:
             if line
         ]
         x = max(self.preset.address_text_x, 125) * mm
-        y = top - 20 * mm
+        y = top - 16 * mm
         self._text(canvas, words["return"], x, y, 7)
         for line in reply:
             y -= 4.6 * mm

@@ -1,0 +1,184 @@
+"""A print run: every targeted recipient's letter as PDF, streamed in chunks, on every core.
+
+Letters are drawn in chunks of a few hundred into files as they go, so memory stays flat
+however long the run; chunks are drawn by one process per core, then merged (pikepdf,
+which copies pages without holding the run in memory) into one print file when one is
+asked for, with the leaflet collated after each letter.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from publipost.campaigns.audience import Recipient
+from publipost.campaigns.postal import AddressError, format_address
+from publipost.campaigns.presets import campaign_preset
+from publipost.pipeline import Prepared
+from publipost.templates.merge import RecipientError
+
+CHUNK = 250  # letters per chunk file when one combined file is asked for
+
+
+@dataclass
+class PrintReport:
+    files: list[Path] = field(default_factory=list)
+    letters: int = 0
+    pages: int = 0
+    failed: list[tuple[int, str]] = field(default_factory=list)  # (row, reason)
+    seconds: float = 0.0
+
+    @property
+    def rate(self) -> float:
+        return self.letters / self.seconds if self.seconds else 0.0
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    index: int
+    start: int
+    end: int
+
+
+# Set in the parent before the worker processes fork: they inherit it, nothing is pickled.
+_RUN: dict = {}
+
+
+def render_pdf(
+    prepared: Prepared,
+    out_dir: Path,
+    *,
+    per_file: int = 0,
+    duplex: bool = False,
+    jobs: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> PrintReport:
+    """Print files under `out_dir`: letters.pdf (per_file=0), files of N letters, or one per recipient."""
+    started = time.perf_counter()
+    recipients = [r for r in prepared.audience if r.postal]
+    target = out_dir / "letters"
+    if target.exists():
+        shutil.rmtree(target)
+    work = target / ".chunks" if per_file == 0 else target
+    work.mkdir(parents=True, exist_ok=True)
+    size = per_file or CHUNK
+    chunks = [
+        _Chunk(i, start, min(start + size, len(recipients)))
+        for i, start in enumerate(range(0, len(recipients), size))
+    ]
+    _RUN.update(prepared=prepared, recipients=recipients, work=work, per_file=per_file, duplex=duplex)
+    jobs = jobs or os.cpu_count() or 1
+    report = PrintReport()
+    parts: list[tuple[int, list[Path], list[int]]] = []
+    try:
+        if jobs > 1 and len(chunks) > 1:
+            with multiprocessing.get_context("fork").Pool(min(jobs, len(chunks))) as pool:
+                for result in pool.imap_unordered(_render_chunk, chunks):
+                    _collect(report, parts, result, progress)
+        else:
+            for chunk in chunks:
+                _collect(report, parts, _render_chunk(chunk), progress)
+    finally:
+        _RUN.clear()
+    parts.sort()
+    leaflet = prepared.campaign.letter.leaflet
+    leaflet_path = prepared.campaign.resolve(leaflet) if leaflet else None
+    if per_file == 0:
+        combined = target / "letters.pdf"
+        _merge([(files[0], counts) for _, files, counts in parts if files], combined, leaflet_path, duplex)
+        shutil.rmtree(work)
+        report.files = [combined] if report.letters else []
+    else:
+        report.files = [f for _, files, _ in parts for f in files]
+        if leaflet_path:
+            for _, files, counts in parts:
+                for file in files:
+                    _merge([(file, counts if per_file > 1 else counts[:1])], file, leaflet_path, duplex)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _collect(report: PrintReport, parts: list, result: tuple, progress: Callable[[int], None] | None) -> None:
+    index, files, counts, failed = result
+    parts.append((index, files, counts))
+    report.letters += len(counts)
+    report.pages += sum(counts)
+    report.failed += failed
+    if progress:
+        progress(len(counts) + len(failed))
+
+
+def _render_chunk(chunk: _Chunk) -> tuple[int, list[Path], list[int], list[tuple[int, str]]]:
+    """Draw letters start..end into the chunk's file(s); returns their page counts and failures."""
+    from reportlab.lib.units import mm
+    from reportlab.pdfgen.canvas import Canvas
+
+    from publipost.templates.codes import campaign_code, response_code
+    from publipost.templates.pdf import LetterPainter
+
+    prepared: Prepared = _RUN["prepared"]
+    campaign, merge = prepared.campaign, prepared.merge
+    preset = campaign_preset(campaign)
+    code = campaign_code(campaign.name)
+    signature = campaign.resolve(campaign.sender.signature) if campaign.sender.signature else None
+    painter = LetterPainter(campaign, preset, lambda rid: response_code(code, rid), signature)
+    recipients: list[Recipient] = _RUN["recipients"][chunk.start : chunk.end]
+    work: Path = _RUN["work"]
+    per_file: int = _RUN["per_file"]
+    files, counts, failed = [], [], []
+    canvas = None
+    for recipient in recipients:
+        try:
+            address = format_address(recipient.fields, preset.address_style)
+            letter = merge.letter(recipient)
+        except (AddressError, RecipientError) as exc:
+            failed.append((recipient.row, str(exc)))
+            continue
+        if canvas is None or per_file == 1:
+            if canvas is not None:
+                canvas.save()
+            name = f"{recipient.id}.pdf" if per_file == 1 else f"letters-{chunk.index + 1:05d}.pdf"
+            files.append(work / name)
+            canvas = Canvas(
+                str(files[-1]), pagesize=(preset.size[0] * mm, preset.size[1] * mm), pageCompression=1
+            )
+            canvas.setTitle(campaign.name)
+            canvas.setAuthor(campaign.sender.company or campaign.sender.name)
+        counts.append(painter.paint(canvas, letter, address, duplex=_RUN["duplex"]))
+    if canvas is not None:
+        canvas.save()
+    return chunk.index, files, counts, failed
+
+
+def _merge(sources: list[tuple[Path, list[int]]], output: Path, leaflet: Path | None, duplex: bool) -> None:
+    """Concatenate chunk files, each letter followed by the leaflet when there is one."""
+    import pikepdf
+
+    with pikepdf.new() as merged:
+        extra = pikepdf.open(leaflet) if leaflet else None
+        opened = []
+        for path, counts in sources:
+            pdf = pikepdf.open(path)
+            opened.append(pdf)
+            if extra is None:
+                merged.pages.extend(pdf.pages)
+                continue
+            page = 0
+            for count in counts:
+                merged.pages.extend(pdf.pages[page : page + count])
+                page += count
+                merged.pages.extend(extra.pages)
+                if duplex and len(extra.pages) % 2:
+                    merged.add_blank_page(page_size=(pdf.pages[0].mediabox[2], pdf.pages[0].mediabox[3]))
+        temporary = output.with_suffix(".tmp.pdf")
+        merged.save(temporary)
+        for pdf in opened:
+            pdf.close()
+        if extra is not None:
+            extra.close()
+    temporary.replace(output)
