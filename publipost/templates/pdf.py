@@ -100,7 +100,7 @@ class LetterPainter:
         """Draw one letter (and its coupon); returns the number of pages it took."""
         pages = self._paginate(self._rows(letter), first_top=self._flow_top())
         coupon_on_last = (
-            self.campaign.letter.coupon and self._room(pages[-1], len(pages) == 1) >= COUPON_HEIGHT * mm
+            self.campaign.letter.coupon and self._room(pages[-1], len(pages) == 1) >= (COUPON_HEIGHT + 6) * mm
         )
         total = len(pages) + (1 if self.campaign.letter.coupon and not coupon_on_last else 0)
         for number, page in enumerate(pages, start=1):
