@@ -119,7 +119,7 @@ def _render_chunk(chunk: _Chunk) -> tuple[int, list[Path], list[int], list[tuple
     from reportlab.pdfgen.canvas import Canvas
 
     from publipost.templates.codes import campaign_code, response_code
-    from publipost.templates.pdf import LetterPainter
+    from publipost.templates.pdf import REGULAR, LetterPainter
 
     prepared: Prepared = _RUN["prepared"]
     campaign, merge = prepared.campaign, prepared.merge
@@ -144,8 +144,13 @@ def _render_chunk(chunk: _Chunk) -> tuple[int, list[Path], list[int], list[tuple
                 canvas.save()
             name = f"{recipient.id}.pdf" if per_file == 1 else f"letters-{chunk.index + 1:05d}.pdf"
             files.append(work / name)
+            # Start on the embedded font: reportlab's default, Helvetica, would be referenced unembedded.
             canvas = Canvas(
-                str(files[-1]), pagesize=(preset.size[0] * mm, preset.size[1] * mm), pageCompression=1
+                str(files[-1]),
+                pagesize=(preset.size[0] * mm, preset.size[1] * mm),
+                pageCompression=1,
+                initialFontName=REGULAR,
+                initialFontSize=11,
             )
             canvas.setTitle(campaign.name)
             canvas.setAuthor(campaign.sender.company or campaign.sender.name)

@@ -1,0 +1,218 @@
+"""Print-ready letters read back from the PDF: text, fonts, page size, window position, QR, modes."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pdfplumber
+import pypdfium2
+import pytest
+import zxingcpp
+from pypdf import PdfReader
+from reportlab.lib.units import mm
+
+from publipost.campaigns.presets import preset
+from publipost.pipeline import prepare
+from publipost.printing import render_pdf
+from publipost.templates.codes import is_valid
+from publipost.templates.layout import LETTER, printed_lines
+from tests.conftest import BASE_CAMPAIGN, EXAMPLES
+
+SIZES = {"fr": (595.28, 841.89), "us": (612.0, 792.0)}
+
+
+@pytest.fixture(scope="module", params=["vente-couette", "launch-planner"])
+def printed(request, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("print") / request.param
+    shutil.copytree(EXAMPLES / request.param, folder, ignore=shutil.ignore_patterns("out"))
+    prepared = prepare(folder / "campaign.yaml")
+    report = render_pdf(prepared, folder / "out", jobs=2)
+    return prepared, report
+
+
+def _pages_text(path) -> list[str]:
+    return [page.extract_text() for page in PdfReader(path).pages]
+
+
+def test_one_letter_per_recipient_with_merged_values(printed):
+    prepared, report = printed
+    recipients = [r for r in prepared.audience if r.postal]
+    assert report.letters == len(recipients) and not report.failed
+    (path,) = report.files
+    pages = _pages_text(path)
+    assert len(pages) == report.pages
+    letter_starts = [i for i, text in enumerate(pages) if "page " not in text.split("\n")[0]]
+    assert len(letter_starts) == len(recipients)  # every letter starts a page without a running header
+    for number, (recipient, start) in enumerate(zip(recipients, letter_starts, strict=True)):
+        end = letter_starts[number + 1] if number + 1 < len(letter_starts) else len(pages)
+        text = "\n".join(pages[start:end])
+        assert recipient.fields["last_name"].upper() in text.upper()
+        assert recipient.id.upper() in text  # in the response code on the coupon
+
+
+def test_fonts_are_embedded_truetype(printed):
+    _, report = printed
+    reader = PdfReader(report.files[0])
+    seen = set()
+    for page in reader.pages[:5]:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descendant = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+            descriptor = descendant["/FontDescriptor"].get_object()
+            assert "/FontFile2" in descriptor, f"{font['/BaseFont']} is not embedded"
+            seen.add(str(font["/BaseFont"]).split("+")[-1])
+    assert seen == {"LiberationSerif", "LiberationSerif-Bold"}  # the Regular's PostScript name
+
+
+def test_page_size_and_address_in_the_window(printed):
+    prepared, report = printed
+    layout = preset("fr" if prepared.campaign.language == "fr" else "us")
+    first = next(r for r in prepared.audience if r.postal)
+    with pdfplumber.open(report.files[0]) as pdf:
+        page = pdf.pages[0]
+        assert (round(page.width, 2), round(page.height, 2)) == SIZES[layout.address_style.name]
+        box = layout.address_field
+        number = first.fields["address1"].split()[0]  # the street number: not in the sender's block
+        words = [w for w in page.extract_words() if w["text"] == number and w["top"] < 100 * mm]
+        assert words, f"{number} not in the top of the first page"
+        word = words[0]
+        assert box.x * mm <= word["x0"] and word["x1"] <= (box.x + box.width) * mm
+        assert box.y * mm <= word["top"] and word["bottom"] <= (box.y + box.height) * mm
+        assert word["x0"] >= layout.address_text_x * mm - 0.5
+
+
+def test_response_code_is_printed_and_readable_as_qr(printed):
+    _, report = printed
+    document = pypdfium2.PdfDocument(str(report.files[0]))
+    coupons = [
+        i
+        for i in range(len(document))
+        if re.search(r"(?:Code réponse|Response code)", document[i].get_textpage().get_text_range())
+    ]
+    assert len(coupons) == report.letters
+    for index in coupons[:2]:
+        text = document[index].get_textpage().get_text_range()
+        code = re.search(r"(?:Code réponse|Response code)\s*:\s*(\S+)", text).group(1)
+        assert is_valid(code)
+        image = document[index].render(scale=3).to_pil()
+        assert [barcode.text for barcode in zxingcpp.read_barcodes(image)] == [code]
+
+
+def test_date_place_typography_and_emphasis(printed):
+    prepared, report = printed
+    text = _pages_text(report.files[0])[0]
+    if prepared.campaign.language == "fr":
+        assert "matin\u202f?" in text  # French: a narrow no-break space before ?
+        assert "Lyon, le 22 novembre 2026" in text
+        emphasised, signatory = "une chaleur égale toute la nuit", "Claire Martin"
+    else:
+        assert "Austin, 22 November 2026" in text and "\u202f" not in text
+        emphasised, signatory = "undated", "Dana Brooks"
+    with pdfplumber.open(report.files[0]) as pdf:
+        chars = pdf.pages[0].chars
+        bold = "".join(c["text"] for c in chars if "Bold" in c["fontname"])
+        assert emphasised in bold and signatory in bold
+        assert pdf.pages[0].lines  # the underline, the fold marks
+
+
+def test_linter_and_renderer_agree_on_printed_lines(tmp_path):
+    paragraph = (
+        "Votre couette arrive chez vous en deux jours, livrée sans frais, et vous l'essayez pendant trente "
+        "nuits. "
+    ) * 3 + "**Garantie dix ans**, lavable à 60 °C, légère comme une plume."
+    expected = printed_lines(paragraph, LETTER)
+    path = _campaign(tmp_path, letter=f"**Découvrez votre cadeau**\n\n{paragraph}\n")
+    report = render_pdf(prepare(path), tmp_path / "out", jobs=1)
+    with pdfplumber.open(report.files[0]) as pdf:
+        words = pdf.pages[0].extract_words()
+        start = next(w for w in words if w["text"] == "Votre")["top"]
+        end = next(w for w in words if w["text"] == "plume.")["top"]
+        baselines = {round(w["top"]) for w in words if start - 1 <= w["top"] <= end + 1}
+    assert len(baselines) == expected >= 3
+
+
+def _campaign(
+    tmp_path, csv_text=None, letter="**Découvrez votre cadeau**\n\nBonjour {{ first_name }}.\n", extra=""
+):
+    (tmp_path / "campaign.yaml").write_text(BASE_CAMPAIGN + extra, encoding="utf-8")
+    (tmp_path / "lettre.md").write_text(letter, encoding="utf-8")
+    (tmp_path / "clients.csv").write_text(
+        csv_text
+        or (
+            "id;Civilité;Prénom;Nom;Adresse;Code postal;Ville\n"
+            "1;Mme;Jeanne;Dupont;12 rue des Lilas;69003;Lyon\n2;M.;Paul;Martin;3 rue Neuve;01000;Bourg\n"
+        ),
+        encoding="utf-8",
+    )
+    return tmp_path / "campaign.yaml"
+
+
+def test_markup_in_data_prints_literally_and_long_values_wrap(tmp_path):
+    long_word = "Supercalifragilisticexpialidocious" * 3
+    csv_text = (
+        "id;Civilité;Prénom;Nom;Adresse;Code postal;Ville;Note\n"
+        "1;Mme;<b>Léa</b>;Roy & Fils;1 rue <font>A</font>;69001;Lyon;" + long_word + "\n"
+    )
+    path = _campaign(
+        tmp_path, csv_text, letter="**Découvrez**\n\nBonjour {{ first_name }}, {{ note }} {{ last_name }}.\n"
+    )
+    report = render_pdf(prepare(path), tmp_path / "out", jobs=1)
+    text = _pages_text(report.files[0])[0]
+    assert "Bonjour <b>Léa</b>," in text and "Chère Madame Roy & Fils," in text
+    assert "1 rue font A font" in text  # NF Z 10-011: no punctuation from the 4th address line on
+    with pdfplumber.open(report.files[0]) as pdf:
+        page = pdf.pages[0]
+        assert max(c["x1"] for c in page.chars) <= page.width - 15 * mm  # nothing runs off the margin
+
+
+def test_an_address_that_cannot_fit_is_rejected_with_its_reason(tmp_path):
+    csv_text = (
+        "id;Nom;Adresse;Code postal;Ville\n1;Roy;12 avenue du Général Leclerc de Hauteclocque prolongée;"
+        "75014;Paris\n2;Lin;3 rue Neuve;69002;Lyon\n"
+    )
+    prepared = prepare(_campaign(tmp_path, csv_text, letter="**Découvrez votre cadeau**\n\nBonjour.\n"))
+    (note,) = [n for n in prepared.audience.notes if n.outcome == "rejected"]
+    assert note.row == 2 and "is 46 characters; the postal norm allows 38" in note.reason
+    assert render_pdf(prepared, tmp_path / "out", jobs=1).letters == 1
+
+
+def test_per_file_modes_duplex_and_leaflet(tmp_path):
+    from reportlab.pdfgen.canvas import Canvas
+
+    rows = "".join(f"{i};M.;Paul{i};Martin;{i} rue Neuve;69002;Lyon\n" for i in range(1, 8))
+    leaflet = Canvas(str(tmp_path / "depliant.pdf"))
+    leaflet.drawString(100, 700, "DEPLIANT")
+    leaflet.showPage()
+    leaflet.save()
+    path = _campaign(tmp_path, "id;Civilité;Prénom;Nom;Adresse;Code postal;Ville\n" + rows)
+    prepared = prepare(path)
+    each = render_pdf(prepared, tmp_path / "each", per_file=1, jobs=2)
+    assert sorted(p.name for p in each.files) == [f"{i}.pdf" for i in range(1, 8)]
+    chunks = render_pdf(prepared, tmp_path / "chunks", per_file=3, jobs=2)
+    assert [len(PdfReader(p).pages) for p in chunks.files] == [3, 3, 1]
+    duplex = render_pdf(prepared, tmp_path / "duplex", duplex=True, jobs=1)
+    assert duplex.pages == 14 and len(PdfReader(duplex.files[0]).pages) == 14
+    with_leaflet = prepare(
+        _campaign(
+            tmp_path,
+            "id;Civilité;Prénom;Nom;Adresse;Code postal;Ville\n" + rows,
+            extra="  leaflet: depliant.pdf\n",
+        )
+    )
+    report = render_pdf(with_leaflet, tmp_path / "leaflet", jobs=2)
+    texts = _pages_text(report.files[0])
+    assert len(texts) == 14 and all("DEPLIANT" in texts[i] for i in range(1, 14, 2))
+
+
+def test_cli_pdf(tmp_path, run):
+    path = _campaign(tmp_path)
+    result = run("render", path, "--format", "pdf", "--out", tmp_path / "out")
+    assert result.code == 0, result.err
+    assert "2 letters (2 pages) written to" in result.out
+    assert (tmp_path / "out" / "letters" / "letters.pdf").is_file()
+    bad = _campaign(tmp_path, extra="  layout: din-c\n")
+    result = run("render", bad, "--format", "pdf")
+    assert (
+        result.code == 2 and "unknown layout 'din-c'" in result.err and "did you mean 'din-b'?" in result.err
+    )
