@@ -16,7 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from publipost.campaigns.audience import Recipient
 from publipost.campaigns.postal import AddressError, format_address
 from publipost.campaigns.presets import campaign_preset
 from publipost.pipeline import Prepared
@@ -60,18 +59,15 @@ def render_pdf(
 ) -> PrintReport:
     """Print files under `out_dir`: letters.pdf (per_file=0), files of N letters, or one per recipient."""
     started = time.perf_counter()
-    recipients = [r for r in prepared.audience if r.postal]
+    total = prepared.audience.channel_count("letter")
     target = out_dir / "letters"
     if target.exists():
         shutil.rmtree(target)
     work = target / ".chunks" if per_file == 0 else target
     work.mkdir(parents=True, exist_ok=True)
     size = per_file or CHUNK
-    chunks = [
-        _Chunk(i, start, min(start + size, len(recipients)))
-        for i, start in enumerate(range(0, len(recipients), size))
-    ]
-    _RUN.update(prepared=prepared, recipients=recipients, work=work, per_file=per_file, duplex=duplex)
+    chunks = [_Chunk(i, start, min(start + size, total)) for i, start in enumerate(range(0, total, size))]
+    _RUN.update(prepared=prepared, work=work, per_file=per_file, duplex=duplex)
     jobs = jobs or os.cpu_count() or 1
     report = PrintReport()
     parts: list[tuple[int, list[Path], list[int]]] = []
@@ -127,7 +123,9 @@ def _render_chunk(chunk: _Chunk) -> tuple[int, list[Path], list[int], list[tuple
     code = campaign_code(campaign.name)
     signature = campaign.resolve(campaign.sender.signature) if campaign.sender.signature else None
     painter = LetterPainter(campaign, preset, lambda rid: response_code(code, rid), signature)
-    recipients: list[Recipient] = _RUN["recipients"][chunk.start : chunk.end]
+    recipients = prepared.audience.letter_recipients(
+        chunk.start, chunk.end
+    )  # sliced here, not held by the parent
     work: Path = _RUN["work"]
     per_file: int = _RUN["per_file"]
     files, counts, failed = [], [], []

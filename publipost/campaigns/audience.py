@@ -110,7 +110,14 @@ class Audience:
         return len(self.targeted)
 
     def __iter__(self) -> Iterator[Recipient]:
+        return self._recipients(self.targeted)
+
+    def letter_recipients(self, start: int = 0, end: int | None = None) -> Iterator[Recipient]:
+        """Targeted recipients who get a letter, from the start-th to the end-th: a print chunk."""
         targeted = self.targeted
+        return self._recipients(targeted[targeted["_postal"].astype(bool)].iloc[start:end])
+
+    def _recipients(self, targeted: pd.DataFrame) -> Iterator[Recipient]:
         names = self.fields
         for values in zip(
             targeted[ROW],

@@ -13,7 +13,8 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
+from itertools import accumulate, groupby
 from pathlib import Path
 
 FONTS = Path(__file__).parent / "fonts"
@@ -64,6 +65,7 @@ class Run:
     text: str
     bold: bool = False
     underline: bool = False
+    width: float = 0.0  # in the column's unit, set by break_lines
 
 
 @dataclass(frozen=True)
@@ -87,22 +89,31 @@ def parse_runs(markdown: str) -> list[Run]:
     return [r for r in runs if r.text]
 
 
-def break_lines(markdown: str, column: Column) -> list[Line]:
+@lru_cache(maxsize=8192)
+def break_lines(markdown: str, column: Column) -> tuple[Line, ...]:
     """The lines a paragraph fills in `column`: greedy breaking at spaces, as reportlab does.
 
     The PDF renderer draws exactly these lines and the linter counts them, so the two can
     never disagree. A word wider than the column is split where it overflows (reportlab's
-    splitLongWords); no-break spaces never break.
+    splitLongWords); no-break spaces never break. Cached: a paragraph without merge fields
+    is the same for every recipient of a print run.
     """
     styled = [(c, run.bold, run.underline) for run in parse_runs(markdown) for c in run.text]
     text = "".join(c for c, _, _ in styled)
-    space = text_width(" ", column.font, column.size)
+    regular, regular_default = _widths(column.font)
+    bold, bold_default = _widths(column.bold_font)
+    scale = column.size / 1000
+    edges = [
+        0.0,
+        *accumulate(
+            (bold.get(c, bold_default) if b else regular.get(c, regular_default)) * scale
+            for c, b, _ in styled
+        ),
+    ]
+    space = regular.get(" ", regular_default) * scale
 
     def width_of(start: int, end: int) -> float:
-        return sum(
-            text_width(styled[i][0], column.bold_font if styled[i][1] else column.font, column.size)
-            for i in range(start, end)
-        )
+        return edges[end] - edges[start]
 
     lines: list[list[tuple[int, int]]] = [[]]  # each line: (start, end) spans of words
     widths = [0.0]
@@ -138,18 +149,17 @@ def break_lines(markdown: str, column: Column) -> list[Line]:
 
 
 def _line(styled: list[tuple[str, bool, bool]], spans: list[tuple[int, int]], width: float) -> Line:
-    runs: list[Run] = []
+    pieces: list[tuple[str, bool, bool]] = []
     for index, (start, end) in enumerate(spans):
-        # A space between words is bold or underlined only inside a span of that style.
-        before, after = styled[spans[index - 1][1] - 1], styled[start]
-        pieces = [(" ", before[1] and after[1], before[2] and after[2])] if index else []
+        if index:  # a space between words is bold or underlined only inside a span of that style
+            before, after = styled[spans[index - 1][1] - 1], styled[start]
+            pieces.append((" ", before[1] and after[1], before[2] and after[2]))
         pieces += styled[start:end]
-        for char, bold, underline in pieces:
-            if runs and (runs[-1].bold, runs[-1].underline) == (bold, underline):
-                runs[-1] = Run(runs[-1].text + char, bold, underline)
-            else:
-                runs.append(Run(char, bold, underline))
-    return Line(tuple(runs), width)
+    runs = tuple(
+        Run("".join(c for c, _, _ in group), bold, underline)
+        for (bold, underline), group in groupby(pieces, key=lambda p: (p[1], p[2]))
+    )
+    return Line(runs, width)
 
 
 def printed_lines(markdown: str, column: Column) -> int:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from reportlab.lib.units import mm
@@ -21,7 +21,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from publipost.campaigns.model import Campaign
 from publipost.campaigns.presets import Preset
-from publipost.templates.layout import FONTS, LETTER, Column, Line, break_lines, parse_runs, text_width
+from publipost.templates.layout import FONTS, LETTER, Column, Line, break_lines, parse_runs
 from publipost.templates.merge import MergedLetter
 
 REGULAR, BOLD = "LiberationSerif-Regular", "LiberationSerif-Bold"
@@ -62,6 +62,7 @@ def register_fonts() -> None:
         pdfmetrics.registerFont(TTFont(name, str(FONTS / f"{name}.ttf")))
 
 
+@lru_cache(maxsize=8192)
 def typography(text: str, language: str) -> str:
     """French typography: a narrow no-break space before ; : ! ? and inside « », none breakable."""
     if language != "fr":
@@ -222,7 +223,7 @@ class LetterPainter:
                 font = column.bold_font if run.bold else column.font
                 canvas.setFont(font, column.size)
                 canvas.drawString(x, baseline, run.text)
-                width = text_width(run.text, font, column.size)
+                width = run.width
                 if run.underline:
                     canvas.setLineWidth(0.5)
                     canvas.line(x, baseline - 1.5, x + width, baseline - 1.5)
@@ -361,17 +362,30 @@ class LetterPainter:
         """The response code as a QR code, drawn as one filled path (one PDF operator stream)."""
         from reportlab.graphics.barcode.qr import QrCodeWidget
 
-        widget = QrCodeWidget(value, barLevel="M")
-        qr = widget.qr
-        qr.make()
+        qr = QrCodeWidget(value, barLevel="M").qr
+        qr.version = qr.version or qr.calculate_version()
+        # Any of the eight masks makes a valid code; scoring them all (QRCode.make) costs
+        # ~12 ms a letter in pure Python, most of a print run. The decode test reads it back.
+        qr.makeImpl(False, 0)
         count = qr.getModuleCount()
         border = 2
         cell = size / (count + 2 * border)
         path = canvas.beginPath()
-        for row in range(count):
-            for column in range(count):
-                if qr.isDark(row, column):
-                    path.rect(x + (column + border) * cell, y + size - (row + border + 1) * cell, cell, cell)
+        for row, modules in enumerate(qr.modules):
+            column = 0
+            while column < count:  # one rectangle per run of dark modules in a row
+                if not modules[column]:
+                    column += 1
+                    continue
+                start = column
+                while column < count and modules[column]:
+                    column += 1
+                path.rect(
+                    x + (start + border) * cell,
+                    y + size - (row + border + 1) * cell,
+                    (column - start) * cell,
+                    cell,
+                )
         canvas.drawPath(path, stroke=0, fill=1)
 
     # --- text ----------------------------------------------------------------------------------

@@ -1,0 +1,162 @@
+"""Print-run speed: publipost against a bare reportlab canvas and WeasyPrint, on the same letters.
+
+Run by hand (not in CI):
+
+    pip install -e . weasyprint      # WeasyPrint is optional: skipped when missing
+    python bench/print_bench.py [LETTERS]
+
+Prints letters/s for each and publipost's ratios; peak memory (RSS) of publipost runs of
+1,000 and of LETTERS letters, to show it stays flat (letters are streamed in chunks).
+"""
+
+from __future__ import annotations
+
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def make_campaign(folder: Path, letters: int) -> Path:
+    campaign = folder / "vente-couette"
+    shutil.copytree(ROOT / "examples" / "vente-couette", campaign, ignore=shutil.ignore_patterns("out"))
+    source = (campaign / "data" / "clients.csv").read_text(encoding="cp1252").splitlines()
+    header = source[0]
+    rows = [r for r in source[1:] if r.count(";") == 11]
+    lines = [header]
+    for number in range(letters):
+        fields = rows[number % 100].split(";")
+        fields[0], fields[8] = f"B{number:06d}", f"client{number}@exemple.fr"
+        fields[10], fields[11] = "01/06/2026", "oui"  # everyone targeted
+        fields[3] = fields[3] + ("" if number % 7 else "-Durand")
+        fields[7] = fields[7] or "Lyon"
+        lines.append(";".join(fields))
+    (campaign / "data" / "clients.csv").write_text("\r\n".join(lines) + "\r\n", encoding="cp1252")
+    (campaign / "data" / "desabonnes.csv").write_text("E-mail\r\n", encoding="cp1252")
+    yaml = (
+        (campaign / "campaign.yaml")
+        .read_text(encoding="utf-8")
+        .replace("  dedupe: [first_name, last_name, postcode]", "  dedupe: [id]")
+    )
+    (campaign / "campaign.yaml").write_text(yaml, encoding="utf-8")
+    return campaign / "campaign.yaml"
+
+
+def run_publipost(path: Path, jobs: int) -> tuple[int, float, int]:
+    """letters, seconds, peak RSS in MB of a child process doing the whole run."""
+    code = (
+        "import sys, time, resource\n"
+        "from pathlib import Path\n"
+        "from publipost.pipeline import prepare\n"
+        "from publipost.printing import render_pdf\n"
+        f"p = prepare({str(path)!r})\n"
+        "t = time.perf_counter()\n"
+        f"r = render_pdf(p, Path({str(path.parent / 'out')!r}), jobs={jobs})\n"
+        "s = time.perf_counter() - t\n"
+        "usage = resource.getrusage\n"
+        "rss = max(usage(resource.RUSAGE_SELF).ru_maxrss, usage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+        "print(r.letters, s, rss // 1024)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+    return int(out[0]), float(out[1]), int(out[2])
+
+
+def bare_canvas(path: Path, letters: int) -> float:
+    """The ceiling: the same merged letters drawn line by line on one canvas, no layout work."""
+    from reportlab.pdfgen.canvas import Canvas
+
+    from publipost.pipeline import prepare
+    from publipost.templates.markdown import strip_inline
+    from publipost.templates.pdf import REGULAR, register_fonts
+
+    register_fonts()
+    prepared = prepare(path)
+    merged = [prepared.merge.letter(r) for r in list(prepared.audience)[:letters]]
+    start = time.perf_counter()
+    canvas = Canvas(str(path.parent / "bare.pdf"), initialFontName=REGULAR)
+    for letter in merged:
+        y = 800
+        canvas.setFont(REGULAR, 11)
+        for line in [
+            *letter.address,
+            letter.date_line,
+            strip_inline(letter.hook or ""),
+            letter.salutation,
+            *map(strip_inline, letter.body),
+            *letter.signature,
+            *map(strip_inline, letter.ps),
+        ]:
+            for piece in (line[i : i + 95] for i in range(0, len(line), 95)):
+                canvas.drawString(57, y, piece)
+                y -= 14
+        canvas.showPage()
+    canvas.save()
+    return len(merged) / (time.perf_counter() - start)
+
+
+def weasyprint(path: Path, letters: int) -> float | None:
+    try:
+        import weasyprint as wp
+    except (ImportError, OSError):
+        return None
+    from html import escape
+
+    from publipost.pipeline import prepare
+    from publipost.templates.markdown import strip_inline
+
+    prepared = prepare(path)
+    merged = [prepared.merge.letter(r) for r in list(prepared.audience)[:letters]]
+    start = time.perf_counter()
+    pages = "".join(
+        "<section style='page-break-after: always'><p>"
+        + "<br>".join(map(escape, letter.address))
+        + "</p>"
+        + f"<p style='text-align:right'>{escape(letter.date_line)}</p>"
+        + f"<h1>{escape(strip_inline(letter.hook or ''))}</h1>"
+        + "".join(f"<p>{escape(strip_inline(p))}</p>" for p in [letter.salutation, *letter.body])
+        + "<p>"
+        + "<br>".join(map(escape, letter.signature))
+        + "</p>"
+        + "".join(f"<p>{escape(strip_inline(p))}</p>" for p in letter.ps)
+        + "</section>"
+        for letter in merged
+    )
+    html = f"<html><body style='font-family: Liberation Serif; font-size: 11pt'>{pages}</body></html>"
+    wp.HTML(string=html).write_pdf(str(path.parent / "weasy.pdf"))
+    return len(merged) / (time.perf_counter() - start)
+
+
+def main() -> None:
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
+    with tempfile.TemporaryDirectory() as tmp:
+        small = make_campaign(Path(tmp) / "small", 1000)
+        large = make_campaign(Path(tmp) / "large", count)
+        one_letters, one_seconds, _ = run_publipost(large, jobs=1)
+        two_letters, two_seconds, two_rss = run_publipost(large, jobs=2)
+        _, _, small_rss = run_publipost(small, jobs=2)
+        ours_one, ours_two = one_letters / one_seconds, two_letters / two_seconds
+        print(f"{two_letters} letters, one combined PDF with reply coupons and QR codes")
+        print(f"  publipost, 1 process      {ours_one:7.0f} letters/s")
+        print(f"  publipost, 2 processes    {ours_two:7.0f} letters/s   (peak RSS {two_rss} MB)")
+        print(f"  peak RSS: 1,000 letters {small_rss} MB, {count:,} letters {two_rss} MB")
+        ceiling = bare_canvas(small, 1000)
+        print(f"  bare reportlab canvas     {ceiling:7.0f} letters/s   (1 process, no layout: the ceiling)")
+        print(f"  publipost 1 process / bare canvas: {ours_one / ceiling:.2f}")
+        weasy = weasyprint(small, 200)
+        if weasy:
+            print(f"  WeasyPrint                {weasy:7.0f} letters/s")
+            print(f"  publipost per core / WeasyPrint: {ours_one / weasy:.1f}x")
+        else:
+            print("  WeasyPrint: not installed (pip install weasyprint)")
+        print(f"  (this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MB)")
+
+
+if __name__ == "__main__":
+    main()
