@@ -209,6 +209,8 @@ def _render_pdf(prepared, out_dir: Path, args: argparse.Namespace) -> int:
         f"\n{report.letters} letters ({report.pages} pages) written to {where} "
         f"in {report.seconds:.1f} s ({report.rate:,.0f} letters/s)"
     )
+    if report.envelopes:
+        print(f"carrier envelopes: {_show(report.envelopes)}")
     for row, reason in report.failed:
         print(f"  row {row}: not printed: {reason}", file=sys.stderr)
     return EXIT_PROBLEMS if report.failed else EXIT_OK

@@ -31,6 +31,7 @@ class PrintReport:
     pages: int = 0
     failed: list[tuple[int, str]] = field(default_factory=list)  # (row, reason)
     seconds: float = 0.0
+    envelopes: Path | None = None  # the carrier envelopes' print file
 
     @property
     def rate(self) -> float:
@@ -95,8 +96,44 @@ def render_pdf(
             for _, files, counts in parts:
                 for file in files:
                     _merge([(file, counts if per_file > 1 else counts[:1])], file, leaflet_path, duplex)
+    if leaflet_path:
+        import pikepdf
+
+        with pikepdf.open(leaflet_path) as pdf:
+            report.pages += report.letters * len(pdf.pages)
+    if prepared.campaign.letter.envelope and report.letters:
+        report.envelopes = _envelopes(prepared, target)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _envelopes(prepared: Prepared, folder: Path) -> Path:
+    """One envelope page; one per letter, in letter order, when the teaser names the recipient."""
+    from reportlab.lib.units import mm
+    from reportlab.pdfgen.canvas import Canvas
+
+    from publipost.templates.pdf import ENVELOPES, REGULAR, paint_envelope, register_fonts
+
+    campaign, merge = prepared.campaign, prepared.merge
+    register_fonts()
+    width, height = ENVELOPES[campaign.letter.envelope]
+    path = folder / f"envelopes-{campaign.letter.envelope}.pdf"
+    canvas = Canvas(str(path), pagesize=(width * mm, height * mm), initialFontName=REGULAR)
+    preset = campaign_preset(campaign)
+    personal = "letter.hook" in merge.templates and merge.uses_recipient_fields("letter.hook")
+    for recipient in prepared.audience.letter_recipients() if personal else [None]:
+        hook = (
+            merge.letter(recipient).hook
+            if recipient
+            else (
+                merge.render("letter.hook", merge.campaign_context())
+                if "letter.hook" in merge.templates
+                else None
+            )
+        )
+        paint_envelope(canvas, campaign, hook and f"**{hook}**" if recipient is None else hook, preset)
+    canvas.save()
+    return path
 
 
 def _collect(report: PrintReport, parts: list, result: tuple, progress: Callable[[int], None] | None) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from itertools import pairwise
 
 import pdfplumber
 import pypdfium2
@@ -42,7 +43,8 @@ def test_one_letter_per_recipient_with_merged_values(printed):
     (path,) = report.files
     pages = _pages_text(path)
     assert len(pages) == report.pages
-    letter_starts = [i for i, text in enumerate(pages) if "page " not in text.split("\n")[0]]
+    date = "22 novembre 2026" if prepared.campaign.language == "fr" else "22 November 2026"
+    letter_starts = [i for i, text in enumerate(pages) if date in text and "page " not in text.split("\n")[0]]
     assert len(letter_starts) == len(recipients)  # every letter starts a page without a running header
     for number, (recipient, start) in enumerate(zip(recipients, letter_starts, strict=True)):
         end = letter_starts[number + 1] if number + 1 < len(letter_starts) else len(pages)
@@ -216,3 +218,29 @@ def test_cli_pdf(tmp_path, run):
     assert (
         result.code == 2 and "unknown layout 'din-c'" in result.err and "did you mean 'din-b'?" in result.err
     )
+
+
+def test_no_characters_overlap_on_any_line(printed):
+    """Runs of a line (regular, bold, underlined) follow each other: none drawn over another."""
+    _, report = printed
+    with pdfplumber.open(report.files[0]) as pdf:
+        for page in pdf.pages[:3]:
+            lines: dict[int, list] = {}
+            for char in page.chars:
+                lines.setdefault(round(char["top"]), []).append(char)
+            for chars in lines.values():
+                chars.sort(key=lambda c: c["x0"])
+                for left, right in pairwise(chars):
+                    assert right["x0"] >= left["x1"] - 0.6, f"{left['text']!r} and {right['text']!r} overlap"
+
+
+def test_envelope_print_file(tmp_path):
+    folder = tmp_path / "c"
+    shutil.copytree(EXAMPLES / "vente-couette", folder, ignore=shutil.ignore_patterns("out"))
+    report = render_pdf(prepare(folder / "campaign.yaml"), folder / "out", jobs=1)
+    assert report.envelopes.name == "envelopes-dl.pdf"
+    with pdfplumber.open(report.envelopes) as pdf:
+        (page,) = pdf.pages  # the teaser names nobody: one envelope for the whole run
+        assert (round(page.width), round(page.height)) == (624, 312)  # DL, 220 x 110 mm
+        text = page.extract_text()
+        assert "Literie Martin" in text and "Découvrez maintenant la couette" in text

@@ -145,21 +145,29 @@ def break_lines(markdown: str, column: Column) -> tuple[Line, ...]:
                 lines.append([])
                 widths.append(0.0)
                 room = column.width
-    return [_line(styled, spans, width) for spans, width in zip(lines, widths, strict=True) if spans]
+    return tuple(
+        _line(styled, spans, width, edges, space) for spans, width in zip(lines, widths, strict=True) if spans
+    )
 
 
-def _line(styled: list[tuple[str, bool, bool]], spans: list[tuple[int, int]], width: float) -> Line:
-    pieces: list[tuple[str, bool, bool]] = []
+def _line(
+    styled: list[tuple[str, bool, bool]],
+    spans: list[tuple[int, int]],
+    width: float,
+    edges: list[float],
+    space: float,
+) -> Line:
+    pieces: list[tuple[str, bool, bool, float]] = []
     for index, (start, end) in enumerate(spans):
         if index:  # a space between words is bold or underlined only inside a span of that style
             before, after = styled[spans[index - 1][1] - 1], styled[start]
-            pieces.append((" ", before[1] and after[1], before[2] and after[2]))
-        pieces += styled[start:end]
-    runs = tuple(
-        Run("".join(c for c, _, _ in group), bold, underline)
-        for (bold, underline), group in groupby(pieces, key=lambda p: (p[1], p[2]))
-    )
-    return Line(runs, width)
+            pieces.append((" ", before[1] and after[1], before[2] and after[2], space))
+        pieces += [(c, b, u, edges[i + 1] - edges[i]) for i, (c, b, u) in enumerate(styled[start:end], start)]
+    runs = []
+    for (bold, underline), group in groupby(pieces, key=lambda p: (p[1], p[2])):
+        chars = list(group)
+        runs.append(Run("".join(p[0] for p in chars), bold, underline, sum(p[3] for p in chars)))
+    return Line(tuple(runs), width)
 
 
 def printed_lines(markdown: str, column: Column) -> int:

@@ -132,6 +132,15 @@ class Merge:
 
     # --- once per recipient ------------------------------------------------------------------
 
+    def uses_recipient_fields(self, key: str) -> bool:
+        """Whether a piece of copy differs from one recipient to another."""
+        ast = self.env.parse(self.campaign.copies[key].text)
+        return bool(meta.find_undeclared_variables(ast) - {"offer", "sender", "campaign", "letter_date"})
+
+    def campaign_context(self) -> dict[str, Any]:
+        """The context of copy that uses no recipient field."""
+        return dict(self._globals)
+
     def context(self, recipient: Recipient) -> dict[str, Any]:
         fields = recipient.fields
         greeting = fields.get("salutation") or salutation(fields, self.campaign.language)

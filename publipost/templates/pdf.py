@@ -28,7 +28,7 @@ REGULAR, BOLD = "LiberationSerif-Regular", "LiberationSerif-Bold"
 HOOK = Column("hook", BOLD, BOLD, 13, 16.5, LETTER.width)
 MARGIN_LEFT, MARGIN_TOP, MARGIN_BOTTOM = 20.0, 15.0, 18.0  # mm
 ADDRESS_SIZE, ADDRESS_LEADING = 10.5, 4.6  # pt, mm: 6 lines + a return line fit a 45 mm field
-COUPON_HEIGHT = 60.0  # mm
+COUPON_HEIGHT = 56.0  # mm
 WORDS = {
     "fr": {
         "continued": "…/…",
@@ -101,7 +101,7 @@ class LetterPainter:
         """Draw one letter (and its coupon); returns the number of pages it took."""
         pages = self._paginate(self._rows(letter), first_top=self._flow_top())
         coupon_on_last = (
-            self.campaign.letter.coupon and self._room(pages[-1], len(pages) == 1) >= (COUPON_HEIGHT + 6) * mm
+            self.campaign.letter.coupon and self._room(pages[-1], len(pages) == 1) >= (COUPON_HEIGHT + 4) * mm
         )
         total = len(pages) + (1 if self.campaign.letter.coupon and not coupon_on_last else 0)
         for number, page in enumerate(pages, start=1):
@@ -138,7 +138,7 @@ class LetterPainter:
 
     def _flow_top(self) -> float:
         field_ = self.preset.address_field
-        return (max(field_.y + field_.height, self.preset.date_line_y) + 10) * mm
+        return (max(field_.y + field_.height, self.preset.date_line_y) + 8) * mm
 
     def _room(self, page: list[Row], first: bool) -> float:
         used = sum(row.height for row in page)
@@ -193,10 +193,10 @@ class LetterPainter:
         if letter.hook:
             hook = re.sub(r"^#+\s*", "", letter.hook)
             rows += self._paragraph(typography(hook, language), HOOK, gap=0)
-            rows.append(Row(6 * mm, lambda c, y: None))
+            rows.append(Row(5 * mm, lambda c, y: None))
         rows += self._paragraph(typography(letter.salutation, language), LETTER, gap=0)
         for paragraph in letter.body:
-            rows += self._paragraph(typography(paragraph.replace("\n", " "), language), LETTER, gap=7)
+            rows += self._paragraph(typography(paragraph.replace("\n", " "), language), LETTER, gap=6)
         rows += self._signature(letter)
         for paragraph in letter.ps:
             rows += self._paragraph(typography(paragraph.replace("\n", " "), language), LETTER, gap=12)
@@ -300,7 +300,7 @@ class LetterPainter:
         canvas.line(10 * mm, top, self.width - 10 * mm, top)
         canvas.setDash()
         self._text(canvas, words["cut"], self.width / 2, top + 2, 7, align="center")
-        y = top - 7 * mm
+        y = top - 6 * mm
         self._text(canvas, words["coupon"], self.left, y, 12, bold=True)
         price = ""
         if offer.price is not None:
@@ -326,7 +326,7 @@ class LetterPainter:
             y -= 4.2 * mm
             deadline = long_date(offer.deadline, LOCALES[self.campaign.language])
             self._text(canvas, words["before"].format(deadline=deadline), self.left, y, 10)
-        y -= 6.5 * mm
+        y -= 5.5 * mm
         for line in address:  # pre-filled with the recipient's name and address
             self._text(canvas, line, self.left, y, 9.5)
             y -= 4.2 * mm
@@ -409,3 +409,33 @@ class LetterPainter:
             canvas.drawCentredString(x, y, text)
         else:
             canvas.drawString(x, y, text)
+
+
+ENVELOPES = {"dl": (220.0, 110.0), "c5": (229.0, 162.0)}  # mm, landscape
+
+
+def paint_envelope(canvas: Canvas, campaign: Campaign, hook: str | None, preset: Preset) -> None:
+    """The carrier envelope, the shop window (mailing-rules.md §6): the sender and a teaser.
+
+    The recipient's address shows through the window from the letter inside; the teaser
+    stands on the other side, where the eye lands after the name (norms.md §3.1).
+    """
+    register_fonts()
+    width, height = ENVELOPES[campaign.letter.envelope]
+    sender = campaign.sender
+    y = (height - 12) * mm
+    for index, line in enumerate(filter(None, (sender.company or sender.name, *sender.address))):
+        canvas.setFont(BOLD if index == 0 else REGULAR, 10 if index == 0 else 8.5)
+        canvas.drawString(12 * mm, y, line)
+        y -= 4.2 * mm
+    if hook:
+        teaser = Column("teaser", BOLD, BOLD, 15, 19, 95 * mm)
+        window_left = preset.address_field.x > 60  # a window on the right: the teaser goes left
+        x = 12 * mm if window_left else (width - 107) * mm
+        lines = break_lines(typography(re.sub(r"^#+\s*", "", hook), campaign.language), teaser)
+        y = (height / 2 + len(lines) * 3.3) * mm
+        for line in lines:
+            canvas.setFont(BOLD, teaser.size)
+            canvas.drawString(x, y, "".join(run.text for run in line.runs))
+            y -= teaser.leading
+    canvas.showPage()
