@@ -8,6 +8,7 @@ drawn as text (never parsed as markup), so `<b>` or `&` print as typed.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,7 +22,8 @@ from reportlab.pdfgen.canvas import Canvas
 
 from publipost.campaigns.model import Campaign
 from publipost.campaigns.presets import Preset
-from publipost.templates.layout import FONTS, LETTER, Column, Line, break_lines, parse_runs
+from publipost.templates.environment import LOCALES, date_line, long_date, money, money_locale
+from publipost.templates.layout import FONTS, LETTER, Column, Line, break_lines, parse_runs, text_width
 from publipost.templates.merge import MergedLetter
 
 REGULAR, BOLD = "LiberationSerif-Regular", "LiberationSerif-Bold"
@@ -99,15 +101,16 @@ class LetterPainter:
 
     def paint(self, canvas: Canvas, letter: MergedLetter, address: list[str], duplex: bool = False) -> int:
         """Draw one letter (and its coupon); returns the number of pages it took."""
+        self._furniture(canvas)
         pages = self._paginate(self._rows(letter), first_top=self._flow_top())
-        coupon_on_last = (
-            self.campaign.letter.coupon and self._room(pages[-1], len(pages) == 1) >= (COUPON_HEIGHT + 4) * mm
-        )
-        total = len(pages) + (1 if self.campaign.letter.coupon and not coupon_on_last else 0)
+        coupon = self.campaign.letter.coupon
+        coupon_on_last = coupon and self._room(pages[-1], len(pages) == 1) >= (COUPON_HEIGHT + 4) * mm
+        total = len(pages) + (1 if coupon and not coupon_on_last else 0)
         for number, page in enumerate(pages, start=1):
-            self._marks(canvas)
+            canvas.doForm("marks")
             if number == 1:
-                self._first_page(canvas, letter, address)
+                canvas.doForm("head")
+                self._address(canvas, address)
             else:
                 self._running_header(canvas, letter, number, total)
             y = self.height - (self._flow_top() if number == 1 else 25 * mm)
@@ -126,8 +129,8 @@ class LetterPainter:
             if number == len(pages) and coupon_on_last:
                 self._coupon(canvas, letter, address)
             canvas.showPage()
-        if self.campaign.letter.coupon and not coupon_on_last:
-            self._marks(canvas)
+        if coupon and not coupon_on_last:
+            canvas.doForm("marks")
             self._running_header(canvas, letter, total, total)
             self._coupon(canvas, letter, address)
             canvas.showPage()
@@ -135,6 +138,25 @@ class LetterPainter:
             canvas.showPage()  # a blank back, so the next letter starts on a new sheet
             total += 1
         return total
+
+    def _furniture(self, canvas: Canvas) -> None:
+        """What every letter of the run shares, drawn once per file as PDF forms (XObjects).
+
+        Sender block, return line, date line, fold marks and the coupon's printed text are the
+        same on every page; each page then refers to them instead of drawing them again.
+        """
+        if getattr(canvas, "_publipost_forms", False):
+            return
+        canvas._publipost_forms = True
+        canvas.beginForm("marks")
+        self._marks(canvas)
+        canvas.endForm()
+        canvas.beginForm("head")
+        self._head(canvas)
+        canvas.endForm()
+        canvas.beginForm("coupon")
+        self._coupon_text(canvas)
+        canvas.endForm()
 
     def _flow_top(self) -> float:
         field_ = self.preset.address_field
@@ -153,32 +175,39 @@ class LetterPainter:
             y = self.height - self.preset.hole_mark * mm
             canvas.line(4 * mm, y, 11 * mm, y)
 
-    def _first_page(self, canvas: Canvas, letter: MergedLetter, address: list[str]) -> None:
-        sender = self.campaign.sender
+    def _head(self, canvas: Canvas) -> None:
+        """Sender block, return line and date line: the same on every first page of the run."""
+        sender, language = self.campaign.sender, self.campaign.language
         y = self.height - MARGIN_TOP * mm - 10
-        for index, line in enumerate(letter.sender):
+        for index, line in enumerate(filter(None, (sender.company or sender.name, *sender.address))):
             self._text(canvas, line, self.left, y, 12 if index == 0 else 9, bold=index == 0)
             y -= 14 if index == 0 else 11
-        box = self.preset.address_field
-        x, top = self.preset.address_text_x * mm, self.height - box.y * mm
-        y = top - 4 * mm
         if self.preset.return_line:
-            self._text(canvas, " · ".join([sender.company or sender.name, *sender.address]), x, y, 6.5)
-            y -= 5 * mm
-        else:
-            y -= 1.5 * mm
-        for line in address:
-            self._text(canvas, line, x, y, ADDRESS_SIZE)
-            y -= ADDRESS_LEADING * mm
-        date = typography(letter.date_line, self.campaign.language)
+            x, top = self.preset.address_text_x * mm, self.height - self.preset.address_field.y * mm
+            self._text(
+                canvas,
+                " · ".join(filter(None, [sender.company or sender.name, *sender.address])),
+                x,
+                top - 4 * mm,
+                6.5,
+            )
+        when = self.campaign.letter.date or dt.date.today()
         self._text(
             canvas,
-            date,
+            typography(date_line(sender.place, when, language), language),
             self.width - self.left,
             self.height - self.preset.date_line_y * mm,
             11,
             align="right",
         )
+
+    def _address(self, canvas: Canvas, address: list[str]) -> None:
+        """The recipient's address block, where the envelope's window shows it."""
+        x, top = self.preset.address_text_x * mm, self.height - self.preset.address_field.y * mm
+        y = top - (9 if self.preset.return_line else 5.5) * mm
+        for line in address:
+            self._text(canvas, line, x, y, ADDRESS_SIZE)
+            y -= ADDRESS_LEADING * mm
 
     def _running_header(self, canvas: Canvas, letter: MergedLetter, number: int, total: int) -> None:
         name = letter.address[0] if letter.address else ""
@@ -292,8 +321,9 @@ class LetterPainter:
 
     # --- the reply coupon (mailing-rules.md §6: the shop's till) -----------------------------
 
-    def _coupon(self, canvas: Canvas, letter: MergedLetter, address: list[str]) -> None:
-        words, offer = self.words, self.campaign.offer
+    def _coupon_text(self, canvas: Canvas) -> None:
+        """The coupon's printed part: cut line, offer, return address. Sets where the address goes."""
+        words, offer, language = self.words, self.campaign.offer, self.campaign.language
         top = MARGIN_BOTTOM * mm + COUPON_HEIGHT * mm
         canvas.setDash(3, 3)
         canvas.setLineWidth(0.5)
@@ -304,59 +334,60 @@ class LetterPainter:
         self._text(canvas, words["coupon"], self.left, y, 12, bold=True)
         price = ""
         if offer.price is not None:
-            from publipost.templates.environment import money, money_locale
-
-            price = (" à " if self.campaign.language == "fr" else " at ") + money(
-                offer.price, offer.currency, money_locale(self.campaign.language, offer.currency)
+            price = (" à " if language == "fr" else " at ") + money(
+                offer.price, offer.currency, money_locale(language, offer.currency)
             )
-        y -= 6 * mm
-        self._text(
-            canvas,
-            typography(words["yes"].format(product=offer.product, price=price), self.campaign.language),
-            self.left,
-            y,
-            10,
-        )
+        lines = [words["yes"].format(product=offer.product, price=price)]
         if offer.gift:
-            y -= 4.2 * mm
-            self._text(canvas, words["gift"].format(gift=offer.gift), self.left, y, 10)
+            lines.append(words["gift"].format(gift=offer.gift))
         if offer.deadline:
-            from publipost.templates.environment import LOCALES, long_date
-
-            y -= 4.2 * mm
-            deadline = long_date(offer.deadline, LOCALES[self.campaign.language])
-            self._text(canvas, words["before"].format(deadline=deadline), self.left, y, 10)
+            lines.append(words["before"].format(deadline=long_date(offer.deadline, LOCALES[language])))
         y -= 5.5 * mm
-        for line in address:  # pre-filled with the recipient's name and address
-            self._text(canvas, line, self.left, y, 9.5)
+        for line in lines:
+            self._text(canvas, typography(line, language), self.left, y, 10)
             y -= 4.2 * mm
-        code = self.response_code(letter.recipient.id)
+        self._coupon_address_y = y - 1.3 * mm
         self._text(
             canvas,
-            f"{words['code']} : {code}" if self.campaign.language == "fr" else f"{words['code']}: {code}",
+            f"{words['code']} :" if language == "fr" else f"{words['code']}:",
             self.left,
             MARGIN_BOTTOM * mm + 3 * mm,
             9,
             bold=True,
         )
-        self._qr(canvas, code, self.left + 72 * mm, MARGIN_BOTTOM * mm + 1 * mm, 22 * mm)
         # The return address where a window return envelope of the same preset shows it.
-        reply = self.campaign.letter.reply_address or [
-            line
-            for line in (
-                self.campaign.sender.company or self.campaign.sender.name,
-                *self.campaign.sender.address,
+        reply = self.campaign.letter.reply_address or list(
+            filter(
+                None,
+                (self.campaign.sender.company or self.campaign.sender.name, *self.campaign.sender.address),
             )
-            if line
-        ]
-        x = max(self.preset.address_text_x, 125) * mm
-        y = top - 16 * mm
+        )
+        x, y = max(self.preset.address_text_x, 125) * mm, top - 16 * mm
         self._text(canvas, words["return"], x, y, 7)
         for line in reply:
             y -= 4.6 * mm
             self._text(
                 canvas, line.upper() if self.preset.address_style.name == "us" else line, x, y, ADDRESS_SIZE
             )
+
+    def _coupon(self, canvas: Canvas, letter: MergedLetter, address: list[str]) -> None:
+        """The reply coupon (mailing-rules.md §6, the shop's till), pre-filled for this recipient."""
+        canvas.doForm("coupon")
+        y = self._coupon_address_y
+        for line in address:
+            self._text(canvas, line, self.left, y, 9.5)
+            y -= 4.2 * mm
+        code = self.response_code(letter.recipient.id)
+        label = f"{self.words['code']} :" if self.campaign.language == "fr" else f"{self.words['code']}:"
+        self._text(
+            canvas,
+            code,
+            self.left + text_width(label + " ", BOLD, 9),
+            MARGIN_BOTTOM * mm + 3 * mm,
+            9,
+            bold=True,
+        )
+        self._qr(canvas, code, self.left + 72 * mm, MARGIN_BOTTOM * mm + 1 * mm, 22 * mm)
 
     def _qr(self, canvas: Canvas, value: str, x: float, y: float, size: float) -> None:
         """The response code as a QR code, drawn as one filled path (one PDF operator stream)."""
