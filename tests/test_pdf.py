@@ -243,3 +243,9 @@ def test_envelope_print_file(tmp_path):
         assert (round(page.width), round(page.height)) == (624, 312)  # DL, 220 x 110 mm
         text = page.extract_text()
         assert "Literie Martin" in text and "Découvrez maintenant la couette" in text
+
+
+def test_only_the_classic_letter_template_exists(tmp_path, run):
+    path = _campaign(tmp_path, extra="  template: ma-lettre.j2\n")
+    result = run("validate", path)
+    assert result.code == 2 and "the only letter template so far is the built-in 'classic'" in result.err

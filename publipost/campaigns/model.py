@@ -161,9 +161,8 @@ class Sender(Section):
 
 class Letter(Section):
     template: str = "classic"
-    layout: str | None = (
-        None  # a window-envelope preset: fr, din-b, din-a, us (default: fr, or us in English)
-    )
+    # A window-envelope preset: fr, din-b, din-a, us (default: fr, or us in English).
+    layout: str | None = None
     date: dt.date | None = None
     hook: str | None = None
     body: str
@@ -178,6 +177,16 @@ class Letter(Section):
     def _lines(cls, value: Any) -> Any:
         if isinstance(value, str):
             return [line.strip() for line in value.splitlines() if line.strip()]
+        return value
+
+    @field_validator("template")
+    @classmethod
+    def _template(cls, value: str) -> str:
+        if value != "classic":
+            raise ValueError(
+                "the only letter template so far is the built-in 'classic'; choose the window-envelope "
+                "layout with letter.layout (fr, din-b, din-a, us)"
+            )
         return value
 
     @field_validator("layout")
