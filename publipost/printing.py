@@ -196,29 +196,33 @@ def _render_chunk(chunk: _Chunk) -> tuple[int, list[Path], list[int], list[tuple
 
 
 def _merge(sources: list[tuple[Path, list[int]]], output: Path, leaflet: Path | None, duplex: bool) -> None:
-    """Concatenate chunk files, each letter followed by the leaflet when there is one."""
+    """Concatenate chunk files, each letter followed by the leaflet when there is one.
+
+    qpdf's own page job (through pikepdf) copies the pages in C++, without loading the run.
+    """
     import pikepdf
 
-    with pikepdf.new() as merged:
-        extra = pikepdf.open(leaflet) if leaflet else None
-        opened = []
-        for path, counts in sources:
-            pdf = pikepdf.open(path)
-            opened.append(pdf)
-            if extra is None:
-                merged.pages.extend(pdf.pages)
-                continue
-            page = 0
-            for count in counts:
-                merged.pages.extend(pdf.pages[page : page + count])
-                page += count
-                merged.pages.extend(extra.pages)
-                if duplex and len(extra.pages) % 2:
-                    merged.add_blank_page(page_size=(pdf.pages[0].mediabox[2], pdf.pages[0].mediabox[3]))
-        temporary = output.with_suffix(".tmp.pdf")
-        merged.save(temporary)
-        for pdf in opened:
-            pdf.close()
-        if extra is not None:
-            extra.close()
+    pages: list[str] = []
+    blank = None
+    if leaflet is not None and duplex:
+        with pikepdf.open(leaflet) as pdf:
+            if len(pdf.pages) % 2:
+                blank = output.with_suffix(".blank.pdf")
+                with pikepdf.new() as empty:
+                    box = pdf.pages[0].mediabox
+                    empty.add_blank_page(page_size=(float(box[2]), float(box[3])))
+                    empty.save(blank)
+    for path, counts in sources:
+        if leaflet is None:
+            pages += [str(path), "1-z"]
+            continue
+        first = 1
+        for count in counts:
+            pages += [str(path), f"{first}-{first + count - 1}", str(leaflet), "1-z"]
+            pages += [str(blank), "1"] if blank else []
+            first += count
+    temporary = output.with_suffix(".tmp.pdf")
+    pikepdf.Job(["qpdf", "--empty", "--pages", *pages, "--", str(temporary)]).run()
     temporary.replace(output)
+    if blank:
+        blank.unlink()

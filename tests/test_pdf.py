@@ -204,6 +204,10 @@ def test_per_file_modes_duplex_and_leaflet(tmp_path):
     report = render_pdf(with_leaflet, tmp_path / "leaflet", jobs=2)
     texts = _pages_text(report.files[0])
     assert len(texts) == 14 and all("DEPLIANT" in texts[i] for i in range(1, 14, 2))
+    both = render_pdf(with_leaflet, tmp_path / "both", duplex=True, jobs=1)
+    texts = _pages_text(both.files[0])  # letter, blank back, leaflet, blank back: every sheet starts anew
+    assert len(texts) == 28 and all("DEPLIANT" in texts[i] for i in range(2, 28, 4))
+    assert all(not texts[i].strip() for i in range(1, 28, 2))
 
 
 def test_cli_pdf(tmp_path, run):
