@@ -77,7 +77,10 @@ def _parser() -> argparse.ArgumentParser:
     render = commands.add_parser("render", help="write one document per recipient")
     render.add_argument("campaign", type=Path, help="the campaign YAML file")
     render.add_argument(
-        "--format", choices=["text", "pdf"], default="text", help="output format (default: text)"
+        "--format",
+        choices=["text", "pdf", "eml", "mbox"],
+        default="text",
+        help="output format (default: text); eml: one file per e-mail; mbox: one mailbox",
     )
     render.add_argument("--out", type=Path, help="output folder (default: out/ beside the campaign)")
     render.add_argument(
@@ -94,6 +97,41 @@ def _parser() -> argparse.ArgumentParser:
     )
     render.add_argument("--jobs", type=int, help="pdf: processes to draw with (default: one per core)")
     render.set_defaults(run=cmd_render)
+
+    send = commands.add_parser(
+        "send", help="send the campaign's e-mails (no relay named: a local capture server)"
+    )
+    send.add_argument("campaign", type=Path, help="the campaign YAML file")
+    send.add_argument(
+        "--smtp",
+        metavar="URL",
+        help="relay: smtp://host:port or smtps://user@host:465 "
+        "(password from PUBLIPOST_SMTP_PASSWORD); without it, an embedded capture server",
+    )
+    send.add_argument(
+        "--out", type=Path, help="output folder: journal, report, capture Maildir (default: out/)"
+    )
+    send.add_argument(
+        "--dry-run", action="store_true", help="render and lint every message, connect to nothing"
+    )
+    send.add_argument(
+        "--test-to", nargs="+", metavar="ADDRESS", help="send the first recipients' messages to these"
+    )
+    send.add_argument("--limit", type=int, help="send to the first N recipients only")
+    send.add_argument("--no-lint", action="store_true", help="send even if the copy has lint errors")
+    send.add_argument("--resend", action="store_true", help="send again to recipients already sent to")
+    send.add_argument(
+        "--retry-uncertain",
+        action="store_true",
+        help="send to recipients whose message was in flight when an earlier run stopped",
+    )
+    send.add_argument("--concurrency", type=int, default=8, help="SMTP connections at once (default: 8)")
+    send.add_argument("--rate", type=float, help="at most this many messages per second")
+    send.add_argument(
+        "--per-domain", type=int, help="at most this many messages at once per recipient domain"
+    )
+    send.add_argument("--timeout", type=float, default=30, help="seconds per message (default: 30)")
+    send.set_defaults(run=cmd_send)
     return parser
 
 
@@ -173,6 +211,8 @@ def cmd_render(args: argparse.Namespace) -> int:
     _print_audience(prepared, out_dir)
     if args.format == "pdf":
         return _render_pdf(prepared, out_dir, args)
+    if args.format in ("eml", "mbox"):
+        return _render_messages(prepared, out_dir, args.format)
     with _progress(len(prepared.audience), "rendering") as advance:
         report = render_text(prepared, out_dir, advance)
     print(f"\n{report.written} letters written to {_show(report.out_dir)}")
@@ -214,6 +254,115 @@ def _render_pdf(prepared, out_dir: Path, args: argparse.Namespace) -> int:
     for row, reason in report.failed:
         print(f"  row {row}: not printed: {reason}", file=sys.stderr)
     return EXIT_PROBLEMS if report.failed else EXIT_OK
+
+
+def _render_messages(prepared, out_dir: Path, fmt: str) -> int:
+    import mailbox
+
+    from publipost.mailer.message import unsubscribe_secret
+    from publipost.sending import Composer, email_recipients
+    from publipost.templates.merge import RecipientError
+
+    if prepared.campaign.email is None:
+        raise PublipostError(
+            "this campaign has no e-mail", prepared.campaign.where(()), "add an 'email:' section"
+        )
+    composer = Composer(prepared, unsubscribe_secret(out_dir, real_relay=False))
+    recipients = email_recipients(prepared)
+    target = out_dir / "emails"
+    target.mkdir(parents=True, exist_ok=True)
+    box = mailbox.mbox(target / "emails.mbox") if fmt == "mbox" else None
+    written, failed = 0, []
+    with _progress(len(recipients), "rendering") as advance:
+        for recipient in recipients:
+            try:
+                data = composer.message(recipient)
+            except RecipientError as exc:
+                failed.append((recipient.row, str(exc)))
+                continue
+            if box is not None:
+                box.add(data)
+            else:
+                (target / f"{recipient.id}.eml").write_bytes(data)
+            written += 1
+            if advance:
+                advance(1)
+    if box is not None:
+        box.close()
+    where = _show(target / "emails.mbox") if box is not None else _show(target)
+    print(f"\n{written} e-mails written to {where}")
+    for row, reason in failed:
+        print(f"  row {row}: not rendered: {reason}", file=sys.stderr)
+    return EXIT_PROBLEMS if failed else EXIT_OK
+
+
+def cmd_send(args: argparse.Namespace) -> int:
+    from publipost.mailer.smtp import Limits, parse_relay
+    from publipost.pipeline import default_out_dir, prepare
+    from publipost.sending import LintBlocked, send_campaign
+
+    relay = parse_relay(args.smtp) if args.smtp else None
+    prepared = prepare(args.campaign)
+    out_dir = args.out or default_out_dir(prepared.campaign)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    limits = Limits(
+        concurrency=args.concurrency, rate=args.rate, per_domain=args.per_domain, timeout=args.timeout
+    )
+    total = prepared.audience.channel_count("email")
+    try:
+        with _progress(min(total, args.limit or total), "sending") as advance:
+            report = send_campaign(
+                prepared,
+                out_dir,
+                relay=relay,
+                limits=limits,
+                lint=not args.no_lint,
+                dry_run=args.dry_run,
+                test_to=args.test_to,
+                limit=args.limit,
+                resend=args.resend,
+                retry_uncertain=args.retry_uncertain,
+                progress=(lambda status: advance(1)) if advance else None,
+            )
+    except LintBlocked as exc:
+        print(f"publipost: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    _print_send_report(report, args, out_dir)
+    failed = report.counts.get("failed", 0) + report.counts.get("deferred", 0) + len(report.not_rendered)
+    return EXIT_PROBLEMS if failed or report.interrupted else EXIT_OK
+
+
+def _print_send_report(report, args: argparse.Namespace, out_dir: Path) -> None:
+    if args.dry_run:
+        print(f"dry run: {report.counts.get('rendered', 0)} e-mails rendered, nothing sent")
+        for row, reason in report.not_rendered:
+            print(f"  row {row}: not rendered: {reason}", file=sys.stderr)
+        return
+    print(
+        f"\nrelay      {report.relay}"
+        + (f" (capture server: {_show(report.maildir)})" if report.maildir else "")
+    )
+    if report.lint_skipped:
+        print("lint       skipped (--no-lint)")
+    for status, count in report.counts.items():
+        print(f"  {status:<11}{count:>7}")
+    if report.attempted:
+        print(f"{report.attempted} messages handled in {report.seconds:.1f} s ({report.rate:,.0f}/s)")
+    if report.uncertain:
+        print(
+            f"{len(report.uncertain)} recipients were in flight when an earlier run stopped: their "
+            "messages may or may not have been accepted; not sent again (--retry-uncertain sends them)"
+        )
+    if report.failures:
+        print(
+            f"{len(report.failures)} not delivered, with the server's reply: "
+            f"{_show(out_dir / 'send-failures.csv')}"
+        )
+    if report.interrupted:
+        print(
+            f"interrupted: messages in flight finished; run the same command again to resume "
+            f"(journal: {_show(report.journal)})"
+        )
 
 
 def _print_audience(prepared, out_dir: Path) -> None:

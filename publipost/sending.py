@@ -1,0 +1,259 @@
+"""An e-mail blast: lint gate, journal, the SMTP path, the report.
+
+Without a relay, messages go through the embedded capture server into a Maildir under
+the output folder: the real SMTP path, and no real person mailed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import datetime as dt
+import signal
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from email.utils import parseaddr
+from pathlib import Path
+
+from publipost.campaigns.audience import Recipient
+from publipost.errors import PublipostError
+from publipost.mailer.journal import DEFERRED, FAILED, IN_FLIGHT, PENDING, SENT, Journal
+from publipost.mailer.message import compose, to_bytes, unsubscribe_for, unsubscribe_secret
+from publipost.mailer.smtp import Limits, Outgoing, Relay, deliver
+from publipost.pipeline import Prepared
+from publipost.templates.address import recipient_name
+from publipost.templates.email_html import EmailRenderer
+from publipost.templates.merge import RecipientError
+
+
+class LintBlocked(PublipostError):
+    """The copy has findings at error severity: nothing was sent."""
+
+
+@dataclass
+class SendReport:
+    counts: dict[str, int] = field(default_factory=dict)
+    uncertain: list[str] = field(default_factory=list)  # in flight when an earlier run stopped
+    failures: list[tuple[int, str, str, str, str]] = field(
+        default_factory=list
+    )  # row, id, address, status, reply
+    not_rendered: list[tuple[int, str]] = field(default_factory=list)
+    attempted: int = 0
+    seconds: float = 0.0
+    relay: str = ""
+    maildir: Path | None = None
+    interrupted: bool = False
+    lint_skipped: bool = False
+    journal: Path | None = None
+
+    @property
+    def rate(self) -> float:
+        return self.attempted / self.seconds if self.seconds else 0.0
+
+
+class Composer:
+    """Recipient → message bytes, with everything per campaign done once."""
+
+    def __init__(self, prepared: Prepared, secret: bytes):
+        self.prepared = prepared
+        self.renderer = EmailRenderer(prepared.campaign)
+        self.secret = secret
+        self.when = dt.datetime.now(dt.UTC)
+
+    def message(self, recipient: Recipient, to_address: str | None = None) -> bytes:
+        campaign = self.prepared.campaign
+        email = self.prepared.merge.email(recipient)
+        unsubscribe = unsubscribe_for(campaign, recipient.id, self.secret)
+        body = self.renderer.render(email, unsubscribe.url or unsubscribe.mailto if unsubscribe else None)
+        message = compose(
+            campaign,
+            to_name=recipient_name(recipient.fields, campaign.language),
+            to_address=to_address or recipient.email,
+            subject=email.subject,
+            text=body.text,
+            html=body.html,
+            recipient_id=recipient.id,
+            unsubscribe=unsubscribe,
+            when=self.when,
+        )
+        return to_bytes(message)
+
+
+def email_recipients(prepared: Prepared) -> list[Recipient]:
+    return [r for r in prepared.audience if r.email]
+
+
+def send_campaign(
+    prepared: Prepared,
+    out_dir: Path,
+    *,
+    relay: Relay | None = None,
+    limits: Limits | None = None,
+    lint: bool = True,
+    dry_run: bool = False,
+    test_to: list[str] | None = None,
+    limit: int | None = None,
+    resend: bool = False,
+    retry_uncertain: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> SendReport:
+    campaign = prepared.campaign
+    if campaign.email is None:
+        raise PublipostError(
+            "this campaign has no e-mail to send",
+            campaign.where(()),
+            "add an 'email:' section with subject and body",
+        )
+    report = SendReport(lint_skipped=not lint)
+    if lint:
+        _lint_gate(campaign.path)
+    composer = Composer(prepared, unsubscribe_secret(out_dir, real_relay=relay is not None and not dry_run))
+    recipients = email_recipients(prepared)
+    if limit is not None:
+        recipients = recipients[:limit]
+    by_id = {r.id: r for r in recipients}
+    started = time.perf_counter()
+    if dry_run:
+        for recipient in recipients:
+            try:
+                composer.message(recipient)
+            except RecipientError as exc:
+                report.not_rendered.append((recipient.row, str(exc)))
+        report.counts = {"rendered": len(recipients) - len(report.not_rendered)}
+        report.seconds = time.perf_counter() - started
+        return report
+    limits = limits or Limits()
+    sender = campaign.sender.email
+    if test_to:
+        return _send_to_seeds(composer, recipients, test_to, relay, out_dir, limits, report, started)
+
+    journal = Journal(out_dir / "send-journal.sqlite")
+    report.journal = journal.path
+    try:
+        report.uncertain = [e.id for e in journal.entries(IN_FLIGHT)]
+        journal.add([(r.id, r.row, r.email) for r in recipients])
+        if resend:
+            journal.reset((SENT, FAILED, IN_FLIGHT))
+            report.uncertain = []
+        elif retry_uncertain:
+            journal.reset((IN_FLIGHT,))
+            report.uncertain = []
+        todo = [e for e in journal.entries(PENDING, DEFERRED) if e.id in by_id]
+        report.attempted = len(todo)
+
+        def outgoing() -> Iterator[Outgoing]:
+            for entry in todo:
+                recipient = by_id[entry.id]
+
+                def data(r: Recipient = recipient) -> bytes:
+                    return composer.message(r)
+
+                yield Outgoing(entry.id, sender, entry.address, data)
+
+        with _server(relay, out_dir) as (target, maildir):
+            report.relay, report.maildir = str(target), maildir
+            report.interrupted = _run(deliver_all(outgoing(), target, journal, limits, progress, report))
+        report.counts = journal.counts()
+        report.failures = [
+            (e.row, e.id, e.address, e.status, e.reply) for e in journal.entries(FAILED, DEFERRED)
+        ]
+    finally:
+        journal.close()
+    report.seconds = time.perf_counter() - started
+    _write_failures(out_dir / "send-failures.csv", report)
+    return report
+
+
+async def deliver_all(outgoing, relay, journal, limits, progress, report) -> bool:
+    """Deliver, stopping cleanly on Ctrl-C: messages in flight finish, no new one starts."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    try:
+        loop.add_signal_handler(signal.SIGINT, stop.set)
+        loop.add_signal_handler(signal.SIGTERM, stop.set)
+    except (NotImplementedError, RuntimeError):  # not the main thread: no signal handling
+        pass
+    try:
+        await deliver(outgoing, relay, journal, limits, stop=stop, progress=progress)
+    except RecipientError as exc:
+        raise PublipostError(f"a message could not be rendered: {exc}") from None
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(sig)
+    return stop.is_set()
+
+
+def _run(coroutine) -> bool:
+    return asyncio.run(coroutine)
+
+
+@contextmanager
+def _server(relay: Relay | None, out_dir: Path) -> Iterator[tuple[Relay, Path | None]]:
+    """The relay named, or the embedded capture server delivering into out/maildir."""
+    if relay is not None:
+        yield relay, None
+        return
+    from publipost.mailer.capture import CaptureServer
+
+    with CaptureServer(out_dir / "maildir") as capture:
+        yield Relay("127.0.0.1", capture.port), capture.folder
+
+
+def _send_to_seeds(composer, recipients, seeds, relay, out_dir, limits, report, started) -> SendReport:
+    """The first recipients' messages, each to one address of the seed list; no journal."""
+    from publipost.mailer.journal import Journal as SeedJournal
+
+    for seed in seeds:
+        if "@" not in parseaddr(seed)[1]:
+            raise PublipostError(f"--test-to: '{seed}' is not an e-mail address")
+    journal = SeedJournal(out_dir / "test-sends.sqlite")
+    pairs = list(zip(recipients, seeds, strict=False))
+    journal.reset((SENT, FAILED, IN_FLIGHT, DEFERRED, PENDING))
+    journal.add([(f"{r.id}->{seed}", r.row, seed) for r, seed in pairs])
+    outgoing = [
+        Outgoing(
+            f"{r.id}->{seed}",
+            composer.prepared.campaign.sender.email,
+            seed,
+            lambda r=r, seed=seed: composer.message(r, seed),
+        )
+        for r, seed in pairs
+    ]
+    try:
+        with _server(relay, out_dir) as (target, maildir):
+            report.relay, report.maildir = str(target), maildir
+            _run(deliver_all(outgoing, target, journal, limits, None, report))
+        report.counts = journal.counts()
+        report.attempted = len(pairs)
+        report.failures = [
+            (e.row, e.id, e.address, e.status, e.reply) for e in journal.entries(FAILED, DEFERRED)
+        ]
+    finally:
+        journal.close()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _lint_gate(path: Path) -> None:
+    from publipost.linter.engine import lint_paths
+
+    errors = [f for f in lint_paths([path]).active if f.severity == "error"]
+    if errors:
+        listed = "\n".join(
+            f"  {f.path}:{f.line}:{f.column}: {f.rule} {f.name} {f.message}" for f in errors[:10]
+        )
+        raise LintBlocked(
+            f"the copy has {len(errors)} lint error(s); nothing was sent:\n{listed}",
+            hint="fix them (publipost lint shows them all), or send with --no-lint",
+        )
+
+
+def _write_failures(path: Path, report: SendReport) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(["row", "id", "address", "status", "reply"])
+        writer.writerows(report.failures)

@@ -1,0 +1,92 @@
+"""E-mail bodies: the built-in responsive MJML template, compiled once, filled per recipient.
+
+MJML compiles to HTML once per campaign (mjml-python); the HTML is then a Jinja2
+template in the sandbox with autoescaping, so every recipient costs a template render,
+not an MJML compilation. The copy is the same Markdown as letters: each part is turned
+into escaped HTML (bold, underline, line breaks) before it is placed, and the plain-text
+part says the same thing as the HTML one, as spam filters expect.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from jinja2 import StrictUndefined
+from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
+
+from publipost.campaigns.model import Campaign
+from publipost.templates.layout import parse_runs
+from publipost.templates.merge import MergedEmail
+from publipost.templates.text import render_text_email
+
+TEMPLATES = Path(__file__).parent / "email"
+FOOTER = {
+    "fr": ("Vous recevez cet e-mail en tant que client de {company}.", "Se désabonner"),
+    "en": ("You receive this e-mail as a customer of {company}.", "Unsubscribe"),
+}
+
+
+def markdown_html(markdown: str) -> Markup:
+    """One Markdown block as safe HTML: text escaped, **bold** and __underline__ kept."""
+    parts = []
+    for run in parse_runs(markdown):
+        text = html.escape(run.text).replace("\n", "<br>")
+        if run.bold:
+            text = f"<strong>{text}</strong>"
+        elif run.underline:
+            text = f"<u>{text}</u>"
+        parts.append(text)
+    return Markup("".join(parts))
+
+
+@dataclass
+class EmailBody:
+    html: str
+    text: str
+
+
+class EmailRenderer:
+    """HTML and text parts of a campaign's e-mails."""
+
+    def __init__(self, campaign: Campaign):
+        self.campaign = campaign
+        env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=True)
+        self.template = env.from_string(self.compiled_html)
+
+    @cached_property
+    def compiled_html(self) -> str:
+        """The MJML template compiled to HTML, once per campaign; Jinja fields survive it."""
+        import mjml
+
+        return mjml.mjml2html((TEMPLATES / "classic.mjml").read_text(encoding="utf-8"))
+
+    def render(self, email: MergedEmail, unsubscribe_url: str | None) -> EmailBody:
+        campaign, sender = self.campaign, self.campaign.sender
+        footer_text, unsubscribe_label = FOOTER[campaign.language]
+        postal = ", ".join(filter(None, (sender.company or sender.name, *sender.address)))
+        notice = footer_text.format(company=(sender.company or sender.name).rstrip("."))
+        footer = Markup("{}<br>{}").format(notice, postal)
+        if unsubscribe_url:
+            footer += Markup('<br><a href="{}">{}</a>').format(unsubscribe_url, unsubscribe_label)
+        html_part = self.template.render(
+            language=campaign.language,
+            subject=email.subject,
+            preheader=email.preheader,
+            sender_block=sender.company or sender.name,
+            hook=markdown_html(email.hook.strip("*#_ ") if email.hook else ""),
+            body=Markup("").join(
+                Markup("<p>{}</p>").format(markdown_html(p)) for p in [email.salutation, *email.body]
+            ),
+            signature=Markup("<br>").join(markdown_html(line) for line in email.signature),
+            ps=Markup("<br><br>").join(markdown_html(p) for p in email.ps),
+            footer=footer,
+        )
+        text_part = render_text_email(email).split("\n", 2)[2]  # without its "Subject:" line
+        text_part += f"\n--\n{notice}\n{postal}\n"
+        if unsubscribe_url:
+            text_part += f"{unsubscribe_label}: {unsubscribe_url}\n"
+        return EmailBody(html_part, text_part)

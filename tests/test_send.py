@@ -1,0 +1,254 @@
+"""Sending against a real SMTP server on 127.0.0.1: delivered messages parsed back, faults, resume."""
+
+from __future__ import annotations
+
+import mailbox
+import textwrap
+
+import pytest
+
+from publipost.mailer.journal import IN_FLIGHT, Journal
+from publipost.mailer.smtp import Limits, parse_relay
+from publipost.pipeline import prepare
+from publipost.sending import send_campaign
+from tests.smtpkit import FaultyHandler, SmtpServer
+
+CAMPAIGN = """\
+name: Test e-mail
+language: en
+objective: launch
+offer:
+  product: Planora planner
+  price: 34
+  currency: USD
+target:
+  source: customers.csv
+sender:
+  name: Dana Brooks
+  function: Founder
+  company: Planora Inc.
+  address: [400 Congress Ave, Austin TX 78701]
+  email: dana@planora.example
+email:
+  subject: "Discover the new planner, {{ first_name }}"
+  preheader: Undated pages for {{ offer.price | money }}
+  body: |
+    **Discover the new planner that plans your week with you**
+
+    Your pages are **undated**. You start any week you like, {{ first_name }}.
+
+    Dana Brooks
+    Founder
+
+    P.S. Order now: your gift ships free.
+  unsubscribe:
+    url: https://planora.example/unsubscribe
+    mailto: unsubscribe@planora.example
+"""
+
+
+def _campaign(tmp_path, addresses, campaign=CAMPAIGN):
+    rows = "".join(f"{i},Ms,Name{i},Smith,{a}\n" for i, a in enumerate(addresses, start=1))
+    (tmp_path / "customers.csv").write_text("id,Title,First Name,Last Name,Email\n" + rows)
+    (tmp_path / "campaign.yaml").write_text(textwrap.dedent(campaign))
+    return prepare(tmp_path / "campaign.yaml")
+
+
+FAST = Limits(concurrency=3, attempts=4, backoff=0.01, timeout=5)
+
+
+@pytest.fixture(autouse=True)
+def unsubscribe_key(monkeypatch):
+    """A real relay needs the unsubscribe key from the environment, as in production."""
+    monkeypatch.setenv("PUBLIPOST_UNSUBSCRIBE_SECRET", "test-key")
+
+
+def test_delivered_messages_parse_back(tmp_path):
+    prepared = _campaign(tmp_path, ["ann@example.com", "bob@example.org"])
+    handler = FaultyHandler()
+    with SmtpServer(handler) as server:
+        report = send_campaign(prepared, tmp_path / "out", relay=parse_relay(server.url), limits=FAST)
+    assert report.counts["sent"] == 2 and not report.failures
+    message = next(m for m in handler.delivered if m["To"].addresses[0].addr_spec == "ann@example.com")
+    assert message["From"].addresses[0].addr_spec == "dana@planora.example"
+    assert message["To"].addresses[0].display_name == "Ms Name1 Smith"
+    assert message["Subject"] == "Discover the new planner, Name1"
+    assert message["Date"] and message["X-Publipost-Campaign"]
+    unsubscribe = message["List-Unsubscribe"]
+    assert (
+        "<https://planora.example/unsubscribe?c=" in unsubscribe
+        and "<mailto:unsubscribe@planora.example" in unsubscribe
+    )
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    ids = {m["Message-ID"] for m in handler.delivered}
+    assert len(ids) == 2 and all(i.endswith("@planora.example>") for i in ids)
+    text, html = list(message.iter_parts())
+    assert (text.get_content_type(), html.get_content_type()) == ("text/plain", "text/html")  # text first
+    assert "You start any week you like, Name1." in text.get_content()
+    assert "You start any week you like, Name1." in html.get_content()
+    assert "<strong>undated</strong>" in html.get_content()
+    assert "Unsubscribe: https://planora.example/unsubscribe?c=" in text.get_content()
+    assert "400 Congress Ave, Austin TX 78701" in text.get_content()  # the sender's postal address
+
+
+def test_faults_retried_failed_and_the_others_go_on(tmp_path):
+    addresses = [
+        "temp@example.com",
+        "perm@example.com",
+        "drop@example.com",
+        "ok1@example.com",
+        "ok2@example.com",
+    ]
+    prepared = _campaign(tmp_path, addresses)
+    handler = FaultyHandler()
+    with SmtpServer(handler) as server:
+        report = send_campaign(prepared, tmp_path / "out", relay=parse_relay(server.url), limits=FAST)
+    assert report.counts["sent"] == 4 and report.counts["failed"] == 1
+    for address in ("temp@example.com", "drop@example.com", "ok1@example.com", "ok2@example.com"):
+        assert handler.delivered_to(address) == 1, address  # delivered exactly once
+    assert handler.attempts["temp@example.com"] == 3  # two 451 replies, then accepted
+    (failure,) = report.failures
+    assert failure[2] == "perm@example.com" and failure[3] == "failed" and failure[4].startswith("550")
+    csv_text = (tmp_path / "out" / "send-failures.csv").read_text()
+    assert "perm@example.com,failed,550" in csv_text
+
+
+def test_slow_server_times_out_and_is_deferred(tmp_path):
+    prepared = _campaign(tmp_path, ["slow@example.com", "ok@example.com"])
+    handler = FaultyHandler(delay=2)
+    with SmtpServer(handler) as server:
+        report = send_campaign(
+            prepared,
+            tmp_path / "out",
+            relay=parse_relay(server.url),
+            limits=Limits(concurrency=2, attempts=2, backoff=0.01, timeout=0.3),
+        )
+    assert report.counts["sent"] == 1 and report.counts["deferred"] == 1
+    (failure,) = report.failures
+    assert failure[2] == "slow@example.com" and "TimeoutError" in failure[4]
+
+
+def test_resume_sends_nobody_twice_and_resend_forces(tmp_path):
+    prepared = _campaign(tmp_path, [f"r{i}@example.com" for i in range(6)])
+    handler = FaultyHandler()
+    with SmtpServer(handler) as server:
+        relay = parse_relay(server.url)
+        first = send_campaign(prepared, tmp_path / "out", relay=relay, limits=FAST)
+        again = send_campaign(prepared, tmp_path / "out", relay=relay, limits=FAST)
+        assert (first.attempted, again.attempted) == (6, 0)
+        assert len(handler.delivered) == 6
+        forced = send_campaign(prepared, tmp_path / "out", relay=relay, limits=FAST, resend=True)
+        assert forced.attempted == 6 and len(handler.delivered) == 12
+
+
+def test_uncertain_recipients_are_reported_not_resent(tmp_path):
+    prepared = _campaign(tmp_path, ["a@example.com", "b@example.com"])
+    journal = Journal(tmp_path / "out" / "send-journal.sqlite")
+    journal.add([("1", 2, "a@example.com")])
+    journal.set("1", IN_FLIGHT)  # as a crash would leave it
+    journal.close()
+    handler = FaultyHandler()
+    with SmtpServer(handler) as server:
+        relay = parse_relay(server.url)
+        report = send_campaign(prepared, tmp_path / "out", relay=relay, limits=FAST)
+        assert report.uncertain == ["1"] and handler.delivered_to("a@example.com") == 0
+        assert report.counts["in flight"] == 1 and report.counts["sent"] == 1
+        retried = send_campaign(prepared, tmp_path / "out", relay=relay, limits=FAST, retry_uncertain=True)
+        assert retried.attempted == 1 and handler.delivered_to("a@example.com") == 1
+
+
+def test_header_injection_is_impossible(tmp_path):
+    campaign = CAMPAIGN.replace(
+        'subject: "Discover the new planner, {{ first_name }}"', 'subject: "Hello {{ last_name }}"'
+    )
+    (tmp_path / "customers.csv").write_text(
+        'id,First Name,Last Name,Email\n1,"Ann\nBcc: victim@example.net","Smith\r\nBcc: x@example.net",a@example.com\n'
+    )
+    (tmp_path / "campaign.yaml").write_text(textwrap.dedent(campaign))
+    handler = FaultyHandler()
+    with SmtpServer(handler) as server:
+        send_campaign(
+            prepare(tmp_path / "campaign.yaml"), tmp_path / "out", relay=parse_relay(server.url), limits=FAST
+        )
+    (message,) = handler.delivered
+    assert message["Bcc"] is None
+    assert message["Subject"] == "Hello Smith Bcc: x@example.net"
+
+
+def test_embedded_capture_server_cli(tmp_path, run):
+    _campaign(tmp_path, ["ann@example.com", "bob@example.org"])
+    result = run("send", tmp_path / "campaign.yaml", "--out", tmp_path / "out")
+    assert result.code == 0, result.err
+    assert "capture server" in result.out and "sent" in result.out
+    box = mailbox.Maildir(tmp_path / "out" / "maildir", create=False)
+    assert sorted(m["To"] for m in box) == [
+        "Ms Name1 Smith <ann@example.com>",
+        "Ms Name2 Smith <bob@example.org>",
+    ]
+    again = run("send", tmp_path / "campaign.yaml", "--out", tmp_path / "out")
+    assert again.code == 0 and len(list(box)) == 2  # resumed: nobody mailed twice
+
+
+def test_lint_errors_stop_the_send_before_any_connection(tmp_path, run):
+    campaign = CAMPAIGN.replace(
+        "\n    P.S. Order now: your gift ships free.\n", "\n"
+    )  # ps-missing is an error
+    _campaign(tmp_path, ["ann@example.com"], campaign)
+    result = run("send", tmp_path / "campaign.yaml", "--out", tmp_path / "out")
+    assert result.code == 1 and "lint error" in result.err and "ps-missing" in result.err
+    assert not (tmp_path / "out" / "maildir").exists()
+    forced = run("send", tmp_path / "campaign.yaml", "--out", tmp_path / "out", "--no-lint")
+    assert forced.code == 0 and "lint       skipped (--no-lint)" in forced.out
+
+
+def test_dry_run_limit_and_test_to(tmp_path, run):
+    _campaign(tmp_path, [f"r{i}@example.com" for i in range(5)])
+    dry = run("send", tmp_path / "campaign.yaml", "--out", tmp_path / "out", "--dry-run")
+    assert dry.code == 0 and "5 e-mails rendered, nothing sent" in dry.out
+    assert not (tmp_path / "out" / "maildir").exists()
+    seeds = run(
+        "send",
+        tmp_path / "campaign.yaml",
+        "--out",
+        tmp_path / "seed",
+        "--test-to",
+        "qa@example.com",
+        "boss@example.com",
+    )
+    assert seeds.code == 0
+    box = mailbox.Maildir(tmp_path / "seed" / "maildir", create=False)
+    assert sorted(m["To"].split("<")[1] for m in box) == ["boss@example.com>", "qa@example.com>"]
+    limited = run("send", tmp_path / "campaign.yaml", "--out", tmp_path / "lim", "--limit", "2")
+    assert limited.code == 0 and len(list(mailbox.Maildir(tmp_path / "lim" / "maildir", create=False))) == 2
+
+
+def test_render_eml_and_mbox(tmp_path, run):
+    _campaign(tmp_path, ["ann@example.com", "bob@example.org"])
+    assert run("render", tmp_path / "campaign.yaml", "--format", "eml", "--out", tmp_path / "out").code == 0
+    assert sorted(p.name for p in (tmp_path / "out" / "emails").glob("*.eml")) == ["1.eml", "2.eml"]
+    assert run("render", tmp_path / "campaign.yaml", "--format", "mbox", "--out", tmp_path / "box").code == 0
+    assert len(mailbox.mbox(tmp_path / "box" / "emails" / "emails.mbox")) == 2
+
+
+def test_relay_urls_and_secrets(monkeypatch):
+    from publipost.errors import PublipostError
+
+    assert parse_relay("smtp://127.0.0.1:2525").port == 2525
+    with pytest.raises(PublipostError, match="holds a password"):
+        parse_relay("smtps://dana:hunter2@127.0.0.1:465")
+    monkeypatch.delenv("PUBLIPOST_SMTP_PASSWORD", raising=False)
+    with pytest.raises(PublipostError, match="PUBLIPOST_SMTP_PASSWORD is not set"):
+        parse_relay("smtps://dana@127.0.0.1")
+    monkeypatch.setenv("PUBLIPOST_SMTP_PASSWORD", "s3cret")
+    relay = parse_relay("smtps://dana@127.0.0.1")
+    assert (relay.tls, relay.port, relay.password) == (True, 465, "s3cret")
+    assert "s3cret" not in str(relay) and "s3cret" not in repr(relay)
+
+
+def test_a_real_relay_needs_the_unsubscribe_key_from_the_environment(tmp_path, monkeypatch):
+    from publipost.errors import PublipostError
+
+    prepared = _campaign(tmp_path, ["ann@example.com"])
+    monkeypatch.delenv("PUBLIPOST_UNSUBSCRIBE_SECRET")
+    with pytest.raises(PublipostError, match="PUBLIPOST_UNSUBSCRIBE_SECRET is not set"):
+        send_campaign(prepared, tmp_path / "out", relay=parse_relay("smtp://127.0.0.1:9"), limits=FAST)
