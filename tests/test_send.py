@@ -162,7 +162,8 @@ def test_header_injection_is_impossible(tmp_path):
         'subject: "Discover the new planner, {{ first_name }}"', 'subject: "Hello {{ last_name }}"'
     )
     (tmp_path / "customers.csv").write_text(
-        'id,First Name,Last Name,Email\n1,"Ann\nBcc: victim@example.net","Smith\r\nBcc: x@example.net",a@example.com\n'
+        "id,First Name,Last Name,Email\n"
+        '1,"Ann\nBcc: victim@example.net","Smith\r\nBcc: x@example.net",a@example.com\n'
     )
     (tmp_path / "campaign.yaml").write_text(textwrap.dedent(campaign))
     handler = FaultyHandler()

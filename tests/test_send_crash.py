@@ -99,7 +99,7 @@ def test_ctrl_c_stops_cleanly_and_resume_delivers_everyone_once(campaign, tmp_pa
         process = _start(campaign, server.url, tmp_path / "out")
         _wait_for(sink, 20, process)
         process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=30)
+        out, _ = process.communicate(timeout=30)
         assert process.returncode == 1 and "interrupted" in out and "run the same command again" in out
         journal = Journal(tmp_path / "out" / "send-journal.sqlite")
         assert journal.count(IN_FLIGHT) == 0  # messages in flight finished before it stopped
