@@ -219,6 +219,14 @@ class Unsubscribe(Section):
 class Email(Section):
     template: str = "classic"
     subject: str = Field(min_length=1)
+
+    @field_validator("template")
+    @classmethod
+    def _template(cls, value: str) -> str:
+        if value != "classic":
+            raise ValueError("the only e-mail template so far is the built-in responsive 'classic' (MJML)")
+        return value
+
     preheader: str | None = None
     body: str
     unsubscribe: Unsubscribe | None = None
