@@ -19,6 +19,7 @@ from pathlib import Path
 
 from publipost.campaigns.audience import Recipient
 from publipost.errors import PublipostError
+from publipost.mailer.dkim import load_key, sign
 from publipost.mailer.journal import DEFERRED, FAILED, IN_FLIGHT, PENDING, SENT, Journal
 from publipost.mailer.message import compose, to_bytes, unsubscribe_for, unsubscribe_secret
 from publipost.mailer.smtp import Limits, Outgoing, Relay, deliver
@@ -61,6 +62,7 @@ class Composer:
         self.renderer = EmailRenderer(prepared.campaign)
         self.secret = secret
         self.when = dt.datetime.now(dt.UTC)
+        self.dkim = load_key(prepared.campaign)
 
     def message(self, recipient: Recipient, to_address: str | None = None) -> bytes:
         campaign = self.prepared.campaign
@@ -78,7 +80,8 @@ class Composer:
             unsubscribe=unsubscribe,
             when=self.when,
         )
-        return to_bytes(message)
+        data = to_bytes(message)
+        return sign(data, self.dkim) if self.dkim else data
 
 
 def email_recipients(prepared: Prepared) -> list[Recipient]:

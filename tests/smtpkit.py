@@ -18,6 +18,7 @@ class FaultyHandler:
         self.delay = delay
         self.attempts: Counter[str] = Counter()
         self.delivered: list = []
+        self.raw: list[bytes] = []
         self.lock = threading.Lock()
 
     async def handle_RCPT(self, server, session, envelope, address, options):
@@ -39,6 +40,7 @@ class FaultyHandler:
         if address.startswith("slow"):
             await asyncio.sleep(self.delay)
         with self.lock:
+            self.raw.append(envelope.original_content)
             self.delivered.append(message_from_bytes(envelope.original_content, policy=policy.default))
         return "250 2.0.0 Accepted"
 

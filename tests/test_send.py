@@ -253,3 +253,63 @@ def test_a_real_relay_needs_the_unsubscribe_key_from_the_environment(tmp_path, m
     monkeypatch.delenv("PUBLIPOST_UNSUBSCRIBE_SECRET")
     with pytest.raises(PublipostError, match="PUBLIPOST_UNSUBSCRIBE_SECRET is not set"):
         send_campaign(prepared, tmp_path / "out", relay=parse_relay("smtp://127.0.0.1:9"), limits=FAST)
+
+
+def _rsa_key(path, bits):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
+    path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.TraditionalOpenSSL,
+            serialization.NoEncryption(),
+        )
+    )
+    public = key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return public
+
+
+def test_dkim_signature_covers_the_unsubscribe_pair_and_verifies(tmp_path):
+    import base64
+
+    import dkim
+
+    public = _rsa_key(tmp_path / "dkim.pem", 2048)
+    campaign = CAMPAIGN + "  dkim:\n    selector: s2026\n    key_file: dkim.pem\n"
+    prepared = _campaign(tmp_path, ["ann@example.com"], campaign)
+    handler = FaultyHandler()
+    with SmtpServer(handler) as server:
+        send_campaign(prepared, tmp_path / "out", relay=parse_relay(server.url), limits=FAST)
+    (raw,) = handler.raw
+    record = b"v=DKIM1; k=rsa; p=" + base64.b64encode(public)
+
+    def dns(name, timeout=5):  # the public key a DNS TXT record would hold: no network
+        assert name == b"s2026._domainkey.planora.example."
+        return record
+
+    assert dkim.verify(raw, dnsfunc=dns)
+    signature = handler.delivered[0]["DKIM-Signature"]
+    signed = {h.strip().lower() for h in signature.split("h=")[1].split(";")[0].split(":")}
+    assert {"from", "subject", "date", "message-id", "list-unsubscribe", "list-unsubscribe-post"} <= signed
+    assert not dkim.verify(raw.replace(b"Discover the new planner", b"Discover the old planner"), dnsfunc=dns)
+
+
+def test_short_dkim_keys_are_refused(tmp_path, run):
+    import subprocess
+
+    # cryptography will not even generate such a key; openssl still does.
+    subprocess.run(
+        ["openssl", "genrsa", "-traditional", "-out", str(tmp_path / "dkim.pem"), "768"],
+        check=True,
+        capture_output=True,
+    )
+    _campaign(tmp_path, ["ann@example.com"], CAMPAIGN + "  dkim:\n    selector: s1\n    key_file: dkim.pem\n")
+    result = run("send", tmp_path / "campaign.yaml", "--out", tmp_path / "out")
+    assert (
+        result.code == 2
+        and "the DKIM key has 768 bits; mailbox providers require at least 1024" in result.err
+    )

@@ -114,6 +114,8 @@ def _check_files(campaign: Campaign, doc: YamlDoc) -> None:
             paths.append(((section, "template"), part.template))
         if _is_copy_file(part.body):
             paths.append(((section, "body"), part.body))
+    if campaign.email and campaign.email.dkim and campaign.email.dkim.key_file:
+        paths.append((("email", "dkim", "key_file"), campaign.email.dkim.key_file))
     if campaign.letter and campaign.letter.leaflet:
         paths.append((("letter", "leaflet"), campaign.letter.leaflet))
     for loc, relative in paths:

@@ -216,6 +216,12 @@ class Unsubscribe(Section):
         return value
 
 
+class Dkim(Section):
+    selector: str = Field(min_length=1)
+    domain: str | None = None  # default: the From address's domain
+    key_file: str | None = None  # a PEM file; or the key itself in PUBLIPOST_DKIM_KEY
+
+
 class Email(Section):
     template: str = "classic"
     subject: str = Field(min_length=1)
@@ -230,6 +236,7 @@ class Email(Section):
     preheader: str | None = None
     body: str
     unsubscribe: Unsubscribe | None = None
+    dkim: Dkim | None = None
 
 
 class Campaign(Section):
