@@ -89,6 +89,9 @@ def test_delivered_messages_parse_back(tmp_path):
     assert "<strong>undated</strong>" in html.get_content()
     assert "Unsubscribe: https://planora.example/unsubscribe?c=" in text.get_content()
     assert "400 Congress Ave, Austin TX 78701" in text.get_content()  # the sender's postal address
+    assert text.get_content().startswith("Undated pages for $34.00")  # the preheader, visible in both parts
+    assert "Undated pages for $34.00" in html.get_content()
+    assert "display:none" not in html.get_content().replace(" ", "")  # nothing hidden (Gmail guidelines)
 
 
 def test_faults_retried_failed_and_the_others_go_on(tmp_path):

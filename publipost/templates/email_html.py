@@ -85,7 +85,11 @@ class EmailRenderer:
             ps=Markup("<br><br>").join(markdown_html(p) for p in email.ps),
             footer=footer,
         )
+        # The preheader is a visible first line, not hidden text: mail apps show it after the
+        # subject, and hidden content costs points with spam filters (HTML_FONT_LOW_CONTRAST).
         text_part = render_text_email(email).split("\n", 2)[2]  # without its "Subject:" line
+        if email.preheader:
+            text_part = f"{email.preheader}\n\n{text_part}"
         text_part += f"\n--\n{notice}\n{postal}\n"
         if unsubscribe_url:
             text_part += f"{unsubscribe_label}: {unsubscribe_url}\n"
