@@ -21,7 +21,7 @@ from publipost.campaigns.audience import Recipient
 from publipost.errors import PublipostError
 from publipost.mailer.dkim import load_key, sign
 from publipost.mailer.journal import DEFERRED, FAILED, IN_FLIGHT, PENDING, SENT, Journal
-from publipost.mailer.message import compose, to_bytes, unsubscribe_for, unsubscribe_secret
+from publipost.mailer.message import MessageTemplate, unsubscribe_for, unsubscribe_secret
 from publipost.mailer.smtp import Limits, Outgoing, Relay, deliver
 from publipost.pipeline import Prepared
 from publipost.templates.address import recipient_name
@@ -61,7 +61,7 @@ class Composer:
         self.prepared = prepared
         self.renderer = EmailRenderer(prepared.campaign)
         self.secret = secret
-        self.when = dt.datetime.now(dt.UTC)
+        self.template = MessageTemplate(prepared.campaign, dt.datetime.now(dt.UTC))
         self.dkim = load_key(prepared.campaign)
 
     def message(self, recipient: Recipient, to_address: str | None = None) -> bytes:
@@ -69,8 +69,7 @@ class Composer:
         email = self.prepared.merge.email(recipient)
         unsubscribe = unsubscribe_for(campaign, recipient.id, self.secret)
         body = self.renderer.render(email, unsubscribe.url or unsubscribe.mailto if unsubscribe else None)
-        message = compose(
-            campaign,
+        data = self.template.build(
             to_name=recipient_name(recipient.fields, campaign.language),
             to_address=to_address or recipient.email,
             subject=email.subject,
@@ -78,9 +77,7 @@ class Composer:
             html=body.html,
             recipient_id=recipient.id,
             unsubscribe=unsubscribe,
-            when=self.when,
         )
-        data = to_bytes(message)
         return sign(data, self.dkim) if self.dkim else data
 
 

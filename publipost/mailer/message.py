@@ -11,20 +11,17 @@ newline in a name or a subject can never add a header.
 
 from __future__ import annotations
 
+import binascii
 import datetime as dt
 import hashlib
 import hmac
-import io
 import os
 import secrets
 from dataclasses import dataclass
 from email.charset import QP, Charset
-from email.generator import BytesGenerator
 from email.header import Header
-from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
-from email.policy import compat32
 from email.utils import format_datetime, formataddr
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -85,65 +82,120 @@ def message_id(campaign: Campaign, recipient_id: str, domain: str) -> str:
     return f"<{campaign_code(campaign.name)}.{recipient_id}.{digest}@{domain}>"
 
 
+class MessageTemplate:
+    """Messages of one campaign as bytes, from a template prepared once.
+
+    The email package composes about 1,000 messages a second and would cap a blast; here
+    the headers every message shares (From, Reply-To, Date, the campaign id, the MIME
+    structure) are encoded once, each recipient adds To, Subject, Message-ID and the
+    unsubscribe pair, and the bodies go through binascii's quoted-printable encoder.
+    Tests parse the bytes back with the email package and compare every field.
+    """
+
+    def __init__(self, campaign: Campaign, when: dt.datetime):
+        sender = campaign.sender
+        if not sender.email:
+            raise PublipostError(
+                "sender.email is required to send e-mails",
+                campaign.where(("sender",)),
+                "add the From address under sender:",
+            )
+        self.campaign = campaign
+        self.domain = sender.email.rsplit("@", 1)[1]
+        self.boundary = f"=_publipost_{secrets.token_hex(12)}"
+        shared = [_header("From", _address(sender.company or sender.name, sender.email))]
+        if sender.reply_to:
+            shared.append(_header("Reply-To", sender.reply_to))
+        shared += [
+            _header("Date", format_datetime(when)),
+            _header("X-Publipost-Campaign", campaign_code(campaign.name)),
+            "MIME-Version: 1.0",
+        ]
+        self.shared = "\r\n".join(shared)
+        self.structure = f'Content-Type: multipart/alternative; boundary="{self.boundary}"'
+
+    def build(
+        self,
+        *,
+        to_name: str,
+        to_address: str,
+        subject: str,
+        text: str,
+        html: str,
+        recipient_id: str,
+        unsubscribe: Unsubscribe | None,
+    ) -> bytes:
+        headers = [
+            self.shared,
+            _header("To", _address(to_name, to_address)),
+            _subject(subject),
+            _header("Message-ID", message_id(self.campaign, recipient_id, self.domain)),
+        ]
+        if unsubscribe:
+            targets = [f"<{t}>" for t in (unsubscribe.url, unsubscribe.mailto) if t]
+            headers.append("List-Unsubscribe: " + ",\r\n ".join(targets))
+            if unsubscribe.url:
+                headers.append("List-Unsubscribe-Post: List-Unsubscribe=One-Click")
+        headers.append(self.structure)
+        parts = [_part("plain", text), _part("html", html)]
+        if any(self.boundary in part for part in parts):  # practically never: then a fresh boundary
+            self.boundary = f"=_publipost_{secrets.token_hex(12)}"
+            self.structure = f'Content-Type: multipart/alternative; boundary="{self.boundary}"'
+            return self.build(
+                to_name=to_name,
+                to_address=to_address,
+                subject=subject,
+                text=text,
+                html=html,
+                recipient_id=recipient_id,
+                unsubscribe=unsubscribe,
+            )
+        delimiter = f"--{self.boundary}"
+        body = f"\r\n{delimiter}\r\n" + f"\r\n{delimiter}\r\n".join(parts) + f"\r\n{delimiter}--\r\n"
+        return ("\r\n".join(headers) + "\r\n" + body).encode("ascii")
+
+
+def _part(subtype: str, content: str) -> str:
+    encoded = binascii.b2a_qp(content.replace("\r\n", "\n").encode("utf-8"), istext=True).decode("ascii")
+    head = f'Content-Type: text/{subtype}; charset="utf-8"\r\nContent-Transfer-Encoding: quoted-printable'
+    return f"{head}\r\n\r\n" + encoded.replace("\n", "\r\n")
+
+
+@lru_cache(maxsize=4096)
+def _subject(subject: str) -> str:
+    subject = " ".join(subject.split())  # a newline in a subject can never start a header
+    if subject.isascii():
+        return _header("Subject", subject)
+    return "Subject: " + _encoded(subject, "Subject")
+
+
+def _encoded(text: str, header: str) -> str:
+    """RFC 2047 encoded-words of at most 75 characters, folded with CRLF."""
+    return Header(text, _UTF8, header_name=header).encode(linesep="\r\n")
+
+
+def _header(name: str, value: str) -> str:
+    """`Name: value`, folded at spaces (never inside a token) to stay within 78 columns where possible."""
+    if "\r\n" in value:  # already folded (encoded-words)
+        return f"{name}: {value}"
+    line, out = f"{name}:", []
+    for word in value.split(" "):
+        if len(line) + 1 + len(word) > 78 and line != f"{name}:":
+            out.append(line)
+            line = " " + word
+        else:
+            line = f"{line} {word}"
+    out.append(line)
+    return "\r\n".join(out)
+
+
 _UTF8 = Charset("utf-8")
-_UTF8.body_encoding = QP  # readable bodies, lines within 76 characters
 _UTF8.header_encoding = QP
 
 
+@lru_cache(maxsize=65536)
 def _address(name: str, address: str) -> str:
     name = " ".join(name.split())  # a newline in a name can never start a header
-    return (
-        formataddr((str(Header(name, _UTF8)) if not name.isascii() else name, address)) if name else address
-    )
-
-
-def compose(
-    campaign: Campaign,
-    *,
-    to_name: str,
-    to_address: str,
-    subject: str,
-    text: str,
-    html: str,
-    recipient_id: str,
-    unsubscribe: Unsubscribe | None,
-    when: dt.datetime,
-) -> MIMEMultipart:
-    """The message, built with email.mime: it folds long headers at spaces, never inside a URL
-    (EmailMessage would RFC 2047-encode a long List-Unsubscribe and break it), and composes
-    about three times faster."""
-    sender = campaign.sender
-    if not sender.email:
-        raise PublipostError(
-            "sender.email is required to send e-mails",
-            campaign.where(("sender",)),
-            "add the From address under sender:",
-        )
-    domain = sender.email.rsplit("@", 1)[1]
-    message = MIMEMultipart("alternative")
-    message["From"] = _address(sender.company or sender.name, sender.email)
-    if sender.reply_to:
-        message["Reply-To"] = sender.reply_to
-    message["To"] = _address(to_name, to_address)
-    subject = " ".join(subject.split())
-    message["Subject"] = Header(subject, _UTF8) if not subject.isascii() else subject
-    message["Date"] = format_datetime(when)
-    message["Message-ID"] = message_id(campaign, recipient_id, domain)
-    message["X-Publipost-Campaign"] = campaign_code(campaign.name)
-    if unsubscribe:
-        message["List-Unsubscribe"] = ", ".join(f"<{t}>" for t in (unsubscribe.url, unsubscribe.mailto) if t)
-        if unsubscribe.url:
-            message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message.attach(MIMEText(text, "plain", _UTF8))
-    message.attach(MIMEText(html, "html", _UTF8))
-    return message
-
-
-_WIRE = compat32.clone(linesep="\r\n")
-
-
-def to_bytes(message: MIMEMultipart) -> bytes:
-    """The message as SMTP carries it: CRLF line ends, headers folded at spaces within 998 octets."""
-    buffer = io.BytesIO()
-    BytesGenerator(buffer, policy=_WIRE).flatten(message)
-    return buffer.getvalue()
+    if not name:
+        return address
+    return formataddr((_encoded(name, "To") if not name.isascii() else name, address))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from jinja2 import StrictUndefined
@@ -30,6 +30,7 @@ FOOTER = {
 }
 
 
+@lru_cache(maxsize=8192)  # the same paragraph for every recipient: converted once
 def markdown_html(markdown: str) -> Markup:
     """One Markdown block as safe HTML: text escaped, **bold** and __underline__ kept."""
     parts = []

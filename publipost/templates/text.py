@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from functools import lru_cache
 
 from publipost.templates.markdown import strip_inline
 from publipost.templates.merge import MergedEmail, MergedLetter
@@ -37,13 +38,15 @@ def _copy(merged: MergedLetter | MergedEmail) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=8192)
 def _plain(text: str) -> str:
     return strip_inline(text).strip()
 
 
-def _paragraph(markdown: str) -> list[str]:
+@lru_cache(maxsize=8192)  # the same paragraph for every recipient: wrapped once
+def _paragraph(markdown: str) -> tuple[str, ...]:
     """Lines of one paragraph; explicit line breaks are kept, long lines wrapped."""
     lines: list[str] = []
     for line in strip_inline(markdown).split("\n"):
         lines += textwrap.wrap(line.strip(), WIDTH, break_on_hyphens=False) or [""]
-    return lines
+    return tuple(lines)
