@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import datetime as dt
+import os
 import signal
 import time
 from collections.abc import Callable, Iterator
@@ -98,6 +99,7 @@ def send_campaign(
     resend: bool = False,
     retry_uncertain: bool = False,
     progress: Callable[[str], None] | None = None,
+    processes: int | None = None,
 ) -> SendReport:
     campaign = prepared.campaign
     if campaign.email is None:
@@ -125,6 +127,7 @@ def send_campaign(
         report.seconds = time.perf_counter() - started
         return report
     limits = limits or Limits()
+    processes = processes or os.cpu_count() or 1
     sender = campaign.sender.email
     if test_to:
         return _send_to_seeds(composer, recipients, test_to, relay, out_dir, limits, report, started)
@@ -154,7 +157,12 @@ def send_campaign(
 
         with _server(relay, out_dir) as (target, maildir):
             report.relay, report.maildir = str(target), maildir
-            report.interrupted = _run(deliver_all(outgoing(), target, journal, limits, progress, report))
+            if processes > 1 and len(todo) >= 200 * processes:
+                report.interrupted = _deliver_in_processes(
+                    outgoing(), target, journal, limits, progress, processes
+                )
+            else:
+                report.interrupted = _run(deliver_all(outgoing(), target, journal, limits, progress, report))
         report.counts = journal.counts()
         report.failures = [
             (e.row, e.id, e.address, e.status, e.reply) for e in journal.entries(FAILED, DEFERRED)
@@ -184,6 +192,69 @@ async def deliver_all(outgoing, relay, journal, limits, progress, report) -> boo
             with suppress(NotImplementedError, RuntimeError):
                 loop.remove_signal_handler(sig)
     return stop.is_set()
+
+
+def _deliver_in_processes(outgoing, relay, journal, limits, progress, processes: int) -> bool:
+    """One process per core, each with its share of the messages, its connections and its own
+    connection to the journal (SQLite in WAL mode takes their writes in turn).
+
+    Composition costs more than sending, so one event loop cannot keep the sink busy. The
+    children die with the parent (PR_SET_PDEATHSIG): a killed send never leaves orphans
+    mailing on. Ctrl-C reaches every process; each lets its messages in flight finish.
+    """
+    jobs = list(outgoing)
+    shares = [jobs[i::processes] for i in range(processes)]
+    share_limits = Limits(
+        concurrency=max(1, limits.concurrency // processes),
+        rate=limits.rate / processes if limits.rate else None,
+        per_domain=limits.per_domain,
+        attempts=limits.attempts,
+        timeout=limits.timeout,
+        backoff=limits.backoff,
+    )
+    done_before = sum(v for k, v in journal.counts().items() if k in (SENT, FAILED, DEFERRED))
+    children = []
+    for share in shares:
+        pid = os.fork()
+        if pid == 0:  # the child: deliver its share, then leave without running the parent's cleanup
+            code = 0
+            try:
+                _die_with_parent()
+                signal.signal(signal.SIGINT, signal.SIG_DFL)
+                own = Journal(journal.path)
+                code = 3 if _run(deliver_all(iter(share), relay, own, share_limits, None, None)) else 0
+                own.close()
+            except BaseException:  # a child reports through its exit code only
+                code = 1
+            os._exit(code)
+        children.append(pid)
+    interrupted = False
+    previous = signal.signal(signal.SIGINT, lambda *_: None)  # children stop themselves; wait for them
+    try:
+        reported = done_before
+        while children:
+            for pid in list(children):
+                finished, status = os.waitpid(pid, os.WNOHANG)
+                if finished:
+                    children.remove(pid)
+                    interrupted |= os.waitstatus_to_exitcode(status) == 3
+            if progress:
+                done = sum(v for k, v in journal.counts().items() if k in (SENT, FAILED, DEFERRED))
+                for _ in range(done - reported):
+                    progress("")
+                reported = done
+            time.sleep(0.05)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    return interrupted
+
+
+def _die_with_parent() -> None:
+    """Linux: the kernel sends this process SIGKILL when its parent dies."""
+    import ctypes
+
+    with suppress(OSError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 def _run(coroutine) -> bool:

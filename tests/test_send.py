@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import mailbox
 import textwrap
+from collections import Counter
 
 import pytest
 
@@ -316,3 +317,15 @@ def test_short_dkim_keys_are_refused(tmp_path, run):
         result.code == 2
         and "the DKIM key has 768 bits; mailbox providers require at least 1024" in result.err
     )
+
+
+def test_two_processes_deliver_everyone_exactly_once(tmp_path):
+    prepared = _campaign(tmp_path, [f"r{i}@example.com" for i in range(450)] + ["perm@example.com"])
+    handler = FaultyHandler()
+    with SmtpServer(handler) as server:
+        report = send_campaign(
+            prepared, tmp_path / "out", relay=parse_relay(server.url), limits=FAST, processes=2
+        )
+    assert report.counts["sent"] == 450 and report.counts["failed"] == 1
+    assert len(handler.delivered) == 450
+    assert max(Counter(m["To"].addresses[0].addr_spec for m in handler.delivered).values()) == 1

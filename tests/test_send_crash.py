@@ -17,7 +17,7 @@ from publipost.mailer.journal import IN_FLIGHT, SENT, Journal
 from tests.smtpkit import SmtpServer
 from tests.test_send import CAMPAIGN
 
-RECIPIENTS = 80
+RECIPIENTS = 500  # enough for the send to shard itself over two processes
 CONCURRENCY = 4
 
 
@@ -28,7 +28,7 @@ class SlowSink:
         self.received: Counter[str] = Counter()
 
     async def handle_DATA(self, server, session, envelope):
-        await asyncio.sleep(0.04)
+        await asyncio.sleep(0.03)
         self.received[envelope.rcpt_tos[0]] += 1
         return "250 2.0.0 Accepted"
 
@@ -61,6 +61,7 @@ def _start(campaign, url, out):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=True,  # its own process group, as a terminal gives a command
     )
 
 
@@ -76,8 +77,9 @@ def test_sigkill_then_restart_never_mails_anyone_twice(campaign, tmp_path):
     sink = SlowSink()
     with SmtpServer(sink) as server:
         process = _start(campaign, server.url, tmp_path / "out")
-        _wait_for(sink, 20, process)
+        _wait_for(sink, 100, process)
         process.send_signal(signal.SIGKILL)
+        time.sleep(0.5)  # the children die with the parent (PR_SET_PDEATHSIG)
         process.wait()
         journal = Journal(tmp_path / "out" / "send-journal.sqlite")
         uncertain = {e.address for e in journal.entries(IN_FLIGHT)}
@@ -97,8 +99,8 @@ def test_ctrl_c_stops_cleanly_and_resume_delivers_everyone_once(campaign, tmp_pa
     sink = SlowSink()
     with SmtpServer(sink) as server:
         process = _start(campaign, server.url, tmp_path / "out")
-        _wait_for(sink, 20, process)
-        process.send_signal(signal.SIGINT)
+        _wait_for(sink, 100, process)
+        os.killpg(process.pid, signal.SIGINT)  # Ctrl-C reaches the whole process group
         out, _ = process.communicate(timeout=30)
         assert process.returncode == 1 and "interrupted" in out and "run the same command again" in out
         journal = Journal(tmp_path / "out" / "send-journal.sqlite")
