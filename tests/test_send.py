@@ -329,3 +329,24 @@ def test_two_processes_deliver_everyone_exactly_once(tmp_path):
     assert report.counts["sent"] == 450 and report.counts["failed"] == 1
     assert len(handler.delivered) == 450
     assert max(Counter(m["To"].addresses[0].addr_spec for m in handler.delivered).values()) == 1
+
+
+def test_customer_data_is_escaped_in_the_html_part(tmp_path, run):
+    (tmp_path / "customers.csv").write_text(
+        'id,First Name,Last Name,Email\n1,"<script>alert(1)</script>","{{ 7*7 }} & **Co**",a@example.com\n'
+    )
+    (tmp_path / "campaign.yaml").write_text(
+        textwrap.dedent(CAMPAIGN).replace(
+            "You start any week you like, {{ first_name }}.",
+            "You start any week you like, {{ first_name }} {{ last_name }}.",
+        )
+    )
+    assert run("render", tmp_path / "campaign.yaml", "--format", "eml", "--out", tmp_path / "out").code == 0
+    from email import message_from_bytes, policy
+
+    message = message_from_bytes((tmp_path / "out" / "emails" / "1.eml").read_bytes(), policy=policy.default)
+    text, html = (part.get_content() for part in message.iter_parts())
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt; {{ 7*7 }} &amp; **Co**." in html
+    assert (
+        "you like, <script>alert(1)</script> {{ 7*7 }} & **Co**." in text
+    )  # the text part shows data as typed

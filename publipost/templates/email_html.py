@@ -79,9 +79,8 @@ class EmailRenderer:
             preheader=email.preheader,
             sender_block=sender.company or sender.name,
             hook=markdown_html(email.hook.strip("*#_ ") if email.hook else ""),
-            body=Markup("").join(
-                Markup("<p>{}</p>").format(markdown_html(p)) for p in [email.salutation, *email.body]
-            ),
+            # markdown_html returns escaped Markup: joining those pieces stays safe.
+            body=Markup("".join(f"<p>{markdown_html(p)}</p>" for p in [email.salutation, *email.body])),
             signature=Markup("<br>").join(markdown_html(line) for line in email.signature),
             ps=Markup("<br><br>").join(markdown_html(p) for p in email.ps),
             footer=footer,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from jinja2 import StrictUndefined
@@ -43,6 +44,7 @@ def make_environment(language: str, currency: str = "EUR") -> SandboxedEnvironme
     return env
 
 
+@lru_cache(maxsize=4096)  # the offer's price, formatted once, not once per recipient
 def money(value: Any, currency: str, locale: str) -> str:
     """49.9 → '49,90 €' (fr) or '€49.90' (en)."""
     from babel.numbers import format_currency
