@@ -347,6 +347,5 @@ def test_customer_data_is_escaped_in_the_html_part(tmp_path, run):
     message = message_from_bytes((tmp_path / "out" / "emails" / "1.eml").read_bytes(), policy=policy.default)
     text, html = (part.get_content() for part in message.iter_parts())
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt; {{ 7*7 }} &amp; **Co**." in html
-    assert (
-        "you like, <script>alert(1)</script> {{ 7*7 }} & **Co**." in text
-    )  # the text part shows data as typed
+    # The text part shows the data as typed (wrapped at 72 columns: compare the words).
+    assert "you like, <script>alert(1)</script> {{ 7*7 }} & **Co**." in " ".join(text.split())
