@@ -5,6 +5,7 @@ from __future__ import annotations
 import mailbox
 import textwrap
 from collections import Counter
+from itertools import pairwise
 
 import pytest
 
@@ -349,3 +350,45 @@ def test_customer_data_is_escaped_in_the_html_part(tmp_path, run):
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt; {{ 7*7 }} &amp; **Co**." in html
     # The text part shows the data as typed (wrapped at 72 columns: compare the words).
     assert "you like, <script>alert(1)</script> {{ 7*7 }} & **Co**." in " ".join(text.split())
+
+
+class _Watcher:
+    """Records when each message arrives and how many are open at once per recipient domain."""
+
+    def __init__(self):
+        import time as clock
+
+        self.clock = clock
+        self.arrivals: list[float] = []
+        self.open: Counter[str] = Counter()
+        self.most: Counter[str] = Counter()
+
+    async def handle_DATA(self, server, session, envelope):
+        import asyncio
+
+        domain = envelope.rcpt_tos[0].rsplit("@", 1)[1]
+        self.arrivals.append(self.clock.monotonic())
+        self.open[domain] += 1
+        self.most[domain] = max(self.most[domain], self.open[domain])
+        await asyncio.sleep(0.05)
+        self.open[domain] -= 1
+        return "250 OK"
+
+
+def test_rate_and_per_domain_limits(tmp_path):
+    addresses = [f"a{i}@one.example" for i in range(6)] + [f"b{i}@two.example" for i in range(6)]
+    prepared = _campaign(tmp_path, addresses)
+    watcher = _Watcher()
+    with SmtpServer(watcher) as server:
+        send_campaign(
+            prepared,
+            tmp_path / "out",
+            relay=parse_relay(server.url),
+            processes=1,
+            limits=Limits(concurrency=6, per_domain=2, rate=40, backoff=0.01, timeout=5),
+        )
+    assert watcher.most == Counter(
+        {"one.example": 2, "two.example": 2}
+    )  # never more than 2 at once per domain
+    gaps = [b - a for a, b in pairwise(sorted(watcher.arrivals))]
+    assert len(watcher.arrivals) == 12 and min(gaps) >= 1 / 40 * 0.8  # at most 40 messages a second
