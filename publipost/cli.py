@@ -269,11 +269,12 @@ def _render_messages(prepared, out_dir: Path, fmt: str) -> int:
         )
     composer = Composer(prepared, unsubscribe_secret(out_dir, real_relay=False))
     recipients = email_recipients(prepared)
+    total = prepared.audience.channel_count("email")
     target = out_dir / "emails"
     target.mkdir(parents=True, exist_ok=True)
     box = mailbox.mbox(target / "emails.mbox") if fmt == "mbox" else None
     written, failed = 0, []
-    with _progress(len(recipients), "rendering") as advance:
+    with _progress(total, "rendering") as advance:
         for recipient in recipients:
             try:
                 data = composer.message(recipient)

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from email.utils import parseaddr
+from itertools import islice
 from pathlib import Path
 
 from publipost.campaigns.audience import Recipient
@@ -82,8 +83,8 @@ class Composer:
         return sign(data, self.dkim) if self.dkim else data
 
 
-def email_recipients(prepared: Prepared) -> list[Recipient]:
-    return [r for r in prepared.audience if r.email]
+def email_recipients(prepared: Prepared) -> Iterator[Recipient]:
+    return (r for r in prepared.audience if r.email)
 
 
 def send_campaign(
@@ -112,57 +113,70 @@ def send_campaign(
     if lint:
         _lint_gate(campaign.path)
     composer = Composer(prepared, unsubscribe_secret(out_dir, real_relay=relay is not None and not dry_run))
-    recipients = email_recipients(prepared)
-    if limit is not None:
-        recipients = recipients[:limit]
-    by_id = {r.id: r for r in recipients}
+    audience = prepared.audience
+    recipients = islice((r for r in audience if r.email), limit)  # streamed: never a list of everyone
     started = time.perf_counter()
     if dry_run:
+        rendered = 0
         for recipient in recipients:
             try:
                 composer.message(recipient)
+                rendered += 1
             except RecipientError as exc:
                 report.not_rendered.append((recipient.row, str(exc)))
-        report.counts = {"rendered": len(recipients) - len(report.not_rendered)}
+        report.counts = {"rendered": rendered}
         report.seconds = time.perf_counter() - started
         return report
     limits = limits or Limits()
     processes = processes or os.cpu_count() or 1
-    sender = campaign.sender.email
     if test_to:
-        return _send_to_seeds(composer, recipients, test_to, relay, out_dir, limits, report, started)
+        return _send_to_seeds(
+            composer, list(islice(recipients, len(test_to))), test_to, relay, out_dir, limits, report, started
+        )
 
     journal = Journal(out_dir / "send-journal.sqlite")
     report.journal = journal.path
     try:
         report.uncertain = [e.id for e in journal.entries(IN_FLIGHT)]
-        journal.add([(r.id, r.row, r.email) for r in recipients])
+        allowed: set[str] | None = set() if limit is not None else None
+
+        def records() -> Iterator[tuple[str, int, str]]:
+            for r in recipients:
+                if allowed is not None:
+                    allowed.add(r.id)
+                yield r.id, r.row, r.email
+
+        journal.add(records())
         if resend:
             journal.reset((SENT, FAILED, IN_FLIGHT))
             report.uncertain = []
         elif retry_uncertain:
             journal.reset((IN_FLIGHT,))
             report.uncertain = []
-        todo = [e for e in journal.entries(PENDING, DEFERRED) if e.id in by_id]
-        report.attempted = len(todo)
+        report.attempted = sum(1 for e in journal.todo() if allowed is None or e.id in allowed)
 
-        def outgoing() -> Iterator[Outgoing]:
-            for entry in todo:
-                recipient = by_id[entry.id]
+        def outgoing(own: Journal, shard: int = 0, shards: int = 1) -> Iterator[Outgoing]:
+            """The work, read from the journal a batch at a time; recipients looked up by id."""
+            for entry in own.todo(shard, shards):
+                recipient = audience.recipient(entry.id) if allowed is None or entry.id in allowed else None
+                if recipient is None:  # no longer in this campaign's audience: left as it was
+                    continue
 
                 def data(r: Recipient = recipient) -> bytes:
                     return composer.message(r)
 
-                yield Outgoing(entry.id, sender, entry.address, data)
+                yield Outgoing(entry.id, campaign.sender.email, entry.address, data)
 
         with _server(relay, out_dir) as (target, maildir):
             report.relay, report.maildir = str(target), maildir
-            if processes > 1 and len(todo) >= 200 * processes:
+            if processes > 1 and report.attempted >= 200 * processes:
                 report.interrupted = _deliver_in_processes(
-                    outgoing(), target, journal, limits, progress, processes
+                    outgoing, target, journal, limits, progress, processes
                 )
             else:
-                report.interrupted = _run(deliver_all(outgoing(), target, journal, limits, progress, report))
+                report.interrupted = _run(
+                    deliver_all(outgoing(journal), target, journal, limits, progress, report)
+                )
         report.counts = journal.counts()
         report.failures = [
             (e.row, e.id, e.address, e.status, e.reply) for e in journal.entries(FAILED, DEFERRED)
@@ -194,16 +208,15 @@ async def deliver_all(outgoing, relay, journal, limits, progress, report) -> boo
     return stop.is_set()
 
 
-def _deliver_in_processes(outgoing, relay, journal, limits, progress, processes: int) -> bool:
+def _deliver_in_processes(outgoing, relay, journal: Journal, limits, progress, processes: int) -> bool:
     """One process per core, each with its share of the messages, its connections and its own
     connection to the journal (SQLite in WAL mode takes their writes in turn).
 
-    Composition costs more than sending, so one event loop cannot keep the sink busy. The
+    Each child reads its shard of the work from the journal. Composition costs more than
+    sending, so one event loop cannot keep the sink busy. The
     children die with the parent (PR_SET_PDEATHSIG): a killed send never leaves orphans
     mailing on. Ctrl-C reaches every process; each lets its messages in flight finish.
     """
-    jobs = list(outgoing)
-    shares = [jobs[i::processes] for i in range(processes)]
     share_limits = Limits(
         concurrency=max(1, limits.concurrency // processes),
         rate=limits.rate / processes if limits.rate else None,
@@ -214,7 +227,7 @@ def _deliver_in_processes(outgoing, relay, journal, limits, progress, processes:
     )
     done_before = sum(v for k, v in journal.counts().items() if k in (SENT, FAILED, DEFERRED))
     children = []
-    for share in shares:
+    for shard in range(processes):
         pid = os.fork()
         if pid == 0:  # the child: deliver its share, then leave without running the parent's cleanup
             code = 0
@@ -222,7 +235,8 @@ def _deliver_in_processes(outgoing, relay, journal, limits, progress, processes:
                 _die_with_parent()
                 signal.signal(signal.SIGINT, signal.SIG_DFL)
                 own = Journal(journal.path)
-                code = 3 if _run(deliver_all(iter(share), relay, own, share_limits, None, None)) else 0
+                jobs = outgoing(own, shard, processes)
+                code = 3 if _run(deliver_all(jobs, relay, own, share_limits, None, None)) else 0
                 own.close()
             except BaseException:  # a child reports through its exit code only
                 code = 1

@@ -81,6 +81,7 @@ class Audience:
     frame: pd.DataFrame  # every row read, cleaned, with its outcome
     notes: list[RowNote] = field(default_factory=list)
     corrections: list[Correction] = field(default_factory=list)
+    _lookup: tuple | None = field(default=None, repr=False)
 
     @property
     def fields(self) -> list[str]:
@@ -111,6 +112,23 @@ class Audience:
 
     def __iter__(self) -> Iterator[Recipient]:
         return self._recipients(self.targeted)
+
+    def recipient(self, rid: str) -> Recipient | None:
+        """A targeted recipient by id: a send reads its work from the journal, not from a list."""
+        if self._lookup is None:
+            targeted = self.targeted
+            self._lookup = (
+                {rid: i for i, rid in enumerate(targeted[ID])},
+                {name: targeted[name].to_numpy() for name in (ROW, ID, EMAIL, "_postal", *self.fields)},
+            )
+        positions, columns = self._lookup
+        i = positions.get(rid)
+        if i is None:
+            return None
+        fields = {name: columns[name][i] for name in self.fields}
+        return Recipient(
+            int(columns[ROW][i]), rid, fields, columns[EMAIL][i] or None, bool(columns["_postal"][i])
+        )
 
     def letter_recipients(self, start: int = 0, end: int | None = None) -> Iterator[Recipient]:
         """Targeted recipients who get a letter, from the start-th to the end-th: a print chunk."""

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 
 PENDING, IN_FLIGHT, SENT, DEFERRED, FAILED = "pending", "in flight", "sent", "deferred", "failed"
@@ -52,17 +54,31 @@ class Journal:
     def close(self) -> None:
         self.db.close()
 
-    def add(self, recipients: list[tuple[str, int, str]]) -> int:
-        """Record new recipients as pending; those already known keep their status."""
-        before = self.count()
+    def add(self, recipients: Iterable[tuple[str, int, str]], batch: int = 2000) -> None:
+        """Record new recipients as pending, a batch per transaction; known ones keep their status."""
         now = time.time()
-        self.db.execute("BEGIN")
-        self.db.executemany(
-            "INSERT OR IGNORE INTO recipients (id, row, address, status, updated) VALUES (?, ?, ?, ?, ?)",
-            [(rid, row, address, PENDING, now) for rid, row, address in recipients],
-        )
-        self.db.execute("COMMIT")
-        return self.count() - before
+        rows = ((rid, row, address, PENDING, now) for rid, row, address in recipients)
+        while chunk := list(islice(rows, batch)):
+            self.db.execute("BEGIN")
+            self.db.executemany(
+                "INSERT OR IGNORE INTO recipients (id, row, address, status, updated) VALUES (?, ?, ?, ?, ?)",
+                chunk,
+            )
+            self.db.execute("COMMIT")
+
+    def todo(self, shard: int = 0, shards: int = 1, batch: int = 1000) -> Iterator[Entry]:
+        """Pending and deferred recipients, read a batch at a time (memory stays flat), one shard of them."""
+        last = 0
+        while True:
+            rows = self.db.execute(
+                "SELECT rowid, id, row, address, status, attempts, reply FROM recipients "
+                "WHERE rowid > ? AND status IN (?, ?) AND rowid % ? = ? ORDER BY rowid LIMIT ?",
+                (last, PENDING, DEFERRED, shards, shard, batch),
+            ).fetchall()
+            if not rows:
+                return
+            last = rows[-1][0]
+            yield from (Entry(*row[1:]) for row in rows)
 
     def count(self, status: str | None = None) -> int:
         if status is None:
