@@ -25,6 +25,9 @@ def main(argv: list[str] | None = None) -> int:
         for error in (exc, *exc.others):
             print(f"publipost: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BrokenPipeError:  # `publipost … | head`: the reader left; say nothing more
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_PROBLEMS
     except OSError as exc:  # an output folder that cannot be written, a disk that is full
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"publipost: error: {where}{exc.strerror or exc}", file=sys.stderr)

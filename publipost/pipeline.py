@@ -54,12 +54,12 @@ def render_text(
     report = RenderReport(target)
     for recipient in prepared.audience:
         try:
-            if campaign.letter and recipient.postal:
+            if campaign.letter:
+                if not recipient.postal:
+                    continue  # reached by e-mail only
                 text = render_text_letter(merge.letter(recipient))
-            elif campaign.email and recipient.email:
-                text = render_text_email(merge.email(recipient))
             else:
-                continue
+                text = render_text_email(merge.email(recipient))
         except RecipientError as exc:
             report.failed.append((recipient.row, str(exc)))
             continue

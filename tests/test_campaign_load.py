@@ -14,7 +14,7 @@ from tests.conftest import BASE_CAMPAIGN, EXAMPLES
 def test_examples_load_with_their_objective():
     fr = load_campaign(EXAMPLES / "vente-couette" / "campaign.yaml")
     en = load_campaign(EXAMPLES / "launch-planner" / "campaign.yaml")
-    assert (fr.language, fr.objective, fr.channels) == ("fr", Objective.SALE, ["letter"])
+    assert (fr.language, fr.objective, fr.channels) == ("fr", Objective.SALE, ["letter", "email"])
     assert (en.language, en.objective, en.channels) == ("en", Objective.LAUNCH, ["letter", "email"])
     assert fr.offer.price == Decimal("89.90") and en.offer.currency == "USD"
     assert fr.copies["letter.body"].origin.path == EXAMPLES / "vente-couette" / "lettre.md"
