@@ -314,7 +314,7 @@ def cmd_send(args: argparse.Namespace) -> int:
     )
     total = prepared.audience.channel_count("email")
     try:
-        with _progress(min(total, args.limit or total), "sending") as advance:
+        with _progress(min(total, args.limit or total), "sending", outcomes=True) as advance:
             report = send_campaign(
                 prepared,
                 out_dir,
@@ -326,7 +326,7 @@ def cmd_send(args: argparse.Namespace) -> int:
                 limit=args.limit,
                 resend=args.resend,
                 retry_uncertain=args.retry_uncertain,
-                progress=(lambda status: advance(1)) if advance else None,
+                progress=(lambda status: advance(1, status)) if advance else None,
             )
     except LintBlocked as exc:
         print(f"publipost: {exc}", file=sys.stderr)
@@ -396,12 +396,15 @@ def _print_audience(prepared, out_dir: Path) -> None:
         print(f"{corrections} values corrected or flagged: {_show(out_dir / 'corrections.csv')}")
 
 
-def _progress(total: int, label: str):
-    """A progress bar with the rate on a terminal; silence in pipes and CI logs."""
+def _progress(total: int, label: str, outcomes: bool = False):
+    """A progress bar with the rate and time left on a terminal (and, sending, the count of each
+    outcome); silence in pipes and CI logs."""
     import contextlib
 
     if not sys.stderr.isatty() or os.environ.get("CI"):
         return contextlib.nullcontext(None)
+    from collections import Counter
+
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     @contextlib.contextmanager
@@ -412,13 +415,22 @@ def _progress(total: int, label: str):
             MofNCompleteColumn(),
             TextColumn("{task.fields[rate]}"),
             TimeRemainingColumn(),
+            TextColumn("{task.fields[outcomes]}"),
         )
+        seen: Counter[str] = Counter()
         with Progress(*columns, transient=True) as progress:
-            task = progress.add_task(label, total=total, rate="")
+            task = progress.add_task(label, total=total, rate="", outcomes="")
 
-            def advance(n: int) -> None:
+            def advance(n: int, status: str = "") -> None:
                 speed = progress.tasks[0].speed
-                progress.update(task, advance=n, rate=f"{speed:,.0f}/s" if speed else "")
+                if outcomes and status:
+                    seen[status] += n
+                progress.update(
+                    task,
+                    advance=n,
+                    rate=f"{speed:,.0f}/s" if speed else "",
+                    outcomes=" · ".join(f"{k} {v}" for k, v in sorted(seen.items())),
+                )
 
             yield advance
 

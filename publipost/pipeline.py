@@ -35,6 +35,10 @@ def prepare(path: str | Path) -> Prepared:
     campaign = load_campaign(path)
     audience = load_audience(campaign)
     merge = Merge(campaign, audience.fields, audience.headers)
+    if campaign.email is not None:  # the e-mail template's fields are checked with the copy's
+        from publipost.templates.email_html import EmailRenderer
+
+        EmailRenderer(campaign, audience.fields)
     return Prepared(campaign, audience, merge)
 
 

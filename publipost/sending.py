@@ -61,7 +61,7 @@ class Composer:
 
     def __init__(self, prepared: Prepared, secret: bytes):
         self.prepared = prepared
-        self.renderer = EmailRenderer(prepared.campaign)
+        self.renderer = EmailRenderer(prepared.campaign, prepared.audience.fields)
         self.secret = secret
         self.template = MessageTemplate(prepared.campaign, dt.datetime.now(dt.UTC))
         self.dkim = load_key(prepared.campaign)
@@ -70,7 +70,8 @@ class Composer:
         campaign = self.prepared.campaign
         email = self.prepared.merge.email(recipient)
         unsubscribe = unsubscribe_for(campaign, recipient.id, self.secret)
-        body = self.renderer.render(email, unsubscribe.url or unsubscribe.mailto if unsubscribe else None)
+        link = (unsubscribe.url or unsubscribe.mailto) if unsubscribe else None
+        body = self.renderer.render(email, link, self.prepared.merge.context(recipient))
         data = self.template.build(
             to_name=recipient_name(recipient.fields, campaign.language),
             to_address=to_address or recipient.email,
@@ -225,7 +226,7 @@ def _deliver_in_processes(outgoing, relay, journal: Journal, limits, progress, p
         timeout=limits.timeout,
         backoff=limits.backoff,
     )
-    done_before = sum(v for k, v in journal.counts().items() if k in (SENT, FAILED, DEFERRED))
+    seen = {k: v for k, v in journal.counts().items() if k in (SENT, FAILED, DEFERRED)}
     children = []
     for shard in range(processes):
         pid = os.fork()
@@ -245,7 +246,6 @@ def _deliver_in_processes(outgoing, relay, journal: Journal, limits, progress, p
     interrupted = False
     previous = signal.signal(signal.SIGINT, lambda *_: None)  # children stop themselves; wait for them
     try:
-        reported = done_before
         while children:
             for pid in list(children):
                 finished, status = os.waitpid(pid, os.WNOHANG)
@@ -253,10 +253,11 @@ def _deliver_in_processes(outgoing, relay, journal: Journal, limits, progress, p
                     children.remove(pid)
                     interrupted |= os.waitstatus_to_exitcode(status) == 3
             if progress:
-                done = sum(v for k, v in journal.counts().items() if k in (SENT, FAILED, DEFERRED))
-                for _ in range(done - reported):
-                    progress("")
-                reported = done
+                for status, count in journal.counts().items():
+                    for _ in range(count - seen.get(status, count)):
+                        progress(status)
+                    if status in seen:
+                        seen[status] = count
             time.sleep(0.05)
     finally:
         signal.signal(signal.SIGINT, previous)

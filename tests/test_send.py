@@ -392,3 +392,65 @@ def test_rate_and_per_domain_limits(tmp_path):
     )  # never more than 2 at once per domain
     gaps = [b - a for a, b in pairwise(sorted(watcher.arrivals))]
     assert len(watcher.arrivals) == 12 and min(gaps) >= 1 / 40 * 0.8  # at most 40 messages a second
+
+
+USER_TEMPLATE = """\
+<mjml>
+  <mj-head><mj-title>{{ subject }}</mj-title></mj-head>
+  <mj-body>
+    <mj-section background-color="{{ 'gold' if segment == 'vip' else '#ffffff' }}">
+      <mj-column>
+        <mj-image src="https://planora.example/img/{{ segment }}.png" alt="" width="200px" />
+        <mj-text>Hello {{ first_name }}, {{ hook }}</mj-text>
+        <mj-text>{{ body }}{{ ps }}</mj-text>
+        <mj-button href="https://planora.example/order?r={{ id }}">Order</mj-button>
+        <mj-text>{{ footer }}</mj-text>
+      </mj-column>
+    </mj-section>
+  </mj-body>
+</mjml>
+"""
+
+
+def _user_template(tmp_path, template):
+    (tmp_path / "mine.mjml").write_text(template)
+    campaign = CAMPAIGN.replace("email:\n", "email:\n  template: mine.mjml\n")
+    rows = "id,First Name,Last Name,Email,Segment\n1,<b>Ann</b>,Smith,a@example.com,vip\n"
+    rows += "2,Bob,Lee,b@example.com,std\n"
+    (tmp_path / "customers.csv").write_text(rows)
+    (tmp_path / "campaign.yaml").write_text(textwrap.dedent(campaign))
+    return tmp_path / "campaign.yaml"
+
+
+def test_users_mjml_template_compiled_once_with_fields_in_text_links_colours_and_images(tmp_path, run):
+    path = _user_template(tmp_path, USER_TEMPLATE)
+    assert run("render", path, "--format", "eml", "--out", tmp_path / "out").code == 0
+    from email import message_from_bytes, policy
+
+    first, second = (
+        message_from_bytes((tmp_path / "out" / "emails" / f"{i}.eml").read_bytes(), policy=policy.default)
+        for i in (1, 2)
+    )
+    html = [list(m.iter_parts())[1].get_content() for m in (first, second)]
+    assert "Hello &lt;b&gt;Ann&lt;/b&gt;," in html[0] and "Hello Bob," in html[1]
+    assert "gold" in html[0] and "gold" not in html[1]
+    assert "img/vip.png" in html[0] and "img/std.png" in html[1]
+    assert 'href="https://planora.example/order?r=2"' in html[1]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (('width="200px"', 'width="{{ size }}px"'), "changes the layout"),
+        (("<mj-column>", "{% for x in [1, 2] %}<mj-column>"), "block around MJML elements"),
+        (("Hello {{ first_name }}", "Hello {{ prenom }}"), "the e-mail template uses 'prenom'"),
+    ],
+)
+def test_users_template_errors_exit_2_before_anything(tmp_path, run, change, message):
+    template = USER_TEMPLATE.replace(*change)
+    if "{% for" in template:
+        template = template.replace("</mj-column>", "</mj-column>{% endfor %}")
+    path = _user_template(tmp_path, template)
+    result = run("send", path, "--out", tmp_path / "out")
+    assert result.code == 2 and message in result.err and f"{tmp_path / 'mine.mjml'}:" in result.err
+    assert not (tmp_path / "out" / "maildir").exists()

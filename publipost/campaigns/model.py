@@ -229,8 +229,8 @@ class Email(Section):
     @field_validator("template")
     @classmethod
     def _template(cls, value: str) -> str:
-        if value != "classic":
-            raise ValueError("the only e-mail template so far is the built-in responsive 'classic' (MJML)")
+        if value != "classic" and not value.lower().endswith(".mjml"):
+            raise ValueError("an e-mail template is 'classic' (built in) or a path to your own .mjml file")
         return value
 
     preheader: str | None = None

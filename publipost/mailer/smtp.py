@@ -124,7 +124,7 @@ async def deliver(
                 else:
                     client = await _send_one(job, client, relay, journal, limits, rate)
                 if progress:
-                    progress(job.id)
+                    progress(journal.status(job.id) or "")
         finally:
             if client is not None and client.is_connected:
                 try:

@@ -19,11 +19,26 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from publipost.campaigns.model import Campaign
+from publipost.errors import TemplateError, Where
 from publipost.templates.layout import parse_runs
 from publipost.templates.merge import MergedEmail
+from publipost.templates.mjml_check import check_layout_fields
 from publipost.templates.text import render_text_email
 
 TEMPLATES = Path(__file__).parent / "email"
+# What a template can place, besides the recipient's fields and the campaign's offer, sender, campaign.
+PARTS = (
+    "language",
+    "subject",
+    "preheader",
+    "sender_block",
+    "hook",
+    "body",
+    "signature",
+    "ps",
+    "footer",
+    "unsubscribe_url",
+)
 FOOTER = {
     "fr": ("Vous recevez cet e-mail en tant que client de {company}.", "Se désabonner"),
     "en": ("You receive this e-mail as a customer of {company}.", "Unsubscribe"),
@@ -53,19 +68,46 @@ class EmailBody:
 class EmailRenderer:
     """HTML and text parts of a campaign's e-mails."""
 
-    def __init__(self, campaign: Campaign):
+    def __init__(self, campaign: Campaign, fields: list[str] | None = None):
         self.campaign = campaign
+        self.source = TEMPLATES / "classic.mjml"
+        if campaign.email.template != "classic":
+            self.source = campaign.resolve(campaign.email.template)
         env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=True)
+        text = self.source.read_text(encoding="utf-8")
+        check_layout_fields(text, self.source)
+        self._check_names(env, text, set(fields or ()))
         self.template = env.from_string(self.compiled_html)
+
+    def _check_names(self, env: SandboxedEnvironment, text: str, fields: set[str]) -> None:
+        """Every name a template uses exists: its parts, the recipient's fields, the campaign's."""
+        from jinja2 import TemplateSyntaxError, meta
+
+        from publipost.templates.merge import GLOBALS
+
+        try:
+            names = meta.find_undeclared_variables(env.parse(text))
+        except TemplateSyntaxError as exc:
+            raise TemplateError(f"template error: {exc.message}", Where(self.source, exc.lineno)) from None
+        known = set(PARTS) | set(GLOBALS) | fields
+        for name in sorted(names - known):
+            line = next((number for number, row in enumerate(text.split("\n"), 1) if name in row), 1)
+            raise TemplateError(
+                f"the e-mail template uses '{name}', which is neither a part nor a field",
+                Where(self.source, line),
+                f"parts: {', '.join(PARTS)}; or a column of the customer file",
+            )
 
     @cached_property
     def compiled_html(self) -> str:
         """The MJML template compiled to HTML, once per campaign; Jinja fields survive it."""
         import mjml
 
-        return mjml.mjml2html((TEMPLATES / "classic.mjml").read_text(encoding="utf-8"))
+        return mjml.mjml2html(self.source.read_text(encoding="utf-8"))
 
-    def render(self, email: MergedEmail, unsubscribe_url: str | None) -> EmailBody:
+    def render(
+        self, email: MergedEmail, unsubscribe_url: str | None, context: dict | None = None
+    ) -> EmailBody:
         campaign, sender = self.campaign, self.campaign.sender
         footer_text, unsubscribe_label = FOOTER[campaign.language]
         postal = ", ".join(filter(None, (sender.company or sender.name, *sender.address)))
@@ -74,6 +116,8 @@ class EmailRenderer:
         if unsubscribe_url:
             footer += Markup('<br><a href="{}">{}</a>').format(unsubscribe_url, unsubscribe_label)
         html_part = self.template.render(
+            **(context or {}),
+            unsubscribe_url=unsubscribe_url or "",
             language=campaign.language,
             subject=email.subject,
             preheader=email.preheader,
