@@ -77,6 +77,9 @@ def _parser() -> argparse.ArgumentParser:
     lint.add_argument("--explain", metavar="RULE", help="explain a rule (code or slug) and exit")
     lint.set_defaults(run=cmd_lint)
 
+    schema = commands.add_parser("schema", help="print the campaign file's JSON Schema")
+    schema.set_defaults(run=cmd_schema)
+
     render = commands.add_parser("render", help="write one document per recipient")
     render.add_argument("campaign", type=Path, help="the campaign YAML file")
     render.add_argument(
@@ -146,6 +149,19 @@ def cmd_validate(args: argparse.Namespace) -> int:
     out_dir.mkdir(parents=True, exist_ok=True)
     _print_audience(prepared, out_dir)
     return EXIT_OK if len(prepared.audience) else EXIT_PROBLEMS
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    """The campaign YAML's schema, for editors (YAML language servers) and other tools."""
+    import json
+
+    from publipost.campaigns.model import Campaign
+
+    schema = Campaign.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "publipost campaign"
+    print(json.dumps(schema, indent=2, ensure_ascii=False))
+    return EXIT_OK
 
 
 def cmd_lint(args: argparse.Namespace) -> int:

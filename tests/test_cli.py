@@ -122,3 +122,22 @@ def test_readme_rule_table_is_generated_from_the_rules():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     table = readme.split("<!-- rules:start -->")[1].split("<!-- rules:end -->")[0].strip()
     assert table == markdown_table(), "regenerate it: python -m publipost.linter.catalogue"
+
+
+def test_schema_describes_the_campaign_file_and_validates_the_examples(run):
+    import json
+
+    import jsonschema
+    from ruamel.yaml import YAML
+
+    result = run("schema")
+    assert result.code == 0
+    schema = json.loads(result.out)
+    assert {"name", "language", "objective", "offer", "target", "sender"} <= set(schema["required"])
+    for name in EXAMPLE_NAMES:
+        data = YAML(typ="safe").load((EXAMPLES / name / "campaign.yaml").read_text(encoding="utf-8"))
+        for section in ("offer", "letter"):  # YAML dates and numbers, as JSON
+            for key, value in list(data.get(section, {}).items()):
+                if hasattr(value, "isoformat"):
+                    data[section][key] = value.isoformat()
+        jsonschema.validate(data, schema)

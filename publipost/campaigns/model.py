@@ -40,6 +40,27 @@ FRENCH_OBJECTIVES = {
     "evenement": Objective.EVENT,
 }
 
+# What the `objective` key accepts: the objectives, and their French words with or without accents.
+ObjectiveWord = Literal[
+    "sale",
+    "launch",
+    "awareness",
+    "loyalty",
+    "reactivation",
+    "appointment",
+    "event",
+    "vente",
+    "lancement",
+    "notoriété",
+    "notoriete",
+    "fidélisation",
+    "fidelisation",
+    "relance",
+    "rendez-vous",
+    "événement",
+    "evenement",
+]
+
 #: Objectives that sell something now: the offer must say at what price.
 PRICED_OBJECTIVES = {Objective.SALE, Objective.LAUNCH}
 
@@ -56,7 +77,7 @@ class Offer(Section):
     gift: str | None = None
     deadline: dt.date | None = None
 
-    @field_validator("price", mode="before")
+    @field_validator("price", mode="before", json_schema_input_type=float | str | None)
     @classmethod
     def _price(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -103,7 +124,7 @@ class Target(Section):
     exclude: list[Exclusion] = []
     dedupe: list[str] | None = None
 
-    @field_validator("exclude", mode="before")
+    @field_validator("exclude", mode="before", json_schema_input_type=str | Exclusion | list[str | Exclusion])
     @classmethod
     def _exclude(cls, value: Any) -> Any:
         if isinstance(value, str | dict):
@@ -112,7 +133,7 @@ class Target(Section):
             return [{"path": item} if isinstance(item, str) else item for item in value]
         return value
 
-    @field_validator("dedupe", mode="before")
+    @field_validator("dedupe", mode="before", json_schema_input_type=str | list[str] | None)
     @classmethod
     def _dedupe(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value
@@ -139,7 +160,7 @@ class Sender(Section):
     reply_to: str | None = None
     signature: str | None = None
 
-    @field_validator("address", mode="before")
+    @field_validator("address", mode="before", json_schema_input_type=str | list[str])
     @classmethod
     def _lines(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -172,7 +193,7 @@ class Letter(Section):
     envelope: Literal["dl", "c5"] | None = None  # also print the carrier envelopes
     leaflet: str | None = None  # a PDF collated after each letter
 
-    @field_validator("reply_address", mode="before")
+    @field_validator("reply_address", mode="before", json_schema_input_type=str | list[str])
     @classmethod
     def _lines(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -276,12 +297,12 @@ class Campaign(Section):
         """Every piece of copy that is a template, by its key (`letter.body`, `email.subject`, …)."""
         return self._copies
 
-    @field_validator("language", mode="before")
+    @field_validator("language", mode="before", json_schema_input_type=Literal["fr", "en", "FR", "EN"])
     @classmethod
     def _language(cls, value: Any) -> Any:
         return fold(value) if isinstance(value, str) else value
 
-    @field_validator("objective", mode="before")
+    @field_validator("objective", mode="before", json_schema_input_type=ObjectiveWord)
     @classmethod
     def _objective(cls, value: Any) -> Any:
         if isinstance(value, list | dict):
