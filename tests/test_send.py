@@ -120,13 +120,13 @@ def test_faults_retried_failed_and_the_others_go_on(tmp_path):
 
 def test_slow_server_times_out_and_is_deferred(tmp_path):
     prepared = _campaign(tmp_path, ["slow@example.com", "ok@example.com"])
-    handler = FaultyHandler(delay=2)
+    handler = FaultyHandler(delay=5)  # far beyond the timeout; the normal message far within it
     with SmtpServer(handler) as server:
         report = send_campaign(
             prepared,
             tmp_path / "out",
             relay=parse_relay(server.url),
-            limits=Limits(concurrency=2, attempts=2, backoff=0.01, timeout=0.3),
+            limits=Limits(concurrency=2, attempts=2, backoff=0.01, timeout=1.5),
         )
     assert report.counts["sent"] == 1 and report.counts["deferred"] == 1
     (failure,) = report.failures
