@@ -348,7 +348,8 @@ def cmd_send(args: argparse.Namespace) -> int:
         print(f"publipost: {exc}", file=sys.stderr)
         return EXIT_PROBLEMS
     _print_send_report(report, args, out_dir)
-    failed = report.counts.get("failed", 0) + report.counts.get("deferred", 0) + len(report.not_rendered)
+    left = ("failed", "deferred", "pending")  # not sent: a failure (uncertain ones are reported above)
+    failed = sum(report.counts.get(status, 0) for status in left) + len(report.not_rendered)
     return EXIT_PROBLEMS if failed or report.interrupted else EXIT_OK
 
 

@@ -200,8 +200,6 @@ async def deliver_all(outgoing, relay, journal, limits, progress, report) -> boo
         pass
     try:
         await deliver(outgoing, relay, journal, limits, stop=stop, progress=progress)
-    except RecipientError as exc:
-        raise PublipostError(f"a message could not be rendered: {exc}") from None
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             with suppress(NotImplementedError, RuntimeError):
@@ -244,6 +242,7 @@ def _deliver_in_processes(outgoing, relay, journal: Journal, limits, progress, p
             os._exit(code)
         children.append(pid)
     interrupted = False
+    failures: list[int] = []
     previous = signal.signal(signal.SIGINT, lambda *_: None)  # children stop themselves; wait for them
     try:
         while children:
@@ -251,7 +250,10 @@ def _deliver_in_processes(outgoing, relay, journal: Journal, limits, progress, p
                 finished, status = os.waitpid(pid, os.WNOHANG)
                 if finished:
                     children.remove(pid)
-                    interrupted |= os.waitstatus_to_exitcode(status) == 3
+                    code = os.waitstatus_to_exitcode(status)
+                    interrupted |= code == 3
+                    if code not in (0, 3):
+                        failures.append(code)
             if progress:
                 for status, count in journal.counts().items():
                     for _ in range(count - seen.get(status, count)):
@@ -261,6 +263,11 @@ def _deliver_in_processes(outgoing, relay, journal: Journal, limits, progress, p
             time.sleep(0.05)
     finally:
         signal.signal(signal.SIGINT, previous)
+    if failures:
+        raise PublipostError(
+            f"{len(failures)} sending process(es) stopped with an error",
+            hint="run the same command again: the journal resumes where they stopped",
+        )
     return interrupted
 
 

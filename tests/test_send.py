@@ -454,3 +454,21 @@ def test_users_template_errors_exit_2_before_anything(tmp_path, run, change, mes
     result = run("send", path, "--out", tmp_path / "out")
     assert result.code == 2 and message in result.err and f"{tmp_path / 'mine.mjml'}:" in result.err
     assert not (tmp_path / "out" / "maildir").exists()
+
+
+def test_a_recipient_whose_message_cannot_be_rendered_fails_alone(tmp_path, run):
+    campaign = CAMPAIGN.replace(
+        "You start any week you like, {{ first_name }}.",
+        "You start any week you like, for {{ budget | money }}.",
+    )
+    (tmp_path / "customers.csv").write_text(
+        "id,First Name,Last Name,Email,Budget\n1,Ann,Smith,a@example.com,30\n"
+        "2,Bob,Lee,b@example.com,beaucoup\n3,Cy,Ray,c@example.com,45.5\n"
+    )
+    (tmp_path / "campaign.yaml").write_text(textwrap.dedent(campaign))
+    result = run("send", tmp_path / "campaign.yaml", "--out", tmp_path / "out")
+    assert result.code == 1
+    assert "sent             2" in result.out and "failed           1" in result.out
+    failures = (tmp_path / "out" / "send-failures.csv").read_text()
+    assert "b@example.com,failed,not rendered: email.body: 'beaucoup' is not an amount" in failures
+    assert len(list(mailbox.Maildir(tmp_path / "out" / "maildir", create=False))) == 2

@@ -20,6 +20,7 @@ import aiosmtplib
 
 from publipost.errors import PublipostError
 from publipost.mailer.journal import DEFERRED, FAILED, IN_FLIGHT, SENT, Journal
+from publipost.templates.merge import RecipientError
 
 PASSWORD_VARIABLE = "PUBLIPOST_SMTP_PASSWORD"
 
@@ -144,7 +145,11 @@ async def deliver(
 
 async def _send_one(job: Outgoing, client, relay: Relay, journal: Journal, limits: Limits, rate: _RateLimit):
     """One message, retried on 4xx and dropped connections; returns the connection to reuse."""
-    data = job.data()
+    try:
+        data = job.data()
+    except RecipientError as exc:  # this recipient's data cannot be merged: it fails alone
+        journal.set(job.id, FAILED, f"not rendered: {exc}")
+        return client
     last = ""
     for attempt in range(limits.attempts):
         if attempt:
