@@ -99,6 +99,14 @@ class EmailRenderer:
             )
 
     @cached_property
+    def footer(self) -> tuple[str, str, str]:
+        """Who sends and from where (CAN-SPAM's postal address), and the unsubscribe label: per campaign."""
+        sender = self.campaign.sender
+        text, label = FOOTER[self.campaign.language]
+        postal = ", ".join(filter(None, (sender.company or sender.name, *sender.address)))
+        return text.format(company=(sender.company or sender.name).rstrip(".")), postal, label
+
+    @cached_property
     def compiled_html(self) -> str:
         """The MJML template compiled to HTML, once per campaign; Jinja fields survive it."""
         import mjml
@@ -109,9 +117,7 @@ class EmailRenderer:
         self, email: MergedEmail, unsubscribe_url: str | None, context: dict | None = None
     ) -> EmailBody:
         campaign, sender = self.campaign, self.campaign.sender
-        footer_text, unsubscribe_label = FOOTER[campaign.language]
-        postal = ", ".join(filter(None, (sender.company or sender.name, *sender.address)))
-        notice = footer_text.format(company=(sender.company or sender.name).rstrip("."))
+        notice, postal, unsubscribe_label = self.footer
         footer = Markup("{}<br>{}").format(notice, postal)
         if unsubscribe_url:
             footer += Markup('<br><a href="{}">{}</a>').format(unsubscribe_url, unsubscribe_label)

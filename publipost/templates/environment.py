@@ -121,6 +121,7 @@ def salutation(fields: dict[str, str], language: str) -> str:
     return "Dear customer,"
 
 
+@lru_cache(maxsize=64)  # one date line a campaign, not one babel call per recipient
 def date_line(place: str | None, when: dt.date, language: str) -> str:
     """'Lyon, le 22 novembre 2026' / 'London, 22 November 2026' (mailing-rules.md §5)."""
     day = long_date(when, LOCALES[language])
