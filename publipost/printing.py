@@ -16,7 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from publipost.campaigns.postal import AddressError, format_address
 from publipost.campaigns.presets import campaign_preset
 from publipost.pipeline import Prepared
 from publipost.templates.merge import RecipientError
@@ -169,9 +168,8 @@ def _render_chunk(chunk: _Chunk) -> tuple[int, list[Path], list[int], list[tuple
     canvas = None
     for recipient in recipients:
         try:
-            address = format_address(recipient.fields, preset.address_style)
             letter = merge.letter(recipient)
-        except (AddressError, RecipientError) as exc:
+        except RecipientError as exc:
             failed.append((recipient.row, str(exc)))
             continue
         if canvas is None or per_file == 1:
@@ -189,7 +187,7 @@ def _render_chunk(chunk: _Chunk) -> tuple[int, list[Path], list[int], list[tuple
             )
             canvas.setTitle(campaign.name)
             canvas.setAuthor(campaign.sender.company or campaign.sender.name)
-        counts.append(painter.paint(canvas, letter, address, duplex=_RUN["duplex"]))
+        counts.append(painter.paint(canvas, letter, duplex=_RUN["duplex"]))
     if canvas is not None:
         canvas.save()
     return chunk.index, files, counts, failed

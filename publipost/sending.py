@@ -20,13 +20,13 @@ from itertools import islice
 from pathlib import Path
 
 from publipost.campaigns.audience import Recipient
+from publipost.campaigns.postal import recipient_name
 from publipost.errors import PublipostError
 from publipost.mailer.dkim import load_key, sign
 from publipost.mailer.journal import DEFERRED, FAILED, IN_FLIGHT, PENDING, SENT, Journal
 from publipost.mailer.message import MessageTemplate, unsubscribe_for, unsubscribe_secret
 from publipost.mailer.smtp import Limits, Outgoing, Relay, deliver
 from publipost.pipeline import Prepared
-from publipost.templates.address import recipient_name
 from publipost.templates.email_html import EmailRenderer
 from publipost.templates.merge import RecipientError
 

@@ -11,6 +11,8 @@ import pytest
 
 from publipost.campaigns.audience import load_audience
 from publipost.campaigns.load import load_campaign
+from publipost.campaigns.postal import format_address
+from publipost.campaigns.presets import campaign_preset
 from tests.conftest import EXAMPLES
 
 EXAMPLE_NAMES = ["vente-couette", "launch-planner"]
@@ -46,14 +48,15 @@ def test_render_text_writes_one_letter_per_recipient(example, run):
     result = run("render", example, "--format", "text")
     assert result.code == 0, result.err
     letters = example.parent / "out" / "letters"
-    audience = load_audience(load_campaign(example))
+    campaign = load_campaign(example)
+    audience = load_audience(campaign)
     expected = [r for r in audience if r.postal]
     assert sorted(p.stem for p in letters.iterdir()) == sorted(r.id for r in expected)
     assert f"{len(expected)} letters written" in result.out
     for recipient in expected[:40]:
         text = (letters / f"{recipient.id}.txt").read_text(encoding="utf-8")
-        assert recipient.fields["last_name"] in text
-        assert recipient.fields["address1"] in text
+        block = format_address(recipient.fields, campaign_preset(campaign).address_style)
+        assert all(line in text for line in block)  # the same postal block as the print file
 
 
 def test_french_letter_content(run, tmp_path):
@@ -72,7 +75,8 @@ def test_english_letter_content(run, tmp_path):
     example = EXAMPLES / "launch-planner" / "campaign.yaml"
     assert run("render", example, "--out", tmp_path).code == 0
     text = (tmp_path / "letters" / "PL-0004.txt").read_text(encoding="utf-8")
-    assert "Ian McDonald" in text  # typed in lower case
+    # Typed in lower case with "Mrs": the address block (USPS capitals) and the salutation agree.
+    assert "MRS IAN MCDONALD" in text and "Dear Mrs McDonald," in text
     assert "Austin, 22 November 2026" in text
     assert "$34.00" in text and "15 January 2027" in text
 

@@ -13,7 +13,8 @@ import zxingcpp
 from pypdf import PdfReader
 from reportlab.lib.units import mm
 
-from publipost.campaigns.presets import preset
+from publipost.campaigns.postal import format_address
+from publipost.campaigns.presets import campaign_preset, preset
 from publipost.pipeline import prepare
 from publipost.printing import render_pdf
 from publipost.templates.codes import is_valid
@@ -49,7 +50,8 @@ def test_one_letter_per_recipient_with_merged_values(printed):
     for number, (recipient, start) in enumerate(zip(recipients, letter_starts, strict=True)):
         end = letter_starts[number + 1] if number + 1 < len(letter_starts) else len(pages)
         text = "\n".join(pages[start:end])
-        assert recipient.fields["last_name"].upper() in text.upper()
+        block = format_address(recipient.fields, campaign_preset(prepared.campaign).address_style)
+        assert all(line in text for line in block)  # the postal block, in the window and on the coupon
         assert recipient.id.upper() in text  # in the response code on the coupon
 
 

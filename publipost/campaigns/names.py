@@ -76,3 +76,11 @@ def gender(civility: str) -> str | None:
     if key in _FEMALE:
         return "f"
     return None
+
+
+def title(civility: str, language: str) -> str:
+    """Monsieur, Madame; Mr, Mrs, Ms: what an address block and a salutation call the recipient."""
+    who = gender(civility)
+    if language == "fr":
+        return {"m": "Monsieur", "f": "Madame"}.get(who or "", "")
+    return {"m": "Mr", "f": "Mrs" if fold(civility).startswith("mrs") else "Ms"}.get(who or "", "")

@@ -14,7 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from publipost.campaigns.names import gender
+from publipost.campaigns.names import title
 
 FRENCH_STREET_ABBREVIATIONS = {
     "AVENUE": "AV",
@@ -63,6 +63,19 @@ FRANCE = {"", "fr", "fra", "france"}
 UNITED_STATES = {"", "us", "usa", "united states", "united states of america", "etats-unis", "etats unis"}
 
 
+SHORT_TITLES = {"Monsieur": "M.", "Madame": "Mme"}
+
+
+def recipient_name(fields: dict[str, str], language: str) -> str:
+    """'Madame Jeanne Dupont' / 'Ms Ann Smith': the address block's first line, an e-mail's To name."""
+    parts = [
+        title(fields.get("civility", ""), language),
+        fields.get("first_name", ""),
+        fields.get("last_name", ""),
+    ]
+    return " ".join(p for p in parts if p)
+
+
 class AddressError(ValueError):
     """The address cannot be printed within the norm: the recipient is rejected with this reason."""
 
@@ -101,7 +114,7 @@ def _french_lines(fields: dict[str, str], abroad: bool) -> list[str]:
     postcode, city = fields.get("postcode", "").replace(" ", ""), fields.get("city", "")
     if not abroad and not re.fullmatch(r"\d{5}", postcode):
         raise AddressError(f"postcode '{postcode}' is not 5 digits (NF Z 10-011)")
-    person = _person(fields, {"m": "Monsieur", "f": "Madame"}, {"m": "M.", "f": "Mme"}, FR.max_chars)
+    person = _person(fields, "fr", FR.max_chars)
     lines = [fields.get("company", ""), person, fields.get("address2", "")]
     lines = [line for line in lines if line]
     street = _plain(fields.get("address1", ""))
@@ -116,7 +129,7 @@ def _us_lines(fields: dict[str, str]) -> list[str]:
     postcode = fields.get("postcode", "").strip()
     if not re.fullmatch(r"\d{5}(-\d{4})?", postcode):
         raise AddressError(f"ZIP code '{postcode}' is not 5 or 9 digits (USPS Publication 28)")
-    person = _person(fields, {"m": "Mr", "f": "Ms"}, {"m": "Mr", "f": "Ms"}, US.max_chars)
+    person = _person(fields, "en", US.max_chars)
     delivery, secondary = fields.get("address1", ""), fields.get("address2", "")
     if re.match(r"(?i)^(apt|apartment|suite|ste|unit|#|floor|fl|room|rm)\b", secondary.strip()):
         delivery, secondary = f"{delivery} {secondary}", ""  # Pub. 28: the unit ends the delivery line
@@ -137,20 +150,19 @@ def _us_lines(fields: dict[str, str]) -> list[str]:
     return out
 
 
-def _person(fields: dict[str, str], titles: dict[str, str], short: dict[str, str], limit: int) -> str:
-    """Civility, first name, last name; shortened (title, then first name) rather than cut."""
-    who = gender(fields.get("civility", ""))
+def _person(fields: dict[str, str], language: str, limit: int) -> str:
+    """The recipient's name, shortened (title, then first name) rather than cut."""
     first, last = fields.get("first_name", ""), fields.get("last_name", "")
-    candidates = [
-        (titles.get(who or "", ""), first, last),
-        (short.get(who or "", ""), first, last),
-        (short.get(who or "", ""), f"{first[:1]}." if first else "", last),
-    ]
-    for parts in candidates:
-        line = " ".join(p for p in parts if p)
+    full = title(fields.get("civility", ""), language)
+    short = SHORT_TITLES.get(full, full)
+    for line in (
+        recipient_name(fields, language),
+        " ".join(p for p in (short, first, last) if p),
+        " ".join(p for p in (short, f"{first[:1]}." if first else "", last) if p),
+    ):
         if len(line) <= limit:
             return line
-    return " ".join(p for p in candidates[-1] if p)  # too long even so: the length check rejects it
+    return line  # too long even so: the length check rejects it with its reason
 
 
 def _abbreviate(line: str, table: dict[str, str], limit: int) -> str:

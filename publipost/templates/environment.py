@@ -16,8 +16,7 @@ from typing import Any
 from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
-from publipost.campaigns.names import gender
-from publipost.folding import fold
+from publipost.campaigns.names import gender, title
 from publipost.templates.markdown import escape_markdown
 
 LOCALES = {"fr": "fr_FR", "en": "en_GB"}
@@ -113,9 +112,9 @@ def salutation(fields: dict[str, str], language: str) -> str:
         if first:
             return f"Bonjour {first},"
         return "Madame, Monsieur,"
-    title = {"m": "Mr", "f": "Mrs" if fold(civility).startswith("mrs") else "Ms"}.get(who or "")
-    if title and last:
-        return f"Dear {title} {last},"
+    name = title(civility, "en")
+    if name and last:
+        return f"Dear {name} {last},"
     if first:
         return f"Dear {first},"
     return "Dear customer,"

@@ -20,7 +20,6 @@ from publipost.campaigns.copy import Copy
 from publipost.campaigns.fields import suggest_field
 from publipost.campaigns.model import Campaign
 from publipost.errors import TemplateError, did_you_mean
-from publipost.templates.address import address_lines
 from publipost.templates.environment import date_line, make_environment, salutation
 from publipost.templates.markdown import PS, escape_markdown, parse_letter
 
@@ -160,9 +159,19 @@ class Merge:
             recipient=recipient,
             date_line=date_line(sender.place, self.letter_date, self.campaign.language),
             sender=[line for line in (sender.company or sender.name, *sender.address) if line],
-            address=address_lines(recipient.fields, self.campaign.language),
+            address=self._address(recipient),
             **parts,
         )
+
+    def _address(self, recipient: Recipient) -> list[str]:
+        """The address block as the campaign's postal norm prints it (the same in text and PDF)."""
+        from publipost.campaigns.postal import AddressError, format_address
+        from publipost.campaigns.presets import campaign_preset
+
+        try:
+            return format_address(recipient.fields, campaign_preset(self.campaign).address_style)
+        except AddressError as exc:
+            raise RecipientError(f"address: {exc}") from None
 
     def email(self, recipient: Recipient) -> MergedEmail:
         context = self.context(recipient)

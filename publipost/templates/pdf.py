@@ -99,7 +99,7 @@ class LetterPainter:
 
     # --- the page ------------------------------------------------------------------------------
 
-    def paint(self, canvas: Canvas, letter: MergedLetter, address: list[str], duplex: bool = False) -> int:
+    def paint(self, canvas: Canvas, letter: MergedLetter, duplex: bool = False) -> int:
         """Draw one letter (and its coupon); returns the number of pages it took."""
         self._furniture(canvas)
         pages = self._paginate(self._rows(letter), first_top=self._flow_top())
@@ -110,7 +110,7 @@ class LetterPainter:
             canvas.doForm("marks")
             if number == 1:
                 canvas.doForm("head")
-                self._address(canvas, address)
+                self._address(canvas, letter.address)
             else:
                 self._running_header(canvas, letter, number, total)
             y = self.height - (self._flow_top() if number == 1 else 25 * mm)
@@ -127,12 +127,12 @@ class LetterPainter:
                     align="right",
                 )
             if number == len(pages) and coupon_on_last:
-                self._coupon(canvas, letter, address)
+                self._coupon(canvas, letter)
             canvas.showPage()
         if coupon and not coupon_on_last:
             canvas.doForm("marks")
             self._running_header(canvas, letter, total, total)
-            self._coupon(canvas, letter, address)
+            self._coupon(canvas, letter)
             canvas.showPage()
         if duplex and total % 2:
             canvas.showPage()  # a blank back, so the next letter starts on a new sheet
@@ -370,11 +370,11 @@ class LetterPainter:
                 canvas, line.upper() if self.preset.address_style.name == "us" else line, x, y, ADDRESS_SIZE
             )
 
-    def _coupon(self, canvas: Canvas, letter: MergedLetter, address: list[str]) -> None:
+    def _coupon(self, canvas: Canvas, letter: MergedLetter) -> None:
         """The reply coupon (mailing-rules.md §6, the shop's till), pre-filled for this recipient."""
         canvas.doForm("coupon")
         y = self._coupon_address_y
-        for line in address:
+        for line in letter.address:
             self._text(canvas, line, self.left, y, 9.5)
             y -= 4.2 * mm
         code = self.response_code(letter.recipient.id)
