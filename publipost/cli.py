@@ -68,7 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     lint.add_argument(
         "--fail-on", choices=["error", "warning", "info"], help="lowest severity that fails (exit 1)"
     )
-    lint.add_argument("--max-warnings", type=int, help="fail when there are more warnings than this")
+    lint.add_argument("--max-warnings", type=_count(0), help="fail when there are more warnings than this")
     lint.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings (advisory jobs)")
     lint.add_argument("--config", type=Path, help="configuration file (default: found from each file upward)")
     lint.add_argument("--isolated", action="store_true", help="ignore configuration files")
@@ -91,7 +91,7 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("--out", type=Path, help="output folder (default: out/ beside the campaign)")
     render.add_argument(
         "--per-file",
-        type=int,
+        type=_count(0),
         default=0,
         metavar="N",
         help="pdf: letters per file (0: one combined print file; 1: one PDF per recipient)",
@@ -101,7 +101,7 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="pdf: add a blank page after letters with an odd page count (double-sided printing)",
     )
-    render.add_argument("--jobs", type=int, help="pdf: processes to draw with (default: one per core)")
+    render.add_argument("--jobs", type=_count(1), help="pdf: processes to draw with (default: one per core)")
     render.set_defaults(run=cmd_render)
 
     send = commands.add_parser(
@@ -123,7 +123,7 @@ def _parser() -> argparse.ArgumentParser:
     send.add_argument(
         "--test-to", nargs="+", metavar="ADDRESS", help="send the first recipients' messages to these"
     )
-    send.add_argument("--limit", type=int, help="send to the first N recipients only")
+    send.add_argument("--limit", type=_count(1), help="send to the first N recipients only")
     send.add_argument("--no-lint", action="store_true", help="send even if the copy has lint errors")
     send.add_argument("--resend", action="store_true", help="send again to recipients already sent to")
     send.add_argument(
@@ -131,12 +131,14 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="send to recipients whose message was in flight when an earlier run stopped",
     )
-    send.add_argument("--concurrency", type=int, default=8, help="SMTP connections at once (default: 8)")
-    send.add_argument("--rate", type=float, help="at most this many messages per second")
     send.add_argument(
-        "--per-domain", type=int, help="at most this many messages at once per recipient domain"
+        "--concurrency", type=_count(1), default=8, help="SMTP connections at once (default: 8)"
     )
-    send.add_argument("--timeout", type=float, default=30, help="seconds per message (default: 30)")
+    send.add_argument("--rate", type=_positive, help="at most this many messages per second")
+    send.add_argument(
+        "--per-domain", type=_count(1), help="at most this many messages at once per recipient domain"
+    )
+    send.add_argument("--timeout", type=_positive, default=30, help="seconds per message (default: 30)")
     send.set_defaults(run=cmd_send)
     return parser
 
@@ -149,6 +151,31 @@ def cmd_validate(args: argparse.Namespace) -> int:
     out_dir.mkdir(parents=True, exist_ok=True)
     _print_audience(prepared, out_dir)
     return EXIT_OK if len(prepared.audience) else EXIT_PROBLEMS
+
+
+def _count(least: int):
+    """An argparse type: a whole number of at least `least` (a usage error, exit 2, otherwise)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+        if value < least:
+            raise argparse.ArgumentTypeError(f"{value} is below {least}")
+        return value
+
+    return parse
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text} must be above 0")
+    return value
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -252,8 +279,6 @@ def _render_pdf(prepared, out_dir: Path, args: argparse.Namespace) -> int:
             prepared.campaign.where(()),
             "add a 'letter:' section, or render its e-mails",
         )
-    if args.per_file < 0:
-        raise PublipostError("--per-file takes 0 (one file), 1 (one per recipient) or a number of letters")
     total = prepared.audience.channel_count("letter")
     with _progress(total, "printing") as advance:
         report = render_pdf(

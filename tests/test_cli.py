@@ -145,3 +145,22 @@ def test_schema_describes_the_campaign_file_and_validates_the_examples(run):
                 if hasattr(value, "isoformat"):
                     data[section][key] = value.isoformat()
         jsonschema.validate(data, schema)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("send", "c.yaml", "--limit", "-1"), "argument --limit: -1 is below 1"),
+        (("send", "c.yaml", "--concurrency", "0"), "argument --concurrency: 0 is below 1"),
+        (("send", "c.yaml", "--rate", "-5"), "argument --rate: -5 must be above 0"),
+        (("send", "c.yaml", "--timeout", "0"), "argument --timeout: 0 must be above 0"),
+        (("send", "c.yaml", "--per-domain", "x"), "argument --per-domain: 'x' is not a whole number"),
+        (("render", "c.yaml", "--jobs", "-2"), "argument --jobs: -2 is below 1"),
+        (("render", "c.yaml", "--per-file", "-1"), "argument --per-file: -1 is below 0"),
+        (("lint", "--max-warnings", "-3"), "argument --max-warnings: -3 is below 0"),
+    ],
+)
+def test_numeric_options_are_checked_before_anything_runs(run, capsys, args, message):
+    with pytest.raises(SystemExit) as exc:
+        run(*args)
+    assert exc.value.code == 2 and message in capsys.readouterr().err
