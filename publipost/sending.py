@@ -25,7 +25,7 @@ from publipost.errors import PublipostError
 from publipost.mailer.dkim import load_key, sign
 from publipost.mailer.journal import DEFERRED, FAILED, IN_FLIGHT, PENDING, SENT, Journal
 from publipost.mailer.message import MessageTemplate, unsubscribe_for, unsubscribe_secret
-from publipost.mailer.smtp import Limits, Outgoing, Relay, deliver
+from publipost.mailer.smtp import Limits, Outgoing, Relay, deliver, probe
 from publipost.pipeline import Prepared
 from publipost.templates.email_html import EmailRenderer
 from publipost.templates.merge import RecipientError
@@ -170,6 +170,8 @@ def send_campaign(
 
         with _server(relay, out_dir) as (target, maildir):
             report.relay, report.maildir = str(target), maildir
+            if report.attempted:
+                asyncio.run(probe(target, limits.timeout))
             if processes > 1 and report.attempted >= 200 * processes:
                 report.interrupted = _deliver_in_processes(
                     outgoing, target, journal, limits, progress, processes

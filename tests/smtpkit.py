@@ -49,14 +49,14 @@ class FaultyHandler:
 
 
 class SmtpServer:
-    def __init__(self, handler):
+    def __init__(self, handler, **options):
         import socket
 
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
         self.handler = handler
-        self.controller = Controller(handler, hostname="127.0.0.1", port=port)
+        self.controller = Controller(handler, hostname="127.0.0.1", port=port, **options)
 
     @property
     def url(self) -> str:

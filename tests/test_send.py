@@ -472,3 +472,40 @@ def test_a_recipient_whose_message_cannot_be_rendered_fails_alone(tmp_path, run)
     failures = (tmp_path / "out" / "send-failures.csv").read_text()
     assert "b@example.com,failed,not rendered: email.body: 'beaucoup' is not an amount" in failures
     assert len(list(mailbox.Maildir(tmp_path / "out" / "maildir", create=False))) == 2
+
+
+def test_an_unreachable_relay_is_an_error_at_once_and_nobody_is_marked(tmp_path, run, monkeypatch):
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # closed once the block ends: nothing listens there
+    _campaign(tmp_path, ["a@example.com", "b@example.com"])
+    result = run(
+        "send", tmp_path / "campaign.yaml", "--out", tmp_path / "out", "--smtp", f"smtp://127.0.0.1:{port}"
+    )
+    assert result.code == 2 and f"cannot connect to smtp://127.0.0.1:{port}" in result.err
+    journal = Journal(tmp_path / "out" / "send-journal.sqlite")
+    assert journal.counts()["pending"] == 2 and journal.counts()["deferred"] == 0  # a later run resumes
+    journal.close()
+
+
+def test_a_refused_login_names_the_password_variable(tmp_path, run, monkeypatch):
+    from aiosmtpd.smtp import AuthResult
+
+    monkeypatch.setenv("PUBLIPOST_SMTP_PASSWORD", "wrong")
+    _campaign(tmp_path, ["a@example.com"])
+    refusing = SmtpServer(
+        FaultyHandler(),
+        auth_require_tls=False,
+        authenticator=lambda *args: AuthResult(success=False, handled=False),
+    )
+    with refusing as server:
+        url = server.url.replace("smtp://", "smtp://dana@")
+        result = run("send", tmp_path / "campaign.yaml", "--out", tmp_path / "out", "--smtp", url)
+    assert (
+        result.code == 2
+        and "refused the login: 535" in result.err
+        and "PUBLIPOST_SMTP_PASSWORD" in result.err
+    )
+    assert "wrong" not in result.err + result.out  # the password is never printed

@@ -93,6 +93,40 @@ class _RateLimit:
             self.next = max(now, self.next) + self.interval
 
 
+async def probe(relay: Relay, timeout: float) -> None:
+    """Connect (and log in) once before the first message: a relay that cannot be reached is a
+    clear error at once, not every recipient deferred after minutes of retries."""
+    client = _client(relay, timeout)
+    try:
+        await client.connect()
+        if relay.username:
+            await client.login(relay.username, relay.password)
+        await client.quit()
+    except aiosmtplib.SMTPAuthenticationError as exc:
+        raise PublipostError(
+            f"{relay} refused the login: {exc.code} {exc.message}",
+            hint=f"check the user in the URL and {PASSWORD_VARIABLE}",
+        ) from None
+    except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
+        raise PublipostError(
+            f"cannot connect to {relay}: {exc}",
+            hint="check the host and port (and that the relay accepts this machine)",
+        ) from None
+    finally:
+        client.close()
+
+
+def _client(relay: Relay, timeout: float) -> aiosmtplib.SMTP:
+    # STARTTLS when the server offers it on a plain connection; implicit TLS for smtps.
+    return aiosmtplib.SMTP(
+        hostname=relay.host,
+        port=relay.port,
+        use_tls=relay.tls,
+        timeout=timeout,
+        start_tls=None if not relay.tls else False,
+    )
+
+
 async def deliver(
     outgoing: Iterable[Outgoing],
     relay: Relay,
@@ -157,13 +191,7 @@ async def _send_one(job: Outgoing, client, relay: Relay, journal: Journal, limit
             await asyncio.sleep(delay * (0.5 + random.random()))  # jitter: retries do not arrive in step
         try:
             if client is None or not client.is_connected:
-                client = aiosmtplib.SMTP(
-                    hostname=relay.host,
-                    port=relay.port,
-                    use_tls=relay.tls,
-                    timeout=limits.timeout,
-                    start_tls=None if not relay.tls else False,
-                )
+                client = _client(relay, limits.timeout)
                 await client.connect()
                 if relay.username:
                     await client.login(relay.username, relay.password)
