@@ -77,7 +77,7 @@ class Composer:
             to_address=to_address or recipient.email,
             subject=email.subject,
             text=body.text,
-            html=body.html,
+            html=body.pieces,
             recipient_id=recipient.id,
             unsubscribe=unsubscribe,
         )

@@ -88,3 +88,43 @@ def test_newlines_in_data_cannot_add_headers(template):
     message = message_from_bytes(raw, policy=policy.default)
     assert message["Bcc"] is None and message["List-Unsubscribe"] is None
     assert message["Subject"] == "Hi Bcc: x@example.net"
+
+
+def test_quoted_printable_line_by_line_is_the_whole_texts_encoding_and_decodes_back():
+    """Lines are encoded one at a time (and cached): the bytes of the whole text, within 76 columns."""
+    import binascii
+    import random
+
+    from publipost.mailer.message import _part
+
+    pieces = ["a", " ", "\t", "=", ".", "é", "From ", "\n", "x" * 80, "€", "\u202f", "--", "\r\n", "=20"]
+    chance = random.Random(7)
+    for _ in range(1500):
+        text = "".join(chance.choice(pieces) for _ in range(chance.randint(0, 60))) + "\n"
+        part = _part("plain", text)
+        whole = binascii.b2a_qp(text.replace("\r\n", "\n").encode(), istext=True).decode()
+        encoded = part.partition("\r\n\r\n")[2]
+        assert max(map(len, encoded.split("\r\n"))) <= 76  # RFC 2045 (binascii alone allows 78)
+        if max(map(len, whole.split("\n"))) <= 76:
+            assert encoded == whole.replace("\n", "\r\n"), repr(text)
+        decoded = message_from_bytes(part.encode(), policy=policy.default).get_content()
+        assert decoded.replace("\r\n", "\n") == text.replace("\r\n", "\n"), repr(text)
+
+
+def test_html_in_pieces_decodes_to_their_concatenation_within_76_columns():
+    """Template pieces are encoded apart and joined with soft breaks where a line would overflow."""
+    import random
+
+    from publipost.mailer.message import _part
+
+    pieces = ["<p>", "a" * 30, " ", "\n", "=", "é€", "x" * 90, "</p>\n", "\t", "Name1", '<td style="a">']
+    chance = random.Random(11)
+    for _ in range(1500):
+        chosen = tuple(
+            "".join(chance.choice(pieces) for _ in range(chance.randint(0, 4)))
+            for _ in range(chance.randint(1, 9))
+        )
+        part = _part("html", chosen)
+        assert max(map(len, part.split("\r\n"))) <= 76, chosen
+        decoded = message_from_bytes(part.encode(), policy=policy.default).get_content()
+        assert decoded.replace("\r\n", "\n") == "".join(chosen), chosen

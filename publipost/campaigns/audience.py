@@ -338,13 +338,18 @@ def _email_column(audience: Audience, frame: pd.DataFrame, *, required: bool) ->
 
 @lru_cache(maxsize=65536)
 def _validate_email(value: str) -> tuple[str, str]:
-    """(normalised address, '') or ('', reason). Syntax only: no DNS look-up."""
+    """(normalised address, '') or ('', reason). Syntax only: no DNS look-up.
+
+    The address is kept in ASCII (an internationalised domain in its IDNA form), as SMTP
+    commands and 7-bit headers carry it; non-ASCII before the @ would need SMTPUTF8 from
+    every relay on the way, so such an address is refused with the reason.
+    """
     from email_validator import EmailNotValidError, validate_email
 
     if not value:
         return "", "no e-mail address"
     try:
-        return validate_email(value, check_deliverability=False).normalized, ""
+        return validate_email(value, check_deliverability=False, allow_smtputf8=False).ascii_email, ""
     except EmailNotValidError as exc:
         return "", f"e-mail '{value}' is invalid: {exc}"
 
@@ -426,10 +431,15 @@ def _has_key(frame: pd.DataFrame, key: str) -> bool:
 def _match_key(frame: pd.DataFrame, key: str) -> pd.Series:
     if key == "email":
         source = frame[EMAIL] if EMAIL in frame.columns else frame["email"]
-        return source.astype(str).str.strip().str.casefold()
+        # an internationalised domain matches in either spelling: compared in its IDNA form
+        return source.astype(str).str.strip().map(_ascii_address).str.casefold()
     parts = [frame[n].astype(str).map(_fold_words) for n in ("last_name", "address1", "postcode")]
     joined = parts[0] + "|" + parts[1] + "|" + parts[2]
     return joined.where(parts[1] != "", "")
+
+
+def _ascii_address(value: str) -> str:
+    return value if value.isascii() else _validate_email(value)[0] or value
 
 
 def _fold_words(value: str) -> str:

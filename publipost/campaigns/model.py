@@ -175,7 +175,7 @@ class Sender(Section):
         from email_validator import EmailNotValidError, validate_email
 
         try:
-            return validate_email(value, check_deliverability=False).normalized
+            return validate_email(value, check_deliverability=False, allow_smtputf8=False).ascii_email
         except EmailNotValidError as exc:
             raise ValueError(f"'{value}' is not a valid e-mail address: {exc}") from None
 

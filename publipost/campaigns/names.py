@@ -8,6 +8,7 @@ correctly. Names already in mixed case are trusted as typed (McDonald, de Gaulle
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from publipost.folding import fold
 
@@ -69,6 +70,7 @@ _MALE = {"m", "mr", "monsieur", "mister", "sir", "herr", "h"}
 _FEMALE = {"mme", "madame", "mrs", "ms", "miss", "mlle", "mademoiselle", "f", "frau"}
 
 
+@lru_cache(maxsize=1024)  # a file has a handful of civilities, asked for every recipient
 def gender(civility: str) -> str | None:
     key = re.sub(r"[^a-z]", "", fold(civility or ""))
     if key in _MALE:
@@ -78,6 +80,7 @@ def gender(civility: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1024)
 def title(civility: str, language: str) -> str:
     """Monsieur, Madame; Mr, Mrs, Ms: what an address block and a salutation call the recipient."""
     who = gender(civility)

@@ -31,6 +31,8 @@ CREATE TABLE IF NOT EXISTS recipients (
 );
 """
 
+UPDATE = "UPDATE recipients SET status = ?, reply = ?, attempts = attempts + ?, updated = ? WHERE id = ?"
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -104,9 +106,23 @@ class Journal:
 
     def set(self, rid: str, status: str, reply: str = "", *, attempt: bool = False) -> None:
         self.db.execute(
-            "UPDATE recipients SET status = ?, reply = ?, attempts = attempts + ?, updated = ? WHERE id = ?",
+            UPDATE,
             (status, reply, 1 if attempt else 0, time.time(), rid),
         )
+
+    def set_many(self, changes: list[tuple[str, str, bool, str]]) -> None:
+        """(id, status, attempt, reply) changes, in order, in one transaction."""
+        now = time.time()
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.executemany(
+                UPDATE,
+                [(status, reply, int(attempt), now, rid) for rid, status, attempt, reply in changes],
+            )
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
 
     def reset(self, statuses: tuple[str, ...]) -> int:
         """Make recipients in these states pending again (--resend, --retry-uncertain)."""

@@ -23,7 +23,7 @@ from email.header import Header
 from email.utils import format_datetime, formataddr
 from functools import lru_cache
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import quote
 
 from publipost.campaigns.model import Campaign
 from publipost.errors import PublipostError
@@ -67,12 +67,10 @@ def unsubscribe_for(campaign: Campaign, recipient_id: str, secret: bytes) -> Uns
         return None
     code = campaign_code(campaign.name)
     token = hmac.new(secret, f"{code}:{recipient_id}".encode(), hashlib.sha256).hexdigest()[:32]
-    query = urlencode({"c": code, "r": recipient_id, "t": token})
-    url = f"{config.url}{'&' if '?' in config.url else '?'}{query}" if config.url else None
+    rid = quote(recipient_id, safe="")  # the code is letters and digits, the token hexadecimal
+    url = f"{config.url}{'&' if '?' in config.url else '?'}c={code}&r={rid}&t={token}" if config.url else None
     mailto = (
-        f"mailto:{config.mailto}?subject=unsubscribe%20{code}%20{recipient_id}%20{token}"
-        if config.mailto
-        else None
+        f"mailto:{config.mailto}?subject=unsubscribe%20{code}%20{rid}%20{token}" if config.mailto else None
     )
     return Unsubscribe(url, mailto, token)
 
@@ -121,10 +119,11 @@ class MessageTemplate:
         to_address: str,
         subject: str,
         text: str,
-        html: str,
+        html: str | tuple[str, ...],
         recipient_id: str,
         unsubscribe: Unsubscribe | None,
     ) -> bytes:
+        """`html` may come in pieces (a template's fixed parts and merged values): see quoted_printable."""
         headers = [
             self.shared,
             _header("To", _address(to_name, to_address)),
@@ -155,10 +154,71 @@ class MessageTemplate:
         return ("\r\n".join(headers) + "\r\n" + body).encode("ascii")
 
 
-def _part(subtype: str, content: str) -> str:
-    encoded = binascii.b2a_qp(content.replace("\r\n", "\n").encode("utf-8"), istext=True).decode("ascii")
+def _part(subtype: str, content: str | tuple[str, ...]) -> str:
     head = f'Content-Type: text/{subtype}; charset="utf-8"\r\nContent-Transfer-Encoding: quoted-printable'
-    return f"{head}\r\n\r\n" + encoded.replace("\n", "\r\n")
+    return f"{head}\r\n\r\n{quoted_printable((content,) if isinstance(content, str) else content)}"
+
+
+def quoted_printable(pieces: tuple[str, ...]) -> str:
+    """The pieces' concatenation in quoted-printable (RFC 2045), lines within 76 columns.
+
+    Quoted-printable works line by line and a soft line break ("=" at the end of a line)
+    may stand anywhere, so pieces are encoded on their own, and cached: a template's fixed
+    pieces and the copy's fixed paragraphs (each on its own line) are encoded once per
+    campaign; per recipient, only the merged values. A piece that continues a line goes on
+    it while the line stays within 76 columns, after a soft break otherwise. One piece gives
+    the same bytes as encoding the whole text at once (tested).
+    """
+    out: list[str] = []
+    column = 0
+    for piece in pieces:
+        encoded, first, last, breaks = _encoded_piece(piece if type(piece) is str else str(piece))
+        if column and column + first > 75:  # room is kept for a soft break after the row
+            out.append("=\r\n")
+            column = 0
+        out.append(encoded)
+        column = last if breaks else column + last
+    return "".join(out)
+
+
+@lru_cache(maxsize=1024)  # the template's fixed pieces stay; merged values pass through
+def _encoded_piece(piece: str) -> tuple[str, int, int, bool]:
+    """(encoded, its first row's length, its last row's length, whether it has line breaks)."""
+    *lines, tail = piece.replace("\r\n", "\n").split("\n")
+    rows = [_encoded_line(line) for line in lines]
+    if tail:
+        rows.append(_encoded_fragment(tail))
+    elif rows:
+        rows.append("")  # the piece ends with a line break
+    encoded = "\r\n".join(rows)
+    breaks = "\r\n" in encoded
+    first = encoded.find("\r\n") if breaks else len(encoded)
+    last = len(encoded) - encoded.rfind("\r\n") - 2 if breaks else len(encoded)
+    return encoded, first, last, breaks
+
+
+@lru_cache(maxsize=32768)
+def _encoded_line(line: str) -> str:
+    """A line followed by a line break: trailing spaces encoded, as the RFC requires there."""
+    return _within_76(binascii.b2a_qp(f"{line}\n".encode(), istext=True).decode("ascii")[:-1])
+
+
+@lru_cache(maxsize=32768)
+def _encoded_fragment(text: str) -> str:
+    """Part of a line: encoded alone (a trailing space is encoded too, so nothing is lost),
+    its last row at most 75 columns so that a soft break can follow it."""
+    encoded = _within_76(binascii.b2a_qp(text.encode(), istext=True).decode("ascii"))
+    head, separator, last = encoded.rpartition("\r\n")
+    if len(last) <= 75:
+        return encoded
+    cut = 73 if last[-3] == "=" else 75  # never inside an "=XX" escape
+    return f"{head}{separator}{last[:cut]}=\r\n{last[cut:]}"
+
+
+def _within_76(encoded: str) -> str:
+    """binascii lets a line ending in encoded whitespace ("=20") reach 78 columns: break before it."""
+    rows = encoded.split("\n")
+    return "\r\n".join(row if len(row) <= 76 else f"{row[:-3]}=\r\n{row[-3:]}" for row in rows)
 
 
 @lru_cache(maxsize=4096)

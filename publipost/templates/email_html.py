@@ -16,10 +16,11 @@ from pathlib import Path
 
 from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from publipost.campaigns.model import Campaign
 from publipost.errors import TemplateError, Where
+from publipost.templates.environment import compile_template
 from publipost.templates.layout import parse_runs
 from publipost.templates.merge import MergedEmail
 from publipost.templates.mjml_check import check_layout_fields
@@ -59,10 +60,19 @@ def markdown_html(markdown: str) -> Markup:
     return Markup("".join(parts))
 
 
+@lru_cache(maxsize=1024)  # a signature, a PS: usually the same for every recipient
+def joined_html(blocks: tuple[str, ...], separator: str) -> Markup:
+    return Markup(separator).join(markdown_html(block) for block in blocks)
+
+
 @dataclass
 class EmailBody:
-    html: str
+    pieces: tuple[str, ...]  # the HTML as the template produced it: fixed parts and merged values
     text: str
+
+    @property
+    def html(self) -> str:
+        return "".join(self.pieces)
 
 
 class EmailRenderer:
@@ -77,7 +87,7 @@ class EmailRenderer:
         text = self.source.read_text(encoding="utf-8")
         check_layout_fields(text, self.source)
         self._check_names(env, text, set(fields or ()))
-        self.template = env.from_string(self.compiled_html)
+        self.template = compile_template(env, self.compiled_html)
 
     def _check_names(self, env: SandboxedEnvironment, text: str, fields: set[str]) -> None:
         """Every name a template uses exists: its parts, the recipient's fields, the campaign's."""
@@ -107,6 +117,11 @@ class EmailRenderer:
         return text.format(company=(sender.company or sender.name).rstrip(".")), postal, label
 
     @cached_property
+    def footer_html(self) -> Markup:
+        notice, postal, _ = self.footer
+        return Markup("{}<br>{}").format(notice, postal)
+
+    @cached_property
     def compiled_html(self) -> str:
         """The MJML template compiled to HTML, once per campaign; Jinja fields survive it."""
         import mjml
@@ -118,10 +133,12 @@ class EmailRenderer:
     ) -> EmailBody:
         campaign, sender = self.campaign, self.campaign.sender
         notice, postal, unsubscribe_label = self.footer
-        footer = Markup("{}<br>{}").format(notice, postal)
+        footer = self.footer_html
         if unsubscribe_url:
-            footer += Markup('<br><a href="{}">{}</a>').format(unsubscribe_url, unsubscribe_label)
-        html_part = self.template.render(
+            footer = Markup(
+                f'{footer}<br><a href="{escape(unsubscribe_url)}">{escape(unsubscribe_label)}</a>'
+            )
+        pieces = self.template.generate(
             **(context or {}),
             unsubscribe_url=unsubscribe_url or "",
             language=campaign.language,
@@ -129,10 +146,11 @@ class EmailRenderer:
             preheader=email.preheader,
             sender_block=sender.company or sender.name,
             hook=markdown_html(email.hook.strip("*#_ ") if email.hook else ""),
-            # markdown_html returns escaped Markup: joining those pieces stays safe.
-            body=Markup("".join(f"<p>{markdown_html(p)}</p>" for p in [email.salutation, *email.body])),
-            signature=Markup("<br>").join(markdown_html(line) for line in email.signature),
-            ps=Markup("<br><br>").join(markdown_html(p) for p in email.ps),
+            # markdown_html returns escaped Markup: joining those pieces stays safe. A paragraph a
+            # line: the lines every recipient shares are encoded once (mailer.message.quoted_printable).
+            body=Markup("\n".join(f"<p>{markdown_html(p)}</p>" for p in [email.salutation, *email.body])),
+            signature=joined_html(tuple(email.signature), "<br>"),
+            ps=joined_html(tuple(email.ps), "<br><br>"),
             footer=footer,
         )
         # The preheader is a visible first line, not hidden text: mail apps show it after the
@@ -143,4 +161,4 @@ class EmailRenderer:
         text_part += f"\n--\n{notice}\n{postal}\n"
         if unsubscribe_url:
             text_part += f"{unsubscribe_label}: {unsubscribe_url}\n"
-        return EmailBody(html_part, text_part)
+        return EmailBody(tuple(pieces), text_part)

@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import StrictUndefined
+from jinja2 import StrictUndefined, Template
 from jinja2.sandbox import SandboxedEnvironment
 
 from publipost.campaigns.names import gender, title
@@ -41,6 +41,18 @@ def make_environment(language: str, currency: str = "EUR") -> SandboxedEnvironme
     env.filters["money"] = lambda value, code=currency: money(value, code, money_locale(language, code))
     env.filters["date"] = lambda value, pattern="d MMMM y": long_date(value, locale, pattern)
     return env
+
+
+def compile_template(env: SandboxedEnvironment, source: Any) -> Template:
+    """`env.from_string`, with the template's globals in a plain dict.
+
+    Jinja chains a template's globals and its environment's in a ChainMap, which every
+    render copies key by key: a quarter of the time of a short template's render, paid
+    for every recipient. Copied once here, they are copied at C speed afterwards.
+    """
+    template = env.from_string(source)
+    template.globals = dict(template.globals)
+    return template
 
 
 @lru_cache(maxsize=4096)  # the offer's price, formatted once, not once per recipient

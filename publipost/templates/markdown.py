@@ -20,6 +20,7 @@ PS = re.compile(r"^(p\.?\s?-?\s?p?\.?\s?s\.?|post-?scriptum)(\s*[:.–-])?\s", r
 _FRONT = re.compile(r"\A---[ \t]*\n(.*?\n)---[ \t]*(\n|\Z)", re.DOTALL)
 _BLOCK_SPLIT = re.compile(r"\n[ \t]*\n")
 _SPECIAL = re.compile(r"([\\*_`#\[\]~|])")
+_COMMENTS_ONLY = re.compile(r"(\{#.*?#\}\s*)+", re.DOTALL)
 
 
 def escape_markdown(value: object) -> str:
@@ -99,7 +100,7 @@ def split_blocks(source: str, offset: int = 0) -> list[Block]:
 
 
 def _only_jinja_comment(text: str) -> bool:
-    return bool(re.fullmatch(r"(\{#.*?#\}\s*)+", text, re.DOTALL))
+    return text.startswith("{#") and bool(_COMMENTS_ONLY.fullmatch(text))
 
 
 def is_hook(text: str) -> bool:

@@ -20,7 +20,7 @@ from publipost.campaigns.copy import Copy
 from publipost.campaigns.fields import suggest_field
 from publipost.campaigns.model import Campaign
 from publipost.errors import TemplateError, did_you_mean
-from publipost.templates.environment import date_line, make_environment, salutation
+from publipost.templates.environment import compile_template, date_line, make_environment, salutation
 from publipost.templates.markdown import PS, escape_markdown, parse_letter
 
 #: Names every piece of copy may use besides the recipient's fields.
@@ -85,7 +85,7 @@ class Merge:
             if name not in known:
                 raise self._unknown_field(copy, name)
         self._check_attributes(copy, ast)
-        return self.env.from_string(ast)
+        return compile_template(self.env, ast)
 
     def _check_attributes(self, copy: Copy, ast: nodes.Template) -> None:
         """`{{ offer.prix }}` is a typo in the copy, not a recipient's problem: stop before rendering."""
