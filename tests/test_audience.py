@@ -215,6 +215,27 @@ def test_email_channel_rejects_bad_addresses(campaign_dir):
     assert audience.channel_count("email") == 2 and audience.channel_count("letter") == 2
 
 
+def test_internationalised_addresses_are_sent_in_ascii_or_refused_with_the_reason(campaign_dir, tmp_path):
+    """SMTP commands and 7-bit headers carry ASCII: an IDN domain in its IDNA form; an accent
+    before the @ would need SMTPUTF8 all the way, so that address is refused, the letter kept."""
+    (tmp_path / "optout.txt").write_text("zoe@xn--exmple-cua.fr\n")
+    campaign = BASE_CAMPAIGN.replace("letter:", "email:\n  subject: Offre\n  body: lettre.md\nletter:")
+    campaign = campaign.replace("  source: clients.csv", "  source: clients.csv\n  exclude: optout.txt")
+    csv_text = """\
+    id;Prénom;Nom;Adresse;Code postal;Ville;E-mail
+    1;Ana;Roy;;;;ana@exämple.fr
+    2;Jörg;Bauer;2 rue B;69001;Lyon;jörg@exemple.fr
+    3;Zoé;Lenoir;;;;zoe@exämple.fr
+    """
+    audience = _audience(campaign_dir(campaign, csv_text))
+    recipients = {r.id: r for r in audience}
+    assert recipients["1"].email == "ana@xn--exmple-cua.fr"
+    assert recipients["2"].email is None and recipients["2"].postal
+    notes = {n.row: n for n in audience.notes}
+    assert notes[3].outcome == "letter only" and "before the @" in notes[3].reason
+    assert notes[4].outcome == "suppressed"  # listed under the other spelling of the same domain
+
+
 def test_suppression_by_address_and_bare_email_list(campaign_dir, tmp_path):
     (tmp_path / "bloctel.csv").write_text(
         "Nom;Adresse;CP\nDUPONT;12, rue des  Lilas;69003\n", encoding="cp1252"
