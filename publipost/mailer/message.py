@@ -236,7 +236,7 @@ def _encoded(text: str, header: str) -> str:
 
 def _header(name: str, value: str) -> str:
     """`Name: value`, folded at spaces (never inside a token) to stay within 78 columns where possible."""
-    if "\r\n" in value:  # already folded (encoded-words)
+    if "\r\n" in value or len(name) + len(value) < 77:  # already folded (encoded-words), or short
         return f"{name}: {value}"
     line, out = f"{name}:", []
     for word in value.split(" "):

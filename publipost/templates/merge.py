@@ -68,6 +68,9 @@ class Merge:
         self.templates: dict[str, Template] = {}
         for key, copy in self.campaign.copies.items():
             self.templates[key] = self._compile(copy)
+        # copy that uses no recipient's field reads the same for everyone: rendered once
+        self._same_for_all = {key for key in self.templates if not self.uses_recipient_fields(key)}
+        self._rendered: dict[str, str] = {}
 
     # --- once per campaign -------------------------------------------------------------------
 
@@ -146,10 +149,15 @@ class Merge:
         return {**self._globals, **fields, "salutation": greeting}
 
     def render(self, key: str, context: dict[str, Any]) -> str:
+        if key in self._rendered:
+            return self._rendered[key]
         try:
-            return self.templates[key].render(context)
+            text = self.templates[key].render(context)
         except (JinjaError, ValueError, TypeError, ArithmeticError) as exc:
             raise RecipientError(f"{key}: {exc}") from None
+        if key in self._same_for_all:
+            self._rendered[key] = text
+        return text
 
     def letter(self, recipient: Recipient) -> MergedLetter:
         context = self.context(recipient)
