@@ -86,6 +86,32 @@ def test_templates_compile_once_per_campaign(campaign_dir, tmp_path, monkeypatch
     assert len(compiled) == len(prepared.campaign.copies) == 1
 
 
+def test_copy_without_recipient_fields_is_rendered_once(campaign_dir, tmp_path):
+    """The same text for everyone is rendered once; copy with a field, for each recipient."""
+    rows = "".join(f"{i};M.;Paul{i};Martin;{i} rue Neuve;69002;Lyon\n" for i in range(1, 21))
+    campaign = BASE_CAMPAIGN.replace(
+        "  body: lettre.md", "  body: lettre.md\n  ps: Offre à {{ offer.price | money }}"
+    )
+    path = campaign_dir(campaign, csv="id;Civilité;Prénom;Nom;Adresse;Code postal;Ville\n" + rows)
+    prepared = prepare(path)
+    merge = prepared.merge
+    renders = dict.fromkeys(merge.templates, 0)
+
+    def counted(key, render):
+        def count(*args, **kwargs):
+            renders[key] += 1
+            return render(*args, **kwargs)
+
+        return count
+
+    for key, template in merge.templates.items():
+        template.render = counted(key, template.render)
+    letters = [merge.letter(r) for r in prepared.audience]
+    assert renders == {"letter.body": 20, "letter.ps": 1}
+    assert letters[0].ps == letters[-1].ps == ["P.S. Offre à 49,90\u00a0€"]
+    assert "Paul20" in letters[-1].body[0]
+
+
 @pytest.mark.parametrize(
     ("value", "currency", "locale", "expected"),
     [
