@@ -3,19 +3,24 @@
 Run by hand (not in CI), on loopback only:
 
     pip install -e . mailmerge
-    apt-get install postfix          # for smtp-sink, a fast C sink; else an aiosmtpd sink is used
+    apt-get install postfix          # for smtp-sink, a fast C sink (optional)
     python bench/send_bench.py [MESSAGES]
 
-The same messages go to the same sink: publipost end to end (merge, render, compose,
-journal, send), mailmerge (awdeorio's tool, rate limit off, a new connection per
-message), and the ceiling: publipost's messages composed beforehand, blasted by
-aiosmtplib over 16 reused connections. Prints messages/s and ratios.
+The same ~10 KB messages (text and HTML) go to the same sink, once per sink: Postfix's
+smtp-sink when installed, then an aiosmtpd sink (a single Python process, so its own
+capacity is the limit there). On each: publipost end to end (merge, render, compose,
+journal, send, one process per core), the ceiling (publipost's messages composed
+beforehand, blasted by aiosmtplib over 16 reused connections, in one process and in one
+per core), and mailmerge (awdeorio's tool, rate limit off, a new connection per message,
+the same message as a multipart template, 1,000 of them). Prints messages/s and ratios,
+and the peak memory of publipost's processes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import resource
 import shutil
 import socket
 import subprocess
@@ -44,6 +49,7 @@ email:
   body: email.md
   unsubscribe: {url: "https://planora.example/unsubscribe", mailto: unsubscribe@planora.example}
 """
+SENDER = "dana@planora.example"
 
 
 def free_port() -> int:
@@ -52,12 +58,14 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_sink() -> tuple[subprocess.Popen, int, str]:
+def smtp_sink_binary() -> str | None:
+    return shutil.which("smtp-sink") or next((p for p in ("/usr/sbin/smtp-sink",) if Path(p).exists()), None)
+
+
+def start_sink(kind: str) -> tuple[subprocess.Popen, int]:
     port = free_port()
-    if shutil.which("smtp-sink") or Path("/usr/sbin/smtp-sink").exists():
-        binary = shutil.which("smtp-sink") or "/usr/sbin/smtp-sink"
-        process = subprocess.Popen([binary, "-u", "nobody", f"127.0.0.1:{port}", "1024"])
-        name = "postfix smtp-sink"
+    if kind == "postfix smtp-sink":
+        process = subprocess.Popen([smtp_sink_binary(), "-u", "nobody", f"127.0.0.1:{port}", "1024"])
     else:
         code = textwrap.dedent(f"""
             import time
@@ -69,14 +77,13 @@ def start_sink() -> tuple[subprocess.Popen, int, str]:
             time.sleep(3600)
         """)
         process = subprocess.Popen([sys.executable, "-c", code])
-        name = "aiosmtpd sink"
     for _ in range(100):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
             break
         except OSError:
             time.sleep(0.05)
-    return process, port, name
+    return process, port
 
 
 def make_campaign(folder: Path, count: int) -> Path:
@@ -92,7 +99,21 @@ def make_campaign(folder: Path, count: int) -> Path:
     return folder / "campaign.yaml"
 
 
-def bench_publipost(path: Path, port: int) -> tuple[float, int]:
+def bench_publipost(path: Path, port: int) -> tuple[float, int, float, float]:
+    """Seconds, messages sent, and peak memory (MB) of the sending parent and its children,
+    measured in a process of its own."""
+    shutil.rmtree(path.parent / "out", ignore_errors=True)  # a fresh journal: everyone is sent
+    done = subprocess.run(
+        [sys.executable, __file__, "--publipost", str(path), str(port)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    seconds, sent, parent, children = done.stdout.split()
+    return float(seconds), int(sent), float(parent), float(children)
+
+
+def publipost_alone(path: Path, port: int) -> None:
     from publipost.mailer.smtp import Limits, Relay
     from publipost.pipeline import prepare
     from publipost.sending import send_campaign
@@ -100,56 +121,80 @@ def bench_publipost(path: Path, port: int) -> tuple[float, int]:
     os.environ["PUBLIPOST_UNSUBSCRIBE_SECRET"] = "bench"
     prepared = prepare(path)
     start = time.perf_counter()
+    relay = Relay("127.0.0.1", port)
     report = send_campaign(
-        prepared,
-        path.parent / "out",
-        relay=Relay("127.0.0.1", port),
-        limits=Limits(concurrency=16),
-        lint=False,
+        prepared, path.parent / "out", relay=relay, limits=Limits(concurrency=16), lint=False
     )
-    return time.perf_counter() - start, report.counts["sent"]
+    seconds = time.perf_counter() - start
+    # VmHWM, not ru_maxrss: Linux carries ru_maxrss over an exec, from the bench's own process.
+    status = Path("/proc/self/status").read_text()
+    parent = int(status.split("VmHWM:")[1].split()[0]) / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(seconds, report.counts["sent"], parent, children)
 
 
-def bench_bare(path: Path, port: int) -> tuple[float, int]:
-    import aiosmtplib
-
+def precomposed(path: Path) -> list[tuple[str, bytes]]:
     from publipost.pipeline import prepare
     from publipost.sending import Composer, email_recipients
 
     prepared = prepare(path)
     composer = Composer(prepared, b"bench")
-    messages = [(r.email, composer.message(r)) for r in email_recipients(prepared)]
+    return [(r.email, composer.message(r)) for r in email_recipients(prepared)]
 
-    async def blast() -> None:
-        queue: asyncio.Queue = asyncio.Queue()
-        for item in messages:
-            queue.put_nowait(item)
 
-        async def worker() -> None:
-            client = aiosmtplib.SMTP(hostname="127.0.0.1", port=port, start_tls=False)
-            await client.connect()
-            while not queue.empty():
-                to, data = queue.get_nowait()
-                await client.sendmail("dana@planora.example", [to], data)
-            await client.quit()
-
-        await asyncio.gather(*(worker() for _ in range(16)))
-
+def bench_bare(messages: list[tuple[str, bytes]], port: int, processes: int) -> tuple[float, int]:
+    """aiosmtplib's sendmail over 16 reused connections, the work split over `processes`."""
     start = time.perf_counter()
-    asyncio.run(blast())
+    children = []
+    for share in range(processes):
+        pid = os.fork()
+        if pid == 0:
+            asyncio.run(_blast(messages[share::processes], port, 16 // processes))
+            os._exit(0)
+        children.append(pid)
+    for pid in children:
+        os.waitpid(pid, 0)
     return time.perf_counter() - start, len(messages)
 
 
-def bench_mailmerge(path: Path, port: int, count: int) -> tuple[float, int] | None:
+async def _blast(messages: list[tuple[str, bytes]], port: int, connections: int) -> None:
+    import aiosmtplib
+
+    queue: asyncio.Queue = asyncio.Queue()
+    for item in messages:
+        queue.put_nowait(item)
+
+    async def worker() -> None:
+        client = aiosmtplib.SMTP(hostname="127.0.0.1", port=port, start_tls=False)
+        await client.connect()
+        while not queue.empty():
+            to, data = queue.get_nowait()
+            await client.sendmail(SENDER, [to], data)
+        await client.quit()
+
+    await asyncio.gather(*(worker() for _ in range(connections)))
+
+
+def bench_mailmerge(path: Path, sample: bytes, port: int, count: int) -> tuple[float, int] | None:
+    """mailmerge with the same message: a multipart template of publipost's text and HTML."""
     binary = shutil.which("mailmerge") or str(Path(sys.executable).parent / "mailmerge")
     if not Path(binary).exists():
         return None
+    from email import message_from_bytes, policy
+
     folder = path.parent / "mailmerge"
-    folder.mkdir()
-    text = (path.parent / "email.md").read_text().replace("**", "")
+    folder.mkdir(exist_ok=True)
+    text, html = (p.get_content() for p in message_from_bytes(sample, policy=policy.default).iter_parts())
+    text, html = (part.replace("Name0", "{{first_name}}") for part in (text, html))
+    # mailmerge sends the HTML as it is: MJML's lines of over 1,000 characters would be refused
+    # ("500 Line too long", RFC 5321 §4.5.3.1.6), so they are broken between tags for it.
+    html = html.replace("><", ">\n<")
     (folder / "mailmerge_template.txt").write_text(
         "TO: {{email}}\nSUBJECT: Discover the new planner, {{first_name}}\n"
-        "FROM: Planora Inc. <dana@planora.example>\n\nDear {{first_name}},\n\n" + text
+        f"FROM: Planora Inc. <{SENDER}>\nMIME-Version: 1.0\n"
+        'Content-Type: multipart/alternative; boundary="boundary"\n\n'
+        f'--boundary\nContent-Type: text/plain; charset="utf-8"\n\n{text}\n'
+        f'--boundary\nContent-Type: text/html; charset="utf-8"\n\n{html}\n--boundary--\n'
     )
     rows = "".join(f"Name{i},r{i}@example.com\n" for i in range(count))
     (folder / "mailmerge_database.csv").write_text("first_name,email\n" + rows)
@@ -158,17 +203,7 @@ def bench_mailmerge(path: Path, port: int, count: int) -> tuple[float, int] | No
     )
     start = time.perf_counter()
     subprocess.run(
-        [
-            binary,
-            "--no-dry-run",
-            "--no-limit",
-            "--template",
-            "mailmerge_template.txt",
-            "--database",
-            "mailmerge_database.csv",
-            "--config",
-            "mailmerge_server.conf",
-        ],
+        [binary, "--no-dry-run", "--no-limit", "--output-format", "raw"],
         cwd=folder,
         check=True,
         stdout=subprocess.DEVNULL,
@@ -178,27 +213,44 @@ def bench_mailmerge(path: Path, port: int, count: int) -> tuple[float, int] | No
 
 
 def main() -> None:
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
-    sink, port, name = start_sink()
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            folder = Path(tmp)
-            path = make_campaign(folder, count)
-            ours_seconds, ours = bench_publipost(path, port)
-            bare_seconds, bare = bench_bare(path, port)
-            print(f"{count} messages to {name} on 127.0.0.1 (16 connections where reused)")
-            print(f"  publipost end to end     {ours / ours_seconds:7.0f} messages/s")
-            print(
-                f"  bare aiosmtplib blaster  {bare / bare_seconds:7.0f} messages/s (precomposed: the ceiling)"
-            )
-            theirs = bench_mailmerge(path, port, min(count, 1000))
+    if sys.argv[1:2] == ["--publipost"]:
+        return publipost_alone(Path(sys.argv[2]), int(sys.argv[3]))
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 10000
+    processes = os.cpu_count() or 1
+    sinks = (["postfix smtp-sink"] if smtp_sink_binary() else []) + ["aiosmtpd sink"]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = make_campaign(Path(tmp), count)
+        messages = precomposed(path)
+        size = sum(len(data) for _, data in messages) / len(messages)
+        print(f"{count} messages of {size / 1024:.1f} KB on average, 16 connections where reused\n")
+        for name in sinks:
+            sink, port = start_sink(name)
+            try:
+                seconds, sent, parent, children = bench_publipost(path, port)
+                ours = sent / seconds
+                one = _rate(bench_bare(messages, port, 1))
+                many = _rate(bench_bare(messages, port, processes))
+                theirs = bench_mailmerge(path, messages[0][1], port, min(count, 1000))
+            finally:
+                sink.terminate()
+                sink.wait()
+            ceiling = max(one, many)
+            print(f"{name} on 127.0.0.1")
+            print(f"  publipost end to end          {ours:7.0f} messages/s ({processes} processes)")
+            print(f"  bare aiosmtplib, 1 process    {one:7.0f} messages/s (precomposed)")
+            print(f"  bare aiosmtplib, {processes} processes  {many:7.0f} messages/s (precomposed)")
             if theirs:
-                rate = theirs[1] / theirs[0]
-                print(f"  mailmerge                {rate:7.0f} messages/s (a connection per message)")
-                print(f"  publipost / mailmerge    {ours / ours_seconds / rate:7.1f}x")
-            print(f"  publipost / ceiling      {ours / ours_seconds / (bare / bare_seconds):7.2f}")
-    finally:
-        sink.terminate()
+                rate = _rate(theirs)
+                print(f"  mailmerge                     {rate:7.0f} messages/s (a connection per message)")
+                print(f"  publipost / mailmerge         {ours / rate:7.1f}x")
+            print(f"  publipost / bare, 1 process   {ours / one:7.2f}")
+            print(f"  publipost / best bare         {ours / ceiling:7.2f}")
+            print(f"  publipost peak memory         parent {parent:.0f} MB, each sender {children:.0f} MB\n")
+
+
+def _rate(result: tuple[float, int]) -> float:
+    seconds, count = result
+    return count / seconds
 
 
 if __name__ == "__main__":
