@@ -63,7 +63,7 @@ class Composer:
         self.prepared = prepared
         self.renderer = EmailRenderer(prepared.campaign, prepared.audience.fields)
         self.secret = secret
-        self.template = MessageTemplate(prepared.campaign, dt.datetime.now(dt.UTC))
+        self.template = MessageTemplate(prepared.campaign, dt.datetime.now(dt.UTC), self.renderer.images)
         self.dkim = load_key(prepared.campaign)
 
     def message(self, recipient: Recipient, to_address: str | None = None) -> bytes:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mailbox
+import re
 import textwrap
 from collections import Counter
 from itertools import pairwise
@@ -436,6 +437,67 @@ def test_users_mjml_template_compiled_once_with_fields_in_text_links_colours_and
     assert "gold" in html[0] and "gold" not in html[1]
     assert "img/vip.png" in html[0] and "img/std.png" in html[1]
     assert 'href="https://planora.example/order?r=2"' in html[1]
+
+
+def _png(path, size=(300, 100), colour=(20, 40, 160)):
+    from PIL import Image
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", size, colour).save(path)
+    return path.read_bytes()
+
+
+def test_local_images_travel_in_the_message_as_multipart_related(tmp_path, run):
+    """The signature and the template's local images are carried (cid:), remote ones stay links."""
+    logo = _png(tmp_path / "img" / "logo.png", (120, 40))
+    signature = _png(tmp_path / "signature.png", (600, 100), (0, 0, 0))
+    template = USER_TEMPLATE.replace(
+        "<mj-column>", '<mj-column>\n        <mj-image src="img/logo.png" alt="Planora" width="120px" />'
+    ).replace("{{ body }}{{ ps }}", "{{ body }}{{ signature }}{{ ps }}")
+    path = _user_template(tmp_path, template)
+    path.write_text(path.read_text().replace("  email: dana@", "  signature: signature.png\n  email: dana@"))
+    handler = FaultyHandler()
+    with SmtpServer(handler) as server:
+        assert run("send", path, "--out", tmp_path / "out", "--smtp", server.url).code == 0
+    assert len(handler.delivered) == 2
+    for message in handler.delivered:
+        text, related = message.iter_parts()
+        assert (text.get_content_type(), related.get_content_type()) == ("text/plain", "multipart/related")
+        assert related.get_param("type") == "text/html"
+        html, *images = related.iter_parts()
+        carried = {image["Content-ID"].strip("<>"): image.get_content() for image in images}
+        assert sorted(carried.values()) == sorted([logo, signature])  # each file once
+        sources = re.findall(r'src="cid:([^"]+)"', html.get_content())
+        assert sorted(sources) == sorted(carried)  # every cid: resolves, every image is shown
+        assert all(cid.endswith("@planora.example") for cid in carried)
+        assert 'width="180" height="30"' in html.get_content()  # the signature scaled into its box
+        assert "https://planora.example/img/" in html.get_content()  # remote images left as links
+        assert all(i.get_content_disposition() == "inline" for i in images)
+    raw = handler.raw[0]
+    long_lines = [line for line in raw.split(b"\r\n") if len(line) > 78]
+    assert all(line.startswith((b"List-Unsubscribe: <", b" <mailto:")) for line in long_lines), long_lines
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("img/missing.png", "image not found"),
+        ("img/logo.svg", "mail apps show PNG, JPEG and GIF"),
+        ("img/broken.png", "cannot be read"),
+    ],
+)
+def test_a_bad_local_image_is_an_error_before_anything(tmp_path, run, source, message):
+    (tmp_path / "img").mkdir()
+    (tmp_path / "img" / "logo.svg").write_text("<svg/>")
+    (tmp_path / "img" / "broken.png").write_text("not a png")
+    template = USER_TEMPLATE.replace(
+        "<mj-column>", f'<mj-column>\n        <mj-image src="{source}" alt="" />'
+    )
+    path = _user_template(tmp_path, template)
+    result = run("send", path, "--out", tmp_path / "out")
+    assert result.code == 2 and message in result.err
+    assert f"{tmp_path / 'mine.mjml'}:6:" in result.err  # the line that names the image
+    assert not (tmp_path / "out" / "maildir").exists()
 
 
 @pytest.mark.parametrize(

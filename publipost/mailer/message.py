@@ -11,12 +11,15 @@ newline in a name or a subject can never add a header.
 
 from __future__ import annotations
 
+import base64
 import binascii
 import datetime as dt
 import hashlib
 import hmac
 import os
+import re
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from email.charset import QP, Charset
 from email.header import Header
@@ -28,6 +31,7 @@ from urllib.parse import quote
 from publipost.campaigns.model import Campaign
 from publipost.errors import PublipostError
 from publipost.templates.codes import campaign_code
+from publipost.templates.email_images import InlineImage
 
 SECRET_VARIABLE = "PUBLIPOST_UNSUBSCRIBE_SECRET"
 
@@ -90,7 +94,7 @@ class MessageTemplate:
     Tests parse the bytes back with the email package and compare every field.
     """
 
-    def __init__(self, campaign: Campaign, when: dt.datetime):
+    def __init__(self, campaign: Campaign, when: dt.datetime, images: Sequence[InlineImage] = ()):
         sender = campaign.sender
         if not sender.email:
             raise PublipostError(
@@ -110,7 +114,8 @@ class MessageTemplate:
             "MIME-Version: 1.0",
         ]
         self.shared = "\r\n".join(shared)
-        self.structure = f'Content-Type: multipart/alternative; boundary="{self.boundary}"'
+        self.structure = f'Content-Type: multipart/alternative;\r\n boundary="{self.boundary}"'
+        self.related = _related(images, f"=_publipost_{secrets.token_hex(12)}") if images else None
 
     def build(
         self,
@@ -136,22 +141,31 @@ class MessageTemplate:
             if unsubscribe.url:
                 headers.append("List-Unsubscribe-Post: List-Unsubscribe=One-Click")
         headers.append(self.structure)
-        parts = [_part("plain", text), _part("html", html)]
-        if any(self.boundary in part for part in parts):  # practically never: then a fresh boundary
-            self.boundary = f"=_publipost_{secrets.token_hex(12)}"
-            self.structure = f'Content-Type: multipart/alternative; boundary="{self.boundary}"'
-            return self.build(
-                to_name=to_name,
-                to_address=to_address,
-                subject=subject,
-                text=text,
-                html=html,
-                recipient_id=recipient_id,
-                unsubscribe=unsubscribe,
-            )
+        html_part = _part("html", html)
+        if self.related:  # the HTML and the images it shows, as one alternative (RFC 2387)
+            head, tail = self.related
+            html_part = f"{head}{html_part}{tail}"
+        # A boundary starts with "=_", which quoted-printable and base64 never write: no part can hold it.
+        parts = [_part("plain", text), html_part]
         delimiter = f"--{self.boundary}"
         body = f"\r\n{delimiter}\r\n" + f"\r\n{delimiter}\r\n".join(parts) + f"\r\n{delimiter}--\r\n"
         return ("\r\n".join(headers) + "\r\n" + body).encode("ascii")
+
+
+def _related(images: Sequence[InlineImage], boundary: str) -> tuple[str, str]:
+    """What goes before and after the HTML part in multipart/related: the images, encoded once."""
+    head = f'Content-Type: multipart/related; type="text/html";\r\n boundary="{boundary}"\r\n'
+    head += f"\r\n--{boundary}\r\n"
+    tail = []
+    for image in images:
+        name = re.sub(r"[^A-Za-z0-9._-]+", "-", image.filename)
+        data = base64.encodebytes(image.data).decode("ascii").strip().replace("\n", "\r\n")
+        tail.append(
+            f'\r\n--{boundary}\r\nContent-Type: {image.mime}; name="{name}"\r\n'
+            f"Content-Transfer-Encoding: base64\r\nContent-ID: <{image.cid}>\r\n"
+            f'Content-Disposition: inline; filename="{name}"\r\n\r\n{data}'
+        )
+    return head, "".join(tail) + f"\r\n--{boundary}--"
 
 
 def _part(subtype: str, content: str | tuple[str, ...]) -> str:
@@ -197,13 +211,13 @@ def _encoded_piece(piece: str) -> tuple[str, int, int, bool]:
     return encoded, first, last, breaks
 
 
-@lru_cache(maxsize=32768)
+@lru_cache(maxsize=4096)
 def _encoded_line(line: str) -> str:
     """A line followed by a line break: trailing spaces encoded, as the RFC requires there."""
     return _within_76(binascii.b2a_qp(f"{line}\n".encode(), istext=True).decode("ascii")[:-1])
 
 
-@lru_cache(maxsize=32768)
+@lru_cache(maxsize=4096)
 def _encoded_fragment(text: str) -> str:
     """Part of a line: encoded alone (a trailing space is encoded too, so nothing is lost),
     its last row at most 75 columns so that a soft break can follow it."""
@@ -253,7 +267,6 @@ _UTF8 = Charset("utf-8")
 _UTF8.header_encoding = QP
 
 
-@lru_cache(maxsize=65536)
 def _address(name: str, address: str) -> str:
     name = " ".join(name.split())  # a newline in a name can never start a header
     if not name:

@@ -20,6 +20,8 @@ from markupsafe import Markup, escape
 
 from publipost.campaigns.model import Campaign
 from publipost.errors import TemplateError, Where
+from publipost.templates.codes import campaign_code
+from publipost.templates.email_images import embed_local_images, load_image, signature_html
 from publipost.templates.environment import compile_template
 from publipost.templates.layout import parse_runs
 from publipost.templates.merge import MergedEmail
@@ -87,7 +89,22 @@ class EmailRenderer:
         text = self.source.read_text(encoding="utf-8")
         check_layout_fields(text, self.source)
         self._check_names(env, text, set(fields or ()))
-        self.template = compile_template(env, self.compiled_html)
+        html, self.images = embed_local_images(self.compiled_html, self.source, self.cid_suffix)
+        self.signature_image = Markup("")
+        if campaign.sender.signature:
+            where = campaign.where(("sender", "signature"))
+            image = load_image(
+                campaign.resolve(campaign.sender.signature), f"signature.{self.cid_suffix}", where
+            )
+            self.images.insert(0, image)
+            self.signature_image = Markup(signature_html(image, campaign.sender.name))
+        self.template = compile_template(env, html)
+
+    @property
+    def cid_suffix(self) -> str:
+        """Content-IDs are unique worldwide: the campaign's code at the sender's domain."""
+        domain = (self.campaign.sender.email or "@publipost.invalid").rsplit("@", 1)[1]
+        return f"{campaign_code(self.campaign.name)}@{domain}"
 
     def _check_names(self, env: SandboxedEnvironment, text: str, fields: set[str]) -> None:
         """Every name a template uses exists: its parts, the recipient's fields, the campaign's."""
@@ -149,7 +166,7 @@ class EmailRenderer:
             # markdown_html returns escaped Markup: joining those pieces stays safe. A paragraph a
             # line: the lines every recipient shares are encoded once (mailer.message.quoted_printable).
             body=Markup("\n".join(f"<p>{markdown_html(p)}</p>" for p in [email.salutation, *email.body])),
-            signature=joined_html(tuple(email.signature), "<br>"),
+            signature=self.signature_image + joined_html(tuple(email.signature), "<br>"),
             ps=joined_html(tuple(email.ps), "<br><br>"),
             footer=footer,
         )
