@@ -139,22 +139,20 @@ def send_campaign(
     report.journal = journal.path
     try:
         report.uncertain = [e.id for e in journal.entries(IN_FLIGHT)]
-        allowed: set[str] | None = set() if limit is not None else None
-
-        def records() -> Iterator[tuple[str, int, str]]:
-            for r in recipients:
-                if allowed is not None:
-                    allowed.add(r.id)
-                yield r.id, r.row, r.email
-
-        journal.add(records())
+        mailing = list(islice(audience.mailing_list(), limit)) if limit is not None else None
+        allowed = {rid for rid, _, _ in mailing} if mailing is not None else None
+        journal.add(mailing if mailing is not None else audience.mailing_list())
         if resend:
             journal.reset((SENT, FAILED, IN_FLIGHT))
             report.uncertain = []
         elif retry_uncertain:
             journal.reset((IN_FLIGHT,))
             report.uncertain = []
-        report.attempted = sum(1 for e in journal.todo() if allowed is None or e.id in allowed)
+        report.attempted = (
+            journal.count(PENDING) + journal.count(DEFERRED)
+            if allowed is None
+            else sum(1 for e in journal.todo() if e.id in allowed)
+        )
 
         def outgoing(own: Journal, shard: int = 0, shards: int = 1) -> Iterator[Outgoing]:
             """The work, read from the journal a batch at a time; recipients looked up by id."""

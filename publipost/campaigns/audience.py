@@ -130,6 +130,13 @@ class Audience:
             int(columns[ROW][i]), rid, fields, columns[EMAIL][i] or None, bool(columns["_postal"][i])
         )
 
+    def mailing_list(self) -> Iterator[tuple[str, int, str]]:
+        """(id, row, e-mail) of the targeted recipients with an e-mail, in file order: what a
+        send's journal records, read from the columns (no Recipient built for each)."""
+        targeted = self.targeted
+        mailed = targeted[targeted[EMAIL].astype(bool)]
+        return zip(mailed[ID].tolist(), mailed[ROW].astype(int).tolist(), mailed[EMAIL].tolist(), strict=True)
+
     def letter_recipients(self, start: int = 0, end: int | None = None) -> Iterator[Recipient]:
         """Targeted recipients who get a letter, from the start-th to the end-th: a print chunk."""
         targeted = self.targeted
