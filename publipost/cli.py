@@ -367,7 +367,7 @@ def cmd_send(args: argparse.Namespace) -> int:
                 limit=args.limit,
                 resend=args.resend,
                 retry_uncertain=args.retry_uncertain,
-                progress=(lambda status: advance(1, status)) if advance else None,
+                progress=(lambda status, n: advance(n, status)) if advance else None,
             )
     except LintBlocked as exc:
         print(f"publipost: {exc}", file=sys.stderr)

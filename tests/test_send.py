@@ -324,11 +324,18 @@ def test_short_dkim_keys_are_refused(tmp_path, run):
 def test_two_processes_deliver_everyone_exactly_once(tmp_path):
     prepared = _campaign(tmp_path, [f"r{i}@example.com" for i in range(450)] + ["perm@example.com"])
     handler = FaultyHandler()
+    told: Counter[str] = Counter()
     with SmtpServer(handler) as server:
         report = send_campaign(
-            prepared, tmp_path / "out", relay=parse_relay(server.url), limits=FAST, processes=2
+            prepared,
+            tmp_path / "out",
+            relay=parse_relay(server.url),
+            limits=FAST,
+            processes=2,
+            progress=lambda status, n: told.update({status: n}),
         )
     assert report.counts["sent"] == 450 and report.counts["failed"] == 1
+    assert told == {"sent": 450, "failed": 1}  # the progress bar heard of every outcome
     assert len(handler.delivered) == 450
     assert max(Counter(m["To"].addresses[0].addr_spec for m in handler.delivered).values()) == 1
 

@@ -148,7 +148,7 @@ async def deliver(
     limits: Limits,
     *,
     stop: asyncio.Event | None = None,
-    progress: Callable[[str], None] | None = None,
+    progress: Callable[[str, int], None] | None = None,
 ) -> None:
     """Send every message; returns when all are sent, failed, deferred, or `stop` was set."""
     jobs = iter(outgoing)  # shared: a connection takes the next job when it is free
@@ -174,7 +174,7 @@ async def deliver(
                 else:
                     client, status = await _send_one(job, client, relay, marks, limits, rate)
                 if progress:
-                    progress(status)
+                    progress(status, 1)
         finally:
             if client is not None and client.is_connected:
                 try:
