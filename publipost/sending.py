@@ -156,16 +156,19 @@ def send_campaign(
         )
 
         def outgoing(own: Journal, shard: int = 0, shards: int = 1) -> Iterator[Outgoing]:
-            """The work, read from the journal a batch at a time; recipients looked up by id."""
-            for entry in own.todo(shard, shards):
-                recipient = audience.recipient(entry.id) if allowed is None or entry.id in allowed else None
-                if recipient is None:  # no longer in this campaign's audience: left as it was
-                    continue
+            """The work, read from the journal a batch at a time, with those recipients' data."""
+            entries = own.todo(shard, shards)
+            while batch := [e for e in islice(entries, 500) if allowed is None or e.id in allowed]:
+                found = {r.id: r for r in audience.recipients([e.id for e in batch])}
+                for entry in batch:
+                    recipient = found.get(entry.id)
+                    if recipient is None:  # no longer in this campaign's audience: left as it was
+                        continue
 
-                def data(r: Recipient = recipient) -> bytes:
-                    return composer.message(r)
+                    def data(r: Recipient = recipient) -> bytes:
+                        return composer.message(r)
 
-                yield Outgoing(entry.id, campaign.sender.email, entry.address, data)
+                    yield Outgoing(entry.id, campaign.sender.email, entry.address, data)
 
         with _server(relay, out_dir) as (target, maildir):
             report.relay, report.maildir = str(target), maildir

@@ -113,22 +113,14 @@ class Audience:
     def __iter__(self) -> Iterator[Recipient]:
         return self._recipients(self.targeted)
 
-    def recipient(self, rid: str) -> Recipient | None:
-        """A targeted recipient by id: a send reads its work from the journal, not from a list."""
+    def recipients(self, ids: list[str]) -> Iterator[Recipient]:
+        """The targeted recipients of these ids (unknown ones left out). A send reads its work
+        from the journal a batch at a time: only that batch's data becomes Python objects."""
         if self._lookup is None:
             targeted = self.targeted
-            self._lookup = (
-                {rid: i for i, rid in enumerate(targeted[ID])},
-                {name: targeted[name].to_numpy() for name in (ROW, ID, EMAIL, "_postal", *self.fields)},
-            )
-        positions, columns = self._lookup
-        i = positions.get(rid)
-        if i is None:
-            return None
-        fields = {name: columns[name][i] for name in self.fields}
-        return Recipient(
-            int(columns[ROW][i]), rid, fields, columns[EMAIL][i] or None, bool(columns["_postal"][i])
-        )
+            self._lookup = ({rid: i for i, rid in enumerate(targeted[ID].tolist())}, targeted)
+        positions, targeted = self._lookup
+        return self._recipients(targeted.iloc[[positions[rid] for rid in ids if rid in positions]])
 
     def mailing_list(self) -> Iterator[tuple[str, int, str]]:
         """(id, row, e-mail) of the targeted recipients with an e-mail, in file order: what a
