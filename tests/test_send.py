@@ -151,7 +151,7 @@ def test_uncertain_recipients_are_reported_not_resent(tmp_path):
     prepared = _campaign(tmp_path, ["a@example.com", "b@example.com"])
     journal = Journal(tmp_path / "out" / "send-journal.sqlite")
     journal.add([("1", 2, "a@example.com")])
-    journal.set("1", IN_FLIGHT)  # as a crash would leave it
+    journal.set_many([("1", IN_FLIGHT, True, "")])  # as a crash would leave it
     journal.close()
     handler = FaultyHandler()
     with SmtpServer(handler) as server:

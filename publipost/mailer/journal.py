@@ -31,8 +31,6 @@ CREATE TABLE IF NOT EXISTS recipients (
 );
 """
 
-UPDATE = "UPDATE recipients SET status = ?, reply = ?, attempts = attempts + ?, updated = ? WHERE id = ?"
-
 
 @dataclass(frozen=True)
 class Entry:
@@ -100,23 +98,14 @@ class Journal:
         ).fetchall()
         return [Entry(*row) for row in rows]
 
-    def status(self, rid: str) -> str | None:
-        row = self.db.execute("SELECT status FROM recipients WHERE id = ?", (rid,)).fetchone()
-        return row[0] if row else None
-
-    def set(self, rid: str, status: str, reply: str = "", *, attempt: bool = False) -> None:
-        self.db.execute(
-            UPDATE,
-            (status, reply, 1 if attempt else 0, time.time(), rid),
-        )
-
     def set_many(self, changes: list[tuple[str, str, bool, str]]) -> None:
         """(id, status, attempt, reply) changes, in order, in one transaction."""
         now = time.time()
         self.db.execute("BEGIN IMMEDIATE")
         try:
             self.db.executemany(
-                UPDATE,
+                "UPDATE recipients SET status = ?, reply = ?, attempts = attempts + ?, updated = ? "
+                "WHERE id = ?",
                 [(status, reply, int(attempt), now, rid) for rid, status, attempt, reply in changes],
             )
         except BaseException:
