@@ -321,6 +321,31 @@ def test_short_dkim_keys_are_refused(tmp_path, run):
     )
 
 
+def test_each_recipient_is_durably_in_flight_before_its_transaction_starts(tmp_path):
+    """Journal writes are committed in batches; still, when the server sees a recipient, another
+    reader of the journal (a crash's restart) already finds it in flight."""
+    import sqlite3
+
+    seen: dict[str, str] = {}
+
+    class Watching(FaultyHandler):
+        async def handle_RCPT(self, server, session, envelope, address, options):
+            journal = sqlite3.connect(tmp_path / "out" / "send-journal.sqlite")
+            (status,) = journal.execute(
+                "SELECT status FROM recipients WHERE address = ?", (address,)
+            ).fetchone()
+            journal.close()
+            seen[address] = status
+            return await super().handle_RCPT(server, session, envelope, address, options)
+
+    addresses = [f"r{i}@example.com" for i in range(60)]
+    prepared = _campaign(tmp_path, addresses)
+    with SmtpServer(Watching()) as server:
+        report = send_campaign(prepared, tmp_path / "out", relay=parse_relay(server.url), limits=FAST)
+    assert report.counts["sent"] == 60
+    assert seen == dict.fromkeys(addresses, "in flight")
+
+
 def test_two_processes_deliver_everyone_exactly_once(tmp_path):
     prepared = _campaign(tmp_path, [f"r{i}@example.com" for i in range(450)] + ["perm@example.com"])
     handler = FaultyHandler()
