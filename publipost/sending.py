@@ -16,11 +16,10 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from email.utils import parseaddr
 from itertools import islice
 from pathlib import Path
 
-from publipost.campaigns.audience import Recipient
+from publipost.campaigns.audience import Recipient, check_email
 from publipost.campaigns.postal import recipient_name
 from publipost.errors import PublipostError
 from publipost.mailer.dkim import load_key, sign
@@ -331,9 +330,11 @@ def _send_to_seeds(composer, recipients, seeds, relay, out_dir, limits, report, 
     """The first recipients' messages, each to one address of the seed list; no journal."""
     from publipost.mailer.journal import Journal as SeedJournal
 
-    for seed in seeds:
-        if "@" not in parseaddr(seed)[1]:
-            raise PublipostError(f"--test-to: '{seed}' is not an e-mail address")
+    checked = [check_email(seed) for seed in seeds]
+    for _, problem in checked:
+        if problem:
+            raise PublipostError(f"--test-to: {problem}", hint="e.g. --test-to me@example.com")
+    seeds = [address for address, _ in checked]  # in ASCII, as SMTP carries them
     journal = SeedJournal(out_dir / "test-sends.sqlite")
     pairs = list(zip(recipients, seeds, strict=False))
     journal.reset((SENT, FAILED, IN_FLIGHT, DEFERRED, PENDING))

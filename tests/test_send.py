@@ -225,6 +225,11 @@ def test_dry_run_limit_and_test_to(tmp_path, run):
     assert seeds.code == 0
     box = mailbox.Maildir(tmp_path / "seed" / "maildir", create=False)
     assert sorted(m["To"].split("<")[1] for m in box) == ["boss@example.com>", "qa@example.com>"]
+    smuggled = run(
+        "send", tmp_path / "campaign.yaml", "--out", tmp_path / "bad", "--test-to", "qa@x.com NOTIFY=NEVER"
+    )
+    assert smuggled.code == 2 and "--test-to: e-mail 'qa@x.com NOTIFY=NEVER' is invalid" in smuggled.err
+    assert not (tmp_path / "bad" / "maildir").exists()  # nothing can ride on the SMTP command line
     limited = run("send", tmp_path / "campaign.yaml", "--out", tmp_path / "lim", "--limit", "2")
     assert limited.code == 0 and len(list(mailbox.Maildir(tmp_path / "lim" / "maildir", create=False))) == 2
 

@@ -330,13 +330,13 @@ def _email_column(audience: Audience, frame: pd.DataFrame, *, required: bool) ->
             Where(audience.source.path, 1),
             "name the column in target.columns, e.g. {Courriel: email}",
         )
-    checked = frame["email"].map(_validate_email)
+    checked = frame["email"].map(check_email)
     frame[EMAIL] = [address for address, _ in checked]
     return pd.Series([problem for _, problem in checked], index=frame.index)
 
 
 @lru_cache(maxsize=65536)
-def _validate_email(value: str) -> tuple[str, str]:
+def check_email(value: str) -> tuple[str, str]:
     """(normalised address, '') or ('', reason). Syntax only: no DNS look-up.
 
     The address is kept in ASCII (an internationalised domain in its IDNA form), as SMTP
@@ -438,7 +438,7 @@ def _match_key(frame: pd.DataFrame, key: str) -> pd.Series:
 
 
 def _ascii_address(value: str) -> str:
-    return value if value.isascii() else _validate_email(value)[0] or value
+    return value if value.isascii() else check_email(value)[0] or value
 
 
 def _fold_words(value: str) -> str:
