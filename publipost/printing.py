@@ -68,7 +68,7 @@ def render_pdf(
     size = per_file or CHUNK
     chunks = [_Chunk(i, start, min(start + size, total)) for i, start in enumerate(range(0, total, size))]
     _RUN.update(prepared=prepared, work=work, per_file=per_file, duplex=duplex)
-    jobs = jobs or os.cpu_count() or 1
+    jobs = (jobs or os.cpu_count() or 1) if hasattr(os, "fork") else 1  # Windows: one process
     report = PrintReport()
     parts: list[tuple[int, list[Path], list[int]]] = []
     try:

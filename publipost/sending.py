@@ -129,7 +129,7 @@ def send_campaign(
         report.seconds = time.perf_counter() - started
         return report
     limits = limits or Limits()
-    processes = processes or os.cpu_count() or 1
+    processes = (processes or os.cpu_count() or 1) if hasattr(os, "fork") else 1  # Windows: one process
     if test_to:
         return _send_to_seeds(
             composer, list(islice(recipients, len(test_to))), test_to, relay, out_dir, limits, report, started
