@@ -6,6 +6,7 @@ import mailbox
 import re
 import textwrap
 from collections import Counter
+from email import message_from_bytes, policy
 from itertools import pairwise
 
 import pytest
@@ -571,6 +572,28 @@ def test_a_recipient_whose_message_cannot_be_rendered_fails_alone(tmp_path, run)
     failures = (tmp_path / "out" / "send-failures.csv").read_text()
     assert "b@example.com,failed,not rendered: email.body: 'beaucoup' is not an amount" in failures
     assert len(list(mailbox.Maildir(tmp_path / "out" / "maildir", create=False))) == 2
+
+
+def test_a_recipient_the_users_template_cannot_render_fails_alone(tmp_path, run):
+    """An error in the template's arithmetic on one row's data is that row's, and a customer
+    column named like a part (language) neither breaks the run nor replaces the part."""
+    template = USER_TEMPLATE.replace(
+        "Hello {{ first_name }},", "Hello {{ first_name }}, {{ 60 // (visits | int) }} min,"
+    ).replace("<mjml>", '<mjml lang="{{ language }}">')
+    path = _user_template(tmp_path, template)
+    (tmp_path / "customers.csv").write_text(
+        "id,First Name,Last Name,Email,Segment,Visits,Language\n"
+        "1,Ann,Smith,a@example.com,vip,3,de\n2,Bob,Lee,b@example.com,std,0,de\n"
+    )
+    result = run("send", path, "--out", tmp_path / "out")
+    assert result.code == 1 and "sent             1" in result.out and "failed           1" in result.out
+    failures = (tmp_path / "out" / "send-failures.csv").read_text()
+    assert (
+        "b@example.com,failed,not rendered: e-mail template: integer division or modulo by zero" in failures
+    )
+    (message,) = (m for m in mailbox.Maildir(tmp_path / "out" / "maildir", create=False))
+    html = message_from_bytes(message.as_bytes(), policy=policy.default).get_body(("html",)).get_content()
+    assert "Hello Ann, 20 min," in html and 'lang="en"' in html
 
 
 def test_an_unreachable_relay_is_an_error_at_once_and_nobody_is_marked(tmp_path, run, monkeypatch):

@@ -15,6 +15,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 
 from jinja2 import StrictUndefined
+from jinja2.exceptions import TemplateError as JinjaError
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
@@ -24,7 +25,7 @@ from publipost.templates.codes import campaign_code
 from publipost.templates.email_images import embed_local_images, load_image, signature_html
 from publipost.templates.environment import compile_template
 from publipost.templates.layout import parse_runs
-from publipost.templates.merge import MergedEmail
+from publipost.templates.merge import MergedEmail, RecipientError
 from publipost.templates.mjml_check import check_layout_fields
 from publipost.templates.text import render_text_email
 
@@ -155,8 +156,7 @@ class EmailRenderer:
             footer = Markup(
                 f'{footer}<br><a href="{escape(unsubscribe_url)}">{escape(unsubscribe_label)}</a>'
             )
-        pieces = self.template.generate(
-            **(context or {}),
+        parts = dict(
             unsubscribe_url=unsubscribe_url or "",
             language=campaign.language,
             subject=email.subject,
@@ -170,6 +170,10 @@ class EmailRenderer:
             ps=joined_html(tuple(email.ps), "<br><br>"),
             footer=footer,
         )
+        try:
+            pieces = tuple(self.template.generate({**(context or {}), **parts}))  # the parts win
+        except (JinjaError, ValueError, TypeError, ArithmeticError) as exc:  # this recipient's data
+            raise RecipientError(f"e-mail template: {exc}") from None
         # The preheader is a visible first line, not hidden text: mail apps show it after the
         # subject, and hidden content costs points with spam filters (HTML_FONT_LOW_CONTRAST).
         text_part = render_text_email(email).split("\n", 2)[2]  # without its "Subject:" line
@@ -178,4 +182,4 @@ class EmailRenderer:
         text_part += f"\n--\n{notice}\n{postal}\n"
         if unsubscribe_url:
             text_part += f"{unsubscribe_label}: {unsubscribe_url}\n"
-        return EmailBody(tuple(pieces), text_part)
+        return EmailBody(pieces, text_part)
