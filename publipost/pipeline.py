@@ -9,11 +9,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from publipost.campaigns.audience import Audience, load_audience
 from publipost.campaigns.load import load_campaign
 from publipost.campaigns.model import Campaign
 from publipost.templates.merge import Merge, RecipientError
+
+if TYPE_CHECKING:
+    from publipost.templates.email_html import EmailRenderer
 
 
 @dataclass
@@ -21,6 +25,7 @@ class Prepared:
     campaign: Campaign
     audience: Audience
     merge: Merge
+    email: EmailRenderer | None = None  # the e-mail template compiled, its images read: once a run
 
 
 @dataclass
@@ -35,11 +40,12 @@ def prepare(path: str | Path) -> Prepared:
     campaign = load_campaign(path)
     audience = load_audience(campaign)
     merge = Merge(campaign, audience.fields, audience.headers)
+    email = None
     if campaign.email is not None:  # the e-mail template's fields are checked with the copy's
         from publipost.templates.email_html import EmailRenderer
 
-        EmailRenderer(campaign, audience.fields)
-    return Prepared(campaign, audience, merge)
+        email = EmailRenderer(campaign, audience.fields)
+    return Prepared(campaign, audience, merge, email)
 
 
 def default_out_dir(campaign: Campaign) -> Path:

@@ -27,7 +27,6 @@ from publipost.mailer.journal import DEFERRED, FAILED, IN_FLIGHT, PENDING, SENT,
 from publipost.mailer.message import MessageTemplate, unsubscribe_for, unsubscribe_secret
 from publipost.mailer.smtp import Limits, Outgoing, Relay, deliver, probe
 from publipost.pipeline import Prepared
-from publipost.templates.email_html import EmailRenderer
 from publipost.templates.merge import RecipientError
 
 
@@ -61,7 +60,7 @@ class Composer:
 
     def __init__(self, prepared: Prepared, secret: bytes):
         self.prepared = prepared
-        self.renderer = EmailRenderer(prepared.campaign, prepared.audience.fields)
+        self.renderer = prepared.email
         self.secret = secret
         self.template = MessageTemplate(prepared.campaign, dt.datetime.now(dt.UTC), self.renderer.images)
         self.dkim = load_key(prepared.campaign)

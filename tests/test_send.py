@@ -461,9 +461,17 @@ def _user_template(tmp_path, template):
     return tmp_path / "campaign.yaml"
 
 
-def test_users_mjml_template_compiled_once_with_fields_in_text_links_colours_and_images(tmp_path, run):
+def test_users_mjml_template_compiled_once_with_fields_in_text_links_colours_and_images(
+    tmp_path, run, monkeypatch
+):
+    import mjml
+
+    compiled = []
+    original = mjml.mjml2html
+    monkeypatch.setattr(mjml, "mjml2html", lambda *a, **k: compiled.append(1) or original(*a, **k))
     path = _user_template(tmp_path, USER_TEMPLATE)
     assert run("render", path, "--format", "eml", "--out", tmp_path / "out").code == 0
+    assert len(compiled) == 1  # one compilation for the run (preflight included), not one per recipient
     from email import message_from_bytes, policy
 
     first, second = (
