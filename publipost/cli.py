@@ -249,7 +249,7 @@ def _split(values: list[str] | None) -> list[str] | None:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
-    from publipost.pipeline import default_out_dir, prepare, render_text
+    from publipost.pipeline import default_out_dir, prepare, render_emails, render_text
 
     prepared = prepare(args.campaign)
     out_dir = args.out or default_out_dir(prepared.campaign)
@@ -258,10 +258,14 @@ def cmd_render(args: argparse.Namespace) -> int:
     if args.format == "pdf":
         return _render_pdf(prepared, out_dir, args)
     if args.format in ("eml", "mbox"):
-        return _render_messages(prepared, out_dir, args.format)
-    with _progress(len(prepared.audience), "rendering") as advance:
-        report = render_text(prepared, out_dir, advance)
-    print(f"\n{report.written} letters written to {_show(report.out_dir)}")
+        with _progress(prepared.audience.channel_count("email"), "rendering") as advance:
+            report = render_emails(prepared, out_dir, mbox=args.format == "mbox", progress=advance)
+        kind = "e-mails"
+    else:
+        with _progress(len(prepared.audience), "rendering") as advance:
+            report = render_text(prepared, out_dir, advance)
+        kind = "letters" if prepared.campaign.letter else "e-mail texts"
+    print(f"\n{report.written} {kind} written to {_show(report.out_dir)}")
     for row, reason in report.failed:
         print(f"  row {row}: not rendered: {reason}", file=sys.stderr)
     if report.failed:
@@ -298,47 +302,6 @@ def _render_pdf(prepared, out_dir: Path, args: argparse.Namespace) -> int:
     for row, reason in report.failed:
         print(f"  row {row}: not printed: {reason}", file=sys.stderr)
     return EXIT_PROBLEMS if report.failed else EXIT_OK
-
-
-def _render_messages(prepared, out_dir: Path, fmt: str) -> int:
-    import mailbox
-
-    from publipost.mailer.message import unsubscribe_secret
-    from publipost.sending import Composer, email_recipients
-    from publipost.templates.merge import RecipientError
-
-    if prepared.campaign.email is None:
-        raise PublipostError(
-            "this campaign has no e-mail", prepared.campaign.where(()), "add an 'email:' section"
-        )
-    composer = Composer(prepared, unsubscribe_secret(out_dir, real_relay=False))
-    recipients = email_recipients(prepared)
-    total = prepared.audience.channel_count("email")
-    target = out_dir / "emails"
-    target.mkdir(parents=True, exist_ok=True)
-    box = mailbox.mbox(target / "emails.mbox") if fmt == "mbox" else None
-    written, failed = 0, []
-    with _progress(total, "rendering") as advance:
-        for recipient in recipients:
-            try:
-                data = composer.message(recipient)
-            except RecipientError as exc:
-                failed.append((recipient.row, str(exc)))
-                continue
-            if box is not None:
-                box.add(data)
-            else:
-                (target / f"{recipient.id}.eml").write_bytes(data)
-            written += 1
-            if advance:
-                advance(1)
-    if box is not None:
-        box.close()
-    where = _show(target / "emails.mbox") if box is not None else _show(target)
-    print(f"\n{written} e-mails written to {where}")
-    for row, reason in failed:
-        print(f"  row {row}: not rendered: {reason}", file=sys.stderr)
-    return EXIT_PROBLEMS if failed else EXIT_OK
 
 
 def cmd_send(args: argparse.Namespace) -> int:

@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from publipost.campaigns.audience import Audience, load_audience
+from publipost.campaigns.audience import Audience, Recipient, load_audience
 from publipost.campaigns.load import load_campaign
 from publipost.campaigns.model import Campaign
-from publipost.templates.merge import Merge, RecipientError
+from publipost.errors import PublipostError
+from publipost.templates.merge import Merge, each_rendered
 
 if TYPE_CHECKING:
     from publipost.templates.email_html import EmailRenderer
@@ -62,19 +63,50 @@ def render_text(
     target = out_dir / ("letters" if campaign.letter else "emails")
     target.mkdir(parents=True, exist_ok=True)
     report = RenderReport(target)
-    for recipient in prepared.audience:
-        try:
-            if campaign.letter:
-                if not recipient.postal:
-                    continue  # reached by e-mail only
-                text = render_text_letter(merge.letter(recipient))
-            else:
-                text = render_text_email(merge.email(recipient))
-        except RecipientError as exc:
-            report.failed.append((recipient.row, str(exc)))
-            continue
-        (target / f"{recipient.id}.txt").write_text(text, encoding="utf-8")
+
+    def text(recipient: Recipient) -> str:
+        if campaign.letter:
+            return render_text_letter(merge.letter(recipient))
+        return render_text_email(merge.email(recipient))
+
+    # with a letter, recipients without a postal address are reached by e-mail only
+    recipients = (r for r in prepared.audience if r.postal or not campaign.letter)
+    for recipient, content in each_rendered(recipients, text, report.failed):
+        (target / f"{recipient.id}.txt").write_text(content, encoding="utf-8")
         report.written += 1
         if progress:
             progress(1)
+    return report
+
+
+def render_emails(
+    prepared: Prepared, out_dir: Path, mbox: bool = False, progress: Callable[[int], None] | None = None
+) -> RenderReport:
+    """Every e-mail as sent, for review in a mail client: one .eml per recipient, or one mbox."""
+    import mailbox
+
+    from publipost.mailer.message import unsubscribe_secret
+    from publipost.sending import Composer, email_recipients
+
+    if prepared.campaign.email is None:
+        raise PublipostError(
+            "this campaign has no e-mail", prepared.campaign.where(()), "add an 'email:' section"
+        )
+    composer = Composer(prepared, unsubscribe_secret(out_dir, real_relay=False))
+    target = out_dir / "emails"
+    target.mkdir(parents=True, exist_ok=True)
+    box = mailbox.mbox(target / "emails.mbox") if mbox else None
+    report = RenderReport(target / "emails.mbox" if box is not None else target)
+    try:
+        for recipient, data in each_rendered(email_recipients(prepared), composer.message, report.failed):
+            if box is not None:
+                box.add(data)
+            else:
+                (target / f"{recipient.id}.eml").write_bytes(data)
+            report.written += 1
+            if progress:
+                progress(1)
+    finally:
+        if box is not None:
+            box.close()
     return report

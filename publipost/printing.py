@@ -18,7 +18,7 @@ from pathlib import Path
 
 from publipost.campaigns.presets import campaign_preset
 from publipost.pipeline import Prepared
-from publipost.templates.merge import RecipientError
+from publipost.templates.merge import each_rendered
 
 CHUNK = 250  # letters per chunk file when one combined file is asked for
 
@@ -166,12 +166,7 @@ def _render_chunk(chunk: _Chunk) -> tuple[int, list[Path], list[int], list[tuple
     per_file: int = _RUN["per_file"]
     files, counts, failed = [], [], []
     canvas = None
-    for recipient in recipients:
-        try:
-            letter = merge.letter(recipient)
-        except RecipientError as exc:
-            failed.append((recipient.row, str(exc)))
-            continue
+    for recipient, letter in each_rendered(recipients, merge.letter, failed):
         if canvas is None or per_file == 1:
             if canvas is not None:
                 canvas.save()

@@ -27,7 +27,7 @@ from publipost.mailer.journal import DEFERRED, FAILED, IN_FLIGHT, PENDING, SENT,
 from publipost.mailer.message import MessageTemplate, unsubscribe_for, unsubscribe_secret
 from publipost.mailer.smtp import Limits, Outgoing, Relay, deliver, probe
 from publipost.pipeline import Prepared
-from publipost.templates.merge import RecipientError
+from publipost.templates.merge import each_rendered
 
 
 class LintBlocked(PublipostError):
@@ -117,13 +117,7 @@ def send_campaign(
     recipients = islice((r for r in audience if r.email), limit)  # streamed: never a list of everyone
     started = time.perf_counter()
     if dry_run:
-        rendered = 0
-        for recipient in recipients:
-            try:
-                composer.message(recipient)
-                rendered += 1
-            except RecipientError as exc:
-                report.not_rendered.append((recipient.row, str(exc)))
+        rendered = sum(1 for _ in each_rendered(recipients, composer.message, report.not_rendered))
         report.counts = {"rendered": rendered}
         report.seconds = time.perf_counter() - started
         return report

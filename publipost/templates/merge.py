@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from jinja2 import Template, TemplateSyntaxError, meta, nodes
 from jinja2.exceptions import TemplateError as JinjaError
@@ -23,12 +24,26 @@ from publipost.errors import TemplateError, did_you_mean
 from publipost.templates.environment import compile_template, date_line, make_environment, salutation
 from publipost.templates.markdown import PS, escape_markdown, parse_letter
 
+T = TypeVar("T")
+
 #: Names every piece of copy may use besides the recipient's fields.
 GLOBALS = ("offer", "sender", "campaign", "salutation", "letter_date")
 
 
 class RecipientError(Exception):
     """This recipient's copy could not be rendered; the others go on."""
+
+
+def each_rendered(
+    recipients: Iterable[Recipient], render: Callable[[Recipient], T], failed: list[tuple[int, str]]
+) -> Iterator[tuple[Recipient, T]]:
+    """Each recipient with what `render` made of it. One whose data cannot be rendered is
+    added to `failed` as (row, reason), and the others go on: nothing is lost silently."""
+    for recipient in recipients:
+        try:
+            yield recipient, render(recipient)
+        except RecipientError as exc:
+            failed.append((recipient.row, str(exc)))
 
 
 @dataclass(frozen=True)
