@@ -114,7 +114,7 @@ def send_campaign(
         _lint_gate(campaign.path)
     composer = Composer(prepared, unsubscribe_secret(out_dir, real_relay=relay is not None and not dry_run))
     audience = prepared.audience
-    recipients = islice((r for r in audience if r.email), limit)  # streamed: never a list of everyone
+    recipients = islice(email_recipients(prepared), limit)  # streamed: never a list of everyone
     started = time.perf_counter()
     if dry_run:
         rendered = sum(1 for _ in each_rendered(recipients, composer.message, report.not_rendered))

@@ -530,12 +530,17 @@ def test_local_images_travel_in_the_message_as_multipart_related(tmp_path, run):
         ("img/missing.png", "image not found"),
         ("img/logo.svg", "mail apps show PNG, JPEG and GIF"),
         ("img/broken.png", "cannot be read"),
+        ("img/bomb.png", "could be decompression bomb"),  # 196 megapixels in 24 KB
     ],
 )
 def test_a_bad_local_image_is_an_error_before_anything(tmp_path, run, source, message):
     (tmp_path / "img").mkdir()
     (tmp_path / "img" / "logo.svg").write_text("<svg/>")
     (tmp_path / "img" / "broken.png").write_text("not a png")
+    if source.endswith("bomb.png"):
+        from PIL import Image
+
+        Image.new("1", (14000, 14000)).save(tmp_path / source)
     template = USER_TEMPLATE.replace(
         "<mj-column>", f'<mj-column>\n        <mj-image src="{source}" alt="" />'
     )

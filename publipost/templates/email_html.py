@@ -90,7 +90,10 @@ class EmailRenderer:
         text = self.source.read_text(encoding="utf-8")
         check_layout_fields(text, self.source)
         self._check_names(env, text, set(fields or ()))
-        html, self.images = embed_local_images(self.compiled_html, self.source, self.cid_suffix)
+        import mjml
+
+        # compiled to HTML once per campaign; the Jinja fields survive MJML's compilation
+        html, self.images = embed_local_images(mjml.mjml2html(text), self.source, text, self.cid_suffix)
         self.signature_image = Markup("")
         if campaign.sender.signature:
             where = campaign.where(("sender", "signature"))
@@ -138,13 +141,6 @@ class EmailRenderer:
     def footer_html(self) -> Markup:
         notice, postal, _ = self.footer
         return Markup("{}<br>{}").format(notice, postal)
-
-    @cached_property
-    def compiled_html(self) -> str:
-        """The MJML template compiled to HTML, once per campaign; Jinja fields survive it."""
-        import mjml
-
-        return mjml.mjml2html(self.source.read_text(encoding="utf-8"))
 
     def render(
         self, email: MergedEmail, unsubscribe_url: str | None, context: dict | None = None

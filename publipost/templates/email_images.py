@@ -48,17 +48,17 @@ def load_image(path: Path, cid: str, where: Where) -> InlineImage:
         raise TemplateError(
             f"image not found: {path}", where, "check the path (relative to the file)"
         ) from None
-    except (OSError, UnidentifiedImageError) as exc:
+    except (OSError, UnidentifiedImageError, Image.DecompressionBombError) as exc:
         raise TemplateError(f"image '{path.name}' cannot be read: {exc}", where) from None
     return InlineImage(cid, path.name, mime, data, size)
 
 
-def embed_local_images(html: str, source: Path, cid_suffix: str) -> tuple[str, list[InlineImage]]:
+def embed_local_images(html: str, source: Path, text: str, cid_suffix: str) -> tuple[str, list[InlineImage]]:
     """The compiled HTML with each local image file replaced by `cid:…`, and those images.
 
-    Paths are relative to the template's folder; one file used twice is carried once.
+    Paths are relative to the template's folder (`source`, whose `text` gives the line of
+    an error); one file used twice is carried once.
     """
-    text = source.read_text(encoding="utf-8")
     images: dict[str, InlineImage] = {}
 
     def embed(match: re.Match[str]) -> str:
