@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import islice
 from pathlib import Path
 
@@ -147,20 +148,18 @@ def send_campaign(
             else sum(1 for e in journal.todo() if e.id in allowed)
         )
 
+        sender = campaign.sender.email
+
         def outgoing(own: Journal, shard: int = 0, shards: int = 1) -> Iterator[Outgoing]:
             """The work, read from the journal a batch at a time, with those recipients' data."""
             entries = own.todo(shard, shards)
-            while batch := [e for e in islice(entries, 500) if allowed is None or e.id in allowed]:
+            while batch := list(islice(entries, 500)):
                 found = {r.id: r for r in audience.recipients([e.id for e in batch])}
                 for entry in batch:
                     recipient = found.get(entry.id)
-                    if recipient is None:  # no longer in this campaign's audience: left as it was
-                        continue
-
-                    def data(r: Recipient = recipient) -> bytes:
-                        return composer.message(r)
-
-                    yield Outgoing(entry.id, campaign.sender.email, entry.address, data)
+                    # not in this audience any more, or beyond --limit: left as it was
+                    if recipient is not None and (allowed is None or entry.id in allowed):
+                        yield Outgoing(entry.id, sender, entry.address, partial(composer.message, recipient))
 
         with _server(relay, out_dir) as (target, maildir):
             report.relay, report.maildir = str(target), maildir

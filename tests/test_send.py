@@ -352,6 +352,25 @@ def test_each_recipient_is_durably_in_flight_before_its_transaction_starts(tmp_p
     assert seen == dict.fromkeys(addresses, "in flight")
 
 
+def test_limit_reaches_its_recipients_behind_a_long_run_of_others_in_the_journal(tmp_path):
+    """The journal is read a batch at a time: a batch holding none of the recipients --limit
+    allows (here 600 left from an earlier audience) must not end the send."""
+    prepared = _campaign(tmp_path, ["ann@example.com", "bob@example.com", "cy@example.com"])
+    journal = Journal(tmp_path / "out" / "send-journal.sqlite")
+    journal.add((f"old{i}", i, f"old{i}@example.com") for i in range(600))
+    journal.close()
+    handler = FaultyHandler()
+    with SmtpServer(handler) as server:
+        report = send_campaign(
+            prepared, tmp_path / "out", relay=parse_relay(server.url), limits=FAST, limit=2
+        )
+    assert report.counts["sent"] == 2 and report.attempted == 2
+    assert sorted(m["To"].addresses[0].addr_spec for m in handler.delivered) == [
+        "ann@example.com",
+        "bob@example.com",
+    ]
+
+
 def test_two_processes_deliver_everyone_exactly_once(tmp_path):
     prepared = _campaign(tmp_path, [f"r{i}@example.com" for i in range(450)] + ["perm@example.com"])
     handler = FaultyHandler()
