@@ -20,7 +20,8 @@ from functools import partial
 from itertools import islice
 from pathlib import Path
 
-from publipost.campaigns.audience import Recipient, check_email
+from publipost.campaigns.audience import Recipient
+from publipost.campaigns.emails import check_email
 from publipost.campaigns.postal import recipient_name
 from publipost.errors import PublipostError
 from publipost.mailer.dkim import load_key, sign

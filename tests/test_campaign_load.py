@@ -110,6 +110,23 @@ def test_bad_price_and_currency(campaign_dir, run):
     assert f"{path}:7:13: offer.currency: 'EUROS' is not an ISO 4217 currency code" in result.err
 
 
+@pytest.mark.parametrize(
+    ("address", "outcome"),
+    [
+        ("claire at literie.fr", "sender.email: e-mail 'claire at literie.fr' is invalid"),
+        ("clàire@literie.fr", "Internationalized characters before the @-sign are not supported"),
+        ("claire@litérie.fr", "claire@xn--litrie-dva.fr"),  # sent in its IDNA form
+    ],
+)
+def test_sender_address_is_checked_like_the_customer_files(campaign_dir, run, address, outcome):
+    path = campaign_dir(BASE_CAMPAIGN.replace("  place: Lyon", f"  place: Lyon\n  email: {address}"))
+    if "@xn--" in outcome:
+        assert load_campaign(path).sender.email == outcome
+        return
+    result = run("validate", path)
+    assert result.code == 2 and f"{path}:13:10: " in result.err and outcome in result.err
+
+
 def test_missing_data_file(campaign_dir, run):
     path = campaign_dir(BASE_CAMPAIGN.replace("source: clients.csv", "source: data/absent.csv"))
     result = run("validate", path)

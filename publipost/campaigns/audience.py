@@ -14,11 +14,11 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 
+from publipost.campaigns.emails import ascii_address, check_email
 from publipost.campaigns.fields import map_headers, suggest_field
 from publipost.campaigns.model import Campaign
 from publipost.campaigns.names import needs_casing, proper_case
@@ -335,24 +335,6 @@ def _email_column(audience: Audience, frame: pd.DataFrame, *, required: bool) ->
     return pd.Series([problem for _, problem in checked], index=frame.index)
 
 
-@lru_cache(maxsize=65536)
-def check_email(value: str) -> tuple[str, str]:
-    """(normalised address, '') or ('', reason). Syntax only: no DNS look-up.
-
-    The address is kept in ASCII (an internationalised domain in its IDNA form), as SMTP
-    commands and 7-bit headers carry it; non-ASCII before the @ would need SMTPUTF8 from
-    every relay on the way, so such an address is refused with the reason.
-    """
-    from email_validator import EmailNotValidError, validate_email
-
-    if not value:
-        return "", "no e-mail address"
-    try:
-        return validate_email(value, check_deliverability=False, allow_smtputf8=False).ascii_email, ""
-    except EmailNotValidError as exc:
-        return "", f"e-mail '{value}' is invalid: {exc}"
-
-
 def _postal_problems(frame: pd.DataFrame, campaign: Campaign) -> pd.Series:
     """Why a row cannot get a letter: a missing part, or an address the postal norm cannot hold."""
     from publipost.campaigns.postal import AddressError, format_address
@@ -431,14 +413,10 @@ def _match_key(frame: pd.DataFrame, key: str) -> pd.Series:
     if key == "email":
         source = frame[EMAIL] if EMAIL in frame.columns else frame["email"]
         # an internationalised domain matches in either spelling: compared in its IDNA form
-        return source.astype(str).str.strip().map(_ascii_address).str.casefold()
+        return source.astype(str).str.strip().map(ascii_address).str.casefold()
     parts = [frame[n].astype(str).map(_fold_words) for n in ("last_name", "address1", "postcode")]
     joined = parts[0] + "|" + parts[1] + "|" + parts[2]
     return joined.where(parts[1] != "", "")
-
-
-def _ascii_address(value: str) -> str:
-    return value if value.isascii() else check_email(value)[0] or value
 
 
 def _fold_words(value: str) -> str:

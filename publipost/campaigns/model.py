@@ -172,12 +172,12 @@ class Sender(Section):
     def _email(cls, value: str | None) -> str | None:
         if value is None:
             return value
-        from email_validator import EmailNotValidError, validate_email
+        from publipost.campaigns.emails import check_email
 
-        try:
-            return validate_email(value, check_deliverability=False, allow_smtputf8=False).ascii_email
-        except EmailNotValidError as exc:
-            raise ValueError(f"'{value}' is not a valid e-mail address: {exc}") from None
+        address, problem = check_email(value)
+        if problem:
+            raise ValueError(problem)
+        return address
 
 
 class Letter(Section):
