@@ -27,7 +27,7 @@ from publipost.templates.environment import compile_template
 from publipost.templates.layout import parse_runs
 from publipost.templates.merge import MergedEmail, RecipientError
 from publipost.templates.mjml_check import check_layout_fields
-from publipost.templates.text import render_text_email
+from publipost.templates.text import email_text
 
 TEMPLATES = Path(__file__).parent / "email"
 # What a template can place, besides the recipient's fields and the campaign's offer, sender, campaign.
@@ -172,7 +172,7 @@ class EmailRenderer:
             raise RecipientError(f"e-mail template: {exc}") from None
         # The preheader is a visible first line, not hidden text: mail apps show it after the
         # subject, and hidden content costs points with spam filters (HTML_FONT_LOW_CONTRAST).
-        text_part = render_text_email(email).split("\n", 2)[2]  # without its "Subject:" line
+        text_part = email_text(email)
         if email.preheader:
             text_part = f"{email.preheader}\n\n{text_part}"
         text_part += f"\n--\n{notice}\n{postal}\n"

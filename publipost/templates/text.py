@@ -20,8 +20,12 @@ def render_text_letter(letter: MergedLetter) -> str:
 
 
 def render_text_email(email: MergedEmail) -> str:
-    out = [f"Subject: {_plain(email.subject)}", ""]
-    return "\n".join(out + _copy(email)).rstrip() + "\n"
+    return f"Subject: {_plain(email.subject)}\n\n{email_text(email)}"
+
+
+def email_text(email: MergedEmail) -> str:
+    """The copy of an e-mail as plain text: its text/plain part, without the footer."""
+    return "\n".join(_copy(email)).rstrip() + "\n"
 
 
 def _copy(merged: MergedLetter | MergedEmail) -> list[str]:
