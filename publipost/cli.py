@@ -123,13 +123,25 @@ def _parser() -> argparse.ArgumentParser:
     send.add_argument(
         "--test-to", nargs="+", metavar="ADDRESS", help="send the first recipients' messages to these"
     )
-    send.add_argument("--limit", type=_count(1), help="send to the first N recipients only")
+    send.add_argument(
+        "--limit", type=_count(1), help="send at most N messages this run (the next run goes on from there)"
+    )
     send.add_argument("--no-lint", action="store_true", help="send even if the copy has lint errors")
     send.add_argument("--resend", action="store_true", help="send again to recipients already sent to")
     send.add_argument(
         "--retry-uncertain",
         action="store_true",
-        help="send to recipients whose message was in flight when an earlier run stopped",
+        help="send again to uncertain recipients: their message went out and no reply came back",
+    )
+    send.add_argument(
+        "--accept-changes",
+        action="store_true",
+        help="resume although the copy or the customer file changed since the send began",
+    )
+    send.add_argument(
+        "--allow-plain-auth",
+        action="store_true",
+        help="log in to a relay that does not offer TLS (the password crosses the network in clear)",
     )
     send.add_argument(
         "--concurrency", type=_count(1), default=8, help="SMTP connections at once (default: 8)"
@@ -309,7 +321,7 @@ def cmd_send(args: argparse.Namespace) -> int:
     from publipost.pipeline import default_out_dir, prepare
     from publipost.sending import LintBlocked, send_campaign
 
-    relay = parse_relay(args.smtp) if args.smtp else None
+    relay = parse_relay(args.smtp, allow_plain_auth=args.allow_plain_auth) if args.smtp else None
     prepared = prepare(args.campaign)
     out_dir = args.out or default_out_dir(prepared.campaign)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -330,15 +342,30 @@ def cmd_send(args: argparse.Namespace) -> int:
                 limit=args.limit,
                 resend=args.resend,
                 retry_uncertain=args.retry_uncertain,
+                accept_changes=args.accept_changes,
+                ready=lambda: _print_audience(prepared, out_dir),
                 progress=(lambda status, n: advance(n, status)) if advance else None,
             )
     except LintBlocked as exc:
         print(f"publipost: {exc}", file=sys.stderr)
         return EXIT_PROBLEMS
     _print_send_report(report, args, out_dir)
-    left = ("failed", "deferred", "pending")  # not sent: a failure (uncertain ones are reported above)
+    # Not sent: a failure. Uncertain recipients left by this run too; those of an earlier run were
+    # reported then, and are reported again above.
+    left = ("failed", "deferred") if args.limit else ("failed", "deferred", "pending")  # --limit leaves some
     failed = sum(report.counts.get(status, 0) for status in left) + len(report.not_rendered)
-    return EXIT_PROBLEMS if failed or report.interrupted else EXIT_OK
+    return EXIT_PROBLEMS if failed or report.this_run["uncertain"] or report.interrupted else EXIT_OK
+
+
+# The journal's statuses as the report names them, in the order a reader looks for them.
+SEND_STATUSES = (
+    ("sent", "sent"),
+    ("failed", "failed"),
+    ("deferred", "deferred"),
+    ("in flight", "uncertain"),
+    ("pending", "pending"),
+    ("withdrawn", "withdrawn"),
+)
 
 
 def _print_send_report(report, args: argparse.Namespace, out_dir: Path) -> None:
@@ -353,18 +380,41 @@ def _print_send_report(report, args: argparse.Namespace, out_dir: Path) -> None:
     )
     if report.lint_skipped:
         print("lint       skipped (--no-lint)")
-    for status, count in report.counts.items():
-        print(f"  {status:<11}{count:>7}")
+    if report.changes_accepted:
+        print(f"changes    accepted (--accept-changes): {', '.join(report.changes_accepted)}")
+    reconciled = report.reconciled
+    if reconciled and reconciled.readdressed:
+        print(
+            f"addresses  {len(reconciled.readdressed)} not yet mailed recipients have a new address: "
+            "mailed there"
+        )
+    if reconciled and reconciled.withdrawn:
+        print(f"withdrawn  {reconciled.withdrawn} recipients are no longer in the audience: not mailed")
+    counts = report.counts
+    for status, label in SEND_STATUSES:
+        if counts.get(status) or status in ("sent", "failed", "deferred"):
+            print(f"  {label:<11}{counts.get(status, 0):>7}")
     if report.attempted:
-        print(f"{report.attempted} messages handled in {report.seconds:.1f} s ({report.rate:,.0f}/s)")
+        done = report.this_run
+        summary = ", ".join(
+            f"{done[s]} {s}" for s in ("sent", "failed", "deferred", "uncertain", "skipped") if done[s]
+        )
+        print(f"this run: {summary or 'nothing'} in {report.seconds:.1f} s ({report.rate:,.0f}/s)")
+    elif not report.interrupted:
+        print("this run: nothing new to send: every recipient of the journal has an outcome")
+    if args.limit and report.counts.get("pending"):
+        print(
+            f"{report.counts['pending']} recipients still pending (--limit): the next run goes on with them"
+        )
     if report.uncertain:
         print(
-            f"{len(report.uncertain)} recipients were in flight when an earlier run stopped: their "
-            "messages may or may not have been accepted; not sent again (--retry-uncertain sends them)"
+            f"{len(report.uncertain)} recipients are uncertain: their message went out and no reply came "
+            "back (or a run stopped), so it may have been accepted; they are not sent again "
+            "(check the relay's log; --retry-uncertain sends them)"
         )
     if report.failures:
         print(
-            f"{len(report.failures)} not delivered, with the server's reply: "
+            f"{len(report.failures)} not (surely) delivered, with the server's reply: "
             f"{_show(out_dir / 'send-failures.csv')}"
         )
     if report.interrupted:
@@ -383,6 +433,8 @@ def _print_audience(prepared, out_dir: Path) -> None:
     read_as = ", ".join(p for p in (table.encoding, sep) if p)
     print(f"campaign   {campaign.name} ({campaign.language}, objective: {campaign.objective})")
     print(f"customers  {_show(table.path)} ({read_as})")
+    if audience.keyed_by == "e-mail address":
+        print("ids        no id column: recipients are known by their e-mail address (target.id names one)")
     counts = audience.counts
     channels = " · ".join(
         f"{'letters' if c == 'letter' else 'e-mails'} {audience.channel_count(c)}" for c in campaign.channels

@@ -13,6 +13,7 @@ import os
 import select
 import signal
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -25,11 +26,22 @@ from publipost.campaigns.emails import check_email
 from publipost.campaigns.postal import recipient_name
 from publipost.errors import PublipostError
 from publipost.mailer.dkim import load_key, sign
-from publipost.mailer.journal import DEFERRED, FAILED, IN_FLIGHT, PENDING, SENT, Journal
+from publipost.mailer.journal import DEFERRED, FAILED, IN_FLIGHT, PENDING, SENT, Journal, Reconciled
+from publipost.mailer.lock import SendLock
 from publipost.mailer.message import MessageTemplate, unsubscribe_for, unsubscribe_secret
-from publipost.mailer.smtp import Limits, Outgoing, Relay, deliver, probe
+from publipost.mailer.smtp import (
+    SKIPPED,
+    UNCERTAIN,
+    Limits,
+    NotComposed,
+    Outgoing,
+    Relay,
+    deliver,
+    probe,
+)
 from publipost.pipeline import Prepared
-from publipost.templates.merge import each_rendered
+from publipost.resume import check_journal
+from publipost.templates.merge import RecipientError, each_rendered
 
 
 class LintBlocked(PublipostError):
@@ -38,8 +50,9 @@ class LintBlocked(PublipostError):
 
 @dataclass
 class SendReport:
-    counts: dict[str, int] = field(default_factory=dict)
-    uncertain: list[str] = field(default_factory=list)  # in flight when an earlier run stopped
+    counts: dict[str, int] = field(default_factory=dict)  # every recipient of the journal, by status
+    this_run: Counter[str] = field(default_factory=Counter)  # what this run did: sent, failed, uncertain…
+    uncertain: list[str] = field(default_factory=list)  # ids in flight: their message may have been accepted
     failures: list[tuple[int, str, str, str, str]] = field(
         default_factory=list
     )  # row, id, address, status, reply
@@ -51,6 +64,8 @@ class SendReport:
     interrupted: bool = False
     lint_skipped: bool = False
     journal: Path | None = None
+    changes_accepted: list[str] = field(default_factory=list)
+    reconciled: Reconciled | None = None
 
     @property
     def rate(self) -> float:
@@ -84,6 +99,13 @@ class Composer:
         )
         return sign(data, self.dkim) if self.dkim else data
 
+    def compose(self, recipient: Recipient) -> bytes:
+        """The message, for the mailer: a recipient whose copy cannot be rendered fails alone."""
+        try:
+            return self.message(recipient)
+        except RecipientError as exc:
+            raise NotComposed(str(exc)) from None
+
 
 def email_recipients(prepared: Prepared) -> Iterator[Recipient]:
     return (r for r in prepared.audience if r.email)
@@ -101,9 +123,13 @@ def send_campaign(
     limit: int | None = None,
     resend: bool = False,
     retry_uncertain: bool = False,
+    accept_changes: bool = False,
     progress: Callable[[str, int], None] | None = None,  # an outcome, how many recipients
     processes: int | None = None,
+    ready: Callable[[], None] | None = None,
 ) -> SendReport:
+    """Send the campaign's e-mails. Every check comes first (lint, the journal, the relay);
+    `ready` is called once they all passed, before the first message: a caller prints there."""
     campaign = prepared.campaign
     if campaign.email is None:
         raise PublipostError(
@@ -115,7 +141,6 @@ def send_campaign(
     if lint:
         _lint_gate(campaign.path)
     composer = Composer(prepared, unsubscribe_secret(out_dir, real_relay=relay is not None and not dry_run))
-    audience = prepared.audience
     recipients = islice(email_recipients(prepared), limit)  # streamed: never a list of everyone
     started = time.perf_counter()
     if dry_run:
@@ -130,62 +155,101 @@ def send_campaign(
             composer, list(islice(recipients, len(test_to))), test_to, relay, out_dir, limits, report, started
         )
 
-    journal = Journal(out_dir / "send-journal.sqlite")
-    report.journal = journal.path
-    try:
-        report.uncertain = [e.id for e in journal.entries(IN_FLIGHT)]
-        mailing = list(islice(audience.mailing_list(), limit)) if limit is not None else None
-        allowed = {rid for rid, _, _ in mailing} if mailing is not None else None
-        journal.add(mailing if mailing is not None else audience.mailing_list())
-        if resend:
-            journal.reset((SENT, FAILED, IN_FLIGHT))
-            report.uncertain = []
-        elif retry_uncertain:
-            journal.reset((IN_FLIGHT,))
-            report.uncertain = []
-        report.attempted = (
-            journal.count(PENDING) + journal.count(DEFERRED)
-            if allowed is None
-            else sum(1 for e in journal.todo() if e.id in allowed)
-        )
-
-        sender = campaign.sender.email
-
-        def outgoing(own: Journal, shard: int = 0, shards: int = 1) -> Iterator[Outgoing]:
-            """The work, read from the journal a batch at a time, with those recipients' data."""
-            entries = own.todo(shard, shards)
-            while batch := list(islice(entries, 500)):
-                found = {r.id: r for r in audience.recipients([e.id for e in batch])}
-                for entry in batch:
-                    recipient = found.get(entry.id)
-                    # not in this audience any more, or beyond --limit: left as it was
-                    if recipient is not None and (allowed is None or entry.id in allowed):
-                        yield Outgoing(entry.id, sender, entry.address, partial(composer.message, recipient))
-
-        with _server(relay, out_dir) as (target, maildir):
-            report.relay, report.maildir = str(target), maildir
-            if report.attempted:
-                asyncio.run(probe(target, limits.timeout))
-            if processes > 1 and report.attempted >= 200 * processes:
-                report.interrupted = _deliver_in_processes(
-                    outgoing, target, journal, limits, progress, processes
-                )
-            else:
-                report.interrupted = _run(
-                    deliver_all(outgoing(journal), target, journal, limits, progress, report)
-                )
-        report.counts = journal.counts()
-        report.failures = [
-            (e.row, e.id, e.address, e.status, e.reply) for e in journal.entries(FAILED, DEFERRED)
-        ]
-    finally:
-        journal.close()
+    journal_path = out_dir / "send-journal.sqlite"
+    with SendLock(journal_path):
+        journal = Journal(journal_path)
+        report.journal = journal.path
+        try:
+            _deliver_journal(
+                prepared,
+                composer,
+                journal,
+                relay,
+                limits,
+                report,
+                out_dir,
+                progress,
+                processes,
+                ready,
+                limit=limit,
+                resend=resend,
+                retry_uncertain=retry_uncertain,
+                accept_changes=accept_changes,
+            )
+        finally:
+            journal.close()
     report.seconds = time.perf_counter() - started
     _write_failures(out_dir / "send-failures.csv", report)
     return report
 
 
-async def deliver_all(outgoing, relay, journal, limits, progress, report) -> bool:
+def _deliver_journal(
+    prepared: Prepared,
+    composer: Composer,
+    journal: Journal,
+    relay: Relay | None,
+    limits: Limits,
+    report: SendReport,
+    out_dir: Path,
+    progress: Callable[[str, int], None] | None,
+    processes: int,
+    ready: Callable[[], None] | None,
+    *,
+    limit: int | None,
+    resend: bool,
+    retry_uncertain: bool,
+    accept_changes: bool,
+) -> None:
+    """Bind the journal to the campaign, bring it up to date with the audience, send what is to send."""
+    audience = prepared.audience
+    report.changes_accepted = check_journal(journal, prepared, accept_changes=accept_changes)
+    report.reconciled = journal.reconcile(audience.mailing_list())
+    if resend:
+        journal.reset((SENT, FAILED, IN_FLIGHT))
+    elif retry_uncertain:
+        journal.reset((IN_FLIGHT,))
+    allowed = {e.id for e in islice(journal.todo(), limit)} if limit is not None else None
+    report.attempted = journal.count(PENDING) + journal.count(DEFERRED) if allowed is None else len(allowed)
+    sender = prepared.campaign.sender.email or ""
+
+    def outgoing(own: Journal, shard: int = 0, shards: int = 1) -> Iterator[Outgoing]:
+        """The work, read from the journal a batch at a time, with those recipients' data."""
+        entries = (e for e in own.todo(shard, shards) if allowed is None or e.id in allowed)
+        while batch := list(islice(entries, 500)):
+            found = {r.id: r for r in audience.recipients([e.id for e in batch])}
+            for entry in batch:
+                recipient = found.get(entry.id)
+                # The journal was reconciled with this audience: the envelope address and the
+                # message's own always name the same person. Anything else is left as it is.
+                if recipient is not None and recipient.email == entry.address:
+                    yield Outgoing(entry.id, sender, entry.address, partial(composer.compose, recipient))
+
+    told = report.this_run
+
+    def heard(status: str, n: int) -> None:
+        told[status] += n
+        if progress:
+            progress(status, n)
+
+    with _server(relay, out_dir) as (target, maildir):
+        report.relay, report.maildir = str(target), maildir
+        if report.attempted:
+            asyncio.run(probe(target, limits.timeout))
+        if ready:
+            ready()
+        if processes > 1 and report.attempted >= 200 * processes:
+            report.interrupted = _deliver_in_processes(outgoing, target, journal, limits, heard, processes)
+        elif report.attempted:
+            report.interrupted = _run(deliver_all(outgoing(journal), target, journal, limits, heard))
+    report.counts = journal.counts()
+    report.uncertain = [e.id for e in journal.entries(IN_FLIGHT)]
+    report.failures = [
+        (e.row, e.id, e.address, "uncertain" if e.status == IN_FLIGHT else e.status, e.reply)
+        for e in journal.entries(FAILED, DEFERRED, IN_FLIGHT)
+    ]
+
+
+async def deliver_all(outgoing, relay, journal, limits, progress) -> bool:
     """Deliver, stopping cleanly on Ctrl-C: messages in flight finish, no new one starts."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -234,7 +298,7 @@ def _deliver_in_processes(outgoing, relay, journal: Journal, limits, progress, p
                 own = Journal(journal.path)
                 jobs = outgoing(own, shard, processes)
                 told = (lambda status, n: os.write(writer, _OUTCOME_BYTES[status] * n)) if writer else None
-                code = 3 if _run(deliver_all(jobs, relay, own, share_limits, told, None)) else 0
+                code = 3 if _run(deliver_all(jobs, relay, own, share_limits, told)) else 0
                 own.close()
             except BaseException:  # a child reports through its exit code only
                 code = 1
@@ -270,7 +334,7 @@ def _deliver_in_processes(outgoing, relay, journal: Journal, limits, progress, p
     return interrupted
 
 
-_OUTCOME_BYTES = {SENT: b"s", DEFERRED: b"d", FAILED: b"f"}
+_OUTCOME_BYTES = {SENT: b"s", DEFERRED: b"d", FAILED: b"f", UNCERTAIN: b"u", SKIPPED: b"k"}
 
 
 def _relay_outcomes(reader: int | None, progress) -> int | None:
@@ -320,38 +384,48 @@ def _server(relay: Relay | None, out_dir: Path) -> Iterator[tuple[Relay, Path | 
 
 
 def _send_to_seeds(composer, recipients, seeds, relay, out_dir, limits, report, started) -> SendReport:
-    """The first recipients' messages, each to one address of the seed list; no journal."""
-    from publipost.mailer.journal import Journal as SeedJournal
-
+    """The first recipients' messages, each to one address of the seed list, in a journal of their own."""
     checked = [check_email(seed) for seed in seeds]
     for _, problem in checked:
         if problem:
             raise PublipostError(f"--test-to: {problem}", hint="e.g. --test-to me@example.com")
     seeds = [address for address, _ in checked]  # in ASCII, as SMTP carries them
-    journal = SeedJournal(out_dir / "test-sends.sqlite")
     pairs = list(zip(recipients, seeds, strict=False))
-    journal.reset((SENT, FAILED, IN_FLIGHT, DEFERRED, PENDING))
-    journal.add([(f"{r.id}->{seed}", r.row, seed) for r, seed in pairs])
+
+    def compose(recipient: Recipient, seed: str) -> bytes:
+        try:
+            return composer.message(recipient, seed)
+        except RecipientError as exc:
+            raise NotComposed(str(exc)) from None
+
     outgoing = [
-        Outgoing(
-            f"{r.id}->{seed}",
-            composer.prepared.campaign.sender.email,
-            seed,
-            lambda r=r, seed=seed: composer.message(r, seed),
-        )
+        Outgoing(f"{r.id}->{seed}", composer.prepared.campaign.sender.email, seed, partial(compose, r, seed))
         for r, seed in pairs
     ]
-    try:
-        with _server(relay, out_dir) as (target, maildir):
-            report.relay, report.maildir = str(target), maildir
-            _run(deliver_all(outgoing, target, journal, limits, None, report))
-        report.counts = journal.counts()
-        report.attempted = len(pairs)
-        report.failures = [
-            (e.row, e.id, e.address, e.status, e.reply) for e in journal.entries(FAILED, DEFERRED)
-        ]
-    finally:
-        journal.close()
+    path = out_dir / "test-sends.sqlite"
+    with SendLock(path):
+        journal = Journal(path)
+        try:
+            journal.reset((SENT, FAILED, IN_FLIGHT, DEFERRED, PENDING))  # test sends may be repeated
+            journal.add([(f"{r.id}->{seed}", r.row, seed) for r, seed in pairs])
+            with _server(relay, out_dir) as (target, maildir):
+                report.relay, report.maildir = str(target), maildir
+                _run(
+                    deliver_all(
+                        outgoing,
+                        target,
+                        journal,
+                        limits,
+                        lambda status, n: report.this_run.update({status: n}),
+                    )
+                )
+            report.counts = journal.counts()
+            report.attempted = len(pairs)
+            report.failures = [
+                (e.row, e.id, e.address, e.status, e.reply) for e in journal.entries(FAILED, DEFERRED)
+            ]
+        finally:
+            journal.close()
     report.seconds = time.perf_counter() - started
     return report
 

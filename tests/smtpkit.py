@@ -11,19 +11,39 @@ from aiosmtpd.controller import Controller
 
 
 class FaultyHandler:
-    """temp…@: 451 twice, then accepted; perm…@: 550; drop…@: connection closed in DATA once;
-    slow…@: answers after `delay` seconds; anything else: accepted."""
+    """Replies scripted by the recipient address's prefix:
+
+    before the data's final dot (nothing can have been delivered, safe to retry):
+      temp…@     451 to the data twice, then accepted
+      perm…@     550 to RCPT
+      cut…@      the connection dropped at RCPT, the first time
+    after the final dot (the message is queued, the reply is lost: must not be sent again):
+      late…@     queued, then 250 only after `delay` seconds (a slow before-queue filter)
+      gone…@     queued, then the connection dropped without a reply
+      hang…@     never answers (nothing queued)
+    slow…@       answers after `delay` seconds; anything else: accepted at once.
+
+    `delivered` holds every message queued: a recipient found twice there was mailed twice.
+    """
 
     def __init__(self, delay: float = 2.0):
         self.delay = delay
         self.attempts: Counter[str] = Counter()
+        self.rcpts: Counter[str] = Counter()
         self.delivered: list = []
+        self.envelopes: list[str] = []  # the RCPT address of each message queued
         self.raw: list[bytes] = []
         self.lock = threading.Lock()
 
     async def handle_RCPT(self, server, session, envelope, address, options):
+        with self.lock:
+            self.rcpts[address] += 1
+            seen = self.rcpts[address]
         if address.startswith("perm"):
             return "550 5.1.1 No such user here"
+        if address.startswith("cut") and seen == 1:
+            server.transport.close()
+            return "421 closing"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -34,18 +54,40 @@ class FaultyHandler:
             attempt = self.attempts[address]
         if address.startswith("temp") and attempt <= 2:
             return "451 4.3.0 Try again later"
-        if address.startswith("drop") and attempt == 1:
+        if address.startswith("hang"):
+            await asyncio.sleep(3600)
+        self._queue(envelope)
+        if address.startswith("gone"):
             server.transport.close()
             return "421 closing"
-        if address.startswith("slow"):
+        if address.startswith(("slow", "late")):
             await asyncio.sleep(self.delay)
+        return "250 2.0.0 Accepted"
+
+    def _queue(self, envelope) -> None:
         with self.lock:
             self.raw.append(envelope.original_content)
+            self.envelopes.append(envelope.rcpt_tos[0])
             self.delivered.append(message_from_bytes(envelope.original_content, policy=policy.default))
-        return "250 2.0.0 Accepted"
 
     def delivered_to(self, address: str) -> int:
         return sum(1 for m in self.delivered if m["To"].addresses[0].addr_spec == address)
+
+    def per_recipient(self) -> Counter[str]:
+        return Counter(m["To"].addresses[0].addr_spec for m in self.delivered)
+
+
+class SlowSink:
+    """Accepts every message after a short pause, so a run lasts long enough to be cut or overlapped."""
+
+    def __init__(self, pause: float = 0.03):
+        self.pause = pause
+        self.received: Counter[str] = Counter()
+
+    async def handle_DATA(self, server, session, envelope):
+        await asyncio.sleep(self.pause)
+        self.received[envelope.rcpt_tos[0]] += 1
+        return "250 2.0.0 Accepted"
 
 
 class SmtpServer:

@@ -58,6 +58,15 @@ def _campaign(tmp_path, addresses, campaign=CAMPAIGN):
     return prepare(tmp_path / "campaign.yaml")
 
 
+def _bound_journal(tmp_path, prepared):
+    """The campaign's journal, as a first run leaves it before any recipient is recorded."""
+    from publipost.resume import check_journal
+
+    journal = Journal(tmp_path / "out" / "send-journal.sqlite")
+    check_journal(journal, prepared, accept_changes=False)
+    return journal
+
+
 FAST = Limits(concurrency=3, attempts=4, backoff=0.01, timeout=5)
 
 
@@ -102,7 +111,7 @@ def test_faults_retried_failed_and_the_others_go_on(tmp_path):
     addresses = [
         "temp@example.com",
         "perm@example.com",
-        "drop@example.com",
+        "cut@example.com",
         "ok1@example.com",
         "ok2@example.com",
     ]
@@ -111,28 +120,13 @@ def test_faults_retried_failed_and_the_others_go_on(tmp_path):
     with SmtpServer(handler) as server:
         report = send_campaign(prepared, tmp_path / "out", relay=parse_relay(server.url), limits=FAST)
     assert report.counts["sent"] == 4 and report.counts["failed"] == 1
-    for address in ("temp@example.com", "drop@example.com", "ok1@example.com", "ok2@example.com"):
+    for address in ("temp@example.com", "cut@example.com", "ok1@example.com", "ok2@example.com"):
         assert handler.delivered_to(address) == 1, address  # delivered exactly once
     assert handler.attempts["temp@example.com"] == 3  # two 451 replies, then accepted
     (failure,) = report.failures
     assert failure[2] == "perm@example.com" and failure[3] == "failed" and failure[4].startswith("550")
     csv_text = (tmp_path / "out" / "send-failures.csv").read_text()
     assert "perm@example.com,failed,550" in csv_text
-
-
-def test_slow_server_times_out_and_is_deferred(tmp_path):
-    prepared = _campaign(tmp_path, ["slow@example.com", "ok@example.com"])
-    handler = FaultyHandler(delay=5)  # far beyond the timeout; the normal message far within it
-    with SmtpServer(handler) as server:
-        report = send_campaign(
-            prepared,
-            tmp_path / "out",
-            relay=parse_relay(server.url),
-            limits=Limits(concurrency=2, attempts=2, backoff=0.01, timeout=1.5),
-        )
-    assert report.counts["sent"] == 1 and report.counts["deferred"] == 1
-    (failure,) = report.failures
-    assert failure[2] == "slow@example.com" and "TimeoutError" in failure[4]
 
 
 def test_resume_sends_nobody_twice_and_resend_forces(tmp_path):
@@ -150,7 +144,7 @@ def test_resume_sends_nobody_twice_and_resend_forces(tmp_path):
 
 def test_uncertain_recipients_are_reported_not_resent(tmp_path):
     prepared = _campaign(tmp_path, ["a@example.com", "b@example.com"])
-    journal = Journal(tmp_path / "out" / "send-journal.sqlite")
+    journal = _bound_journal(tmp_path, prepared)
     journal.add([("1", 2, "a@example.com")])
     journal.set_many([("1", IN_FLIGHT, True, "")])  # as a crash would leave it
     journal.close()
@@ -356,7 +350,7 @@ def test_limit_reaches_its_recipients_behind_a_long_run_of_others_in_the_journal
     """The journal is read a batch at a time: a batch holding none of the recipients --limit
     allows (here 600 left from an earlier audience) must not end the send."""
     prepared = _campaign(tmp_path, ["ann@example.com", "bob@example.com", "cy@example.com"])
-    journal = Journal(tmp_path / "out" / "send-journal.sqlite")
+    journal = _bound_journal(tmp_path, prepared)
     journal.add((f"old{i}", i, f"old{i}@example.com") for i in range(600))
     journal.close()
     handler = FaultyHandler()
@@ -433,7 +427,7 @@ class _Watcher:
         return "250 OK"
 
 
-def test_rate_and_per_domain_limits(tmp_path):
+def test_per_domain_limit(tmp_path):
     addresses = [f"a{i}@one.example" for i in range(6)] + [f"b{i}@two.example" for i in range(6)]
     prepared = _campaign(tmp_path, addresses)
     watcher = _Watcher()
@@ -443,13 +437,35 @@ def test_rate_and_per_domain_limits(tmp_path):
             tmp_path / "out",
             relay=parse_relay(server.url),
             processes=1,
-            limits=Limits(concurrency=6, per_domain=2, rate=40, backoff=0.01, timeout=5),
+            limits=Limits(concurrency=6, per_domain=2, backoff=0.01, timeout=5),
         )
-    assert watcher.most == Counter(
-        {"one.example": 2, "two.example": 2}
-    )  # never more than 2 at once per domain
-    gaps = [b - a for a, b in pairwise(sorted(watcher.arrivals))]
-    assert len(watcher.arrivals) == 12 and min(gaps) >= 1 / 40 * 0.8  # at most 40 messages a second
+    assert len(watcher.arrivals) == 12
+    # never more than 2 at once per domain, and the limit was reached (6 connections were free)
+    assert watcher.most == Counter({"one.example": 2, "two.example": 2})
+
+
+def test_rate_limit_spaces_messages_on_a_virtual_clock():
+    """The limiter's schedule, read on a clock of its own: no timing bound on a loaded machine."""
+    import asyncio
+
+    from publipost.mailer.smtp import RateLimit
+
+    now = [100.0]
+    starts: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    async def send(limiter) -> None:
+        await limiter.wait()
+        starts.append(now[0])
+
+    async def blast() -> None:
+        limiter = RateLimit(40, clock=lambda: now[0], sleep=sleep)
+        await asyncio.gather(*(send(limiter) for _ in range(12)))
+
+    asyncio.run(blast())
+    assert [round(b - a, 6) for a, b in pairwise(starts)] == [0.025] * 11  # 40 a second, all together
 
 
 USER_TEMPLATE = """\
@@ -649,17 +665,23 @@ def test_a_refused_login_names_the_password_variable(tmp_path, run, monkeypatch)
 
     monkeypatch.setenv("PUBLIPOST_SMTP_PASSWORD", "wrong")
     _campaign(tmp_path, ["a@example.com"])
+    tried = []
     refusing = SmtpServer(
         FaultyHandler(),
         auth_require_tls=False,
-        authenticator=lambda *args: AuthResult(success=False, handled=False),
+        authenticator=lambda *args: tried.append(args) or AuthResult(success=False, handled=False),
     )
     with refusing as server:
         url = server.url.replace("smtp://", "smtp://dana@")
-        result = run("send", tmp_path / "campaign.yaml", "--out", tmp_path / "out", "--smtp", url)
+        clear = run("send", tmp_path / "campaign.yaml", "--out", tmp_path / "out", "--smtp", url)
+        assert clear.code == 2 and "does not offer STARTTLS: the password would cross" in clear.err
+        assert not tried  # the password never left: no AUTH without TLS
+        result = run(
+            "send", tmp_path / "campaign.yaml", "--out", tmp_path / "out", "--smtp", url, "--allow-plain-auth"
+        )
     assert (
         result.code == 2
         and "refused the login: 535" in result.err
         and "PUBLIPOST_SMTP_PASSWORD" in result.err
     )
-    assert "wrong" not in result.err + result.out  # the password is never printed
+    assert "wrong" not in result.err + result.out + clear.err + clear.out  # the password is never printed

@@ -9,6 +9,7 @@ is recorded, so nothing is lost or altered silently.
 from __future__ import annotations
 
 import csv
+import hashlib
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -81,6 +82,7 @@ class Audience:
     frame: pd.DataFrame  # every row read, cleaned, with its outcome
     notes: list[RowNote] = field(default_factory=list)
     corrections: list[Correction] = field(default_factory=list)
+    keyed_by: str = "row"  # what recipient ids come from: a column, the e-mail address, or the row
     _lookup: tuple | None = field(default=None, repr=False)
 
     @property
@@ -458,7 +460,12 @@ def _dedupe(audience: Audience, campaign: Campaign) -> None:
 
 
 def _assign_ids(audience: Audience, campaign: Campaign) -> None:
-    """Stable, file-name-safe recipient ids; two targeted rows never share one."""
+    """Stable, file-name-safe recipient ids; two targeted rows never share one.
+
+    Without an id column, a recipient with an e-mail address is known by it (a hash of the
+    normalised address): a send's journal keys recipients by id, and a row number moves when
+    a customer is inserted above. Others (letters only) are known by their row.
+    """
     frame = audience.frame
     id_field = campaign.target.id or ("id" if "id" in frame.columns else None)
     if id_field and id_field not in frame.columns:
@@ -471,15 +478,30 @@ def _assign_ids(audience: Audience, campaign: Campaign) -> None:
     if id_field:
         raw = frame[id_field].astype(str).str.replace(r"[^A-Za-z0-9._-]+", "_", regex=True).str.strip("._")
         frame[ID] = raw.where(raw != "", by_row)
+        audience.keyed_by = f"column '{audience.headers.get(id_field, id_field)}'"
+        what = "id"
+    elif campaign.email is not None:
+        by_email = frame[EMAIL].map(_email_id)
+        frame[ID] = by_email.where(by_email != "", by_row)
+        audience.keyed_by = "e-mail address"
+        what = "e-mail address"
     else:
         frame[ID] = by_row
+        audience.keyed_by = "row"
+        what = "id"
     live = frame["_outcome"] == Outcome.TARGETED
     ids = frame.loc[live, ID]
     clash = ids.duplicated(keep="first")
     first_row = frame.loc[live, ROW].groupby(ids).transform("first")
-    reasons = ("id '" + ids + "' is already used by row " + first_row.astype(str)).reindex(
-        frame.index, fill_value=""
-    )
+    named = ("id '" + ids + "' is") if what == "id" else pd.Series("the e-mail address is", index=ids.index)
+    reasons = (named + " already used by row " + first_row.astype(str)).reindex(frame.index, fill_value="")
     mask = pd.Series(False, index=frame.index)
     mask[clash.index] = clash
     _set_outcome(audience, mask, Outcome.REJECTED, reasons)
+
+
+def _email_id(address: str) -> str:
+    """'m' and 12 hexadecimal digits of the address's SHA-256: stable, and no address in file names."""
+    if not address:
+        return ""
+    return "m" + hashlib.sha256(address.casefold().encode()).hexdigest()[:12]

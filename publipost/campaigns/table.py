@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import hashlib
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +34,7 @@ class Table:
     encoding: str = "utf-8"
     separator: str | None = None
     malformed: list[tuple[int, str]] = field(default_factory=list)  # (row, reason)
+    digest: str = ""  # SHA-256 of the file's bytes: a send's journal notices when the file changes
 
     @property
     def rows_read(self) -> int:
@@ -44,12 +46,21 @@ def read_table(path: Path, *, encoding: str | None = None, sheet: str | None = N
         raise AudienceError("customer file not found", Where(path), "check target.source in the campaign")
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        return _read_excel(path, sheet)
-    if suffix == ".parquet":
-        return _read_parquet(path)
-    if suffix in (".csv", ".tsv", ".txt", ""):
-        return _read_delimited(path, encoding, "\t" if suffix == ".tsv" else None)
-    raise AudienceError(
+        table = _read_excel(path, sheet)
+    elif suffix == ".parquet":
+        table = _read_parquet(path)
+    elif suffix in (".csv", ".tsv", ".txt", ""):
+        table = _read_delimited(path, encoding, "\t" if suffix == ".tsv" else None)
+    else:
+        raise _unsupported(path, suffix)
+    if not table.digest:
+        with path.open("rb") as file:
+            table.digest = hashlib.file_digest(file, "sha256").hexdigest()
+    return table
+
+
+def _unsupported(path: Path, suffix: str) -> AudienceError:
+    return AudienceError(
         f"unsupported customer file type '{suffix}'",
         Where(path),
         "use CSV, TSV, XLSX or Parquet (save the spreadsheet as .xlsx or CSV)",
@@ -89,7 +100,8 @@ def _decode_error(raw: bytes, path: Path, encoding: str, exc: UnicodeDecodeError
 
 
 def _read_delimited(path: Path, encoding: str | None, separator: str | None) -> Table:
-    text, used = decode(path.read_bytes(), path, encoding)
+    raw = path.read_bytes()
+    text, used = decode(raw, path, encoding)
     if "\x00" in text[:4096]:
         raise AudienceError(
             "the file holds NUL bytes: it looks like UTF-16 or a binary file",
@@ -121,7 +133,7 @@ def _read_delimited(path: Path, encoding: str | None, separator: str | None) -> 
         numbers.append(record)
     frame = pd.DataFrame(rows, columns=header, dtype=object) if rows else pd.DataFrame(columns=header)
     frame[ROW] = numbers
-    return Table(path, frame, used, separator, malformed)
+    return Table(path, frame, used, separator, malformed, hashlib.sha256(raw).hexdigest())
 
 
 def sniff_separator(text: str) -> str:

@@ -1,15 +1,21 @@
 """The send journal: where every recipient of a campaign stands, committed as it happens.
 
 One SQLite file (WAL) per campaign and output folder. A recipient is pending, then
-in flight (committed before its message's data is sent), then sent with the server's
-reply, deferred (a 4xx, to retry) or failed (a 5xx). Re-running a send reads it:
-nobody the server accepted is mailed again, nobody is skipped silently. A crash can
-leave a few recipients in flight, whose fate is unknown: they are reported as
-uncertain and sent again only on request.
+in flight (claimed, and committed, before its message's transaction starts), then sent
+with the server's reply, deferred (a 4xx or a failure before the data: retried) or failed
+(a 5xx). A recipient stays in flight when the outcome is unknown: the data went out and
+no reply came back (a lost reply, RFC 1047), or the process died. Such a recipient is
+reported as uncertain and sent again only on request. A recipient the audience no longer
+holds (suppressed, filtered out since) is withdrawn, and pending again if it comes back.
+
+The journal also remembers which campaign it belongs to and fingerprints of what was
+sent (see `publipost.resume`): a journal is never resumed by another campaign, nor
+after the copy or the customer file changed, unless the operator says so.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator
@@ -17,7 +23,19 @@ from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 
-PENDING, IN_FLIGHT, SENT, DEFERRED, FAILED = "pending", "in flight", "sent", "deferred", "failed"
+from publipost.errors import PublipostError, Where
+
+PENDING, IN_FLIGHT, SENT, DEFERRED, FAILED, WITHDRAWN = (
+    "pending",
+    "in flight",
+    "sent",
+    "deferred",
+    "failed",
+    "withdrawn",
+)
+STATUSES = (PENDING, IN_FLIGHT, SENT, DEFERRED, FAILED, WITHDRAWN)
+TODO = (PENDING, DEFERRED)  # what a run sends
+SCHEMA_VERSION = 2
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS recipients (
@@ -29,6 +47,7 @@ CREATE TABLE IF NOT EXISTS recipients (
     reply TEXT NOT NULL DEFAULT '',
     updated REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 
@@ -42,17 +61,84 @@ class Entry:
     reply: str
 
 
+@dataclass(frozen=True)
+class Change:
+    """A status change. A claim succeeds only if the recipient is still pending or deferred:
+    two writers can never both start a transaction for one recipient."""
+
+    id: str
+    status: str
+    reply: str = ""
+    attempt: bool = False
+    claim: bool = False
+
+
+@dataclass
+class Reconciled:
+    """What `reconcile` did to the journal to make it match the audience."""
+
+    added: int = 0
+    withdrawn: int = 0
+    restored: int = 0
+    readdressed: list[tuple[str, str, str]] | None = None  # (id, old address, new address)
+
+
 class Journal:
     def __init__(self, path: Path):
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self.db = sqlite3.connect(path, isolation_level=None)  # autocommit: each change is durable at once
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.executescript(SCHEMA)
+        existed = path.exists() and path.stat().st_size > 0
+        self.db = sqlite3.connect(path, isolation_level=None, timeout=30)  # autocommit
+        try:
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            if existed:
+                self._check_schema()
+            self.db.executescript(SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            self.db.close()
+            raise PublipostError(
+                f"this file is not a publipost send journal: {exc}",
+                Where(path),
+                "choose another output folder with --out; publipost does not overwrite it",
+            ) from None
+        if not existed:
+            self.set_meta("schema", str(SCHEMA_VERSION))
+
+    def _check_schema(self) -> None:
+        tables = {name for (name,) in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if "recipients" not in tables:
+            raise sqlite3.DatabaseError("it has no recipients table")
+        version = self.meta().get("schema", "1")
+        if int(version) > SCHEMA_VERSION:
+            raise PublipostError(
+                f"this send journal was written by a newer publipost (schema {version})",
+                Where(self.path),
+                "upgrade publipost (pip install -U publipost) to resume this send",
+            )
 
     def close(self) -> None:
         self.db.close()
+
+    # --- what the journal belongs to ---------------------------------------------------------
+
+    def meta(self) -> dict[str, str]:
+        try:
+            return dict(self.db.execute("SELECT key, value FROM meta").fetchall())
+        except sqlite3.OperationalError:  # a journal of the first schema
+            return {}
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    def fingerprints(self) -> dict[str, str] | None:
+        value = self.meta().get("fingerprints")
+        return json.loads(value) if value else None
+
+    def set_fingerprints(self, fingerprints: dict[str, str]) -> None:
+        self.set_meta("fingerprints", json.dumps(fingerprints, sort_keys=True))
+
+    # --- the recipients ----------------------------------------------------------------------
 
     def add(self, recipients: Iterable[tuple[str, int, str]], batch: int = 2000) -> None:
         """Record new recipients as pending, a batch per transaction; known ones keep their status."""
@@ -65,6 +151,65 @@ class Journal:
                 chunk,
             )
             self.db.execute("COMMIT")
+
+    def reconcile(self, mailing: Iterable[tuple[str, int, str]]) -> Reconciled:
+        """Make the journal match the audience about to be mailed, in one transaction.
+
+        New recipients are added as pending. Pending or deferred ones the audience no longer
+        holds are withdrawn (nobody is left 'pending' for ever), withdrawn ones that are back
+        are pending again. A recipient not yet mailed whose address changed is recorded with
+        the new one, so the envelope and the message always name the same address. Sent,
+        failed and uncertain recipients are never touched.
+        """
+        now = time.time()
+        known = {
+            rid: (status, address)
+            for rid, status, address in self.db.execute("SELECT id, status, address FROM recipients")
+        }
+        result = Reconciled(readdressed=[])
+        new: list[tuple[str, int, str, str, float]] = []
+        updates: list[tuple[str, str, int, float, str]] = []
+        present: set[str] = set()
+        for rid, row, address in mailing:
+            present.add(rid)
+            seen = known.get(rid)
+            if seen is None:
+                new.append((rid, row, address, PENDING, now))
+                continue
+            status, old = seen
+            if status not in (*TODO, WITHDRAWN):
+                continue
+            if status == WITHDRAWN:
+                result.restored += 1
+                status = PENDING
+            if old != address:
+                result.readdressed.append((rid, old, address))
+            if seen != (status, address):
+                updates.append((status, address, row, now, rid))
+        gone = [
+            (WITHDRAWN, now, rid)
+            for rid, (status, _) in known.items()
+            if status in TODO and rid not in present
+        ]
+        result.added, result.withdrawn = len(new), len(gone)
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.executemany(
+                "INSERT INTO recipients (id, row, address, status, updated) VALUES (?, ?, ?, ?, ?)", new
+            )
+            self.db.executemany(
+                "UPDATE recipients SET status = ?, address = ?, row = ?, updated = ? WHERE id = ?", updates
+            )
+            self.db.executemany(
+                "UPDATE recipients SET status = ?, reply = 'no longer in the audience', updated = ? "
+                "WHERE id = ?",
+                gone,
+            )
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+        return result
 
     def todo(self, shard: int = 0, shards: int = 1, batch: int = 1000) -> Iterator[Entry]:
         """Pending and deferred recipients, read a batch at a time (memory stays flat), one shard of them."""
@@ -87,7 +232,7 @@ class Journal:
 
     def counts(self) -> dict[str, int]:
         found = dict(self.db.execute("SELECT status, COUNT(*) FROM recipients GROUP BY status").fetchall())
-        return {status: found.get(status, 0) for status in (PENDING, IN_FLIGHT, SENT, DEFERRED, FAILED)}
+        return {status: found.get(status, 0) for status in STATUSES}
 
     def entries(self, *statuses: str) -> list[Entry]:
         marks = ", ".join("?" for _ in statuses)
@@ -98,20 +243,31 @@ class Journal:
         ).fetchall()
         return [Entry(*row) for row in rows]
 
-    def set_many(self, changes: list[tuple[str, str, bool, str]]) -> None:
-        """(id, status, attempt, reply) changes, in order, in one transaction."""
+    def apply(self, changes: list[Change]) -> list[bool]:
+        """Changes in order, in one transaction; for each, whether it took effect (a claim of a
+        recipient that is no longer pending or deferred does not)."""
         now = time.time()
+        done: list[bool] = []
         self.db.execute("BEGIN IMMEDIATE")
         try:
-            self.db.executemany(
-                "UPDATE recipients SET status = ?, reply = ?, attempts = attempts + ?, updated = ? "
-                "WHERE id = ?",
-                [(status, reply, int(attempt), now, rid) for rid, status, attempt, reply in changes],
-            )
+            for change in changes:
+                condition = " AND status IN (?, ?)" if change.claim else ""
+                cursor = self.db.execute(
+                    "UPDATE recipients SET status = ?, reply = ?, attempts = attempts + ?, updated = ? "
+                    f"WHERE id = ?{condition}",
+                    (change.status, change.reply, int(change.attempt), now, change.id)
+                    + (TODO if change.claim else ()),
+                )
+                done.append(cursor.rowcount == 1)
         except BaseException:
             self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
+        return done
+
+    def set_many(self, changes: list[tuple[str, str, bool, str]]) -> None:
+        """(id, status, attempt, reply) changes, in order, in one transaction."""
+        self.apply([Change(rid, status, reply, attempt) for rid, status, attempt, reply in changes])
 
     def reset(self, statuses: tuple[str, ...]) -> int:
         """Make recipients in these states pending again (--resend, --retry-uncertain)."""

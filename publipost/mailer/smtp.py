@@ -1,28 +1,42 @@
 """Deliver messages over SMTP: a pool of reused connections, retries, limits, the journal kept.
 
 Each worker holds one connection (aiosmtplib) and sends one message at a time on it.
-4xx replies and dropped connections are retried with exponential backoff and jitter;
-5xx replies fail the recipient at once, and the others go on. The journal marks a
-recipient in flight before its data is sent and sent once the server accepted it.
+What is safe to retry depends on how far the transaction went (RFC 5321 §4.5.4, RFC 1047):
+
+- a failure before the data's final dot (connect, EHLO, MAIL, RCPT, the DATA command, a
+  4xx reply) cannot have delivered anything: the recipient is retried with exponential
+  backoff and jitter, and deferred when the attempts run out;
+- a 5xx reply fails the recipient at once, and the others go on;
+- a timeout or a dropped connection after the final dot leaves the outcome unknown: the
+  server may have queued the message. The recipient stays in flight and is reported as
+  uncertain, never sent again unless the operator asks (--retry-uncertain).
+
+Each recipient is claimed in the journal (pending or deferred → in flight, atomically)
+and the claim committed before its transaction starts.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlparse
 
 import aiosmtplib
 
 from publipost.errors import PublipostError
-from publipost.mailer.journal import DEFERRED, FAILED, IN_FLIGHT, SENT, Journal
-from publipost.templates.merge import RecipientError
+from publipost.mailer.journal import DEFERRED, FAILED, IN_FLIGHT, SENT, Change, Journal
 
 PASSWORD_VARIABLE = "PUBLIPOST_SMTP_PASSWORD"
+UNCERTAIN, SKIPPED = "uncertain", "skipped"  # outcomes of a run; the journal keeps the first in flight
+
+
+class NotComposed(Exception):
+    """This recipient's message could not be composed; the others go on."""
 
 
 @dataclass(frozen=True)
@@ -32,18 +46,23 @@ class Relay:
     tls: bool = False  # implicit TLS (smtps)
     username: str | None = None
     password: str | None = field(default=None, repr=False)  # from the environment only; never printed
+    allow_plain_auth: bool = False  # log in without TLS (a trusted network only)
 
     def __str__(self) -> str:
         user = f"{self.username}@" if self.username else ""
         return f"{'smtps' if self.tls else 'smtp'}://{user}{self.host}:{self.port}"
 
 
-def parse_relay(url: str) -> Relay:
+def parse_relay(url: str, *, allow_plain_auth: bool = False) -> Relay:
     """`smtp://host:port` or `smtps://user@host:465`; the password comes from PUBLIPOST_SMTP_PASSWORD."""
-    parsed = urlparse(url)
-    if parsed.scheme not in ("smtp", "smtps") or not parsed.hostname:
+    try:
+        parsed = urlparse(url)
+        port = parsed.port
+    except ValueError:  # a port that is not a number
+        parsed, port = None, None
+    if parsed is None or parsed.scheme not in ("smtp", "smtps") or not parsed.hostname:
         raise PublipostError(
-            f"'{url}' is not an SMTP URL", hint="write smtp://host:port or smtps://user@host:465"
+            f"'{_redacted(url)}' is not an SMTP URL", hint="write smtp://host:port or smtps://user@host:465"
         )
     if parsed.password:
         raise PublipostError(
@@ -56,7 +75,15 @@ def parse_relay(url: str) -> Relay:
             f"{PASSWORD_VARIABLE} is not set", hint=f"export {PASSWORD_VARIABLE}=… for {username}"
         )
     tls = parsed.scheme == "smtps"
-    return Relay(parsed.hostname, parsed.port or (465 if tls else 25), tls, username, password)
+    return Relay(parsed.hostname, port or (465 if tls else 25), tls, username, password, allow_plain_auth)
+
+
+def _redacted(url: str) -> str:
+    """A URL as it may be printed: whatever stands between '//' and '@' could hold a password."""
+    scheme, separator, rest = url.partition("//")
+    if not separator or "@" not in rest:
+        return url
+    return f"{scheme}//***@{rest.rsplit('@', 1)[1]}"
 
 
 @dataclass(frozen=True)
@@ -64,7 +91,7 @@ class Limits:
     concurrency: int = 8  # connections in the pool
     rate: float | None = None  # messages per second, all connections together
     per_domain: int | None = None  # messages at once to one recipient domain
-    attempts: int = 4  # per message, for 4xx replies and dropped connections
+    attempts: int = 4  # per message, for 4xx replies and failures before the data
     timeout: float = 30.0  # seconds, per message
     backoff: float = 0.5  # seconds, doubled at each retry, with jitter
 
@@ -74,20 +101,28 @@ class Outgoing:
     id: str
     sender: str
     recipient: str
-    data: Callable[[], bytes]  # composed when a connection is ready for it
+    data: Callable[[], bytes]  # composed when a connection is ready for it; may raise NotComposed
 
 
-class _RateLimit:
-    def __init__(self, rate: float | None):
+class RateLimit:
+    """Messages spaced by 1/rate seconds, all connections of a process together."""
+
+    def __init__(
+        self,
+        rate: float | None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ):
         self.interval = 1 / rate if rate else 0.0
         self.next = 0.0
+        self.clock, self.sleep = clock, sleep
         self.lock = asyncio.Lock()
 
     async def wait(self) -> None:
         async with self.lock:
-            now = time.monotonic()
+            now = self.clock()
             if self.next > now:
-                await asyncio.sleep(self.next - now)
+                await self.sleep(self.next - now)
             self.next = max(now, self.next) + self.interval
 
 
@@ -102,11 +137,26 @@ async def _connect(relay: Relay, timeout: float) -> aiosmtplib.SMTP:
             except aiosmtplib.SMTPHeloError:
                 await client.helo()
         if relay.username:
-            await client.login(relay.username, relay.password)
+            if (
+                not relay.tls
+                and client.get_transport_info("sslcontext") is None
+                and not relay.allow_plain_auth
+            ):
+                raise PlainAuthRefused(relay)
+            await client.login(relay.username, relay.password or "")
     except BaseException:
         client.close()
         raise
     return client
+
+
+class PlainAuthRefused(PublipostError):
+    def __init__(self, relay: Relay):
+        super().__init__(
+            f"{relay} does not offer STARTTLS: the password would cross the network in clear",
+            hint="use smtps:// (port 465) or a relay that offers STARTTLS; "
+            "--allow-plain-auth only on a network you trust",
+        )
 
 
 async def probe(relay: Relay, timeout: float) -> None:
@@ -150,9 +200,9 @@ async def deliver(
     stop: asyncio.Event | None = None,
     progress: Callable[[str, int], None] | None = None,
 ) -> None:
-    """Send every message; returns when all are sent, failed, deferred, or `stop` was set."""
+    """Send every message; returns when each is sent, failed, deferred, uncertain, or `stop` was set."""
     jobs = iter(outgoing)  # shared: a connection takes the next job when it is free
-    rate = _RateLimit(limits.rate)
+    rate = RateLimit(limits.rate)
     marks = Marks(journal)
     domains: dict[str, asyncio.Semaphore] = {}
     stop = stop or asyncio.Event()
@@ -193,46 +243,56 @@ class Marks:
 
     A transaction per write would cost more than composing the message. Writes made
     during one turn of the event loop are committed in one transaction at its end. A
-    connection waits for the commit that marks its recipient in flight before it starts the
-    transaction; that commit also carries the outcome of the connection's previous message.
+    connection waits for the commit of its claim (the recipient in flight) before it starts
+    the transaction; that commit also carries the outcome of the connection's previous message.
     So at any moment at most one recipient per connection is recorded in flight without
     its outcome: what a crash can leave uncertain.
     """
 
     def __init__(self, journal: Journal):
         self.journal = journal
-        self.pending: list[tuple[str, str, bool, str]] = []
-        self.committed: asyncio.Future[None] | None = None
+        self.pending: list[tuple[Change, asyncio.Future[bool] | None]] = []
+        self.scheduled = False
         self.error: Exception | None = None
 
-    def note(self, rid: str, status: str, reply: str = "", *, attempt: bool = False) -> asyncio.Future[None]:
-        """Record a change with the next commit; the future is done once it is committed."""
+    def note(self, change: Change) -> None:
+        """Record a change with the next commit."""
         if self.error:
             raise self.error
-        self.pending.append((rid, status, attempt, reply))
-        if self.committed is None:
-            loop = asyncio.get_running_loop()
-            self.committed = loop.create_future()
-            loop.call_soon(self._commit)
-        return self.committed
+        self.pending.append((change, None))
+        self._schedule()
 
-    async def durable(self, rid: str, status: str, *, attempt: bool = False) -> None:
-        """Record a change and wait until it is committed."""
-        # shielded: a writer cancelled (its timeout) does not cancel the commit the others wait for
-        await asyncio.shield(self.note(rid, status, attempt=attempt))
+    async def claim(self, rid: str, *, attempt: bool = True) -> bool:
+        """Claim a recipient (pending or deferred → in flight) and wait until that is committed;
+        False if it is no longer to be sent (another run took it, or it is done)."""
         if self.error:
             raise self.error
+        done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self.pending.append((Change(rid, IN_FLIGHT, "", attempt, claim=True), done))
+        self._schedule()
+        # shielded: a writer cancelled does not cancel the commit the others wait for
+        return await asyncio.shield(done)
+
+    def _schedule(self) -> None:
+        if not self.scheduled:
+            self.scheduled = True
+            asyncio.get_running_loop().call_soon(self._commit)
 
     def _commit(self) -> None:
-        batch, self.pending = self.pending, []
-        committed, self.committed = self.committed, None
+        batch, self.pending, self.scheduled = self.pending, [], False
+        if not batch:
+            return
         try:
-            if batch:
-                self.journal.set_many(batch)
+            results = self.journal.apply([change for change, _ in batch])
         except Exception as exc:  # a journal that cannot be written stops the send
             self.error = exc
-        if committed is not None and not committed.done():
-            committed.set_result(None)
+            for _, done in batch:
+                if done is not None and not done.done():
+                    done.set_exception(exc)
+            return
+        for (_, done), applied in zip(batch, results, strict=True):
+            if done is not None and not done.done():
+                done.set_result(applied)
 
     def close(self) -> None:
         """Commit what is left; raise if the journal could not be written."""
@@ -241,57 +301,76 @@ class Marks:
             raise self.error
 
 
+@dataclass
+class _Progress:
+    data_sent: bool = False  # the final dot was handed to the connection: the server may have the message
+
+
 async def _send_one(
-    job: Outgoing, client, relay: Relay, marks: Marks, limits: Limits, rate: _RateLimit
+    job: Outgoing, client, relay: Relay, marks: Marks, limits: Limits, rate: RateLimit
 ) -> tuple[aiosmtplib.SMTP | None, str]:
-    """One message, retried on 4xx and dropped connections; returns the connection to reuse
-    and where the recipient stands."""
+    """One message, retried while nothing can have been delivered; returns the connection to
+    reuse and the outcome."""
     try:
         data = job.data()
-    except RecipientError as exc:  # this recipient's data cannot be merged: it fails alone
-        marks.note(job.id, FAILED, f"not rendered: {exc}")
+    except NotComposed as exc:  # this recipient's data cannot be merged: it fails alone
+        marks.note(Change(job.id, FAILED, f"not rendered: {exc}", claim=True))
         return client, FAILED
     last = ""
     for attempt in range(limits.attempts):
         if attempt:
             delay = limits.backoff * 2 ** (attempt - 1)
             await asyncio.sleep(delay * (0.5 + random.random()))  # jitter: retries do not arrive in step
+        if rate.interval:
+            await rate.wait()
+        if not await marks.claim(job.id):
+            return client, SKIPPED  # no longer to be sent: done, or taken by another run
+        # From here on the recipient is ours until an outcome is noted.
+        progress = _Progress()
         try:
             if client is None or not client.is_connected:
                 client = await _connect(relay, limits.timeout)
-            if rate.interval:
-                await rate.wait()
-            await marks.durable(job.id, IN_FLIGHT, attempt=True)
             async with asyncio.timeout(limits.timeout):
-                reply = await _transaction(client, job, data)
-            marks.note(job.id, SENT, reply)
+                reply = await _transaction(client, job, data, progress)
+            marks.note(Change(job.id, SENT, reply))
             return client, SENT
-        except aiosmtplib.SMTPResponseException as exc:  # refused sender, recipient or data
+        except aiosmtplib.SMTPResponseException as exc:  # a reply: refused sender, recipient or data
             last = f"{exc.code} {exc.message}"
             if exc.code >= 500:
-                marks.note(job.id, FAILED, last)
+                marks.note(Change(job.id, FAILED, last))
                 await _reset(client)
                 return client, FAILED
-            marks.note(job.id, DEFERRED, last)
+            marks.note(Change(job.id, DEFERRED, last))
             if exc.code == 421:  # the server closes this connection: open another
                 client = _drop(client)
             else:
                 await _reset(client)
         except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
-            last = f"connection: {exc.__class__.__name__}: {exc}".strip()
-            marks.note(job.id, DEFERRED, last)
+            cause = f"{exc.__class__.__name__}: {exc}".strip(": ")
+            if progress.data_sent:  # RFC 1047: the message may be queued; sending it again could duplicate it
+                marks.note(Change(job.id, IN_FLIGHT, f"no reply after the data was sent ({cause})"))
+                return _drop(client), UNCERTAIN
+            last = f"connection: {cause}"
+            marks.note(Change(job.id, DEFERRED, last))
             client = _drop(client)
-    marks.note(job.id, DEFERRED, f"gave up after {limits.attempts} attempts: {last}")
+        except BaseException:  # cancelled, or a journal that cannot be written: give the recipient back
+            if not progress.data_sent:
+                with contextlib.suppress(Exception):
+                    marks.note(Change(job.id, DEFERRED, "interrupted before the data"))
+            raise
+    marks.note(Change(job.id, DEFERRED, f"gave up after {limits.attempts} attempts: {last}"))
     return client, DEFERRED
 
 
-async def _transaction(client: aiosmtplib.SMTP, job: Outgoing, data: bytes) -> str:
+async def _transaction(client: aiosmtplib.SMTP, job: Outgoing, data: bytes, progress: _Progress) -> str:
     """MAIL, RCPT, DATA for one recipient; the server's reply to the data.
 
     aiosmtplib's `sendmail` parses both addresses twice more and scans the whole message
-    once more for its SIZE: 9 % more CPU per message (measured). The addresses were
-    validated (ASCII, no spaces or brackets) when the audience or the seed list was read,
-    and messages are composed with CRLF line ends, so their length is their size.
+    once more for its SIZE, and its DATA runs two regular expressions over the message:
+    here the addresses were validated (ASCII, no spaces or brackets) when the audience or
+    the seed list was read, and messages are composed with CRLF line ends, so their
+    length is their size and dot-stuffing is one replace. Doing DATA here also tells
+    whether the final dot went out, which decides whether a failure may be retried.
     """
     size = [f"SIZE={len(data)}".encode()] if client.supports_extension("size") else []
     reply = await client.execute_command(b"MAIL", b"FROM:<%s>" % job.sender.encode(), *size)
@@ -300,7 +379,31 @@ async def _transaction(client: aiosmtplib.SMTP, job: Outgoing, data: bytes) -> s
     reply = await client.execute_command(b"RCPT", b"TO:<%s>" % job.recipient.encode())
     if reply.code not in (250, 251):
         raise aiosmtplib.SMTPRecipientRefused(reply.code, reply.message, job.recipient)
-    return (await client.data(data)).message
+    reply = await client.execute_command(b"DATA")
+    if reply.code != 354:
+        raise aiosmtplib.SMTPDataError(reply.code, reply.message)
+    reply = await _content(client, data, progress)
+    if reply.code != 250:
+        raise aiosmtplib.SMTPDataError(reply.code, reply.message)
+    return reply.message
+
+
+async def _content(client: aiosmtplib.SMTP, data: bytes, progress: _Progress) -> aiosmtplib.SMTPResponse:
+    """The message and its final dot, then the server's reply (what aiosmtplib's DATA does
+    after the 354, with its protocol's command lock)."""
+    protocol = client.protocol
+    lock = getattr(protocol, "_command_lock", None)
+    if protocol is None or lock is None:
+        raise aiosmtplib.SMTPServerDisconnected("Connection lost")
+    payload = data if data.endswith(b"\r\n") else data + b"\r\n"
+    payload = payload.replace(b"\r\n.", b"\r\n..")
+    if payload.startswith(b"."):
+        payload = b"." + payload
+    async with lock:
+        protocol._response_pending = True  # a reply is expected: aiosmtplib ignores data otherwise
+        protocol.write(payload + b".\r\n")
+        progress.data_sent = True
+        return await protocol.read_response(timeout=client.timeout)
 
 
 async def _reset(client) -> None:
