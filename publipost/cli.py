@@ -444,6 +444,13 @@ def _print_audience(prepared, out_dir: Path) -> None:
         extra = f"   {channels}" if outcome is Outcome.TARGETED else ""
         print(f"  {outcome.value:<13}{counts[outcome.value]:>7}{extra}")
     print(f"  {'─' * 20}\n  {'rows read':<13}{audience.rows_read:>7}")
+    if audience.suppression:
+        print()
+        for listing in audience.suppression:
+            print(
+                f"suppression list {_show(listing.path)}: {listing.entries} entries, "
+                f"{listing.suppressed} customers suppressed (matched on {' and '.join(listing.match)})"
+            )
     rejects = audience.write_rejects(out_dir / "rejects.csv")
     corrections = audience.write_corrections(out_dir / "corrections.csv")
     print()

@@ -64,3 +64,19 @@ def did_you_mean(word: str, choices: list[str] | set[str]) -> str | None:
     """A 'did you mean …' phrase for the closest choice, or None."""
     match = get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
     return f"did you mean '{match[0]}'?" if match else None
+
+
+def shown(text: str, limit: int = 40) -> str:
+    """Text from a user's file as a message may print it: control characters escaped, cut short.
+
+    Headers and values of a file named by an untrusted campaign could hold anything, and
+    messages end up in terminals and CI logs: no escape sequence, no line break, no flood.
+    """
+    escaped = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text[: limit + 1])
+    return escaped if len(escaped) <= limit else escaped[: limit - 1] + "…"
+
+
+def shown_list(values: list[str], most: int = 12) -> str:
+    """Several such values, comma-separated; at most `most` of them."""
+    listed = ", ".join(shown(v) for v in values[:most])
+    return listed + (f" (and {len(values) - most} more)" if len(values) > most else "")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 
@@ -9,3 +10,8 @@ def fold(text: str) -> str:
     """'  Prénom ' → 'prenom'."""
     decomposed = unicodedata.normalize("NFKD", text.strip().casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def fold_words(value: str) -> str:
+    """Folded, punctuation gone, spaces single: '12, rue des  Lilas' and '12 RUE DES LILAS' match."""
+    return " ".join(re.sub(r"[^\w]+", " ", fold(value)).split())

@@ -19,14 +19,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from publipost.campaigns.emails import ascii_address, check_email
+from publipost.campaigns.emails import check_email
 from publipost.campaigns.fields import map_headers, suggest_field
 from publipost.campaigns.model import Campaign
 from publipost.campaigns.names import needs_casing, proper_case
+from publipost.campaigns.suppression import POSTAL_FIELDS, SuppressionList, postal_key, read_suppression
 from publipost.campaigns.table import ROW, Table, read_table
 from publipost.campaigns.where import where_mask
 from publipost.errors import AudienceError, Where
-from publipost.folding import fold
+from publipost.folding import fold_words
 
 ID, EMAIL = "_id", "_email"
 NAME_FIELDS = ("first_name", "last_name")
@@ -82,6 +83,7 @@ class Audience:
     frame: pd.DataFrame  # every row read, cleaned, with its outcome
     notes: list[RowNote] = field(default_factory=list)
     corrections: list[Correction] = field(default_factory=list)
+    suppression: list[SuppressionList] = field(default_factory=list)  # the exclude lists, as read
     keyed_by: str = "row"  # what recipient ids come from: a column, the e-mail address, or the row
     _lookup: tuple | None = field(default=None, repr=False)
 
@@ -377,52 +379,24 @@ def _suppress(audience: Audience, campaign: Campaign) -> None:
     frame = audience.frame
     for index, exclusion in enumerate(campaign.target.exclude):
         loc = ("target", "exclude", index)
-        path = campaign.resolve(exclusion.path)
-        table = read_table(path)
-        columns = [c for c in table.frame.columns if c != ROW]
-        if len(columns) == 1 and "@" in columns[0]:  # a bare list of addresses, no header
-            listed = pd.DataFrame({"email": [columns[0], *table.frame[columns[0]]]})
-        else:
-            listed = table.frame.rename(columns=map_headers(columns, {}, campaign.where(loc)))
-        available = [k for k in ("email", "address") if _has_key(listed, k)]
-        wanted = exclusion.match or available
-        for key in wanted:
-            if key not in available:
-                raise AudienceError(
-                    f"suppression file {path.name} cannot be matched on {key}: it has no "
-                    + ("e-mail column" if key == "email" else "last_name, address1 and postcode columns"),
-                    campaign.where(loc),
-                    f"columns found: {', '.join(columns)}",
-                )
-        if not wanted:
-            raise AudienceError(
-                f"suppression file {path.name} has neither an e-mail column nor a postal address",
-                campaign.where(loc),
-                f"columns found: {', '.join(columns)}",
-            )
-        for key in wanted:
-            blocked = set(_match_key(listed, key)) - {""}
-            hit = _match_key(frame, key).isin(blocked)
-            _set_outcome(audience, hit, Outcome.SUPPRESSED, f"{key} listed in {path.name}")
-
-
-def _has_key(frame: pd.DataFrame, key: str) -> bool:
-    needed = ("email",) if key == "email" else ("last_name", "address1", "postcode")
-    return all(n in frame.columns for n in needed)
+        listing = read_suppression(campaign.resolve(exclusion.path), exclusion.match, campaign.where(loc))
+        audience.suppression.append(listing)
+        for key in listing.match:
+            hit = _match_key(frame, key).isin(listing.keys[key] - {""})
+            before = int((frame["_outcome"] == Outcome.SUPPRESSED).sum())
+            _set_outcome(audience, hit, Outcome.SUPPRESSED, f"{key} listed in {listing.path.name}")
+            listing.suppressed += int((frame["_outcome"] == Outcome.SUPPRESSED).sum()) - before
 
 
 def _match_key(frame: pd.DataFrame, key: str) -> pd.Series:
     if key == "email":
-        source = frame[EMAIL] if EMAIL in frame.columns else frame["email"]
         # an internationalised domain matches in either spelling: compared in its IDNA form
-        return source.astype(str).str.strip().map(ascii_address).str.casefold()
-    parts = [frame[n].astype(str).map(_fold_words) for n in ("last_name", "address1", "postcode")]
-    joined = parts[0] + "|" + parts[1] + "|" + parts[2]
-    return joined.where(parts[1] != "", "")
-
-
-def _fold_words(value: str) -> str:
-    return " ".join(re.sub(r"[^\w]+", " ", fold(value)).split())
+        return frame[EMAIL].astype(str).str.casefold()
+    parts = [frame[n].astype(str) for n in POSTAL_FIELDS] if all(n in frame for n in POSTAL_FIELDS) else None
+    if parts is None:
+        return pd.Series("", index=frame.index)
+    keys = pd.Series([postal_key(*values) for values in zip(*parts, strict=True)], index=frame.index)
+    return keys.where(parts[1].str.strip() != "", "")
 
 
 def _dedupe(audience: Audience, campaign: Campaign) -> None:
@@ -444,7 +418,7 @@ def _dedupe(audience: Audience, campaign: Campaign) -> None:
     if not keys:
         return
     parts = [
-        (_match_key(frame, "email") if k == "email" else frame[k].astype(str).map(_fold_words)) for k in keys
+        (_match_key(frame, "email") if k == "email" else frame[k].astype(str).map(fold_words)) for k in keys
     ]
     joined = parts[0]
     for part in parts[1:]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from publipost.errors import AudienceError, Where, did_you_mean
+from publipost.errors import AudienceError, Where, did_you_mean, shown, shown_list
 from publipost.folding import fold
 
 STANDARD_FIELDS: dict[str, tuple[str, ...]] = {
@@ -93,7 +93,7 @@ def map_headers(headers: list[str], explicit: dict[str, str], where: Where) -> d
             raise AudienceError(
                 f"target.columns names a column '{wanted}' that the customer file does not have",
                 where,
-                (suggestion + " " if suggestion else "") + f"the file's columns are: {', '.join(headers)}",
+                (suggestion + " " if suggestion else "") + f"the file's columns are: {shown_list(headers)}",
             )
         mapping[header] = field_name
     taken = set(mapping.values())
@@ -115,9 +115,11 @@ def suggest_field(name: str, headers: dict[str, str]) -> str:
     key = snake(name)
     if key in by_header:
         field = by_header[key]
-        return f"the column '{headers[field]}' is the field '{field}'"
+        return f"the column '{shown(headers[field])}' is the field '{field}'"
     suggestion = did_you_mean(key, list(headers)) or did_you_mean(key, list(by_header))
     if suggestion:
         field = by_header.get(suggestion.split("'")[1], suggestion.split("'")[1])
-        return f"did you mean '{field}' (column '{headers[field]}')?"
-    return "fields in the customer file: " + ", ".join(headers)
+        return f"did you mean '{field}' (column '{shown(headers[field])}')?"
+    if not headers:
+        return "the customer file has no columns publipost could read"
+    return "fields in the customer file: " + shown_list(list(headers))

@@ -34,6 +34,7 @@ class Table:
     encoding: str = "utf-8"
     separator: str | None = None
     malformed: list[tuple[int, str]] = field(default_factory=list)  # (row, reason)
+    rejected_values: dict[int, list[str]] = field(default_factory=dict)  # the fields of malformed rows
     digest: str = ""  # SHA-256 of the file's bytes: a send's journal notices when the file changes
 
     @property
@@ -117,10 +118,12 @@ def _read_delimited(path: Path, encoding: str | None, separator: str | None) -> 
     rows: list[list[str]] = []
     numbers: list[int] = []
     malformed: list[tuple[int, str]] = []
+    rejected_values: dict[int, list[str]] = {}
     for record, values in enumerate(reader, start=2):
         if not any(v.strip() for v in values):
             continue  # blank line
         if len(values) > width:
+            rejected_values[record] = values
             malformed.append(
                 (
                     record,
@@ -133,7 +136,7 @@ def _read_delimited(path: Path, encoding: str | None, separator: str | None) -> 
         numbers.append(record)
     frame = pd.DataFrame(rows, columns=header, dtype=object) if rows else pd.DataFrame(columns=header)
     frame[ROW] = numbers
-    return Table(path, frame, used, separator, malformed, hashlib.sha256(raw).hexdigest())
+    return Table(path, frame, used, separator, malformed, rejected_values, hashlib.sha256(raw).hexdigest())
 
 
 def sniff_separator(text: str) -> str:
