@@ -14,6 +14,7 @@ from pathlib import Path
 from publipost.errors import PublipostError
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_BAD_INPUT = 0, 1, 2
+ALLOW_OUTSIDE = "let the campaign name files outside its repository (only for campaigns you trust)"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -50,6 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument(
         "--out", type=Path, help="folder for rejects.csv (default: out/ beside the campaign)"
     )
+    validate.add_argument("--allow-outside", action="store_true", help=ALLOW_OUTSIDE)
     validate.set_defaults(run=cmd_validate)
 
     lint = commands.add_parser("lint", help="check copy against the direct-mail rules")
@@ -75,6 +77,12 @@ def _parser() -> argparse.ArgumentParser:
     lint.add_argument("--show-config", action="store_true", help="print the effective configuration and exit")
     lint.add_argument("--list-rules", action="store_true", help="list the rules and exit")
     lint.add_argument("--explain", metavar="RULE", help="explain a rule (code or slug) and exit")
+    lint.add_argument("--allow-outside", action="store_true", help=ALLOW_OUTSIDE)
+    lint.add_argument(
+        "--data",
+        action=argparse.BooleanOptionalAction,
+        help="read customer files, to lint with their longest values (default: yes; not under CI=true)",
+    )
     lint.set_defaults(run=cmd_lint)
 
     schema = commands.add_parser("schema", help="print the campaign file's JSON Schema")
@@ -156,9 +164,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from publipost.campaigns.paths import repository_root
     from publipost.pipeline import default_out_dir, prepare
 
-    prepared = prepare(args.campaign)
+    boundary = None if args.allow_outside else repository_root(args.campaign)
+    prepared = prepare(args.campaign, boundary=boundary)
     out_dir = args.out or default_out_dir(prepared.campaign)
     out_dir.mkdir(parents=True, exist_ok=True)
     _print_audience(prepared, out_dir)
@@ -238,7 +248,15 @@ def cmd_lint(args: argparse.Namespace) -> int:
 
         print(json.dumps(config.as_dict(), indent=2, ensure_ascii=False))
         return EXIT_OK
-    result = lint_paths(paths, overrides=overrides, config_path=args.config, isolated=args.isolated)
+    data = args.data if args.data is not None else not _under_ci()
+    result = lint_paths(
+        paths,
+        overrides=overrides,
+        config_path=args.config,
+        isolated=args.isolated,
+        allow_outside=args.allow_outside,
+        data=data,
+    )
     fmt = args.format
     if fmt == "auto":
         fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
@@ -254,6 +272,11 @@ def cmd_lint(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(output)
     return EXIT_PROBLEMS if fails(result, config) and not args.exit_zero else EXIT_OK
+
+
+def _under_ci() -> bool:
+    """CI services set CI=true: lint there reads copy, not customer data (see --data)."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
 def _split(values: list[str] | None) -> list[str] | None:

@@ -36,9 +36,10 @@ class RenderReport:
     failed: list[tuple[int, str]] = field(default_factory=list)  # (row, reason)
 
 
-def prepare(path: str | Path) -> Prepared:
-    """Load and check everything a run needs; raises PublipostError before any output."""
-    campaign = load_campaign(path)
+def prepare(path: str | Path, *, boundary: Path | None = None) -> Prepared:
+    """Load and check everything a run needs; raises PublipostError before any output.
+    With a `boundary`, the campaign may only name files inside it (validate on untrusted input)."""
+    campaign = load_campaign(path, boundary=boundary)
     audience = load_audience(campaign)
     merge = Merge(campaign, audience.fields, audience.headers)
     email = None

@@ -47,6 +47,12 @@ class Result:
     err: str
 
 
+@pytest.fixture(autouse=True)
+def not_under_ci(monkeypatch):
+    """Tests behave the same on a laptop and in CI: CI=true changes lint's defaults (--no-data)."""
+    monkeypatch.delenv("CI", raising=False)
+
+
 @pytest.fixture
 def run(capsys):
     def _run(*args: str | Path) -> Result:

@@ -49,8 +49,14 @@ def test_a_row_without_a_readable_address_is_an_error_naming_the_row(campaign_di
     path = _campaign(campaign_dir, tmp_path, listing)
     result = run("validate", path, "--out", tmp_path / "out")
     assert result.code == 2 and not result.out  # nothing printed, nothing written
-    assert f"{tmp_path / 'stop.csv'}, row 3: suppression file stop.csv: no e-mail address in 'person2 at" in result.err
-    assert f"{tmp_path / 'stop.csv'}, row 4: suppression file stop.csv: e-mail 'person3@' is invalid" in result.err
+    assert (
+        f"{tmp_path / 'stop.csv'}, row 3: suppression file stop.csv: no e-mail address in 'person2 at"
+        in result.err
+    )
+    assert (
+        f"{tmp_path / 'stop.csv'}, row 4: suppression file stop.csv: e-mail 'person3@' is invalid"
+        in result.err
+    )
     assert not (tmp_path / "out" / "rejects.csv").exists()
 
 
@@ -65,7 +71,10 @@ def test_postal_rows_need_the_whole_address(campaign_dir, tmp_path, run):
     listing = "Nom;Adresse;CP\nSMITH;1, rue des  Lilas;69003\nSmith;;69003\n"
     path = _campaign(campaign_dir, tmp_path, listing)
     result = run("validate", path)
-    assert result.code == 2 and "row 3: suppression file stop.csv: the postal address lacks address1" in result.err
+    assert (
+        result.code == 2
+        and "row 3: suppression file stop.csv: the postal address lacks address1" in result.err
+    )
     (tmp_path / "stop.csv").write_text("Nom;Adresse;CP\nSMITH;1, rue des  Lilas;69003\n")
     audience = load_audience(load_campaign(path))
     assert audience.counts["suppressed"] == 1 and audience.suppression[0].entries == 1

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ValidationError
 
 from publipost.campaigns.copy import Copy
 from publipost.campaigns.model import PRICED_OBJECTIVES, Campaign
+from publipost.campaigns.paths import check_path
 from publipost.campaigns.yamlsource import Loc, YamlDoc, load_yaml
 from publipost.errors import CampaignError, Where, did_you_mean
 
@@ -16,7 +17,9 @@ BUILTIN_TEMPLATES = {"classic"}
 COPY_FILE_SUFFIXES = (".md", ".markdown", ".txt", ".j2", ".jinja", ".jinja2", ".html", ".mjml")
 
 
-def load_campaign(path: str | Path) -> Campaign:
+def load_campaign(path: str | Path, *, boundary: Path | None = None) -> Campaign:
+    """The campaign in `path`, checked. With a `boundary` (lint, validate), every file it names
+    must lie inside that folder (see campaigns/paths.py)."""
     doc = load_yaml(Path(path))
     try:
         campaign = Campaign.model_validate(doc.data)
@@ -24,6 +27,7 @@ def load_campaign(path: str | Path) -> Campaign:
         raise _schema_error(doc, exc) from None
     campaign._path = doc.path.resolve()
     campaign._doc = doc
+    campaign._boundary = boundary
     _check_offer(campaign, doc)
     _check_files(campaign, doc)
     campaign._copies = _load_copies(campaign, doc)
@@ -119,7 +123,8 @@ def _check_files(campaign: Campaign, doc: YamlDoc) -> None:
     if campaign.letter and campaign.letter.leaflet:
         paths.append((("letter", "leaflet"), campaign.letter.leaflet))
     for loc, relative in paths:
-        resolved = campaign.resolve(relative)
+        name = ".".join(map(str, loc))
+        resolved = check_path(campaign.resolve(relative), campaign.boundary, doc.where(loc), name)
         if not resolved.is_file():
             raise CampaignError(
                 f"{'.'.join(map(str, loc))}: file not found: {resolved}",

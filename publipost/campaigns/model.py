@@ -109,6 +109,18 @@ class Offer(Section):
         return code
 
 
+# codecs' canonical names → how the README names them
+CUSTOMER_ENCODINGS = {
+    "utf-8": "utf-8",
+    "utf-8-sig": "utf-8-sig",
+    "cp1252": "cp1252",
+    "iso8859-1": "latin-1",
+    "iso8859-15": "iso-8859-15",
+    "mac-roman": "mac-roman",
+    "ascii": "ascii",
+}
+
+
 class Exclusion(Section):
     path: str
     match: list[Literal["email", "address"]] | None = None
@@ -132,6 +144,28 @@ class Target(Section):
         if isinstance(value, list):
             return [{"path": item} if isinstance(item, str) else item for item in value]
         return value
+
+    @field_validator("encoding")
+    @classmethod
+    def _encoding(cls, value: str | None) -> str | None:
+        """Encodings customer files are saved in. Others (UTF-16, exotic codecs) are refused: they
+        are not how spreadsheets export text, and would read any file as something."""
+        if value is None:
+            return value
+        import codecs
+
+        try:
+            name = codecs.lookup(value).name
+        except LookupError:
+            name = ""
+        if name not in CUSTOMER_ENCODINGS:
+            hint = " (re-export a UTF-16 file as 'CSV UTF-8')" if "16" in value or "32" in value else ""
+            raise ValueError(
+                f"'{value}' is not an encoding publipost reads customer files in: use "
+                + ", ".join(sorted(set(CUSTOMER_ENCODINGS.values())))
+                + hint
+            )
+        return name
 
     @field_validator("dedupe", mode="before", json_schema_input_type=str | list[str] | None)
     @classmethod
@@ -275,10 +309,15 @@ class Campaign(Section):
     _path: Path = PrivateAttr(default=Path("campaign.yaml"))
     _copies: dict[str, Copy] = PrivateAttr(default_factory=dict)
     _doc: Any = PrivateAttr(default=None)  # the YamlDoc, for positions
+    _boundary: Path | None = PrivateAttr(default=None)  # files it names must lie inside (lint, validate)
 
     @property
     def path(self) -> Path:
         return self._path
+
+    @property
+    def boundary(self) -> Path | None:
+        return self._boundary
 
     def resolve(self, relative: str) -> Path:
         """Paths in a campaign are relative to its YAML file, so a copied folder still runs."""

@@ -22,9 +22,10 @@ from publipost.templates.markdown import Block, blank_comments, parse_letter
 NAME_FIELDS = {"first_name", "last_name", "salutation"}
 
 
-def campaign_documents(path: Path) -> list[LintDoc]:
-    campaign = load_campaign(path)
-    samples = _longest_values(campaign)
+def campaign_documents(path: Path, *, boundary: Path | None = None, data: bool = True) -> list[LintDoc]:
+    """The campaign's documents; with `data`, also merged with its customer file's longest values."""
+    campaign = load_campaign(path, boundary=boundary)
+    samples = _longest_values(campaign) if data else None
     return [_document(campaign, section, samples) for section in campaign.channels]
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from publipost.campaigns.paths import check_path, repository_root
 from publipost.errors import PublipostError, Where
 from publipost.linter import suppress
 from publipost.linter.config import LintConfig, apply, config_for
@@ -77,9 +78,13 @@ def lint_paths(
     overrides: dict[str, Any] | None = None,
     config_path: Path | None = None,
     isolated: bool = False,
+    allow_outside: bool = False,
+    data: bool = True,
 ) -> LintResult:
+    """Lint files and folders. A campaign may name only files inside its repository unless
+    `allow_outside`; with `data` false, no customer file is opened (copy is linted unmerged)."""
     result = LintResult()
-    files = collect(list(paths))
+    files = collect(list(paths), allow_outside=allow_outside)
     for path, kind in files:
         config = config_for(path, explicit=config_path, isolated=isolated)
         if overrides:
@@ -87,7 +92,7 @@ def lint_paths(
         result.files += 1
         result.configs[str(path)] = config
         language = "en"
-        for doc in documents(path, kind):
+        for doc in documents(path, kind, boundary=_boundary(path, allow_outside), data=data):
             language = doc.language
             doc_config = apply(config, doc.overrides, Where(doc.path)) if doc.overrides else config
             findings = lint_doc(doc, doc_config)
@@ -98,13 +103,19 @@ def lint_paths(
     return result
 
 
-def collect(paths: list[Path]) -> list[tuple[Path, str]]:
-    """Files to lint, and what each is; copy used by a campaign in the same run is linted in it."""
+def _boundary(path: Path, allow_outside: bool) -> Path | None:
+    return None if allow_outside else repository_root(path)
+
+
+def collect(paths: list[Path], *, allow_outside: bool = False) -> list[tuple[Path, str]]:
+    """Files to lint, and what each is; copy used by a campaign in the same run is linted in it.
+    A file met while walking a folder that is a link to outside the repository is an error."""
     found: list[tuple[Path, str]] = []
     for path in paths:
         if not path.exists():
             raise PublipostError("no such file or folder", Where(path), "check the path")
         if path.is_dir():
+            boundary = _boundary(path, allow_outside)
             for child in sorted(path.rglob("*")):
                 if (
                     child.is_file()
@@ -113,6 +124,7 @@ def collect(paths: list[Path]) -> list[tuple[Path, str]]:
                 ):
                     kind = _kind(child, walking=True)
                     if kind:
+                        check_path(child, boundary, Where(child), "this file (a link)")
                         found.append((child, kind))
         else:
             kind = _kind(path, walking=False)
@@ -126,7 +138,7 @@ def collect(paths: list[Path]) -> list[tuple[Path, str]]:
     used_by_campaigns = set()
     for path, kind in found:
         if kind == "campaign":
-            used_by_campaigns |= _campaign_files(path)
+            used_by_campaigns |= _campaign_files(path, _boundary(path, allow_outside))
     return [(p, k) for p, k in found if k == "campaign" or p.resolve() not in used_by_campaigns]
 
 
@@ -150,11 +162,11 @@ def _kind(path: Path, *, walking: bool) -> str | None:
     return None
 
 
-def _campaign_files(path: Path) -> set[Path]:
+def _campaign_files(path: Path, boundary: Path | None) -> set[Path]:
     """The copy a campaign lints itself, and its data files, which are not copy at all."""
     from publipost.campaigns.load import load_campaign
 
-    campaign = load_campaign(path)
+    campaign = load_campaign(path, boundary=boundary)
     files = {Path(c.origin.path).resolve() for c in campaign.copies.values()}
     files |= {campaign.resolve(campaign.target.source)} | {
         campaign.resolve(e.path) for e in campaign.target.exclude
@@ -162,11 +174,11 @@ def _campaign_files(path: Path) -> set[Path]:
     return files - {campaign.path}
 
 
-def documents(path: Path, kind: str) -> list[LintDoc]:
+def documents(path: Path, kind: str, *, boundary: Path | None = None, data: bool = True) -> list[LintDoc]:
     if kind == "campaign":
         from publipost.linter.campaign import campaign_documents
 
-        return campaign_documents(path)
+        return campaign_documents(path, boundary=boundary, data=data)
     text = _read(path)
     if kind == "email":
         return [email_from_markup(path, text)]

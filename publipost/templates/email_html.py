@@ -93,12 +93,17 @@ class EmailRenderer:
         import mjml
 
         # compiled to HTML once per campaign; the Jinja fields survive MJML's compilation
-        html, self.images = embed_local_images(mjml.mjml2html(text), self.source, text, self.cid_suffix)
+        html, self.images = embed_local_images(
+            mjml.mjml2html(text), self.source, text, self.cid_suffix, campaign.boundary
+        )
         self.signature_image = Markup("")
         if campaign.sender.signature:
             where = campaign.where(("sender", "signature"))
             image = load_image(
-                campaign.resolve(campaign.sender.signature), f"signature.{self.cid_suffix}", where
+                campaign.resolve(campaign.sender.signature),
+                f"signature.{self.cid_suffix}",
+                where,
+                campaign.boundary,
             )
             self.images.insert(0, image)
             self.signature_image = Markup(signature_html(image, campaign.sender.name))

@@ -29,10 +29,13 @@ class InlineImage:
     size: tuple[int, int]  # pixels
 
 
-def load_image(path: Path, cid: str, where: Where) -> InlineImage:
+def load_image(path: Path, cid: str, where: Where, boundary: Path | None = None) -> InlineImage:
     """The image at `path`, or a TemplateError saying what is wrong with it, and where."""
     from PIL import Image, UnidentifiedImageError
 
+    from publipost.campaigns.paths import check_path
+
+    path = check_path(path, boundary, where, f"the image '{path.name}'")
     mime = TYPES.get(path.suffix.lower())
     if mime is None:
         raise TemplateError(
@@ -53,7 +56,9 @@ def load_image(path: Path, cid: str, where: Where) -> InlineImage:
     return InlineImage(cid, path.name, mime, data, size)
 
 
-def embed_local_images(html: str, source: Path, text: str, cid_suffix: str) -> tuple[str, list[InlineImage]]:
+def embed_local_images(
+    html: str, source: Path, text: str, cid_suffix: str, boundary: Path | None = None
+) -> tuple[str, list[InlineImage]]:
     """The compiled HTML with each local image file replaced by `cid:…`, and those images.
 
     Paths are relative to the template's folder (`source`, whose `text` gives the line of
@@ -67,7 +72,7 @@ def embed_local_images(html: str, source: Path, text: str, cid_suffix: str) -> t
             line = next((n for n, row in enumerate(text.split("\n"), 1) if value in row), 1)
             stem = re.sub(r"[^A-Za-z0-9-]+", "-", Path(value).stem).strip("-") or "image"
             cid = f"{len(images) + 1}.{stem}.{cid_suffix}"
-            images[value] = load_image(source.parent / value, cid, Where(source, line))
+            images[value] = load_image(source.parent / value, cid, Where(source, line), boundary)
         return f'{attribute}="cid:{images[value].cid}"'
 
     return _LOCAL.sub(embed, html), list(images.values())

@@ -1,0 +1,91 @@
+"""Lint and validate on a repository nobody reviewed: they never read, nor print, what lies outside it."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import BASE_CAMPAIGN, BASE_CSV, BASE_LETTER
+
+SECRET = "ghp_5ecretT0kenNobodyMayPrint"
+
+
+@pytest.fixture
+def repo(tmp_path):
+    """A git work tree (a .git folder is enough) holding a valid campaign, and a secret beside it."""
+    root = tmp_path / "repo"
+    (root / ".git").mkdir(parents=True)
+    (root / "campaign.yaml").write_text(BASE_CAMPAIGN)
+    (root / "clients.csv").write_text(BASE_CSV)
+    (root / "lettre.md").write_text(BASE_LETTER)
+    (tmp_path / ".git-credentials").write_text(f"https://user:{SECRET}@github.com\n")
+    return root
+
+
+def _campaign(repo, **changes):
+    text = BASE_CAMPAIGN
+    for old, new in changes.items():
+        text = text.replace(old, new)
+    (repo / "campaign.yaml").write_text(text)
+    return repo / "campaign.yaml"
+
+
+def _nothing_leaked(result):
+    assert SECRET not in result.out + result.err
+    assert "PUBLIPOST_TEST_SECRET" not in result.out + result.err
+
+
+@pytest.mark.parametrize("command", ["lint", "validate"])
+def test_a_customer_file_outside_the_repository_is_refused(repo, run, command):
+    path = _campaign(repo, **{"source: clients.csv": "source: ../.git-credentials"})
+    result = run(command, path)
+    assert result.code == 2 and "target.source lies outside the repository being checked" in result.err
+    assert "--allow-outside" in result.err
+    _nothing_leaked(result)
+
+
+def test_allow_outside_is_the_operators_choice(repo, run):
+    (repo.parent / "shared.csv").write_text(BASE_CSV)
+    path = _campaign(repo, **{"source: clients.csv": "source: ../shared.csv"})
+    assert run("validate", path, "--allow-outside", "--out", repo / "out").code == 0
+    assert run("render", path, "--out", repo / "out").code == 0  # render and send: the operator's own run
+
+
+def test_a_copy_file_that_links_outside_is_refused(repo, run):
+    (repo / "lettre.md").unlink()
+    (repo / "lettre.md").symlink_to(repo.parent / ".git-credentials")
+    for command in ("lint", "validate"):
+        result = run(command, repo / "campaign.yaml")
+        assert result.code == 2 and "letter.body lies outside the repository" in result.err
+        _nothing_leaked(result)
+
+
+def test_a_link_met_while_walking_a_folder_is_refused(repo, run):
+    (repo / "notes").mkdir()
+    (repo / "notes" / "lettre.md").symlink_to(repo.parent / ".git-credentials")
+    result = run("lint", repo)
+    assert result.code == 2 and "this file (a link) lies outside the repository" in result.err
+    _nothing_leaked(result)
+
+
+def test_proc_files_and_odd_encodings_are_refused(repo, run, monkeypatch):
+    monkeypatch.setenv("PUBLIPOST_TEST_SECRET", SECRET)
+    path = _campaign(repo, **{"source: clients.csv": "source: /proc/self/environ\n  encoding: utf-16-le"})
+    result = run("validate", path, "--allow-outside")
+    assert (
+        result.code == 2 and "'utf-16-le' is not an encoding publipost reads customer files in" in result.err
+    )
+    _nothing_leaked(result)
+    path = _campaign(repo, **{"source: clients.csv": "source: /proc/self/environ"})
+    for args in (("validate", path, "--allow-outside"), ("lint", path, "--allow-outside"), ("render", path)):
+        result = run(*args)
+        assert result.code == 2 and "target.source is not a regular file" in result.err, args
+        _nothing_leaked(result)
+
+
+def test_lint_under_ci_does_not_open_customer_files(repo, run, monkeypatch):
+    (repo / "clients.csv").write_bytes("id;nom\n".encode("utf-16"))  # would stop lint if read
+    assert run("lint", repo / "campaign.yaml").code == 2  # on a laptop, lint merges the longest values
+    monkeypatch.setenv("CI", "true")
+    result = run("lint", repo / "campaign.yaml")
+    assert result.code in (0, 1) and "customer" not in result.err
+    assert run("lint", repo / "campaign.yaml", "--data").code == 2  # asked for: read
