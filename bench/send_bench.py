@@ -118,7 +118,7 @@ def publipost_alone(path: Path, port: int) -> None:
     from publipost.pipeline import prepare
     from publipost.sending import send_campaign
 
-    os.environ["PUBLIPOST_UNSUBSCRIBE_SECRET"] = "bench"
+    os.environ["PUBLIPOST_UNSUBSCRIBE_SECRET"] = "bench-key-" * 4
     prepared = prepare(path)
     start = time.perf_counter()
     relay = Relay("127.0.0.1", port)

@@ -449,6 +449,7 @@ def _print_send_report(report, args: argparse.Namespace, out_dir: Path) -> None:
 
 def _print_audience(prepared, out_dir: Path) -> None:
     from publipost.campaigns.audience import Outcome
+    from publipost.csvout import separator_for
 
     campaign, audience = prepared.campaign, prepared.audience
     table = audience.source
@@ -474,8 +475,9 @@ def _print_audience(prepared, out_dir: Path) -> None:
                 f"suppression list {_show(listing.path)}: {listing.entries} entries, "
                 f"{listing.suppressed} customers suppressed (matched on {' and '.join(listing.match)})"
             )
-    rejects = audience.write_rejects(out_dir / "rejects.csv")
-    corrections = audience.write_corrections(out_dir / "corrections.csv")
+    separator = separator_for(table.separator, campaign.language)
+    rejects = audience.write_rejects(out_dir / "rejects.csv", separator)
+    corrections = audience.write_corrections(out_dir / "corrections.csv", separator)
     print()
     if rejects:
         print(f"{rejects} rows not (fully) targeted, with row and reason: {_show(out_dir / 'rejects.csv')}")

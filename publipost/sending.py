@@ -7,7 +7,6 @@ the output folder: the real SMTP path, and no real person mailed.
 from __future__ import annotations
 
 import asyncio
-import csv
 import datetime as dt
 import os
 import select
@@ -24,6 +23,7 @@ from pathlib import Path
 from publipost.campaigns.audience import Recipient
 from publipost.campaigns.emails import check_email
 from publipost.campaigns.postal import recipient_name
+from publipost.csvout import separator_for, write_csv
 from publipost.errors import PublipostError
 from publipost.mailer.dkim import load_key, sign
 from publipost.mailer.journal import DEFERRED, FAILED, IN_FLIGHT, PENDING, SENT, Journal, Reconciled
@@ -179,7 +179,8 @@ def send_campaign(
         finally:
             journal.close()
     report.seconds = time.perf_counter() - started
-    _write_failures(out_dir / "send-failures.csv", report)
+    source = prepared.audience.source
+    _write_failures(out_dir / "send-failures.csv", report, separator_for(source.separator, campaign.language))
     return report
 
 
@@ -434,7 +435,9 @@ def _lint_gate(path: Path) -> None:
     from publipost.linter.engine import lint_paths
 
     # The operator runs send: the campaign may keep its customer file outside the repository.
-    errors = [f for f in lint_paths([path], allow_outside=True).active if f.severity == "error"]
+    # The rules that guard the law apply whatever a configuration says.
+    result = lint_paths([path], allow_outside=True, enforce_law=True)
+    errors = [f for f in result.active if f.severity == "error"]
     if errors:
         listed = "\n".join(
             f"  {f.path}:{f.line}:{f.column}: {f.rule} {f.name} {f.message}" for f in errors[:10]
@@ -445,9 +448,5 @@ def _lint_gate(path: Path) -> None:
         )
 
 
-def _write_failures(path: Path, report: SendReport) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as out:
-        writer = csv.writer(out)
-        writer.writerow(["row", "id", "address", "status", "reply"])
-        writer.writerows(report.failures)
+def _write_failures(path: Path, report: SendReport, separator: str) -> None:
+    write_csv(path, ["row", "id", "address", "status", "reply"], report.failures, separator)

@@ -21,6 +21,12 @@ FR_ROWS = [
 FR_HEADER = ["N° client", "Civilité", "Prénom", "NOM", "Adresse", "Code postal", "Ville", "E-mail"]
 
 
+# The base campaign with an e-mail too (which needs the sender's address).
+EMAIL_CAMPAIGN = BASE_CAMPAIGN.replace(
+    "letter:", "email:\n  subject: Offre\n  body: lettre.md\nletter:"
+).replace("  place: Lyon", "  place: Lyon\n  email: claire.martin@literie-martin.example")
+
+
 def _audience(path):
     return load_audience(load_campaign(path))
 
@@ -194,7 +200,7 @@ def test_every_row_ends_in_one_place(campaign_dir, tmp_path):
 
 
 def test_email_channel_rejects_bad_addresses(campaign_dir):
-    campaign = BASE_CAMPAIGN.replace("letter:", "email:\n  subject: Offre\n  body: lettre.md\nletter:")
+    campaign = EMAIL_CAMPAIGN
     csv_text = """\
     id;Prénom;Nom;Adresse;Code postal;Ville;E-mail
     1;Jeanne;Dupont;1 rue A;69001;Lyon;jeanne.dupont@
@@ -219,7 +225,7 @@ def test_internationalised_addresses_are_sent_in_ascii_or_refused_with_the_reaso
     """SMTP commands and 7-bit headers carry ASCII: an IDN domain in its IDNA form; an accent
     before the @ would need SMTPUTF8 all the way, so that address is refused, the letter kept."""
     (tmp_path / "optout.txt").write_text("zoe@xn--exmple-cua.fr\n")
-    campaign = BASE_CAMPAIGN.replace("letter:", "email:\n  subject: Offre\n  body: lettre.md\nletter:")
+    campaign = EMAIL_CAMPAIGN
     campaign = campaign.replace("  source: clients.csv", "  source: clients.csv\n  exclude: optout.txt")
     csv_text = """\
     id;Prénom;Nom;Adresse;Code postal;Ville;E-mail

@@ -128,3 +128,25 @@ def test_html_in_pieces_decodes_to_their_concatenation_within_76_columns():
         assert max(map(len, part.split("\r\n"))) <= 76, chosen
         decoded = message_from_bytes(part.encode(), policy=policy.default).get_content()
         assert decoded.replace("\r\n", "\n") == "".join(chosen), chosen
+
+
+def test_subject_and_preheader_show_data_as_typed(tmp_path):
+    """They are plain text: the Markdown escapes that keep data literal in the body must not print."""
+    import textwrap
+
+    from publipost.pipeline import prepare
+    from publipost.sending import Composer
+
+    campaign = CAMPAIGN.replace(
+        'subject: "Discover the new planner, {{ first_name }}"', 'subject: "#2 [A5] for {{ first_name }}"'
+    ).replace("preheader: Undated pages for", "preheader: \"{{ first_name }}: #1 *planner*\" #")
+    (tmp_path / "campaign.yaml").write_text(textwrap.dedent(campaign))
+    (tmp_path / "customers.csv").write_text("id,First Name,Last Name,Email\n1,Mary_Kate [*],O'Hara,m@example.com\n")
+    prepared = prepare(tmp_path / "campaign.yaml")
+    (recipient,) = list(prepared.audience)
+    email = prepared.merge.email(recipient)
+    assert email.subject == "#2 [A5] for Mary_Kate [*]"
+    assert email.preheader == "Mary_Kate [*]: #1 *planner*"
+    message = message_from_bytes(Composer(prepared, b"k" * 32).message(recipient), policy=policy.default)
+    assert message["Subject"] == "#2 [A5] for Mary_Kate [*]"
+    assert message.get_body(("plain",)).get_content().startswith("Mary_Kate [*]: #1 *planner*")

@@ -73,7 +73,7 @@ FAST = Limits(concurrency=3, attempts=4, backoff=0.01, timeout=5)
 @pytest.fixture(autouse=True)
 def unsubscribe_key(monkeypatch):
     """A real relay needs the unsubscribe key from the environment, as in production."""
-    monkeypatch.setenv("PUBLIPOST_UNSUBSCRIBE_SECRET", "test-key")
+    monkeypatch.setenv("PUBLIPOST_UNSUBSCRIBE_SECRET", "test-key-" * 4)
 
 
 def test_delivered_messages_parse_back(tmp_path):

@@ -29,7 +29,7 @@ def campaign(tmp_path):
 
 
 def _start(campaign, url, out):
-    env = {**os.environ, "PUBLIPOST_UNSUBSCRIBE_SECRET": "test-key"}
+    env = {**os.environ, "PUBLIPOST_UNSUBSCRIBE_SECRET": "test-key-" * 4}
     return subprocess.Popen(
         [
             sys.executable,

@@ -8,7 +8,6 @@ is recorded, so nothing is lost or altered silently.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import re
 from collections import Counter
@@ -26,6 +25,7 @@ from publipost.campaigns.names import needs_casing, proper_case
 from publipost.campaigns.suppression import POSTAL_FIELDS, SuppressionList, postal_key, read_suppression
 from publipost.campaigns.table import ROW, Table, read_table
 from publipost.campaigns.where import where_mask
+from publipost.csvout import write_csv
 from publipost.errors import AudienceError, Where
 from publipost.folding import fold_words
 
@@ -151,30 +151,27 @@ class Audience:
             row, rid, email, postal, *cells = values
             yield Recipient(int(row), rid, dict(zip(names, cells, strict=True)), email or None, bool(postal))
 
-    def write_rejects(self, path: Path) -> int:
+    def write_rejects(self, path: Path, separator: str = ",") -> int:
         """Rows not (fully) targeted, with row number, outcome and reason; filtered rows are left out."""
-        path.parent.mkdir(parents=True, exist_ok=True)
         originals = self.frame.set_index(ROW)
-        with path.open("w", newline="", encoding="utf-8-sig") as out:
-            writer = csv.writer(out)
-            writer.writerow(["row", "outcome", "reason", *self.headers.values()])
-            for note in sorted(self.notes, key=lambda n: n.row):
-                if note.outcome == Outcome.FILTERED:
-                    continue
-                values = [
-                    originals.at[note.row, f] if note.row in originals.index else "" for f in self.headers
-                ]
-                writer.writerow([note.row, note.outcome, note.reason, *values])
-        return sum(1 for n in self.notes if n.outcome != Outcome.FILTERED)
+        listed = sorted((n for n in self.notes if n.outcome != Outcome.FILTERED), key=lambda n: n.row)
+        rows = (
+            [
+                note.row,
+                note.outcome,
+                note.reason,
+                *(originals.at[note.row, f] if note.row in originals.index else "" for f in self.headers),
+            ]
+            for note in listed
+        )
+        write_csv(path, ["row", "outcome", "reason", *self.headers.values()], rows, separator)
+        return len(listed)
 
-    def write_corrections(self, path: Path) -> int:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("w", newline="", encoding="utf-8-sig") as out:
-            writer = csv.writer(out)
-            writer.writerow(["row", "field", "before", "after", "reason"])
-            for c in sorted(self.corrections, key=lambda c: c.row):
-                writer.writerow([c.row, c.field, c.before, c.after, c.reason])
-        return len(self.corrections)
+    def write_corrections(self, path: Path, separator: str = ",") -> int:
+        corrections = sorted(self.corrections, key=lambda c: c.row)
+        rows = ([c.row, c.field, c.before, c.after, c.reason] for c in corrections)
+        write_csv(path, ["row", "field", "before", "after", "reason"], rows, separator)
+        return len(corrections)
 
 
 def load_audience(campaign: Campaign) -> Audience:

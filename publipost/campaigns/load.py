@@ -9,7 +9,7 @@ from pydantic import BaseModel, ValidationError
 
 from publipost.campaigns.copy import Copy
 from publipost.campaigns.model import PRICED_OBJECTIVES, Campaign
-from publipost.campaigns.paths import check_path
+from publipost.campaigns.paths import check_path, check_size
 from publipost.campaigns.yamlsource import Loc, YamlDoc, load_yaml
 from publipost.errors import CampaignError, Where, did_you_mean
 
@@ -96,6 +96,12 @@ def _check_offer(campaign: Campaign, doc: YamlDoc) -> None:
             doc.where(("offer",), key=True),
             "a mailing that sells says at what price: add e.g. 'price: 49.90' under offer",
         )
+    if campaign.email is not None and not campaign.sender.email:
+        raise CampaignError(
+            "the campaign sends e-mails, but sender.email is missing",
+            doc.where(("sender",), key=True),
+            "add the From address under sender:, e.g. 'email: claire.martin@literie-martin.fr'",
+        )
     if campaign.letter is None and campaign.email is None:
         raise CampaignError(
             "the campaign has neither a letter nor an e-mail",
@@ -157,6 +163,7 @@ def _load_copies(campaign: Campaign, doc: YamlDoc) -> dict[str, Copy]:
 
 
 def _read_copy_file(name: str, path: Path) -> Copy:
+    check_size(path, Where(path), name)
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -77,6 +77,19 @@ class Offer(Section):
     gift: str | None = None
     deadline: dt.date | None = None
 
+    @field_validator("deadline", mode="before", json_schema_input_type=dt.date | str | None)
+    @classmethod
+    def _deadline(cls, value: Any) -> Any:
+        """ISO dates, or the day first as French (and British) marketers write them: 15/01/2027."""
+        if not isinstance(value, str):
+            return value
+        for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y"):
+            try:
+                return dt.datetime.strptime(value.strip(), pattern).date()
+            except ValueError:
+                continue
+        raise ValueError(f"'{value}' is not a date: write it 2027-01-15 (or 15/01/2027, day first)")
+
     @field_validator("price", mode="before", json_schema_input_type=float | str | None)
     @classmethod
     def _price(cls, value: Any) -> Any:
@@ -266,9 +279,29 @@ class Unsubscribe(Section):
     @field_validator("url")
     @classmethod
     def _https(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith("https://"):
+        """The URL goes into a header of every message: one line of ASCII with nothing to split it."""
+        if value is None:
+            return value
+        if not value.startswith("https://"):
             raise ValueError("the unsubscribe url must start with https:// (one-click unsubscribe, RFC 8058)")
+        if not value.isascii() or any(c.isspace() or not c.isprintable() or c in '<>"' for c in value):
+            raise ValueError(
+                "the unsubscribe url must be one line of ASCII without spaces, quotes or angle brackets: "
+                "write the domain in its IDNA form (xn--…) and percent-encode other characters (%C3%A9 for é)"
+            )
         return value
+
+    @field_validator("mailto")
+    @classmethod
+    def _mailto(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        from publipost.campaigns.emails import check_email
+
+        address, problem = check_email(value.removeprefix("mailto:"))
+        if problem:
+            raise ValueError(problem)
+        return address
 
 
 class Dkim(Section):

@@ -47,3 +47,17 @@ def check_path(path: Path, boundary: Path | None, where: Where | None, what: str
             "name a file: publipost reads no folder, pipe, device or /proc file",
         )
     return resolved
+
+
+MAX_TEXT_BYTES = 1_000_000  # a campaign file or a piece of copy; a letter is some 5 KB
+
+
+def check_size(path: Path, where: Where | None, what: str) -> None:
+    """Copy and campaign files are small: a huge one is a mistake or an attack on the linter's time."""
+    size = path.stat().st_size
+    if size > MAX_TEXT_BYTES:
+        raise PublipostError(
+            f"{what} is {size / 1e6:.1f} MB: publipost reads campaign and copy files up to 1 MB",
+            where,
+            "a letter or an e-mail is a few kilobytes: check that this is the file you meant",
+        )

@@ -56,7 +56,10 @@ class YamlDoc:
 
 
 def load_yaml(path: Path) -> YamlDoc:
+    from publipost.campaigns.paths import check_size
+
     try:
+        check_size(path, Where(path), "the campaign file")
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise CampaignError(
@@ -88,8 +91,36 @@ def load_yaml(path: Path) -> YamlDoc:
         raise CampaignError(
             "a campaign file is a YAML mapping (name:, language:, objective:, …)", Where(path, 1, 1)
         )
-    doc.data = _plain(raw, (), doc)
+    doc.data = _plain(raw, (), doc, _Budget(path))
     return doc
+
+
+class _Budget:
+    """YAML aliases repeat a value without repeating its text: ten nested aliases of ten make
+    ten billion values from one kilobyte (the 'billion laughs'). A campaign is a few hundred
+    values; past MAX_VALUES, or past MAX_ALIASES reuses, the file is refused."""
+
+    MAX_VALUES = 100_000
+    MAX_ALIASES = 1_000
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.values = 0
+        self.seen: set[int] = set()
+        self.aliases = 0
+
+    def spend(self, node: Any) -> None:
+        self.values += 1
+        if isinstance(node, CommentedMap | CommentedSeq):
+            if id(node) in self.seen:
+                self.aliases += 1
+            self.seen.add(id(node))
+        if self.values > self.MAX_VALUES or self.aliases > self.MAX_ALIASES:
+            raise CampaignError(
+                "the campaign file expands to too many values through YAML aliases (*name)",
+                Where(self.path),
+                "write the values out: a campaign needs no more than a few aliases",
+            )
 
 
 def _duplicate_key_error(path: Path, exc: DuplicateKeyError) -> CampaignError:
@@ -105,7 +136,8 @@ def _duplicate_key_error(path: Path, exc: DuplicateKeyError) -> CampaignError:
     )
 
 
-def _plain(node: Any, loc: Loc, doc: YamlDoc) -> Any:
+def _plain(node: Any, loc: Loc, doc: YamlDoc, budget: _Budget) -> Any:
+    budget.spend(node)
     if isinstance(node, CommentedMap):
         out = {}
         for key, value in node.items():
@@ -115,7 +147,7 @@ def _plain(node: Any, loc: Loc, doc: YamlDoc) -> Any:
             doc.values[child] = (value_line + 1, value_col + 1)
             if isinstance(value, LiteralScalarString | FoldedScalarString):
                 doc.block_scalars.add(child)
-            out[str(key)] = _plain(value, child, doc)
+            out[str(key)] = _plain(value, child, doc, budget)
         return out
     if isinstance(node, CommentedSeq):
         out_list = []
@@ -123,7 +155,7 @@ def _plain(node: Any, loc: Loc, doc: YamlDoc) -> Any:
             child = (*loc, index)
             line, col = node.lc.data[index]
             doc.values[child] = (line + 1, col + 1)
-            out_list.append(_plain(value, child, doc))
+            out_list.append(_plain(value, child, doc, budget))
         return out_list
     if isinstance(node, str):
         return str(node)

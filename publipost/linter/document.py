@@ -213,48 +213,77 @@ def guess_language(text: str) -> str:
 
 # --- MJML and HTML e-mails ---------------------------------------------------------------------
 
-_BLOCK_TAGS = "p|h1|h2|h3|li|mj-text|mj-button|td|div"
-# A leaf block: an element with no block element inside it.
-_ELEMENT = re.compile(
-    rf"<({_BLOCK_TAGS})\b[^>]*>((?:(?!<(?:{_BLOCK_TAGS})\b).)*?)</\1\s*>", re.DOTALL | re.IGNORECASE
-)
-_TAG = re.compile(r"<[^>]+>|<!--.*?-->", re.DOTALL)
+_BLOCK_TAGS = {"p", "h1", "h2", "h3", "li", "mj-text", "mj-button", "td", "div"}
+_EMPHASIS = {"u", "b", "strong"}
+# A tag, or the start of a comment; `[^<>]*` stops at the next bracket, so a scan is linear
+# whatever the input (an unclosed `<p` repeated 30,000 times included).
+_TAG_TOKEN = re.compile(r"<!--|<(/?)([A-Za-z][\w:-]*)\b[^<>]*>")
+
+
+@dataclass(frozen=True)
+class _Tag:
+    start: int
+    end: int
+    name: str  # lower case; "!--" for a comment
+    closing: bool
+
+
+def _tags(source: str) -> list[_Tag]:
+    tags, position = [], 0
+    while match := _TAG_TOKEN.search(source, position):
+        if match.group(0) == "<!--":
+            end = source.find("-->", match.end())
+            end = len(source) if end == -1 else end + 3  # an unclosed comment runs to the end
+            tags.append(_Tag(match.start(), end, "!--", False))
+        else:
+            end = match.end()
+            tags.append(_Tag(match.start(), end, match.group(2).lower(), match.group(1) == "/"))
+        position = end
+    return tags
+
+
+def _blanked(source: str, tags: list[_Tag], start: int, end: int) -> str:
+    """source[start:end] with its tags as spaces (a <br> as a line break): offsets stay true."""
+    out, position = [], start
+    for tag in tags:
+        if tag.end <= start or tag.start >= end:
+            continue
+        out.append(source[position : tag.start])
+        length = tag.end - tag.start
+        out.append(("\n" if tag.name == "br" else " ").ljust(length))
+        position = tag.end
+    out.append(source[position:end])
+    return "".join(out)
 
 
 def email_from_markup(path: Path, source: str) -> LintDoc:
     """An MJML or HTML e-mail: its paragraphs, title/subject, preview text and links."""
     positions = Positions(path, source)
-    language = _html_language(source) or guess_language(_TAG.sub(" ", source))
+    tags = _tags(source)
+    language = _html_language(source) or guess_language(_blanked(source, tags, 0, len(source)))
     doc = LintDoc(path, "email", language, column=EMAIL)
     doc.sources[path] = source
     blocks: list[tuple[str, int, str]] = []  # (tag, start offset, inner raw text with tags blanked)
-    for match in _ELEMENT.finditer(source):
-        inner_start = match.start(2)
-        inner = match.group(2)
-        blanked = _TAG.sub(
-            lambda m: ("\n" if m.group(0).lower().startswith("<br") else " ").ljust(len(m.group(0))), inner
-        )
-        bold = re.sub(
-            r"<(b|strong)\b[^>]*>(.*?)</\1>",
-            lambda m: "**" + " " * (len(m.group(0)) - 4) + "**",
-            inner,
-            flags=re.DOTALL | re.IGNORECASE,
-        )
-        emphasised = "**" in bold or re.search(r"<(u|b|strong)\b", inner, re.IGNORECASE) is not None
+    starts = [t.start for t in tags]
+    for opening, closing in _leaf_blocks(tags):
+        inner_start = opening.end
+        inside = tags[bisect.bisect_left(starts, opening.end) : bisect.bisect_left(starts, closing.start)]
+        blanked = _blanked(source, inside, inner_start, closing.start)
+        emphasised = any(t.name in _EMPHASIS and not t.closing for t in inside)
         lead = len(blanked) - len(blanked.lstrip())
         text = blanked.strip()
         if text:
-            blocks.append((match.group(1).lower() + ("*" if emphasised else ""), inner_start + lead, text))
+            blocks.append((opening.name + ("*" if emphasised else ""), inner_start + lead, text))
     units = [Unit("body", text, lambda o, s=start: positions.where(s + o)) for _, start, text in blocks]
-    tags = [tag for tag, _, _ in blocks]
-    if units and (tags[0].startswith(("h1", "h2")) or is_hook(units[0].raw)):
+    kinds = [tag for tag, _, _ in blocks]
+    if units and (kinds[0].startswith(("h1", "h2")) or is_hook(units[0].raw)):
         doc.hook = units.pop(0)
-        tags.pop(0)
+        kinds.pop(0)
     for index, unit in enumerate(units[:2]):
         if re.match(r"^(madame|monsieur|cher|chère|bonjour|dear|hello|hi)\b.*,$", unit.raw.strip(), re.I):
             doc.salutation = unit
             units = units[index + 1 :]
-            tags = tags[index + 1 :]
+            kinds = kinds[index + 1 :]
             break
     units = [u for u in units if not _unsubscribe_line(u.raw, language)]
     ps_at = next((i for i, u in enumerate(units) if PS.match(u.raw)), len(units))
@@ -263,12 +292,15 @@ def email_from_markup(path: Path, source: str) -> LintDoc:
     if doc.body and is_signature(" ".join(doc.body[-1].raw.split(" ")).replace("\n ", "\n")):
         doc.signature = doc.body.pop()
         doc.signer = [line.strip() for line in doc.signature.raw.split("\n") if line.strip()]
-    doc.emphasis = any(t.endswith("*") for t in tags)
-    for tag, role in (("mj-title|title", "subject"), ("mj-preview", "preheader")):
-        match = re.search(rf"<({tag})\b[^>]*>(.*?)</\1>", source, re.DOTALL | re.IGNORECASE)
-        if match and match.group(2).strip():
-            start = match.start(2) + len(match.group(2)) - len(match.group(2).lstrip())
-            setattr(doc, role, Unit(role, match.group(2).strip(), lambda o, s=start: positions.where(s + o)))
+    doc.emphasis = any(k.endswith("*") for k in kinds)
+    for names, role in (({"mj-title", "title"}, "subject"), ({"mj-preview"}, "preheader")):
+        element = _first_element(tags, names)
+        if element is None:
+            continue
+        inner = source[element[0] : element[1]]
+        if inner.strip():
+            start = element[0] + len(inner) - len(inner.lstrip())
+            setattr(doc, role, Unit(role, inner.strip(), lambda o, s=start: positions.where(s + o)))
     doc.personalised = uses_recipient_field(source)
     doc.unsubscribe = _mentions_unsubscribe(source, language)
     doc.plain_text = any(path.with_suffix(s).is_file() for s in (".txt", ".text"))
@@ -276,8 +308,31 @@ def email_from_markup(path: Path, source: str) -> LintDoc:
     return doc
 
 
+def _leaf_blocks(tags: list[_Tag]) -> list[tuple[_Tag, _Tag]]:
+    """(opening, closing) of each block element with no block element opened inside it."""
+    found, current = [], None
+    for tag in tags:
+        if tag.name not in _BLOCK_TAGS:
+            continue
+        if not tag.closing:
+            current = tag  # a block opened inside another: the outer one is not a leaf
+        elif current is not None and tag.name == current.name:
+            found.append((current, tag))
+            current = None
+    return found
+
+
+def _first_element(tags: list[_Tag], names: set[str]) -> tuple[int, int] | None:
+    """The inner span of the first element named one of `names`."""
+    opening = next((t for t in tags if t.name in names and not t.closing), None)
+    if opening is None:
+        return None
+    closing = next((t for t in tags if t.closing and t.name == opening.name and t.start >= opening.end), None)
+    return (opening.end, closing.start) if closing else None
+
+
 def _html_language(source: str) -> str | None:
-    match = re.search(r"<(?:html|mjml)\b[^>]*\blang=[\"']?([a-z]{2})", source, re.IGNORECASE)
+    match = re.search(r"<(?:html|mjml)\b[^<>]*\blang=[\"']?([a-z]{2})", source, re.IGNORECASE)
     return match.group(1).lower() if match and match.group(1).lower() in ("fr", "en") else None
 
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from publipost.campaigns.paths import check_path, repository_root
+from publipost.campaigns.paths import check_path, check_size, repository_root
 from publipost.errors import PublipostError, Where
 from publipost.linter import suppress
 from publipost.linter.config import LintConfig, apply, config_for
@@ -80,6 +80,7 @@ def lint_paths(
     isolated: bool = False,
     allow_outside: bool = False,
     data: bool = True,
+    enforce_law: bool = False,
 ) -> LintResult:
     """Lint files and folders. A campaign may name only files inside its repository unless
     `allow_outside`; with `data` false, no customer file is opened (copy is linted unmerged)."""
@@ -95,7 +96,7 @@ def lint_paths(
         for doc in documents(path, kind, boundary=_boundary(path, allow_outside), data=data):
             language = doc.language
             doc_config = apply(config, doc.overrides, Where(doc.path)) if doc.overrides else config
-            findings = lint_doc(doc, doc_config)
+            findings = lint_doc(doc, doc_config, config, enforce_law=enforce_law)
             result.findings += findings
             result.scores[f"{path}#{doc.kind}"] = score(findings)
         result.findings += _suppressions(path, result, config, language)
@@ -186,23 +187,34 @@ def documents(path: Path, kind: str, *, boundary: Path | None = None, data: bool
 
 
 def _read(path: Path) -> str:
+    check_size(path, Where(path), "this file")
     try:
         return path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise PublipostError(f"not UTF-8 (byte {exc.start})", Where(path), "save the file as UTF-8") from None
 
 
-def lint_doc(doc: LintDoc, config: LintConfig) -> list[Finding]:
+def lint_doc(
+    doc: LintDoc, config: LintConfig, base: LintConfig | None = None, *, enforce_law: bool = False
+) -> list[Finding]:
+    """The document's findings under `config`. Rules that guard the law (`Rule.law`) follow
+    `base`, the configuration before the campaign's or the front matter's own `lint:`: copy
+    cannot switch off the rule that checks it obeys the law. With `enforce_law` (the send
+    gate), they run at error severity whatever any configuration says."""
     findings = []
     for rule in all_rules():
-        if doc.kind not in rule.kinds or not config.enabled(rule, doc.path):
+        own = (base or config) if rule.law else config
+        if enforce_law and rule.law:
+            own = replace(own, select=("ALL",), ignore=(), per_file_ignores={}, severity={rule.code: "error"})
+        if doc.kind not in rule.kinds or not own.enabled(rule, doc.path):
             continue
+        config_of_rule = own
         ctx = Context(
-            config.options_of(rule),
+            config_of_rule.options_of(rule),
             lambda name: word_list(doc.language, name, config.extra_words(doc.language, name)),
         )
         for hit in rule().check(doc, ctx):
-            findings.append(_finding(rule, hit, doc, config))
+            findings.append(_finding(rule, hit, doc, config_of_rule))
     return findings
 
 

@@ -45,12 +45,29 @@ def text(result: LintResult, *, colour: bool = False) -> str:
         )
         source = lines_cache.setdefault(f.path, _lines(f.path))
         if 0 < f.line <= len(source):
-            excerpt = source[f.line - 1].rstrip("\n")
-            width = (f.end_column - f.column) if f.end_line == f.line else len(excerpt) - f.column + 1
+            line = source[f.line - 1].rstrip("\n")
+            width = (f.end_column - f.column) if f.end_line == f.line else len(line) - f.column + 1
+            excerpt, column, width = _excerpt(line, f.column, max(1, width))
             out.append(f"  {f.line:>4} | {excerpt}")
-            out.append(f"       | {' ' * (f.column - 1)}{c(COLOURS[f.severity], '^' * max(1, width))}")
+            out.append(f"       | {' ' * (column - 1)}{c(COLOURS[f.severity], '^' * width)}")
     out.append(summary(result))
     return "\n".join(out) + "\n"
+
+
+EXCERPT = 100  # characters of a source line shown under a finding
+
+
+def _excerpt(line: str, column: int, width: int) -> tuple[str, int, int]:
+    """At most EXCERPT characters of the line around the finding, control characters shown as
+    '?' (one for one, so the caret stays under its text): the column and width to underline."""
+    start = 0
+    if len(line) > EXCERPT:
+        start = max(0, min(column - 1 - EXCERPT // 4, len(line) - EXCERPT))
+    shown = "".join(ch if ch.isprintable() else "?" for ch in line[start : start + EXCERPT])
+    lead, tail = ("…" if start else ""), ("…" if start + EXCERPT < len(line) else "")
+    column = column - start + len(lead)
+    width = max(1, min(width, len(shown) + len(lead) - column + 1))
+    return lead + shown + tail, column, width
 
 
 @lru_cache(maxsize=256)

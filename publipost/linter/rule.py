@@ -45,6 +45,7 @@ class Rule:
     source: ClassVar[str]
     kinds: ClassVar[tuple[str, ...]] = ("letter", "email")
     options: ClassVar[dict[str, Any]] = {}
+    law: ClassVar[bool] = False  # guards the law: no copy's lint: or suppression comment turns it off
     message: ClassVar[dict[str, str]]
 
     def check(self, doc: LintDoc, ctx: Context) -> Iterator[Hit]:
@@ -57,8 +58,10 @@ class Rule:
     @classmethod
     def explain(cls) -> str:
         options = "".join(f"\n  {k} = {v!r}" for k, v in cls.options.items())
-        return f"{cls.code} {cls.name} (default: {cls.severity}; {cls.source})\n\n{inspect.getdoc(cls)}\n" + (
-            f"\nOptions:{options}\n" if options else ""
+        law = "; guards the law: the copy cannot switch it off" if cls.law else ""
+        return (
+            f"{cls.code} {cls.name} (default: {cls.severity}; {cls.source}{law})\n\n{inspect.getdoc(cls)}\n"
+            + (f"\nOptions:{options}\n" if options else "")
         )
 
 

@@ -12,13 +12,15 @@ in Markdown, text, MJML and HTML copy alike:
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from publipost.linter.rule import Rule, all_rules
+from publipost.templates.markdown import jinja_spans
 
-_JINJA = re.compile(r"\{#-?\s*publipost:(?P<body>.*?)-?#\}", re.DOTALL)
+_JINJA = re.compile(r"\{#-?\s*publipost:(?P<body>.*?)-?#\}\Z", re.DOTALL)  # matched on one comment
 _YAML = re.compile(r"#\s*publipost:(?P<body>.*)$", re.MULTILINE)
 _BODY = re.compile(
     r"^\s*(?P<kind>ignore|disable|enable|file-ignore)\[(?P<refs>[^\]]*)\]\s*(?:--\s*(?P<reason>.*?))?\s*$",
@@ -64,8 +66,14 @@ def parse(path: Path, text: str) -> tuple[list[Directive], list[Problem]]:
     directives: list[Directive] = []
     problems: list[Problem] = []
     open_ranges: dict[str, Directive] = {}
-    for match in (_YAML if yaml else _JINJA).finditer(text):
-        line = next(i for i, s in enumerate(starts) if s > match.start())
+    block_ends = _block_ends(lines)
+    if yaml:
+        matches = list(_YAML.finditer(text))
+    else:  # each comment found in linear time, then read
+        spans = jinja_spans(text, ("{#",))
+        matches = [m for start, end in spans if (m := _JINJA.match(text, start, end))]
+    for match in matches:
+        line = bisect.bisect_right(starts, match.start())
         column = match.start() - starts[line - 1] + 1
         end_column = column + len(match.group(0).split("\n")[0])
         parsed = _BODY.match(match.group("body"))
@@ -91,6 +99,9 @@ def parse(path: Path, text: str) -> tuple[list[Directive], list[Problem]]:
             rule = _rule(ref)
             if rule is None:
                 problems.append(Problem("PP901", path, line, column, end_column, {"code": ref}))
+            elif rule.law:
+                why = f"{rule.name} guards the law (opt-out in marketing e-mails): it cannot be suppressed"
+                problems.append(Problem("PP902", path, line, column, end_column, {"problem": why}))
             else:
                 codes.add(rule.code)
         kind = parsed.group("kind")
@@ -99,7 +110,7 @@ def parse(path: Path, text: str) -> tuple[list[Directive], list[Problem]]:
         if kind == "file-ignore":
             directive.first, directive.last = 1, len(lines)
         elif kind == "ignore":
-            directive.first, directive.last = _scope(lines, line, own_line, yaml)
+            directive.first, directive.last = _scope(lines, line, own_line, yaml, block_ends)
         elif kind == "disable":
             directive.first, directive.last = line, len(lines)
             for code in codes:
@@ -125,7 +136,21 @@ def parse(path: Path, text: str) -> tuple[list[Directive], list[Problem]]:
     return directives, problems
 
 
-def _scope(lines: list[str], line: int, own_line: bool, yaml: bool) -> tuple[int, int]:
+def _block_ends(lines: list[str]) -> list[int]:
+    """For each line (1-based), the last line of the block of non-blank lines from it on;
+    computed once, so that many `ignore` comments cost no more than one."""
+    ends = [0] * (len(lines) + 2)
+    for number in range(len(lines), 0, -1):
+        nonblank = lines[number - 1].strip() != ""
+        ends[number] = (
+            (ends[number + 1] if number < len(lines) and lines[number].strip() else number)
+            if nonblank
+            else number
+        )
+    return ends
+
+
+def _scope(lines: list[str], line: int, own_line: bool, yaml: bool, block_ends: list[int]) -> tuple[int, int]:
     """The lines an `ignore` covers: its own line, or the next block when alone on its line."""
     if not own_line:
         if yaml:  # a key's line, and its value's lines when they are more indented
@@ -141,11 +166,10 @@ def _scope(lines: list[str], line: int, own_line: bool, yaml: bool) -> tuple[int
     while first <= len(lines) and not lines[first - 1].strip():
         first += 1
     if yaml:
-        return _scope(lines, first, False, yaml)
-    last = first
-    while last < len(lines) and lines[last].strip():
-        last += 1
-    return first, last
+        return _scope(lines, first, False, yaml, block_ends)
+    if first > len(lines):
+        return first, first
+    return first, block_ends[first]
 
 
 def _rule(ref: str) -> type[Rule] | None:

@@ -13,10 +13,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
+from publipost.templates.markdown import blank, jinja_spans, replace_spans
+
 WORD = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*|\d+(?:[.,]\d+)*%?", re.UNICODE)
-_JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
 # A sentence ends at . ! ? or … followed by a space and a capital (or a quote, a digit), or at the end.
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[»\"”)]*(?=\s+[«\"“(]?[A-ZÀ-ÖØ-Þ0-9])|(?<=[.!?…])[»\"”)]*\s*$")
+_LAST_WORD = re.compile(r"([\w.°-]+)$")
 _ABBREVIATIONS = {
     "m",
     "mme",
@@ -81,13 +83,14 @@ def mask_jinja(text: str) -> str:
     and comments vanish but keep their newlines, so offsets and lines hold.
     """
 
-    def replace(match: re.Match[str]) -> str:
-        tag = match.group(0)
+    def replace(tag: str) -> str:
         if tag.startswith("{{"):
             return "X" + "x" * (len(tag) - 1) if "\n" not in tag else re.sub(r"[^\n]", "x", tag)
-        return re.sub(r"[^\n]", " ", tag)
+        return blank(tag)
 
-    return _JINJA.sub(replace, text)
+    if "{" not in text:
+        return text
+    return replace_spans(text, jinja_spans(text), replace)
 
 
 @dataclass(frozen=True)
@@ -114,8 +117,10 @@ def sentences(text: str) -> Iterator[tuple[int, int]]:
     start = 0
     for match in _SENTENCE_END.finditer(text):
         end = match.end()
-        before = text[start : match.start()].rstrip(".!?…")
-        last_word = re.search(r"([\w.°-]+)$", before)
+        # The word before the stop, read in a short window: a search over all the text since the
+        # last sentence end would take quadratic time on a run of abbreviations ("M. M. M. …").
+        before = text[max(start, match.start() - 24) : match.start()].rstrip(".!?…")
+        last_word = _LAST_WORD.search(before)
         if (
             last_word
             and fold(last_word.group(1)).strip(".") in _ABBREVIATIONS

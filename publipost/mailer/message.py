@@ -34,6 +34,7 @@ from publipost.templates.codes import campaign_code
 from publipost.templates.email_images import InlineImage
 
 SECRET_VARIABLE = "PUBLIPOST_UNSUBSCRIBE_SECRET"
+MIN_SECRET_BYTES = 32
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,12 @@ def unsubscribe_secret(out_dir: Path, *, real_relay: bool) -> bytes:
     """
     value = os.environ.get(SECRET_VARIABLE)
     if value:
+        if len(value.encode()) < MIN_SECRET_BYTES:  # an HMAC key shorter than its hash's output is guessable
+            raise PublipostError(
+                f"{SECRET_VARIABLE} holds {len(value.encode())} bytes; an unsubscribe key needs at least "
+                f"{MIN_SECRET_BYTES}",
+                hint="make one with: python -c 'import secrets; print(secrets.token_hex(32))'",
+            )
         return value.encode()
     if real_relay:
         raise PublipostError(

@@ -27,6 +27,7 @@ from publipost.templates.environment import compile_template
 from publipost.templates.layout import parse_runs
 from publipost.templates.merge import MergedEmail, RecipientError
 from publipost.templates.mjml_check import check_layout_fields
+from publipost.templates.sandbox import LOOP_GUARD, BoundedEnvironment
 from publipost.templates.text import email_text
 
 TEMPLATES = Path(__file__).parent / "email"
@@ -86,7 +87,7 @@ class EmailRenderer:
         self.source = TEMPLATES / "classic.mjml"
         if campaign.email.template != "classic":
             self.source = campaign.resolve(campaign.email.template)
-        env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=True)
+        env = BoundedEnvironment(undefined=StrictUndefined, autoescape=True)
         text = self.source.read_text(encoding="utf-8")
         check_layout_fields(text, self.source)
         self._check_names(env, text, set(fields or ()))
@@ -125,7 +126,7 @@ class EmailRenderer:
             names = meta.find_undeclared_variables(env.parse(text))
         except TemplateSyntaxError as exc:
             raise TemplateError(f"template error: {exc.message}", Where(self.source, exc.lineno)) from None
-        known = set(PARTS) | set(GLOBALS) | fields
+        known = set(PARTS) | set(GLOBALS) | fields | {LOOP_GUARD}
         for name in sorted(names - known):
             line = next((number for number, row in enumerate(text.split("\n"), 1) if name in row), 1)
             raise TemplateError(
@@ -173,7 +174,7 @@ class EmailRenderer:
         )
         try:
             pieces = tuple(self.template.generate({**(context or {}), **parts}))  # the parts win
-        except (JinjaError, ValueError, TypeError, ArithmeticError) as exc:  # this recipient's data
+        except (JinjaError, ValueError, TypeError, ArithmeticError, RecursionError, MemoryError) as exc:
             raise RecipientError(f"e-mail template: {exc}") from None
         # The preheader is a visible first line, not hidden text: mail apps show it after the
         # subject, and hidden content costs points with spam filters (HTML_FONT_LOW_CONTRAST).

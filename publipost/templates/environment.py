@@ -18,6 +18,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from publipost.campaigns.names import gender, title
 from publipost.templates.markdown import escape_markdown
+from publipost.templates.sandbox import BoundedEnvironment
 
 LOCALES = {"fr": "fr_FR", "en": "en_GB"}
 # English money reads as its home country writes it: $34.00 in the US, not US$34.00.
@@ -28,11 +29,13 @@ def money_locale(language: str, currency: str) -> str:
     return ENGLISH_MONEY.get(currency, "en_GB") if language == "en" else LOCALES[language]
 
 
-def make_environment(language: str, currency: str = "EUR") -> SandboxedEnvironment:
-    env = SandboxedEnvironment(
+def make_environment(language: str, currency: str = "EUR", *, markdown: bool = True) -> SandboxedEnvironment:
+    """The copy's environment. Copy is Markdown, so values are escaped for it; a subject or a
+    preheader is plain text, where an escape would print (`markdown=False`)."""
+    env = BoundedEnvironment(
         undefined=StrictUndefined,
         autoescape=False,
-        finalize=escape_markdown,
+        finalize=escape_markdown if markdown else _plain,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
@@ -41,6 +44,10 @@ def make_environment(language: str, currency: str = "EUR") -> SandboxedEnvironme
     env.filters["money"] = lambda value, code=currency: money(value, code, money_locale(language, code))
     env.filters["date"] = lambda value, pattern="d MMMM y": long_date(value, locale, pattern)
     return env
+
+
+def _plain(value: object) -> str:
+    return "" if value is None else str(value)
 
 
 def compile_template(env: SandboxedEnvironment, source: Any) -> Template:

@@ -23,8 +23,12 @@ from publipost.campaigns.model import Campaign
 from publipost.errors import TemplateError, did_you_mean
 from publipost.templates.environment import compile_template, date_line, make_environment, salutation
 from publipost.templates.markdown import PS, escape_markdown, parse_letter
+from publipost.templates.sandbox import LOOP_GUARD, constant_errors
 
 T = TypeVar("T")
+
+#: Copy that is plain text, not Markdown.
+PLAIN_TEXT = {"email.subject", "email.preheader"}
 
 #: Names every piece of copy may use besides the recipient's fields.
 GLOBALS = ("offer", "sender", "campaign", "salutation", "letter_date")
@@ -78,7 +82,10 @@ class Merge:
     headers: dict[str, str] = field(default_factory=dict)  # field → column header, for hints
 
     def __post_init__(self) -> None:
-        self.env = make_environment(self.campaign.language, self.campaign.offer.currency)
+        language, currency = self.campaign.language, self.campaign.offer.currency
+        self.env = make_environment(language, currency)
+        # subject and preheader are plain text: a Markdown escape would print ("\\#2 Mary\\_Kate")
+        self.plain_env = make_environment(language, currency, markdown=False)
         self._globals = self._campaign_globals()
         self.templates: dict[str, Template] = {}
         for key, copy in self.campaign.copies.items():
@@ -98,12 +105,14 @@ class Merge:
                 copy.where(exc.lineno or 1),
                 "check the {{ }} and {% %} tags on this line: each opened tag must be closed",
             ) from None
-        known = set(self.fields) | set(GLOBALS)
+        for line, problem in constant_errors(ast):
+            raise TemplateError(f"{copy.key}: {problem}", copy.where(line), "write a smaller value")
+        known = set(self.fields) | set(GLOBALS) | {LOOP_GUARD}
         for name in sorted(meta.find_undeclared_variables(ast)):
             if name not in known:
                 raise self._unknown_field(copy, name)
         self._check_attributes(copy, ast)
-        return compile_template(self.env, ast)
+        return compile_template(self.plain_env if copy.key in PLAIN_TEXT else self.env, ast)
 
     def _check_attributes(self, copy: Copy, ast: nodes.Template) -> None:
         """`{{ offer.prix }}` is a typo in the copy, not a recipient's problem: stop before rendering."""
@@ -152,7 +161,9 @@ class Merge:
     def uses_recipient_fields(self, key: str) -> bool:
         """Whether a piece of copy differs from one recipient to another."""
         ast = self.env.parse(self.campaign.copies[key].text)
-        return bool(meta.find_undeclared_variables(ast) - {"offer", "sender", "campaign", "letter_date"})
+        return bool(
+            meta.find_undeclared_variables(ast) - {"offer", "sender", "campaign", "letter_date", LOOP_GUARD}
+        )
 
     def campaign_context(self) -> dict[str, Any]:
         """The context of copy that uses no recipient field."""
@@ -168,7 +179,7 @@ class Merge:
             return self._rendered[key]
         try:
             text = self.templates[key].render(context)
-        except (JinjaError, ValueError, TypeError, ArithmeticError) as exc:
+        except (JinjaError, ValueError, TypeError, ArithmeticError, RecursionError, MemoryError) as exc:
             raise RecipientError(f"{key}: {exc}") from None
         if key in self._same_for_all:
             self._rendered[key] = text

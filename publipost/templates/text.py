@@ -20,7 +20,7 @@ def render_text_letter(letter: MergedLetter) -> str:
 
 
 def render_text_email(email: MergedEmail) -> str:
-    return f"Subject: {_plain(email.subject)}\n\n{email_text(email)}"
+    return f"Subject: {email.subject}\n\n{email_text(email)}"
 
 
 def email_text(email: MergedEmail) -> str:

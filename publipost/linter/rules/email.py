@@ -118,6 +118,7 @@ class UnsubscribeMissing(Rule):
 
     code, name, severity, source = "PP604", "unsubscribe-missing", "error", "norms.md §4.1, §5"
     kinds = ("email",)
+    law = True
     message = {
         "en": "no unsubscribe link: every marketing e-mail must offer one",
         "fr": "pas de lien de désabonnement : tout e-mail commercial doit en offrir un",

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from publipost.linter.document import LintDoc, Unit
 from publipost.linter.rule import Context, Hit, Rule
 from publipost.linter.text import words
 from publipost.templates.layout import printed_lines
+from publipost.templates.markdown import jinja_spans, replace_spans
 
 # A merge field measures like a typical value of ten characters when no data is known.
-_FIELD = re.compile(r"\{\{.*?\}\}", re.DOTALL)
 SAMPLE_VALUE = "Nnnnnnnnnn"
+
+
+def with_sample_values(text: str) -> str:
+    return replace_spans(text, jinja_spans(text, ("{{",)), lambda _: SAMPLE_VALUE)
 
 
 def sentence_spans(unit: Unit) -> list[tuple[int, int, int]]:
@@ -64,7 +67,7 @@ class ParagraphTooLong(Rule):
         limit = ctx.options["max-lines"]
         merged = {id(unit): text for unit, text in doc.samples}
         for unit in [*doc.body, *doc.ps]:
-            template_lines = printed_lines(_FIELD.sub(SAMPLE_VALUE, unit.raw), doc.column)
+            template_lines = printed_lines(with_sample_values(unit.raw), doc.column)
             lines = template_lines
             note, context = {"en": "", "fr": ""}, {}
             if id(unit) in merged:
