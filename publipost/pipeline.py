@@ -39,8 +39,10 @@ class RenderReport:
 def prepare(path: str | Path, *, boundary: Path | None = None) -> Prepared:
     """Load and check everything a run needs; raises PublipostError before any output.
     With a `boundary`, the campaign may only name files inside it (validate on untrusted input)."""
+    from publipost.templates.layout import unprintable
+
     campaign = load_campaign(path, boundary=boundary)
-    audience = load_audience(campaign)
+    audience = load_audience(campaign, letter_check=unprintable)
     merge = Merge(campaign, audience.fields, audience.headers)
     email = None
     if campaign.email is not None:  # the e-mail template's fields are checked with the copy's

@@ -14,11 +14,14 @@ import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
+from publipost.campaigns.audience import Recipient
 from publipost.campaigns.presets import campaign_preset
 from publipost.pipeline import Prepared
-from publipost.templates.merge import each_rendered
+from publipost.templates.layout import unprintable
+from publipost.templates.merge import Merge, MergedLetter, RecipientError, each_rendered
 
 CHUNK = 250  # letters per chunk file when one combined file is asked for
 
@@ -166,7 +169,7 @@ def _render_chunk(chunk: _Chunk) -> tuple[int, list[Path], list[int], list[tuple
     per_file: int = _RUN["per_file"]
     files, counts, failed = [], [], []
     canvas = None
-    for recipient, letter in each_rendered(recipients, merge.letter, failed):
+    for recipient, letter in each_rendered(recipients, partial(printable_letter, merge), failed):
         if canvas is None or per_file == 1:
             if canvas is not None:
                 canvas.save()
@@ -219,3 +222,21 @@ def _merge(sources: list[tuple[Path, list[int]]], output: Path, leaflet: Path | 
     temporary.replace(output)
     if blank:
         blank.unlink()
+
+
+def printable_letter(merge: Merge, recipient: Recipient) -> MergedLetter:
+    """The recipient's letter, once the font is known to print all of it: a merged value in a
+    script the font lacks would leave a blank where the customer's name should be."""
+    letter = merge.letter(recipient)
+    texts = [
+        *letter.address,
+        letter.hook or "",
+        letter.salutation,
+        *letter.body,
+        *letter.signature,
+        *letter.ps,
+    ]
+    problem = unprintable(texts)
+    if problem:
+        raise RecipientError(problem)
+    return letter

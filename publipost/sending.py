@@ -138,9 +138,10 @@ def send_campaign(
             "add an 'email:' section with subject and body",
         )
     report = SendReport(lint_skipped=not lint)
+    # Bad input first (exit 2: the key, the DKIM key), then the copy's faults (exit 1).
+    composer = Composer(prepared, unsubscribe_secret(out_dir, real_relay=relay is not None and not dry_run))
     if lint:
         _lint_gate(campaign.path)
-    composer = Composer(prepared, unsubscribe_secret(out_dir, real_relay=relay is not None and not dry_run))
     recipients = islice(email_recipients(prepared), limit)  # streamed: never a list of everyone
     started = time.perf_counter()
     if dry_run:

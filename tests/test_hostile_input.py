@@ -56,7 +56,7 @@ def _folder(tmp_path, campaign=BASE_CAMPAIGN, letter=BASE_LETTER):
 def test_constant_expressions_too_large_are_errors_in_the_copy(tmp_path, expression, message):
     path = _folder(tmp_path, letter=BASE_LETTER.replace("voici votre offre.", f"voici {expression}."))
     for command in ("validate", "lint"):
-        code, out, err = _publipost(command, path, cwd=tmp_path)
+        code, _out, err = _publipost(command, path, cwd=tmp_path)
         assert code == 2 and f"{tmp_path / 'lettre.md'}:3:" in err and message in err, (command, err)
         assert "Traceback" not in err
 
@@ -76,9 +76,9 @@ def test_constant_expressions_too_large_are_errors_in_the_copy(tmp_path, express
 )
 def test_work_without_end_fails_each_recipient_quickly(tmp_path, expression, message):
     path = _folder(tmp_path, letter=BASE_LETTER.replace("voici votre offre.", f"voici {expression}."))
-    code, out, err = _publipost("lint", path, cwd=tmp_path)
+    code, _out, err = _publipost("lint", path, cwd=tmp_path)
     assert code in (0, 1) and "Traceback" not in err, err
-    code, out, err = _publipost("render", path, "--format", "text", cwd=tmp_path)
+    code, _out, err = _publipost("render", path, "--format", "text", cwd=tmp_path)
     assert code == 1 and message in err and "Traceback" not in err, err
     assert "2 recipients could not be rendered" in err
 
@@ -89,7 +89,7 @@ def test_billion_laughs_yaml_is_refused(tmp_path):
     path = _folder(tmp_path, campaign=BASE_CAMPAIGN + "lint:\n  " + "\n  ".join(laughs) + "\n")
     assert len(path.read_bytes()) < 2000
     for command in ("lint", "validate"):
-        code, out, err = _publipost(command, path, cwd=tmp_path)
+        code, _out, err = _publipost(command, path, cwd=tmp_path)
         assert code == 2 and "expands to too many values through YAML aliases" in err, err
 
 
@@ -115,7 +115,7 @@ def test_a_crafted_100_kb_paragraph_lints_in_bounded_time(tmp_path, paragraph):
 def test_an_oversized_copy_file_is_refused(tmp_path):
     letter = tmp_path / "lettre.md"
     letter.write_text("Madame,\n\n" + "Un mot. " * 200_000)
-    code, out, err = _publipost("lint", letter, cwd=tmp_path)
+    code, _out, err = _publipost("lint", letter, cwd=tmp_path)
     assert code == 2 and "publipost reads campaign and copy files up to 1 MB" in err
 
 
@@ -132,5 +132,5 @@ def test_an_oversized_copy_file_is_refused(tmp_path):
 )
 def test_crafted_mjml_lints_in_bounded_time(tmp_path, html):
     (tmp_path / "email.mjml").write_text(html)
-    code, out, err = _publipost("lint", tmp_path / "email.mjml", "--isolated", cwd=tmp_path)
+    code, _out, err = _publipost("lint", tmp_path / "email.mjml", "--isolated", cwd=tmp_path)
     assert code in (0, 1) and "Traceback" not in err, err

@@ -88,20 +88,22 @@ def test_the_rule_that_guards_the_law_cannot_be_switched_off_by_the_copy(tmp_pat
     the send gate applies it whatever the configuration files say."""
     from tests.test_send import CAMPAIGN
 
-    campaign = CAMPAIGN.replace(
-        "  unsubscribe:\n    url: https://planora.example/unsubscribe\n    mailto: unsubscribe@planora.example\n",
-        "",
-    )
+    unsubscribe = "    url: https://planora.example/unsubscribe\n    mailto: unsubscribe@planora.example\n"
+    campaign = CAMPAIGN.replace("  unsubscribe:\n" + unsubscribe, "")
     campaign += "lint:\n  ignore: [unsubscribe-missing]\n  severity: {PP604: info}\n"
     (tmp_path / "campaign.yaml").write_text(campaign)
     (tmp_path / "customers.csv").write_text("id,First Name,Last Name,Email\n1,Ann,Smith,ann@example.com\n")
     result = run("lint", tmp_path / "campaign.yaml", "--format", "concise")
     assert result.code == 1 and "PP604 [error] unsubscribe-missing" in result.out
     (tmp_path / "publipost.toml").write_text('[lint]\nignore = ["PP604"]\n')
-    assert "PP604" not in run("lint", tmp_path / "campaign.yaml", "--format", "concise").out  # the repo's choice
+    assert (
+        "PP604" not in run("lint", tmp_path / "campaign.yaml", "--format", "concise").out
+    )  # the repo's choice
     sent = run("send", tmp_path / "campaign.yaml", "--out", tmp_path / "out")
     assert sent.code == 1 and "unsubscribe-missing" in sent.err and "nothing was sent" in sent.err
     letter = tmp_path / "offre.mjml"
-    letter.write_text("<mjml><mj-body><mj-text>{# publipost: ignore[PP604] #}Hello</mj-text></mj-body></mjml>")
+    letter.write_text(
+        "<mjml><mj-body><mj-text>{# publipost: ignore[PP604] #}Hello</mj-text></mj-body></mjml>"
+    )
     result = run("lint", letter, "--isolated", "--format", "concise")
     assert "unsubscribe-missing guards the law" in result.out

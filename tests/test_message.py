@@ -139,9 +139,11 @@ def test_subject_and_preheader_show_data_as_typed(tmp_path):
 
     campaign = CAMPAIGN.replace(
         'subject: "Discover the new planner, {{ first_name }}"', 'subject: "#2 [A5] for {{ first_name }}"'
-    ).replace("preheader: Undated pages for", "preheader: \"{{ first_name }}: #1 *planner*\" #")
+    ).replace("preheader: Undated pages for", 'preheader: "{{ first_name }}: #1 *planner*" #')
     (tmp_path / "campaign.yaml").write_text(textwrap.dedent(campaign))
-    (tmp_path / "customers.csv").write_text("id,First Name,Last Name,Email\n1,Mary_Kate [*],O'Hara,m@example.com\n")
+    (tmp_path / "customers.csv").write_text(
+        "id,First Name,Last Name,Email\n1,Mary_Kate [*],O'Hara,m@example.com\n"
+    )
     prepared = prepare(tmp_path / "campaign.yaml")
     (recipient,) = list(prepared.audience)
     email = prepared.merge.email(recipient)

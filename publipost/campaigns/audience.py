@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -36,6 +36,9 @@ CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 MOJIBAKE = re.compile(
     r"Ã[\x80-\xbf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u203a\u20ac\u2122]|â€|Â[\xa0-\xbf]"
 )
+# Embedding, override and isolate controls: they can make a name read backwards ("moc.knab"),
+# in a greeting, a subject or a To: header.
+BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
 MARKUP = re.compile(r"\{\{|\{%|\{#|<\s*[A-Za-z/!]")
 
 
@@ -174,7 +177,9 @@ class Audience:
         return len(corrections)
 
 
-def load_audience(campaign: Campaign) -> Audience:
+def load_audience(campaign: Campaign, letter_check: Callable[[list[str]], str] | None = None) -> Audience:
+    """The campaign's audience, every row accounted for. `letter_check` says why an address block
+    cannot be printed ('' when it can): the printing layer knows its fonts."""
     target = campaign.target
     table = read_table(campaign.resolve(target.source), encoding=target.encoding, sheet=target.sheet)
     frame = table.frame
@@ -188,7 +193,7 @@ def load_audience(campaign: Campaign) -> Audience:
     _clean(audience, campaign)
     frame = audience.frame
     frame["_outcome"] = Outcome.TARGETED.value
-    _check_channels(audience, campaign)
+    _check_channels(audience, campaign, letter_check)
     _add_malformed(audience)
     _filter(audience, campaign)
     _suppress(audience, campaign)
@@ -207,6 +212,9 @@ def _clean(audience: Audience, campaign: Campaign) -> None:
         column = frame[name].astype(str)
         column = _fix(audience, frame, name, column, CONTROL, _flatten, "line break or control character")
         column = _fix(audience, frame, name, column, MOJIBAKE, _unmojibake, "mis-encoded accents (mojibake)")
+        column = _fix(
+            audience, frame, name, column, BIDI, lambda v: BIDI.sub("", v), "bidirectional control character"
+        )
         stripped = column.str.strip().str.replace(r"\s{2,}", " ", regex=True)
         if name in NAME_FIELDS:
             stripped = _fix(audience, frame, name, stripped, None, proper_case, "name case", needs_casing)
@@ -274,9 +282,11 @@ def _set_outcome(audience: Audience, mask: pd.Series, outcome: Outcome, reasons:
 def _add_malformed(audience: Audience) -> None:
     if not audience.source.malformed:
         return
-    extra = pd.DataFrame({ROW: [r for r, _ in audience.source.malformed]})
-    for name in audience.fields:
-        extra[name] = ""
+    rows = [r for r, _ in audience.source.malformed]
+    extra = pd.DataFrame({ROW: rows})
+    raw = audience.source.rejected_values
+    for position, name in enumerate(audience.fields):  # the row as it was read, for rejects.csv
+        extra[name] = [(raw.get(r, [])[position : position + 1] or [""])[0] for r in rows]
     extra[EMAIL] = ""
     extra["_postal"] = False
     extra["_outcome"] = Outcome.REJECTED.value
@@ -284,14 +294,16 @@ def _add_malformed(audience: Audience) -> None:
     audience.notes.extend(RowNote(r, Outcome.REJECTED.value, why) for r, why in audience.source.malformed)
 
 
-def _check_channels(audience: Audience, campaign: Campaign) -> None:
+def _check_channels(
+    audience: Audience, campaign: Campaign, letter_check: Callable[[list[str]], str] | None
+) -> None:
     """A row must be usable for at least one of the campaign's channels."""
     frame = audience.frame
     # Addresses are validated even for a letter-only campaign: suppression lists match on them.
     email_problem = _email_column(audience, frame, required=bool(campaign.email))
     if not campaign.email:
         email_problem = None
-    postal_problem = _postal_problems(frame, campaign) if campaign.letter else None
+    postal_problem = _postal_problems(frame, campaign, letter_check) if campaign.letter else None
     frame["_postal"] = postal_problem.eq("") if postal_problem is not None else False
     unusable = pd.Series(True, index=frame.index)
     reasons = pd.Series("", index=frame.index)
@@ -303,22 +315,34 @@ def _check_channels(audience: Audience, campaign: Campaign) -> None:
     _set_outcome(audience, unusable, Outcome.REJECTED, reasons)
     if email_problem is not None and postal_problem is not None:
         frame["_partial"] = email_problem.where(email_problem.ne(""), postal_problem)
-        frame["_partial_label"] = email_problem.ne("").map({True: "letter only", False: "e-mail only"})
+        frame["_email_problem"] = email_problem.ne("")
+        frame["_partial_label"] = frame["_email_problem"].map({True: "letter only", False: "e-mail only"})
 
 
 def _note_partial(audience: Audience) -> None:
-    """Targeted rows that one channel cannot reach: recorded once their outcome is final."""
+    """Rows that one channel cannot reach, recorded once their outcome is final: targeted ones as
+    "letter only" / "e-mail only"; an invalid e-mail address on a row filtered out, suppressed or
+    duplicate is listed too ("e-mail invalid"), so that the marketer can fix it whatever the filter."""
     frame = audience.frame
     if "_partial" not in frame.columns:
         return
-    partial = (frame["_outcome"] == Outcome.TARGETED) & frame["_partial"].fillna("").ne("")
+    problem = frame["_partial"].fillna("").ne("")
+    targeted = frame["_outcome"] == Outcome.TARGETED
     for row, label, reason in zip(
-        frame.loc[partial, ROW],
-        frame.loc[partial, "_partial_label"],
-        frame.loc[partial, "_partial"],
+        frame.loc[targeted & problem, ROW],
+        frame.loc[targeted & problem, "_partial_label"],
+        frame.loc[targeted & problem, "_partial"],
         strict=True,
     ):
         audience.notes.append(RowNote(int(row), label, reason))
+    elsewhere = problem & ~targeted & (frame["_outcome"] != Outcome.REJECTED) & frame["_email_problem"]
+    for row, outcome, reason in zip(
+        frame.loc[elsewhere, ROW],
+        frame.loc[elsewhere, "_outcome"],
+        frame.loc[elsewhere, "_partial"],
+        strict=True,
+    ):
+        audience.notes.append(RowNote(int(row), "e-mail invalid", f"{reason} (the row is {outcome})"))
 
 
 def _email_column(audience: Audience, frame: pd.DataFrame, *, required: bool) -> pd.Series:
@@ -336,7 +360,9 @@ def _email_column(audience: Audience, frame: pd.DataFrame, *, required: bool) ->
     return pd.Series([problem for _, problem in checked], index=frame.index)
 
 
-def _postal_problems(frame: pd.DataFrame, campaign: Campaign) -> pd.Series:
+def _postal_problems(
+    frame: pd.DataFrame, campaign: Campaign, letter_check: Callable[[list[str]], str] | None
+) -> pd.Series:
     """Why a row cannot get a letter: a missing part, or an address the postal norm cannot hold."""
     from publipost.campaigns.postal import AddressError, format_address
     from publipost.campaigns.presets import campaign_preset
@@ -353,9 +379,12 @@ def _postal_problems(frame: pd.DataFrame, campaign: Campaign) -> pd.Series:
             problems.at[index] = "postal address incomplete: no " + ", ".join(lacking)
             continue
         try:
-            format_address(fields, style)
+            lines = format_address(fields, style)
         except AddressError as exc:
             problems.at[index] = str(exc)
+            continue
+        if letter_check and (problem := letter_check(lines)):
+            problems.at[index] = problem
     return problems
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
-import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -112,14 +112,19 @@ def _read_delimited(path: Path, encoding: str | None, separator: str | None) -> 
     if not text.strip():
         raise AudienceError("the customer file is empty", Where(path), "export the customer list again")
     separator = separator or sniff_separator(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
-    header = next(reader)
+    lines = text.splitlines(keepends=True)
+    header = next(csv.reader(lines[:1], delimiter=separator))
+    header = clean_headers(header)
     width = len(header)
     rows: list[list[str]] = []
     numbers: list[int] = []
     malformed: list[tuple[int, str]] = []
     rejected_values: dict[int, list[str]] = {}
-    for record, values in enumerate(reader, start=2):
+    for record, values, problem in _records(lines, separator, width):
+        if problem:
+            rejected_values[record] = values
+            malformed.append((record, problem))
+            continue
         if not any(v.strip() for v in values):
             continue  # blank line
         if len(values) > width:
@@ -137,6 +142,79 @@ def _read_delimited(path: Path, encoding: str | None, separator: str | None) -> 
     frame = pd.DataFrame(rows, columns=header, dtype=object) if rows else pd.DataFrame(columns=header)
     frame[ROW] = numbers
     return Table(path, frame, used, separator, malformed, rejected_values, hashlib.sha256(raw).hexdigest())
+
+
+def _records(lines: list[str], separator: str, width: int) -> Iterator[tuple[int, list[str], str]]:
+    """(spreadsheet row, values, problem) of each record after the header.
+
+    A quoted value may hold line breaks (an address on two lines). But a quote opened and
+    never closed swallows every line up to the next quote: rows of customers vanish into
+    one value. A value spanning lines that hold whole records (a separator count of a full
+    row) is taken for that: its first line is rejected with the reason, and reading starts
+    again on the next line, so the rows below are read as themselves.
+    """
+    record, start = 1, 1  # the header is record 1, line 1
+    while start < len(lines):
+        reader = csv.reader(lines[start:], delimiter=separator)
+        consumed = 0
+        restart = None
+        try:
+            for values in reader:
+                record += 1
+                first_line = start + consumed
+                span, consumed = reader.line_num - consumed, reader.line_num
+                if span > 1 and _swallowed(values, separator, width):
+                    yield record, lines[first_line].rstrip("\r\n").split(separator), UNCLOSED_QUOTE
+                    restart = first_line + 1
+                    break
+                yield record, values, ""
+        except csv.Error as exc:  # a value beyond the csv module's size limit: an unclosed quote too
+            record += 1
+            first_line = start + consumed
+            yield record, lines[first_line].rstrip("\r\n").split(separator), f"{UNCLOSED_QUOTE} ({exc})"
+            restart = first_line + 1
+        if restart is None:
+            return
+        start = restart
+
+
+UNCLOSED_QUOTE = 'a quote (") opened in this row is never closed: it would swallow the rows below'
+
+
+def _swallowed(values: list[str], separator: str, width: int) -> bool:
+    """Whether a value spanning lines holds what looks like whole rows of the file."""
+    return width > 2 and any(
+        line.count(separator) >= width - 2
+        for value in values
+        if "\n" in value
+        for line in value.split("\n")[1:]
+    )
+
+
+def clean_headers(headers: list[str]) -> list[str]:
+    """Every column named, once: a blank header becomes 'column C', a repeated one 'E-mail (column J)'
+    (spreadsheet letters), so that no column is lost or read twice."""
+    cleaned: list[str] = []
+    seen: set[str] = set()
+    for index, header in enumerate(headers):
+        name, key = str(header), str(header).strip().casefold()
+        if not key or key.startswith("unnamed: "):  # pandas' name for a blank Excel header
+            name = f"column {_letters(index)}"
+        elif key in seen:
+            name = f"{name.strip()} (column {_letters(index)})"
+        seen.add(name.strip().casefold())
+        cleaned.append(name)
+    return cleaned
+
+
+def _letters(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA: a column as a spreadsheet names it."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 def sniff_separator(text: str) -> str:
@@ -162,7 +240,7 @@ def _read_excel(path: Path, sheet: str | None) -> Table:
             "open it in a spreadsheet and save it again as .xlsx",
         ) from None
     frame = frame.fillna("").astype(object)
-    frame.columns = [str(c) for c in frame.columns]
+    frame.columns = clean_headers([str(c) for c in frame.columns])
     frame[ROW] = range(2, len(frame) + 2)
     return Table(path, frame, encoding="xlsx")
 
@@ -175,6 +253,6 @@ def _read_parquet(path: Path) -> Table:
             "reading Parquet needs pyarrow", Where(path), "pip install 'publipost[parquet]'"
         ) from None
     frame = frame.astype("string").fillna("").astype(object)
-    frame.columns = [str(c) for c in frame.columns]
+    frame.columns = clean_headers([str(c) for c in frame.columns])
     frame[ROW] = range(2, len(frame) + 2)
     return Table(path, frame, encoding="parquet")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from itertools import accumulate, groupby
@@ -47,6 +48,18 @@ EMAIL = Column("email", "LiberationSerif-Regular", "LiberationSerif-Bold", 16, 2
 def _widths(font: str) -> tuple[dict[str, float], float]:
     table = json.loads((FONTS / "metrics.json").read_text(encoding="utf-8"))[font]
     return table["widths"], table["default"]
+
+
+def unprintable(lines: list[str], font: str = "LiberationSerif-Regular") -> str:
+    """Why the letter's font cannot print these lines ('' when it can): a character it has no
+    glyph for would print as nothing, and an Arabic or Chinese name as an empty line."""
+    widths, _ = _widths(font)
+    missing = sorted({c for line in lines for c in line if c not in widths and not c.isspace()})
+    if not missing:
+        return ""
+    scripts = sorted({unicodedata.name(c, "UNKNOWN").split()[0].title() for c in missing})
+    shown = "".join(missing[:12]) + ("…" if len(missing) > 12 else "")
+    return f"the letter's font has no glyph for '{shown}' ({', '.join(scripts)}): it would print blank"
 
 
 def text_width(text: str, font: str, size: float) -> float:

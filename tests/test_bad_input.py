@@ -1,0 +1,159 @@
+"""Bad input found by trying publipost adversarially and as a marketer's first campaign: each a
+precise answer (exit 2 with the place, or the row accounted for with its reason)."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from publipost.campaigns.audience import load_audience
+from publipost.campaigns.load import load_campaign
+from tests.conftest import BASE_CAMPAIGN, BASE_CSV
+
+EMAIL_CAMPAIGN = BASE_CAMPAIGN.replace(
+    "letter:", "email:\n  subject: Offre\n  body: lettre.md\nletter:"
+).replace("  place: Lyon", "  place: Lyon\n  email: claire.martin@literie-martin.example")
+
+
+def _rows(path):
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        return list(csv.reader(f, delimiter=";"))
+
+
+def test_duplicate_and_blank_headers_are_named_not_a_traceback(campaign_dir, run, tmp_path):
+    csv_text = (
+        "id;Civilité;Prénom;Nom;Adresse;Code postal;Ville;E-mail;;E-mail\n"
+        "1;Mme;Jeanne;Dupont;12 rue des Lilas;69003;Lyon;j@exemple.fr;x;k@exemple.fr\n"
+    )
+    path = campaign_dir(csv=csv_text)
+    audience = load_audience(load_campaign(path))
+    assert audience.headers["column_i"] == "column I"
+    assert audience.headers["e_mail_column_j"] == "E-mail (column J)"
+    assert [r.email for r in audience] == ["j@exemple.fr"]  # the first e-mail column is the e-mail
+    assert run("validate", path).code == 0
+
+
+def test_an_unclosed_quote_rejects_its_row_and_keeps_the_rows_below(campaign_dir, run, tmp_path):
+    csv_text = (
+        "id;Civilité;Prénom;Nom;Adresse;Code postal;Ville;E-mail\n"
+        '1;Mme;"Jeanne;Dupont;12 rue des Lilas;69003;Lyon;j@exemple.fr\n'
+        "2;M.;Paul;Martin;3 rue Neuve;01000;Bourg;p@exemple.fr\n"
+        '3;Mme;Anne;"Roy\nBât. B";2 rue X;69001;Lyon;a@exemple.fr\n'  # a real line break in a value
+        "4;M.;Luc;Bon;3 rue Neuve;01000;Bourg;l@exemple.fr\n"
+    )
+    path = campaign_dir(csv=csv_text)
+    result = run("validate", path, "--out", tmp_path / "out")
+    assert "rows read          4" in result.out and "targeted           3" in result.out
+    rows = _rows(tmp_path / "out" / "rejects.csv")
+    assert rows[1][:3] == [
+        "2",
+        "rejected",
+        'a quote (") opened in this row is never closed: it would swallow the rows below',
+    ]
+    assert rows[1][3:6] == ["1", "Mme", '"Jeanne']  # the row as it was written, to find it
+
+
+def test_a_name_the_font_cannot_print_is_not_a_blank_letter(campaign_dir, tmp_path, run):
+    csv_text = (
+        BASE_CSV
+        + "3;M.;محمد;العلي;5 rue X;69001;Lyon;m@exemple.fr\n4;M.;Wei;王;6 rue Y;69001;Lyon;w@exemple.fr\n"
+    )
+    path = campaign_dir(EMAIL_CAMPAIGN, csv_text)
+    result = run("validate", path, "--out", tmp_path / "out")
+    assert result.code == 0 and "letters 2 · e-mails 4" in result.out
+    notes = {row[0]: row for row in _rows(tmp_path / "out" / "rejects.csv")[1:]}
+    assert notes["4"][1] == "e-mail only" and "no glyph for" in notes["4"][2] and "(Arabic)" in notes["4"][2]
+    assert "(Cjk)" in notes["5"][2]
+
+
+def test_a_merged_value_the_font_cannot_print_fails_that_letter_only(campaign_dir, tmp_path, run):
+    csv_text = (
+        BASE_CSV.replace("Ville;E-mail", "Ville;E-mail;Ville natale")
+        .replace("jeanne.dupont@exemple.fr", "jeanne.dupont@exemple.fr;Lyon")
+        .replace("paul.martin@exemple.fr", "paul.martin@exemple.fr;東京")
+    )
+    path = campaign_dir(csv=csv_text, letter="**Découvrez**\n\nBonjour, née à {{ ville_natale }}.\n")
+    result = run("render", path, "--format", "pdf", "--out", tmp_path / "out")
+    assert result.code == 1 and "row 3: not printed: the letter's font has no glyph for '京東'" in result.err
+    assert "1 letters" in result.out
+
+
+def test_bidirectional_controls_are_removed_and_recorded(campaign_dir, tmp_path, run):
+    path = campaign_dir(csv=BASE_CSV.replace("Jeanne", "Jeanne\u202emoc.knab"))
+    audience = load_audience(load_campaign(path))
+    assert next(iter(audience)).fields["first_name"] == "Jeannemoc.knab"
+    assert any(c.reason == "bidirectional control character" for c in audience.corrections)
+
+
+def test_an_invalid_email_is_listed_whatever_the_filter(campaign_dir, tmp_path, run):
+    csv_text = (
+        BASE_CSV.replace("Ville;E-mail", "Ville;E-mail;Segment")
+        .replace("jeanne.dupont@exemple.fr", "jeanne.dupont@;or")
+        .replace("paul.martin@exemple.fr", "paul@;argent")
+    )
+    campaign = EMAIL_CAMPAIGN.replace(
+        "  source: clients.csv", "  source: clients.csv\n  where: {segment: or}"
+    )
+    path = campaign_dir(campaign, csv_text)
+    run("validate", path, "--out", tmp_path / "out")
+    notes = {row[0]: row[1:3] for row in _rows(tmp_path / "out" / "rejects.csv")[1:]}
+    assert notes["2"][0] == "letter only"
+    assert notes["3"][0] == "e-mail invalid" and notes["3"][1].endswith("(the row is filtered out)")
+
+
+@pytest.mark.parametrize(
+    ("unsubscribe", "message"),
+    [
+        ('url: "https://x.example/u\\r\\nBcc: victim@example.net"', "one line of ASCII"),
+        ("url: https://exämple.fr/désinscription", "percent-encode other characters"),
+        ('mailto: "stop@x.example\\r\\nBcc: v@example.net"', "is invalid"),
+    ],
+)
+def test_unsubscribe_targets_cannot_carry_headers_or_crash_a_send(campaign_dir, run, unsubscribe, message):
+    campaign = EMAIL_CAMPAIGN.replace(
+        "  body: lettre.md\nletter:", f"  body: lettre.md\n  unsubscribe:\n    {unsubscribe}\nletter:"
+    )
+    result = run("validate", campaign_dir(campaign))
+    assert result.code == 2 and "email.unsubscribe" in result.err and message in result.err
+
+
+def test_an_email_campaign_needs_the_senders_address(campaign_dir, run):
+    campaign = EMAIL_CAMPAIGN.replace("\n  email: claire.martin@literie-martin.example", "")
+    result = run("validate", campaign_dir(campaign))
+    assert result.code == 2 and "the campaign sends e-mails, but sender.email is missing" in result.err
+
+
+@pytest.mark.parametrize(("written", "date"), [("15/01/2027", "2027-01-15"), ("2027-01-15", "2027-01-15")])
+def test_deadlines_are_read_day_first(campaign_dir, written, date):
+    path = campaign_dir(BASE_CAMPAIGN.replace("  price: 49.90", f"  price: 49.90\n  deadline: {written}"))
+    assert str(load_campaign(path).offer.deadline) == date
+
+
+def test_a_deadline_that_is_not_a_date_says_how_to_write_it(campaign_dir, run):
+    result = run(
+        "validate",
+        campaign_dir(BASE_CAMPAIGN.replace("  price: 49.90", "  price: 49.90\n  deadline: bientôt")),
+    )
+    assert result.code == 2 and "'bientôt' is not a date: write it 2027-01-15" in result.err
+
+
+def test_reports_are_in_the_customer_files_dialect_and_hold_no_formula(campaign_dir, tmp_path, run):
+    csv_text = BASE_CSV + '3;M.;=HYPERLINK("http://x");+Bon;;;;@x\n'
+    run("validate", campaign_dir(csv=csv_text), "--out", tmp_path / "out")
+    raw = (tmp_path / "out" / "rejects.csv").read_text(encoding="utf-8-sig")
+    assert raw.startswith("row;outcome;reason;id;")  # French Excel reads ';'
+    row = _rows(tmp_path / "out" / "rejects.csv")[1]
+    assert row[5:7] == ['\'=HYPERLINK("http://x")', "'+Bon"]  # shown as text, never run
+
+
+def test_a_mistyped_relay_url_never_prints_its_password(tmp_path, run, campaign_dir):
+    result = run("send", campaign_dir(EMAIL_CAMPAIGN), "--smtp", "smtp//dana:hunter2@relay.example:587")
+    assert result.code == 2 and "hunter2" not in result.err + result.out and "***@relay.example" in result.err
+
+
+def test_a_short_unsubscribe_key_is_refused(campaign_dir, run, monkeypatch):
+    monkeypatch.setenv("PUBLIPOST_UNSUBSCRIBE_SECRET", "short")
+    result = run("send", campaign_dir(EMAIL_CAMPAIGN), "--smtp", "smtp://127.0.0.1:9")
+    assert result.code == 2 and "holds 5 bytes; an unsubscribe key needs at least 32" in result.err
+    assert "short" not in result.err.replace("holds 5 bytes", "")
