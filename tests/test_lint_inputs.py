@@ -195,3 +195,11 @@ def test_english_campaign_rules_and_campaign_lint_key(tmp_path):
     yaml += "lint:\n  ignore: [date-place-missing, offer-not-in-copy]\n"
     (folder / "campaign.yaml").write_text(yaml, encoding="utf-8")
     assert lint_paths([folder / "campaign.yaml"]).active == []
+
+
+def test_an_unknown_field_in_a_campaign_names_the_closest_column(campaign_dir, run):
+    from tests.conftest import BASE_CAMPAIGN
+
+    path = campaign_dir(BASE_CAMPAIGN, letter="**Découvrez**\n\nBonjour {{ prenom }}, voici votre offre.\n")
+    result = run("lint", path)
+    assert result.code == 2 and "the column 'Prénom' is the field 'first_name'" in result.err

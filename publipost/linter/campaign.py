@@ -9,6 +9,7 @@ many lines a paragraph takes once printed.
 from __future__ import annotations
 
 import bisect
+from dataclasses import dataclass
 from pathlib import Path
 
 from publipost.campaigns.copy import Copy
@@ -29,7 +30,7 @@ def campaign_documents(path: Path, *, boundary: Path | None = None, data: bool =
     return [_document(campaign, section, samples) for section in campaign.channels]
 
 
-def _document(campaign: Campaign, section: str, samples: dict[str, str] | None) -> LintDoc:
+def _document(campaign: Campaign, section: str, samples: Samples | None) -> LintDoc:
     copies = campaign.copies
     body_copy = copies[f"{section}.body"]
     letter = parse_letter(blank_comments(body_copy.text))
@@ -63,7 +64,7 @@ def _document(campaign: Campaign, section: str, samples: dict[str, str] | None) 
     section_copy = "\n".join(c.text for key, c in copies.items() if key.startswith(f"{section}."))
     # Without a salutation in the copy, publipost greets from the civility column with the name.
     doc.personalised = uses_recipient_field(section_copy) or (
-        letter.salutation is None and samples is not None and bool(NAME_FIELDS & set(samples))
+        letter.salutation is None and samples is not None and bool(NAME_FIELDS & set(samples.longest))
     )
     doc.place = bool(sender.place) if section == "letter" else None
     doc.offer = campaign.offer.model_dump()
@@ -94,7 +95,13 @@ def _locator(copy: Copy, base: int):
     return locate
 
 
-def _longest_values(campaign: Campaign) -> dict[str, str] | None:
+@dataclass(frozen=True)
+class Samples:
+    longest: dict[str, str]  # field → its longest value among the targeted recipients
+    headers: dict[str, str]  # field → the customer file's header, for hints
+
+
+def _longest_values(campaign: Campaign) -> Samples | None:
     """The longest value of every field among the targeted recipients."""
     from publipost.campaigns.audience import load_audience
 
@@ -106,18 +113,18 @@ def _longest_values(campaign: Campaign) -> dict[str, str] | None:
     for name in audience.fields:
         column = targeted[name].astype(str)
         longest[name] = column.loc[column.str.len().idxmax()]
-    return longest
+    return Samples(longest, audience.headers)
 
 
 def _merged_samples(
-    campaign: Campaign, section: str, doc: LintDoc, values: dict[str, str]
+    campaign: Campaign, section: str, doc: LintDoc, samples: Samples
 ) -> list[tuple[Unit, str]]:
     """Body paragraphs merged with the longest values, paired with their template paragraphs."""
     from publipost.campaigns.audience import Recipient
     from publipost.templates.merge import Merge, RecipientError
 
-    merge = Merge(campaign, list(values))
-    recipient = Recipient(0, "longest", values, None, True)
+    merge = Merge(campaign, list(samples.longest), samples.headers)
+    recipient = Recipient(0, "longest", samples.longest, None, True)
     try:
         merged = parse_letter(merge.render(f"{section}.body", merge.context(recipient)))
     except RecipientError:
