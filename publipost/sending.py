@@ -22,13 +22,14 @@ from pathlib import Path
 
 from publipost.campaigns.audience import Recipient
 from publipost.campaigns.emails import check_email
+from publipost.campaigns.model import Campaign
 from publipost.campaigns.postal import recipient_name
 from publipost.csvout import separator_for, write_csv
 from publipost.errors import PublipostError
-from publipost.mailer.dkim import load_key, sign
+from publipost.mailer.dkim import KEY_VARIABLE, DkimKey, read_key, sign
 from publipost.mailer.journal import DEFERRED, FAILED, IN_FLIGHT, PENDING, SENT, Journal, Reconciled
 from publipost.mailer.lock import SendLock
-from publipost.mailer.message import MessageTemplate, unsubscribe_for, unsubscribe_secret
+from publipost.mailer.message import MessageTemplate, Sender, unsubscribe_for, unsubscribe_secret
 from publipost.mailer.smtp import (
     SKIPPED,
     UNCERTAIN,
@@ -41,6 +42,7 @@ from publipost.mailer.smtp import (
 )
 from publipost.pipeline import Prepared
 from publipost.resume import check_journal
+from publipost.templates.codes import campaign_code
 from publipost.templates.merge import RecipientError, each_rendered
 
 
@@ -76,21 +78,35 @@ class Composer:
     """Recipient → message bytes, with everything per campaign done once."""
 
     def __init__(self, prepared: Prepared, secret: bytes):
+        campaign = prepared.campaign
+        if prepared.email is None or campaign.email is None or not campaign.sender.email:
+            raise PublipostError("this campaign has no e-mail", campaign.where(()), "add an 'email:' section")
         self.prepared = prepared
         self.renderer = prepared.email
         self.secret = secret
-        self.template = MessageTemplate(prepared.campaign, dt.datetime.now(dt.UTC), self.renderer.images)
-        self.dkim = load_key(prepared.campaign)
+        self.code = campaign_code(campaign.name)
+        sender = campaign.sender
+        self.template = MessageTemplate(
+            Sender(sender.company or sender.name, sender.email, sender.reply_to),
+            campaign.name,
+            self.code,
+            dt.datetime.now(dt.UTC),
+            self.renderer.images,
+        )
+        self.unsubscribe = campaign.email.unsubscribe
+        self.dkim = campaign_dkim_key(campaign)
 
     def message(self, recipient: Recipient, to_address: str | None = None) -> bytes:
         campaign = self.prepared.campaign
         email = self.prepared.merge.email(recipient)
-        unsubscribe = unsubscribe_for(campaign, recipient.id, self.secret)
+        config, unsubscribe = self.unsubscribe, None
+        if config:
+            unsubscribe = unsubscribe_for(config.url, config.mailto, self.code, recipient.id, self.secret)
         link = (unsubscribe.url or unsubscribe.mailto) if unsubscribe else None
         body = self.renderer.render(email, link, self.prepared.merge.context(recipient))
         data = self.template.build(
             to_name=recipient_name(recipient.fields, campaign.language),
-            to_address=to_address or recipient.email,
+            to_address=to_address or recipient.email or "",
             subject=email.subject,
             text=body.text,
             html=body.pieces,
@@ -105,6 +121,22 @@ class Composer:
             return self.message(recipient)
         except RecipientError as exc:
             raise NotComposed(str(exc)) from None
+
+
+def campaign_dkim_key(campaign: Campaign) -> DkimKey | None:
+    """The campaign's DKIM key: from PUBLIPOST_DKIM_KEY, or the file email.dkim.key_file names
+    (never from the YAML itself)."""
+    config = campaign.email.dkim if campaign.email else None
+    if config is None:
+        return None
+    where = campaign.where(("email", "dkim"))
+    pem = os.environ.get(KEY_VARIABLE, "").encode()
+    if not pem:
+        if not config.key_file:
+            raise PublipostError(f"email.dkim has no key: set {KEY_VARIABLE} or email.dkim.key_file", where)
+        pem = campaign.resolve(config.key_file).read_bytes()
+    domain = config.domain or (campaign.sender.email or "").rsplit("@", 1)[-1]
+    return read_key(pem, config.selector, domain, where)
 
 
 def email_recipients(prepared: Prepared) -> Iterator[Recipient]:

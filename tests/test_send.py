@@ -685,3 +685,36 @@ def test_a_refused_login_names_the_password_variable(tmp_path, run, monkeypatch)
         and "PUBLIPOST_SMTP_PASSWORD" in result.err
     )
     assert "wrong" not in result.err + result.out + clear.err + clear.out  # the password is never printed
+
+
+def test_ed25519_dkim_keys_sign_and_other_keys_are_refused(tmp_path, run):
+    """Ed25519 (RFC 8463) signs a message that verifies; a key DKIM cannot use (here an EC P-256
+    key) is an error naming what to use, not a traceback."""
+    import base64
+
+    import dkim
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+
+    def pem(key):
+        return key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+
+    key = ed25519.Ed25519PrivateKey.generate()
+    (tmp_path / "dkim.pem").write_bytes(pem(key))
+    campaign = CAMPAIGN + "  dkim:\n    selector: ed2026\n    key_file: dkim.pem\n"
+    prepared = _campaign(tmp_path, ["ann@example.com"], campaign)
+    handler = FaultyHandler()
+    with SmtpServer(handler) as server:
+        send_campaign(prepared, tmp_path / "out", relay=parse_relay(server.url), limits=FAST)
+    (raw,) = handler.raw
+    public = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    record = b"v=DKIM1; k=ed25519; p=" + base64.b64encode(public)
+    assert b"a=ed25519-sha256" in raw.split(b"\r\n\r\n")[0].replace(b"\r\n ", b"")
+    assert dkim.verify(raw, dnsfunc=lambda name, timeout=5: record)
+
+    (tmp_path / "dkim.pem").write_bytes(pem(ec.generate_private_key(ec.SECP256R1())))
+    result = run("send", tmp_path / "campaign.yaml", "--out", tmp_path / "out2")
+    assert result.code == 2 and "the DKIM key is an ECDSA key: DKIM signs with RSA" in result.err
+    assert "Traceback" not in result.err

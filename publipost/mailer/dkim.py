@@ -1,58 +1,74 @@
-"""DKIM signatures (dkimpy), when the campaign names a selector and a key.
+"""DKIM signatures (dkimpy): RSA (RFC 6376) or Ed25519 (RFC 8463).
 
 The signature covers From, To, Subject, Date, Message-ID and the one-click unsubscribe
 pair: mailbox providers require List-Unsubscribe and List-Unsubscribe-Post to be signed
-(RFC 8058). Relaxed canonicalisation survives the header folding relays do. The key is
-read from PUBLIPOST_DKIM_KEY or from the file `email.dkim.key_file` names, never from the
-YAML itself; keys under 1024 bits are refused (Gmail's minimum).
+(RFC 8058). Relaxed canonicalisation survives the header folding relays do. RSA keys
+under 1024 bits are refused (Gmail's minimum); any other kind of key is refused with
+what to use instead. Not every mailbox provider verifies Ed25519 yet: an RSA key is the
+safe choice.
 """
 
 from __future__ import annotations
 
-import os
+import base64
 from dataclasses import dataclass, field
 
-from publipost.campaigns.model import Campaign
-from publipost.errors import PublipostError
+from publipost.errors import PublipostError, Where
 
 KEY_VARIABLE = "PUBLIPOST_DKIM_KEY"
 SIGNED = (b"From", b"To", b"Subject", b"Date", b"Message-ID", b"List-Unsubscribe", b"List-Unsubscribe-Post")
 MIN_BITS = 1024
+RSA, ED25519 = b"rsa-sha256", b"ed25519-sha256"
 
 
 @dataclass(frozen=True)
 class DkimKey:
     selector: str
     domain: str
-    pem: bytes = field(repr=False)
+    algorithm: bytes  # RSA or ED25519
+    key: bytes = field(repr=False)  # PEM (RSA), or the base64 seed dkimpy takes (Ed25519)
 
 
-def load_key(campaign: Campaign) -> DkimKey | None:
-    config = campaign.email.dkim if campaign.email else None
-    if config is None:
-        return None
-    where = campaign.where(("email", "dkim"))
-    pem = os.environ.get(KEY_VARIABLE, "").encode()
-    if not pem:
-        if not config.key_file:
-            raise PublipostError(f"email.dkim has no key: set {KEY_VARIABLE} or email.dkim.key_file", where)
-        pem = campaign.resolve(config.key_file).read_bytes()
-    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+def read_key(pem: bytes, selector: str, domain: str, where: Where | None = None) -> DkimKey:
+    """The signing key in `pem`, checked: a clear error for an unreadable, short or unusable key."""
+    from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+    from cryptography.hazmat.primitives.serialization import (
+        Encoding,
+        NoEncryption,
+        PrivateFormat,
+        load_pem_private_key,
+    )
 
     try:
-        bits = load_pem_private_key(pem, password=None).key_size
+        key = load_pem_private_key(pem, password=None)
     except (ValueError, TypeError) as exc:
         raise PublipostError(
-            f"the DKIM key cannot be read: {exc}", where, "give an unencrypted PEM RSA key"
+            f"the DKIM key cannot be read: {exc}", where, "give an unencrypted PEM key (RSA or Ed25519)"
         ) from None
-    if bits < MIN_BITS:
-        raise PublipostError(
-            f"the DKIM key has {bits} bits; mailbox providers require at least {MIN_BITS}",
-            where,
-            "generate a 2048-bit key",
-        )
-    domain = config.domain or (campaign.sender.email or "").rsplit("@", 1)[-1]
-    return DkimKey(config.selector, domain, pem)
+    if isinstance(key, rsa.RSAPrivateKey):
+        if key.key_size < MIN_BITS:
+            raise PublipostError(
+                f"the DKIM key has {key.key_size} bits; mailbox providers require at least {MIN_BITS}",
+                where,
+                "generate a 2048-bit key",
+            )
+        return DkimKey(selector, domain, RSA, pem)
+    if isinstance(key, ed25519.Ed25519PrivateKey):
+        seed = key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+        return DkimKey(selector, domain, ED25519, base64.b64encode(seed))
+    from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448
+
+    kinds = (
+        (ec.EllipticCurvePrivateKey, "an ECDSA"),
+        (dsa.DSAPrivateKey, "a DSA"),
+        (ed448.Ed448PrivateKey, "an Ed448"),
+    )
+    kind = next((name for cls, name in kinds if isinstance(key, cls)), "another kind of")
+    raise PublipostError(
+        f"the DKIM key is {kind} key: DKIM signs with RSA (RFC 6376) or Ed25519 (RFC 8463)",
+        where,
+        "generate an RSA key: openssl genrsa -out dkim.pem 2048",
+    )
 
 
 def sign(data: bytes, key: DkimKey) -> bytes:
@@ -64,11 +80,12 @@ def sign(data: bytes, key: DkimKey) -> bytes:
         if line and not line[:1].isspace()
     }
     headers = [h for h in SIGNED if h.lower() in present]
-    signature = dkim.sign(
+    signature: bytes = dkim.sign(
         data,
         key.selector.encode(),
         key.domain.encode(),
-        key.pem,
+        key.key,
+        signature_algorithm=key.algorithm,
         canonicalize=(b"relaxed", b"relaxed"),
         include_headers=headers,
     )

@@ -26,15 +26,35 @@ from email.header import Header
 from email.utils import format_datetime, formataddr
 from functools import lru_cache
 from pathlib import Path
+from typing import Protocol
 from urllib.parse import quote
 
-from publipost.campaigns.model import Campaign
 from publipost.errors import PublipostError
-from publipost.templates.codes import campaign_code
-from publipost.templates.email_images import InlineImage
 
 SECRET_VARIABLE = "PUBLIPOST_UNSUBSCRIBE_SECRET"
 MIN_SECRET_BYTES = 32
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who a campaign's messages are from."""
+
+    name: str  # the From display name: the company, or the signatory
+    address: str
+    reply_to: str | None = None
+
+    @property
+    def domain(self) -> str:
+        return self.address.rsplit("@", 1)[1]
+
+
+class InlinePart(Protocol):
+    """An image carried in the message (multipart/related), shown by its Content-ID."""
+
+    cid: str
+    filename: str
+    mime: str
+    data: bytes
 
 
 @dataclass(frozen=True)
@@ -72,23 +92,23 @@ def unsubscribe_secret(out_dir: Path, *, real_relay: bool) -> bytes:
     return key_file.read_text().strip().encode()
 
 
-def unsubscribe_for(campaign: Campaign, recipient_id: str, secret: bytes) -> Unsubscribe | None:
-    config = campaign.email.unsubscribe if campaign.email else None
-    if config is None:
+def unsubscribe_for(
+    url: str | None, mailto: str | None, code: str, recipient_id: str, secret: bytes
+) -> Unsubscribe | None:
+    """The recipient's unsubscribe link and mailto, with an HMAC token over campaign and recipient."""
+    if not url and not mailto:
         return None
-    code = campaign_code(campaign.name)
     token = hmac.new(secret, f"{code}:{recipient_id}".encode(), hashlib.sha256).hexdigest()[:32]
     rid = quote(recipient_id, safe="")  # the code is letters and digits, the token hexadecimal
-    url = f"{config.url}{'&' if '?' in config.url else '?'}c={code}&r={rid}&t={token}" if config.url else None
-    mailto = (
-        f"mailto:{config.mailto}?subject=unsubscribe%20{code}%20{rid}%20{token}" if config.mailto else None
-    )
-    return Unsubscribe(url, mailto, token)
+    link = f"{url}{'&' if '?' in url else '?'}c={code}&r={rid}&t={token}" if url else None
+    address = f"mailto:{mailto}?subject=unsubscribe%20{code}%20{rid}%20{token}" if mailto else None
+    return Unsubscribe(link, address, token)
 
 
-def message_id(campaign: Campaign, recipient_id: str, domain: str) -> str:
-    digest = hashlib.sha256(f"{campaign.name}\0{recipient_id}".encode()).hexdigest()[:16]
-    return f"<{campaign_code(campaign.name)}.{recipient_id}.{digest}@{domain}>"
+def message_id(campaign: str, code: str, recipient_id: str, domain: str) -> str:
+    """Unique per campaign and recipient, and the same on every run (a resend is the same message)."""
+    digest = hashlib.sha256(f"{campaign}\0{recipient_id}".encode()).hexdigest()[:16]
+    return f"<{code}.{recipient_id}.{digest}@{domain}>"
 
 
 class MessageTemplate:
@@ -101,23 +121,23 @@ class MessageTemplate:
     Tests parse the bytes back with the email package and compare every field.
     """
 
-    def __init__(self, campaign: Campaign, when: dt.datetime, images: Sequence[InlineImage] = ()):
-        sender = campaign.sender
-        if not sender.email:
-            raise PublipostError(
-                "sender.email is required to send e-mails",
-                campaign.where(("sender",)),
-                "add the From address under sender:",
-            )
-        self.campaign = campaign
-        self.domain = sender.email.rsplit("@", 1)[1]
+    def __init__(
+        self,
+        sender: Sender,
+        campaign: str,
+        code: str,
+        when: dt.datetime,
+        images: Sequence[InlinePart] = (),
+    ):
+        self.campaign, self.code = campaign, code
+        self.domain = sender.domain
         self.boundary = f"=_publipost_{secrets.token_hex(12)}"
-        shared = [_header("From", _address(sender.company or sender.name, sender.email))]
+        shared = [_header("From", _address(sender.name, sender.address))]
         if sender.reply_to:
             shared.append(_header("Reply-To", sender.reply_to))
         shared += [
             _header("Date", format_datetime(when)),
-            _header("X-Publipost-Campaign", campaign_code(campaign.name)),
+            _header("X-Publipost-Campaign", code),
             "MIME-Version: 1.0",
         ]
         self.shared = "\r\n".join(shared)
@@ -140,7 +160,7 @@ class MessageTemplate:
             self.shared,
             _header("To", _address(to_name, to_address)),
             _subject(subject),
-            _header("Message-ID", message_id(self.campaign, recipient_id, self.domain)),
+            _header("Message-ID", message_id(self.campaign, self.code, recipient_id, self.domain)),
         ]
         if unsubscribe:
             targets = [f"<{t}>" for t in (unsubscribe.url, unsubscribe.mailto) if t]
@@ -159,7 +179,7 @@ class MessageTemplate:
         return ("\r\n".join(headers) + "\r\n" + body).encode("ascii")
 
 
-def _related(images: Sequence[InlineImage], boundary: str) -> tuple[str, str]:
+def _related(images: Sequence[InlinePart], boundary: str) -> tuple[str, str]:
     """What goes before and after the HTML part in multipart/related: the images, encoded once."""
     head = f'Content-Type: multipart/related; type="text/html";\r\n boundary="{boundary}"\r\n'
     head += f"\r\n--{boundary}\r\n"
