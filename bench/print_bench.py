@@ -55,8 +55,8 @@ def run_publipost(path: Path, jobs: int) -> tuple[int, float, int]:
     code = (
         "import sys, time, resource\n"
         "from pathlib import Path\n"
-        "from publipost.pipeline import prepare\n"
-        "from publipost.printing import render_pdf\n"
+        "from publipost.api import prepare\n"
+        "from publipost.channels.printing import render_pdf\n"
         f"p = prepare({str(path)!r})\n"
         "t = time.perf_counter()\n"
         f"r = render_pdf(p, Path({str(path.parent / 'out')!r}), jobs={jobs})\n"
@@ -75,7 +75,7 @@ def bare_canvas(path: Path, letters: int) -> float:
     """The ceiling: the same merged letters drawn line by line on one canvas, no layout work."""
     from reportlab.pdfgen.canvas import Canvas
 
-    from publipost.pipeline import prepare
+    from publipost.api import prepare
     from publipost.templates.markdown import strip_inline
     from publipost.templates.pdf import REGULAR, register_fonts
 
@@ -111,7 +111,7 @@ def weasyprint(path: Path, letters: int) -> float | None:
         return None
     from html import escape
 
-    from publipost.pipeline import prepare
+    from publipost.api import prepare
     from publipost.templates.markdown import strip_inline
 
     prepared = prepare(path)

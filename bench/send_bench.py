@@ -114,9 +114,9 @@ def bench_publipost(path: Path, port: int) -> tuple[float, int, float, float]:
 
 
 def publipost_alone(path: Path, port: int) -> None:
+    from publipost.api import prepare
+    from publipost.channels.sending import send_campaign
     from publipost.mailer.smtp import Limits, Relay
-    from publipost.pipeline import prepare
-    from publipost.sending import send_campaign
 
     os.environ["PUBLIPOST_UNSUBSCRIBE_SECRET"] = "bench-key-" * 4
     prepared = prepare(path)
@@ -134,8 +134,8 @@ def publipost_alone(path: Path, port: int) -> None:
 
 
 def precomposed(path: Path) -> list[tuple[str, bytes]]:
-    from publipost.pipeline import prepare
-    from publipost.sending import Composer, email_recipients
+    from publipost.api import prepare
+    from publipost.channels.email import Composer, email_recipients
 
     prepared = prepare(path)
     composer = Composer(prepared, b"bench")

@@ -2,29 +2,97 @@
 
 The library comes first; the `publipost` command is a thin layer over it:
 
-    from publipost import prepare, render_text
-    prepared = prepare("examples/vente-couette/campaign.yaml")
+    import publipost
+    prepared = publipost.prepare("examples/vente-couette/campaign.yaml")
     print(prepared.audience.counts)
+    publipost.render_letters(prepared, "out", format="text")
+
+The names below load on first use: `import publipost` stays light, so that a lint run in a
+pre-commit hook starts fast.
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from publipost.errors import PublipostError
 
+if TYPE_CHECKING:
+    from publipost.api import (
+        lint,
+        load_audience,
+        load_campaign,
+        prepare,
+        render,
+        render_emails,
+        render_letters,
+        send,
+        send_test,
+    )
+    from publipost.campaigns.audience import Audience, Recipient
+    from publipost.campaigns.model import Campaign
+    from publipost.channels import Channel, RenderOptions, Written, register
+    from publipost.channels.sending import SendReport
+    from publipost.linter.engine import Finding, LintResult
+    from publipost.prepared import Prepared
+
 __version__ = "0.1.0"
-__all__ = ["PublipostError", "load_audience", "load_campaign", "prepare", "render_text"]
+__all__ = [
+    "Audience",
+    "Campaign",
+    "Channel",
+    "Finding",
+    "LintResult",
+    "Prepared",
+    "PublipostError",
+    "Recipient",
+    "RenderOptions",
+    "SendReport",
+    "Written",
+    "lint",
+    "load_audience",
+    "load_campaign",
+    "prepare",
+    "register",
+    "render",
+    "render_emails",
+    "render_letters",
+    "send",
+    "send_test",
+]
+
+_HOMES = {
+    "lint": "publipost.api",
+    "load_audience": "publipost.api",
+    "load_campaign": "publipost.api",
+    "prepare": "publipost.api",
+    "render": "publipost.api",
+    "render_emails": "publipost.api",
+    "render_letters": "publipost.api",
+    "send": "publipost.api",
+    "send_test": "publipost.api",
+    "Audience": "publipost.campaigns.audience",
+    "Recipient": "publipost.campaigns.audience",
+    "Campaign": "publipost.campaigns.model",
+    "Channel": "publipost.channels",
+    "RenderOptions": "publipost.channels",
+    "Written": "publipost.channels",
+    "register": "publipost.channels",
+    "SendReport": "publipost.channels.sending",
+    "Finding": "publipost.linter.engine",
+    "LintResult": "publipost.linter.engine",
+    "Prepared": "publipost.prepared",
+}
 
 
-def __getattr__(name: str):
-    # Lazy: `publipost lint` must start fast, without pandas or pydantic.
-    if name in ("prepare", "render_text"):
-        from publipost import pipeline
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'publipost' has no attribute '{name}'")
+    import importlib
 
-        return getattr(pipeline, name)
-    if name == "load_campaign":
-        from publipost.campaigns.load import load_campaign
+    return getattr(importlib.import_module(home), name)
 
-        return load_campaign
-    if name == "load_audience":
-        from publipost.campaigns.audience import load_audience
 
-        return load_audience
-    raise AttributeError(name)
+def __dir__() -> list[str]:
+    return sorted([*__all__, "__version__"])

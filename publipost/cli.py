@@ -92,7 +92,7 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("campaign", type=Path, help="the campaign YAML file")
     render.add_argument(
         "--format",
-        choices=["text", "pdf", "eml", "mbox"],
+        choices=_formats(),
         default="text",
         help="output format (default: text); eml: one file per e-mail; mbox: one mailbox",
     )
@@ -164,15 +164,22 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from publipost.api import prepare
     from publipost.campaigns.paths import repository_root
-    from publipost.pipeline import default_out_dir, prepare
 
     boundary = None if args.allow_outside else repository_root(args.campaign)
     prepared = prepare(args.campaign, boundary=boundary)
-    out_dir = args.out or default_out_dir(prepared.campaign)
+    out_dir = args.out or prepared.out_dir
     out_dir.mkdir(parents=True, exist_ok=True)
     _print_audience(prepared, out_dir)
     return EXIT_OK if len(prepared.audience) else EXIT_PROBLEMS
+
+
+def _formats() -> list[str]:
+    """What `render --format` offers: every format a channel writes."""
+    from publipost.channels import formats
+
+    return formats()
 
 
 def _count(least: int):
@@ -256,6 +263,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
         isolated=args.isolated,
         allow_outside=args.allow_outside,
         data=data,
+        campaign_documents=_campaign_documents,
     )
     fmt = args.format
     if fmt == "auto":
@@ -274,6 +282,14 @@ def cmd_lint(args: argparse.Namespace) -> int:
     return EXIT_PROBLEMS if fails(result, config) and not args.exit_zero else EXIT_OK
 
 
+def _campaign_documents(path: Path, boundary: Path | None, data: bool) -> list:
+    """A campaign's documents through its channels; imported only when a campaign is linted, so
+    that linting a letter starts fast."""
+    from publipost.api import campaign_documents
+
+    return campaign_documents(path, boundary, data)
+
+
 def _under_ci() -> bool:
     """CI services set CI=true: lint there reads copy, not customer data (see --data)."""
     return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
@@ -284,69 +300,32 @@ def _split(values: list[str] | None) -> list[str] | None:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
-    from publipost.pipeline import default_out_dir, prepare, render_emails, render_text
+    from publipost.api import prepare
+    from publipost.channels import RenderOptions, for_format
 
     prepared = prepare(args.campaign)
-    out_dir = args.out or default_out_dir(prepared.campaign)
+    channel = for_format(prepared.campaign, args.format)  # before anything is printed or written
+    out_dir = args.out or prepared.out_dir
     out_dir.mkdir(parents=True, exist_ok=True)
     _print_audience(prepared, out_dir)
-    if args.format == "pdf":
-        return _render_pdf(prepared, out_dir, args)
-    if args.format in ("eml", "mbox"):
-        with _progress(prepared.audience.channel_count("email"), "rendering") as advance:
-            report = render_emails(prepared, out_dir, mbox=args.format == "mbox", progress=advance)
-        kind = "e-mails"
-    else:
-        with _progress(len(prepared.audience), "rendering") as advance:
-            report = render_text(prepared, out_dir, advance)
-        kind = "letters" if prepared.campaign.letter else "e-mail texts"
-    print(f"\n{report.written} {kind} written to {_show(report.out_dir)}")
-    for row, reason in report.failed:
-        print(f"  row {row}: not rendered: {reason}", file=sys.stderr)
-    if report.failed:
-        print(f"{len(report.failed)} recipients could not be rendered (see above)", file=sys.stderr)
-        return EXIT_PROBLEMS
-    return EXIT_OK
-
-
-def _render_pdf(prepared, out_dir: Path, args: argparse.Namespace) -> int:
-    from publipost.printing import render_pdf
-
-    if prepared.campaign.letter is None:
-        raise PublipostError(
-            "this campaign has no letter to print",
-            prepared.campaign.where(()),
-            "add a 'letter:' section, or render its e-mails",
-        )
-    total = prepared.audience.channel_count("letter")
-    with _progress(total, "printing") as advance:
-        report = render_pdf(
-            prepared, out_dir, per_file=args.per_file, duplex=args.duplex, jobs=args.jobs, progress=advance
-        )
-    where = (
-        _show(report.files[0])
-        if len(report.files) == 1
-        else f"{len(report.files)} files in {_show(out_dir / 'letters')}"
-    )
-    print(
-        f"\n{report.letters} letters ({report.pages} pages) written to {where} "
-        f"in {report.seconds:.1f} s ({report.rate:,.0f} letters/s)"
-    )
-    if report.envelopes:
-        print(f"carrier envelopes: {_show(report.envelopes)}")
-    for row, reason in report.failed:
-        print(f"  row {row}: not printed: {reason}", file=sys.stderr)
+    options = RenderOptions(per_file=args.per_file, duplex=args.duplex, jobs=args.jobs)
+    label = "printing" if args.format == "pdf" else "rendering"
+    with _progress(prepared.audience.channel_count(channel.name), label) as advance:
+        report = channel.write(prepared, out_dir, args.format, options, advance)
+    print("\n" + "\n".join(report.summary(_show)))
+    for line in report.failure_lines():
+        print(line, file=sys.stderr)
     return EXIT_PROBLEMS if report.failed else EXIT_OK
 
 
 def cmd_send(args: argparse.Namespace) -> int:
+    from publipost.api import prepare
+    from publipost.channels.sending import LintBlocked, send_campaign
     from publipost.mailer.smtp import Limits, parse_relay
-    from publipost.pipeline import default_out_dir, prepare
-    from publipost.sending import LintBlocked, send_campaign
 
     relay = parse_relay(args.smtp, allow_plain_auth=args.allow_plain_auth) if args.smtp else None
     prepared = prepare(args.campaign)
-    out_dir = args.out or default_out_dir(prepared.campaign)
+    out_dir = args.out or prepared.out_dir
     out_dir.mkdir(parents=True, exist_ok=True)
     limits = Limits(
         concurrency=args.concurrency, rate=args.rate, per_domain=args.per_domain, timeout=args.timeout
@@ -449,6 +428,7 @@ def _print_send_report(report, args: argparse.Namespace, out_dir: Path) -> None:
 
 def _print_audience(prepared, out_dir: Path) -> None:
     from publipost.campaigns.audience import Outcome
+    from publipost.channels import channels_of
     from publipost.csvout import separator_for
 
     campaign, audience = prepared.campaign, prepared.audience
@@ -460,9 +440,7 @@ def _print_audience(prepared, out_dir: Path) -> None:
     if audience.keyed_by == "e-mail address":
         print("ids        no id column: recipients are known by their e-mail address (target.id names one)")
     counts = audience.counts
-    channels = " · ".join(
-        f"{'letters' if c == 'letter' else 'e-mails'} {audience.channel_count(c)}" for c in campaign.channels
-    )
+    channels = " · ".join(f"{c.plural} {audience.channel_count(c.name)}" for c in channels_of(campaign))
     print()
     for outcome in Outcome:
         extra = f"   {channels}" if outcome is Outcome.TARGETED else ""

@@ -15,10 +15,10 @@ from collections import Counter
 
 import pytest
 
+from publipost.api import prepare
+from publipost.channels.sending import send_campaign
 from publipost.mailer.journal import IN_FLIGHT, PENDING, SENT, Change, Journal
 from publipost.mailer.smtp import Limits, Outgoing, deliver, parse_relay
-from publipost.pipeline import prepare
-from publipost.sending import send_campaign
 from tests.smtpkit import FaultyHandler, SlowSink, SmtpServer
 from tests.test_send import CAMPAIGN
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 import jinja2
 import pytest
 
-from publipost.pipeline import prepare
+from publipost.api import prepare
 from publipost.templates.environment import date_line, long_date, money, salutation
 from tests.conftest import BASE_CAMPAIGN
 
@@ -78,10 +78,10 @@ def test_templates_compile_once_per_campaign(campaign_dir, tmp_path, monkeypatch
     monkeypatch.setattr(
         jinja2.Environment, "compile", lambda self, *a, **k: compiled.append(1) or original(self, *a, **k)
     )
-    from publipost.pipeline import render_text
+    from publipost.api import render_letters
 
     prepared = prepare(path)
-    report = render_text(prepared, tmp_path / "out")
+    report = render_letters(prepared, tmp_path / "out", format="text")
     assert report.written == 50
     assert len(compiled) == len(prepared.campaign.copies) == 1
 

@@ -139,8 +139,8 @@ def test_subject_and_preheader_show_data_as_typed(tmp_path):
     """They are plain text: the Markdown escapes that keep data literal in the body must not print."""
     import textwrap
 
-    from publipost.pipeline import prepare
-    from publipost.sending import Composer
+    from publipost.api import prepare
+    from publipost.channels.email import Composer
 
     campaign = CAMPAIGN.replace(
         'subject: "Discover the new planner, {{ first_name }}"', 'subject: "#2 [A5] for {{ first_name }}"'

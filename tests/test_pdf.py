@@ -13,10 +13,10 @@ import zxingcpp
 from pypdf import PdfReader
 from reportlab.lib.units import mm
 
+from publipost.api import prepare
 from publipost.campaigns.postal import format_address
 from publipost.campaigns.presets import campaign_preset, preset
-from publipost.pipeline import prepare
-from publipost.printing import render_pdf
+from publipost.channels.printing import render_pdf
 from publipost.templates.codes import is_valid
 from publipost.templates.layout import LETTER, printed_lines
 from tests.conftest import BASE_CAMPAIGN, EXAMPLES

@@ -11,10 +11,10 @@ from itertools import pairwise
 
 import pytest
 
+from publipost.api import prepare
+from publipost.channels.sending import send_campaign
 from publipost.mailer.journal import IN_FLIGHT, Journal
 from publipost.mailer.smtp import Limits, parse_relay
-from publipost.pipeline import prepare
-from publipost.sending import send_campaign
 from tests.smtpkit import FaultyHandler, SmtpServer
 
 CAMPAIGN = """\
@@ -60,7 +60,7 @@ def _campaign(tmp_path, addresses, campaign=CAMPAIGN):
 
 def _bound_journal(tmp_path, prepared):
     """The campaign's journal, as a first run leaves it before any recipient is recorded."""
-    from publipost.resume import check_journal
+    from publipost.channels.resume import check_journal
 
     journal = Journal(tmp_path / "out" / "send-journal.sqlite")
     check_journal(journal, prepared, accept_changes=False)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -22,16 +22,17 @@ from publipost.campaigns.emails import check_email
 from publipost.campaigns.fields import map_headers, suggest_field
 from publipost.campaigns.model import Campaign
 from publipost.campaigns.names import needs_casing, proper_case
+from publipost.campaigns.reach import Reach, default_reach
 from publipost.campaigns.suppression import POSTAL_FIELDS, SuppressionList, postal_key, read_suppression
-from publipost.campaigns.table import ROW, Table, read_table
+from publipost.campaigns.table import ROW, Table, read_table, table_from_frame
 from publipost.campaigns.where import where_mask
 from publipost.csvout import write_csv
-from publipost.errors import AudienceError, Where
+from publipost.errors import AudienceError
 from publipost.folding import fold_words
 
 ID, EMAIL = "_id", "_email"
+REACH = "_reach_"  # + a channel's name: whether that channel reaches the row
 NAME_FIELDS = ("first_name", "last_name")
-ADDRESS_FIELDS = ("address1", "postcode", "city")
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 MOJIBAKE = re.compile(
     r"Ã[\x80-\xbf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u203a\u20ac\u2122]|â€|Â[\xa0-\xbf]"
@@ -56,7 +57,12 @@ class Recipient:
     id: str
     fields: dict[str, str]
     email: str | None  # validated and normalised, or None when unusable
-    postal: bool  # has what a printed letter needs
+    channels: frozenset[str] = frozenset()  # the channels that can reach this recipient
+
+    @property
+    def postal(self) -> bool:
+        """Whether a printed letter can reach this recipient."""
+        return "letter" in self.channels
 
 
 @dataclass(frozen=True)
@@ -88,6 +94,8 @@ class Audience:
     corrections: list[Correction] = field(default_factory=list)
     suppression: list[SuppressionList] = field(default_factory=list)  # the exclude lists, as read
     keyed_by: str = "row"  # what recipient ids come from: a column, the e-mail address, or the row
+    # each channel and its problem per row, kept until outcomes are final (_note_partial)
+    _partial: dict[str, tuple[Reach, pd.Series]] = field(default_factory=dict, repr=False)
     _lookup: tuple | None = field(default=None, repr=False)
 
     @property
@@ -109,10 +117,15 @@ class Audience:
     def suggest(self, name: str) -> str:
         return suggest_field(name, self.headers)
 
+    @property
+    def channels(self) -> list[str]:
+        """The channels this audience was accounted for."""
+        return [c.removeprefix(REACH) for c in self.frame.columns if c.startswith(REACH)]
+
     def channel_count(self, channel: str) -> int:
-        column = "_postal" if channel == "letter" else EMAIL
         targeted = self.targeted
-        return int((targeted[column].astype(bool)).sum())
+        column = REACH + channel
+        return int(targeted[column].sum()) if column in targeted else 0
 
     def __len__(self) -> int:
         return len(self.targeted)
@@ -130,29 +143,55 @@ class Audience:
         return self._recipients(targeted.iloc[[positions[rid] for rid in ids if rid in positions]])
 
     def mailing_list(self) -> Iterator[tuple[str, int, str]]:
-        """(id, row, e-mail) of the targeted recipients with an e-mail, in file order: what a
+        """(id, row, e-mail) of the targeted recipients the e-mail reaches, in file order: what a
         send's journal records, read from the columns (no Recipient built for each)."""
-        targeted = self.targeted
-        mailed = targeted[targeted[EMAIL].astype(bool)]
+        mailed = self.reached("email")
         return zip(mailed[ID].tolist(), mailed[ROW].astype(int).tolist(), mailed[EMAIL].tolist(), strict=True)
 
-    def letter_recipients(self, start: int = 0, end: int | None = None) -> Iterator[Recipient]:
-        """Targeted recipients who get a letter, from the start-th to the end-th: a print chunk."""
+    def reached(self, channel: str) -> pd.DataFrame:
+        """The targeted rows a channel reaches."""
         targeted = self.targeted
-        return self._recipients(targeted[targeted["_postal"].astype(bool)].iloc[start:end])
+        column = REACH + channel
+        return targeted[targeted[column]] if column in targeted else targeted.iloc[0:0]
+
+    def recipients_of(self, channel: str, start: int = 0, end: int | None = None) -> Iterator[Recipient]:
+        """Targeted recipients a channel reaches, from the start-th to the end-th (a print chunk)."""
+        return self._recipients(self.reached(channel).iloc[start:end])
+
+    def letter_recipients(self, start: int = 0, end: int | None = None) -> Iterator[Recipient]:
+        return self.recipients_of("letter", start, end)
+
+    def longest_values(self) -> dict[str, str] | None:
+        """The longest value of every field among the targeted recipients: what decides how many
+        lines a paragraph takes once merged (the linter measures with them)."""
+        targeted = self.targeted
+        if targeted.empty:
+            return None
+        longest = {}
+        for name in self.fields:
+            column = targeted[name].astype(str)
+            longest[name] = column.loc[column.str.len().idxmax()]
+        return longest
 
     def _recipients(self, targeted: pd.DataFrame) -> Iterator[Recipient]:
         names = self.fields
+        channels = self.channels
+        reach = [targeted[REACH + c] for c in channels]
+        sets: dict[tuple[bool, ...], frozenset[str]] = {}
         for values in zip(
             targeted[ROW],
             targeted[ID],
             targeted[EMAIL],
-            targeted["_postal"],
+            zip(*reach, strict=True) if reach else ((),) * len(targeted),
             *(targeted[n] for n in names),
             strict=True,
         ):
-            row, rid, email, postal, *cells = values
-            yield Recipient(int(row), rid, dict(zip(names, cells, strict=True)), email or None, bool(postal))
+            row, rid, email, flags, *cells = values
+            key = tuple(bool(f) for f in flags)
+            reached = sets.get(key)
+            if reached is None:
+                reached = sets[key] = frozenset(c for c, f in zip(channels, key, strict=True) if f)
+            yield Recipient(int(row), rid, dict(zip(names, cells, strict=True)), email or None, reached)
 
     def write_rejects(self, path: Path, separator: str = ",") -> int:
         """Rows not (fully) targeted, with row number, outcome and reason; filtered rows are left out."""
@@ -177,24 +216,33 @@ class Audience:
         return len(corrections)
 
 
-def load_audience(campaign: Campaign, letter_check: Callable[[list[str]], str] | None = None) -> Audience:
-    """The campaign's audience, every row accounted for. `letter_check` says why an address block
-    cannot be printed ('' when it can): the printing layer knows its fonts."""
+def load_audience(
+    campaign: Campaign, reach: Sequence[Reach] | None = None, *, frame: pd.DataFrame | None = None
+) -> Audience:
+    """The campaign's audience, every row accounted for.
+
+    `reach` lists the channels to account for (default: the campaign's letter and e-mail, see
+    campaigns/reach.py); `frame` is the customer data itself (a notebook's DataFrame) instead of
+    the file `target.source` names."""
+    reach = default_reach(campaign) if reach is None else reach
     target = campaign.target
-    table = read_table(campaign.resolve(target.source), encoding=target.encoding, sheet=target.sheet)
-    frame = table.frame
-    data_columns = [c for c in frame.columns if c != ROW]
-    blank = frame[data_columns].astype(str).apply(lambda s: s.str.strip() == "").all(axis=1)
-    frame = frame[~blank].copy()
+    if frame is not None:
+        table = table_from_frame(frame)
+    else:
+        table = read_table(campaign.resolve(target.source), encoding=target.encoding, sheet=target.sheet)
+    data = table.frame
+    data_columns = [c for c in data.columns if c != ROW]
+    blank = data[data_columns].astype(str).apply(lambda s: s.str.strip() == "").all(axis=1)
+    data = data[~blank].copy()
     headers = map_headers(data_columns, target.columns, campaign.where(("target", "columns")))
-    frame = frame.rename(columns=headers)
-    audience = Audience(table, {f: h for h, f in headers.items()}, frame)
+    data = data.rename(columns=headers)
+    audience = Audience(table, {f: h for h, f in headers.items()}, data)
 
     _clean(audience, campaign)
-    frame = audience.frame
-    frame["_outcome"] = Outcome.TARGETED.value
-    _check_channels(audience, campaign, letter_check)
-    _add_malformed(audience)
+    audience.frame["_outcome"] = Outcome.TARGETED.value
+    _normalise_emails(audience)
+    _check_channels(audience, campaign, reach)
+    _add_malformed(audience, reach)
     _filter(audience, campaign)
     _suppress(audience, campaign)
     _dedupe(audience, campaign)
@@ -279,7 +327,7 @@ def _set_outcome(audience: Audience, mask: pd.Series, outcome: Outcome, reasons:
         audience.notes.append(RowNote(int(row), outcome.value, reason))
 
 
-def _add_malformed(audience: Audience) -> None:
+def _add_malformed(audience: Audience, reach: Sequence[Reach]) -> None:
     if not audience.source.malformed:
         return
     rows = [r for r, _ in audience.source.malformed]
@@ -288,104 +336,69 @@ def _add_malformed(audience: Audience) -> None:
     for position, name in enumerate(audience.fields):  # the row as it was read, for rejects.csv
         extra[name] = [(raw.get(r, [])[position : position + 1] or [""])[0] for r in rows]
     extra[EMAIL] = ""
-    extra["_postal"] = False
+    for channel in reach:
+        extra[REACH + channel.name] = False
     extra["_outcome"] = Outcome.REJECTED.value
     audience.frame = pd.concat([audience.frame, extra], ignore_index=True)
     audience.notes.extend(RowNote(r, Outcome.REJECTED.value, why) for r, why in audience.source.malformed)
 
 
-def _check_channels(
-    audience: Audience, campaign: Campaign, letter_check: Callable[[list[str]], str] | None
-) -> None:
-    """A row must be usable for at least one of the campaign's channels."""
+def _check_channels(audience: Audience, campaign: Campaign, reach: Sequence[Reach]) -> None:
+    """A row must be reachable by at least one of the campaign's channels; a row some of them
+    cannot reach is noted once its outcome is final (_note_partial)."""
     frame = audience.frame
-    # Addresses are validated even for a letter-only campaign: suppression lists match on them.
-    email_problem = _email_column(audience, frame, required=bool(campaign.email))
-    if not campaign.email:
-        email_problem = None
-    postal_problem = _postal_problems(frame, campaign, letter_check) if campaign.letter else None
-    frame["_postal"] = postal_problem.eq("") if postal_problem is not None else False
+    problems = {channel.name: channel.problems(audience, campaign) for channel in reach}
+    for name, problem in problems.items():
+        frame[REACH + name] = problem.eq("")
+    if not problems:
+        return
     unusable = pd.Series(True, index=frame.index)
     reasons = pd.Series("", index=frame.index)
-    for problem in (email_problem, postal_problem):
-        if problem is None:
-            continue
+    for problem in problems.values():
         unusable &= problem.ne("")
         reasons = reasons.str.cat(problem, sep="; ").str.strip("; ")
     _set_outcome(audience, unusable, Outcome.REJECTED, reasons)
-    if email_problem is not None and postal_problem is not None:
-        frame["_partial"] = email_problem.where(email_problem.ne(""), postal_problem)
-        frame["_email_problem"] = email_problem.ne("")
-        frame["_partial_label"] = frame["_email_problem"].map({True: "letter only", False: "e-mail only"})
+    audience._partial = {channel.name: (channel, problems[channel.name]) for channel in reach}
 
 
 def _note_partial(audience: Audience) -> None:
-    """Rows that one channel cannot reach, recorded once their outcome is final: targeted ones as
-    "letter only" / "e-mail only"; an invalid e-mail address on a row filtered out, suppressed or
-    duplicate is listed too ("e-mail invalid"), so that the marketer can fix it whatever the filter."""
-    frame = audience.frame
-    if "_partial" not in frame.columns:
+    """Rows some channels cannot reach, recorded once their outcome is final: targeted ones as
+    "letter only" / "e-mail only"; a problem a channel wants listed whatever becomes of the row
+    ("e-mail invalid") is listed on rows filtered out, suppressed or duplicate too, so that the
+    marketer can fix it whatever the filter."""
+    frame, partial = audience.frame, audience._partial
+    if len(partial) < 2:
         return
-    problem = frame["_partial"].fillna("").ne("")
     targeted = frame["_outcome"] == Outcome.TARGETED
-    for row, label, reason in zip(
-        frame.loc[targeted & problem, ROW],
-        frame.loc[targeted & problem, "_partial_label"],
-        frame.loc[targeted & problem, "_partial"],
-        strict=True,
-    ):
-        audience.notes.append(RowNote(int(row), label, reason))
-    elsewhere = problem & ~targeted & (frame["_outcome"] != Outcome.REJECTED) & frame["_email_problem"]
-    for row, outcome, reason in zip(
-        frame.loc[elsewhere, ROW],
-        frame.loc[elsewhere, "_outcome"],
-        frame.loc[elsewhere, "_partial"],
-        strict=True,
-    ):
-        audience.notes.append(RowNote(int(row), "e-mail invalid", f"{reason} (the row is {outcome})"))
+    for index in frame.index[targeted]:
+        missed = [(channel, problem.at[index]) for channel, problem in partial.values() if problem.at[index]]
+        if not missed:
+            continue
+        reached = [channel for channel, problem in partial.values() if not problem.at[index]]
+        label = reached[0].only if len(reached) == 1 else "not by " + ", ".join(c.name for c, _ in missed)
+        reason = "; ".join(problem for _, problem in missed)
+        audience.notes.append(RowNote(int(frame.at[index, ROW]), label, reason))
+    elsewhere = ~targeted & (frame["_outcome"] != Outcome.REJECTED)
+    for channel, problem in partial.values():
+        if channel.invalid is None:
+            continue
+        listed = elsewhere & problem.reindex(frame.index, fill_value="").ne("")
+        for index in frame.index[listed]:
+            reason = f"{problem.at[index]} (the row is {frame.at[index, '_outcome']})"
+            audience.notes.append(RowNote(int(frame.at[index, ROW]), channel.invalid, reason))
 
 
-def _email_column(audience: Audience, frame: pd.DataFrame, *, required: bool) -> pd.Series:
+def _normalise_emails(audience: Audience) -> None:
+    """Every row's e-mail address checked and normalised, whatever the channels: suppression
+    lists and deduplication match on it."""
+    frame = audience.frame
     if "email" not in frame.columns:
-        if not required:
-            frame[EMAIL] = ""
-            return pd.Series("", index=frame.index)
-        raise AudienceError(
-            "the campaign sends e-mails but the customer file has no e-mail column",
-            Where(audience.source.path, 1),
-            "name the column in target.columns, e.g. {Courriel: email}",
-        )
+        frame[EMAIL] = ""
+        frame["_email_problem"] = "no e-mail column"
+        return
     checked = frame["email"].map(check_email)
     frame[EMAIL] = [address for address, _ in checked]
-    return pd.Series([problem for _, problem in checked], index=frame.index)
-
-
-def _postal_problems(
-    frame: pd.DataFrame, campaign: Campaign, letter_check: Callable[[list[str]], str] | None
-) -> pd.Series:
-    """Why a row cannot get a letter: a missing part, or an address the postal norm cannot hold."""
-    from publipost.campaigns.postal import AddressError, format_address
-    from publipost.campaigns.presets import campaign_preset
-
-    style = campaign_preset(campaign).address_style
-    problems = pd.Series("", index=frame.index)
-    names = [n for n in frame.columns if not n.startswith("_")]
-    for index, values in zip(frame.index, frame[names].itertuples(index=False, name=None), strict=True):
-        fields = dict(zip(names, values, strict=True))
-        lacking = [name for name in ADDRESS_FIELDS if not fields.get(name)]
-        if not fields.get("last_name") and not fields.get("company"):
-            lacking.insert(0, "last_name or company")
-        if lacking:
-            problems.at[index] = "postal address incomplete: no " + ", ".join(lacking)
-            continue
-        try:
-            lines = format_address(fields, style)
-        except AddressError as exc:
-            problems.at[index] = str(exc)
-            continue
-        if letter_check and (problem := letter_check(lines)):
-            problems.at[index] = problem
-    return problems
+    frame["_email_problem"] = [problem for _, problem in checked]
 
 
 def _filter(audience: Audience, campaign: Campaign) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +18,16 @@ BUILTIN_TEMPLATES = {"classic"}
 COPY_FILE_SUFFIXES = (".md", ".markdown", ".txt", ".j2", ".jinja", ".jinja2", ".html", ".mjml")
 
 
-def load_campaign(path: str | Path, *, boundary: Path | None = None) -> Campaign:
-    """The campaign in `path`, checked. With a `boundary` (lint, validate), every file it names
-    must lie inside that folder (see campaigns/paths.py)."""
-    doc = load_yaml(Path(path))
+def load_campaign(
+    source: str | Path | Mapping[str, Any], *, base: Path | None = None, boundary: Path | None = None
+) -> Campaign:
+    """The campaign in the YAML file `source`, or in a mapping of the same keys (paths in it
+    relative to `base`), checked. With a `boundary` (lint, validate), every file it names must
+    lie inside that folder (see campaigns/paths.py)."""
+    if isinstance(source, Mapping):
+        doc = YamlDoc(path=(base or Path.cwd()) / "<campaign>", data=dict(source))
+    else:
+        doc = load_yaml(Path(source))
     try:
         campaign = Campaign.model_validate(doc.data)
     except ValidationError as exc:

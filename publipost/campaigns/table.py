@@ -60,6 +60,16 @@ def read_table(path: Path, *, encoding: str | None = None, sheet: str | None = N
     return table
 
 
+def table_from_frame(frame: pd.DataFrame, name: str = "<DataFrame>") -> Table:
+    """Customer data handed over as a DataFrame (a notebook, a web app): read like a file,
+    every cell as text, the first row being spreadsheet row 2."""
+    data = frame.astype("string").fillna("").astype(object).reset_index(drop=True)
+    data.columns = clean_headers([str(c) for c in data.columns])
+    data[ROW] = range(2, len(data) + 2)
+    digest = hashlib.sha256(pd.util.hash_pandas_object(data, index=False).values.tobytes()).hexdigest()
+    return Table(Path(name), data, encoding="DataFrame", digest=digest)
+
+
 def _unsupported(path: Path, suffix: str) -> AudienceError:
     return AudienceError(
         f"unsupported customer file type '{suffix}'",

@@ -46,7 +46,9 @@ class YamlDoc:
         A block scalar (`|` or `>`) starts on the line after its indicator; YAML
         strips its indentation, which positions must add back.
         """
-        line, column = self.values.get(loc, (1, 1))
+        if loc not in self.values:  # a campaign given as a mapping: no positions to keep
+            return Where(self.path), 0
+        line, column = self.values[loc]
         if loc not in self.block_scalars:
             quoted = self.lines[line - 1][column - 1 : column] in ("'", '"')
             return Where(self.path, line, column + quoted), 0

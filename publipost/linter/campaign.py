@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from publipost.campaigns.copy import Copy
 from publipost.campaigns.load import load_campaign
@@ -20,17 +21,33 @@ from publipost.linter.document import LintDoc, Unit, uses_recipient_field
 from publipost.templates.layout import EMAIL, LETTER
 from publipost.templates.markdown import Block, blank_comments, parse_letter
 
+if TYPE_CHECKING:
+    from publipost.campaigns.audience import Audience
+
 NAME_FIELDS = {"first_name", "last_name", "salutation"}
 
 
+@dataclass(frozen=True)
+class Samples:
+    longest: dict[str, str]  # field → its longest value among the targeted recipients
+    headers: dict[str, str]  # field → the customer file's header, for hints
+
+    @classmethod
+    def of(cls, audience: Audience) -> Samples | None:
+        longest = audience.longest_values()
+        return cls(longest, audience.headers) if longest is not None else None
+
+
 def campaign_documents(path: Path, *, boundary: Path | None = None, data: bool = True) -> list[LintDoc]:
-    """The campaign's documents; with `data`, also merged with its customer file's longest values."""
+    """The campaign's documents; with `data`, also merged with its customer file's longest values.
+    (The command line lints through its channels: publipost.api.campaign_documents.)"""
     campaign = load_campaign(path, boundary=boundary)
     samples = _longest_values(campaign) if data else None
-    return [_document(campaign, section, samples) for section in campaign.channels]
+    return [section_document(campaign, section, samples) for section in campaign.channels]
 
 
-def _document(campaign: Campaign, section: str, samples: Samples | None) -> LintDoc:
+def section_document(campaign: Campaign, section: str, samples: Samples | None) -> LintDoc:
+    """The lint document of a campaign's letter or e-mail."""
     copies = campaign.copies
     body_copy = copies[f"{section}.body"]
     letter = parse_letter(blank_comments(body_copy.text))
@@ -95,25 +112,11 @@ def _locator(copy: Copy, base: int):
     return locate
 
 
-@dataclass(frozen=True)
-class Samples:
-    longest: dict[str, str]  # field → its longest value among the targeted recipients
-    headers: dict[str, str]  # field → the customer file's header, for hints
-
-
 def _longest_values(campaign: Campaign) -> Samples | None:
     """The longest value of every field among the targeted recipients."""
     from publipost.campaigns.audience import load_audience
 
-    audience = load_audience(campaign)
-    targeted = audience.targeted
-    if targeted.empty:
-        return None
-    longest = {}
-    for name in audience.fields:
-        column = targeted[name].astype(str)
-        longest[name] = column.loc[column.str.len().idxmax()]
-    return Samples(longest, audience.headers)
+    return Samples.of(load_audience(campaign))
 
 
 def _merged_samples(

@@ -8,7 +8,7 @@ for finding in result.findings: print(finding.line, finding.name, finding.messag
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -65,11 +65,13 @@ class LintResult:
     findings: list[Finding] = field(default_factory=list)
     files: int = 0
     scores: dict[str, Score] = field(default_factory=dict)  # path → score
-    configs: dict[str, LintConfig] = field(default_factory=dict)
 
     @property
     def active(self) -> list[Finding]:
         return [f for f in self.findings if not f.suppressed]
+
+
+CampaignDocuments = Callable[[Path, "Path | None", bool], list[LintDoc]]
 
 
 def lint_paths(
@@ -81,27 +83,65 @@ def lint_paths(
     allow_outside: bool = False,
     data: bool = True,
     enforce_law: bool = False,
+    campaign_documents: CampaignDocuments | None = None,
 ) -> LintResult:
     """Lint files and folders. A campaign may name only files inside its repository unless
-    `allow_outside`; with `data` false, no customer file is opened (copy is linted unmerged)."""
+    `allow_outside`; with `data` false, no customer file is opened (copy is linted unmerged).
+    `campaign_documents(path, boundary, data)` turns a campaign into documents (default: its
+    letter and e-mail; the command line goes through the campaign's channels)."""
     result = LintResult()
-    files = collect(list(paths), allow_outside=allow_outside)
-    for path, kind in files:
-        config = config_for(path, explicit=config_path, isolated=isolated)
-        if overrides:
-            config = apply(config, overrides, Where("command line"))
-        result.files += 1
-        result.configs[str(path)] = config
-        language = "en"
-        for doc in documents(path, kind, boundary=_boundary(path, allow_outside), data=data):
-            language = doc.language
-            doc_config = apply(config, doc.overrides, Where(doc.path)) if doc.overrides else config
-            findings = lint_doc(doc, doc_config, config, enforce_law=enforce_law)
-            result.findings += findings
-            result.scores[f"{path}#{doc.kind}"] = score(findings)
-        result.findings += _suppressions(path, result, config, language)
+    for path, kind in collect(list(paths), allow_outside=allow_outside):
+        boundary = _boundary(path, allow_outside)
+        if kind == "campaign" and campaign_documents is not None:
+            docs = campaign_documents(path, boundary, data)
+        else:
+            docs = documents(path, kind, boundary=boundary, data=data)
+        merge(
+            result,
+            lint_docs(
+                path,
+                docs,
+                overrides=overrides,
+                config_path=config_path,
+                isolated=isolated,
+                enforce_law=enforce_law,
+            ),
+        )
     result.findings.sort(key=lambda f: (f.path, f.line, f.column, f.rule))
     return result
+
+
+def lint_docs(
+    path: Path,
+    docs: list[LintDoc],
+    *,
+    overrides: dict[str, Any] | None = None,
+    config_path: Path | None = None,
+    isolated: bool = False,
+    enforce_law: bool = False,
+) -> LintResult:
+    """The documents of one file (a campaign's letter and e-mail, a letter…), linted under the
+    configuration found for `path`, with its suppression comments applied and its scores."""
+    result = LintResult(files=1)
+    config = config_for(path, explicit=config_path, isolated=isolated)
+    if overrides:
+        config = apply(config, overrides, Where("command line"))
+    language = "en"
+    for doc in docs:
+        language = doc.language
+        doc_config = apply(config, doc.overrides, Where(doc.path)) if doc.overrides else config
+        findings = lint_doc(doc, doc_config, config, enforce_law=enforce_law)
+        result.findings += findings
+        result.scores[f"{path}#{doc.kind}"] = score(findings)
+    result.findings += _suppressions(path, result, config, language)
+    result.findings.sort(key=lambda f: (f.path, f.line, f.column, f.rule))
+    return result
+
+
+def merge(into: LintResult, other: LintResult) -> None:
+    into.findings += other.findings
+    into.files += other.files
+    into.scores.update(other.scores)
 
 
 def _boundary(path: Path, allow_outside: bool) -> Path | None:

@@ -7,9 +7,6 @@ the output folder: the real SMTP path, and no real person mailed.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
-import os
-import select
 import signal
 import time
 from collections import Counter
@@ -22,14 +19,13 @@ from pathlib import Path
 
 from publipost.campaigns.audience import Recipient
 from publipost.campaigns.emails import check_email
-from publipost.campaigns.model import Campaign
-from publipost.campaigns.postal import recipient_name
+from publipost.channels.email import Composer, email_recipients
+from publipost.channels.resume import check_journal
 from publipost.csvout import separator_for, write_csv
 from publipost.errors import PublipostError
-from publipost.mailer.dkim import KEY_VARIABLE, DkimKey, read_key, sign
 from publipost.mailer.journal import DEFERRED, FAILED, IN_FLIGHT, PENDING, SENT, Journal, Reconciled
 from publipost.mailer.lock import SendLock
-from publipost.mailer.message import MessageTemplate, Sender, unsubscribe_for, unsubscribe_secret
+from publipost.mailer.message import unsubscribe_secret
 from publipost.mailer.smtp import (
     SKIPPED,
     UNCERTAIN,
@@ -40,9 +36,8 @@ from publipost.mailer.smtp import (
     deliver,
     probe,
 )
-from publipost.pipeline import Prepared
-from publipost.resume import check_journal
-from publipost.templates.codes import campaign_code
+from publipost.prepared import Prepared
+from publipost.run.executor import LocalProcesses, worker_count
 from publipost.templates.merge import RecipientError, each_rendered
 
 
@@ -72,75 +67,6 @@ class SendReport:
     @property
     def rate(self) -> float:
         return self.attempted / self.seconds if self.seconds else 0.0
-
-
-class Composer:
-    """Recipient → message bytes, with everything per campaign done once."""
-
-    def __init__(self, prepared: Prepared, secret: bytes):
-        campaign = prepared.campaign
-        if prepared.email is None or campaign.email is None or not campaign.sender.email:
-            raise PublipostError("this campaign has no e-mail", campaign.where(()), "add an 'email:' section")
-        self.prepared = prepared
-        self.renderer = prepared.email
-        self.secret = secret
-        self.code = campaign_code(campaign.name)
-        sender = campaign.sender
-        self.template = MessageTemplate(
-            Sender(sender.company or sender.name, sender.email, sender.reply_to),
-            campaign.name,
-            self.code,
-            dt.datetime.now(dt.UTC),
-            self.renderer.images,
-        )
-        self.unsubscribe = campaign.email.unsubscribe
-        self.dkim = campaign_dkim_key(campaign)
-
-    def message(self, recipient: Recipient, to_address: str | None = None) -> bytes:
-        campaign = self.prepared.campaign
-        email = self.prepared.merge.email(recipient)
-        config, unsubscribe = self.unsubscribe, None
-        if config:
-            unsubscribe = unsubscribe_for(config.url, config.mailto, self.code, recipient.id, self.secret)
-        link = (unsubscribe.url or unsubscribe.mailto) if unsubscribe else None
-        body = self.renderer.render(email, link, self.prepared.merge.context(recipient))
-        data = self.template.build(
-            to_name=recipient_name(recipient.fields, campaign.language),
-            to_address=to_address or recipient.email or "",
-            subject=email.subject,
-            text=body.text,
-            html=body.pieces,
-            recipient_id=recipient.id,
-            unsubscribe=unsubscribe,
-        )
-        return sign(data, self.dkim) if self.dkim else data
-
-    def compose(self, recipient: Recipient) -> bytes:
-        """The message, for the mailer: a recipient whose copy cannot be rendered fails alone."""
-        try:
-            return self.message(recipient)
-        except RecipientError as exc:
-            raise NotComposed(str(exc)) from None
-
-
-def campaign_dkim_key(campaign: Campaign) -> DkimKey | None:
-    """The campaign's DKIM key: from PUBLIPOST_DKIM_KEY, or the file email.dkim.key_file names
-    (never from the YAML itself)."""
-    config = campaign.email.dkim if campaign.email else None
-    if config is None:
-        return None
-    where = campaign.where(("email", "dkim"))
-    pem = os.environ.get(KEY_VARIABLE, "").encode()
-    if not pem:
-        if not config.key_file:
-            raise PublipostError(f"email.dkim has no key: set {KEY_VARIABLE} or email.dkim.key_file", where)
-        pem = campaign.resolve(config.key_file).read_bytes()
-    domain = config.domain or (campaign.sender.email or "").rsplit("@", 1)[-1]
-    return read_key(pem, config.selector, domain, where)
-
-
-def email_recipients(prepared: Prepared) -> Iterator[Recipient]:
-    return (r for r in prepared.audience if r.email)
 
 
 def send_campaign(
@@ -173,7 +99,7 @@ def send_campaign(
     # Bad input first (exit 2: the key, the DKIM key), then the copy's faults (exit 1).
     composer = Composer(prepared, unsubscribe_secret(out_dir, real_relay=relay is not None and not dry_run))
     if lint:
-        _lint_gate(campaign.path)
+        _lint_gate(prepared)
     recipients = islice(email_recipients(prepared), limit)  # streamed: never a list of everyone
     started = time.perf_counter()
     if dry_run:
@@ -182,7 +108,7 @@ def send_campaign(
         report.seconds = time.perf_counter() - started
         return report
     limits = limits or Limits()
-    processes = (processes or os.cpu_count() or 1) if hasattr(os, "fork") else 1  # Windows: one process
+    processes = worker_count(processes)  # one where there is no fork (Windows)
     if test_to:
         return _send_to_seeds(
             composer, list(islice(recipients, len(test_to))), test_to, relay, out_dir, limits, report, started
@@ -305,12 +231,12 @@ def _deliver_in_processes(outgoing, relay, journal: Journal, limits, progress, p
     """One process per core, each with its share of the messages, its connections and its own
     connection to the journal (SQLite in WAL mode takes their writes in turn).
 
-    Each child reads its shard of the work from the journal. Composition costs more than
-    sending, so one event loop cannot keep the sink busy. The
-    children die with the parent (PR_SET_PDEATHSIG): a killed send never leaves orphans
-    mailing on. Ctrl-C reaches every process; each lets its messages in flight finish.
+    Each child reads its shard of the work from the journal: composition costs more than
+    sending, so one event loop cannot keep the sink busy. Outcomes come back a byte each: asking
+    the journal would cost a scan of every row several times a second (24 ms each at 100,000
+    recipients). Ctrl-C reaches every process; each lets its messages in flight finish.
     """
-    share_limits = Limits(
+    share = Limits(
         concurrency=max(1, limits.concurrency // processes),
         rate=limits.rate / processes if limits.rate else None,
         per_domain=limits.per_domain,
@@ -318,81 +244,31 @@ def _deliver_in_processes(outgoing, relay, journal: Journal, limits, progress, p
         timeout=limits.timeout,
         backoff=limits.backoff,
     )
-    # Outcomes come back through a pipe, a byte each: asking the journal would cost the parent a
-    # scan of every row several times a second (24 ms each at 100,000 recipients).
-    reader, writer = os.pipe() if progress else (None, None)
-    children = []
-    for shard in range(processes):
-        pid = os.fork()
-        if pid == 0:  # the child: deliver its share, then leave without running the parent's cleanup
-            code = 0
-            try:
-                _die_with_parent()
-                signal.signal(signal.SIGINT, signal.SIG_DFL)
-                own = Journal(journal.path)
-                jobs = outgoing(own, shard, processes)
-                told = (lambda status, n: os.write(writer, _OUTCOME_BYTES[status] * n)) if writer else None
-                code = 3 if _run(deliver_all(jobs, relay, own, share_limits, told)) else 0
-                own.close()
-            except BaseException:  # a child reports through its exit code only
-                code = 1
-            os._exit(code)
-        children.append(pid)
-    if writer is not None:
-        os.close(writer)
-    interrupted = False
-    failures: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda *_: None)  # children stop themselves; wait for them
-    try:
-        while children:
-            reader = _relay_outcomes(reader, progress)
-            for pid in list(children):
-                finished, status = os.waitpid(pid, os.WNOHANG)
-                if finished:
-                    children.remove(pid)
-                    code = os.waitstatus_to_exitcode(status)
-                    interrupted |= code == 3
-                    if code not in (0, 3):
-                        failures.append(code)
-        while reader is not None:  # what the last children said before they left
-            reader = _relay_outcomes(reader, progress)
-    finally:
-        signal.signal(signal.SIGINT, previous)
-        if reader is not None:
-            os.close(reader)
+
+    def deliver_shard(_: None, shard: int, emit: Callable[[bytes], None]) -> int:
+        own = Journal(journal.path)
+        told = (lambda status, n: emit(_OUTCOME_BYTES[status] * n)) if progress else None
+        interrupted = _run(deliver_all(outgoing(own, shard, processes), relay, own, share, told))
+        own.close()
+        return 3 if interrupted else 0
+
+    def heard(data: bytes) -> None:
+        if progress:
+            for status, code in _OUTCOME_BYTES.items():
+                if count := data.count(code):
+                    progress(status, count)
+
+    codes = LocalProcesses(processes).run_shards(deliver_shard, None, processes, heard)
+    failures = [code for code in codes if code not in (0, 3)]
     if failures:
         raise PublipostError(
             f"{len(failures)} sending process(es) stopped with an error",
             hint="run the same command again: the journal resumes where they stopped",
         )
-    return interrupted
+    return 3 in codes
 
 
 _OUTCOME_BYTES = {SENT: b"s", DEFERRED: b"d", FAILED: b"f", UNCERTAIN: b"u", SKIPPED: b"k"}
-
-
-def _relay_outcomes(reader: int | None, progress) -> int | None:
-    """Wait up to 50 ms for the children's outcomes and pass them on; None once the pipe is closed."""
-    if reader is None:
-        time.sleep(0.05)
-        return None
-    if select.select([reader], [], [], 0.05)[0]:
-        data = os.read(reader, 65536)
-        if not data:  # every child has closed its end
-            os.close(reader)
-            return None
-        for status, code in _OUTCOME_BYTES.items():
-            if count := data.count(code):
-                progress(status, count)
-    return reader
-
-
-def _die_with_parent() -> None:
-    """Linux: the kernel sends this process SIGKILL when its parent dies."""
-    import ctypes
-
-    with suppress(OSError):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 def _run(coroutine) -> bool:
@@ -464,13 +340,12 @@ def _send_to_seeds(composer, recipients, seeds, relay, out_dir, limits, report, 
     return report
 
 
-def _lint_gate(path: Path) -> None:
-    from publipost.linter.engine import lint_paths
+def _lint_gate(prepared: Prepared) -> None:
+    """The e-mail's own findings at error severity stop the send (the prepared campaign and
+    audience, nothing read again; the law's rules whatever a configuration says)."""
+    from publipost.channels import channel
 
-    # The operator runs send: the campaign may keep its customer file outside the repository.
-    # The rules that guard the law apply whatever a configuration says.
-    result = lint_paths([path], allow_outside=True, enforce_law=True)
-    errors = [f for f in result.active if f.severity == "error"]
+    errors = channel("email").gate(prepared)
     if errors:
         listed = "\n".join(
             f"  {f.path}:{f.line}:{f.column}: {f.rule} {f.name} {f.message}" for f in errors[:10]

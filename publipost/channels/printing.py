@@ -8,18 +8,17 @@ asked for, with the leaflet collated after each letter.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 import shutil
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
 from publipost.campaigns.audience import Recipient
 from publipost.campaigns.presets import campaign_preset
-from publipost.pipeline import Prepared
+from publipost.channels.base import Progress, Show, Written
+from publipost.prepared import Prepared
+from publipost.run.executor import Executor, local
 from publipost.templates.layout import unprintable
 from publipost.templates.merge import Merge, MergedLetter, RecipientError, each_rendered
 
@@ -27,28 +26,49 @@ CHUNK = 250  # letters per chunk file when one combined file is asked for
 
 
 @dataclass
-class PrintReport:
+class PrintReport(Written):
     files: list[Path] = field(default_factory=list)
-    letters: int = 0
     pages: int = 0
-    failed: list[tuple[int, str]] = field(default_factory=list)  # (row, reason)
     seconds: float = 0.0
     envelopes: Path | None = None  # the carrier envelopes' print file
 
     @property
+    def letters(self) -> int:
+        return self.written
+
+    @property
     def rate(self) -> float:
-        return self.letters / self.seconds if self.seconds else 0.0
+        return self.written / self.seconds if self.seconds else 0.0
+
+    def summary(self, show: Show) -> list[str]:
+        many = f"{len(self.files)} files in {show(self.out)}"
+        where = show(self.files[0]) if len(self.files) == 1 else many
+        lines = [
+            f"{self.written} letters ({self.pages} pages) written to {where} "
+            f"in {self.seconds:.1f} s ({self.rate:,.0f} letters/s)"
+        ]
+        if self.envelopes:
+            lines.append(f"carrier envelopes: {show(self.envelopes)}")
+        return lines
 
 
 @dataclass(frozen=True)
-class _Chunk:
+class PrintRun:
+    """What every chunk of a print run shares: sent to each worker once."""
+
+    prepared: Prepared
+    work: Path  # the folder chunk files go to
+    per_file: int
+    duplex: bool
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One job: the start-th to the end-th letter of the run, drawn into file(s) of its own."""
+
     index: int
     start: int
     end: int
-
-
-# Set in the parent before the worker processes fork: they inherit it, nothing is pickled.
-_RUN: dict = {}
 
 
 def render_pdf(
@@ -58,9 +78,11 @@ def render_pdf(
     per_file: int = 0,
     duplex: bool = False,
     jobs: int | None = None,
-    progress: Callable[[int], None] | None = None,
+    progress: Progress | None = None,
+    executor: Executor | None = None,
 ) -> PrintReport:
-    """Print files under `out_dir`: letters.pdf (per_file=0), files of N letters, or one per recipient."""
+    """Print files under `out_dir`: letters.pdf (per_file=0), files of N letters, or one per recipient.
+    The chunks are drawn by `executor` (default: one process per core, or `jobs` of them)."""
     started = time.perf_counter()
     total = prepared.audience.channel_count("letter")
     target = out_dir / "letters"
@@ -69,29 +91,20 @@ def render_pdf(
     work = target / ".chunks" if per_file == 0 else target
     work.mkdir(parents=True, exist_ok=True)
     size = per_file or CHUNK
-    chunks = [_Chunk(i, start, min(start + size, total)) for i, start in enumerate(range(0, total, size))]
-    _RUN.update(prepared=prepared, work=work, per_file=per_file, duplex=duplex)
-    jobs = (jobs or os.cpu_count() or 1) if hasattr(os, "fork") else 1  # Windows: one process
-    report = PrintReport()
+    chunks = [Chunk(i, start, min(start + size, total)) for i, start in enumerate(range(0, total, size))]
+    run = PrintRun(prepared, work, per_file, duplex)
+    report = PrintReport("letter", "letters", target, verb="not printed")
     parts: list[tuple[int, list[Path], list[int]]] = []
-    try:
-        if jobs > 1 and len(chunks) > 1:
-            with multiprocessing.get_context("fork").Pool(min(jobs, len(chunks))) as pool:
-                for result in pool.imap_unordered(_render_chunk, chunks):
-                    _collect(report, parts, result, progress)
-        else:
-            for chunk in chunks:
-                _collect(report, parts, _render_chunk(chunk), progress)
-    finally:
-        _RUN.clear()
+    for result in (executor or local(jobs)).map_unordered(render_chunk, run, chunks):
+        _collect(report, parts, result, progress)
     parts.sort()
-    leaflet = prepared.campaign.letter.leaflet
+    leaflet = prepared.campaign.letter.leaflet if prepared.campaign.letter else None
     leaflet_path = prepared.campaign.resolve(leaflet) if leaflet else None
     if per_file == 0:
         combined = target / "letters.pdf"
         _merge([(files[0], counts) for _, files, counts in parts if files], combined, leaflet_path, duplex)
         shutil.rmtree(work)
-        report.files = [combined] if report.letters else []
+        report.files = [combined] if report.written else []
     else:
         report.files = [f for _, files, _ in parts for f in files]
         if leaflet_path:
@@ -102,8 +115,8 @@ def render_pdf(
         import pikepdf
 
         with pikepdf.open(leaflet_path) as pdf:
-            report.pages += report.letters * len(pdf.pages)
-    if prepared.campaign.letter.envelope and report.letters:
+            report.pages += report.written * len(pdf.pages)
+    if prepared.campaign.letter and prepared.campaign.letter.envelope and report.written:
         report.envelopes = _envelopes(prepared, target)
     report.seconds = time.perf_counter() - started
     return report
@@ -123,7 +136,7 @@ def _envelopes(prepared: Prepared, folder: Path) -> Path:
     canvas = Canvas(str(path), pagesize=(width * mm, height * mm), initialFontName=REGULAR)
     preset = campaign_preset(campaign)
     personal = "letter.hook" in merge.templates and merge.uses_recipient_fields("letter.hook")
-    for recipient in prepared.audience.letter_recipients() if personal else [None]:
+    for recipient in prepared.audience.recipients_of("letter") if personal else [None]:
         hook = (
             merge.letter(recipient).hook
             if recipient
@@ -138,43 +151,43 @@ def _envelopes(prepared: Prepared, folder: Path) -> Path:
     return path
 
 
-def _collect(report: PrintReport, parts: list, result: tuple, progress: Callable[[int], None] | None) -> None:
+def _collect(
+    report: PrintReport,
+    parts: list[tuple[int, list[Path], list[int]]],
+    result: tuple[int, list[Path], list[int], list[tuple[int, str]]],
+    progress: Progress | None,
+) -> None:
     index, files, counts, failed = result
     parts.append((index, files, counts))
-    report.letters += len(counts)
+    report.written += len(counts)
     report.pages += sum(counts)
     report.failed += failed
     if progress:
         progress(len(counts) + len(failed))
 
 
-def _render_chunk(chunk: _Chunk) -> tuple[int, list[Path], list[int], list[tuple[int, str]]]:
+def render_chunk(run: PrintRun, chunk: Chunk) -> tuple[int, list[Path], list[int], list[tuple[int, str]]]:
     """Draw letters start..end into the chunk's file(s); returns their page counts and failures."""
     from reportlab.lib.units import mm
     from reportlab.pdfgen.canvas import Canvas
 
-    from publipost.templates.codes import campaign_code, response_code
-    from publipost.templates.pdf import REGULAR, LetterPainter
+    from publipost.templates.pdf import REGULAR
 
-    prepared: Prepared = _RUN["prepared"]
-    campaign, merge = prepared.campaign, prepared.merge
+    prepared = run.prepared
+    campaign = prepared.campaign
     preset = campaign_preset(campaign)
-    code = campaign_code(campaign.name)
-    signature = campaign.resolve(campaign.sender.signature) if campaign.sender.signature else None
-    painter = LetterPainter(campaign, preset, lambda rid: response_code(code, rid), signature)
-    recipients = prepared.audience.letter_recipients(
-        chunk.start, chunk.end
-    )  # sliced here, not held by the parent
-    work: Path = _RUN["work"]
-    per_file: int = _RUN["per_file"]
-    files, counts, failed = [], [], []
+    painter = _painter(prepared)
+    recipients = prepared.audience.recipients_of("letter", chunk.start, chunk.end)  # sliced here
+    files: list[Path] = []
+    counts: list[int] = []
+    failed: list[tuple[int, str]] = []
     canvas = None
-    for recipient, letter in each_rendered(recipients, partial(printable_letter, merge), failed):
-        if canvas is None or per_file == 1:
+    for recipient, letter in each_rendered(recipients, partial(printable_letter, prepared.merge), failed):
+        if canvas is None or run.per_file == 1:
             if canvas is not None:
                 canvas.save()
-            name = f"{recipient.id}.pdf" if per_file == 1 else f"letters-{chunk.index + 1:05d}.pdf"
-            files.append(work / name)
+            name = f"{recipient.id}.pdf" if run.per_file == 1 else f"letters-{chunk.index + 1:05d}.pdf"
+            files.append(run.work / name)
             # Start on the embedded font: reportlab's default, Helvetica, would be referenced unembedded.
             canvas = Canvas(
                 str(files[-1]),
@@ -185,10 +198,37 @@ def _render_chunk(chunk: _Chunk) -> tuple[int, list[Path], list[int], list[tuple
             )
             canvas.setTitle(campaign.name)
             canvas.setAuthor(campaign.sender.company or campaign.sender.name)
-        counts.append(painter.paint(canvas, letter, duplex=_RUN["duplex"]))
+        counts.append(painter.paint(canvas, letter, duplex=run.duplex))
     if canvas is not None:
         canvas.save()
     return chunk.index, files, counts, failed
+
+
+def letter_pdf(prepared: Prepared, recipient: Recipient) -> bytes:
+    """One recipient's letter as a PDF of its own, in memory (a preview)."""
+    import io
+
+    from reportlab.lib.units import mm
+    from reportlab.pdfgen.canvas import Canvas
+
+    from publipost.templates.pdf import REGULAR
+
+    preset = campaign_preset(prepared.campaign)
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=(preset.size[0] * mm, preset.size[1] * mm), initialFontName=REGULAR)
+    _painter(prepared).paint(canvas, printable_letter(prepared.merge, recipient))
+    canvas.save()
+    return buffer.getvalue()
+
+
+def _painter(prepared: Prepared):
+    from publipost.templates.codes import campaign_code, response_code
+    from publipost.templates.pdf import LetterPainter
+
+    campaign = prepared.campaign
+    code = campaign_code(campaign.name)
+    signature = campaign.resolve(campaign.sender.signature) if campaign.sender.signature else None
+    return LetterPainter(campaign, campaign_preset(campaign), lambda rid: response_code(code, rid), signature)
 
 
 def _merge(sources: list[tuple[Path, list[int]]], output: Path, leaflet: Path | None, duplex: bool) -> None:

@@ -24,7 +24,7 @@ from publipost.mailer.journal import Journal
 from publipost.templates.codes import campaign_code
 
 if TYPE_CHECKING:
-    from publipost.pipeline import Prepared
+    from publipost.prepared import Prepared
 
 
 def fingerprints(prepared: Prepared) -> dict[str, str]:

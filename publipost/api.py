@@ -1,0 +1,154 @@
+"""The library's front door: what a script, a notebook or a web app calls.
+
+Every function takes objects as well as paths: a campaign file or a `Campaign` (or a plain
+mapping of the YAML's keys), a customer file or a pandas DataFrame. The command line is a thin
+layer over these; see the README's "Python API" section for a complete example.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from publipost.campaigns.audience import Audience
+from publipost.campaigns.audience import load_audience as _load_audience
+from publipost.campaigns.load import load_campaign as _load_campaign
+from publipost.campaigns.model import Campaign
+from publipost.channels import RenderOptions, Written, channel, channels_of, for_format
+from publipost.linter.campaign import Samples
+from publipost.linter.engine import LintResult, lint_docs, lint_paths
+from publipost.prepared import Prepared
+from publipost.templates.merge import Merge
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from publipost.channels.sending import SendReport
+    from publipost.linter.document import LintDoc
+
+CampaignSource = str | Path | Campaign | Mapping[str, Any]
+
+
+def load_campaign(
+    source: str | Path | Mapping[str, Any], *, base: str | Path | None = None, boundary: Path | None = None
+) -> Campaign:
+    """A campaign from its YAML file, or from a mapping of the same keys (copy inline, paths
+    relative to `base`, default the current folder). Raises PublipostError saying where and why."""
+    if isinstance(source, Mapping):
+        return _load_campaign(source, base=Path(base or "."), boundary=boundary)
+    return _load_campaign(Path(source), boundary=boundary)
+
+
+def load_audience(campaign: Campaign, data: pd.DataFrame | None = None) -> Audience:
+    """The campaign's audience, every row accounted for by its channels: from the customer file
+    it names, or from `data`, a DataFrame with the same columns."""
+    reach = [c.reach() for c in channels_of(campaign)]
+    return _load_audience(campaign, reach, frame=data)
+
+
+def prepare(
+    campaign: CampaignSource,
+    audience: pd.DataFrame | Audience | None = None,
+    *,
+    boundary: Path | None = None,
+) -> Prepared:
+    """Everything a run needs, checked before any output: the campaign, its audience, its copy
+    compiled once, each channel's template compiled once. With a `boundary` (lint, validate on
+    untrusted input), the campaign may name files inside it only."""
+    if not isinstance(campaign, Campaign):
+        campaign = load_campaign(campaign, boundary=boundary)
+    if not isinstance(audience, Audience):
+        audience = load_audience(campaign, audience)
+    prepared = Prepared(campaign, audience, Merge(campaign, audience.fields, audience.headers))
+    for unit in channels_of(campaign):
+        prepared.compilers[unit.name] = unit.compile
+        prepared.compiled[unit.name] = unit.compile(prepared)
+    return prepared
+
+
+def lint(target: Prepared | str | Path | Sequence[str | Path], **options: Any) -> LintResult:
+    """Findings on the copy: of a prepared campaign (its channels' documents, merged with its
+    audience's longest values), or of files and folders (as `publipost lint` does)."""
+    if isinstance(target, Prepared):
+        campaign, found = target.campaign, Samples.of(target.audience)
+        docs = [doc for unit in channels_of(campaign) for doc in unit.lint_documents(campaign, found)]
+        return lint_docs(campaign.path, docs, **options)
+    paths = [Path(target)] if isinstance(target, str | Path) else [Path(p) for p in target]
+    return lint_paths(paths, campaign_documents=campaign_documents, **options)
+
+
+def campaign_documents(path: Path, boundary: Path | None, data: bool) -> list[LintDoc]:
+    """A campaign file's lint documents, through its channels (what `publipost lint` reads)."""
+    campaign = _load_campaign(path, boundary=boundary)
+    found = Samples.of(load_audience(campaign)) if data else None
+    return [doc for unit in channels_of(campaign) for doc in unit.lint_documents(campaign, found)]
+
+
+def render(
+    prepared: Prepared,
+    fmt: str,
+    out_dir: str | Path | None = None,
+    *,
+    options: RenderOptions | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Written:
+    """Every recipient's output in `fmt` (pdf, text, eml, mbox, or a registered channel's), by the
+    campaign's channel that writes it, under `out_dir` (default: out/ beside the campaign)."""
+    unit = for_format(prepared.campaign, fmt)
+    target = Path(out_dir) if out_dir is not None else prepared.out_dir
+    return unit.write(prepared, target, fmt, options or RenderOptions(), progress)
+
+
+def render_letters(
+    prepared: Prepared,
+    out_dir: str | Path | None = None,
+    *,
+    format: str = "pdf",
+    per_file: int = 0,
+    duplex: bool = False,
+    jobs: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Written:
+    """The print file(s) (pdf) or plain-text letters (text) of every recipient a letter reaches."""
+    target = Path(out_dir) if out_dir is not None else prepared.out_dir
+    options = RenderOptions(per_file=per_file, duplex=duplex, jobs=jobs)
+    return channel("letter").write(prepared, target, format, options, progress)
+
+
+def render_emails(
+    prepared: Prepared,
+    out_dir: str | Path | None = None,
+    *,
+    format: str = "eml",
+    progress: Callable[[int], None] | None = None,
+) -> Written:
+    """Every e-mail as it would be sent: .eml files, one mbox, or their texts."""
+    target = Path(out_dir) if out_dir is not None else prepared.out_dir
+    return channel("email").write(prepared, target, format, RenderOptions(), progress)
+
+
+def send(
+    prepared: Prepared,
+    out_dir: str | Path | None = None,
+    *,
+    smtp: str | None = None,
+    **options: Any,
+) -> SendReport:
+    """Send the e-mails: through the relay `smtp` names (smtp://host:port, its password from
+    PUBLIPOST_SMTP_PASSWORD), or without one into a local capture server. Resumable and safe
+    to run again (see the README's guarantees); `options` are those of `publipost send`
+    (limit, resend, retry_uncertain, accept_changes, lint, limits …)."""
+    from publipost.channels.sending import send_campaign
+    from publipost.mailer.smtp import parse_relay
+
+    relay = parse_relay(smtp, allow_plain_auth=options.pop("allow_plain_auth", False)) if smtp else None
+    target = Path(out_dir) if out_dir is not None else prepared.out_dir
+    return send_campaign(prepared, target, relay=relay, **options)
+
+
+def send_test(
+    prepared: Prepared, to: Sequence[str], out_dir: str | Path | None = None, *, smtp: str | None = None
+) -> SendReport:
+    """The first recipients' messages, sent to these seed addresses (not recorded as sent)."""
+    return send(prepared, out_dir, smtp=smtp, test_to=list(to))

@@ -1,0 +1,106 @@
+"""Which rows of the customer file a channel can reach, and why not.
+
+The audience asks each of the campaign's channels: a row no channel can reach is
+rejected with the reasons, a row some channels cannot reach is targeted for the others
+("letter only"). A channel unit (publipost.channels) supplies its reach; the two here are
+what a printed letter and an e-mail need, from the postal norms and the address syntax.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+import pandas as pd
+
+from publipost.errors import AudienceError, Where
+
+if TYPE_CHECKING:
+    from publipost.campaigns.audience import Audience
+    from publipost.campaigns.model import Campaign
+
+ADDRESS_FIELDS = ("address1", "postcode", "city")
+
+
+class Reach(Protocol):
+    @property
+    def name(self) -> str:  # the channel: "letter", "email"
+        ...
+
+    @property
+    def only(self) -> str:  # a row this channel alone reaches: "letter only"
+        ...
+
+    @property
+    def invalid(self) -> str | None:  # its problem listed even on rows filtered out: "e-mail invalid"
+        ...
+
+    def problems(self, audience: Audience, campaign: Campaign) -> pd.Series:
+        """Per row of `audience.frame`: '' when the channel can reach it, else why not."""
+        ...
+
+
+@dataclass(frozen=True)
+class PostalReach:
+    """A printed letter needs a name, a street, a postcode and a city that the postal norm can
+    hold, and (when the printing layer says so) a font that can print them."""
+
+    printable: Callable[[list[str]], str] | None = None  # why an address block cannot be printed
+    name: str = "letter"
+    only: str = "letter only"
+    invalid: str | None = None
+
+    def problems(self, audience: Audience, campaign: Campaign) -> pd.Series:
+        from publipost.campaigns.postal import AddressError, format_address
+        from publipost.campaigns.presets import campaign_preset
+
+        frame = audience.frame
+        style = campaign_preset(campaign).address_style
+        problems = pd.Series("", index=frame.index)
+        names = [n for n in frame.columns if not n.startswith("_")]
+        for index, values in zip(frame.index, frame[names].itertuples(index=False, name=None), strict=True):
+            fields = dict(zip(names, values, strict=True))
+            lacking = [name for name in ADDRESS_FIELDS if not fields.get(name)]
+            if not fields.get("last_name") and not fields.get("company"):
+                lacking.insert(0, "last_name or company")
+            if lacking:
+                problems.at[index] = "postal address incomplete: no " + ", ".join(lacking)
+                continue
+            try:
+                lines = format_address(fields, style)
+            except AddressError as exc:
+                problems.at[index] = str(exc)
+                continue
+            if self.printable and (problem := self.printable(lines)):
+                problems.at[index] = problem
+        return problems
+
+
+@dataclass(frozen=True)
+class EmailReach:
+    """An e-mail needs an address that passes the syntax check (see campaigns/emails.py)."""
+
+    name: str = "email"
+    only: str = "e-mail only"
+    invalid: str | None = "e-mail invalid"
+
+    def problems(self, audience: Audience, campaign: Campaign) -> pd.Series:
+        frame = audience.frame
+        if "email" not in frame.columns:
+            raise AudienceError(
+                "the campaign sends e-mails but the customer file has no e-mail column",
+                Where(audience.source.path, 1),
+                "name the column in target.columns, e.g. {Courriel: email}",
+            )
+        return frame["_email_problem"].astype(str)
+
+
+def default_reach(campaign: Campaign) -> list[Reach]:
+    """The campaign's own channels, as a customer file sees them."""
+    reach: list[Reach] = []
+    if campaign.letter is not None:
+        reach.append(PostalReach())
+    if campaign.email is not None:
+        reach.append(EmailReach())
+    return reach

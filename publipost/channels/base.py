@@ -1,0 +1,114 @@
+"""What a channel is: a way to reach a recipient, as one unit, the way a lint rule is one.
+
+A channel says which recipients it can reach (and why not), what it compiles once per
+campaign, how it renders one recipient, what its lint gate checks, and how its output is
+written. The audience accounting, the lint gates, the reports and the command line go
+through the campaign's channels instead of naming letters and e-mails; a new channel is
+one module (and `publipost.channels.register`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from publipost.errors import PublipostError
+
+if TYPE_CHECKING:
+    from publipost.campaigns.model import Campaign
+    from publipost.campaigns.reach import Reach
+    from publipost.linter.campaign import Samples
+    from publipost.linter.document import LintDoc
+    from publipost.linter.engine import Finding
+    from publipost.prepared import Prepared
+
+Progress = Callable[[int], None]
+Show = Callable[[Path], str]  # how a path is shown to the user
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    per_file: int = 0  # pdf: letters per file (0: one combined print file)
+    duplex: bool = False  # pdf: a blank back after letters with an odd page count
+    jobs: int | None = None  # processes to render with (default: one per core)
+
+
+@dataclass
+class Written:
+    """What a channel wrote: a summary line for people, and the recipients it could not render."""
+
+    channel: str
+    what: str  # "letters", "e-mails", "e-mail texts"
+    out: Path  # the folder (or the single file) written
+    written: int = 0
+    failed: list[tuple[int, str]] = field(default_factory=list)  # (row, reason)
+    verb: str = "not rendered"
+
+    def summary(self, show: Show) -> list[str]:
+        return [f"{self.written} {self.what} written to {show(self.out)}"]
+
+    def failure_lines(self) -> list[str]:
+        lines = [f"  row {row}: {self.verb}: {reason}" for row, reason in self.failed]
+        if self.failed and self.verb == "not rendered":
+            lines.append(f"{len(self.failed)} recipients could not be rendered (see above)")
+        return lines
+
+
+class Channel:
+    name: ClassVar[str]  # "letter": the campaign section, and the audience's name for it
+    plural: ClassVar[str]  # "letters", in reports
+    formats: ClassVar[tuple[str, ...]]  # what `render --format` it writes
+    lint_section: ClassVar[str | None] = None  # the campaign's copy section the linter reads
+
+    def enabled(self, campaign: Campaign) -> bool:
+        """Whether the campaign uses this channel."""
+        raise NotImplementedError
+
+    def reach(self) -> Reach:
+        """Which rows of the customer file it can reach, and why not."""
+        raise NotImplementedError
+
+    def compile(self, prepared: Prepared) -> Any:
+        """What it compiles once per campaign, checked before anything is written (None: nothing)."""
+        return None
+
+    def render_one(self, prepared: Prepared, recipient: Any) -> bytes | str:
+        """One recipient's output, for a look before a run (a preview, a test)."""
+        raise NotImplementedError
+
+    def lint_documents(self, campaign: Campaign, samples: Samples | None) -> list[LintDoc]:
+        """What its lint gate checks: its copy as lint documents."""
+        if self.lint_section is None:
+            return []
+        from publipost.linter.campaign import section_document
+
+        return [section_document(campaign, self.lint_section, samples)]
+
+    def write(
+        self,
+        prepared: Prepared,
+        out_dir: Path,
+        fmt: str,
+        options: RenderOptions,
+        progress: Progress | None = None,
+    ) -> Written:
+        """Its output for every recipient it reaches, in `fmt`, under `out_dir`."""
+        raise NotImplementedError
+
+    def gate(self, prepared: Prepared) -> list[Finding]:
+        """The findings at error severity that stop this channel's output: its own copy's, with
+        the rules that guard the law enforced whatever the configuration says."""
+        from publipost.linter.campaign import Samples
+        from publipost.linter.engine import lint_docs
+
+        docs = self.lint_documents(prepared.campaign, Samples.of(prepared.audience))
+        result = lint_docs(prepared.campaign.path, docs, enforce_law=True)
+        return [f for f in result.active if f.severity == "error"]
+
+    def require(self, campaign: Campaign) -> None:
+        if not self.enabled(campaign):
+            raise PublipostError(
+                f"this campaign has no {self.name}", campaign.where(()), f"add a '{self.name}:' section"
+            )

@@ -1,0 +1,188 @@
+"""The e-mail: reaches a valid address; compiles its MJML template once; writes .eml files, an
+mbox, or sends through a relay (channels/sending.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from publipost.channels.base import Channel, Progress, RenderOptions, Written
+from publipost.errors import PublipostError
+
+if TYPE_CHECKING:
+    from publipost.campaigns.audience import Recipient
+    from publipost.campaigns.model import Campaign
+    from publipost.campaigns.reach import EmailReach
+    from publipost.mailer.dkim import DkimKey
+    from publipost.prepared import Prepared
+    from publipost.templates.email_html import EmailRenderer
+
+
+class EmailChannel(Channel):
+    name = "email"
+    lint_section = "email"
+    plural = "e-mails"
+    formats = ("eml", "mbox", "text")
+
+    def enabled(self, campaign: Campaign) -> bool:
+        return campaign.email is not None
+
+    def reach(self) -> EmailReach:
+        from publipost.campaigns.reach import EmailReach
+
+        return EmailReach()
+
+    def compile(self, prepared: Prepared) -> EmailRenderer:
+        """The template compiled (MJML once) and its images read; its fields checked with the copy's."""
+        from publipost.templates.email_html import EmailRenderer
+
+        return EmailRenderer(prepared.campaign, prepared.audience.fields)
+
+    def render_one(self, prepared: Prepared, recipient: Recipient) -> bytes:
+        """The recipient's message, with an inert unsubscribe token (a look, not a send)."""
+        return Composer(prepared, b"publipost-preview-inert-key-0000").message(recipient)
+
+    def write(
+        self,
+        prepared: Prepared,
+        out_dir: Path,
+        fmt: str,
+        options: RenderOptions,
+        progress: Progress | None = None,
+    ) -> Written:
+        self.require(prepared.campaign)
+        if fmt == "text":
+            return email_texts(prepared, out_dir, progress)
+        return email_files(prepared, out_dir, mbox=fmt == "mbox", progress=progress)
+
+
+def email_recipients(prepared: Prepared) -> Iterator[Recipient]:
+    return prepared.audience.recipients_of("email")
+
+
+def email_files(
+    prepared: Prepared, out_dir: Path, mbox: bool = False, progress: Progress | None = None
+) -> Written:
+    """Every e-mail as sent, for review in a mail client: one .eml per recipient, or one mbox."""
+    import mailbox
+
+    from publipost.mailer.message import unsubscribe_secret
+    from publipost.templates.merge import each_rendered
+
+    composer = Composer(prepared, unsubscribe_secret(out_dir, real_relay=False))
+    target = out_dir / "emails"
+    target.mkdir(parents=True, exist_ok=True)
+    box = mailbox.mbox(target / "emails.mbox") if mbox else None
+    report = Written("email", "e-mails", target / "emails.mbox" if box is not None else target)
+    try:
+        for recipient, data in each_rendered(email_recipients(prepared), composer.message, report.failed):
+            if box is not None:
+                box.add(data)
+            else:
+                (target / f"{recipient.id}.eml").write_bytes(data)
+            report.written += 1
+            if progress:
+                progress(1)
+    finally:
+        if box is not None:
+            box.close()
+    return report
+
+
+def email_texts(prepared: Prepared, out_dir: Path, progress: Progress | None = None) -> Written:
+    """Each e-mail's text, for review: DIR/emails/ID.txt."""
+    from publipost.templates.merge import each_rendered
+    from publipost.templates.text import render_text_email
+
+    target = out_dir / "emails"
+    target.mkdir(parents=True, exist_ok=True)
+    report = Written("email", "e-mail texts", target)
+    merge = prepared.merge
+    for recipient, content in each_rendered(
+        email_recipients(prepared), lambda r: render_text_email(merge.email(r)), report.failed
+    ):
+        (target / f"{recipient.id}.txt").write_text(content, encoding="utf-8")
+        report.written += 1
+        if progress:
+            progress(1)
+    return report
+
+
+class Composer:
+    """Recipient → message bytes, with everything per campaign done once."""
+
+    def __init__(self, prepared: Prepared, secret: bytes):
+        from publipost.mailer.message import MessageTemplate, Sender
+        from publipost.templates.codes import campaign_code
+
+        campaign = prepared.campaign
+        if campaign.email is None or not campaign.sender.email:
+            raise PublipostError("this campaign has no e-mail", campaign.where(()), "add an 'email:' section")
+        self.prepared = prepared
+        self.renderer: EmailRenderer = prepared.email or EmailChannel().compile(prepared)
+        self.secret = secret
+        self.code = campaign_code(campaign.name)
+        sender = campaign.sender
+        self.template = MessageTemplate(
+            Sender(sender.company or sender.name, sender.email, sender.reply_to),
+            campaign.name,
+            self.code,
+            dt.datetime.now(dt.UTC),
+            self.renderer.images,
+        )
+        self.unsubscribe = campaign.email.unsubscribe
+        self.dkim = campaign_dkim_key(campaign)
+
+    def message(self, recipient: Recipient, to_address: str | None = None) -> bytes:
+        from publipost.campaigns.postal import recipient_name
+        from publipost.mailer.dkim import sign
+        from publipost.mailer.message import unsubscribe_for
+
+        campaign = self.prepared.campaign
+        email = self.prepared.merge.email(recipient)
+        config, unsubscribe = self.unsubscribe, None
+        if config:
+            unsubscribe = unsubscribe_for(config.url, config.mailto, self.code, recipient.id, self.secret)
+        link = (unsubscribe.url or unsubscribe.mailto) if unsubscribe else None
+        body = self.renderer.render(email, link, self.prepared.merge.context(recipient))
+        data = self.template.build(
+            to_name=recipient_name(recipient.fields, campaign.language),
+            to_address=to_address or recipient.email or "",
+            subject=email.subject,
+            text=body.text,
+            html=body.pieces,
+            recipient_id=recipient.id,
+            unsubscribe=unsubscribe,
+        )
+        return sign(data, self.dkim) if self.dkim else data
+
+    def compose(self, recipient: Recipient) -> bytes:
+        """The message, for the mailer: a recipient whose copy cannot be rendered fails alone."""
+        from publipost.mailer.smtp import NotComposed
+        from publipost.templates.merge import RecipientError
+
+        try:
+            return self.message(recipient)
+        except RecipientError as exc:
+            raise NotComposed(str(exc)) from None
+
+
+def campaign_dkim_key(campaign: Campaign) -> DkimKey | None:
+    """The campaign's DKIM key: from PUBLIPOST_DKIM_KEY, or the file email.dkim.key_file names
+    (never from the YAML itself)."""
+    from publipost.mailer.dkim import KEY_VARIABLE, read_key
+
+    config = campaign.email.dkim if campaign.email else None
+    if config is None:
+        return None
+    where = campaign.where(("email", "dkim"))
+    pem = os.environ.get(KEY_VARIABLE, "").encode()
+    if not pem:
+        if not config.key_file:
+            raise PublipostError(f"email.dkim has no key: set {KEY_VARIABLE} or email.dkim.key_file", where)
+        pem = campaign.resolve(config.key_file).read_bytes()
+    domain = config.domain or (campaign.sender.email or "").rsplit("@", 1)[-1]
+    return read_key(pem, config.selector, domain, where)

@@ -1,0 +1,79 @@
+"""The printed letter: reaches a postal address the norm can hold and the font can print;
+writes print-ready PDF (and plain-text letters for review)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from publipost.channels.base import Channel, Progress, RenderOptions, Written
+
+if TYPE_CHECKING:
+    from publipost.campaigns.audience import Recipient
+    from publipost.campaigns.model import Campaign
+    from publipost.campaigns.reach import PostalReach
+    from publipost.prepared import Prepared
+
+
+class LetterChannel(Channel):
+    name = "letter"
+    lint_section = "letter"
+    plural = "letters"
+    formats = ("pdf", "text")
+
+    def enabled(self, campaign: Campaign) -> bool:
+        return campaign.letter is not None
+
+    def reach(self) -> PostalReach:
+        from publipost.campaigns.reach import PostalReach
+        from publipost.templates.layout import unprintable
+
+        return PostalReach(printable=unprintable)
+
+    def render_one(self, prepared: Prepared, recipient: Recipient) -> bytes:
+        """The recipient's letter as a PDF of its own."""
+        from publipost.channels.printing import letter_pdf
+
+        return letter_pdf(prepared, recipient)
+
+    def write(
+        self,
+        prepared: Prepared,
+        out_dir: Path,
+        fmt: str,
+        options: RenderOptions,
+        progress: Progress | None = None,
+    ) -> Written:
+        self.require(prepared.campaign)
+        if fmt == "text":
+            return text_letters(prepared, out_dir, progress)
+        from publipost.channels.printing import render_pdf
+
+        return render_pdf(
+            prepared,
+            out_dir,
+            per_file=options.per_file,
+            duplex=options.duplex,
+            jobs=options.jobs,
+            progress=progress,
+        )
+
+
+def text_letters(prepared: Prepared, out_dir: Path, progress: Progress | None = None) -> Written:
+    """One plain-text letter per recipient the letter reaches, named by the recipient's id."""
+    from publipost.templates.merge import each_rendered
+    from publipost.templates.text import render_text_letter
+
+    target = out_dir / "letters"
+    target.mkdir(parents=True, exist_ok=True)
+    report = Written("letter", "letters", target)
+    merge = prepared.merge
+    recipients = prepared.audience.recipients_of("letter")
+    for recipient, content in each_rendered(
+        recipients, lambda r: render_text_letter(merge.letter(r)), report.failed
+    ):
+        (target / f"{recipient.id}.txt").write_text(content, encoding="utf-8")
+        report.written += 1
+        if progress:
+            progress(1)
+    return report

@@ -1,0 +1,47 @@
+"""A campaign ready to run: the campaign, its audience, its copy compiled, and what each of its
+channels compiles once (the e-mail template). Every stage after `prepare` reads it; nothing
+in it is read from disk again.
+
+It pickles (for a worker that is not a fork of this process): compiled templates are left out
+and rebuilt once by the worker that unpickles it, never once per recipient.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from publipost.campaigns.audience import Audience
+from publipost.campaigns.model import Campaign
+from publipost.templates.merge import Merge
+
+
+@dataclass
+class Prepared:
+    campaign: Campaign
+    audience: Audience
+    merge: Merge
+    compiled: dict[str, Any] = field(default_factory=dict)  # channel name → what it compiled once
+    # channel name → how it compiles (a channel's bound method): how a worker rebuilds `compiled`
+    compilers: dict[str, Callable[[Prepared], Any]] = field(default_factory=dict, repr=False)
+
+    @property
+    def email(self) -> Any:
+        """The e-mail template compiled, its images read (the e-mail channel's), or None."""
+        return self.compiled.get("email")
+
+    @property
+    def out_dir(self) -> Path:
+        """Where runs write by default: out/ beside the campaign file."""
+        return self.campaign.path.parent / "out"
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"campaign": self.campaign, "audience": self.audience, "compilers": self.compilers}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.campaign, self.audience = state["campaign"], state["audience"]
+        self.merge = Merge(self.campaign, self.audience.fields, self.audience.headers)
+        self.compilers = state["compilers"]
+        self.compiled = {name: compile_(self) for name, compile_ in self.compilers.items()}
