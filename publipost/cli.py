@@ -9,9 +9,16 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from publipost.errors import PublipostError
+from publipost.errors import PublipostError, Where
+
+if TYPE_CHECKING:
+    from publipost.channels.sending import SendReport
+    from publipost.prepared import Prepared
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_BAD_INPUT = 0, 1, 2
 ALLOW_OUTSIDE = "let the campaign name files outside its repository (only for campaigns you trust)"
@@ -182,7 +189,7 @@ def _formats() -> list[str]:
     return formats()
 
 
-def _count(least: int):
+def _count(least: int) -> Callable[[str], int]:
     """An argparse type: a whole number of at least `least` (a usage error, exit 2, otherwise)."""
 
     def parse(text: str) -> int:
@@ -224,17 +231,17 @@ def cmd_lint(args: argparse.Namespace) -> int:
     from publipost.linter import report
     from publipost.linter.config import apply, config_for
     from publipost.linter.engine import fails, lint_paths
-    from publipost.linter.rule import all_rules
+    from publipost.linter.rules import all_rules
 
     if args.list_rules:
         for rule in all_rules():
             print(f"{rule.code}  {rule.name:<24} {rule.severity:<8} {rule.summary()}")
         return EXIT_OK
     if args.explain:
-        rule = next((r for r in all_rules() if args.explain in (r.code, r.code.lower(), r.name)), None)
-        if rule is None:
+        explained = next((r for r in all_rules() if args.explain in (r.code, r.code.lower(), r.name)), None)
+        if explained is None:
             raise PublipostError(f"no rule is named '{args.explain}'", hint="see publipost lint --list-rules")
-        print(rule.explain())
+        print(explained.explain())
         return EXIT_OK
     paths = args.paths or [Path(".")]
     overrides = {
@@ -249,7 +256,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
     }
     config = config_for(paths[0], explicit=args.config, isolated=args.isolated)
     if overrides:
-        config = apply(config, overrides, None)
+        config = apply(config, overrides, Where("command line"))
     if args.show_config:
         import json
 
@@ -370,7 +377,7 @@ SEND_STATUSES = (
 )
 
 
-def _print_send_report(report, args: argparse.Namespace, out_dir: Path) -> None:
+def _print_send_report(report: SendReport, args: argparse.Namespace, out_dir: Path) -> None:
     if args.dry_run:
         print(f"dry run: {report.counts.get('rendered', 0)} e-mails rendered, nothing sent")
         for row, reason in report.not_rendered:
@@ -422,11 +429,11 @@ def _print_send_report(report, args: argparse.Namespace, out_dir: Path) -> None:
     if report.interrupted:
         print(
             f"interrupted: messages in flight finished; run the same command again to resume "
-            f"(journal: {_show(report.journal)})"
+            f"(journal: {_show(report.journal or out_dir)})"
         )
 
 
-def _print_audience(prepared, out_dir: Path) -> None:
+def _print_audience(prepared: Prepared, out_dir: Path) -> None:
     from publipost.campaigns.audience import Outcome
     from publipost.channels import channels_of
     from publipost.csvout import separator_for
@@ -463,7 +470,9 @@ def _print_audience(prepared, out_dir: Path) -> None:
         print(f"{corrections} values corrected or flagged: {_show(out_dir / 'corrections.csv')}")
 
 
-def _progress(total: int, label: str, outcomes: bool = False):
+def _progress(
+    total: int, label: str, outcomes: bool = False
+) -> AbstractContextManager[Callable[..., None] | None]:
     """A progress bar with the rate and time left on a terminal (and, sending, the count of each
     outcome); silence in pipes and CI logs."""
     import contextlib

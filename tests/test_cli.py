@@ -13,7 +13,7 @@ from publipost.campaigns.audience import load_audience
 from publipost.campaigns.load import load_campaign
 from publipost.campaigns.postal import format_address
 from publipost.campaigns.presets import campaign_preset
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, ROOT
 
 EXAMPLE_NAMES = ["vente-couette", "launch-planner"]
 
@@ -164,3 +164,24 @@ def test_numeric_options_are_checked_before_anything_runs(run, capsys, args, mes
     with pytest.raises(SystemExit) as exc:
         run(*args)
     assert exc.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_the_readmes_python_api_example_runs(tmp_path, monkeypatch, capsys):
+    """The README's Python example, executed as it stands, prints what its comments say."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Python API", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code, "README.md", "exec"), {"__name__": "readme"})
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "3 2"
+    assert lines[2].startswith("2 [") and ".txt" in lines[2]
+    assert lines[3].startswith("3 ")
+
+
+def test_the_front_door_is_typed_and_lists_its_names():
+    import publipost
+
+    assert "prepare" in dir(publipost) and "send" in dir(publipost)
+    assert all(getattr(publipost, name) is not None for name in publipost.__all__)
+    assert (ROOT / "publipost" / "py.typed").exists()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from publipost.linter.rule import all_rules
+from publipost.linter.rules import all_rules
 from tests.lintkit import GOOD, lint_text, position
 
 # (language, text to replace in the good letter, replacement, slug, where the finding starts)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -228,6 +228,12 @@ def load_audience(
     target = campaign.target
     if frame is not None:
         table = table_from_frame(frame)
+    elif target.source is None:
+        raise AudienceError(
+            "the campaign names no customer file",
+            campaign.where(("target",)),
+            "set target.source, or hand the customers over as a DataFrame",
+        )
     else:
         table = read_table(campaign.resolve(target.source), encoding=target.encoding, sheet=target.sheet)
     data = table.frame
@@ -284,7 +290,16 @@ def _clean(audience: Audience, campaign: Campaign) -> None:
         frame[name] = stripped
 
 
-def _fix(audience, frame, name, column, pattern, fixer, reason, test=None) -> pd.Series:
+def _fix(
+    audience: Audience,
+    frame: pd.DataFrame,
+    name: str,
+    column: pd.Series,
+    pattern: re.Pattern[str] | None,
+    fixer: Callable[[str], str],
+    reason: str,
+    test: Callable[[str], bool] | None = None,
+) -> pd.Series:
     """Apply `fixer` to the values that match, recording each change."""
     hits = column.map(test).astype(bool) if test else column.str.contains(pattern, regex=True)
     if not hits.any():

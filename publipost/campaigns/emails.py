@@ -19,7 +19,8 @@ def check_email(value: str) -> tuple[str, str]:
     if not value:
         return "", "no e-mail address"
     try:
-        return validate_email(value, check_deliverability=False, allow_smtputf8=False).ascii_email, ""
+        checked = validate_email(value, check_deliverability=False, allow_smtputf8=False)
+        return checked.ascii_email or checked.normalized, ""
     except EmailNotValidError as exc:
         return "", f"e-mail '{value}' is invalid: {exc}"
 

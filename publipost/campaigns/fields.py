@@ -87,15 +87,15 @@ def map_headers(headers: list[str], explicit: dict[str, str], where: Where) -> d
         by_snake.setdefault(snake(header), header)
     mapping: dict[str, str] = {}
     for wanted, field_name in explicit.items():
-        header = by_snake.get(snake(wanted))
-        if header is None:
+        found = by_snake.get(snake(wanted))
+        if found is None:
             suggestion = did_you_mean(wanted, headers) or did_you_mean(snake(wanted), list(by_snake))
             raise AudienceError(
                 f"target.columns names a column '{wanted}' that the customer file does not have",
                 where,
                 (suggestion + " " if suggestion else "") + f"the file's columns are: {shown_list(headers)}",
             )
-        mapping[header] = field_name
+        mapping[found] = field_name
     taken = set(mapping.values())
     for index, header in enumerate(headers, start=1):
         if header in mapping:

@@ -42,10 +42,10 @@ def load_campaign(
 
 
 def _schema_error(doc: YamlDoc, exc: ValidationError) -> CampaignError:
-    errors = [_one_error(doc, err) for err in exc.errors()]
-    errors.sort(key=lambda e: (e.where.line or 0, e.where.column or 0))
+    errors = [_one_error(doc, dict(err)) for err in exc.errors()]
+    errors.sort(key=lambda e: (e.where.line or 0, e.where.column or 0) if e.where else (0, 0))
     first = errors[0]
-    first.others = errors[1:]
+    first.others.extend(errors[1:])
     return first
 
 
@@ -88,7 +88,7 @@ def _fields_at(model: type[BaseModel], loc: Loc) -> set[str]:
         ]
         if not nested:
             return set()
-        model = nested[0]
+        model = nested[0]  # type: ignore[assignment]  # a model class, checked by _is_model
     return set(model.model_fields)
 
 
@@ -119,7 +119,15 @@ def _check_offer(campaign: Campaign, doc: YamlDoc) -> None:
 
 def _check_files(campaign: Campaign, doc: YamlDoc) -> None:
     """Every file the campaign names must exist before anything else runs."""
-    paths: list[tuple[Loc, str]] = [(("target", "source"), campaign.target.source)]
+    if campaign.target.source is None and doc.lines:  # a file, not a mapping handed over in Python
+        raise CampaignError(
+            "missing required key 'source' in target",
+            doc.where(("target",), key=True),
+            "name the customer file: source: data/clients.csv",
+        )
+    paths: list[tuple[Loc, str]] = []
+    if campaign.target.source is not None:
+        paths.append((("target", "source"), campaign.target.source))
     paths += [(("target", "exclude", i, "path"), e.path) for i, e in enumerate(campaign.target.exclude)]
     if campaign.sender.signature:
         paths.append((("sender", "signature"), campaign.sender.signature))

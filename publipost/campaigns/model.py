@@ -140,7 +140,7 @@ class Exclusion(Section):
 
 
 class Target(Section):
-    source: str
+    source: str | None = None  # required in a campaign file; a campaign built in Python may take a DataFrame
     sheet: str | None = None
     encoding: str | None = None
     id: str | None = None

@@ -6,8 +6,12 @@ import tomllib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from publipost.campaigns.postal import FR, US, PostalStyle
+
+if TYPE_CHECKING:
+    from publipost.campaigns.model import Campaign
 
 PAPER = {"A4": (210.0, 297.0), "Letter": (215.9, 279.4)}
 
@@ -60,6 +64,6 @@ def default_preset(language: str) -> str:
     return "fr" if language == "fr" else "us"
 
 
-def campaign_preset(campaign) -> Preset:
+def campaign_preset(campaign: Campaign) -> Preset:
     """The layout a campaign's letters use: its `letter.layout`, or its language's default."""
     return preset((campaign.letter.layout if campaign.letter else None) or default_preset(campaign.language))

@@ -11,6 +11,7 @@ or sent. Blank rows hold nothing and are skipped.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,7 +38,7 @@ class SuppressionList:
     suppressed: int = 0  # customer rows this list suppressed
 
 
-def read_suppression(path: Path, match: list[str] | None, where: Where) -> SuppressionList:
+def read_suppression(path: Path, match: Sequence[str] | None, where: Where) -> SuppressionList:
     table = read_table(path)
     columns = [c for c in table.frame.columns if c != ROW]
     frame = table.frame
@@ -69,7 +70,7 @@ def read_suppression(path: Path, match: list[str] | None, where: Where) -> Suppr
                 where,
                 f"columns found: {found}",
             )
-    listing = SuppressionList(path, wanted, {key: set() for key in wanted})
+    listing = SuppressionList(path, list(wanted), {key: set() for key in wanted})
     problems: list[tuple[int, str]] = []
     names = [c for c in frame.columns if c != ROW]
     for values in frame[[ROW, *names]].itertuples(index=False, name=None):
@@ -83,7 +84,13 @@ def read_suppression(path: Path, match: list[str] | None, where: Where) -> Suppr
     return listing
 
 
-def _take(listing: SuppressionList, row: int, cells: dict[str, str], fields: list[str], problems) -> None:
+def _take(
+    listing: SuppressionList,
+    row: int,
+    cells: dict[str, str],
+    fields: list[str],
+    problems: list[tuple[int, str]],
+) -> None:
     """The entries of one row into the list, or the row's problem."""
     if not any(f.strip() for f in fields):
         return
@@ -147,7 +154,7 @@ def _bad_rows(path: Path, problems: list[tuple[int, str]]) -> AudienceError:
         for row, reason in problems[:MAX_LISTED]
     ]
     first = errors[0]
-    first.others = errors[1:]
+    first.others.extend(errors[1:])
     if len(problems) > MAX_LISTED:
         first.others.append(
             AudienceError(f"suppression file {path.name}: {len(problems) - MAX_LISTED} more rows like these")

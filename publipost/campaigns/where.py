@@ -89,6 +89,8 @@ def _isin(column: pd.Series, values: list[Any]) -> pd.Series:
 
 
 def _compare(column: pd.Series, op: str, value: Any, where: Where, dayfirst: bool) -> pd.Series:
+    left: pd.Series
+    right: Any
     if isinstance(value, dict | list) or value is None:
         raise AudienceError(f"'{op}' takes one value", where, "e.g. {gte: 18}")
     if isinstance(value, bool | str):

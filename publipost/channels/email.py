@@ -125,9 +125,10 @@ class Composer:
         self.renderer: EmailRenderer = prepared.email or EmailChannel().compile(prepared)
         self.secret = secret
         self.code = campaign_code(campaign.name)
-        sender = campaign.sender
+        sender, address = campaign.sender, campaign.sender.email
+        self.sender_address = address
         self.template = MessageTemplate(
-            Sender(sender.company or sender.name, sender.email, sender.reply_to),
+            Sender(sender.company or sender.name, address, sender.reply_to),
             campaign.name,
             self.code,
             dt.datetime.now(dt.UTC),

@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from publipost.campaigns.audience import Recipient
 from publipost.campaigns.presets import campaign_preset
@@ -21,6 +22,9 @@ from publipost.prepared import Prepared
 from publipost.run.executor import Executor, local
 from publipost.templates.layout import unprintable
 from publipost.templates.merge import Merge, MergedLetter, RecipientError, each_rendered
+
+if TYPE_CHECKING:
+    from publipost.templates.pdf import LetterPainter
 
 CHUNK = 250  # letters per chunk file when one combined file is asked for
 
@@ -130,9 +134,10 @@ def _envelopes(prepared: Prepared, folder: Path) -> Path:
     from publipost.templates.pdf import ENVELOPES, REGULAR, paint_envelope, register_fonts
 
     campaign, merge = prepared.campaign, prepared.merge
+    size = campaign.letter.envelope if campaign.letter and campaign.letter.envelope else "dl"
     register_fonts()
-    width, height = ENVELOPES[campaign.letter.envelope]
-    path = folder / f"envelopes-{campaign.letter.envelope}.pdf"
+    width, height = ENVELOPES[size]
+    path = folder / f"envelopes-{size}.pdf"
     canvas = Canvas(str(path), pagesize=(width * mm, height * mm), initialFontName=REGULAR)
     preset = campaign_preset(campaign)
     personal = "letter.hook" in merge.templates and merge.uses_recipient_fields("letter.hook")
@@ -146,7 +151,7 @@ def _envelopes(prepared: Prepared, folder: Path) -> Path:
                 else None
             )
         )
-        paint_envelope(canvas, campaign, hook and f"**{hook}**" if recipient is None else hook, preset)
+        paint_envelope(canvas, campaign, hook and f"**{hook}**" if recipient is None else hook, preset, size)
     canvas.save()
     return path
 
@@ -221,7 +226,7 @@ def letter_pdf(prepared: Prepared, recipient: Recipient) -> bytes:
     return buffer.getvalue()
 
 
-def _painter(prepared: Prepared):
+def _painter(prepared: Prepared) -> LetterPainter:
     from publipost.templates.codes import campaign_code, response_code
     from publipost.templates.pdf import LetterPainter
 

@@ -10,12 +10,13 @@ import asyncio
 import signal
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import islice
 from pathlib import Path
+from typing import Any
 
 from publipost.campaigns.audience import Recipient
 from publipost.campaigns.emails import check_email
@@ -209,7 +210,13 @@ def _deliver_journal(
     ]
 
 
-async def deliver_all(outgoing, relay, journal, limits, progress) -> bool:
+async def deliver_all(
+    outgoing: Iterable[Outgoing],
+    relay: Relay,
+    journal: Journal,
+    limits: Limits,
+    progress: Callable[[str, int], None] | None,
+) -> bool:
     """Deliver, stopping cleanly on Ctrl-C: messages in flight finish, no new one starts."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -227,7 +234,14 @@ async def deliver_all(outgoing, relay, journal, limits, progress) -> bool:
     return stop.is_set()
 
 
-def _deliver_in_processes(outgoing, relay, journal: Journal, limits, progress, processes: int) -> bool:
+def _deliver_in_processes(
+    outgoing: Callable[[Journal, int, int], Iterator[Outgoing]],
+    relay: Relay,
+    journal: Journal,
+    limits: Limits,
+    progress: Callable[[str, int], None] | None,
+    processes: int,
+) -> bool:
     """One process per core, each with its share of the messages, its connections and its own
     connection to the journal (SQLite in WAL mode takes their writes in turn).
 
@@ -271,7 +285,7 @@ def _deliver_in_processes(outgoing, relay, journal: Journal, limits, progress, p
 _OUTCOME_BYTES = {SENT: b"s", DEFERRED: b"d", FAILED: b"f", UNCERTAIN: b"u", SKIPPED: b"k"}
 
 
-def _run(coroutine) -> bool:
+def _run(coroutine: Coroutine[Any, Any, bool]) -> bool:
     """uvloop's event loop where it exists (libuv, in C): the event loop and socket code are
     a good part of what a message costs; uvloop cut the CPU per message by 8 % (measured)."""
     try:
@@ -293,7 +307,16 @@ def _server(relay: Relay | None, out_dir: Path) -> Iterator[tuple[Relay, Path | 
         yield Relay("127.0.0.1", capture.port), capture.folder
 
 
-def _send_to_seeds(composer, recipients, seeds, relay, out_dir, limits, report, started) -> SendReport:
+def _send_to_seeds(
+    composer: Composer,
+    recipients: list[Recipient],
+    seeds: list[str],
+    relay: Relay | None,
+    out_dir: Path,
+    limits: Limits,
+    report: SendReport,
+    started: float,
+) -> SendReport:
     """The first recipients' messages, each to one address of the seed list, in a journal of their own."""
     checked = [check_email(seed) for seed in seeds]
     for _, problem in checked:
@@ -309,7 +332,7 @@ def _send_to_seeds(composer, recipients, seeds, relay, out_dir, limits, report, 
             raise NotComposed(str(exc)) from None
 
     outgoing = [
-        Outgoing(f"{r.id}->{seed}", composer.prepared.campaign.sender.email, seed, partial(compose, r, seed))
+        Outgoing(f"{r.id}->{seed}", composer.sender_address, seed, partial(compose, r, seed))
         for r, seed in pairs
     ]
     path = out_dir / "test-sends.sqlite"

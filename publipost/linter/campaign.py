@@ -9,6 +9,7 @@ many lines a paragraph takes once printed.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -53,7 +54,9 @@ def section_document(campaign: Campaign, section: str, samples: Samples | None) 
     letter = parse_letter(blank_comments(body_copy.text))
     doc = LintDoc(campaign.path, section, campaign.language, column=LETTER if section == "letter" else EMAIL)
     for copy in copies.values():
-        doc.sources[Path(copy.origin.path)] = Path(copy.origin.path).read_text(encoding="utf-8-sig")
+        source = Path(copy.origin.path or "")
+        if source.is_file():  # a campaign handed over as a mapping has no file to point into
+            doc.sources[source] = source.read_text(encoding="utf-8-sig")
 
     def unit(role: str, block: Block | None, copy: Copy = body_copy) -> Unit | None:
         if block is None:
@@ -63,11 +66,12 @@ def section_document(campaign: Campaign, section: str, samples: Samples | None) 
     hook_copy = copies.get(f"{section}.hook")
     doc.hook = _whole(hook_copy, "hook") if hook_copy else unit("hook", letter.hook)
     doc.salutation = unit("salutation", letter.salutation)
-    doc.body = [unit("body", b) for b in letter.body]
+    doc.body = [u for b in letter.body if (u := unit("body", b))]
     doc.signature = unit("signature", letter.signature)
     ps_copy = copies.get(f"{section}.ps")
-    doc.ps = [_whole(ps_copy, "ps")] if ps_copy else [unit("ps", b) for b in letter.ps]
-    if section == "email":
+    ps = [_whole(ps_copy, "ps")] if ps_copy else [unit("ps", b) for b in letter.ps]
+    doc.ps = [u for u in ps if u is not None]
+    if section == "email" and campaign.email is not None:
         doc.subject = _whole(copies.get("email.subject"), "subject")
         doc.preheader = _whole(copies.get("email.preheader"), "preheader")
         doc.unsubscribe = bool(campaign.email.unsubscribe) or "unsubscribe" in body_copy.text.lower()
@@ -100,7 +104,7 @@ def _whole(copy: Copy | None, role: str) -> Unit | None:
     return Unit(role, copy.text.strip(), _locator(copy, lead))
 
 
-def _locator(copy: Copy, base: int):
+def _locator(copy: Copy, base: int) -> Callable[[int], Where]:
     text = copy.text
     starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
 
@@ -127,7 +131,7 @@ def _merged_samples(
     from publipost.templates.merge import Merge, RecipientError
 
     merge = Merge(campaign, list(samples.longest), samples.headers)
-    recipient = Recipient(0, "longest", samples.longest, None, True)
+    recipient = Recipient(0, "longest", samples.longest, None, frozenset({"letter", "email"}))
     try:
         merged = parse_letter(merge.render(f"{section}.body", merge.context(recipient)))
     except RecipientError:

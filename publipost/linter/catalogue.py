@@ -5,7 +5,7 @@ python -m publipost.linter.catalogue      # prints the Markdown table
 
 from __future__ import annotations
 
-from publipost.linter.rule import all_rules
+from publipost.linter.rules import all_rules
 
 
 def markdown_table() -> str:

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from publipost.errors import PublipostError, Where, did_you_mean
-from publipost.linter.rule import SEVERITIES, Rule, all_rules
+from publipost.linter.rule import SEVERITIES, Rule
+from publipost.linter.rules import all_rules
 
 CONFIG_FILES = ("publipost.toml", ".publipost.toml", "pyproject.toml")
 KEYS = {"select", "ignore", "per-file-ignores", "severity", "rules", "lang", "fail-on", "max-warnings"}

@@ -121,15 +121,16 @@ def letter_from_markdown(path: Path, source: str, *, kind: str = "letter") -> Li
     def unit(role: str, block: Block | None) -> Unit | None:
         if block is None:
             return None
-        return Unit(role, block.text, lambda offset, b=block: positions.where(b.start + offset))
+        start = block.start
+        return Unit(role, block.text, lambda offset: positions.where(start + offset))
 
     doc = LintDoc(path, kind, language, column=LETTER if kind == "letter" else EMAIL)
     doc.sources[path] = source
     doc.hook = unit("hook", letter.hook)
     doc.salutation = unit("salutation", letter.salutation)
-    doc.body = [unit("body", b) for b in letter.body]
+    doc.body = [u for b in letter.body if (u := unit("body", b))]
     doc.signature = unit("signature", letter.signature)
-    doc.ps = [unit("ps", b) for b in letter.ps]
+    doc.ps = [u for b in letter.ps if (u := unit("ps", b))]
     sender = front.get("sender") or {}
     doc.signer = _signer(letter.signature, sender)
     doc.personalised = uses_recipient_field(source)
@@ -274,7 +275,7 @@ def email_from_markup(path: Path, source: str) -> LintDoc:
         text = blanked.strip()
         if text:
             blocks.append((opening.name + ("*" if emphasised else ""), inner_start + lead, text))
-    units = [Unit("body", text, lambda o, s=start: positions.where(s + o)) for _, start, text in blocks]
+    units = [Unit("body", text, _at(positions, start)) for _, start, text in blocks]
     kinds = [tag for tag, _, _ in blocks]
     if units and (kinds[0].startswith(("h1", "h2")) or is_hook(units[0].raw)):
         doc.hook = units.pop(0)
@@ -300,7 +301,7 @@ def email_from_markup(path: Path, source: str) -> LintDoc:
         inner = source[element[0] : element[1]]
         if inner.strip():
             start = element[0] + len(inner) - len(inner.lstrip())
-            setattr(doc, role, Unit(role, inner.strip(), lambda o, s=start: positions.where(s + o)))
+            setattr(doc, role, Unit(role, inner.strip(), _at(positions, start)))
     doc.personalised = uses_recipient_field(source)
     doc.unsubscribe = _mentions_unsubscribe(source, language)
     doc.plain_text = any(path.with_suffix(s).is_file() for s in (".txt", ".text"))
@@ -329,6 +330,11 @@ def _first_element(tags: list[_Tag], names: set[str]) -> tuple[int, int] | None:
         return None
     closing = next((t for t in tags if t.closing and t.name == opening.name and t.start >= opening.end), None)
     return (opening.end, closing.start) if closing else None
+
+
+def _at(positions: Positions, start: int) -> Callable[[int], Where]:
+    """Offsets in a unit that starts at `start` → places in the file."""
+    return lambda offset: positions.where(start + offset)
 
 
 def _html_language(source: str) -> str | None:

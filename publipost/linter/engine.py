@@ -18,7 +18,8 @@ from publipost.errors import PublipostError, Where
 from publipost.linter import suppress
 from publipost.linter.config import LintConfig, apply, config_for
 from publipost.linter.document import LintDoc, email_from_markup, letter_from_markdown
-from publipost.linter.rule import SEVERITIES, Context, Hit, Rule, all_rules
+from publipost.linter.rule import SEVERITIES, Context, Hit, Rule
+from publipost.linter.rules import all_rules
 from publipost.linter.words import word_list
 
 RANK = {s: i for i, s in enumerate(SEVERITIES)}
@@ -208,8 +209,8 @@ def _campaign_files(path: Path, boundary: Path | None) -> set[Path]:
     from publipost.campaigns.load import load_campaign
 
     campaign = load_campaign(path, boundary=boundary)
-    files = {Path(c.origin.path).resolve() for c in campaign.copies.values()}
-    files |= {campaign.resolve(campaign.target.source)} | {
+    files = {Path(c.origin.path or path).resolve() for c in campaign.copies.values()}
+    files |= {campaign.resolve(campaign.target.source or ".")} | {
         campaign.resolve(e.path) for e in campaign.target.exclude
     }
     return files - {campaign.path}

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from publipost import __version__
 from publipost.linter.engine import Finding, LintResult
-from publipost.linter.rule import all_rules
+from publipost.linter.rules import all_rules
 
 LABELS = {
     "en": ["none", "very weak", "weak", "average", "strong", "very strong"],
@@ -36,7 +36,7 @@ def show_path(path: str) -> str:
 
 def text(result: LintResult, *, colour: bool = False) -> str:
     out: list[str] = []
-    lines_cache: dict[str, list[str]] = {}
+    lines_cache: dict[str, tuple[str, ...]] = {}
     for f in result.active:
         c = (lambda code, s: f"{code}{s}{RESET}") if colour else (lambda code, s: s)
         out.append(

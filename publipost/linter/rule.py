@@ -63,9 +63,3 @@ class Rule:
             f"{cls.code} {cls.name} (default: {cls.severity}; {cls.source}{law})\n\n{inspect.getdoc(cls)}\n"
             + (f"\nOptions:{options}\n" if options else "")
         )
-
-
-def all_rules() -> list[type[Rule]]:
-    from publipost.linter.rules import RULES
-
-    return RULES

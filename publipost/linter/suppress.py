@@ -17,7 +17,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from publipost.linter.rule import Rule, all_rules
+from publipost.linter.rule import Rule
+from publipost.linter.rules import all_rules
 from publipost.templates.markdown import jinja_spans
 
 _JINJA = re.compile(r"\{#-?\s*publipost:(?P<body>.*?)-?#\}\Z", re.DOTALL)  # matched on one comment
@@ -61,8 +62,8 @@ def parse(path: Path, text: str) -> tuple[list[Directive], list[Problem]]:
     yaml = path.suffix in (".yaml", ".yml")
     lines = text.split("\n")
     starts = [0]
-    for line in lines:
-        starts.append(starts[-1] + len(line) + 1)
+    for text_line in lines:
+        starts.append(starts[-1] + len(text_line) + 1)
     directives: list[Directive] = []
     problems: list[Problem] = []
     open_ranges: dict[str, Directive] = {}

@@ -18,8 +18,8 @@ class MaildirHandler:
         folder.parent.mkdir(parents=True, exist_ok=True)
         self.maildir = mailbox.Maildir(folder, create=True)  # creates tmp/, new/ and cur/
 
-    async def handle_DATA(self, server, session: Session, envelope: Envelope) -> str:
-        self.maildir.add(envelope.original_content or envelope.content)
+    async def handle_DATA(self, server: object, session: Session, envelope: Envelope) -> str:
+        self.maildir.add(envelope.original_content or envelope.content or b"")
         return "250 2.0.0 Message accepted for delivery"
 
 
@@ -38,7 +38,7 @@ class CaptureServer:
         self.controller.start()
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.controller.stop()
 
 

@@ -19,7 +19,7 @@ import json
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
@@ -80,7 +80,7 @@ class Reconciled:
     added: int = 0
     withdrawn: int = 0
     restored: int = 0
-    readdressed: list[tuple[str, str, str]] | None = None  # (id, old address, new address)
+    readdressed: list[tuple[str, str, str]] = field(default_factory=list)  # (id, old address, new address)
 
 
 class Journal:
@@ -166,7 +166,7 @@ class Journal:
             rid: (status, address)
             for rid, status, address in self.db.execute("SELECT id, status, address FROM recipients")
         }
-        result = Reconciled(readdressed=[])
+        result = Reconciled()
         new: list[tuple[str, int, str, str, float]] = []
         updates: list[tuple[str, str, int, float, str]] = []
         present: set[str] = set()

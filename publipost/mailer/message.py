@@ -51,10 +51,14 @@ class Sender:
 class InlinePart(Protocol):
     """An image carried in the message (multipart/related), shown by its Content-ID."""
 
-    cid: str
-    filename: str
-    mime: str
-    data: bytes
+    @property
+    def cid(self) -> str: ...
+    @property
+    def filename(self) -> str: ...
+    @property
+    def mime(self) -> str: ...
+    @property
+    def data(self) -> bytes: ...
 
 
 @dataclass(frozen=True)

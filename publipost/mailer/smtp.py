@@ -307,7 +307,7 @@ class _Progress:
 
 
 async def _send_one(
-    job: Outgoing, client, relay: Relay, marks: Marks, limits: Limits, rate: RateLimit
+    job: Outgoing, client: aiosmtplib.SMTP | None, relay: Relay, marks: Marks, limits: Limits, rate: RateLimit
 ) -> tuple[aiosmtplib.SMTP | None, str]:
     """One message, retried while nothing can have been delivered; returns the connection to
     reuse and the outcome."""
@@ -406,14 +406,17 @@ async def _content(client: aiosmtplib.SMTP, data: bytes, progress: _Progress) ->
         return await protocol.read_response(timeout=client.timeout)
 
 
-async def _reset(client) -> None:
+async def _reset(client: aiosmtplib.SMTP | None) -> None:
+    if client is None:
+        return
     try:
         await asyncio.wait_for(client.rset(), 5)
     except Exception:  # it will be dropped at the next message
         _drop(client)
 
 
-def _drop(client):
+def _drop(client: aiosmtplib.SMTP | None) -> aiosmtplib.SMTP | None:
+    """Close the connection; None, the connection to use next (a new one)."""
     if client is not None:
         client.close()
     return None

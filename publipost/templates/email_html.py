@@ -84,6 +84,8 @@ class EmailRenderer:
 
     def __init__(self, campaign: Campaign, fields: list[str] | None = None):
         self.campaign = campaign
+        if campaign.email is None:
+            raise ValueError("an e-mail renderer needs a campaign with an e-mail")
         self.source = TEMPLATES / "classic.mjml"
         if campaign.email.template != "classic":
             self.source = campaign.resolve(campaign.email.template)

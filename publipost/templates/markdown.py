@@ -9,6 +9,7 @@ offsets in the source, so the linter can point at the exact line and column.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 SALUTATION = re.compile(
@@ -105,7 +106,7 @@ def jinja_spans(text: str, openers: tuple[str, ...] = ("{{", "{%", "{#")) -> lis
     return spans
 
 
-def replace_spans(text: str, spans: list[tuple[int, int]], replace) -> str:
+def replace_spans(text: str, spans: list[tuple[int, int]], replace: Callable[[str], str]) -> str:
     """`text` with each span replaced by `replace(span text)`."""
     out, position = [], 0
     for start, end in spans:

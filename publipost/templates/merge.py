@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from jinja2 import Template, TemplateSyntaxError, meta, nodes
+from jinja2 import Environment, Template, TemplateSyntaxError, meta, nodes
 from jinja2.exceptions import TemplateError as JinjaError
 
 from publipost.campaigns.audience import Recipient
@@ -135,7 +135,7 @@ class Merge:
 
     def _unknown_field(self, copy: Copy, name: str) -> TemplateError:
         line, column = _first_use(self.env, copy.text, name)
-        hint = did_you_mean(name, GLOBALS) or suggest_field(name, self.headers)
+        hint = did_you_mean(name, list(GLOBALS)) or suggest_field(name, self.headers)
         return TemplateError(
             f"{copy.key} uses the field '{name}', which the customer file does not have",
             copy.where(line, column),
@@ -243,7 +243,7 @@ def _oneline(text: str) -> str:
     return " ".join(text.split())
 
 
-def _first_use(env, source: str, name: str) -> tuple[int, int]:
+def _first_use(env: Environment, source: str, name: str) -> tuple[int, int]:
     """Line and column where a template first uses `name`."""
     lines = source.split("\n")
     for lineno, kind, value in env.lex(source):

@@ -92,6 +92,9 @@ class LetterPainter:
     words: dict[str, str] = field(init=False)
 
     def __post_init__(self) -> None:
+        if self.campaign.letter is None:
+            raise ValueError("a letter painter needs a campaign with a letter")
+        self.settings = self.campaign.letter
         register_fonts()
         self.words = WORDS[self.campaign.language]
         self.width, self.height = self.preset.size[0] * mm, self.preset.size[1] * mm
@@ -103,7 +106,7 @@ class LetterPainter:
         """Draw one letter (and its coupon); returns the number of pages it took."""
         self._furniture(canvas)
         pages = self._paginate(self._rows(letter), first_top=self._flow_top())
-        coupon = self.campaign.letter.coupon
+        coupon = self.settings.coupon
         coupon_on_last = coupon and self._room(pages[-1], len(pages) == 1) >= (COUPON_HEIGHT + 4) * mm
         total = len(pages) + (1 if coupon and not coupon_on_last else 0)
         for number, page in enumerate(pages, start=1):
@@ -191,7 +194,7 @@ class LetterPainter:
                 top - 4 * mm,
                 6.5,
             )
-        when = self.campaign.letter.date or dt.date.today()
+        when = self.settings.date or dt.date.today()
         self._text(
             canvas,
             typography(date_line(sender.place, when, language), language),
@@ -287,15 +290,19 @@ class LetterPainter:
             rows.append(
                 Row(
                     LETTER.leading,
-                    lambda c, y, t=text, b=index == 0: self._text(
-                        c, t, self.left, y - LETTER.leading + 3, LETTER.size, bold=b
-                    ),
+                    self._signature_line(text, bold=index == 0),
                     keep_with_next=True,
                 )
             )
         if rows:
             rows[-1].keep_with_next = bool(letter.ps)
         return rows
+
+    def _signature_line(self, text: str, *, bold: bool) -> Callable[[Canvas, float], None]:
+        def draw(canvas: Canvas, top: float) -> None:
+            self._text(canvas, text, self.left, top - LETTER.leading + 3, LETTER.size, bold=bold)
+
+        return draw
 
     def _paginate(self, rows: list[Row], first_top: float) -> list[list[Row]]:
         pages: list[list[Row]] = [[]]
@@ -356,7 +363,7 @@ class LetterPainter:
             bold=True,
         )
         # The return address where a window return envelope of the same preset shows it.
-        reply = self.campaign.letter.reply_address or list(
+        reply = self.settings.reply_address or list(
             filter(
                 None,
                 (self.campaign.sender.company or self.campaign.sender.name, *self.campaign.sender.address),
@@ -445,14 +452,14 @@ class LetterPainter:
 ENVELOPES = {"dl": (220.0, 110.0), "c5": (229.0, 162.0)}  # mm, landscape
 
 
-def paint_envelope(canvas: Canvas, campaign: Campaign, hook: str | None, preset: Preset) -> None:
+def paint_envelope(canvas: Canvas, campaign: Campaign, hook: str | None, preset: Preset, size: str) -> None:
     """The carrier envelope, the shop window (mailing-rules.md §6): the sender and a teaser.
 
     The recipient's address shows through the window from the letter inside; the teaser
     stands on the other side, where the eye lands after the name (norms.md §3.1).
     """
     register_fonts()
-    width, height = ENVELOPES[campaign.letter.envelope]
+    width, height = ENVELOPES[size]
     sender = campaign.sender
     y = (height - 12) * mm
     for index, line in enumerate(filter(None, (sender.company or sender.name, *sender.address))):
@@ -465,8 +472,8 @@ def paint_envelope(canvas: Canvas, campaign: Campaign, hook: str | None, preset:
         x = 12 * mm if window_left else (width - 107) * mm
         lines = break_lines(typography(re.sub(r"^#+\s*", "", hook), campaign.language), teaser)
         y = (height / 2 + len(lines) * 3.3) * mm
-        for line in lines:
+        for broken in lines:
             canvas.setFont(BOLD, teaser.size)
-            canvas.drawString(x, y, "".join(run.text for run in line.runs))
+            canvas.drawString(x, y, "".join(run.text for run in broken.runs))
             y -= teaser.leading
     canvas.showPage()

@@ -13,3 +13,8 @@ RULES: list[type[Rule]] = sorted(
     ),
     key=lambda cls: cls.code,
 )
+
+
+def all_rules() -> list[type[Rule]]:
+    """Every rule, in code order: the catalogue --list-rules, --explain and the README show."""
+    return RULES

@@ -1,0 +1,84 @@
+"""A channel is a unit: a third one, defined here, works through the core without touching it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from publipost.channels import Channel, RenderOptions, Written, register, unregister
+from publipost.templates.merge import each_rendered
+from tests.conftest import BASE_CSV
+
+
+@dataclass(frozen=True)
+class NameReach:
+    """The toy channel reaches rows with a last name."""
+
+    name: str = "json"
+    only: str = "JSON only"
+    invalid: str | None = None
+
+    def problems(self, audience, campaign) -> pd.Series:
+        frame = audience.frame
+        return frame["last_name"].map(lambda v: "" if v else "no last name")
+
+
+class JsonChannel(Channel):
+    """One JSON file per recipient: the merged letter's parts, for another system to print."""
+
+    name = "json"
+    plural = "JSON files"
+    formats = ("json",)
+
+    def enabled(self, campaign) -> bool:
+        return True
+
+    def reach(self) -> NameReach:
+        return NameReach()
+
+    def render_one(self, prepared, recipient) -> str:
+        letter = prepared.merge.letter(recipient)
+        return json.dumps({"id": recipient.id, "address": letter.address, "body": letter.body})
+
+    def write(self, prepared, out_dir: Path, fmt: str, options: RenderOptions, progress=None) -> Written:
+        target = out_dir / "json"
+        target.mkdir(parents=True, exist_ok=True)
+        report = Written(self.name, self.plural, target)
+        recipients = prepared.audience.recipients_of(self.name)
+        for recipient, text in each_rendered(
+            recipients, lambda r: self.render_one(prepared, r), report.failed
+        ):
+            (target / f"{recipient.id}.json").write_text(text, encoding="utf-8")
+            report.written += 1
+        return report
+
+
+@pytest.fixture
+def json_channel():
+    register(JsonChannel())
+    yield
+    unregister("json")
+
+
+def test_a_third_channel_is_accounted_for_rendered_and_reported(json_channel, campaign_dir, tmp_path, run):
+    csv_text = BASE_CSV + "3;M.;Luc;;5 rue X;69001;Lyon;luc@exemple.fr\n"
+    path = campaign_dir(csv=csv_text)
+    result = run("validate", path, "--out", tmp_path / "out")
+    # row 4 has no last name: no letter, no JSON file, so it is rejected with both reasons
+    assert "letters 2 · JSON files 2" in result.out and "rejected           1" in result.out
+    rendered = run("render", path, "--format", "json", "--out", tmp_path / "out")
+    assert rendered.code == 0 and "2 JSON files written to" in rendered.out
+    document = json.loads((tmp_path / "out" / "json" / "1.json").read_text())
+    assert document["address"][0] == "Madame Jeanne Dupont" and "Bonjour Jeanne" in document["body"][0]
+    assert (
+        run("render", path, "--format", "pdf", "--out", tmp_path / "out").code == 0
+    )  # the others still work
+
+
+def test_a_format_no_channel_of_the_campaign_writes_is_a_clear_error(campaign_dir, run):
+    result = run("render", campaign_dir(), "--format", "eml")
+    assert result.code == 2 and "this campaign has no email to render as eml" in result.err
