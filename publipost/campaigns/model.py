@@ -214,6 +214,16 @@ class Sender(Section):
             return [line.strip() for line in value.splitlines() if line.strip()]
         return value
 
+    @property
+    def display_name(self) -> str:
+        """Who the mailing is from, as letters head it and e-mails name it: the company, or the signatory."""
+        return self.company or self.name
+
+    @property
+    def block(self) -> list[str]:
+        """The sender block: the display name and the postal address lines."""
+        return [line for line in (self.display_name, *self.address) if line]
+
     @field_validator("email", "reply_to")
     @classmethod
     def _email(cls, value: str | None) -> str | None:

@@ -128,7 +128,7 @@ class Composer:
         sender, address = campaign.sender, campaign.sender.email
         self.sender_address = address
         self.template = MessageTemplate(
-            Sender(sender.company or sender.name, address, sender.reply_to),
+            Sender(sender.display_name, address, sender.reply_to),
             campaign.name,
             self.code,
             dt.datetime.now(dt.UTC),

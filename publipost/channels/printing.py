@@ -202,7 +202,7 @@ def render_chunk(run: PrintRun, chunk: Chunk) -> tuple[int, list[Path], list[int
                 initialFontSize=11,
             )
             canvas.setTitle(campaign.name)
-            canvas.setAuthor(campaign.sender.company or campaign.sender.name)
+            canvas.setAuthor(campaign.sender.display_name)
         counts.append(painter.paint(canvas, letter, duplex=run.duplex))
     if canvas is not None:
         canvas.save()

@@ -142,8 +142,8 @@ class EmailRenderer:
         """Who sends and from where (CAN-SPAM's postal address), and the unsubscribe label: per campaign."""
         sender = self.campaign.sender
         text, label = FOOTER[self.campaign.language]
-        postal = ", ".join(filter(None, (sender.company or sender.name, *sender.address)))
-        return text.format(company=(sender.company or sender.name).rstrip(".")), postal, label
+        postal = ", ".join(sender.block)
+        return text.format(company=sender.display_name.rstrip(".")), postal, label
 
     @cached_property
     def footer_html(self) -> Markup:
@@ -165,7 +165,7 @@ class EmailRenderer:
             language=campaign.language,
             subject=email.subject,
             preheader=email.preheader,
-            sender_block=sender.company or sender.name,
+            sender_block=sender.display_name,
             hook=markdown_html(email.hook.strip("*#_ ") if email.hook else ""),
             # markdown_html returns escaped Markup: joining those pieces stays safe. A paragraph a
             # line: the lines every recipient shares are encoded once (mailer.message.quoted_printable).

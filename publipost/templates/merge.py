@@ -192,7 +192,7 @@ class Merge:
         return MergedLetter(
             recipient=recipient,
             date_line=date_line(sender.place, self.letter_date, self.campaign.language),
-            sender=[line for line in (sender.company or sender.name, *sender.address) if line],
+            sender=sender.block,
             address=self._address(recipient),
             **parts,
         )

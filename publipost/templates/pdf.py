@@ -182,14 +182,14 @@ class LetterPainter:
         """Sender block, return line and date line: the same on every first page of the run."""
         sender, language = self.campaign.sender, self.campaign.language
         y = self.height - MARGIN_TOP * mm - 10
-        for index, line in enumerate(filter(None, (sender.company or sender.name, *sender.address))):
+        for index, line in enumerate(sender.block):
             self._text(canvas, line, self.left, y, 12 if index == 0 else 9, bold=index == 0)
             y -= 14 if index == 0 else 11
         if self.preset.return_line:
             x, top = self.preset.address_text_x * mm, self.height - self.preset.address_field.y * mm
             self._text(
                 canvas,
-                " · ".join(filter(None, [sender.company or sender.name, *sender.address])),
+                " · ".join(sender.block),
                 x,
                 top - 4 * mm,
                 6.5,
@@ -363,12 +363,7 @@ class LetterPainter:
             bold=True,
         )
         # The return address where a window return envelope of the same preset shows it.
-        reply = self.settings.reply_address or list(
-            filter(
-                None,
-                (self.campaign.sender.company or self.campaign.sender.name, *self.campaign.sender.address),
-            )
-        )
+        reply = self.settings.reply_address or self.campaign.sender.block
         x, y = max(self.preset.address_text_x, 125) * mm, top - 16 * mm
         self._text(canvas, words["return"], x, y, 7)
         for line in reply:
@@ -462,7 +457,7 @@ def paint_envelope(canvas: Canvas, campaign: Campaign, hook: str | None, preset:
     width, height = ENVELOPES[size]
     sender = campaign.sender
     y = (height - 12) * mm
-    for index, line in enumerate(filter(None, (sender.company or sender.name, *sender.address))):
+    for index, line in enumerate(sender.block):
         canvas.setFont(BOLD if index == 0 else REGULAR, 10 if index == 0 else 8.5)
         canvas.drawString(12 * mm, y, line)
         y -= 4.2 * mm
