@@ -76,7 +76,7 @@ def bare_canvas(path: Path, letters: int) -> float:
     from reportlab.pdfgen.canvas import Canvas
 
     from publipost.api import prepare
-    from publipost.templates.markdown import strip_inline
+    from publipost.templates.inline import plain_text as strip_inline
     from publipost.templates.pdf import REGULAR, register_fonts
 
     register_fonts()
@@ -112,7 +112,7 @@ def weasyprint(path: Path, letters: int) -> float | None:
     from html import escape
 
     from publipost.api import prepare
-    from publipost.templates.markdown import strip_inline
+    from publipost.templates.inline import plain_text as strip_inline
 
     prepared = prepare(path)
     merged = [prepared.merge.letter(r) for r in prepared.audience.letter_recipients(0, letters)]

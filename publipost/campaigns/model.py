@@ -337,6 +337,46 @@ class Email(Section):
     dkim: Dkim | None = None
 
 
+def _link(value: str, key: str) -> str:
+    """A URL a reader can follow: https, http, mailto or tel; one line of ASCII, no space."""
+    if not value.isascii() or any(c.isspace() or not c.isprintable() or c in '<>"' for c in value):
+        raise ValueError(
+            f"the {key} must be one line of ASCII without spaces, quotes or angle brackets: "
+            "write the domain in its IDNA form (xn--…) and percent-encode other characters"
+        )
+    scheme = value.split(":", 1)[0].lower() if ":" in value else ""
+    if scheme not in ("https", "http", "mailto", "tel"):
+        raise ValueError(f"the {key} '{value}' must start with https:// (or http://, mailto:, tel:)")
+    return value
+
+
+class Cta(Section):
+    """The one act the mailing asks for (one objective, one act): a button in the e-mail, a bold
+    line with a QR code in the letter."""
+
+    label: str = Field(min_length=1)
+    url: str
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        return _link(value, "cta url")
+
+
+class Links(Section):
+    """Tracked links: links to the campaign's own sites carry utm_source, utm_medium (email or
+    letter), utm_campaign (the campaign code) and ref (the recipient's response code)."""
+
+    track: bool = True
+    domains: list[str] = []  # the sites that are "ours" (default: the CTA's and the sender's domains)
+    source: str = "publipost"  # utm_source
+
+    @field_validator("domains", mode="before", json_schema_input_type=str | list[str])
+    @classmethod
+    def _domains(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+
 class Campaign(Section):
     name: str = Field(min_length=1)
     language: Literal["fr", "en"]
@@ -346,6 +386,8 @@ class Campaign(Section):
     sender: Sender
     letter: Letter | None = None
     email: Email | None = None
+    cta: Cta | None = None
+    links: Links = Links()
     lint: dict[str, Any] = {}  # lint settings for this campaign, applied over the configuration files
 
     # Filled by load_campaign: where the file is, and the copy it points to.

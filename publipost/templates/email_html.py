@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from itertools import groupby
 from pathlib import Path
 
 from jinja2 import StrictUndefined
@@ -21,10 +22,11 @@ from markupsafe import Markup, escape
 
 from publipost.campaigns.model import Campaign
 from publipost.errors import TemplateError, Where
-from publipost.templates.codes import campaign_code
+from publipost.templates.codes import campaign_code, response_code
 from publipost.templates.email_images import embed_local_images, load_image, signature_html
 from publipost.templates.environment import compile_template
-from publipost.templates.layout import parse_runs
+from publipost.templates.layout import Run, parse_runs
+from publipost.templates.links import Tracking, tracking_for, with_ref
 from publipost.templates.merge import MergedEmail, RecipientError
 from publipost.templates.mjml_check import check_layout_fields
 from publipost.templates.sandbox import LOOP_GUARD, BoundedEnvironment
@@ -51,22 +53,32 @@ FOOTER = {
 
 
 @lru_cache(maxsize=8192)  # the same paragraph for every recipient: converted once
-def markdown_html(markdown: str) -> Markup:
-    """One Markdown block as safe HTML: text escaped, **bold** and __underline__ kept."""
+def markdown_html(markdown: str, tracking: Tracking | None = None) -> Markup:
+    """One Markdown block as safe HTML: text escaped, **bold** and __underline__ kept, links as
+    <a href> (tracked when they lead to the campaign's own sites; see templates/links.py)."""
     parts = []
-    for run in parse_runs(markdown):
-        text = html.escape(run.text).replace("\n", "<br>")
-        if run.bold:
-            text = f"<strong>{text}</strong>"
-        elif run.underline:
-            text = f"<u>{text}</u>"
-        parts.append(text)
+    runs = parse_runs(markdown)
+    for link, group in groupby(runs, key=lambda run: run.link):
+        inner = "".join(_run_html(run) for run in group)
+        if link:
+            href = tracking.href(link) if tracking else link
+            inner = f'<a href="{html.escape(href, quote=True)}" target="_blank">{inner}</a>'
+        parts.append(inner)
     return Markup("".join(parts))
 
 
+def _run_html(run: Run) -> str:
+    text = html.escape(run.text).replace("\n", "<br>")
+    if run.bold:
+        return f"<strong>{text}</strong>"
+    if run.underline:
+        return f"<u>{text}</u>"
+    return text
+
+
 @lru_cache(maxsize=1024)  # a signature, a PS: usually the same for every recipient
-def joined_html(blocks: tuple[str, ...], separator: str) -> Markup:
-    return Markup(separator).join(markdown_html(block) for block in blocks)
+def joined_html(blocks: tuple[str, ...], separator: str, tracking: Tracking | None = None) -> Markup:
+    return Markup(separator).join(markdown_html(block, tracking) for block in blocks)
 
 
 @dataclass
@@ -111,6 +123,8 @@ class EmailRenderer:
             self.images.insert(0, image)
             self.signature_image = Markup(signature_html(image, campaign.sender.name))
         self.template = compile_template(env, html)
+        self.tracking = tracking_for(campaign, "email")
+        self.code = campaign_code(campaign.name)
 
     @property
     def cid_suffix(self) -> str:
@@ -153,7 +167,7 @@ class EmailRenderer:
     def render(
         self, email: MergedEmail, unsubscribe_url: str | None, context: dict | None = None
     ) -> EmailBody:
-        campaign, sender = self.campaign, self.campaign.sender
+        campaign, sender, tracking = self.campaign, self.campaign.sender, self.tracking
         notice, postal, unsubscribe_label = self.footer
         footer = self.footer_html
         if unsubscribe_url:
@@ -166,12 +180,14 @@ class EmailRenderer:
             subject=email.subject,
             preheader=email.preheader,
             sender_block=sender.display_name,
-            hook=markdown_html(email.hook.strip("*#_ ") if email.hook else ""),
+            hook=markdown_html(email.hook.strip("*#_ ") if email.hook else "", tracking),
             # markdown_html returns escaped Markup: joining those pieces stays safe. A paragraph a
             # line: the lines every recipient shares are encoded once (mailer.message.quoted_printable).
-            body=Markup("\n".join(f"<p>{markdown_html(p)}</p>" for p in [email.salutation, *email.body])),
+            body=Markup(
+                "\n".join(f"<p>{markdown_html(p, tracking)}</p>" for p in [email.salutation, *email.body])
+            ),
             signature=self.signature_image + joined_html(tuple(email.signature), "<br>"),
-            ps=joined_html(tuple(email.ps), "<br><br>"),
+            ps=joined_html(tuple(email.ps), "<br><br>", tracking),
             footer=footer,
         )
         try:
@@ -180,10 +196,14 @@ class EmailRenderer:
             raise RecipientError(f"e-mail template: {exc}") from None
         # The preheader is a visible first line, not hidden text: mail apps show it after the
         # subject, and hidden content costs points with spam filters (HTML_FONT_LOW_CONTRAST).
-        text_part = email_text(email)
+        text_part = email_text(email, tracking)
         if email.preheader:
             text_part = f"{email.preheader}\n\n{text_part}"
         text_part += f"\n--\n{notice}\n{postal}\n"
         if unsubscribe_url:
             text_part += f"{unsubscribe_label}: {unsubscribe_url}\n"
+        if tracking is not None:  # the recipient's response code in every tracked link
+            ref = response_code(self.code, email.recipient.id)
+            pieces = tuple(with_ref(piece, ref) for piece in pieces)
+            text_part = with_ref(text_part, ref)
         return EmailBody(pieces, text_part)

@@ -67,7 +67,6 @@ def text_width(text: str, font: str, size: float) -> float:
     return sum(widths.get(c, default) for c in text) * size / 1000
 
 
-_EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1", re.DOTALL)
 _BREAKABLE = re.compile(r"[ \t\n]+")  # no-break spaces (U+00A0, U+202F) keep words together
 
 
@@ -79,6 +78,7 @@ class Run:
     bold: bool = False
     underline: bool = False
     width: float = 0.0  # in the column's unit, set by break_lines
+    link: str | None = None  # the URL this text links to
 
 
 @dataclass(frozen=True)
@@ -87,19 +87,19 @@ class Line:
     width: float
 
 
-def parse_runs(markdown: str) -> list[Run]:
-    """`**bold**` and `__underline__` spans of a Markdown paragraph, backslash escapes resolved."""
-    from publipost.templates.markdown import unescape_markdown
+def parse_runs(markdown: str, *, show_urls: bool = False) -> list[Run]:
+    """The styled runs of a Markdown paragraph (templates/inline.py): bold, underline, links.
+    With `show_urls` (a printed letter, which nobody can click), a link's text is followed by
+    its URL in parentheses, as a reader would type it."""
+    from publipost.templates.inline import grouped, shown_url, spans
 
     runs: list[Run] = []
-    position = 0
-    for match in _EMPHASIS.finditer(markdown):
-        runs.append(Run(unescape_markdown(markdown[position : match.start()])))
-        bold = match.group(1) == "**"
-        runs.append(Run(unescape_markdown(match.group(2)), bold=bold, underline=not bold))
-        position = match.end()
-    runs.append(Run(unescape_markdown(markdown[position:])))
-    return [r for r in runs if r.text]
+    for group in grouped(spans(markdown)):
+        runs += [Run(s.text, s.bold, s.underline, link=s.link) for s in group]
+        link, text = group[0].link, "".join(s.text for s in group)
+        if show_urls and link and shown_url(text) != shown_url(link):
+            runs.append(Run(f" ({shown_url(link)})", link=link))
+    return runs
 
 
 @lru_cache(maxsize=8192)
@@ -111,8 +111,9 @@ def break_lines(markdown: str, column: Column) -> tuple[Line, ...]:
     splitLongWords); no-break spaces never break. Cached: a paragraph without merge fields
     is the same for every recipient of a print run.
     """
-    styled = [(c, run.bold, run.underline) for run in parse_runs(markdown) for c in run.text]
-    text = "".join(c for c, _, _ in styled)
+    runs = parse_runs(markdown, show_urls=column.name == "letter")
+    styled = [(c, run.bold, run.underline, run.link) for run in runs for c in run.text]
+    text = "".join(c for c, _, _, _ in styled)
     regular, regular_default = _widths(column.font)
     bold, bold_default = _widths(column.bold_font)
     scale = column.size / 1000
@@ -120,7 +121,7 @@ def break_lines(markdown: str, column: Column) -> tuple[Line, ...]:
         0.0,
         *accumulate(
             (bold.get(c, bold_default) if b else regular.get(c, regular_default)) * scale
-            for c, b, _ in styled
+            for c, b, _, _ in styled
         ),
     ]
     space = regular.get(" ", regular_default) * scale
@@ -164,22 +165,25 @@ def break_lines(markdown: str, column: Column) -> tuple[Line, ...]:
 
 
 def _line(
-    styled: list[tuple[str, bool, bool]],
+    styled: list[tuple[str, bool, bool, str | None]],
     spans: list[tuple[int, int]],
     width: float,
     edges: list[float],
     space: float,
 ) -> Line:
-    pieces: list[tuple[str, bool, bool, float]] = []
+    pieces: list[tuple[str, bool, bool, str | None, float]] = []
     for index, (start, end) in enumerate(spans):
-        if index:  # a space between words is bold or underlined only inside a span of that style
+        if index:  # a space between words keeps a style (or a link) only inside a span of it
             before, after = styled[spans[index - 1][1] - 1], styled[start]
-            pieces.append((" ", before[1] and after[1], before[2] and after[2], space))
-        pieces += [(c, b, u, edges[i + 1] - edges[i]) for i, (c, b, u) in enumerate(styled[start:end], start)]
+            link = before[3] if before[3] == after[3] else None
+            pieces.append((" ", before[1] and after[1], before[2] and after[2], link, space))
+        pieces += [
+            (c, b, u, k, edges[i + 1] - edges[i]) for i, (c, b, u, k) in enumerate(styled[start:end], start)
+        ]
     runs = []
-    for (bold, underline), group in groupby(pieces, key=lambda p: (p[1], p[2])):
+    for (bold, underline, link), group in groupby(pieces, key=lambda p: (p[1], p[2], p[3])):
         chars = list(group)
-        runs.append(Run("".join(p[0] for p in chars), bold, underline, sum(p[3] for p in chars)))
+        runs.append(Run("".join(p[0] for p in chars), bold, underline, sum(p[4] for p in chars), link))
     return Line(tuple(runs), width)
 
 

@@ -29,10 +29,6 @@ def escape_markdown(value: object) -> str:
     return _SPECIAL.sub(r"\\\1", "" if value is None else str(value))
 
 
-def unescape_markdown(text: str) -> str:
-    return re.sub(r"\\([\\*_`#\[\]~|])", r"\1", text)
-
-
 @dataclass(frozen=True)
 class Block:
     text: str
@@ -160,11 +156,3 @@ def is_signature(text: str) -> bool:
         return False
     words = lines[0].split()
     return len(lines) > 1 or (2 <= len(words) <= 4 and all(w[:1].isupper() or w[:1] == "{" for w in words))
-
-
-def strip_inline(text: str) -> str:
-    """Plain text of a Markdown block: emphasis markers and heading marks removed."""
-    text = re.sub(r"^#{1,6}\s*", "", text, flags=re.MULTILINE)
-    text = re.sub(r"(?<!\\)(\*\*|__)(.+?)(?<!\\)\1", r"\2", text, flags=re.DOTALL)
-    text = re.sub(r"(?<![\\*])\*(?!\s)(.+?)(?<![\\\s])\*", r"\1", text)
-    return unescape_markdown(text)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from functools import lru_cache
 
-from publipost.templates.markdown import strip_inline
+from publipost.templates.inline import plain_text
+from publipost.templates.links import Tracking
 from publipost.templates.merge import MergedEmail, MergedLetter
 
 WIDTH = 72
@@ -23,34 +25,39 @@ def render_text_email(email: MergedEmail) -> str:
     return f"Subject: {email.subject}\n\n{email_text(email)}"
 
 
-def email_text(email: MergedEmail) -> str:
+def email_text(email: MergedEmail, tracking: Tracking | None = None) -> str:
     """The copy of an e-mail as plain text: its text/plain part, without the footer."""
-    return "\n".join(_copy(email)).rstrip() + "\n"
+    return "\n".join(_copy(email, tracking)).rstrip() + "\n"
 
 
-def _copy(merged: MergedLetter | MergedEmail) -> list[str]:
+def _copy(merged: MergedLetter | MergedEmail, tracking: Tracking | None = None) -> list[str]:
     """Hook, salutation, body, signature and PS: the part letters and e-mails share."""
     out: list[str] = []
     if merged.hook:
-        out += [*_paragraph(merged.hook), ""]
+        out += [*_paragraph(merged.hook, tracking), ""]
     out += [_plain(merged.salutation), ""]
     for paragraph in merged.body:
-        out += [*_paragraph(paragraph), ""]
+        out += [*_paragraph(paragraph, tracking), ""]
     out += [_plain(line) for line in merged.signature]
     for paragraph in merged.ps:
-        out += ["", *_paragraph(paragraph)]
+        out += ["", *_paragraph(paragraph, tracking)]
     return out
 
 
 @lru_cache(maxsize=8192)
 def _plain(text: str) -> str:
-    return strip_inline(text).strip()
+    return _strip_heading(plain_text(text)).strip()
 
 
 @lru_cache(maxsize=8192)  # the same paragraph for every recipient: wrapped once
-def _paragraph(markdown: str) -> tuple[str, ...]:
-    """Lines of one paragraph; explicit line breaks are kept, long lines wrapped."""
+def _paragraph(markdown: str, tracking: Tracking | None = None) -> tuple[str, ...]:
+    """Lines of one paragraph; explicit line breaks are kept, long lines wrapped, a link's URL
+    after its text and never cut (a reader copies it from here)."""
     lines: list[str] = []
-    for line in strip_inline(markdown).split("\n"):
-        lines += textwrap.wrap(line.strip(), WIDTH, break_on_hyphens=False) or [""]
+    for line in _strip_heading(plain_text(markdown, href=tracking.href if tracking else None)).split("\n"):
+        lines += textwrap.wrap(line.strip(), WIDTH, break_on_hyphens=False, break_long_words=False) or [""]
     return tuple(lines)
+
+
+def _strip_heading(text: str) -> str:
+    return re.sub(r"^#{1,6}\s*", "", text, flags=re.MULTILINE)
