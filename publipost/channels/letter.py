@@ -67,10 +67,16 @@ def text_letters(prepared: Prepared, out_dir: Path, progress: Progress | None = 
     target = out_dir / "letters"
     target.mkdir(parents=True, exist_ok=True)
     report = Written("letter", "letters", target)
-    merge = prepared.merge
+    from publipost.templates.environment import labelled
+    from publipost.templates.inline import shown_url
+
+    merge, campaign = prepared.merge, prepared.campaign
+    line = (
+        labelled(campaign.cta.label, shown_url(campaign.cta.url), campaign.language) if campaign.cta else ""
+    )
     recipients = prepared.audience.recipients_of("letter")
     for recipient, content in each_rendered(
-        recipients, lambda r: render_text_letter(merge.letter(r)), report.failed
+        recipients, lambda r: render_text_letter(merge.letter(r), line), report.failed
     ):
         (target / f"{recipient.id}.txt").write_text(content, encoding="utf-8")
         report.written += 1

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from publipost.errors import PublipostError, Where
-from publipost.linter.text import mask_jinja, sentences, words
+from publipost.linter.text import mask_jinja, mask_links, sentences, words
 from publipost.templates.layout import EMAIL, LETTER, Column
 from publipost.templates.markdown import PS, Block, blank_comments, is_hook, is_signature, parse_letter
 
@@ -48,7 +48,7 @@ class Unit:
         self.text = mask_jinja(self.raw)
         # The masked text without Markdown emphasis marks (same length: marks become spaces).
         self.plain = re.sub(
-            r"\*\*|__|^#{1,6}", lambda m: " " * len(m.group(0)), self.text, flags=re.MULTILINE
+            r"\*\*|__|^#{1,6}", lambda m: " " * len(m.group(0)), mask_links(self.text), flags=re.MULTILINE
         )
         self._sentences: list[tuple[int, int, int]] | None = None
 

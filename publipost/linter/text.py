@@ -93,6 +93,21 @@ def mask_jinja(text: str) -> str:
     return replace_spans(text, jinja_spans(text), replace)
 
 
+_LINK = re.compile(r"\[([^\[\]\n]*)\]\(((?:[^()\n]|\([^()\n]*\))*)\)")
+_URL = re.compile(r"<?(?:https?://|mailto:|tel:)[^\s<>]*>?")
+
+
+def mask_links(text: str) -> str:
+    """Links as readers see them, same length: `[text](url)` keeps its text, a URL counts as one
+    short word ("X"). A URL's parts are not words, and would sink reading ease."""
+
+    def link(match: re.Match[str]) -> str:
+        return " " + match.group(1) + " " * (len(match.group(0)) - len(match.group(1)) - 1)
+
+    text = _LINK.sub(link, text)
+    return _URL.sub(lambda m: "X" + " " * (len(m.group(0)) - 1), text)
+
+
 @dataclass(frozen=True)
 class Token:
     text: str

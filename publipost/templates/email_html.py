@@ -10,6 +10,7 @@ part says the same thing as the HTML one, as spam filters expect.
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from itertools import groupby
@@ -24,7 +25,7 @@ from publipost.campaigns.model import Campaign
 from publipost.errors import TemplateError, Where
 from publipost.templates.codes import campaign_code, response_code
 from publipost.templates.email_images import embed_local_images, load_image, signature_html
-from publipost.templates.environment import compile_template
+from publipost.templates.environment import compile_template, labelled
 from publipost.templates.layout import Run, parse_runs
 from publipost.templates.links import Tracking, tracking_for, with_ref
 from publipost.templates.merge import MergedEmail, RecipientError
@@ -45,7 +46,11 @@ PARTS = (
     "ps",
     "footer",
     "unsubscribe_url",
+    "cta_url",
+    "cta_label",
 )
+# The call to action's button in the built-in template: left out when the campaign has none.
+_BUTTON = re.compile(r"^\s*<mj-button href=\"\{\{ cta_url \}\}\".*?</mj-button>\n", re.MULTILINE | re.DOTALL)
 FOOTER = {
     "fr": ("Vous recevez cet e-mail en tant que client de {company}.", "Se désabonner"),
     "en": ("You receive this e-mail as a customer of {company}.", "Unsubscribe"),
@@ -103,6 +108,8 @@ class EmailRenderer:
             self.source = campaign.resolve(campaign.email.template)
         env = BoundedEnvironment(undefined=StrictUndefined, autoescape=True)
         text = self.source.read_text(encoding="utf-8")
+        if campaign.email.template == "classic" and campaign.cta is None:
+            text = _BUTTON.sub("", text)
         check_layout_fields(text, self.source)
         self._check_names(env, text, set(fields or ()))
         import mjml
@@ -125,6 +132,9 @@ class EmailRenderer:
         self.template = compile_template(env, html)
         self.tracking = tracking_for(campaign, "email")
         self.code = campaign_code(campaign.name)
+        cta = campaign.cta
+        self.cta_url = (self.tracking.href(cta.url) if self.tracking else cta.url) if cta else ""
+        self.cta_line = labelled(cta.label, self.cta_url, campaign.language) if cta else ""
 
     @property
     def cid_suffix(self) -> str:
@@ -188,6 +198,8 @@ class EmailRenderer:
             ),
             signature=self.signature_image + joined_html(tuple(email.signature), "<br>"),
             ps=joined_html(tuple(email.ps), "<br><br>", tracking),
+            cta_url=self.cta_url,
+            cta_label=campaign.cta.label if campaign.cta else "",
             footer=footer,
         )
         try:
@@ -196,12 +208,12 @@ class EmailRenderer:
             raise RecipientError(f"e-mail template: {exc}") from None
         # The preheader is a visible first line, not hidden text: mail apps show it after the
         # subject, and hidden content costs points with spam filters (HTML_FONT_LOW_CONTRAST).
-        text_part = email_text(email, tracking)
+        text_part = email_text(email, tracking, self.cta_line)
         if email.preheader:
             text_part = f"{email.preheader}\n\n{text_part}"
         text_part += f"\n--\n{notice}\n{postal}\n"
         if unsubscribe_url:
-            text_part += f"{unsubscribe_label}: {unsubscribe_url}\n"
+            text_part += labelled(unsubscribe_label, unsubscribe_url, campaign.language) + "\n"
         if tracking is not None:  # the recipient's response code in every tracked link
             ref = response_code(self.code, email.recipient.id)
             pieces = tuple(with_ref(piece, ref) for piece in pieces)

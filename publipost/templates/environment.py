@@ -25,6 +25,11 @@ LOCALES = {"fr": "fr_FR", "en": "en_GB"}
 ENGLISH_MONEY = {"USD": "en_US", "CAD": "en_CA", "AUD": "en_AU", "NZD": "en_NZ"}
 
 
+def labelled(label: str, value: str, language: str) -> str:
+    """'Label: value', in French with the no-break space before the colon (« Se désabonner : »)."""
+    return f"{label}\u00a0: {value}" if language == "fr" else f"{label}: {value}"
+
+
 def money_locale(language: str, currency: str) -> str:
     return ENGLISH_MONEY.get(currency, "en_GB") if language == "en" else LOCALES[language]
 

@@ -17,6 +17,7 @@ from functools import cache
 
 # Schemes a reader can follow from a letter or an e-mail; anything else is refused at validate.
 SCHEMES = ("https", "http", "mailto", "tel")
+FIELD = "\ue001"  # a merge field's characters, masked, when the copy is checked
 _SPECIAL = re.compile(r"[\[<`\\&]|://|(?<![*\\])\*(?![*])|(?<![_\\])_(?![_])|(?<=\w)\*\*(?=\w)")
 
 
@@ -115,7 +116,7 @@ def grouped(runs: list[Span]) -> list[list[Span]]:
     return groups
 
 
-_MARKDOWN_LINK = re.compile(r"\[([^\]\n]*)\]\(([^)\n]*)\)")
+_MARKDOWN_LINK = re.compile(r"\[([^\[\]\n]*)\]\(((?:[^()\n]|\([^()\n]*\))*)\)")
 _AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.-]{1,31}:[^<>\s]*)>")
 
 
@@ -128,6 +129,8 @@ def link_problems(text: str) -> list[tuple[int, str]]:
         if url.startswith("<") and url.endswith(">"):
             url = url[1:-1]
         destination = url.split(' "', 1)[0] if ' "' in url else url
+        if destination.startswith(FIELD):  # the whole URL comes from the data
+            continue
         if any(c.isspace() for c in destination):
             found.append(
                 (
@@ -140,6 +143,8 @@ def link_problems(text: str) -> list[tuple[int, str]]:
         if problem:
             found.append((match.start(2), problem))
     for match in _AUTOLINK.finditer(text):
+        if match.group(1).startswith(FIELD):
+            continue
         problem = _scheme_problem(match.group(1))
         if problem:
             found.append((match.start(1), problem))

@@ -22,7 +22,8 @@ from publipost.campaigns.fields import suggest_field
 from publipost.campaigns.model import Campaign
 from publipost.errors import TemplateError, did_you_mean
 from publipost.templates.environment import compile_template, date_line, make_environment, salutation
-from publipost.templates.markdown import PS, escape_markdown, parse_letter
+from publipost.templates.inline import FIELD, link_problems
+from publipost.templates.markdown import PS, escape_markdown, jinja_spans, parse_letter, replace_spans
 from publipost.templates.sandbox import LOOP_GUARD, constant_errors
 
 T = TypeVar("T")
@@ -112,7 +113,21 @@ class Merge:
             if name not in known:
                 raise self._unknown_field(copy, name)
         self._check_attributes(copy, ast)
+        if copy.key not in PLAIN_TEXT:
+            self._check_links(copy)
         return compile_template(self.plain_env if copy.key in PLAIN_TEXT else self.env, ast)
+
+    def _check_links(self, copy: Copy) -> None:
+        """A link with a scheme nobody can follow, or one that would print as raw Markdown, is
+        an error in the copy (a field in a URL is the recipient's value, checked as merged)."""
+        text = replace_spans(copy.text, jinja_spans(copy.text), lambda tag: FIELD * len(tag))
+        for offset, problem in link_problems(text):
+            before = text[:offset]
+            line = before.count("\n") + 1
+            column = offset - (before.rfind("\n") + 1) + 1
+            raise TemplateError(
+                f"{copy.key}: {problem}", copy.where(line, column), "write links as [text](https://…)"
+            )
 
     def _check_attributes(self, copy: Copy, ast: nodes.Template) -> None:
         """`{{ offer.prix }}` is a typo in the copy, not a recipient's problem: stop before rendering."""

@@ -23,7 +23,9 @@ from reportlab.pdfgen.canvas import Canvas
 from publipost.campaigns.model import Campaign
 from publipost.campaigns.presets import Preset
 from publipost.templates.environment import LOCALES, date_line, long_date, money, money_locale
+from publipost.templates.inline import shown_url
 from publipost.templates.layout import FONTS, LETTER, Column, Line, break_lines, parse_runs, text_width
+from publipost.templates.links import tracking_for, with_ref
 from publipost.templates.merge import MergedLetter
 
 REGULAR, BOLD = "LiberationSerif-Regular", "LiberationSerif-Bold"
@@ -95,6 +97,7 @@ class LetterPainter:
         if self.campaign.letter is None:
             raise ValueError("a letter painter needs a campaign with a letter")
         self.settings = self.campaign.letter
+        self.tracking = tracking_for(self.campaign, "letter")
         register_fonts()
         self.words = WORDS[self.campaign.language]
         self.width, self.height = self.preset.size[0] * mm, self.preset.size[1] * mm
@@ -221,20 +224,51 @@ class LetterPainter:
 
     def _rows(self, letter: MergedLetter) -> list[Row]:
         language = self.campaign.language
+        href = self._linker(letter)
         rows: list[Row] = []
         if letter.hook:
             hook = re.sub(r"^#+\s*", "", letter.hook)
-            rows += self._paragraph(typography(hook, language), HOOK, gap=0)
+            rows += self._paragraph(typography(hook, language), HOOK, gap=0, href=href)
             rows.append(Row(5 * mm, lambda c, y: None))
-        rows += self._paragraph(typography(letter.salutation, language), LETTER, gap=0)
+        rows += self._paragraph(typography(letter.salutation, language), LETTER, gap=0, href=href)
         for paragraph in letter.body:
-            rows += self._paragraph(typography(paragraph.replace("\n", " "), language), LETTER, gap=6)
+            text = typography(paragraph.replace("\n", " "), language)
+            rows += self._paragraph(text, LETTER, gap=6, href=href)
+        if self.campaign.cta:
+            rows.append(self._cta(href))
         rows += self._signature(letter)
         for paragraph in letter.ps:
-            rows += self._paragraph(typography(paragraph.replace("\n", " "), language), LETTER, gap=12)
+            text = typography(paragraph.replace("\n", " "), language)
+            rows += self._paragraph(text, LETTER, gap=12, href=href)
         return rows
 
-    def _paragraph(self, markdown: str, column: Column, gap: float) -> list[Row]:
+    def _cta(self, href: Callable[[str], str]) -> Row:
+        """The call to action: its label in bold, the address to type, and a QR code of the
+        (tracked) link beside them, for a phone's camera."""
+        cta = self.campaign.cta
+        assert cta is not None
+        label = typography(cta.label, self.campaign.language)
+        qr_size = 20 * mm
+
+        def draw(canvas: Canvas, top: float) -> None:
+            top -= 4 * mm
+            self._text(canvas, label, self.left, top - 6 * mm, LETTER.size + 1, bold=True)
+            self._text(canvas, shown_url(cta.url), self.left, top - 12 * mm, LETTER.size)
+            self._qr(canvas, href(cta.url), self.left + LETTER.width - qr_size, top - qr_size, qr_size)
+
+        return Row(qr_size + 6 * mm, draw)
+
+    def _linker(self, letter: MergedLetter) -> Callable[[str], str]:
+        """Where a link in this letter leads: tracked, with the recipient's response code."""
+        tracking = self.tracking
+        if tracking is None:
+            return lambda url: url
+        ref = self.response_code(letter.recipient.id)
+        return lambda url: with_ref(tracking.href(url), ref)
+
+    def _paragraph(
+        self, markdown: str, column: Column, gap: float, href: Callable[[str], str] = str
+    ) -> list[Row]:
         lines = break_lines(markdown, column)
         rows = []
         for index, line in enumerate(lines):
@@ -242,13 +276,15 @@ class LetterPainter:
             rows.append(
                 Row(
                     space,
-                    self._line_drawer(line, column, space),
+                    self._line_drawer(line, column, space, href),
                     keep_with_next=index == 0 and len(lines) > 1,
                 )
             )  # no lone first line at a foot
         return rows
 
-    def _line_drawer(self, line: Line, column: Column, space: float) -> Callable[[Canvas, float], None]:
+    def _line_drawer(
+        self, line: Line, column: Column, space: float, href: Callable[[str], str] = str
+    ) -> Callable[[Canvas, float], None]:
         def draw(canvas: Canvas, top: float) -> None:
             x, baseline = self.left, top - space + (column.leading - column.size) / 2 + 2
             for run in line.runs:
@@ -259,6 +295,9 @@ class LetterPainter:
                 if run.underline:
                     canvas.setLineWidth(0.5)
                     canvas.line(x, baseline - 1.5, x + width, baseline - 1.5)
+                if run.link:  # a reader of the PDF can click it; a reader of paper reads the URL
+                    area = (x, baseline - 3, x + width, baseline + column.size)
+                    canvas.linkURL(href(run.link), area, relative=0, thickness=0)
                 x += width
 
         return draw

@@ -14,23 +14,26 @@ WIDTH = 72
 RIGHT_COLUMN = 40  # where the address and date stand, like the window side of a letter
 
 
-def render_text_letter(letter: MergedLetter) -> str:
+def render_text_letter(letter: MergedLetter, cta: str = "") -> str:
+    """The letter for review: sender, address and date where the page has them, then the copy;
+    `cta`, the call to action's line, after the body."""
     out: list[str] = [*letter.sender, ""]
     out += [" " * RIGHT_COLUMN + line for line in letter.address]
     out += ["", " " * RIGHT_COLUMN + letter.date_line, ""]
-    return "\n".join(out + _copy(letter)).rstrip() + "\n"
+    return "\n".join(out + _copy(letter, cta=cta)).rstrip() + "\n"
 
 
 def render_text_email(email: MergedEmail) -> str:
     return f"Subject: {email.subject}\n\n{email_text(email)}"
 
 
-def email_text(email: MergedEmail, tracking: Tracking | None = None) -> str:
-    """The copy of an e-mail as plain text: its text/plain part, without the footer."""
-    return "\n".join(_copy(email, tracking)).rstrip() + "\n"
+def email_text(email: MergedEmail, tracking: Tracking | None = None, cta: str = "") -> str:
+    """The copy of an e-mail as plain text: its text/plain part, without the footer; the call to
+    action (`cta`, a "label: url" line) after the body."""
+    return "\n".join(_copy(email, tracking, cta)).rstrip() + "\n"
 
 
-def _copy(merged: MergedLetter | MergedEmail, tracking: Tracking | None = None) -> list[str]:
+def _copy(merged: MergedLetter | MergedEmail, tracking: Tracking | None = None, cta: str = "") -> list[str]:
     """Hook, salutation, body, signature and PS: the part letters and e-mails share."""
     out: list[str] = []
     if merged.hook:
@@ -38,6 +41,8 @@ def _copy(merged: MergedLetter | MergedEmail, tracking: Tracking | None = None) 
     out += [_plain(merged.salutation), ""]
     for paragraph in merged.body:
         out += [*_paragraph(paragraph, tracking), ""]
+    if cta:
+        out += [cta, ""]
     out += [_plain(line) for line in merged.signature]
     for paragraph in merged.ps:
         out += ["", *_paragraph(paragraph, tracking)]
