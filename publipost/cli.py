@@ -95,6 +95,12 @@ def _parser() -> argparse.ArgumentParser:
     schema = commands.add_parser("schema", help="print the campaign file's JSON Schema")
     schema.set_defaults(run=cmd_schema)
 
+    design = commands.add_parser("design", help="letter designs: print a built-in one to start yours from")
+    design_commands = design.add_subparsers(required=True, metavar="ACTION")
+    show = design_commands.add_parser("show", help="print a built-in design (TOML)")
+    show.add_argument("name", help="classic, modern or business")
+    show.set_defaults(run=cmd_design_show)
+
     render = commands.add_parser("render", help="write one document per recipient")
     render.add_argument("campaign", type=Path, help="the campaign YAML file")
     render.add_argument(
@@ -212,6 +218,13 @@ def _positive(text: str) -> float:
     if value <= 0:
         raise argparse.ArgumentTypeError(f"{text} must be above 0")
     return value
+
+
+def cmd_design_show(args: argparse.Namespace) -> int:
+    from publipost.templates.design import design_source
+
+    sys.stdout.write(design_source(args.name))
+    return EXIT_OK
 
 
 def cmd_schema(args: argparse.Namespace) -> int:

@@ -143,6 +143,14 @@ def _check_files(campaign: Campaign, doc: YamlDoc) -> None:
         paths.append((("email", "dkim", "key_file"), campaign.email.dkim.key_file))
     if campaign.letter and campaign.letter.leaflet:
         paths.append((("letter", "leaflet"), campaign.letter.leaflet))
+    if campaign.letter and campaign.letter.design.lower().endswith(".toml"):
+        paths.append((("letter", "design"), campaign.letter.design))
+    if campaign.brand.logo:
+        paths.append((("brand", "logo"), campaign.brand.logo))
+    if campaign.brand.font:
+        paths += [
+            (("brand", "font", style), getattr(campaign.brand.font, style)) for style in ("regular", "bold")
+        ]
     for loc, relative in paths:
         name = ".".join(map(str, loc))
         resolved = check_path(campaign.resolve(relative), campaign.boundary, doc.where(loc), name)

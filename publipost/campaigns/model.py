@@ -8,6 +8,7 @@ marketers who write these files often think in French.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from pathlib import Path
@@ -206,8 +207,11 @@ class Sender(Section):
     email: str | None = None
     reply_to: str | None = None
     signature: str | None = None
+    # Who the company is, as the law asks a business letter and a commercial e-mail to say
+    # (Code de commerce R123-237: name, legal form, capital, RCS and city, registered office).
+    legal: list[str] = []
 
-    @field_validator("address", mode="before", json_schema_input_type=str | list[str])
+    @field_validator("address", "legal", mode="before", json_schema_input_type=str | list[str])
     @classmethod
     def _lines(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -239,6 +243,7 @@ class Sender(Section):
 
 class Letter(Section):
     template: str = "classic"
+    design: str = "classic"  # classic, modern, business, or your own design file (.toml)
     # A window-envelope preset: fr, din-b, din-a, us (default: fr, or us in English).
     layout: str | None = None
     date: dt.date | None = None
@@ -377,6 +382,46 @@ class Links(Section):
         return [value] if isinstance(value, str) else value
 
 
+def contrast(colour: str, background: str = "#ffffff") -> float:
+    """WCAG 2.x contrast ratio of two #rrggbb colours (1 to 21)."""
+
+    def luminance(value: str) -> float:
+        channels = [int(value[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    light, dark = sorted((luminance(colour), luminance(background)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+class BrandFont(Section):
+    regular: str  # a TTF or OTF file
+    bold: str
+
+
+class Brand(Section):
+    """How the campaign looks: a logo, a colour, a font."""
+
+    logo: str | None = None  # PNG or JPEG: the letter's head, the e-mail's header
+    color: str | None = None  # #rrggbb: the hook, the button, rules; checked for contrast on white
+    font: BrandFont | None = None  # letters: embedded; e-mails use a web-safe stack
+
+    @field_validator("color")
+    @classmethod
+    def _color(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        if not re.fullmatch(r"#[0-9a-fA-F]{6}", value):
+            raise ValueError(f"'{value}' is not a colour: write it #rrggbb, e.g. #1a4d8f")
+        ratio = contrast(value)
+        if ratio < 4.5:
+            raise ValueError(
+                f"{value} on white has a contrast of {ratio:.1f}:1; text needs 4.5:1 (WCAG 2 AA): "
+                "choose a darker colour"
+            )
+        return value.lower()
+
+
 class Campaign(Section):
     name: str = Field(min_length=1)
     language: Literal["fr", "en"]
@@ -388,6 +433,7 @@ class Campaign(Section):
     email: Email | None = None
     cta: Cta | None = None
     links: Links = Links()
+    brand: Brand = Brand()
     lint: dict[str, Any] = {}  # lint settings for this campaign, applied over the configuration files
 
     # Filled by load_campaign: where the file is, and the copy it points to.

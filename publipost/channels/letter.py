@@ -30,6 +30,18 @@ class LetterChannel(Channel):
 
         return PostalReach(printable=unprintable)
 
+    def compile(self, prepared: Prepared) -> None:
+        """The design checked against the layout, the logo read: errors before anything is printed."""
+        from publipost.templates.brand import check_logo
+        from publipost.templates.design import design_for
+
+        campaign = prepared.campaign
+        design_for(campaign)
+        if campaign.brand.logo:
+            check_logo(
+                campaign.resolve(campaign.brand.logo), campaign.where(("brand", "logo")), campaign.boundary
+            )
+
     def render_one(self, prepared: Prepared, recipient: Recipient) -> bytes:
         """The recipient's letter as a PDF of its own."""
         from publipost.channels.printing import letter_pdf

@@ -19,7 +19,8 @@ from publipost.campaigns.load import load_campaign
 from publipost.campaigns.model import Campaign
 from publipost.errors import Where
 from publipost.linter.document import LintDoc, Unit, uses_recipient_field
-from publipost.templates.layout import EMAIL, LETTER
+from publipost.templates.design import design_for
+from publipost.templates.layout import EMAIL
 from publipost.templates.markdown import Block, blank_comments, parse_letter
 
 if TYPE_CHECKING:
@@ -52,7 +53,8 @@ def section_document(campaign: Campaign, section: str, samples: Samples | None) 
     copies = campaign.copies
     body_copy = copies[f"{section}.body"]
     letter = parse_letter(blank_comments(body_copy.text))
-    doc = LintDoc(campaign.path, section, campaign.language, column=LETTER if section == "letter" else EMAIL)
+    column = design_for(campaign).column() if section == "letter" else EMAIL  # the design's column
+    doc = LintDoc(campaign.path, section, campaign.language, column=column)
     for copy in copies.values():
         source = Path(copy.origin.path or "")
         if source.is_file():  # a campaign handed over as a mapping has no file to point into

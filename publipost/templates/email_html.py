@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from itertools import groupby
 from pathlib import Path
@@ -23,8 +23,9 @@ from markupsafe import Markup, escape
 
 from publipost.campaigns.model import Campaign
 from publipost.errors import TemplateError, Where
+from publipost.templates.brand import check_logo
 from publipost.templates.codes import campaign_code, response_code
-from publipost.templates.email_images import embed_local_images, load_image, signature_html
+from publipost.templates.email_images import InlineImage, embed_local_images, load_image, signature_html
 from publipost.templates.environment import compile_template, labelled
 from publipost.templates.layout import Run, parse_runs
 from publipost.templates.links import Tracking, tracking_for, with_ref
@@ -108,8 +109,14 @@ class EmailRenderer:
             self.source = campaign.resolve(campaign.email.template)
         env = BoundedEnvironment(undefined=StrictUndefined, autoescape=True)
         text = self.source.read_text(encoding="utf-8")
-        if campaign.email.template == "classic" and campaign.cta is None:
-            text = _BUTTON.sub("", text)
+        self.logo: InlineImage | None = None
+        if campaign.brand.logo:
+            where = campaign.where(("brand", "logo"))
+            path = campaign.resolve(campaign.brand.logo)
+            logo = check_logo(path, where, campaign.boundary)
+            self.logo = replace(logo, cid=f"logo.{self.cid_suffix}")
+        if campaign.email.template == "classic":
+            text = self._branded(text)
         check_layout_fields(text, self.source)
         self._check_names(env, text, set(fields or ()))
         import mjml
@@ -129,12 +136,34 @@ class EmailRenderer:
             )
             self.images.insert(0, image)
             self.signature_image = Markup(signature_html(image, campaign.sender.name))
+        if self.logo is not None:
+            self.images.insert(0, self.logo)
         self.template = compile_template(env, html)
         self.tracking = tracking_for(campaign, "email")
         self.code = campaign_code(campaign.name)
         cta = campaign.cta
         self.cta_url = (self.tracking.href(cta.url) if self.tracking else cta.url) if cta else ""
         self.cta_line = labelled(cta.label, self.cta_url, campaign.language) if cta else ""
+
+    def _branded(self, text: str) -> str:
+        """The built-in template in the campaign's colours, with its logo and its button (or
+        without them): fixed once per campaign, before MJML compiles it."""
+        campaign, colour = self.campaign, self.campaign.brand.color
+        if campaign.cta is None:
+            text = _BUTTON.sub("", text)
+        logo = ""
+        if self.logo is not None:
+            width = min(200, self.logo.size[0])
+            alt = html.escape(campaign.sender.display_name, quote=True)
+            logo = (
+                f'        <mj-image src="cid:{self.logo.cid}" alt="{alt}" width="{width}px" align="left" '
+                'padding="0 25px 14px 25px" />'
+            )
+        return (
+            text.replace("%%LOGO%%\n", logo + "\n" if logo else "")
+            .replace("%%HOOK%%", colour or "#222222")
+            .replace("%%BRAND%%", colour or "#1a4d8f")
+        )
 
     @property
     def cid_suffix(self) -> str:
@@ -172,7 +201,8 @@ class EmailRenderer:
     @cached_property
     def footer_html(self) -> Markup:
         notice, postal, _ = self.footer
-        return Markup("{}<br>{}").format(notice, postal)
+        legal = Markup("").join(Markup("<br>{}").format(line) for line in self.campaign.sender.legal)
+        return Markup("{}<br>{}").format(notice, postal) + legal
 
     def render(
         self, email: MergedEmail, unsubscribe_url: str | None, context: dict | None = None
@@ -211,7 +241,7 @@ class EmailRenderer:
         text_part = email_text(email, tracking, self.cta_line)
         if email.preheader:
             text_part = f"{email.preheader}\n\n{text_part}"
-        text_part += f"\n--\n{notice}\n{postal}\n"
+        text_part += f"\n--\n{notice}\n{postal}\n" + "".join(f"{line}\n" for line in sender.legal)
         if unsubscribe_url:
             text_part += labelled(unsubscribe_label, unsubscribe_url, campaign.language) + "\n"
         if tracking is not None:  # the recipient's response code in every tracked link

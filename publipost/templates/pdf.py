@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
 
+from reportlab.lib.colors import HexColor, black
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
@@ -22,15 +23,14 @@ from reportlab.pdfgen.canvas import Canvas
 
 from publipost.campaigns.model import Campaign
 from publipost.campaigns.presets import Preset
+from publipost.templates.design import design_for
 from publipost.templates.environment import LOCALES, date_line, long_date, money, money_locale
 from publipost.templates.inline import shown_url
-from publipost.templates.layout import FONTS, LETTER, Column, Line, break_lines, parse_runs, text_width
+from publipost.templates.layout import FONTS, Column, Line, break_lines, parse_runs, text_width
 from publipost.templates.links import tracking_for, with_ref
 from publipost.templates.merge import MergedLetter
 
 REGULAR, BOLD = "LiberationSerif-Regular", "LiberationSerif-Bold"
-HOOK = Column("hook", BOLD, BOLD, 13, 16.5, LETTER.width)
-MARGIN_LEFT, MARGIN_TOP, MARGIN_BOTTOM = 20.0, 15.0, 18.0  # mm
 ADDRESS_SIZE, ADDRESS_LEADING = 10.5, 4.6  # pt, mm: 6 lines + a return line fit a 45 mm field
 COUPON_HEIGHT = 56.0  # mm
 WORDS = {
@@ -44,6 +44,8 @@ WORDS = {
         "code": "Code réponse",
         "return": "À renvoyer à :",
         "before": "Avant le {deadline}.",
+        "yours": "Votre n° client :",
+        "ours": "Notre réf. :",
     },
     "en": {
         "continued": "continued",
@@ -55,6 +57,8 @@ WORDS = {
         "code": "Response code",
         "return": "Send to:",
         "before": "Reply by {deadline}.",
+        "yours": "Your customer number:",
+        "ours": "Our reference:",
     },
 }
 
@@ -98,10 +102,15 @@ class LetterPainter:
             raise ValueError("a letter painter needs a campaign with a letter")
         self.settings = self.campaign.letter
         self.tracking = tracking_for(self.campaign, "letter")
+        self.design = design_for(self.campaign)
+        self.column, self.hook_column = self.design.column(), self.design.hook_column()
+        self.margin_bottom = self.design.margin_bottom * mm
+        self.brand = self.campaign.brand
+        self.logo = self.campaign.resolve(self.brand.logo) if self.brand.logo else None
         register_fonts()
         self.words = WORDS[self.campaign.language]
         self.width, self.height = self.preset.size[0] * mm, self.preset.size[1] * mm
-        self.left = MARGIN_LEFT * mm
+        self.left = self.design.margin_left * mm
 
     # --- the page ------------------------------------------------------------------------------
 
@@ -117,6 +126,7 @@ class LetterPainter:
             if number == 1:
                 canvas.doForm("head")
                 self._address(canvas, letter.address)
+                self._references(canvas, letter)
             else:
                 self._running_header(canvas, letter, number, total)
             y = self.height - (self._flow_top() if number == 1 else 25 * mm)
@@ -128,7 +138,7 @@ class LetterPainter:
                     canvas,
                     self.words["continued"],
                     self.width - self.left,
-                    MARGIN_BOTTOM * mm - 8,
+                    self.margin_bottom - 8,
                     9,
                     align="right",
                 )
@@ -165,15 +175,35 @@ class LetterPainter:
         canvas.endForm()
 
     def _flow_top(self) -> float:
-        field_ = self.preset.address_field
-        return (max(field_.y + field_.height, self.preset.date_line_y) + 8) * mm
+        field_, reference = self.preset.address_field, self.design.reference
+        bottom = reference.y + reference.height if reference else 0
+        return (max(field_.y + field_.height, self.preset.date_line_y, bottom) + 8) * mm
+
+    def _references(self, canvas: Canvas, letter: MergedLetter) -> None:
+        """Business letters: the customer's number and ours (the response code) under the window."""
+        box = self.design.reference
+        if box is None:
+            return
+        words = self.words
+        code = self.response_code(letter.recipient.id)
+        text = f"{words['yours']} {letter.recipient.id}   ·   {words['ours']} {code}"
+        self._text(
+            canvas, typography(text, self.campaign.language), box.x * mm, self.height - (box.y + 4) * mm, 9
+        )
 
     def _room(self, page: list[Row], first: bool) -> float:
         used = sum(row.height for row in page)
         top = self._flow_top() if first else 25 * mm
-        return self.height - top - used - MARGIN_BOTTOM * mm
+        return self.height - top - used - self.margin_bottom
 
     def _marks(self, canvas: Canvas) -> None:
+        """Fold and hole marks, and the legal lines at the foot of every page."""
+        size = self.design.footer_size
+        for index, line in enumerate(reversed(self.campaign.sender.legal)):
+            y = (self.design.footer_y + index * size * 0.45) * mm
+            self._text(
+                canvas, typography(line, self.campaign.language), self.width / 2, y, size, align="center"
+            )
         canvas.setLineWidth(0.3)
         for y in self.preset.fold_marks:
             canvas.line(4 * mm, self.height - y * mm, 9 * mm, self.height - y * mm)
@@ -183,11 +213,33 @@ class LetterPainter:
 
     def _head(self, canvas: Canvas) -> None:
         """Sender block, return line and date line: the same on every first page of the run."""
-        sender, language = self.campaign.sender, self.campaign.language
-        y = self.height - MARGIN_TOP * mm - 10
+        sender, language, design = self.campaign.sender, self.campaign.language, self.design
+        if design.band:  # modern: a band of the brand colour across the top
+            canvas.setFillColor(HexColor(self.brand.color or "#333333"))
+            canvas.rect(0, self.height - design.band * mm, self.width, design.band * mm, stroke=0, fill=1)
+            canvas.setFillColor(black)
+        top = design.sender.y
+        if self.logo is not None:
+            box = design.logo
+            canvas.drawImage(
+                str(self.logo),
+                box.x * mm,
+                self.height - (box.y + box.height) * mm,
+                width=box.width * mm,
+                height=box.height * mm,
+                preserveAspectRatio=True,
+                anchor="sw" if box.x < 100 else "se",
+                mask="auto",
+            )
+            if _overlap_y(box.y, box.height, top) and box.x < 100:
+                top = box.y + box.height + 3  # the sender block under the logo
+        size, name_size = design.sender.width, design.sender.height
+        y = self.height - top * mm - name_size
         for index, line in enumerate(sender.block):
-            self._text(canvas, line, self.left, y, 12 if index == 0 else 9, bold=index == 0)
-            y -= 14 if index == 0 else 11
+            self._text(
+                canvas, line, design.sender.x * mm, y, name_size if index == 0 else size, bold=index == 0
+            )
+            y -= name_size + 2 if index == 0 else size + 2
         if self.preset.return_line:
             x, top = self.preset.address_text_x * mm, self.height - self.preset.address_field.y * mm
             self._text(
@@ -228,18 +280,18 @@ class LetterPainter:
         rows: list[Row] = []
         if letter.hook:
             hook = re.sub(r"^#+\s*", "", letter.hook)
-            rows += self._paragraph(typography(hook, language), HOOK, gap=0, href=href)
+            rows += self._paragraph(typography(hook, language), self.hook_column, gap=0, href=href)
             rows.append(Row(5 * mm, lambda c, y: None))
-        rows += self._paragraph(typography(letter.salutation, language), LETTER, gap=0, href=href)
+        rows += self._paragraph(typography(letter.salutation, language), self.column, gap=0, href=href)
         for paragraph in letter.body:
             text = typography(paragraph.replace("\n", " "), language)
-            rows += self._paragraph(text, LETTER, gap=6, href=href)
+            rows += self._paragraph(text, self.column, gap=6, href=href)
         if self.campaign.cta:
             rows.append(self._cta(href))
         rows += self._signature(letter)
         for paragraph in letter.ps:
             text = typography(paragraph.replace("\n", " "), language)
-            rows += self._paragraph(text, LETTER, gap=12, href=href)
+            rows += self._paragraph(text, self.column, gap=12, href=href)
         return rows
 
     def _cta(self, href: Callable[[str], str]) -> Row:
@@ -252,9 +304,9 @@ class LetterPainter:
 
         def draw(canvas: Canvas, top: float) -> None:
             top -= 4 * mm
-            self._text(canvas, label, self.left, top - 6 * mm, LETTER.size + 1, bold=True)
-            self._text(canvas, shown_url(cta.url), self.left, top - 12 * mm, LETTER.size)
-            self._qr(canvas, href(cta.url), self.left + LETTER.width - qr_size, top - qr_size, qr_size)
+            self._text(canvas, label, self.left, top - 6 * mm, self.column.size + 1, bold=True)
+            self._text(canvas, shown_url(cta.url), self.left, top - 12 * mm, self.column.size)
+            self._qr(canvas, href(cta.url), self.left + self.column.width - qr_size, top - qr_size, qr_size)
 
         return Row(qr_size + 6 * mm, draw)
 
@@ -287,6 +339,9 @@ class LetterPainter:
     ) -> Callable[[Canvas, float], None]:
         def draw(canvas: Canvas, top: float) -> None:
             x, baseline = self.left, top - space + (column.leading - column.size) / 2 + 2
+            coloured = column.name == "hook" and self.brand.color
+            if coloured:
+                canvas.setFillColor(HexColor(self.brand.color))
             for run in line.runs:
                 font = column.bold_font if run.bold else column.font
                 canvas.setFont(font, column.size)
@@ -299,6 +354,8 @@ class LetterPainter:
                     area = (x, baseline - 3, x + width, baseline + column.size)
                     canvas.linkURL(href(run.link), area, relative=0, thickness=0)
                 x += width
+            if coloured:
+                canvas.setFillColor(black)
 
         return draw
 
@@ -328,7 +385,7 @@ class LetterPainter:
             text = "".join(r.text for r in runs)
             rows.append(
                 Row(
-                    LETTER.leading,
+                    self.column.leading,
                     self._signature_line(text, bold=index == 0),
                     keep_with_next=True,
                 )
@@ -339,20 +396,20 @@ class LetterPainter:
 
     def _signature_line(self, text: str, *, bold: bool) -> Callable[[Canvas, float], None]:
         def draw(canvas: Canvas, top: float) -> None:
-            self._text(canvas, text, self.left, top - LETTER.leading + 3, LETTER.size, bold=bold)
+            self._text(canvas, text, self.left, top - self.column.leading + 3, self.column.size, bold=bold)
 
         return draw
 
     def _paginate(self, rows: list[Row], first_top: float) -> list[list[Row]]:
         pages: list[list[Row]] = [[]]
-        room = self.height - first_top - MARGIN_BOTTOM * mm
+        room = self.height - first_top - self.margin_bottom
         index = 0
         while index < len(rows):
             chain = [rows[index]]
             while chain[-1].keep_with_next and index + len(chain) < len(rows):
                 chain.append(rows[index + len(chain)])
             height = sum(r.height for r in chain)
-            full_page = self.height - 25 * mm - MARGIN_BOTTOM * mm
+            full_page = self.height - 25 * mm - self.margin_bottom
             if height > room and pages[-1] and height <= full_page:
                 pages.append([])
                 room = full_page
@@ -370,7 +427,7 @@ class LetterPainter:
     def _coupon_text(self, canvas: Canvas) -> None:
         """The coupon's printed part: cut line, offer, return address. Sets where the address goes."""
         words, offer, language = self.words, self.campaign.offer, self.campaign.language
-        top = MARGIN_BOTTOM * mm + COUPON_HEIGHT * mm
+        top = self.margin_bottom + COUPON_HEIGHT * mm
         canvas.setDash(3, 3)
         canvas.setLineWidth(0.5)
         canvas.line(10 * mm, top, self.width - 10 * mm, top)
@@ -397,7 +454,7 @@ class LetterPainter:
             canvas,
             f"{words['code']} :" if language == "fr" else f"{words['code']}:",
             self.left,
-            MARGIN_BOTTOM * mm + 3 * mm,
+            self.margin_bottom + 3 * mm,
             9,
             bold=True,
         )
@@ -424,11 +481,11 @@ class LetterPainter:
             canvas,
             code,
             self.left + text_width(label + " ", BOLD, 9),
-            MARGIN_BOTTOM * mm + 3 * mm,
+            self.margin_bottom + 3 * mm,
             9,
             bold=True,
         )
-        self._qr(canvas, code, self.left + 72 * mm, MARGIN_BOTTOM * mm + 1 * mm, 22 * mm)
+        self._qr(canvas, code, self.left + 72 * mm, self.margin_bottom + 1 * mm, 22 * mm)
 
     def _qr(self, canvas: Canvas, value: str, x: float, y: float, size: float) -> None:
         """The response code as a QR code, drawn as one filled path (one PDF operator stream)."""
@@ -511,3 +568,8 @@ def paint_envelope(canvas: Canvas, campaign: Campaign, hook: str | None, preset:
             canvas.drawString(x, y, "".join(run.text for run in broken.runs))
             y -= teaser.leading
     canvas.showPage()
+
+
+def _overlap_y(y: float, height: float, top: float) -> bool:
+    """Whether a text block starting at `top` (mm) would run into a box spanning y..y+height."""
+    return y <= top + 10 and top < y + height + 3

@@ -55,6 +55,21 @@ def leaflet(path: Path) -> None:
     canvas.save()
 
 
+def logo(path: Path) -> None:
+    """The company's logo: a coloured square with its initials, and its name; drawn with shapes
+    only, so the file is the same on every machine."""
+    image = Image.new("RGB", (480, 160), (255, 255, 255))
+    draw = ImageDraw.Draw(image)
+    colour = (26, 77, 143)
+    draw.rounded_rectangle((8, 8, 152, 152), radius=18, fill=colour)
+    draw.ellipse((44, 44, 116, 116), outline=(255, 255, 255), width=10)
+    for index in range(3):  # the name as three bars: no font needed
+        top = 40 + index * 34
+        draw.rectangle((180, top, 180 + (280 - index * 60), top + 18), fill=colour)
+    image.save(path, optimize=True)
+
+
 if __name__ == "__main__":
     signature(HERE / "signature.png", seed=2.3)
     leaflet(HERE / "leaflet.pdf")
+    logo(HERE / "logo.png")

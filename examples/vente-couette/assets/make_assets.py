@@ -1,4 +1,5 @@
-"""Draw the example's handwritten signature (signature.png): deterministic, no font needed.
+"""Draw the example's handwritten signature (signature.png) and logo (logo.png): deterministic, no
+font needed.
 
 python assets/make_assets.py
 """
@@ -25,5 +26,20 @@ def signature(path: Path, seed: float) -> None:
     image.save(path, optimize=True)
 
 
+def logo(path: Path) -> None:
+    """The company's logo: a coloured square with its initials, and its name; drawn with shapes
+    only, so the file is the same on every machine."""
+    image = Image.new("RGB", (480, 160), (255, 255, 255))
+    draw = ImageDraw.Draw(image)
+    colour = (138, 59, 18)
+    draw.rounded_rectangle((8, 8, 152, 152), radius=18, fill=colour)
+    draw.ellipse((44, 44, 116, 116), outline=(255, 255, 255), width=10)
+    for index in range(3):  # the name as three bars: no font needed
+        top = 40 + index * 34
+        draw.rectangle((180, top, 180 + (280 - index * 60), top + 18), fill=colour)
+    image.save(path, optimize=True)
+
+
 if __name__ == "__main__":
     signature(HERE / "signature.png", seed=1.0)
+    logo(HERE / "logo.png")
