@@ -19,7 +19,8 @@ MJML = """\
       <mj-text><h1>Discover the new planner that plans your week with you</h1></mj-text>
       <mj-text><p>Dear {{{{ first_name }}}},</p>
         <p>Its pages are <b>undated</b>. As a result, you start any week.</p>
-        <p>Your price is $34 until 15 January, with a free gift.</p>
+        <p>Your price is $34 until 15 January, with a free gift:
+          <a href="https://planora.example/launch">see the planner</a>.</p>
         <p>Dana Brooks<br>Founder</p>
         <p>P.S. Order now: your gift ships free.</p>
         <p><a href="{{{{ unsubscribe_url }}}}">Unsubscribe</a></p>
@@ -149,7 +150,8 @@ FRENCH_MJML = """\
   <mj-body><mj-section><mj-column><mj-text>
     <h1>Découvrez maintenant la couette qui vous garde au chaud</h1>
     <p>Chère {{{{ first_name }}}},</p>
-    <p>Votre couette se lave <b>à 60 °C</b>. En effet, son duvet est recyclé.</p>
+    <p>Votre couette se lave <b>à 60 °C</b>. En effet, son duvet est recyclé.
+      <a href="https://literie-martin.example/c">Voyez la couette</a>.</p>
     <p>Claire Martin<br>Directrice commerciale</p>
     <p>P.S. Répondez avant le 31 décembre : votre cadeau vous attend.</p>
     {unsubscribe}

@@ -9,6 +9,7 @@ many lines a paragraph takes once printed.
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,7 @@ from publipost.templates.markdown import Block, blank_comments, parse_letter
 if TYPE_CHECKING:
     from publipost.campaigns.audience import Audience
 
+LINK = re.compile(r"\]\(|<(?:https?|mailto|tel):|https?://")  # a link in Markdown copy
 NAME_FIELDS = {"first_name", "last_name", "salutation"}
 
 
@@ -91,6 +93,9 @@ def section_document(campaign: Campaign, section: str, samples: Samples | None) 
     )
     doc.place = bool(sender.place) if section == "letter" else None
     doc.offer = campaign.offer.model_dump()
+    doc.links = campaign.cta is not None or bool(LINK.search(section_copy))
+    doc.legal = bool(campaign.sender.legal)
+    doc.objective = str(campaign.objective)
     doc.offer_text = section_copy
     doc.overrides = campaign.lint
     doc.anchor = campaign.where((section,))

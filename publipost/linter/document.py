@@ -82,6 +82,10 @@ class LintDoc:
     plain_text: bool | None = None
     column: Column = LETTER
     emphasis: bool | None = None  # HTML bodies say it with tags; None: look for ** and __ in the body
+    links: bool | None = None  # the copy links somewhere (or the campaign has a call to action)
+    images_without_alt: list[str] = field(default_factory=list)  # image sources (markup e-mails)
+    legal: bool | None = None  # campaign: the sender's legal lines are given; None: not known
+    objective: str | None = None  # campaign: its objective
     samples: list[tuple[Unit, str]] = field(default_factory=list)  # (body unit, merged text)
     overrides: dict[str, Any] = field(default_factory=dict)  # a campaign's or front matter's lint:
     sources: dict[Path, str] = field(default_factory=dict)  # the text of every file a finding may point into
@@ -303,6 +307,15 @@ def email_from_markup(path: Path, source: str) -> LintDoc:
             start = element[0] + len(inner) - len(inner.lstrip())
             setattr(doc, role, Unit(role, inner.strip(), _at(positions, start)))
     doc.personalised = uses_recipient_field(source)
+    doc.links = any(  # a link to anything but the unsubscribe page
+        not _mentions_unsubscribe(text, language)
+        for text in re.findall(r"<(?:a|mj-button)\b[^<>]*\bhref=[^<>]*>([^<]*)", source, re.IGNORECASE)
+    )
+    doc.images_without_alt = [
+        _source_of(tag)
+        for tag in re.findall(r"<(?:mj-image|img)\b[^<>]*>", source, re.IGNORECASE)
+        if not re.search(r"\balt=", tag, re.IGNORECASE)
+    ]
     doc.unsubscribe = _mentions_unsubscribe(source, language)
     doc.plain_text = any(path.with_suffix(s).is_file() for s in (".txt", ".text"))
     doc.anchor = positions.where(0)
@@ -330,6 +343,11 @@ def _first_element(tags: list[_Tag], names: set[str]) -> tuple[int, int] | None:
         return None
     closing = next((t for t in tags if t.closing and t.name == opening.name and t.start >= opening.end), None)
     return (opening.end, closing.start) if closing else None
+
+
+def _source_of(tag: str) -> str:
+    found = re.search(r"\bsrc=[\"']?([^\"'\s>]*)", tag, re.IGNORECASE)
+    return found.group(1) if found and found.group(1) else "?"
 
 
 def _at(positions: Positions, start: int) -> Callable[[int], Where]:

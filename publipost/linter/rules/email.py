@@ -147,3 +147,96 @@ class PlainTextMissing(Rule):
     def check(self, doc: LintDoc, ctx: Context) -> Iterator[Hit]:
         if doc.plain_text is False:
             yield Hit(None, args={"name": doc.path.with_suffix(".txt").name})
+
+
+class LinkMissing(Rule):
+    """An e-mail with no link and no call to action.
+
+    Why: an e-mail is read on a screen: the reader who wants to act must be one tap away from the
+    offer. Give the campaign a `cta:` (a button), or link the offer in the copy.
+    """
+
+    code, name, severity, source = "PP606", "link-missing", "warning", "mailing-rules.md §1; norms.md §4"
+    kinds = ("email",)
+    message = {
+        "en": "no link and no call to action: the reader cannot act from the e-mail; add cta: or a link",
+        "fr": "ni lien ni appel à l'action : le lecteur ne peut pas agir depuis l'e-mail ; ajoutez cta: ou un lien",
+    }
+
+    def check(self, doc: LintDoc, ctx: Context) -> Iterator[Hit]:
+        if doc.links is False:
+            yield Hit(None)
+
+
+_MARKDOWN_LINK_TEXT = re.compile(r"\[([^\[\]\n]+)\]\(")
+
+
+class LinkTextVague(Rule):
+    """A link whose whole text says nothing of where it leads: "click here", « cliquez ici ».
+
+    Why: readers scan links; screen readers list them out of context; spam filters score "click
+    here". Say what the reader gets: [see the sizes and colours](…).
+    """
+
+    code, name, severity, source = (
+        "PP607",
+        "link-text-vague",
+        "warning",
+        "mailing-rules.md §3.3; norms.md §4.3",
+    )
+    kinds = ("letter", "email")
+    message = {
+        "en": "link text '{text}' says nothing of where it leads: say what the reader gets",
+        "fr": "texte de lien « {text} » : il ne dit pas où il mène ; dites ce que le lecteur obtient",
+    }
+
+    def check(self, doc: LintDoc, ctx: Context) -> Iterator[Hit]:
+        vague = ctx.words("vague-link-text")
+        for unit in doc.copy_units:
+            for match in _MARKDOWN_LINK_TEXT.finditer(unit.text):
+                text = match.group(1).strip(" *_")
+                whole = [t for t in vague.find(text) if t.start == 0 and t.end == len(text)]
+                if text and whole:
+                    yield Hit(unit, match.start(1), match.end(1), {"text": text})
+
+
+class ImageAltMissing(Rule):
+    """An image with no alt text.
+
+    Why: many mail apps block images until the reader allows them, and show the alt text instead;
+    screen readers read it. A decorative image takes alt="".
+    """
+
+    code, name, severity, source = "PP608", "image-alt-missing", "warning", "norms.md §4.3"
+    kinds = ("email",)
+    message = {
+        "en": "image {src} has no alt text: mail apps that block images show nothing in its place",
+        "fr": "l'image {src} n'a pas de texte alternatif (alt) : les messageries qui bloquent les images n'affichent rien",
+    }
+
+    def check(self, doc: LintDoc, ctx: Context) -> Iterator[Hit]:
+        for source in doc.images_without_alt:
+            yield Hit(None, args={"src": source})
+
+
+_UNDERLINE = re.compile(r"(?<![\\_])__(?=\S)(.+?)(?<=\S)__")
+
+
+class UnderlineInEmail(Rule):
+    """Underlined text in an e-mail.
+
+    Why: on a screen, underlined text reads as a link; readers tap it and nothing happens. Use
+    bold for emphasis in e-mails (underline stays right on paper).
+    """
+
+    code, name, severity, source = "PP609", "underline-in-email", "warning", "norms.md §4.3"
+    kinds = ("email",)
+    message = {
+        "en": "underlined text in an e-mail reads as a link: use bold",
+        "fr": "un texte souligné dans un e-mail se lit comme un lien : mettez-le en gras",
+    }
+
+    def check(self, doc: LintDoc, ctx: Context) -> Iterator[Hit]:
+        for unit in doc.units:
+            for match in _UNDERLINE.finditer(unit.text):
+                yield Hit(unit, match.start(), match.end())

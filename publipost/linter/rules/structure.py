@@ -234,3 +234,58 @@ class OfferNotInCopy(Rule):
                     + " }}",
                 },
             )
+
+
+_LINK_START = re.compile(r"\[[^\[\]\n]*\]\(")
+_BOLD = re.compile(r"(?<!\\)\*\*")
+
+
+class MarkdownLiteral(Rule):
+    """Markdown that would print as typed: a link never closed, bold never closed.
+
+    Why: `[our offer](https://…` without its closing parenthesis, or `**` without its pair,
+    prints the marks themselves in the letter and the e-mail: the reader sees code.
+    """
+
+    code, name, severity, source = "PP109", "markdown-literal", "error", "design.md (letter Markdown)"
+    message = {
+        "en": "{what} would print as typed: close it",
+        "fr": "{what} s'imprimerait tel quel : fermez-le",
+    }
+
+    def check(self, doc: LintDoc, ctx: Context) -> Iterator[Hit]:
+        for unit in doc.units:
+            text = unit.text
+            for match in _LINK_START.finditer(text):
+                rest = text[match.end() :].split("\n", 1)[0]
+                if ")" not in rest:
+                    what = {
+                        "en": "a link with no closing parenthesis",
+                        "fr": "un lien sans parenthèse fermante",
+                    }
+                    yield Hit(unit, match.start(), match.end(), {"what": what})
+            marks = list(_BOLD.finditer(text))
+            if len(marks) % 2:
+                last = marks[-1]
+                what = {"en": "a '**' without its pair", "fr": "un « ** » sans son pendant"}
+                yield Hit(unit, last.start(), last.end(), {"what": what})
+
+
+class LegalMentionsMissing(Rule):
+    """A French sale campaign whose sender gives no legal mentions.
+
+    Why: a French business letter states who the company is (Code de commerce R123-237: name,
+    legal form, capital, RCS and its city, registered office), and a commercial e-mail
+    identifies its sender (LCEN art. 20). Give them in `sender.legal`: they print in the footer.
+    """
+
+    code, name, severity, source = "PP110", "legal-mentions-missing", "warning", "norms.md §5"
+    kinds = ("letter", "email")
+    message = {
+        "en": "no legal mentions (sender.legal): a French business letter states its company's identity",
+        "fr": "pas de mentions légales (sender.legal) : forme, capital, RCS et siège de la société, en pied de page",
+    }
+
+    def check(self, doc: LintDoc, ctx: Context) -> Iterator[Hit]:
+        if doc.legal is False and doc.language == "fr" and doc.objective in ("sale", "launch"):
+            yield Hit(None)
