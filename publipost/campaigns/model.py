@@ -241,8 +241,28 @@ class Sender(Section):
         return address
 
 
+class Greeting(Section):
+    """How a letter or an e-mail greets the reader when its copy has no salutation line, like a
+    word processor's greeting line. formal: "Chère Madame Dupont," from the civility column, else
+    the fallback; familiar: the first name when known ("Bonjour Léa,"), else as formal."""
+
+    style: Literal["formal", "familiar"] = "formal"
+    fallback: str | None = None  # "Cher client," …; default "Madame, Monsieur," / "Dear Sir or Madam,"
+
+
+def _greeting(value: Any) -> Any:
+    return {"style": value} if isinstance(value, str) else value
+
+
 class Letter(Section):
     template: str = "classic"
+    greeting: Greeting = Greeting()  # letters are formal by default
+
+    @field_validator("greeting", mode="before", json_schema_input_type=str | Greeting)
+    @classmethod
+    def _greeting(cls, value: Any) -> Any:
+        return _greeting(value)
+
     design: str = "classic"  # classic, modern, business, or your own design file (.toml)
     # A window-envelope preset: fr, din-b, din-a, us (default: fr, or us in English).
     layout: str | None = None
@@ -328,6 +348,14 @@ class Dkim(Section):
 class Email(Section):
     template: str = "classic"
     subject: str = Field(min_length=1)
+    # e-mails: formal, falling back on the first name before a generic greeting (unless a
+    # fallback is given)
+    greeting: Greeting = Greeting()
+
+    @field_validator("greeting", mode="before", json_schema_input_type=str | Greeting)
+    @classmethod
+    def _greeting(cls, value: Any) -> Any:
+        return _greeting(value)
 
     @field_validator("template")
     @classmethod

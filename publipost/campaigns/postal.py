@@ -110,6 +110,28 @@ def format_address(fields: dict[str, str], style: PostalStyle) -> list[str]:
     return lines
 
 
+def format_lines(lines: list[str], style: PostalStyle) -> list[str]:
+    """An address written as lines (a reply address, the sender's), as the norm prints it:
+    in France no punctuation from line 4 on and "69002 LYON" last; in the US capitals and no
+    punctuation but the hyphen. Too many or too long lines are an AddressError."""
+    lines = [" ".join(line.split()) for line in lines if line.strip()]
+    if style.name == "us":
+        out = [" ".join(re.sub(r"[^\w\s-]", "", _fold(line).upper()).split()) for line in lines]
+    else:
+        out = [line if number < 3 else _plain(line) for number, line in enumerate(lines)]
+        if out:
+            out[-1] = _fold(_plain(out[-1])).upper()
+    if len(out) > style.max_lines:
+        raise AddressError(f"the address takes {len(out)} lines; the postal norm allows {style.max_lines}")
+    for number, line in enumerate(out, start=1):
+        if len(line) > style.max_chars:
+            raise AddressError(
+                f"address line {number} ('{line}') is {len(line)} characters; "
+                f"the postal norm allows {style.max_chars}"
+            )
+    return out
+
+
 def _french_lines(fields: dict[str, str], abroad: bool) -> list[str]:
     postcode, city = fields.get("postcode", "").replace(" ", ""), fields.get("city", "")
     if not abroad and not re.fullmatch(r"\d{5}", postcode):

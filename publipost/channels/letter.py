@@ -32,11 +32,25 @@ class LetterChannel(Channel):
 
     def compile(self, prepared: Prepared) -> None:
         """The design checked against the layout, the logo read: errors before anything is printed."""
+        from publipost.campaigns.postal import AddressError, format_lines
+        from publipost.campaigns.presets import campaign_preset
+        from publipost.errors import PublipostError
         from publipost.templates.brand import check_logo
         from publipost.templates.design import design_for
 
         campaign = prepared.campaign
         design_for(campaign)
+        assert campaign.letter is not None
+        reply = campaign.letter.reply_address or campaign.sender.block
+        try:
+            format_lines(reply, campaign_preset(campaign).address_style)
+        except AddressError as exc:
+            key = ("letter", "reply_address") if campaign.letter.reply_address else ("sender", "address")
+            raise PublipostError(
+                f"the coupon's return address: {exc}",
+                campaign.where(key),
+                "shorten it as the postal norm asks",
+            ) from None
         if campaign.brand.logo:
             check_logo(
                 campaign.resolve(campaign.brand.logo), campaign.where(("brand", "logo")), campaign.boundary

@@ -21,6 +21,7 @@ from publipost.channels.base import Progress, Show, Written
 from publipost.prepared import Prepared
 from publipost.run.executor import Executor, local
 from publipost.templates.layout import unprintable
+from publipost.templates.markdown import blank_comments, parse_letter
 from publipost.templates.merge import Merge, MergedLetter, RecipientError, each_rendered
 
 if TYPE_CHECKING:
@@ -140,18 +141,16 @@ def _envelopes(prepared: Prepared, folder: Path) -> Path:
     path = folder / f"envelopes-{size}.pdf"
     canvas = Canvas(str(path), pagesize=(width * mm, height * mm), initialFontName=REGULAR)
     preset = campaign_preset(campaign)
-    personal = "letter.hook" in merge.templates and merge.uses_recipient_fields("letter.hook")
-    for recipient in prepared.audience.recipients_of("letter") if personal else [None]:
-        hook = (
-            merge.letter(recipient).hook
-            if recipient
-            else (
-                merge.render("letter.hook", merge.campaign_context())
-                if "letter.hook" in merge.templates
-                else None
-            )
-        )
-        paint_envelope(canvas, campaign, hook and f"**{hook}**" if recipient is None else hook, preset, size)
+    # The teaser is the hook the letter prints: `letter.hook`, or the copy's first bold block.
+    if "letter.hook" in merge.templates:
+        personal = merge.uses_recipient_fields("letter.hook")
+    else:
+        written = parse_letter(blank_comments(campaign.copies["letter.body"].text)).hook
+        personal = written is not None and "{" in written.text
+    letters = prepared.audience.recipients_of("letter")
+    for recipient in letters if personal else [next(letters, None)]:
+        hook = merge.letter(recipient).hook if recipient is not None else None
+        paint_envelope(canvas, campaign, hook, preset, size)
     canvas.save()
     return path
 

@@ -140,7 +140,7 @@ def _merged_samples(
     merge = Merge(campaign, list(samples.longest), samples.headers)
     recipient = Recipient(0, "longest", samples.longest, None, frozenset({"letter", "email"}))
     try:
-        merged = parse_letter(merge.render(f"{section}.body", merge.context(recipient)))
+        merged = parse_letter(merge.render(f"{section}.body", merge.context(recipient, section)))
     except RecipientError:
         return []
     template = [u for u in doc.body if u is not None]

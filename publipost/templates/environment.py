@@ -118,30 +118,41 @@ def to_date(value: Any) -> dt.date:
 # --- salutation --------------------------------------------------------------------------------
 
 
-def salutation(fields: dict[str, str], language: str) -> str:
+def salutation(
+    fields: dict[str, str],
+    language: str,
+    style: str = "formal",
+    fallback: str | None = None,
+    *,
+    first_names: bool = True,
+) -> str:
     """A personal greeting from the civility column, with a polite fallback.
 
-    mailing-rules.md §2: use the customer's name. SpamAssassin penalises the
-    impersonal "Dear Sir/Madam", so English falls back to "Dear customer,".
+    mailing-rules.md §2: use the customer's name. formal: "Chère Madame Dupont," or "Madame,"
+    from the civility; without one, the first name when `first_names` (e-mails: "Bonjour Léa,")
+    and then `fallback` ("Madame, Monsieur,"; an e-mail says "Dear customer,": SpamAssassin
+    penalises the impersonal "Dear Sir or Madam"). familiar: the first name whenever known.
     """
     civility = fields.get("civility", "")
     last = fields.get("last_name", "").strip()
     first = fields.get("first_name", "").strip()
     who = gender(civility)
+    if style == "familiar" and first:
+        return f"Bonjour {first}," if language == "fr" else f"Dear {first},"
     if language == "fr":
         if who and last:
             return "Cher Monsieur " + last + "," if who == "m" else "Chère Madame " + last + ","
         if who:
             return "Monsieur," if who == "m" else "Madame,"
-        if first:
+        if first and first_names and fallback is None:
             return f"Bonjour {first},"
-        return "Madame, Monsieur,"
+        return fallback or "Madame, Monsieur,"
     name = title(civility, "en")
     if name and last:
         return f"Dear {name} {last},"
-    if first:
+    if first and first_names and fallback is None:
         return f"Dear {first},"
-    return "Dear customer,"
+    return fallback or ("Dear customer," if first_names else "Dear Sir or Madam,")
 
 
 @lru_cache(maxsize=64)  # one date line a campaign, not one babel call per recipient

@@ -184,9 +184,15 @@ class Merge:
         """The context of copy that uses no recipient field."""
         return dict(self._globals)
 
-    def context(self, recipient: Recipient) -> dict[str, Any]:
+    def context(self, recipient: Recipient, section: str = "email") -> dict[str, Any]:
+        """What copy is rendered with: the campaign's names, the recipient's fields, and the
+        greeting the section asks for (a `salutation` column wins)."""
         fields = recipient.fields
-        greeting = fields.get("salutation") or salutation(fields, self.campaign.language)
+        part = self.campaign.letter if section == "letter" else self.campaign.email
+        style, fallback = (part.greeting.style, part.greeting.fallback) if part else ("formal", None)
+        greeting = fields.get("salutation") or salutation(
+            fields, self.campaign.language, style, fallback, first_names=section != "letter"
+        )
         return {**self._globals, **fields, "salutation": greeting}
 
     def render(self, key: str, context: dict[str, Any]) -> str:
@@ -201,7 +207,7 @@ class Merge:
         return text
 
     def letter(self, recipient: Recipient) -> MergedLetter:
-        context = self.context(recipient)
+        context = self.context(recipient, "letter")
         parts = self._parts("letter", context)
         sender = self.campaign.sender
         return MergedLetter(

@@ -22,6 +22,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from publipost.campaigns.model import Campaign
+from publipost.campaigns.postal import format_lines
 from publipost.campaigns.presets import Preset
 from publipost.templates.design import design_for
 from publipost.templates.environment import LOCALES, date_line, long_date, money, money_locale
@@ -459,14 +460,14 @@ class LetterPainter:
             bold=True,
         )
         # The return address where a window return envelope of the same preset shows it.
-        reply = self.settings.reply_address or self.campaign.sender.block
+        reply = format_lines(
+            self.settings.reply_address or self.campaign.sender.block, self.preset.address_style
+        )
         x, y = max(self.preset.address_text_x, 125) * mm, top - 16 * mm
         self._text(canvas, words["return"], x, y, 7)
         for line in reply:
             y -= 4.6 * mm
-            self._text(
-                canvas, line.upper() if self.preset.address_style.name == "us" else line, x, y, ADDRESS_SIZE
-            )
+            self._text(canvas, line, x, y, ADDRESS_SIZE)
 
     def _coupon(self, canvas: Canvas, letter: MergedLetter) -> None:
         """The reply coupon (mailing-rules.md §6, the shop's till), pre-filled for this recipient."""
