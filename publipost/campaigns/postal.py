@@ -98,16 +98,9 @@ def format_address(fields: dict[str, str], style: PostalStyle) -> list[str]:
     lines = _us_lines(fields) if style.name == "us" else _french_lines(fields, abroad)
     if abroad:
         lines.append(_fold(fields["country"]).upper())
-    limit = style.max_lines + (1 if abroad else 0)
-    if len(lines) > limit:
-        raise AddressError(f"the address takes {len(lines)} lines; the postal norm allows {limit}")
-    for number, line in enumerate(lines, start=1):
-        if len(line) > style.max_chars:
-            raise AddressError(
-                f"address line {number} ('{line}') is {len(line)} characters; the postal norm allows "
-                f"{style.max_chars}: shorten it in the customer file"
-            )
-    return lines
+    return _fitting(
+        lines, style.max_lines + (1 if abroad else 0), style.max_chars, ": shorten it in the customer file"
+    )
 
 
 def format_lines(lines: list[str], style: PostalStyle) -> list[str]:
@@ -121,15 +114,20 @@ def format_lines(lines: list[str], style: PostalStyle) -> list[str]:
         out = [line if number < 3 else _plain(line) for number, line in enumerate(lines)]
         if out:
             out[-1] = _fold(_plain(out[-1])).upper()
-    if len(out) > style.max_lines:
-        raise AddressError(f"the address takes {len(out)} lines; the postal norm allows {style.max_lines}")
-    for number, line in enumerate(out, start=1):
-        if len(line) > style.max_chars:
+    return _fitting(out, style.max_lines, style.max_chars)
+
+
+def _fitting(lines: list[str], most: int, width: int, what_to_do: str = "") -> list[str]:
+    """The lines, once known to fit the norm's block: or an AddressError saying which does not."""
+    if len(lines) > most:
+        raise AddressError(f"the address takes {len(lines)} lines; the postal norm allows {most}")
+    for number, line in enumerate(lines, start=1):
+        if len(line) > width:
             raise AddressError(
-                f"address line {number} ('{line}') is {len(line)} characters; "
-                f"the postal norm allows {style.max_chars}"
+                f"address line {number} ('{line}') is {len(line)} characters; the postal norm allows {width}"
+                + what_to_do
             )
-    return out
+    return lines
 
 
 def _french_lines(fields: dict[str, str], abroad: bool) -> list[str]:
