@@ -149,3 +149,43 @@ def test_an_unknown_design_suggests_the_closest(campaign_dir, tmp_path, run):
     assert (
         result.code == 2 and "unknown design 'modrn'" in result.err and "did you mean 'modern'" in result.err
     )
+
+
+def test_a_brand_font_is_embedded_and_the_linter_measures_with_it(campaign_dir, tmp_path, run):
+    import shutil
+
+    from tests.conftest import ROOT
+
+    fonts = ROOT / "publipost" / "templates" / "fonts"
+    shutil.copy(fonts / "LiberationSerif-Bold.ttf", tmp_path / "heavy.ttf")  # a wider "regular"
+    shutil.copy(fonts / "LiberationSerif-Bold.ttf", tmp_path / "heavy-bold.ttf")
+    _logo(tmp_path)
+    campaign = BRANDED + "".join([])
+    campaign = campaign.replace(
+        '  color: "#8a3b12"\n', '  color: "#8a3b12"\n  font: {regular: heavy.ttf, bold: heavy-bold.ttf}\n'
+    )
+    path = campaign_dir(campaign)
+    assert run("render", path, "--format", "pdf", "--out", tmp_path / "out").code == 0
+    with pdfplumber.open(tmp_path / "out" / "letters" / "letters.pdf") as pdf:
+        body = [c for c in pdf.pages[0].chars if c["text"] == "v" and 10 < c["size"] < 12]
+    # the body's regular text is set in the brand's "regular" (here a bold face), embedded
+    assert body and all(c["fontname"].endswith("LiberationSerif-Bold") for c in body)
+
+    from publipost.api import prepare
+    from publipost.linter.campaign import section_document
+
+    column = section_document(prepare(path).campaign, "letter", None).column
+    assert column.font.startswith("Brand-")  # the linter counts lines in the printed font
+
+
+def test_a_brand_font_that_is_not_one(campaign_dir, tmp_path, run):
+    (tmp_path / "fake.ttf").write_bytes(b"not a font at all")
+    _logo(tmp_path)
+    campaign = BRANDED.replace(
+        '  color: "#8a3b12"\n', '  color: "#8a3b12"\n  font: {regular: fake.ttf, bold: fake.ttf}\n'
+    )
+    result = run("render", campaign_dir(campaign), "--format", "pdf", "--out", tmp_path / "out")
+    assert result.code == 2 and "fake.ttf is not a font publipost can embed" in result.err
+    no_bold = BRANDED.replace('  color: "#8a3b12"\n', '  color: "#8a3b12"\n  font: {regular: fake.ttf}\n')
+    result = run("validate", campaign_dir(no_bold))
+    assert result.code == 2 and "missing required key 'bold' in brand.font" in result.err

@@ -37,9 +37,11 @@ class LetterChannel(Channel):
         from publipost.errors import PublipostError
         from publipost.templates.brand import check_logo
         from publipost.templates.design import design_for
+        from publipost.templates.fonts import letter_fonts
 
         campaign = prepared.campaign
         design_for(campaign)
+        letter_fonts(campaign)
         assert campaign.letter is not None
         reply = campaign.letter.reply_address or campaign.sender.block
         try:

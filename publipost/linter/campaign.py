@@ -21,6 +21,7 @@ from publipost.campaigns.model import Campaign
 from publipost.errors import Where
 from publipost.linter.document import LintDoc, Unit, uses_recipient_field
 from publipost.templates.design import design_for
+from publipost.templates.fonts import letter_fonts
 from publipost.templates.layout import EMAIL
 from publipost.templates.markdown import Block, blank_comments, parse_letter
 
@@ -55,7 +56,8 @@ def section_document(campaign: Campaign, section: str, samples: Samples | None) 
     copies = campaign.copies
     body_copy = copies[f"{section}.body"]
     letter = parse_letter(blank_comments(body_copy.text))
-    column = design_for(campaign).column() if section == "letter" else EMAIL  # the design's column
+    # a letter's lines are counted in its design's column, in the font it is printed in
+    column = design_for(campaign).column(*letter_fonts(campaign)) if section == "letter" else EMAIL
     doc = LintDoc(campaign.path, section, campaign.language, column=column)
     for copy in copies.values():
         source = Path(copy.origin.path or "")

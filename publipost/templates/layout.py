@@ -44,9 +44,23 @@ LETTER = Column("letter", "LiberationSerif-Regular", "LiberationSerif-Bold", 11,
 EMAIL = Column("email", "LiberationSerif-Regular", "LiberationSerif-Bold", 16, 24, 550)
 
 
+# Fonts a campaign brings (brand.font): their advance widths, measured once when loaded.
+_BROUGHT: dict[str, tuple[dict[str, float], float]] = {}
+
+
+def add_font_metrics(font: str, widths: dict[str, float], default: float) -> None:
+    _BROUGHT[font] = (widths, default)
+
+
 @cache
+def _shipped() -> dict[str, dict]:
+    return json.loads((FONTS / "metrics.json").read_text(encoding="utf-8"))
+
+
 def _widths(font: str) -> tuple[dict[str, float], float]:
-    table = json.loads((FONTS / "metrics.json").read_text(encoding="utf-8"))[font]
+    if font in _BROUGHT:
+        return _BROUGHT[font]
+    table = _shipped()[font]
     return table["widths"], table["default"]
 
 

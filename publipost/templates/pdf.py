@@ -26,6 +26,7 @@ from publipost.campaigns.postal import format_lines
 from publipost.campaigns.presets import Preset
 from publipost.templates.design import design_for
 from publipost.templates.environment import LOCALES, date_line, long_date, money, money_locale
+from publipost.templates.fonts import letter_fonts
 from publipost.templates.inline import shown_url
 from publipost.templates.layout import FONTS, Column, Line, break_lines, parse_runs, text_width
 from publipost.templates.links import tracking_for, with_ref
@@ -104,7 +105,9 @@ class LetterPainter:
         self.settings = self.campaign.letter
         self.tracking = tracking_for(self.campaign, "letter")
         self.design = design_for(self.campaign)
-        self.column, self.hook_column = self.design.column(), self.design.hook_column()
+        self.regular, self.bold = letter_fonts(self.campaign)
+        self.column = self.design.column(self.regular, self.bold)
+        self.hook_column = self.design.hook_column(self.bold)
         self.margin_bottom = self.design.margin_bottom * mm
         self.brand = self.campaign.brand
         self.logo = self.campaign.resolve(self.brand.logo) if self.brand.logo else None
@@ -481,7 +484,7 @@ class LetterPainter:
         self._text(
             canvas,
             code,
-            self.left + text_width(label + " ", BOLD, 9),
+            self.left + text_width(label + " ", self.bold, 9),
             self.margin_bottom + 3 * mm,
             9,
             bold=True,
@@ -531,7 +534,7 @@ class LetterPainter:
         bold: bool = False,
         align: str = "left",
     ) -> None:
-        font = BOLD if bold else REGULAR
+        font = self.bold if bold else self.regular
         canvas.setFont(font, size)
         if align == "right":
             canvas.drawRightString(x, y, text)
