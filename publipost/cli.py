@@ -51,6 +51,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="publipost",
         description="Direct-mail and e-mail campaigns: mail-merged letters and e-mails, checked first.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     validate = commands.add_parser("validate", help="check a campaign and count its audience")
@@ -92,6 +93,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     lint.set_defaults(run=cmd_lint)
 
+    init = commands.add_parser("init", help="write a starter campaign to edit (never overwrites)")
+    init.add_argument("folder", type=Path, help="the folder to write it in (created if need be)")
+    init.add_argument(
+        "--language", choices=["en", "fr"], default="en", help="the copy's language (default: en)"
+    )
+    init.add_argument(
+        "--channels",
+        default="letter,email",
+        help="letter, email or letter,email (default: both)",
+    )
+    init.set_defaults(run=cmd_init)
+
     schema = commands.add_parser("schema", help="print the campaign file's JSON Schema")
     schema.set_defaults(run=cmd_schema)
 
@@ -123,6 +136,7 @@ def _parser() -> argparse.ArgumentParser:
         help="pdf: add a blank page after letters with an odd page count (double-sided printing)",
     )
     render.add_argument("--jobs", type=_count(1), help="pdf: processes to draw with (default: one per core)")
+    render.add_argument("--only", nargs="+", metavar="ID", help="render these recipients only (by id)")
     render.set_defaults(run=cmd_render)
 
     send = commands.add_parser(
@@ -142,7 +156,22 @@ def _parser() -> argparse.ArgumentParser:
         "--dry-run", action="store_true", help="render and lint every message, connect to nothing"
     )
     send.add_argument(
-        "--test-to", nargs="+", metavar="ADDRESS", help="send the first recipients' messages to these"
+        "--show",
+        type=_count(1),
+        metavar="N",
+        help="with --dry-run: print the first N messages (headers, text)",
+    )
+    send.add_argument(
+        "--test-to",
+        nargs="+",
+        metavar="ADDRESS",
+        help="send test messages ([TEST], inert unsubscribe link) to these seed addresses",
+    )
+    send.add_argument(
+        "--test-recipient",
+        nargs="+",
+        metavar="ID",
+        help="with --test-to: whose messages (default: the first one and the one with the longest values)",
     )
     send.add_argument(
         "--limit", type=_count(1), help="send at most N messages this run (the next run goes on from there)"
@@ -174,6 +203,18 @@ def _parser() -> argparse.ArgumentParser:
     send.add_argument("--timeout", type=_positive, default=30, help="seconds per message (default: 30)")
     send.set_defaults(run=cmd_send)
     return parser
+
+
+def _version() -> str:
+    """The installed distribution's version (what pip installed), else the package's own."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("publipost")
+    except PackageNotFoundError:
+        from publipost import __version__
+
+        return __version__
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -224,6 +265,19 @@ def cmd_design_show(args: argparse.Namespace) -> int:
     from publipost.templates.design import design_source
 
     sys.stdout.write(design_source(args.name))
+    return EXIT_OK
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from publipost.campaigns.starter import write_starter
+
+    channels = _split([args.channels]) or []
+    written = write_starter(args.folder, args.language, channels)
+    campaign = args.folder / "campaign.yaml"
+    print(f"wrote {len(written)} files in {_show(args.folder)}:")
+    for path in written:
+        print(f"  {_show(path)}")
+    print(f"\nnext: publipost validate {_show(campaign)}  (then lint, preview, render, send)")
     return EXIT_OK
 
 
@@ -320,14 +374,20 @@ def _split(values: list[str] | None) -> list[str] | None:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
     from publipost.api import prepare
     from publipost.channels import RenderOptions, for_format
 
     prepared = prepare(args.campaign)
+    if args.only:  # an unknown id is bad input: refused before anything is printed
+        prepared.audience.only(args.only)
     channel = for_format(prepared.campaign, args.format)  # before anything is printed or written
     out_dir = args.out or prepared.out_dir
     out_dir.mkdir(parents=True, exist_ok=True)
     _print_audience(prepared, out_dir)
+    if args.only:
+        prepared = replace(prepared, audience=prepared.audience.only(args.only))
     options = RenderOptions(per_file=args.per_file, duplex=args.duplex, jobs=args.jobs)
     label = "printing" if args.format == "pdf" else "rendering"
     with _progress(prepared.audience.channel_count(channel.name), label) as advance:
@@ -343,6 +403,12 @@ def cmd_send(args: argparse.Namespace) -> int:
     from publipost.channels.sending import LintBlocked, send_campaign
     from publipost.mailer.smtp import Limits, parse_relay
 
+    if args.show and not args.dry_run:
+        raise PublipostError("--show prints a dry run's messages", hint="add --dry-run")
+    if args.test_recipient and not args.test_to:
+        raise PublipostError(
+            "--test-recipient chooses whose messages a test send shows", hint="add --test-to ADDRESS"
+        )
     relay = parse_relay(args.smtp, allow_plain_auth=args.allow_plain_auth) if args.smtp else None
     prepared = prepare(args.campaign)
     out_dir = args.out or prepared.out_dir
@@ -360,7 +426,9 @@ def cmd_send(args: argparse.Namespace) -> int:
                 limits=limits,
                 lint=not args.no_lint,
                 dry_run=args.dry_run,
+                show=args.show or 0,
                 test_to=args.test_to,
+                test_recipients=args.test_recipient,
                 limit=args.limit,
                 resend=args.resend,
                 retry_uncertain=args.retry_uncertain,
@@ -372,6 +440,8 @@ def cmd_send(args: argparse.Namespace) -> int:
         print(f"publipost: {exc}", file=sys.stderr)
         return EXIT_PROBLEMS
     _print_send_report(report, args, out_dir)
+    if report.tests:
+        return EXIT_PROBLEMS if any(status != "sent" for _, _, status in report.tests) else EXIT_OK
     # Not sent: a failure. Uncertain recipients left by this run too; those of an earlier run were
     # reported then, and are reported again above.
     left = ("failed", "deferred") if args.limit else ("failed", "deferred", "pending")  # --limit leaves some
@@ -392,6 +462,8 @@ SEND_STATUSES = (
 
 def _print_send_report(report: SendReport, args: argparse.Namespace, out_dir: Path) -> None:
     if args.dry_run:
+        for message in report.shown:
+            print(_shown(message))
         print(f"dry run: {report.counts.get('rendered', 0)} e-mails rendered, nothing sent")
         for row, reason in report.not_rendered:
             print(f"  row {row}: not rendered: {reason}", file=sys.stderr)
@@ -412,6 +484,11 @@ def _print_send_report(report: SendReport, args: argparse.Namespace, out_dir: Pa
         )
     if reconciled and reconciled.withdrawn:
         print(f"withdrawn  {reconciled.withdrawn} recipients are no longer in the audience: not mailed")
+    if report.tests:
+        print("test messages ([TEST] in the subject, unsubscribe link inert; the send's journal untouched):")
+        for rid, seed, status in report.tests:
+            print(f"  {rid:<12} → {seed:<32} {dict(SEND_STATUSES).get(status, status)}")
+        return
     counts = report.counts
     for status, label in SEND_STATUSES:
         if counts.get(status) or status in ("sent", "failed", "deferred"):
@@ -444,6 +521,22 @@ def _print_send_report(report: SendReport, args: argparse.Namespace, out_dir: Pa
             f"interrupted: messages in flight finished; run the same command again to resume "
             f"(journal: {_show(report.journal or out_dir)})"
         )
+
+
+SHOWN_HEADERS = ("From", "To", "Subject", "Date", "Message-ID", "List-Unsubscribe", "X-Publipost-Campaign")
+
+
+def _shown(data: bytes) -> str:
+    """A message as mailmerge's dry run prints it: its main headers, then its text part."""
+    from email import message_from_bytes, policy
+    from email.message import EmailMessage
+
+    message = message_from_bytes(data, policy=policy.default)
+    assert isinstance(message, EmailMessage)
+    lines = [f"{name}: {message[name]}" for name in SHOWN_HEADERS if message[name]]
+    text = message.get_body(("plain",))
+    body = text.get_content() if isinstance(text, EmailMessage) else ""
+    return "\n".join(["─" * 72, *lines, "", body.rstrip(), ""])
 
 
 def _print_audience(prepared: Prepared, out_dir: Path) -> None:

@@ -203,30 +203,91 @@ def test_lint_errors_stop_the_send_before_any_connection(tmp_path, run):
     assert forced.code == 0 and "lint       skipped (--no-lint)" in forced.out
 
 
-def test_dry_run_limit_and_test_to(tmp_path, run):
+def test_dry_run_shows_messages_and_limit_sends_at_most_n(tmp_path, run):
     _campaign(tmp_path, [f"r{i}@example.com" for i in range(5)])
-    dry = run("send", tmp_path / "campaign.yaml", "--out", tmp_path / "out", "--dry-run")
+    dry = run("send", tmp_path / "campaign.yaml", "--out", tmp_path / "out", "--dry-run", "--show", "2")
     assert dry.code == 0 and "5 e-mails rendered, nothing sent" in dry.out
+    shown = dry.out.split("─" * 72)[1:]
+    assert len(shown) == 2
+    assert (
+        "To: Ms Name1 Smith <r0@example.com>" in shown[0]
+        and "Subject: Discover the new planner, Name1" in shown[0]
+    )
+    assert "You start any week you like, Name1." in shown[0]  # the text part, merged
+    assert (
+        "To: Ms Name2 Smith <r1@example.com>" in shown[1] and "List-Unsubscribe: <https://planora" in shown[1]
+    )
     assert not (tmp_path / "out" / "maildir").exists()
-    seeds = run(
-        "send",
-        tmp_path / "campaign.yaml",
-        "--out",
-        tmp_path / "seed",
-        "--test-to",
-        "qa@example.com",
-        "boss@example.com",
-    )
-    assert seeds.code == 0
-    box = mailbox.Maildir(tmp_path / "seed" / "maildir", create=False)
-    assert sorted(m["To"].split("<")[1] for m in box) == ["boss@example.com>", "qa@example.com>"]
-    smuggled = run(
-        "send", tmp_path / "campaign.yaml", "--out", tmp_path / "bad", "--test-to", "qa@x.com NOTIFY=NEVER"
-    )
-    assert smuggled.code == 2 and "--test-to: e-mail 'qa@x.com NOTIFY=NEVER' is invalid" in smuggled.err
-    assert not (tmp_path / "bad" / "maildir").exists()  # nothing can ride on the SMTP command line
+    assert run("send", tmp_path / "campaign.yaml", "--show", "2").code == 2  # --show belongs to a dry run
     limited = run("send", tmp_path / "campaign.yaml", "--out", tmp_path / "lim", "--limit", "2")
     assert limited.code == 0 and len(list(mailbox.Maildir(tmp_path / "lim" / "maildir", create=False))) == 2
+
+
+def test_test_sends_are_marked_inert_and_never_count_as_the_recipients_send(tmp_path, run):
+    from publipost.mailer.message import check_token
+
+    addresses = ["ann@example.com", "bob@example.com", "cy@example.com"]
+    _campaign(tmp_path, addresses)
+    customers = tmp_path / "customers.csv"  # the second customer has the longest values
+    customers.write_text(
+        customers.read_text().replace("Name2,Smith", "Maximiliana-Josephine,Featherstonehaugh")
+    )
+    out = tmp_path / "out"
+    seeds = run(
+        "send", tmp_path / "campaign.yaml", "--out", out, "--test-to", "qa@example.com", "boss@example.com"
+    )
+    assert seeds.code == 0, seeds.err
+    assert re.search(r"1 +→ qa@example.com +sent", seeds.out) and re.search(
+        r"2 +→ boss@example.com +sent", seeds.out
+    )
+    box = [message_from_bytes(m.as_bytes(), policy=policy.default) for m in mailbox.Maildir(out / "maildir")]
+    # the first recipient and the longest-values one, each to both seeds, To naming the seed alone
+    assert sorted((m["To"], m["Subject"]) for m in box) == [
+        ("boss@example.com", "[TEST] Discover the new planner, Maximiliana-Josephine"),
+        ("boss@example.com", "[TEST] Discover the new planner, Name1"),
+        ("qa@example.com", "[TEST] Discover the new planner, Maximiliana-Josephine"),
+        ("qa@example.com", "[TEST] Discover the new planner, Name1"),
+    ]
+    secret = ("test-key-" * 4).encode()  # the unsubscribe_key fixture
+    for message in box:
+        assert message["X-Publipost-Test"] == "yes"
+        url = re.search(r"<(https://[^>]+)>", message["List-Unsubscribe"]).group(1)
+        rid, token = re.search(r"r=(\w+)&t=([\w-]+)", url).groups()
+        code = message["X-Publipost-Campaign"]
+        assert check_token(secret, code, rid, token) == "test"  # refused: nobody is unsubscribed
+        assert url in message.get_body(("plain",)).get_content()  # the footer's link is the inert one too
+    assert not (out / "send-journal.sqlite").exists()
+    real = run("send", tmp_path / "campaign.yaml", "--out", out)
+    assert real.code == 0 and re.search(r"sent +3", real.out)  # the tests did not count as anyone's send
+    delivered = Counter(m["To"].split("<")[-1].rstrip(">") for m in mailbox.Maildir(out / "maildir"))
+    assert [delivered[a] for a in addresses] == [1, 1, 1]
+    chosen = run(
+        "send", tmp_path / "campaign.yaml", "--out", out, "--test-to", "qa@x.com", "--test-recipient", "3"
+    )
+    assert (
+        chosen.code == 0
+        and re.search(r"3 +→ qa@x.com +sent", chosen.out)
+        and not re.search(r"^ +1 +→", chosen.out, re.M)
+    )
+    unknown = run(
+        "send", tmp_path / "campaign.yaml", "--out", out, "--test-to", "qa@x.com", "--test-recipient", "9"
+    )
+    assert unknown.code == 2 and "no customer has the id '9'" in unknown.err
+    smuggled = run("send", tmp_path / "campaign.yaml", "--out", out, "--test-to", "qa@x.com NOTIFY=NEVER")
+    assert smuggled.code == 2 and "--test-to: e-mail 'qa@x.com NOTIFY=NEVER' is invalid" in smuggled.err
+
+
+def test_tokens_are_checked_in_constant_shape():
+    from publipost.mailer.message import check_token, unsubscribe_for
+
+    key = b"s" * 32
+    real = unsubscribe_for("https://x.example/u", None, "CODE", "42", key)
+    test = unsubscribe_for("https://x.example/u", None, "CODE", "42", key, test=True)
+    assert check_token(key, "CODE", "42", real.token) == "valid"
+    assert check_token(key, "CODE", "42", test.token) == "test"
+    assert check_token(key, "CODE", "43", real.token) == "invalid"  # another recipient's token
+    assert check_token(b"o" * 32, "CODE", "42", real.token) == "invalid"  # another key
+    assert test.token.startswith("test-") and len(test.token) == len(real.token)
 
 
 def test_render_eml_and_mbox(tmp_path, run):
@@ -235,6 +296,14 @@ def test_render_eml_and_mbox(tmp_path, run):
     assert sorted(p.name for p in (tmp_path / "out" / "emails").glob("*.eml")) == ["1.eml", "2.eml"]
     assert run("render", tmp_path / "campaign.yaml", "--format", "mbox", "--out", tmp_path / "box").code == 0
     assert len(mailbox.mbox(tmp_path / "box" / "emails" / "emails.mbox")) == 2
+    only = run(
+        "render", tmp_path / "campaign.yaml", "--format", "eml", "--out", tmp_path / "one", "--only", "2"
+    )
+    assert only.code == 0 and [p.name for p in (tmp_path / "one" / "emails").glob("*.eml")] == ["2.eml"]
+    missing = run(
+        "render", tmp_path / "campaign.yaml", "--format", "eml", "--out", tmp_path / "no", "--only", "7"
+    )
+    assert missing.code == 2 and "no customer has the id '7'" in missing.err and missing.out == ""
 
 
 def test_relay_urls_and_secrets(monkeypatch):

@@ -12,7 +12,7 @@ import hashlib
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 
@@ -160,6 +160,40 @@ class Audience:
 
     def letter_recipients(self, start: int = 0, end: int | None = None) -> Iterator[Recipient]:
         return self.recipients_of("letter", start, end)
+
+    def longest_id(self, channel: str | None = None) -> str | None:
+        """The recipient whose fields are longest together (of those a channel reaches): the
+        one to look at or test-send, since that is where layouts break."""
+        rows = self.reached(channel) if channel else self.targeted
+        if rows.empty:
+            return None
+        if not self.fields:
+            return str(rows[ID].iloc[0])
+        lengths = sum(rows[name].astype(str).str.len() for name in self.fields)
+        return str(rows[ID].iloc[int(lengths.to_numpy().argmax())])
+
+    def only(self, ids: Sequence[str]) -> Audience:
+        """The same audience reduced to these targeted recipients, in the order given (render
+        --only). An id that is not targeted is an error naming it and why."""
+        known = set(self.targeted[ID])
+        missing = [i for i in ids if i not in known]
+        if missing:
+            raise AudienceError(
+                "; ".join(self.why_not(i) for i in missing), hint="ids are listed by validate"
+            )
+        wanted = list(dict.fromkeys(ids))
+        frame = self.targeted.set_index(ID, drop=False).loc[wanted].reset_index(drop=True)
+        return replace(self, frame=frame, _lookup=None)
+
+    def why_not(self, recipient_id: str) -> str:
+        """Why no targeted recipient has this id: its row's outcome, or no such id."""
+        rows = self.frame[self.frame[ID] == recipient_id]
+        if rows.empty:
+            return f"no customer has the id '{recipient_id}'"
+        row = int(rows[ROW].iloc[0])
+        note = next((n for n in self.notes if n.row == row), None)
+        reason = f"{note.outcome}: {note.reason}" if note else rows["_outcome"].iloc[0]
+        return f"'{recipient_id}' (row {row}) is not targeted ({reason})"
 
     def longest_values(self) -> dict[str, str] | None:
         """The longest value of every field among the targeted recipients: what decides how many

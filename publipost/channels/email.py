@@ -137,26 +137,31 @@ class Composer:
         self.unsubscribe = campaign.email.unsubscribe
         self.dkim = campaign_dkim_key(campaign)
 
-    def message(self, recipient: Recipient, to_address: str | None = None) -> bytes:
+    def message(self, recipient: Recipient, test_to: str | None = None) -> bytes:
+        """The recipient's message; with `test_to`, the same copy as a test for that seed
+        address: To names the seed, the subject says [TEST], the unsubscribe token is inert."""
         from publipost.campaigns.postal import recipient_name
         from publipost.mailer.dkim import sign
         from publipost.mailer.message import unsubscribe_for
 
         campaign = self.prepared.campaign
         email = self.prepared.merge.email(recipient)
-        config, unsubscribe = self.unsubscribe, None
+        config, unsubscribe, test = self.unsubscribe, None, test_to is not None
         if config:
-            unsubscribe = unsubscribe_for(config.url, config.mailto, self.code, recipient.id, self.secret)
+            unsubscribe = unsubscribe_for(
+                config.url, config.mailto, self.code, recipient.id, self.secret, test=test
+            )
         link = (unsubscribe.url or unsubscribe.mailto) if unsubscribe else None
         body = self.renderer.render(email, link, self.prepared.merge.context(recipient))
         data = self.template.build(
-            to_name=recipient_name(recipient.fields, campaign.language),
-            to_address=to_address or recipient.email or "",
+            to_name="" if test else recipient_name(recipient.fields, campaign.language),
+            to_address=test_to or recipient.email or "",
             subject=email.subject,
             text=body.text,
             html=body.pieces,
             recipient_id=recipient.id,
             unsubscribe=unsubscribe,
+            test=test,
         )
         return sign(data, self.dkim) if self.dkim else data
 

@@ -64,6 +64,8 @@ class SendReport:
     journal: Path | None = None
     changes_accepted: list[str] = field(default_factory=list)
     reconciled: Reconciled | None = None
+    tests: list[tuple[str, str, str]] = field(default_factory=list)  # a test send: id, seed, status
+    shown: list[bytes] = field(default_factory=list)  # a dry run's first messages (--show)
 
     @property
     def rate(self) -> float:
@@ -78,7 +80,9 @@ def send_campaign(
     limits: Limits | None = None,
     lint: bool = True,
     dry_run: bool = False,
+    show: int = 0,  # a dry run keeps this many messages for the caller to print
     test_to: list[str] | None = None,
+    test_recipients: list[str] | None = None,
     limit: int | None = None,
     resend: bool = False,
     retry_uncertain: bool = False,
@@ -104,16 +108,19 @@ def send_campaign(
     recipients = islice(email_recipients(prepared), limit)  # streamed: never a list of everyone
     started = time.perf_counter()
     if dry_run:
-        rendered = sum(1 for _ in each_rendered(recipients, composer.message, report.not_rendered))
+        rendered = 0
+        for _, message in each_rendered(recipients, composer.message, report.not_rendered):
+            rendered += 1
+            if len(report.shown) < show:
+                report.shown.append(message)
         report.counts = {"rendered": rendered}
         report.seconds = time.perf_counter() - started
         return report
     limits = limits or Limits()
     processes = worker_count(processes)  # one where there is no fork (Windows)
     if test_to:
-        return _send_to_seeds(
-            composer, list(islice(recipients, len(test_to))), test_to, relay, out_dir, limits, report, started
-        )
+        chosen = test_choice(prepared, test_recipients)
+        return _send_to_seeds(composer, chosen, test_to, relay, out_dir, limits, report, started)
 
     journal_path = out_dir / "send-journal.sqlite"
     with SendLock(journal_path):
@@ -317,17 +324,18 @@ def _send_to_seeds(
     report: SendReport,
     started: float,
 ) -> SendReport:
-    """The first recipients' messages, each to one address of the seed list, in a journal of their own."""
+    """Each chosen recipient's message to every seed address, marked as a test, in a journal of
+    their own (test-sends.sqlite): the send's journal never hears of them."""
     checked = [check_email(seed) for seed in seeds]
     for _, problem in checked:
         if problem:
             raise PublipostError(f"--test-to: {problem}", hint="e.g. --test-to me@example.com")
-    seeds = [address for address, _ in checked]  # in ASCII, as SMTP carries them
-    pairs = list(zip(recipients, seeds, strict=False))
+    seeds = list(dict.fromkeys(address for address, _ in checked))  # in ASCII, as SMTP carries them
+    pairs = [(recipient, seed) for recipient in recipients for seed in seeds]
 
     def compose(recipient: Recipient, seed: str) -> bytes:
         try:
-            return composer.message(recipient, seed)
+            return composer.message(recipient, test_to=seed)
         except RecipientError as exc:
             raise NotComposed(str(exc)) from None
 
@@ -354,6 +362,8 @@ def _send_to_seeds(
                 )
             report.counts = journal.counts()
             report.attempted = len(pairs)
+            statuses = {e.id: e.status for e in journal.entries(*journal.counts())}
+            report.tests = [(r.id, seed, statuses.get(f"{r.id}->{seed}", "")) for r, seed in pairs]
             report.failures = [
                 (e.row, e.id, e.address, e.status, e.reply) for e in journal.entries(FAILED, DEFERRED)
             ]
@@ -361,6 +371,24 @@ def _send_to_seeds(
             journal.close()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def test_choice(prepared: Prepared, ids: list[str] | None) -> list[Recipient]:
+    """The recipients a test send shows: those named, or the first and the one with the longest
+    values (where layouts break). An id that is not an e-mail recipient is an error, with why."""
+    audience = prepared.audience
+    if not ids:
+        first = next(iter(audience.mailing_list()), None)
+        ids = list(dict.fromkeys(i for i in (first and first[0], audience.longest_id("email")) if i))
+    targeted = {r.id: r for r in audience.recipients(ids)}
+    found = {i: r for i, r in targeted.items() if r.email}
+    missing = [i for i in ids if i not in found]
+    if missing:
+        reasons = [f"'{i}' has no e-mail address" if i in targeted else audience.why_not(i) for i in missing]
+        raise PublipostError(
+            f"--test-recipient: {'; '.join(reasons)}", hint="ids are in validate's rejects.csv"
+        )
+    return [found[i] for i in ids]
 
 
 def _lint_gate(prepared: Prepared) -> None:

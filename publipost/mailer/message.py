@@ -26,7 +26,7 @@ from email.header import Header
 from email.utils import format_datetime, formataddr
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol, cast
 from urllib.parse import quote
 
 from publipost.errors import PublipostError
@@ -97,16 +97,41 @@ def unsubscribe_secret(out_dir: Path, *, real_relay: bool) -> bytes:
 
 
 def unsubscribe_for(
-    url: str | None, mailto: str | None, code: str, recipient_id: str, secret: bytes
+    url: str | None, mailto: str | None, code: str, recipient_id: str, secret: bytes, *, test: bool = False
 ) -> Unsubscribe | None:
-    """The recipient's unsubscribe link and mailto, with an HMAC token over campaign and recipient."""
+    """The recipient's unsubscribe link and mailto, with an HMAC token over campaign and recipient.
+
+    A test send carries an inert token instead: a colleague who clicks the link in a seed
+    message must not unsubscribe the customer whose message it was (check_token refuses it).
+    """
     if not url and not mailto:
         return None
-    token = hmac.new(secret, f"{code}:{recipient_id}".encode(), hashlib.sha256).hexdigest()[:32]
+    token = _token(secret, code, recipient_id, test)
     rid = quote(recipient_id, safe="")  # the code is letters and digits, the token hexadecimal
     link = f"{url}{'&' if '?' in url else '?'}c={code}&r={rid}&t={token}" if url else None
     address = f"mailto:{mailto}?subject=unsubscribe%20{code}%20{rid}%20{token}" if mailto else None
     return Unsubscribe(link, address, token)
+
+
+TokenCheck = Literal["valid", "test", "invalid"]
+
+
+def _token(secret: bytes, code: str, recipient_id: str, test: bool) -> str:
+    if test:  # "test-" is not hexadecimal: no real token can take this shape
+        return (
+            "test-"
+            + hmac.new(secret, f"test:{code}:{recipient_id}".encode(), hashlib.sha256).hexdigest()[:27]
+        )
+    return hmac.new(secret, f"{code}:{recipient_id}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def check_token(secret: bytes, code: str, recipient_id: str, token: str) -> TokenCheck:
+    """What an unsubscribe request's token is: the recipient's own ("valid"), a test send's
+    ("test": nobody is unsubscribed), or neither. Compared in constant time."""
+    for test, verdict in ((False, "valid"), (True, "test")):
+        if hmac.compare_digest(_token(secret, code, recipient_id, test).encode(), token.encode()):
+            return cast(TokenCheck, verdict)
+    return "invalid"
 
 
 def message_id(campaign: str, code: str, recipient_id: str, domain: str) -> str:
@@ -158,14 +183,21 @@ class MessageTemplate:
         html: str | tuple[str, ...],
         recipient_id: str,
         unsubscribe: Unsubscribe | None,
+        test: bool = False,
     ) -> bytes:
-        """`html` may come in pieces (a template's fixed parts and merged values): see quoted_printable."""
+        """`html` may come in pieces (a template's fixed parts and merged values): see quoted_printable.
+
+        A test message says so in its subject and a header, and has a Message-ID of its own
+        (threading never mixes it with the recipient's real message)."""
+        mid = message_id(self.campaign, self.code, recipient_id + (".test" if test else ""), self.domain)
         headers = [
             self.shared,
             _header("To", _address(to_name, to_address)),
-            _subject(subject),
-            _header("Message-ID", message_id(self.campaign, self.code, recipient_id, self.domain)),
+            _subject(f"[TEST] {subject}" if test else subject),
+            _header("Message-ID", mid),
         ]
+        if test:
+            headers.append("X-Publipost-Test: yes")
         if unsubscribe:
             targets = [f"<{t}>" for t in (unsubscribe.url, unsubscribe.mailto) if t]
             headers.append("List-Unsubscribe: " + ",\r\n ".join(targets))
