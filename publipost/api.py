@@ -40,11 +40,13 @@ def load_campaign(
     return _load_campaign(Path(source), boundary=boundary)
 
 
-def load_audience(campaign: Campaign, data: pd.DataFrame | None = None) -> Audience:
+def load_audience(
+    campaign: Campaign, data: pd.DataFrame | None = None, *, rows: int | None = None
+) -> Audience:
     """The campaign's audience, every row accounted for by its channels: from the customer file
-    it names, or from `data`, a DataFrame with the same columns."""
+    it names (its first `rows` only, if given), or from `data`, a DataFrame with the same columns."""
     reach = [c.reach() for c in channels_of(campaign)]
-    return _load_audience(campaign, reach, frame=data)
+    return _load_audience(campaign, reach, frame=data, rows=rows)
 
 
 def prepare(
@@ -52,14 +54,16 @@ def prepare(
     audience: pd.DataFrame | Audience | None = None,
     *,
     boundary: Path | None = None,
+    rows: int | None = None,
 ) -> Prepared:
     """Everything a run needs, checked before any output: the campaign, its audience, its copy
     compiled once, each channel's template compiled once. With a `boundary` (lint, validate on
-    untrusted input), the campaign may name files inside it only."""
+    untrusted input), the campaign may name files inside it only; with `rows`, only the customer
+    file's first rows are read (a first look at a big file)."""
     if not isinstance(campaign, Campaign):
         campaign = load_campaign(campaign, boundary=boundary)
     if not isinstance(audience, Audience):
-        audience = load_audience(campaign, audience)
+        audience = load_audience(campaign, audience, rows=rows)
     prepared = Prepared(campaign, audience, Merge(campaign, audience.fields, audience.headers))
     for unit in channels_of(campaign):
         prepared.compilers[unit.name] = unit.compile

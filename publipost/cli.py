@@ -62,6 +62,21 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("--allow-outside", action="store_true", help=ALLOW_OUTSIDE)
     validate.set_defaults(run=cmd_validate)
 
+    preview = commands.add_parser(
+        "preview", help="look before you send: a local page with each recipient's letter and e-mail, live"
+    )
+    preview.add_argument("campaign", type=Path, help="the campaign YAML file")
+    preview.add_argument(
+        "--port", type=_count(1), help="port to listen on (default: 8642, or a free one when taken)"
+    )
+    preview.add_argument("--no-open", action="store_true", help="do not open the page in a browser")
+    preview.add_argument(
+        "--host",
+        help="listen on another address than 127.0.0.1 (the page shows customers' data to all who reach it)",
+    )
+    preview.add_argument("--allow-outside", action="store_true", help=ALLOW_OUTSIDE)
+    preview.set_defaults(run=cmd_preview)
+
     lint = commands.add_parser("lint", help="check copy against the direct-mail rules")
     lint.add_argument(
         "paths", type=Path, nargs="*", help="campaign YAML, Markdown/text letters, MJML/HTML e-mails, folders"
@@ -265,6 +280,39 @@ def cmd_design_show(args: argparse.Namespace) -> int:
     from publipost.templates.design import design_source
 
     sys.stdout.write(design_source(args.name))
+    return EXIT_OK
+
+
+def cmd_preview(args: argparse.Namespace) -> int:
+    """Starts whatever the campaign's state: one that does not load shows its error on the page."""
+    from publipost.campaigns.paths import repository_root
+    from publipost.preview.server import bind, serve
+    from publipost.preview.state import Preview
+
+    if not args.campaign.is_file():
+        raise PublipostError(f"{args.campaign}: no such file", hint="publipost preview path/to/campaign.yaml")
+    host = args.host or "127.0.0.1"
+    loopback = host in ("127.0.0.1", "localhost", "::1")
+    if not loopback:
+        print(
+            f"publipost: warning: listening on {host}: anyone who reaches this address sees your customers' "
+            "data; stop with Ctrl-C",
+            file=sys.stderr,
+        )
+    sock = bind(host, args.port)
+    boundary = None if args.allow_outside else repository_root(args.campaign)
+    preview = Preview(args.campaign, boundary)
+
+    def ready(url: str) -> None:
+        print(f"preview of {_show(args.campaign)} at {url} (Ctrl-C to stop)", flush=True)
+        if args.port is None and not url.endswith(":8642/"):
+            print("  (port 8642 was taken: another free port was chosen)", flush=True)
+        if not args.no_open:
+            import webbrowser
+
+            webbrowser.open(url)
+
+    serve(preview, sock, loopback=loopback, ready=ready)
     return EXIT_OK
 
 

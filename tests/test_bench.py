@@ -55,3 +55,8 @@ def test_spam_score():
         pytest.skip("spamassassin is not installed here: the script's own message was checked")
     out = _bench("spam_score.py", str(EXAMPLES / "launch-planner" / "campaign.yaml"), "2")
     assert "2 messages: max" in out
+
+
+def test_preview_bench():
+    out = _bench("preview_bench.py", "30")
+    assert "preview of 30 customers" in out and "first recipient's page" in out

@@ -251,13 +251,17 @@ class Audience:
 
 
 def load_audience(
-    campaign: Campaign, reach: Sequence[Reach] | None = None, *, frame: pd.DataFrame | None = None
+    campaign: Campaign,
+    reach: Sequence[Reach] | None = None,
+    *,
+    frame: pd.DataFrame | None = None,
+    rows: int | None = None,
 ) -> Audience:
     """The campaign's audience, every row accounted for.
 
     `reach` lists the channels to account for (default: the campaign's letter and e-mail, see
     campaigns/reach.py); `frame` is the customer data itself (a notebook's DataFrame) instead of
-    the file `target.source` names."""
+    the file `target.source` names; `rows`, the file's first rows only (a first look)."""
     reach = default_reach(campaign) if reach is None else reach
     target = campaign.target
     if frame is not None:
@@ -269,7 +273,8 @@ def load_audience(
             "set target.source, or hand the customers over as a DataFrame",
         )
     else:
-        table = read_table(campaign.resolve(target.source), encoding=target.encoding, sheet=target.sheet)
+        source = campaign.resolve(target.source)
+        table = read_table(source, encoding=target.encoding, sheet=target.sheet, rows=rows)
     data = table.frame
     data_columns = [c for c in data.columns if c != ROW]
     blank = data[data_columns].astype(str).apply(lambda s: s.str.strip() == "").all(axis=1)

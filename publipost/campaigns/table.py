@@ -42,18 +42,24 @@ class Table:
         return len(self.frame) + len(self.malformed)
 
 
-def read_table(path: Path, *, encoding: str | None = None, sheet: str | None = None) -> Table:
+def read_table(
+    path: Path, *, encoding: str | None = None, sheet: str | None = None, rows: int | None = None
+) -> Table:
+    """The customer file as text cells. `rows`: the first rows only, a first look at a big file
+    (the preview's, while it reads the rest)."""
     if not path.is_file():
         raise AudienceError("customer file not found", Where(path), "check target.source in the campaign")
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        table = _read_excel(path, sheet)
+        table = _read_excel(path, sheet, rows)
     elif suffix == ".parquet":
         table = _read_parquet(path)
     elif suffix in (".csv", ".tsv", ".txt", ""):
-        table = _read_delimited(path, encoding, "\t" if suffix == ".tsv" else None)
+        table = _read_delimited(path, encoding, "\t" if suffix == ".tsv" else None, rows)
     else:
         raise _unsupported(path, suffix)
+    if rows is not None:
+        table.frame = table.frame.head(rows)
     if not table.digest:
         with path.open("rb") as file:
             table.digest = hashlib.file_digest(file, "sha256").hexdigest()
@@ -110,7 +116,9 @@ def _decode_error(raw: bytes, path: Path, encoding: str, exc: UnicodeDecodeError
     )
 
 
-def _read_delimited(path: Path, encoding: str | None, separator: str | None) -> Table:
+def _read_delimited(
+    path: Path, encoding: str | None, separator: str | None, limit: int | None = None
+) -> Table:
     raw = path.read_bytes()
     text, used = decode(raw, path, encoding)
     if "\x00" in text[:4096]:
@@ -123,6 +131,8 @@ def _read_delimited(path: Path, encoding: str | None, separator: str | None) -> 
         raise AudienceError("the customer file is empty", Where(path), "export the customer list again")
     separator = separator or sniff_separator(text)
     lines = text.splitlines(keepends=True)
+    if limit is not None:
+        lines = lines[: limit + 1]
     header = next(csv.reader(lines[:1], delimiter=separator))
     header = clean_headers(header)
     width = len(header)
@@ -236,10 +246,10 @@ def sniff_separator(text: str) -> str:
     return best if counts[best] else ","
 
 
-def _read_excel(path: Path, sheet: str | None) -> Table:
+def _read_excel(path: Path, sheet: str | None, rows: int | None = None) -> Table:
     try:
         frame = pd.read_excel(
-            path, sheet_name=sheet or 0, dtype=str, keep_default_na=False, engine="openpyxl"
+            path, sheet_name=sheet or 0, dtype=str, keep_default_na=False, engine="openpyxl", nrows=rows
         )
     except ValueError as exc:  # unknown sheet
         raise AudienceError(str(exc), Where(path), "check target.sheet against the workbook's tabs") from None

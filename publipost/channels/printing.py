@@ -215,12 +215,35 @@ def letter_pdf(prepared: Prepared, recipient: Recipient) -> bytes:
     from reportlab.lib.units import mm
     from reportlab.pdfgen.canvas import Canvas
 
-    from publipost.templates.pdf import REGULAR
+    from publipost.templates.pdf import REGULAR, register_fonts
 
+    register_fonts()  # a fresh process (the preview's) has not drawn a letter yet
     preset = campaign_preset(prepared.campaign)
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=(preset.size[0] * mm, preset.size[1] * mm), initialFontName=REGULAR)
     _painter(prepared).paint(canvas, printable_letter(prepared.merge, recipient))
+    canvas.save()
+    return buffer.getvalue()
+
+
+def envelope_pdf(prepared: Prepared, recipient: Recipient) -> bytes | None:
+    """The recipient's carrier envelope as a PDF of its own (a preview), or None without one."""
+    import io
+
+    from reportlab.lib.units import mm
+    from reportlab.pdfgen.canvas import Canvas
+
+    from publipost.templates.pdf import ENVELOPES, REGULAR, paint_envelope, register_fonts
+
+    campaign = prepared.campaign
+    if not (campaign.letter and campaign.letter.envelope):
+        return None
+    register_fonts()
+    width, height = ENVELOPES[campaign.letter.envelope]
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=(width * mm, height * mm), initialFontName=REGULAR)
+    hook = prepared.merge.letter(recipient).hook
+    paint_envelope(canvas, campaign, hook, campaign_preset(campaign), campaign.letter.envelope)
     canvas.save()
     return buffer.getvalue()
 

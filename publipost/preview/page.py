@@ -1,0 +1,193 @@
+"""The preview's HTML: pure functions from the state to a page (Jinja2, autoescaped: every
+value from the customer file or the copy is text on the page, never markup)."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from functools import cache
+from itertools import pairwise
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+if TYPE_CHECKING:
+    from publipost.campaigns.audience import Recipient
+    from publipost.linter.engine import Finding
+    from publipost.preview.state import EmailView, Loaded, Preview
+
+SEVERITY_ORDER = {"info": 0, "warning": 1, "error": 2}
+
+
+@cache
+def _environment() -> Environment:
+    return Environment(
+        loader=PackageLoader("publipost.preview", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render(template: str, **values: Any) -> str:
+    return _environment().get_template(template).render(**values)
+
+
+@dataclass
+class Segment:
+    text: str
+    findings: list[int]  # indexes into the page's finding list
+    severity: str = ""
+
+
+@dataclass
+class Annotated:
+    """A copy file as the page shows it: its text cut where findings start and end."""
+
+    path: Path
+    label: str
+    segments: list[Segment]
+
+
+def recipient_page(preview: Preview, loaded: Loaded, recipient: Recipient, cwd: Path) -> str:
+    campaign = loaded.prepared.campaign
+    base = campaign.path.parent.resolve()
+    position = loaded.ids.index(recipient.id)
+    findings = [f for f in loaded.lint.findings if not f.suppressed]
+    email: EmailView | None = preview.email(recipient) if "email" in recipient.channels else None
+    pages = len(preview.letter_pages(recipient)) if "letter" in recipient.channels else 0
+    has_envelope = bool(campaign.letter and campaign.letter.envelope) and pages > 0
+    return render(
+        "recipient.html.j2",
+        version=preview.version,
+        campaign=campaign,
+        loaded=loaded,
+        audience=audience_summary(loaded),
+        recipient=recipient,
+        name=loaded.names[position],
+        position=position,
+        neighbours=_neighbours(loaded.ids, position),
+        pages=pages,
+        envelope=has_envelope,
+        email=email,
+        findings=findings,
+        explanations=_explanations(findings),
+        files=annotated_files(loaded, findings, cwd),
+        places=[_place(f, cwd, base) for f in findings],
+        scores={_relative(path, base): score for path, score in loaded.lint.scores.items()},
+    )
+
+
+def loading_page(preview: Preview) -> str:
+    return render("loading.html.j2", version=preview.version, path=preview.path)
+
+
+def error_page(preview: Preview, errors: list[str]) -> str:
+    return render("error.html.j2", version=preview.version, errors=errors, path=preview.path)
+
+
+def missing_page(preview: Preview, rid: str, first: str | None, reason: str | None = None) -> str:
+    return render("missing.html.j2", version=preview.version, rid=rid, first=first, reason=reason)
+
+
+def audience_summary(loaded: Loaded) -> dict[str, Any]:
+    from publipost.campaigns.audience import Outcome
+    from publipost.channels import channels_of
+
+    audience, campaign = loaded.prepared.audience, loaded.prepared.campaign
+    counts = audience.counts
+    return {
+        "outcomes": [(o.value, counts[o.value]) for o in Outcome],
+        "rows": audience.rows_read,
+        "channels": [(c.plural, audience.channel_count(c.name)) for c in channels_of(campaign)],
+        "rejected": sorted(audience.notes, key=lambda n: n.row)[:200],
+        "more": max(0, len(audience.notes) - 200),
+        "lists": audience.suppression,
+    }
+
+
+def _neighbours(ids: list[str], position: int) -> dict[str, str | None]:
+    last = len(ids) - 1
+    return {
+        "first": ids[0] if position else None,
+        "previous": ids[position - 1] if position else None,
+        "next": ids[position + 1] if position < last else None,
+        "last": ids[last] if position < last else None,
+    }
+
+
+def _explanations(findings: list[Finding]) -> dict[str, str]:
+    from publipost.linter.rules import all_rules
+
+    wanted = {f.rule for f in findings}
+    return {rule.code: rule.explain() for rule in all_rules() if rule.code in wanted}
+
+
+def annotated_files(loaded: Loaded, findings: list[Finding], cwd: Path) -> list[Annotated]:
+    """The campaign file and its copy files, each with its findings' spans marked."""
+    campaign = loaded.prepared.campaign
+    paths = [campaign.path, *(Path(c.origin.path) for c in campaign.copies.values() if c.origin.path)]
+    shown: list[Annotated] = []
+    for path in dict.fromkeys(p.resolve() for p in paths):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeError):
+            continue
+        own = [(i, f) for i, f in enumerate(findings) if (cwd / f.path).resolve() == path]
+        shown.append(Annotated(path, _label(path, campaign.path.parent), _segments(text, own)))
+    return shown
+
+
+def _place(finding: Finding, cwd: Path, base: Path) -> str:
+    """file:line:col, the file as the campaign's folder names it."""
+    return f"{_relative(str(cwd / finding.path), base)}:{finding.line}:{finding.column}"
+
+
+def _relative(path: str, base: Path) -> str:
+    """A path (a score's may end in '#letter') relative to the campaign's folder when inside it."""
+    name, hash_, part = path.partition("#")
+    with contextlib.suppress(ValueError):
+        name = str(Path(name).resolve().relative_to(base))
+    return f"{name} ({part})" if hash_ else name
+
+
+def _label(path: Path, base: Path) -> str:
+    try:
+        return str(path.relative_to(base.resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _segments(text: str, findings: list[tuple[int, Finding]]) -> list[Segment]:
+    """The text cut at every finding's start and end; each piece knows the findings over it."""
+    starts = _line_starts(text)
+
+    def offset(line: int, column: int) -> int:
+        if line < 1:
+            return 0
+        base = starts[min(line, len(starts)) - 1]
+        return min(len(text), base + max(column, 1) - 1)
+
+    spans = []
+    for index, finding in findings:
+        start = offset(finding.line, finding.column)
+        end = offset(finding.end_line or finding.line, finding.end_column or finding.column)
+        if end <= start:  # a point, or a finding on the whole file: mark the line's first word
+            end = min(len(text), start + max(1, len(text[start:].split("\n", 1)[0][:40])))
+        spans.append((start, end, index, finding.severity))
+    cuts = sorted({0, len(text), *(s for s, *_ in spans), *(e for _, e, *_ in spans)})
+    segments = []
+    for a, b in pairwise(cuts):
+        over = [(i, sev) for s, e, i, sev in spans if s <= a and e >= b]
+        severity = max((sev for _, sev in over), key=lambda sev: SEVERITY_ORDER[sev], default="")
+        segments.append(Segment(text[a:b], [i for i, _ in over], severity))
+    return segments
+
+
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    for index, char in enumerate(text):
+        if char == "\n":
+            starts.append(index + 1)
+    return starts
