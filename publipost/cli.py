@@ -17,6 +17,9 @@ from typing import TYPE_CHECKING
 from publipost.errors import PublipostError, Where
 
 if TYPE_CHECKING:
+    import pandas as pd
+
+    from publipost.campaigns.model import Campaign
     from publipost.channels.sending import SendReport
     from publipost.prepared import Prepared
 
@@ -119,6 +122,34 @@ def _parser() -> argparse.ArgumentParser:
         help="letter, email or letter,email (default: both)",
     )
     init.set_defaults(run=cmd_init)
+
+    manifest = commands.add_parser("manifest", help="who got what: the campaign's mailing manifest")
+    manifest.add_argument("campaign", type=Path, help="the campaign YAML file")
+    manifest.add_argument(
+        "--format", choices=["csv", "json"], default="csv", help="output format (default: csv)"
+    )
+    manifest.add_argument("--out", type=Path, help="the campaign's output folder (default: out/ beside it)")
+    manifest.set_defaults(run=cmd_manifest)
+
+    responses = commands.add_parser("responses", help="responses: import coupons and orders")
+    response_commands = responses.add_subparsers(required=True, metavar="ACTION")
+    imported = response_commands.add_parser(
+        "import", help="attribute responses (CSV/XLSX: response codes, ref, ids or e-mails) to recipients"
+    )
+    imported.add_argument("campaign", type=Path, help="the campaign YAML file")
+    imported.add_argument("files", type=Path, nargs="+", metavar="FILE", help="the responses files")
+    imported.add_argument("--out", type=Path, help="the campaign's output folder (default: out/ beside it)")
+    imported.set_defaults(run=cmd_responses_import)
+
+    report = commands.add_parser(
+        "report", help="results: response rates with intervals, lift over control, ROI, lifetime value"
+    )
+    report.add_argument("campaign", type=Path, help="the campaign YAML file")
+    report.add_argument("--format", choices=["text", "json", "html"], default="text", help="default: text")
+    report.add_argument("--by", metavar="COLUMN", help="also by a column of the customer file (a segment)")
+    report.add_argument("--out", type=Path, help="write the report to this file (html: default report.html)")
+    report.add_argument("--data", type=Path, help="the campaign's output folder (default: out/ beside it)")
+    report.set_defaults(run=cmd_report)
 
     schema = commands.add_parser("schema", help="print the campaign file's JSON Schema")
     schema.set_defaults(run=cmd_schema)
@@ -327,6 +358,116 @@ def cmd_init(args: argparse.Namespace) -> int:
         print(f"  {_show(path)}")
     print(f"\nnext: publipost validate {_show(campaign)}  (then lint, preview, render, send)")
     return EXIT_OK
+
+
+def cmd_manifest(args: argparse.Namespace) -> int:
+    """The manifest as CSV or JSON on standard output: one row per recipient and channel."""
+    import csv
+    import json
+
+    from publipost.api import load_campaign
+    from publipost.results.manifest import COLUMNS, FILE, Manifest
+
+    campaign = load_campaign(args.campaign)
+    folder = args.out or campaign.path.parent / "out"
+    with Manifest(folder / FILE, create=False) as manifest:
+        manifest.bind(campaign.name, campaign.code)
+        rows = [dict(zip(COLUMNS, row, strict=True)) for row in manifest.rows()]
+    if args.format == "json":
+        print(json.dumps(rows, indent=1, ensure_ascii=False))
+    else:
+        writer = csv.DictWriter(sys.stdout, fieldnames=COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return EXIT_OK
+
+
+def cmd_responses_import(args: argparse.Namespace) -> int:
+    """Every file read and checked first (a file without a usable column stops everything, exit 2);
+    then the rows attributed, new ones added; rows not attributed listed with their row and why."""
+    from publipost.api import load_campaign
+    from publipost.csvout import write_csv
+    from publipost.results.manifest import FILE, Manifest
+    from publipost.results.responses import read_responses
+
+    campaign = load_campaign(args.campaign)
+    folder = args.out or campaign.path.parent / "out"
+    with Manifest(folder / FILE, create=False) as manifest:
+        manifest.bind(campaign.name, campaign.code)
+        codes, ids, emails = manifest.lookup()
+        read = [read_responses(path, campaign.code, codes, ids, emails) for path in args.files]
+        problems = []
+        for responses, report in read:
+            report.new = manifest.add_responses(responses)
+            report.again = len(responses) - report.new
+            print(
+                f"{_show(report.file)}: {report.rows} rows, {report.new} responses added"
+                + (f", {report.again} already imported" if report.again else "")
+                + (f", {len(report.problems)} not attributed" if report.problems else "")
+            )
+            problems += [(report.file.name, row, why) for row, why in sorted(report.problems)]
+    for file, row, why in problems[:20]:
+        print(f"  {file}, row {row}: {why}", file=sys.stderr)
+    if problems:
+        path = folder / "responses-rejects.csv"
+        write_csv(path, ["file", "row", "reason"], problems)
+        more = f" (and {len(problems) - 20} more)" if len(problems) > 20 else ""
+        print(f"{len(problems)} rows not attributed{more}, with row and reason: {_show(path)}")
+    return EXIT_PROBLEMS if problems else EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from publipost.api import load_campaign
+    from publipost.results import formats
+    from publipost.results.manifest import FILE, Manifest
+    from publipost.results.report import build, per_recipient
+
+    campaign = load_campaign(args.campaign)
+    folder = args.data or campaign.path.parent / "out"
+    segments = _segments(campaign, args.by) if args.by else None  # a bad column: exit 2 before anything
+    with Manifest(folder / FILE, create=False) as manifest:
+        manifest.bind(campaign.name, campaign.code)
+        responses = manifest.responses()
+        people = per_recipient(manifest.mailings(), responses)
+    costs = campaign.costs
+    report = build(
+        people,
+        responses,
+        campaign=campaign.name,
+        code=campaign.code,
+        currency=campaign.offer.currency,
+        costs=(costs.letter, costs.email, costs.fixed),
+        lifetime=campaign.value.lifetime if campaign.value else None,
+        average_order=campaign.value.average_order if campaign.value else None,
+        segments=segments,
+        segment_by=args.by,
+    )
+    output = {"text": formats.as_text, "json": formats.as_json, "html": formats.as_html}[args.format](report)
+    target = args.out or (folder / "report.html" if args.format == "html" else None)
+    if target is None:
+        sys.stdout.write(output)
+    else:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(output, encoding="utf-8")
+        print(f"report written to {_show(target)}")
+    return EXIT_OK
+
+
+def _segments(campaign: Campaign, column: str) -> pd.Series:
+    """id → the value of a customer file's column (by field name or header)."""
+    from publipost.api import load_audience
+    from publipost.campaigns.audience import ID
+
+    audience = load_audience(campaign)
+    by_header = {header: name for name, header in audience.headers.items()}
+    name = column if column in audience.headers else by_header.get(column)
+    if name is None:
+        raise PublipostError(
+            f"--by {column}: the customer file has no such column",
+            hint=audience.suggest(column) or f"columns: {', '.join(audience.headers.values())}",
+        )
+    frame = audience.frame
+    return frame.set_index(ID)[name]
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -604,7 +745,11 @@ def _print_audience(prepared: Prepared, out_dir: Path) -> None:
     channels = " · ".join(f"{c.plural} {audience.channel_count(c.name)}" for c in channels_of(campaign))
     print()
     for outcome in Outcome:
+        if outcome is Outcome.CONTROL and not campaign.control:
+            continue
         extra = f"   {channels}" if outcome is Outcome.TARGETED else ""
+        if outcome is Outcome.CONTROL:
+            extra = f"   {campaign.control:.0%} held out: mailed nothing, to measure what the mailing causes"
         print(f"  {outcome.value:<13}{counts[outcome.value]:>7}{extra}")
     print(f"  {'─' * 20}\n  {'rows read':<13}{audience.rows_read:>7}")
     if audience.suppression:

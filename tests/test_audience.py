@@ -390,4 +390,4 @@ def test_examples_account_for_every_row(example):
     counts = _counts_add_up(audience)
     assert audience.rows_read >= 200
     assert counts["targeted"] >= 100
-    assert all(counts[o.value] > 0 for o in Outcome)  # the messy rows exercise every outcome
+    assert all(counts[o.value] > 0 for o in Outcome if o is not Outcome.CONTROL)  # messy rows: every outcome

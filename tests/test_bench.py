@@ -60,3 +60,8 @@ def test_spam_score():
 def test_preview_bench():
     out = _bench("preview_bench.py", "30")
     assert "preview of 30 customers" in out and "first recipient's page" in out
+
+
+def test_report_bench():
+    out = _bench("report_bench.py", "300", "20")
+    assert "300 recipients, 20 responses" in out and "report --format html" in out

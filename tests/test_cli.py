@@ -22,7 +22,9 @@ def _printed_counts(out: str) -> dict[str, int]:
     return {
         m.group(1).strip(): int(m.group(2))
         for m in re.finditer(
-            r"^  (targeted|filtered out|duplicate|suppressed|rejected|rows read)\s+(\d+)", out, re.MULTILINE
+            r"^  (targeted|control group|filtered out|duplicate|suppressed|rejected|rows read)\s+(\d+)",
+            out,
+            re.MULTILINE,
         )
     }
 

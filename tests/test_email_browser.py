@@ -52,7 +52,7 @@ def test_the_email_in_a_browser(delivered, width, tmp_path):
         href = button.get_attribute("href")
         assert re.fullmatch(
             r"https://literie-martin\.example/couette-douillette\?utm_source=publipost&utm_medium=email"
-            r"&utm_campaign=COUDOU&ref=COUDOU-[A-Z0-9]+-[A-Z0-9]",
+            r"&utm_campaign=COUDOU\w{3}&ref=COUDOU\w{3}-[A-Z0-9]+-[A-Z0-9]",
             href,
         ), href
         link = page.get_by_role("link", name="les tailles et les coloris")

@@ -11,8 +11,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from publipost.api import prepare
+from publipost.campaigns.code import derived_code as campaign_code
 from publipost.channels.email import Composer
-from publipost.templates.codes import campaign_code, response_code
+from publipost.templates.codes import response_code
 from tests.test_send import CAMPAIGN
 
 BODY = """\

@@ -41,11 +41,10 @@ def template(tmp_path_factory):
     (folder / "customers.csv").write_text("id,Email\n1,a@example.com\n")
     (folder / "campaign.yaml").write_text(CAMPAIGN)
     from publipost.mailer.message import Sender
-    from publipost.templates.codes import campaign_code
 
     campaign = load_campaign(folder / "campaign.yaml")
     sender = Sender(campaign.sender.company or campaign.sender.name, campaign.sender.email)
-    return MessageTemplate(sender, campaign.name, campaign_code(campaign.name), WHEN)
+    return MessageTemplate(sender, campaign.name, campaign.code, WHEN)
 
 
 @pytest.mark.parametrize(("name", "subject", "text", "html"), CASES)

@@ -45,6 +45,7 @@ MARKUP = re.compile(r"\{\{|\{%|\{#|<\s*[A-Za-z/!]")
 
 class Outcome(StrEnum):
     TARGETED = "targeted"
+    CONTROL = "control group"  # held out on purpose: mailed nothing, their purchases are the baseline
     FILTERED = "filtered out"
     DUPLICATE = "duplicate"
     SUPPRESSED = "suppressed"
@@ -292,6 +293,7 @@ def load_audience(
     _suppress(audience, campaign)
     _dedupe(audience, campaign)
     _assign_ids(audience, campaign)
+    _hold_out(audience, campaign)
     _note_partial(audience)
     return audience
 
@@ -565,6 +567,27 @@ def _assign_ids(audience: Audience, campaign: Campaign) -> None:
     mask = pd.Series(False, index=frame.index)
     mask[clash.index] = clash
     _set_outcome(audience, mask, Outcome.REJECTED, reasons)
+
+
+def _hold_out(audience: Audience, campaign: Campaign) -> None:
+    """The control group: each targeted recipient whose hash of campaign code and id falls under
+    the share. The same recipients on every run and resume, whatever the file's order."""
+    if not campaign.control:
+        return
+    frame = audience.frame
+    targeted = frame["_outcome"] == Outcome.TARGETED
+    held = targeted & (buckets(campaign.code, frame[ID]) < campaign.control)
+    frame.loc[held, "_outcome"] = Outcome.CONTROL.value
+
+
+def buckets(code: str, ids: pd.Series) -> pd.Series:
+    """A number in [0, 1) per recipient, from SHA-256 of the campaign code and the id: uniform,
+    and independent between campaigns (someone held out once is not held out every time)."""
+    values = [
+        int.from_bytes(hashlib.sha256(f"{code}:{rid}".encode()).digest()[:8], "big") / 2**64
+        for rid in ids.astype(str)
+    ]
+    return pd.Series(values, index=ids.index, dtype=float)
 
 
 def _email_id(address: str) -> str:

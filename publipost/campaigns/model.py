@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
+from publipost.campaigns.code import checked_code, derived_code
 from publipost.campaigns.copy import Copy
 from publipost.errors import Where, did_you_mean
 from publipost.folding import fold
@@ -450,8 +451,33 @@ class Brand(Section):
         return value.lower()
 
 
+class Costs(Section):
+    """What the mailing cost, in the offer's currency: the report's cost per response and ROI."""
+
+    letter: float = Field(default=0, ge=0)  # per letter printed and posted (paper, print, postage)
+    email: float = Field(default=0, ge=0)  # per e-mail sent
+    fixed: float = Field(default=0, ge=0)  # design, lists, set-up
+
+
+class Value(Section):
+    """A customer's lifetime value: average order × orders a year × years as a customer
+    (mailing-rules.md), what a customer won is worth beyond the first order."""
+
+    average_order: float = Field(gt=0)
+    orders_per_year: float = Field(gt=0)
+    years: float = Field(gt=0)
+
+    @property
+    def lifetime(self) -> float:
+        return self.average_order * self.orders_per_year * self.years
+
+
 class Campaign(Section):
     name: str = Field(min_length=1)
+    # On coupons, links, Message-IDs and journals; derived from the name when absent (code.py).
+    written_code: str | None = Field(default=None, alias="code")
+    # A share of the audience that receives nothing, to measure what the mailing caused (0–0.5).
+    control: float | None = None
     language: Literal["fr", "en"]
     objective: Objective
     offer: Offer
@@ -460,6 +486,8 @@ class Campaign(Section):
     letter: Letter | None = None
     email: Email | None = None
     cta: Cta | None = None
+    costs: Costs = Costs()
+    value: Value | None = None
     links: Links = Links()
     brand: Brand = Brand()
     lint: dict[str, Any] = {}  # lint settings for this campaign, applied over the configuration files
@@ -494,6 +522,33 @@ class Campaign(Section):
     def copies(self) -> dict[str, Copy]:
         """Every piece of copy that is a template, by its key (`letter.body`, `email.subject`, …)."""
         return self._copies
+
+    @property
+    def code(self) -> str:
+        """The campaign code: `code:` as written, else derived from the name."""
+        return self.written_code or derived_code(self.name)
+
+    @field_validator("control", mode="before", json_schema_input_type=str | float)
+    @classmethod
+    def _control(cls, value: Any) -> Any:
+        """'10%', '10 %' or 10: a percentage of the audience, up to 50."""
+        if value is None:
+            return None
+        text = str(value).strip().removesuffix("%").strip().replace(",", ".")
+        try:
+            percent = float(text)
+        except ValueError:
+            raise ValueError(
+                f"'{value}' is not a share of the audience: write it as a percentage, e.g. 10%"
+            ) from None
+        if not 0 < percent <= 50:
+            raise ValueError(f"a control group of {value} is not between 0 and 50 %: e.g. 10%")
+        return percent / 100
+
+    @field_validator("written_code")
+    @classmethod
+    def _code(cls, value: str | None) -> str | None:
+        return checked_code(value) if value is not None else None
 
     @field_validator("language", mode="before", json_schema_input_type=Literal["fr", "en", "FR", "EN"])
     @classmethod

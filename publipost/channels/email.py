@@ -116,7 +116,6 @@ class Composer:
 
     def __init__(self, prepared: Prepared, secret: bytes):
         from publipost.mailer.message import MessageTemplate, Sender
-        from publipost.templates.codes import campaign_code
 
         campaign = prepared.campaign
         if campaign.email is None or not campaign.sender.email:
@@ -124,7 +123,7 @@ class Composer:
         self.prepared = prepared
         self.renderer: EmailRenderer = prepared.email or EmailChannel().compile(prepared)
         self.secret = secret
-        self.code = campaign_code(campaign.name)
+        self.code = campaign.code
         sender, address = campaign.sender, campaign.sender.email
         self.sender_address = address
         self.template = MessageTemplate(

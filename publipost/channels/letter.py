@@ -76,8 +76,9 @@ class LetterChannel(Channel):
         if fmt == "text":
             return text_letters(prepared, out_dir, progress)
         from publipost.channels.printing import render_pdf
+        from publipost.channels.recording import record_letters
 
-        return render_pdf(
+        report = render_pdf(
             prepared,
             out_dir,
             per_file=options.per_file,
@@ -85,6 +86,8 @@ class LetterChannel(Channel):
             jobs=options.jobs,
             progress=progress,
         )
+        record_letters(prepared, out_dir, (row for row, _ in report.failed))
+        return report
 
 
 def text_letters(prepared: Prepared, out_dir: Path, progress: Progress | None = None) -> Written:

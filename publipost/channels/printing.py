@@ -249,11 +249,11 @@ def envelope_pdf(prepared: Prepared, recipient: Recipient) -> bytes | None:
 
 
 def _painter(prepared: Prepared) -> LetterPainter:
-    from publipost.templates.codes import campaign_code, response_code
+    from publipost.templates.codes import response_code
     from publipost.templates.pdf import LetterPainter
 
     campaign = prepared.campaign
-    code = campaign_code(campaign.name)
+    code = campaign.code
     signature = campaign.resolve(campaign.sender.signature) if campaign.sender.signature else None
     return LetterPainter(campaign, campaign_preset(campaign), lambda rid: response_code(code, rid), signature)
 

@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 
 from publipost.errors import PublipostError, Where
 from publipost.mailer.journal import Journal
-from publipost.templates.codes import campaign_code
 
 if TYPE_CHECKING:
     from publipost.prepared import Prepared
@@ -68,7 +67,8 @@ def check_journal(journal: Journal, prepared: Prepared, *, accept_changes: bool)
                 "if it is this campaign's, run again with --accept-changes; otherwise use another --out",
             )
         journal.set_meta("campaign", campaign.name)
-        journal.set_meta("code", campaign_code(campaign.name))
+        journal.set_meta("code", campaign.code)
+        journal.set_meta("control", _share(campaign.control))
         journal.set_meta("campaign file", str(campaign.path))
         journal.set_fingerprints(now)
         return []
@@ -78,6 +78,23 @@ def check_journal(journal: Journal, prepared: Prepared, *, accept_changes: bool)
             f"({meta.get('campaign file', 'another file')}), not to '{campaign.name}'",
             where,
             f"give each campaign its own output folder: --out out/{campaign.path.stem}",
+        )
+    if meta.get("code") and meta["code"] != campaign.code:  # whatever --accept-changes says
+        raise PublipostError(
+            f"this campaign already sent with the code {meta['code']}; changing it to {campaign.code} would "
+            "split its replies and links between two codes, and the first recipients' unsubscribe "
+            "links would no longer match",
+            where,
+            f"put 'code: {meta['code']}' in the campaign (a new code is for a new campaign: another --out)",
+        )
+    held, now_held = meta.get("control", _share(None)), _share(campaign.control)
+    if held != now_held:  # the baseline must be drawn before anyone is mailed
+        before_text = "no control group" if held == _share(None) else f"a control group of {held}"
+        raise PublipostError(
+            f"this campaign already sent with {before_text}; a control group of {now_held} now would "
+            "compare people who were mailed with people who were not, chosen after the fact",
+            where,
+            "put 'control:' back as it was; a control group is set before the first send (another --out)",
         )
     before = journal.fingerprints() or {}
     changed = [part for part in sorted(set(before) | set(now)) if before.get(part) != now.get(part)]
@@ -92,6 +109,10 @@ def check_journal(journal: Journal, prepared: Prepared, *, accept_changes: bool)
     if changed:
         journal.set_fingerprints(now)
     return changed
+
+
+def _share(control: float | None) -> str:
+    return f"{control:.0%}" if control else "0%"
 
 
 def _listed(parts: list[str]) -> str:

@@ -21,10 +21,11 @@ from typing import Any
 from publipost.campaigns.audience import Recipient
 from publipost.campaigns.emails import check_email
 from publipost.channels.email import Composer, email_recipients
+from publipost.channels.recording import record_sends
 from publipost.channels.resume import check_journal
 from publipost.csvout import separator_for, write_csv
 from publipost.errors import PublipostError
-from publipost.mailer.journal import DEFERRED, FAILED, IN_FLIGHT, PENDING, SENT, Journal, Reconciled
+from publipost.mailer.journal import DEFERRED, FAILED, IN_FLIGHT, PENDING, SENT, STATUSES, Journal, Reconciled
 from publipost.mailer.lock import SendLock
 from publipost.mailer.message import unsubscribe_secret
 from publipost.mailer.smtp import (
@@ -143,6 +144,7 @@ def send_campaign(
                 retry_uncertain=retry_uncertain,
                 accept_changes=accept_changes,
             )
+            record_sends(prepared, out_dir, journal.entries(*STATUSES))
         finally:
             journal.close()
     report.seconds = time.perf_counter() - started

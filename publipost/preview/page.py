@@ -98,7 +98,9 @@ def audience_summary(loaded: Loaded) -> dict[str, Any]:
     audience, campaign = loaded.prepared.audience, loaded.prepared.campaign
     counts = audience.counts
     return {
-        "outcomes": [(o.value, counts[o.value]) for o in Outcome],
+        "outcomes": [
+            (o.value, counts[o.value]) for o in Outcome if o is not Outcome.CONTROL or campaign.control
+        ],
         "rows": audience.rows_read,
         "channels": [(c.plural, audience.channel_count(c.name)) for c in channels_of(campaign)],
         "rejected": sorted(audience.notes, key=lambda n: n.row)[:200],

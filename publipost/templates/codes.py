@@ -8,20 +8,7 @@ swapped ones when an operator keys the code back in.
 
 from __future__ import annotations
 
-import re
-from functools import lru_cache
-
-from publipost.folding import fold
-
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-
-
-@lru_cache(maxsize=64)
-def campaign_code(name: str) -> str:
-    """Six letters or digits from the campaign's name: 'Couette Douillette — offre d'hiver' → COUDOU."""
-    words = re.findall(r"[A-Z0-9]+", fold(name).upper())
-    code = "".join(w[:3] for w in words[:2]) if len(words) > 1 else (words[0] if words else "PP")
-    return code[:6]
 
 
 def check_character(payload: str) -> str:

@@ -24,7 +24,7 @@ from markupsafe import Markup, escape
 from publipost.campaigns.model import Campaign
 from publipost.errors import TemplateError, Where
 from publipost.templates.brand import check_logo
-from publipost.templates.codes import campaign_code, response_code
+from publipost.templates.codes import response_code
 from publipost.templates.email_images import InlineImage, embed_local_images, load_image, signature_html
 from publipost.templates.environment import compile_template, labelled
 from publipost.templates.layout import Run, parse_runs
@@ -140,7 +140,7 @@ class EmailRenderer:
             self.images.insert(0, self.logo)
         self.template = compile_template(env, html)
         self.tracking = tracking_for(campaign, "email")
-        self.code = campaign_code(campaign.name)
+        self.code = campaign.code
         cta = campaign.cta
         self.cta_url = (self.tracking.href(cta.url) if self.tracking else cta.url) if cta else ""
         self.cta_line = labelled(cta.label, self.cta_url, campaign.language) if cta else ""
@@ -169,7 +169,7 @@ class EmailRenderer:
     def cid_suffix(self) -> str:
         """Content-IDs are unique worldwide: the campaign's code at the sender's domain."""
         domain = (self.campaign.sender.email or "@publipost.invalid").rsplit("@", 1)[1]
-        return f"{campaign_code(self.campaign.name)}@{domain}"
+        return f"{self.campaign.code}@{domain}"
 
     def _check_names(self, env: SandboxedEnvironment, text: str, fields: set[str]) -> None:
         """Every name a template uses exists: its parts, the recipient's fields, the campaign's."""

@@ -62,8 +62,6 @@ def _tracked(url: str, tracking: Tracking) -> str:
 
 def tracking_for(campaign: Campaign, medium: str) -> Tracking | None:
     """The campaign's tracking for a medium, or None when `links.track` is false."""
-    from publipost.templates.codes import campaign_code
-
     links = campaign.links
     if not links.track:
         return None
@@ -73,7 +71,7 @@ def tracking_for(campaign: Campaign, medium: str) -> Tracking | None:
             domains.add((urlsplit(campaign.cta.url).hostname or "").lower().removeprefix("www."))
         if campaign.sender.email:
             domains.add(campaign.sender.email.rsplit("@", 1)[1].lower())
-    return Tracking(medium, campaign_code(campaign.name), links.source, frozenset(d for d in domains if d))
+    return Tracking(medium, campaign.code, links.source, frozenset(d for d in domains if d))
 
 
 def with_ref(text: str, ref: str) -> str:

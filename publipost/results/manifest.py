@@ -1,0 +1,188 @@
+"""The mailing manifest: every recipient a run printed or mailed, or held out, with the channel,
+the variant (or `control`), the response code and what became of it, in `out/manifest.sqlite`.
+
+It is what replies are attributed against, so it is durable (SQLite, WAL, one transaction
+per run) and queryable by anyone (`publipost manifest` exports it; any SQLite tool reads it).
+The send journal stays the source of delivery truth: a send copies its outcomes here.
+It takes plain values, like the mailer: ids, codes, statuses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from publipost.errors import PublipostError, Where
+
+FILE = "manifest.sqlite"
+COLUMNS = ("id", "row", "channel", "variant", "response_code", "status", "at")  # what `manifest` exports
+CONTROL = "control"
+MAIN = "main"  # the variant of a campaign without variants
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS mailings (
+    id TEXT NOT NULL,
+    row INTEGER,
+    channel TEXT NOT NULL,         -- letter, email, or none (the control group)
+    variant TEXT NOT NULL,         -- the variant's name, or 'control'
+    response_code TEXT,
+    status TEXT NOT NULL,          -- printed, sent, failed, deferred, uncertain, pending, withdrawn, held out
+    at TEXT NOT NULL,              -- when printed or when the outcome was known (ISO 8601, UTC)
+    email_key TEXT,                -- SHA-256 of the case-folded address (no address kept)
+    PRIMARY KEY (id, channel)
+);
+CREATE INDEX IF NOT EXISTS mailings_code ON mailings (response_code);
+CREATE INDEX IF NOT EXISTS mailings_email ON mailings (email_key);
+CREATE TABLE IF NOT EXISTS responses (
+    source TEXT NOT NULL,          -- SHA-256 of the imported file: importing it again adds nothing
+    source_row INTEGER NOT NULL,
+    file TEXT NOT NULL,
+    id TEXT NOT NULL,              -- the recipient it is attributed to
+    matched_by TEXT NOT NULL,      -- response code, id or e-mail
+    date TEXT,
+    amount REAL,
+    PRIMARY KEY (source, source_row)
+);
+"""
+
+
+MAILED = ("printed", "sent", "uncertain", "failed", "deferred")  # attempted: counted in the group's size
+DELIVERED = ("printed", "sent")
+
+
+@dataclass(frozen=True)
+class Mailing:
+    id: str
+    row: int | None
+    channel: str
+    variant: str
+    response_code: str | None
+    status: str
+    email_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Response:
+    source: str
+    source_row: int
+    file: str
+    id: str
+    matched_by: str
+    date: str | None
+    amount: float | None
+
+
+def email_key(address: str) -> str | None:
+    return (
+        hashlib.sha256(address.strip().casefold().encode()).hexdigest()
+        if address and address.strip()
+        else None
+    )
+
+
+class Manifest:
+    def __init__(self, path: Path, *, create: bool = True):
+        if not create and not path.exists():
+            raise PublipostError(
+                "no mailing manifest yet: nothing was printed or sent",
+                Where(path),
+                "publipost render CAMPAIGN --format pdf, or publipost send CAMPAIGN, writes it",
+            )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.db = sqlite3.connect(path, timeout=30)
+        try:
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.executescript(SCHEMA)
+        except sqlite3.DatabaseError:
+            self.db.close()
+            raise PublipostError(
+                "this file is not a publipost manifest", Where(path), "move it away, or choose another --out"
+            ) from None
+
+    def bind(self, campaign: str, code: str) -> None:
+        """Attribute to one campaign code only: another campaign's manifest, or this campaign under
+        a new code, would mix replies."""
+        found = dict(self.db.execute("SELECT key, value FROM meta").fetchall())
+        if "code" not in found:
+            with self.db:
+                self.db.executemany(
+                    "INSERT INTO meta VALUES (?, ?)", [("campaign", campaign), ("code", code)]
+                )
+        elif found["code"] != code:
+            raise PublipostError(
+                f"this manifest records the campaign '{found.get('campaign')}' under the code "
+                f"{found['code']}, not {code}",
+                Where(self.path),
+                f"keep 'code: {found['code']}' for this campaign, or give another campaign its own --out",
+            )
+
+    def record(self, mailings: Iterable[Mailing], when: dt.datetime | None = None) -> int:
+        """Add or update (a later outcome replaces an earlier one for the same id and channel)."""
+        at = (when or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds")
+        rows = [
+            (m.id, m.row, m.channel, m.variant, m.response_code, m.status, at, m.email_key) for m in mailings
+        ]
+        with self.db:
+            self.db.executemany(
+                "INSERT INTO mailings VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (id, channel) DO UPDATE SET "
+                "row = excluded.row, variant = excluded.variant, response_code = excluded.response_code, "
+                "status = excluded.status, at = excluded.at, email_key = excluded.email_key",
+                rows,
+            )
+        return len(rows)
+
+    def lookup(self) -> tuple[dict[str, str], set[str], dict[str, str]]:
+        """What responses are matched against: response code → id, the ids, e-mail key → id."""
+        codes, ids, emails = {}, set(), {}
+        for rid, code, key in self.db.execute("SELECT id, response_code, email_key FROM mailings"):
+            ids.add(rid)
+            if code:
+                codes[code] = rid
+            if key:
+                emails[key] = rid
+        return codes, ids, emails
+
+    def add_responses(self, responses: Iterable[Response]) -> int:
+        """The new ones (a file imported again adds nothing); how many were new."""
+        rows = [(r.source, r.source_row, r.file, r.id, r.matched_by, r.date, r.amount) for r in responses]
+        with self.db:
+            before = self.db.total_changes
+            self.db.executemany("INSERT OR IGNORE INTO responses VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+            return self.db.total_changes - before
+
+    def mailings(self) -> Any:
+        """Every mailing (id, channel, variant, status) as a DataFrame: for reports by recipient."""
+        import pandas as pd
+
+        rows = self.db.execute("SELECT id, channel, variant, status FROM mailings").fetchall()
+        return pd.DataFrame(rows, columns=["id", "channel", "variant", "status"])
+
+    def responses(self) -> Any:
+        """The responses with the variant of the recipient each is attributed to."""
+        import pandas as pd
+
+        return pd.read_sql_query(
+            "SELECT r.id, r.date, r.amount, (SELECT CASE WHEN MAX(m.variant = 'control') THEN 'control' "
+            "ELSE MAX(m.variant) END FROM mailings m WHERE m.id = r.id) AS variant FROM responses r",
+            self.db,
+        )
+
+    def rows(self) -> Iterator[tuple]:
+        yield from self.db.execute(f"SELECT {', '.join(COLUMNS)} FROM mailings ORDER BY row, channel")
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Manifest:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,287 @@
+"""The campaign's results, from the manifest and the responses: per variant (and the control
+group), per channel, per segment: how many were mailed, how many responded, the response rate
+with its 95 % confidence interval (Wilson), revenue; lift over the control group with its
+interval; whether the variants differ (a chi-square test); costs, ROI, break-even; lifetime value.
+
+Statistics come from statsmodels and scipy, not from formulas written here. A recipient
+responded if at least one response row is attributed to them; "orders" counts the rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from publipost.results.manifest import CONTROL, DELIVERED, MAILED
+
+CONFIDENCE = 0.95
+
+
+@dataclass
+class Group:
+    name: str
+    mailed: int  # recipients in the group (for the control group: those held out)
+    delivered: int
+    responses: int  # recipients who responded
+    orders: int
+    revenue: float
+    response_rate: float
+    ci_low: float
+    ci_high: float
+    average_order: float | None
+    lift: float | None = None  # over the control group: rate / control's rate − 1
+    lift_low: float | None = None
+    lift_high: float | None = None
+    p_value_vs_control: float | None = None
+
+
+@dataclass
+class Money:
+    letters: int
+    emails: int
+    cost: float
+    cost_per_response: float | None
+    revenue: float
+    incremental_revenue: float | None  # over what the control group's rate would have brought
+    roi: float | None  # (revenue − cost) / cost; incremental when there is a control group
+    break_even_rate: float | None  # the response rate at which revenue pays the cost
+
+
+@dataclass
+class Report:
+    campaign: str
+    code: str
+    currency: str
+    variants: list[Group]  # the control group last, named "control"
+    channels: list[Group]
+    segments: list[Group] = field(default_factory=list)
+    segment_by: str | None = None
+    between_variants: dict[str, Any] | None = None  # chi-square test across the mailed variants
+    money: Money | None = None
+    lifetime_value: float | None = None
+    customers_won: float | None = None
+    value_of_customers_won: float | None = None
+    timeline: list[dict[str, Any]] = field(default_factory=list)  # date, variant, cumulative responses
+
+    def as_dict(self) -> dict[str, Any]:
+        return _clean(asdict(self))
+
+
+def build(
+    people: pd.DataFrame,
+    responses: pd.DataFrame,
+    *,
+    campaign: str,
+    code: str,
+    currency: str,
+    costs: tuple[float, float, float] = (0.0, 0.0, 0.0),  # per letter, per e-mail, fixed
+    lifetime: float | None = None,
+    average_order: float | None = None,
+    segments: pd.Series | None = None,  # id → the segment column's value
+    segment_by: str | None = None,
+) -> Report:
+    """`people`: one row per recipient (`per_recipient`), with `count` = 1 so that a row may also
+    stand for many; `responses`: the responses with `variant` and `date` (the timeline)."""
+    variants = [_group(name, rows) for name, rows in people.groupby("variant", sort=True) if name != CONTROL]
+    control_rows = people[people["variant"] == CONTROL]
+    control = _group(CONTROL, control_rows) if len(control_rows) else None
+    if control is not None:
+        for group in variants:
+            _lift(group, control)
+    channels = []
+    for channel in ("letter", "email"):
+        rows = people[people[f"mailed_{channel}"].astype(bool)]
+        if rows["count"].sum():
+            group = _group(channel, rows, delivered_column=f"delivered_{channel}")
+            if control is not None:
+                _lift(group, control)
+            channels.append(group)
+    report = Report(
+        campaign, code, currency, variants + ([control] if control else []), channels, segment_by=segment_by
+    )
+    if segments is not None:  # per recipient (one row each, indexed by id)
+        mailed = people[people["variant"] != CONTROL].join(segments.rename("segment"), how="left")
+        mailed["segment"] = mailed["segment"].fillna("(none)")
+        report.segments = [_group(str(value), rows) for value, rows in mailed.groupby("segment", sort=True)]
+    if len(variants) >= 2:
+        report.between_variants = _chi_square(variants)
+    report.money = _money(people, report, costs, control, average_order)
+    if lifetime is not None:
+        report.lifetime_value = lifetime
+        won = _incremental_responders(variants, control)
+        report.customers_won = won
+        report.value_of_customers_won = won * lifetime
+    report.timeline = _timeline(responses)
+    return report
+
+
+def per_recipient(mailings: pd.DataFrame, responses: pd.DataFrame) -> pd.DataFrame:
+    """One row per recipient: the variant, whether each channel mailed and delivered, the orders
+    and revenue attributed. Vectorised on integer codes: a million recipients in about a second
+    (a GROUP BY in SQLite took seven)."""
+    codes, ids = pd.factorize(mailings["id"])
+    n = len(ids)
+
+    def any_of(mask: np.ndarray) -> np.ndarray:
+        out = np.zeros(n, dtype=bool)
+        out[codes[mask]] = True
+        return out
+
+    status, channel = mailings["status"].to_numpy(), mailings["channel"].to_numpy()
+    variant = mailings["variant"].to_numpy()
+    mailed, delivered = np.isin(status, MAILED), np.isin(status, DELIVERED)
+    people = pd.DataFrame(index=pd.Index(ids, name="id"))
+    for name in ("letter", "email"):
+        on = channel == name
+        people[f"mailed_{name}"] = any_of(on & mailed)
+        people[f"delivered_{name}"] = any_of(on & delivered)
+    people["mailed"] = people["mailed_letter"] | people["mailed_email"]
+    people["delivered"] = people["delivered_letter"] | people["delivered_email"]
+    names = np.empty(n, dtype=object)
+    names[codes] = variant  # one variant per recipient, whatever the channel
+    names[any_of(variant == CONTROL)] = CONTROL
+    people["variant"] = names
+    positions = ids.get_indexer(responses["id"]) if len(responses) else np.array([], dtype=int)
+    known = positions >= 0
+    people["orders"] = np.bincount(positions[known], minlength=n)
+    amounts = responses["amount"].fillna(0).to_numpy(dtype=float) if len(responses) else np.array([])
+    people["revenue"] = np.bincount(positions[known], weights=amounts[known], minlength=n)
+    people["responded"] = people["orders"] > 0
+    people["count"] = 1
+    # Recipients recorded but never attempted (pending, withdrawn) are in no group.
+    return people[people["mailed"].to_numpy() | (names == CONTROL)]
+
+
+def _group(name: str, rows: pd.DataFrame, delivered_column: str = "delivered") -> Group:
+    from statsmodels.stats.proportion import proportion_confint
+
+    count = rows["count"]
+    n = int(count.sum())
+    k = int(count[rows["responded"].astype(bool)].sum())
+    orders = int(rows["orders"].sum())
+    revenue = float(rows["revenue"].sum())
+    low, high = proportion_confint(k, n, alpha=1 - CONFIDENCE, method="wilson") if n else (0.0, 0.0)
+    if delivered_column == "delivered":
+        delivered = rows["delivered_letter"].astype(bool) | rows["delivered_email"].astype(bool)
+    else:
+        delivered = rows[delivered_column].astype(bool)
+    return Group(
+        name=name,
+        mailed=n,
+        delivered=n if name == CONTROL else int(count[delivered].sum()),
+        responses=k,
+        orders=orders,
+        revenue=round(revenue, 2),
+        response_rate=k / n if n else 0.0,
+        ci_low=float(low),
+        ci_high=float(high),
+        average_order=round(revenue / orders, 2) if orders else None,
+    )
+
+
+def _lift(group: Group, control: Group) -> None:
+    from statsmodels.stats.proportion import confint_proportions_2indep, test_proportions_2indep
+
+    if not control.responses or not group.mailed:
+        return  # no baseline rate to compare with
+    group.lift = group.response_rate / control.response_rate - 1
+    low, high = confint_proportions_2indep(
+        group.responses,
+        group.mailed,
+        control.responses,
+        control.mailed,
+        compare="ratio",
+        alpha=1 - CONFIDENCE,
+    )
+    group.lift_low, group.lift_high = float(low) - 1, float(high) - 1
+    test = test_proportions_2indep(group.responses, group.mailed, control.responses, control.mailed)
+    group.p_value_vs_control = float(test.pvalue)
+
+
+def _chi_square(variants: list[Group]) -> dict[str, Any]:
+    from scipy.stats import chi2_contingency
+
+    table = np.array([[g.responses, g.mailed - g.responses] for g in variants])
+    if (table.sum(axis=0) == 0).any():
+        return {
+            "test": "chi-square",
+            "p_value": None,
+            "significant": False,
+            "variants": [g.name for g in variants],
+        }
+    result = chi2_contingency(table)
+    p = float(result.pvalue)
+    return {
+        "test": "chi-square",
+        "p_value": p,
+        "significant": p < 1 - CONFIDENCE,
+        "variants": [g.name for g in variants],
+    }
+
+
+def _incremental_responders(variants: list[Group], control: Group | None) -> float:
+    responders = sum(g.responses for g in variants)
+    if control is None:
+        return float(responders)
+    mailed = sum(g.mailed for g in variants)
+    return max(0.0, responders - mailed * control.response_rate)
+
+
+def _money(
+    people: pd.DataFrame,
+    report: Report,
+    costs: tuple[float, float, float],
+    control: Group | None,
+    average_order: float | None,
+) -> Money:
+    per_letter, per_email, fixed = costs
+    mailed = people[people["variant"] != CONTROL]
+    count = mailed["count"]
+    letters = int(count[mailed["delivered_letter"].astype(bool)].sum())
+    emails = int(count[mailed["delivered_email"].astype(bool)].sum())
+    size = int(count.sum())
+    cost = letters * per_letter + emails * per_email + fixed
+    variants = [g for g in report.variants if g.name != CONTROL]
+    responders = sum(g.responses for g in variants)
+    revenue = float(sum(g.revenue for g in variants))
+    incremental = None
+    if control is not None and control.mailed:
+        incremental = revenue - size * control.revenue / control.mailed
+    gained = incremental if incremental is not None else revenue
+    orders = sum(g.orders for g in variants)
+    basket = average_order or (revenue / orders if orders else None)
+    return Money(
+        letters=letters,
+        emails=emails,
+        cost=round(cost, 2),
+        cost_per_response=round(cost / responders, 2) if responders and cost else None,
+        revenue=round(revenue, 2),
+        incremental_revenue=round(incremental, 2) if incremental is not None else None,
+        roi=(gained - cost) / cost if cost else None,
+        break_even_rate=cost / (size * basket) if cost and basket and size else None,
+    )
+
+
+def _timeline(responses: pd.DataFrame) -> list[dict[str, Any]]:
+    """Responding recipients by variant and day, cumulated (a recipient counts on their first day)."""
+    dated = responses.dropna(subset=["date", "variant"]).sort_values("date").drop_duplicates("id")
+    if dated.empty:
+        return []
+    daily = dated.groupby(["variant", "date"]).size().groupby(level=0).cumsum()
+    return [{"variant": v, "date": d, "responses": int(n)} for (v, d), n in daily.items()]
+
+
+def _clean(value: Any) -> Any:
+    """NaN and numpy numbers as JSON has them."""
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    if isinstance(value, float) and np.isnan(value):
+        return None
+    if isinstance(value, np.generic):
+        return value.item()
+    return value

@@ -1,0 +1,160 @@
+"""Responses read back: coupons keyed in or scanned (response codes), web orders carrying `ref`,
+orders keyed by customer id or e-mail (the control group's purchases), with date and amount.
+
+Every row is attributed to one recipient of the manifest, or listed with its row and why: a
+code whose check character does not match is a typo, reported (with the code it most likely
+was), never attributed to whoever it happens to match.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from publipost.campaigns.fields import snake
+from publipost.campaigns.table import ROW, read_table
+from publipost.errors import AudienceError, Where
+from publipost.results.manifest import Response, email_key
+from publipost.templates.codes import ALPHABET, is_valid
+
+# Headers (after folding: lower case, no accents, words joined by _) each column is known by.
+COLUMNS = {
+    "code": ("response_code", "code", "code_reponse", "code_de_reponse", "ref", "reference", "coupon"),
+    "id": ("id", "customer_id", "client_id", "id_client", "n_client", "numero_client", "num_client"),
+    "email": ("email", "e_mail", "mail", "courriel", "adresse_email", "adresse_e_mail"),
+    "date": ("date", "order_date", "date_commande", "date_de_commande", "date_reponse", "received"),
+    "amount": ("amount", "montant", "total", "montant_ttc", "total_ttc", "revenue", "chiffre_d_affaires"),
+}
+
+
+@dataclass
+class Imported:
+    file: Path
+    rows: int = 0
+    new: int = 0
+    again: int = 0  # already imported (the same file, or the same rows of it)
+    problems: list[tuple[int, str]] = field(default_factory=list)  # row, why it is not attributed
+
+
+def read_responses(
+    path: Path, campaign_code: str, codes: dict[str, str], ids: set[str], emails: dict[str, str]
+) -> tuple[list[Response], Imported]:
+    """The file's rows attributed to recipients (codes, ids, e-mail keys as the manifest has them)."""
+    table = read_table(path)
+    columns = _columns(table.frame.columns, path)
+    source = table.digest
+    report = Imported(path, rows=table.rows_read)
+    report.problems += table.malformed
+    responses: list[Response] = []
+    frame = table.frame
+    for record in frame.to_dict("records"):
+        row = int(record[ROW])
+        found, how, problem = _attribute(record, columns, campaign_code, codes, ids, emails)
+        date, date_problem = _date(record.get(columns.get("date", ""), ""))
+        amount, amount_problem = parse_amount(record.get(columns.get("amount", ""), ""))
+        problem = problem or date_problem or amount_problem
+        if problem or found is None:
+            report.problems.append((row, problem or "no code, id or e-mail on this row"))
+            continue
+        responses.append(Response(source, row, path.name, found, how, date, amount))
+    return responses, report
+
+
+def _columns(headers: pd.Index, path: Path) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for header in headers:
+        if header == ROW:
+            continue
+        key = snake(str(header))
+        for role, names in COLUMNS.items():
+            if key in names and role not in found:
+                found[role] = header
+    if not {"code", "id", "email"} & set(found):
+        raise AudienceError(
+            "no column says who responded: a response code, a customer id or an e-mail",
+            Where(path),
+            "name the column 'response_code' (or 'code', 'ref'), 'id' or 'email'; "
+            f"the file has: {', '.join(str(h) for h in headers if h != ROW)}",
+        )
+    return found
+
+
+def _attribute(
+    record: dict,
+    columns: dict[str, str],
+    campaign_code: str,
+    codes: dict[str, str],
+    ids: set[str],
+    emails: dict[str, str],
+) -> tuple[str | None, str, str]:
+    """(recipient id, matched by, problem)."""
+    code = str(record.get(columns.get("code", ""), "") or "").strip().upper()
+    if code:
+        code = re.sub(r"\s+", "", code)
+        if not is_valid(code):
+            guesses = likely_codes(code, codes)[:3]
+            hint = f" (did you mean {' or '.join(guesses)}?)" if guesses else ""
+            return None, "", f"response code {code}: the check character does not match: a typo{hint}"
+        if code in codes:
+            return codes[code], "response code", ""
+        prefix = code.split("-", 1)[0]
+        if prefix != campaign_code:
+            return None, "", f"response code {code} is another campaign's ({prefix}, not {campaign_code})"
+        return None, "", f"response code {code} was never printed or sent for this campaign"
+    rid = str(record.get(columns.get("id", ""), "") or "").strip()
+    if rid:
+        return (
+            (rid, "id", "") if rid in ids else (None, "", f"no recipient of this campaign has the id '{rid}'")
+        )
+    address = str(record.get(columns.get("email", ""), "") or "")
+    key = email_key(address)
+    if key:
+        if key in emails:
+            return emails[key], "e-mail", ""
+        return None, "", "this e-mail address is not one of the campaign's recipients"
+    return None, "", ""
+
+
+def likely_codes(code: str, codes: dict[str, str]) -> list[str]:
+    """The known codes one character away (a substitution): what the operator meant to key in."""
+    found = set()
+    for index, char in enumerate(code):
+        if char == "-":
+            continue
+        for other in ALPHABET:
+            candidate = code[:index] + other + code[index + 1 :]
+            if other != char and candidate in codes:
+                found.add(candidate)
+    return sorted(found)
+
+
+def _date(value: object) -> tuple[str | None, str]:
+    text = str(value or "").strip()
+    if not text:
+        return None, ""
+    iso = re.fullmatch(r"\d{4}-\d{2}-\d{2}.*", text)
+    parsed = pd.to_datetime(text, dayfirst=not iso, errors="coerce")
+    if pd.isna(parsed):
+        return None, f"date '{text}' cannot be read (write it 2026-12-31 or 31/12/2026)"
+    return parsed.date().isoformat(), ""
+
+
+def parse_amount(value: object) -> tuple[float | None, str]:
+    """'1 234,50 €', '1.234,50', '$1,234.50', '89.9' → a number; anything else is reported."""
+    text = str(value or "").strip()
+    if not text:
+        return None, ""
+    cleaned = re.sub(r"[\s\u00a0\u202f€$£]|EUR|USD|GBP", "", text, flags=re.IGNORECASE)
+    if "," in cleaned and "." in cleaned:  # the last separator is the decimal one
+        decimal = "," if cleaned.rfind(",") > cleaned.rfind(".") else "."
+        cleaned = cleaned.replace("." if decimal == "," else ",", "").replace(",", ".")
+    elif re.fullmatch(r"-?\d{1,3}(,\d{3})+", cleaned):  # 1,234 or 12,345,678: thousands
+        cleaned = cleaned.replace(",", "")
+    else:  # 89,90: a decimal comma
+        cleaned = cleaned.replace(",", ".")
+    if not re.fullmatch(r"-?\d+(\.\d+)?", cleaned):
+        return None, f"amount '{text}' is not a number"
+    return float(cleaned), ""

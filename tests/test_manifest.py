@@ -1,0 +1,89 @@
+"""The control group and the mailing manifest: who got what, recorded by every print run and send."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import mailbox
+import shutil
+
+import pandas as pd
+import pytest
+
+from publipost.campaigns.audience import buckets
+from tests.conftest import EXAMPLES
+
+
+def test_the_control_group_is_a_stable_share_whatever_the_order():
+    ids = pd.Series([f"C{i:06d}" for i in range(20_000)])
+    held = buckets("HIVER26", ids) < 0.10
+    assert 0.09 < held.mean() < 0.11
+    shuffled = ids.sample(frac=1, random_state=7)
+    again = buckets("HIVER26", shuffled) < 0.10
+    assert set(shuffled[again]) == set(ids[held])  # the same people, whatever the file's order
+    other = buckets("SOLDES27", ids) < 0.10
+    assert (held & other).mean() < 0.02  # another campaign holds out other people
+
+
+@pytest.fixture
+def controlled(tmp_path):
+    folder = tmp_path / "vente-couette"
+    shutil.copytree(EXAMPLES / "vente-couette", folder, ignore=shutil.ignore_patterns("out"))
+    campaign = folder / "campaign.yaml"
+    campaign.write_text(
+        campaign.read_text().replace("objective: vente\n", "objective: vente\ncontrol: 10%\n")
+    )
+    return campaign
+
+
+def _manifest(run, campaign, fmt="csv"):
+    result = run("manifest", campaign, "--format", fmt)
+    assert result.code == 0, result.err
+    return json.loads(result.out) if fmt == "json" else list(csv.DictReader(io.StringIO(result.out)))
+
+
+def test_print_and_send_record_who_got_what_and_the_control_group_gets_nothing(controlled, run):
+    checked = run("validate", controlled)
+    held = int(checked.out.split("control group")[1].split()[0])
+    assert held > 0 and "10% held out" in checked.out
+    assert run("manifest", controlled).code == 2  # nothing printed or sent yet: said so
+    assert run("render", controlled, "--format", "pdf").code == 0
+    sent = run("send", controlled)
+    assert sent.code == 0
+    rows = _manifest(run, controlled)
+    assert list(rows[0]) == ["id", "row", "channel", "variant", "response_code", "status", "at"]
+    by = {}
+    for row in rows:
+        by.setdefault((row["channel"], row["variant"], row["status"]), []).append(row)
+    control = {r["id"] for r in by[("none", "control", "held out")]}
+    letters = {r["id"] for r in by[("letter", "main", "printed")]}
+    emails = {r["id"] for r in by[("email", "main", "sent")]}
+    assert len(control) == held and not control & (letters | emails)
+    assert len(letters) == 119 and len(emails) == 119
+    box = mailbox.Maildir(controlled.parent / "out" / "maildir", create=False)
+    mailed = {m["Message-ID"].split(".")[1] for m in box}
+    assert mailed == emails  # the journal's truth, copied
+    codes = {r["response_code"] for r in by[("letter", "main", "printed")]}
+    assert all(code.startswith(f"{code.split('-')[0]}-") for code in codes) and len(codes) == 119
+    again = run("send", controlled)  # a resume records nothing twice
+    assert again.code == 0 and len(_manifest(run, controlled, "json")) == len(rows)
+
+
+def test_a_control_group_cannot_be_added_after_a_send(controlled, run):
+    without = controlled.read_text().replace("control: 10%\n", "")
+    controlled.write_text(without)
+    assert run("send", controlled).code == 0
+    controlled.write_text(without.replace("objective: vente\n", "objective: vente\ncontrol: 10%\n"))
+    for extra in ((), ("--accept-changes",)):
+        refused = run("send", controlled, *extra)
+        assert refused.code == 2 and "already sent with no control group" in refused.err
+
+
+def test_bad_control_shares_are_refused(controlled, run):
+    for bad, said in (("control: 60%", "between 0 and 50"), ("control: beaucoup", "as a percentage")):
+        controlled.write_text(
+            controlled.read_text().replace("control: 10%", bad).replace("control: 60%", bad)
+        )
+        refused = run("validate", controlled)
+        assert refused.code == 2 and said in refused.err and "campaign.yaml:" in refused.err

@@ -1,0 +1,98 @@
+"""Responses imported against the manifest: codes with their check character, ids, e-mails,
+French amounts; typos reported, never mis-attributed; a file imported twice counts once."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+
+import pytest
+
+from publipost.results.responses import parse_amount
+from tests.conftest import EXAMPLES
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("1 234,50 €", 1234.5),
+        ("1\u202f234,50\u00a0€", 1234.5),
+        ("89,90", 89.9),
+        ("$1,234.50", 1234.5),
+        ("1.234,50", 1234.5),
+        ("34", 34.0),
+        ("1,234", 1234.0),
+        ("EUR 12.5", 12.5),
+    ],
+)
+def test_amounts_as_people_write_them(text, value):
+    assert parse_amount(text) == (value, "")
+
+
+def test_garbage_amounts_are_reported():
+    assert parse_amount("douze euros")[1] == "amount 'douze euros' is not a number"
+
+
+@pytest.fixture
+def mailed(tmp_path, run):
+    folder = tmp_path / "launch-planner"
+    shutil.copytree(EXAMPLES / "launch-planner", folder, ignore=shutil.ignore_patterns("out"))
+    campaign = folder / "campaign.yaml"
+    assert run("render", campaign, "--format", "pdf").code == 0
+    assert run("send", campaign).code == 0
+    db = sqlite3.connect(folder / "out" / "manifest.sqlite")
+    rows = db.execute("SELECT id, channel, variant, response_code FROM mailings ORDER BY row").fetchall()
+    db.close()
+    return campaign, rows
+
+
+def _typo(code: str) -> str:
+    """One character of the recipient part changed."""
+    payload, check = code.rsplit("-", 1)
+    changed = payload[:-1] + ("7" if payload[-1] != "7" else "8")
+    return f"{changed}-{check}"
+
+
+def test_responses_are_attributed_and_typos_reported(mailed, run, tmp_path):
+    campaign, rows = mailed
+    letters = [r for r in rows if r[1] == "letter"]
+    control = [r for r in rows if r[2] == "control"]
+    assert control  # the example holds 10 % out
+    coupons = tmp_path / "coupons.csv"
+    lines = ["Code réponse;Date;Montant"]
+    lines += [f"{code};02/12/2026;34,00 €" for _, _, _, code in letters[:5]]
+    lines.append(f"{_typo(letters[5][3])};03/12/2026;34,00 €")  # keyed in wrong
+    lines.append("COUDOUVCM-C00002-5;03/12/2026;34,00 €")  # another campaign's coupon
+    lines.append(f"{letters[6][3]};04/12/2026;douze")  # an amount nobody can read
+    coupons.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1252"))
+    orders = tmp_path / "orders.csv"  # the control group buys too: orders by customer id
+    orders.write_text("id,date,amount\n" + "".join(f'{r[0]},2026-12-05,"1,234.50"\n' for r in control[:2]))
+
+    first = run("responses", "import", campaign, coupons, orders)
+    assert first.code == 1  # some rows are not attributed: said, with their rows
+    assert "coupons.csv: 8 rows, 5 responses added, 3 not attributed" in first.out
+    assert "orders.csv: 2 rows, 2 responses added" in first.out
+    assert f"row 7: response code {_typo(letters[5][3])}: the check character does not match" in first.err
+    assert "did you mean " in first.err and letters[5][3] in first.err
+    assert "is another campaign's (COUDOUVCM, not PLAN27)" in first.err
+    assert "row 9: amount 'douze' is not a number" in first.err
+    again = run("responses", "import", campaign, coupons, orders)
+    assert "5 responses added" not in again.out and "0 responses added, 5 already imported" in again.out
+    db = sqlite3.connect(campaign.parent / "out" / "manifest.sqlite")
+    attributed = db.execute(
+        "SELECT id, matched_by, date, amount FROM responses ORDER BY file, source_row"
+    ).fetchall()
+    assert len(attributed) == 7  # nothing twice
+    assert [a[0] for a in attributed[:5]] == [r[0] for r in letters[:5]]
+    assert attributed[0][1:] == ("response code", "2026-12-02", 34.0)
+    assert {a[0] for a in attributed[5:]} == {r[0] for r in control[:2]} and attributed[5][3] == 1234.5
+
+
+def test_a_file_without_a_key_column_is_refused(mailed, run, tmp_path):
+    campaign, _ = mailed
+    bad = tmp_path / "export.csv"
+    bad.write_text("Nom,Montant\nDupont,12\n")
+    refused = run("responses", "import", campaign, bad)
+    assert (
+        refused.code == 2 and "no column says who responded" in refused.err and "Nom, Montant" in refused.err
+    )
