@@ -391,3 +391,53 @@ def test_examples_account_for_every_row(example):
     assert audience.rows_read >= 200
     assert counts["targeted"] >= 100
     assert all(counts[o.value] > 0 for o in Outcome if o is not Outcome.CONTROL)  # messy rows: every outcome
+
+
+ADDRESSES = [
+    "ann@example.com",
+    "Ann.Smith@Example.COM",
+    "o'brien+tag@mail.example.org",
+    "a..b@example.com",
+    ".ann@example.com",
+    "ann.@example.com",
+    "ann@example",
+    "ann@localhost",
+    "ann@-example.com",
+    "ann@example-.com",
+    "ann@exa_mple.com",
+    "ann@exämple.fr",
+    "anné@example.fr",
+    "ann@123.123.123.123",
+    "ann@[127.0.0.1]",
+    '"ann smith"@example.com',
+    "ann@example..com",
+    "ann@.example.com",
+    "x" * 64 + "@example.com",
+    "x" * 65 + "@example.com",
+    "ann@" + "a" * 63 + ".com",
+    "ann@" + "a" * 64 + ".com",
+    "ann@example.test",
+    "ann@example.invalid",
+    "ann@example.local",
+    "ann@EXAMPLE.onion",
+    "ann@xn--exmple-cua.fr",
+    "ann @example.com",
+    "ann@example.com ",
+    "@example.com",
+    "ann@",
+    "ann",
+    "ann@example.c",
+    "ann@example.123",
+    "a{b}c@example.com",
+    "ann@sub.example.co.uk",
+    "ann@" + ".".join(["a" * 60] * 4) + ".com",
+]
+
+
+@pytest.mark.parametrize("address", ADDRESSES)
+def test_the_fast_email_check_agrees_with_email_validator(address):
+    """check_email checks a plain local part itself and each domain once: it must say exactly
+    what email-validator says of the whole address."""
+    from publipost.campaigns.emails import _address, check_email
+
+    assert check_email(address) == _address(address)

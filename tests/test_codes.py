@@ -47,5 +47,20 @@ def test_changing_the_code_of_a_campaign_that_sent_is_refused(tmp_path, run):
     campaign.write_text(campaign.read_text().replace("code: FIRST", "code: SECOND"))
     for extra in ((), ("--accept-changes",)):
         refused = run("send", campaign, "--out", tmp_path / "out", *extra)
-        assert refused.code == 2 and "already sent with the code FIRST" in refused.err
-        assert "put 'code: FIRST' in the campaign" in refused.err
+        assert refused.code == 2 and "already printed or sent under the code FIRST, not SECOND" in refused.err
+        assert "keep 'code: FIRST'" in refused.err
+
+
+def test_the_journal_refuses_a_new_code_too(tmp_path, run):
+    """Without the manifest (deleted, or a journal from before it existed) the journal still knows."""
+    from tests.test_send import CAMPAIGN, _campaign
+
+    _campaign(
+        tmp_path, ["ann@example.com"], CAMPAIGN.replace("language: en\n", "language: en\ncode: FIRST\n")
+    )
+    assert run("send", tmp_path / "campaign.yaml", "--out", tmp_path / "out").code == 0
+    (tmp_path / "out" / "manifest.sqlite").unlink()
+    campaign = tmp_path / "campaign.yaml"
+    campaign.write_text(campaign.read_text().replace("code: FIRST", "code: SECOND"))
+    refused = run("send", campaign, "--out", tmp_path / "out")
+    assert refused.code == 2 and "already sent with the code FIRST" in refused.err

@@ -210,7 +210,7 @@ def test_two_campaigns_sharing_an_output_folder(tmp_path, run):
         assert run("send", path, "--smtp", server.url).code == 0
         result = run("send", other, "--smtp", server.url)
     assert result.code == 2
-    assert "this send journal belongs to the campaign 'Test e-mail'" in result.err
+    assert "belongs to the campaign 'Test e-mail', not to 'Relance de printemps'" in result.err
     assert "--out out/relance" in result.err
     assert len(handler.delivered) == 3
 

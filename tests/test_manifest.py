@@ -77,7 +77,7 @@ def test_a_control_group_cannot_be_added_after_a_send(controlled, run):
     controlled.write_text(without.replace("objective: vente\n", "objective: vente\ncontrol: 10%\n"))
     for extra in ((), ("--accept-changes",)):
         refused = run("send", controlled, *extra)
-        assert refused.code == 2 and "already sent with no control group" in refused.err
+        assert refused.code == 2 and "already printed or sent with no control group" in refused.err
 
 
 def test_bad_control_shares_are_refused(controlled, run):
@@ -87,3 +87,16 @@ def test_bad_control_shares_are_refused(controlled, run):
         )
         refused = run("validate", controlled)
         assert refused.code == 2 and said in refused.err and "campaign.yaml:" in refused.err
+
+
+def test_a_control_group_cannot_be_changed_after_a_print_run(controlled, run):
+    assert run("render", controlled, "--format", "pdf").code == 0
+    controlled.write_text(controlled.read_text().replace("control: 10%", "control: 20%"))
+    pdf = controlled.parent / "out" / "letters" / "letters.pdf"
+    printed = pdf.stat().st_mtime_ns
+    refused = run("render", controlled, "--format", "pdf")
+    assert (
+        refused.code == 2
+        and "already printed or sent with a control group of 10%; a control group of 20%" in refused.err
+    )
+    assert pdf.stat().st_mtime_ns == printed  # refused before anything was printed

@@ -33,14 +33,20 @@ from publipost.folding import fold_words
 ID, EMAIL = "_id", "_email"
 REACH = "_reach_"  # + a channel's name: whether that channel reaches the row
 NAME_FIELDS = ("first_name", "last_name")
-CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# Patterns are written with literal characters (not \\u escapes) so that pandas can hand them to
+# Arrow's regex engine (RE2), ten times faster than a Python call per value; Python's re reads
+# them the same way.
+CONTROL = re.compile("[\\x00-\\x1f\\x7f-\\x9f\u2028\u2029]")
 MOJIBAKE = re.compile(
-    r"Ã[\x80-\xbf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u203a\u20ac\u2122]|â€|Â[\xa0-\xbf]"
+    "Ã[\\x80-\\xbf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u203a\u20ac\u2122]"
+    "|â€|Â[\\xa0-\\xbf]"
 )
 # Embedding, override and isolate controls: they can make a name read backwards ("moc.knab"),
 # in a greeting, a subject or a To: header.
-BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
+BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 MARKUP = re.compile(r"\{\{|\{%|\{#|<\s*[A-Za-z/!]")
+SUSPECT = re.compile(f"{CONTROL.pattern}|{MOJIBAKE.pattern}|{BIDI.pattern}")
+FOUR_DIGITS = re.compile(r"^\d{4}$")
 
 
 class Outcome(StrEnum):
@@ -305,11 +311,21 @@ def _clean(audience: Audience, campaign: Campaign) -> None:
     frame = audience.frame
     for name in audience.fields:
         column = frame[name].astype(str)
-        column = _fix(audience, frame, name, column, CONTROL, _flatten, "line break or control character")
-        column = _fix(audience, frame, name, column, MOJIBAKE, _unmojibake, "mis-encoded accents (mojibake)")
-        column = _fix(
-            audience, frame, name, column, BIDI, lambda v: BIDI.sub("", v), "bidirectional control character"
-        )
+        # Most columns hold nothing to fix: one scan of the column tells.
+        if column.str.contains(SUSPECT.pattern, regex=True).any():
+            column = _fix(audience, frame, name, column, CONTROL, _flatten, "line break or control character")
+            column = _fix(
+                audience, frame, name, column, MOJIBAKE, _unmojibake, "mis-encoded accents (mojibake)"
+            )
+            column = _fix(
+                audience,
+                frame,
+                name,
+                column,
+                BIDI,
+                lambda v: BIDI.sub("", v),
+                "bidirectional control character",
+            )
         stripped = column.str.strip().str.replace(r"\s{2,}", " ", regex=True)
         if name in NAME_FIELDS:
             stripped = _fix(audience, frame, name, stripped, None, proper_case, "name case", needs_casing)
@@ -319,11 +335,11 @@ def _clean(audience: Audience, campaign: Campaign) -> None:
                 frame,
                 name,
                 stripped,
-                re.compile(r"^\d{4}$"),
+                FOUR_DIGITS,
                 lambda v: v.zfill(5),
                 "leading zero lost by a spreadsheet",
             )
-        flagged = stripped.str.contains(MARKUP, regex=True)
+        flagged = stripped.str.contains(MARKUP.pattern, regex=True)
         for row, value in zip(frame.loc[flagged, ROW], stripped[flagged], strict=True):
             audience.corrections.append(
                 Correction(int(row), name, value, value, "template or markup characters: printed as written")
@@ -342,16 +358,26 @@ def _fix(
     test: Callable[[str], bool] | None = None,
 ) -> pd.Series:
     """Apply `fixer` to the values that match, recording each change."""
-    hits = column.map(test).astype(bool) if test else column.str.contains(pattern, regex=True)
+    if test is not None:
+        hits = column.map(test).astype(bool)
+    else:
+        assert pattern is not None
+        hits = column.str.contains(pattern.pattern, regex=True)
     if not hits.any():
         return column
+    before = column[hits]
+    after = before.map(fixer)
+    changed = (after != before).to_numpy()
+    if not changed.any():
+        return column
+    before, after = before[changed], after[changed]
     column = column.copy()
-    for index in column.index[hits]:
-        before = column.at[index]
-        after = fixer(before)
-        if after != before:
-            column.at[index] = after
-            audience.corrections.append(Correction(int(frame.at[index, ROW]), name, before, after, reason))
+    column.loc[after.index] = after  # at once: one by one, each write copies an Arrow array
+    rows = frame.loc[after.index, ROW].astype(int).tolist()
+    audience.corrections += [
+        Correction(row, name, old, new, reason)
+        for row, old, new in zip(rows, before.tolist(), after.tolist(), strict=True)
+    ]
     return column
 
 
@@ -426,10 +452,11 @@ def _note_partial(audience: Audience) -> None:
     if len(partial) < 2:
         return
     targeted = frame["_outcome"] == Outcome.TARGETED
-    for index in frame.index[targeted]:
+    missing_any = pd.Series(False, index=frame.index)
+    for _, problem in partial.values():
+        missing_any |= problem.reindex(frame.index, fill_value="").ne("")
+    for index in frame.index[targeted & missing_any]:  # the few rows a channel misses, not every row
         missed = [(channel, problem.at[index]) for channel, problem in partial.values() if problem.at[index]]
-        if not missed:
-            continue
         reached = [channel for channel, problem in partial.values() if not problem.at[index]]
         label = reached[0].only if len(reached) == 1 else "not by " + ", ".join(c.name for c, _ in missed)
         reason = "; ".join(problem for _, problem in missed)

@@ -57,24 +57,23 @@ class PostalReach:
 
         frame = audience.frame
         style = campaign_preset(campaign).address_style
-        problems = pd.Series("", index=frame.index)
         names = [n for n in frame.columns if not n.startswith("_")]
-        for index, values in zip(frame.index, frame[names].itertuples(index=False, name=None), strict=True):
+        found: list[str] = []  # a list, made a Series once: writing a Series cell by cell copies it
+        for values in frame[names].itertuples(index=False, name=None):
             fields = dict(zip(names, values, strict=True))
             lacking = [name for name in ADDRESS_FIELDS if not fields.get(name)]
             if not fields.get("last_name") and not fields.get("company"):
                 lacking.insert(0, "last_name or company")
             if lacking:
-                problems.at[index] = "postal address incomplete: no " + ", ".join(lacking)
+                found.append("postal address incomplete: no " + ", ".join(lacking))
                 continue
             try:
                 lines = format_address(fields, style)
             except AddressError as exc:
-                problems.at[index] = str(exc)
+                found.append(str(exc))
                 continue
-            if self.printable and (problem := self.printable(lines)):
-                problems.at[index] = problem
-        return problems
+            found.append((self.printable(lines) if self.printable else "") or "")
+        return pd.Series(found, index=frame.index, dtype=object)
 
 
 @dataclass(frozen=True)

@@ -76,8 +76,9 @@ class LetterChannel(Channel):
         if fmt == "text":
             return text_letters(prepared, out_dir, progress)
         from publipost.channels.printing import render_pdf
-        from publipost.channels.recording import record_letters
+        from publipost.channels.recording import check_manifest, record_letters
 
+        check_manifest(prepared, out_dir)
         report = render_pdf(
             prepared,
             out_dir,

@@ -45,11 +45,18 @@ def record_sends(prepared: Prepared, out_dir: Path, entries: Iterable[Entry]) ->
     _record(prepared, out_dir, mailed)
 
 
-def _record(prepared: Prepared, out_dir: Path, mailings: Iterable[Mailing]) -> None:
+def check_manifest(prepared: Prepared, out_dir: Path) -> None:
+    """Before a print run or a send: the manifest is this campaign's, with the same code and
+    control group (exit 2 before anything is printed or sent)."""
+    _record(prepared, out_dir, [], held_out=False)
+
+
+def _record(prepared: Prepared, out_dir: Path, mailings: Iterable[Mailing], held_out: bool = True) -> None:
     campaign = prepared.campaign
     with Manifest(out_dir / FILE) as manifest:
-        manifest.bind(campaign.name, campaign.code)
-        manifest.record([*mailings, *_held_out(prepared)])
+        manifest.bind(campaign.name, campaign.code, campaign.control or 0.0, campaign.path.stem)
+        if held_out:
+            manifest.record([*mailings, *_held_out(prepared)])
 
 
 def _held_out(prepared: Prepared) -> list[Mailing]:

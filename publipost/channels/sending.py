@@ -21,7 +21,7 @@ from typing import Any
 from publipost.campaigns.audience import Recipient
 from publipost.campaigns.emails import check_email
 from publipost.channels.email import Composer, email_recipients
-from publipost.channels.recording import record_sends
+from publipost.channels.recording import check_manifest, record_sends
 from publipost.channels.resume import check_journal
 from publipost.csvout import separator_for, write_csv
 from publipost.errors import PublipostError
@@ -123,6 +123,7 @@ def send_campaign(
         chosen = test_choice(prepared, test_recipients)
         return _send_to_seeds(composer, chosen, test_to, relay, out_dir, limits, report, started)
 
+    check_manifest(prepared, out_dir)
     journal_path = out_dir / "send-journal.sqlite"
     with SendLock(journal_path):
         journal = Journal(journal_path)

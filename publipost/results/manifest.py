@@ -106,22 +106,43 @@ class Manifest:
                 "this file is not a publipost manifest", Where(path), "move it away, or choose another --out"
             ) from None
 
-    def bind(self, campaign: str, code: str) -> None:
+    def bind(self, campaign: str, code: str, control: float | None = None, stem: str = "CAMPAIGN") -> None:
         """Attribute to one campaign code only: another campaign's manifest, or this campaign under
-        a new code, would mix replies."""
+        a new code, would mix replies. A print run or send (`control` given) also fixes the control
+        group's share: changed once someone was mailed, it would be chosen after the fact."""
         found = dict(self.db.execute("SELECT key, value FROM meta").fetchall())
         if "code" not in found:
             with self.db:
                 self.db.executemany(
                     "INSERT INTO meta VALUES (?, ?)", [("campaign", campaign), ("code", code)]
                 )
+        elif found.get("campaign") != campaign:
+            raise PublipostError(
+                f"this manifest belongs to the campaign '{found.get('campaign')}', not to '{campaign}'",
+                Where(self.path),
+                f"give each campaign its own output folder: --out out/{stem}",
+            )
         elif found["code"] != code:
             raise PublipostError(
-                f"this manifest records the campaign '{found.get('campaign')}' under the code "
-                f"{found['code']}, not {code}",
+                f"this campaign was already printed or sent under the code {found['code']}, not {code}",
                 Where(self.path),
                 f"keep 'code: {found['code']}' for this campaign, or give another campaign its own --out",
             )
+        if control is None:
+            return
+        share = f"{control:.0%}" if control else "0%"
+        mailed = self.db.execute("SELECT 1 FROM mailings WHERE channel != 'none' LIMIT 1").fetchone()
+        before = found.get("control")
+        if mailed and before is not None and before != share:
+            held = "no control group" if before == "0%" else f"a control group of {before}"
+            raise PublipostError(
+                f"this campaign was already printed or sent with {held}; a control group of {share} "
+                "now would choose the baseline after the fact",
+                Where(self.path),
+                "put 'control:' back as it was; a new control group is for a new campaign (another --out)",
+            )
+        with self.db:
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('control', ?)", (share,))
 
     def record(self, mailings: Iterable[Mailing], when: dt.datetime | None = None) -> int:
         """Add or update (a later outcome replaces an earlier one for the same id and channel)."""
