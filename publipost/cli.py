@@ -412,7 +412,8 @@ def cmd_responses_import(args: argparse.Namespace) -> int:
         path = folder / "responses-rejects.csv"
         write_csv(path, ["file", "row", "reason"], problems)
         more = f" (and {len(problems) - 20} more)" if len(problems) > 20 else ""
-        print(f"{len(problems)} rows not attributed{more}, with row and reason: {_show(path)}")
+        rows = "row" if len(problems) == 1 else "rows"
+        print(f"{len(problems)} {rows} not attributed{more}, with row and reason: {_show(path)}")
     return EXIT_PROBLEMS if problems else EXIT_OK
 
 
@@ -577,7 +578,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     _print_audience(prepared, out_dir)
     if args.only:
         prepared = replace(prepared, audience=prepared.audience.only(args.only))
-    options = RenderOptions(per_file=args.per_file, duplex=args.duplex, jobs=args.jobs)
+    options = RenderOptions(per_file=args.per_file, duplex=args.duplex, jobs=args.jobs, record=not args.only)
     label = "printing" if args.format == "pdf" else "rendering"
     with _progress(prepared.audience.channel_count(channel.name), label) as advance:
         report = channel.write(prepared, out_dir, args.format, options, advance)

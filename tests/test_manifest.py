@@ -100,3 +100,8 @@ def test_a_control_group_cannot_be_changed_after_a_print_run(controlled, run):
         and "already printed or sent with a control group of 10%; a control group of 20%" in refused.err
     )
     assert pdf.stat().st_mtime_ns == printed  # refused before anything was printed
+
+
+def test_a_look_at_a_few_letters_is_not_a_print_run(controlled, run):
+    assert run("render", controlled, "--format", "pdf", "--only", "C00002").code == 0
+    assert run("manifest", controlled).code == 2  # nothing recorded: no print run yet

@@ -96,3 +96,14 @@ def test_a_file_without_a_key_column_is_refused(mailed, run, tmp_path):
     assert (
         refused.code == 2 and "no column says who responded" in refused.err and "Nom, Montant" in refused.err
     )
+
+
+def test_the_examples_responses_file_imports_as_the_readme_shows(mailed, run):
+    campaign, _ = mailed
+    result = run("responses", "import", campaign, campaign.parent / "data" / "responses.csv")
+    assert "responses.csv: 6 rows, 5 responses added, 1 not attributed" in result.out
+    assert "row 6: response code PLAN27-PL-0017-7: the check character does not match: a typo" in result.err
+    assert "did you mean PLAN27-PL-0010-7 or PLAN27-PL-0017-U?" in result.err
+    assert "1 row not attributed" in result.out and result.code == 1
+    report = run("report", campaign)
+    assert report.code == 0 and "control              4         4         1   25.0%" in report.out

@@ -33,6 +33,7 @@ class RenderOptions:
     per_file: int = 0  # pdf: letters per file (0: one combined print file)
     duplex: bool = False  # pdf: a blank back after letters with an odd page count
     jobs: int | None = None  # processes to render with (default: one per core)
+    record: bool = True  # a print run goes into the manifest; a look at a few letters (--only) does not
 
 
 @dataclass

@@ -78,7 +78,8 @@ class LetterChannel(Channel):
         from publipost.channels.printing import render_pdf
         from publipost.channels.recording import check_manifest, record_letters
 
-        check_manifest(prepared, out_dir)
+        if options.record:
+            check_manifest(prepared, out_dir)
         report = render_pdf(
             prepared,
             out_dir,
@@ -87,7 +88,8 @@ class LetterChannel(Channel):
             jobs=options.jobs,
             progress=progress,
         )
-        record_letters(prepared, out_dir, (row for row, _ in report.failed))
+        if options.record:
+            record_letters(prepared, out_dir, (row for row, _ in report.failed))
         return report
 
 
