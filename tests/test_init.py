@@ -60,3 +60,16 @@ def test_version_prints_the_installed_version(capsys):
     with pytest.raises(SystemExit):
         main(["--version"])
     assert capsys.readouterr().out.strip() == f"publipost {publipost.__version__}"
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_objectives_the_starter_lists_are_the_ones_publipost_accepts(tmp_path, run, language):
+    run("init", tmp_path / "c", "--language", language)
+    campaign = tmp_path / "c" / "campaign.yaml"
+    text = campaign.read_text(encoding="utf-8")
+    line = next(line for line in text.splitlines() if line.startswith("objective:"))
+    listed = [word.strip() for word in line.split(":", 2)[2].split(",")]
+    assert len(listed) == 7  # every objective
+    for word in listed:
+        campaign.write_text(text.replace(line, f"objective: {word}"), encoding="utf-8")
+        assert run("validate", campaign).code == 0, word

@@ -118,6 +118,18 @@ def main() -> None:
         writer.writerow(HEADER)
         writer.writerows(rows)
     (HERE / "unsubscribed.txt").write_text(f"{rows[40][10]}\n{rows[41][10].upper()}\nformer@example.com\n")
+    # What came back (for `publipost responses import`): coupons keyed in from the reply cards,
+    # one with a typo (PL-0017 for PL-0010), and an order by customer id from a member of the
+    # control group (held out by the campaign code PLAN27, so their ids are fixed).
+    (HERE / "responses.csv").write_text(
+        "response_code,id,date,amount\n"
+        "PLAN27-PL-0001-9,,2026-12-02,34.00\n"
+        "PLAN27-PL-0004-3,,2026-12-03,68.00\n"
+        "PLAN27-PL-0009-U,,2026-12-03,34.00\n"
+        "PLAN27-PL-0012-3,,2026-12-05,34.00\n"
+        "PLAN27-PL-0017-7,,2026-12-06,34.00\n"
+        ",PL-0016,2026-12-04,34.00\n"
+    )
 
 
 if __name__ == "__main__":
