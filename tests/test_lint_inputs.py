@@ -205,3 +205,17 @@ def test_an_unknown_field_in_a_campaign_names_the_closest_column(campaign_dir, r
     path = campaign_dir(BASE_CAMPAIGN, letter="**Découvrez**\n\nBonjour {{ prenom }}, voici votre offre.\n")
     result = run("lint", path)
     assert result.code == 2 and "the column 'Prénom' is the field 'first_name'" in result.err
+
+
+def test_yaml_that_is_not_a_campaign_is_left_alone(tmp_path, run):
+    """pre-commit hands .pre-commit-config.yaml over with the changed copy: not a campaign."""
+    config = tmp_path / ".pre-commit-config.yaml"
+    config.write_text("repos:\n  - repo: local\n    hooks: []\n")
+    letter = tmp_path / "lettre.md"
+    letter.write_text("Bonjour,\n\nMerci.\n", encoding="utf-8")
+    result = run("lint", config, letter, "--isolated")
+    assert result.code in (0, 1) and "1 file" in result.out and "lettre.md" in result.out
+    broken = tmp_path / "campaign.yaml"
+    broken.write_text("name: x\nlanguage: fr\noffer: {product: y}\n")  # a campaign without objective
+    refused = run("lint", broken, "--isolated")
+    assert refused.code == 2 and "objective" in refused.err

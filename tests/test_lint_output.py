@@ -97,7 +97,7 @@ def test_gitlab_code_quality(run, tmp_path):
 def test_text_shows_excerpt_caret_and_summary(run, tmp_path):
     result, path = _lint(run, tmp_path)
     line, column = position(BAD, "the best")
-    assert f'{path}:{line}:{column}: PP305 unproven-claim "the best" with no figure' in result.out
+    assert f'{path}:{line}:{column}: warning PP305 unproven-claim "the best" with no figure' in result.out
     assert "       | " + " " * (column - 1) + "^^^^^^^^" in result.out
     assert "1 error, " in result.out and "score " in result.out
 
@@ -142,3 +142,21 @@ def test_pre_commit_hook_definition():
     assert (
         hook["id"] == "publipost-lint" and hook["entry"] == "publipost lint" and hook["language"] == "python"
     )
+
+
+def test_sarif_uris_are_percent_encoded(run, tmp_path):
+    """SARIF's artifactLocation.uri is a URI reference: a space or an accent must be encoded."""
+    from urllib.parse import unquote
+
+    folder = tmp_path / "mon dossier"
+    folder.mkdir()
+    letter = folder / "lettre d'été.md"
+    letter.write_text(BAD, encoding="utf-8")
+    result = run("lint", letter, "--format", "sarif", "--isolated")
+    uris = {
+        location["physicalLocation"]["artifactLocation"]["uri"]
+        for r in json.loads(result.out)["runs"][0]["results"]
+        for location in r["locations"]
+    }
+    assert uris and all(" " not in uri and uri.isascii() for uri in uris)
+    assert {unquote(uri).rsplit("/", 1)[-1] for uri in uris} == {"lettre d'été.md"}

@@ -170,6 +170,8 @@ def collect(paths: list[Path], *, allow_outside: bool = False) -> list[tuple[Pat
                         found.append((child, kind))
         else:
             kind = _kind(path, walking=False)
+            if kind is None and path.suffix.lower() in CAMPAIGN_SUFFIXES:
+                continue  # YAML that is not a campaign: nothing to lint in it
             if kind is None:
                 raise PublipostError(
                     f"cannot lint '{path.suffix}' files",
@@ -196,11 +198,12 @@ def _kind(path: Path, *, walking: bool) -> str | None:
     if suffix in EMAIL_SUFFIXES:
         return "email"
     if suffix in CAMPAIGN_SUFFIXES:
-        if walking and not re.search(
-            r"^objective\s*:", path.read_text(encoding="utf-8", errors="replace"), re.M
-        ):
-            return None
-        return "campaign"
+        # Other YAML (a CI workflow, .pre-commit-config.yaml, which pre-commit hands over with
+        # the rest) is not a campaign. Named on the command line, a file with any campaign key
+        # is one, so that a campaign missing its objective is linted and says so.
+        text = path.read_text(encoding="utf-8", errors="replace")
+        keys = r"objective" if walking else r"(?:objective|offer|target|letter|email|sender)"
+        return "campaign" if re.search(rf"^{keys}\s*:", text, re.M) else None
     return None
 
 

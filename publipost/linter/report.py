@@ -11,6 +11,7 @@ import json
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import quote
 
 from publipost import __version__
 from publipost.linter.engine import Finding, LintResult
@@ -41,7 +42,7 @@ def text(result: LintResult, *, colour: bool = False) -> str:
         c = (lambda code, s: f"{code}{s}{RESET}") if colour else (lambda code, s: s)
         out.append(
             f"{c(BOLD, f'{show_path(f.path)}:{f.line}:{f.column}:')} "
-            f"{c(COLOURS[f.severity], f.rule)} {f.name} {f.message}"
+            f"{c(COLOURS[f.severity], f'{f.severity} {f.rule}')} {f.name} {f.message}"
         )
         source = lines_cache.setdefault(f.path, _lines(f.path))
         if 0 < f.line <= len(source):
@@ -207,7 +208,8 @@ def sarif(result: LintResult) -> str:
             "locations": [
                 {
                     "physicalLocation": {
-                        "artifactLocation": {"uri": show_path(f.path)},
+                        # a URI reference: spaces and accents percent-encoded (RFC 3986)
+                        "artifactLocation": {"uri": quote(show_path(f.path), safe="/")},
                         "region": {
                             "startLine": f.line,
                             "startColumn": f.column,
