@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from publipost.campaigns.model import Campaign
     from publipost.channels.sending import SendReport
     from publipost.prepared import Prepared
+    from publipost.results.manifest import Manifest
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_BAD_INPUT = 0, 1, 2
 ALLOW_OUTSIDE = "let the campaign name files outside its repository (only for campaigns you trust)"
@@ -360,18 +361,32 @@ def cmd_init(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _manifest_of(path: Path, out: Path | None) -> tuple[Campaign, Path, Manifest]:
+    """The campaign, its output folder and its manifest (exit 2 when nothing was printed or sent,
+    or when the manifest is another campaign's)."""
+    from publipost.api import load_campaign
+    from publipost.results.manifest import FILE, Manifest
+
+    campaign = load_campaign(path)
+    folder = out or campaign.path.parent / "out"
+    manifest = Manifest(folder / FILE, create=False)
+    try:
+        manifest.bind(campaign.name, campaign.code)
+    except PublipostError:
+        manifest.close()
+        raise
+    return campaign, folder, manifest
+
+
 def cmd_manifest(args: argparse.Namespace) -> int:
     """The manifest as CSV or JSON on standard output: one row per recipient and channel."""
     import csv
     import json
 
-    from publipost.api import load_campaign
-    from publipost.results.manifest import COLUMNS, FILE, Manifest
+    from publipost.results.manifest import COLUMNS
 
-    campaign = load_campaign(args.campaign)
-    folder = args.out or campaign.path.parent / "out"
-    with Manifest(folder / FILE, create=False) as manifest:
-        manifest.bind(campaign.name, campaign.code)
+    _, _, manifest = _manifest_of(args.campaign, args.out)
+    with manifest:
         rows = [dict(zip(COLUMNS, row, strict=True)) for row in manifest.rows()]
     if args.format == "json":
         print(json.dumps(rows, indent=1, ensure_ascii=False))
@@ -385,15 +400,11 @@ def cmd_manifest(args: argparse.Namespace) -> int:
 def cmd_responses_import(args: argparse.Namespace) -> int:
     """Every file read and checked first (a file without a usable column stops everything, exit 2);
     then the rows attributed, new ones added; rows not attributed listed with their row and why."""
-    from publipost.api import load_campaign
     from publipost.csvout import write_csv
-    from publipost.results.manifest import FILE, Manifest
     from publipost.results.responses import read_responses
 
-    campaign = load_campaign(args.campaign)
-    folder = args.out or campaign.path.parent / "out"
-    with Manifest(folder / FILE, create=False) as manifest:
-        manifest.bind(campaign.name, campaign.code)
+    campaign, folder, manifest = _manifest_of(args.campaign, args.out)
+    with manifest:
         codes, ids, emails = manifest.lookup()
         read = [read_responses(path, campaign.code, codes, ids, emails) for path in args.files]
         problems = []
@@ -418,16 +429,12 @@ def cmd_responses_import(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from publipost.api import load_campaign
     from publipost.results import formats
-    from publipost.results.manifest import FILE, Manifest
     from publipost.results.report import build, per_recipient
 
-    campaign = load_campaign(args.campaign)
-    folder = args.data or campaign.path.parent / "out"
-    segments = _segments(campaign, args.by) if args.by else None  # a bad column: exit 2 before anything
-    with Manifest(folder / FILE, create=False) as manifest:
-        manifest.bind(campaign.name, campaign.code)
+    campaign, folder, manifest = _manifest_of(args.campaign, args.data)
+    with manifest:
+        segments = _segments(campaign, args.by) if args.by else None  # a bad column: exit 2, nothing written
         responses = manifest.responses()
         people = per_recipient(manifest.mailings(), responses)
     costs = campaign.costs
@@ -570,15 +577,15 @@ def cmd_render(args: argparse.Namespace) -> int:
     from publipost.channels import RenderOptions, for_format
 
     prepared = prepare(args.campaign)
-    if args.only:  # an unknown id is bad input: refused before anything is printed
-        prepared.audience.only(args.only)
+    # An unknown id is bad input: refused before anything is printed.
+    only = prepared.audience.only(args.only) if args.only else None
     channel = for_format(prepared.campaign, args.format)  # before anything is printed or written
     out_dir = args.out or prepared.out_dir
     out_dir.mkdir(parents=True, exist_ok=True)
     _print_audience(prepared, out_dir)
-    if args.only:
-        prepared = replace(prepared, audience=prepared.audience.only(args.only))
-    options = RenderOptions(per_file=args.per_file, duplex=args.duplex, jobs=args.jobs, record=not args.only)
+    if only is not None:
+        prepared = replace(prepared, audience=only)
+    options = RenderOptions(per_file=args.per_file, duplex=args.duplex, jobs=args.jobs, record=only is None)
     label = "printing" if args.format == "pdf" else "rendering"
     with _progress(prepared.audience.channel_count(channel.name), label) as advance:
         report = channel.write(prepared, out_dir, args.format, options, advance)

@@ -214,7 +214,10 @@ def test_yaml_that_is_not_a_campaign_is_left_alone(tmp_path, run):
     letter = tmp_path / "lettre.md"
     letter.write_text("Bonjour,\n\nMerci.\n", encoding="utf-8")
     result = run("lint", config, letter, "--isolated")
-    assert result.code in (0, 1) and "1 file" in result.out and "lettre.md" in result.out
+    assert (
+        result.code == 1 and "in 1 file" in result.out and "lettre.md:" in result.out
+    )  # the letter's findings
+    assert ".pre-commit-config.yaml" not in result.out + result.err
     broken = tmp_path / "campaign.yaml"
     broken.write_text("name: x\nlanguage: fr\noffer: {product: y}\n")  # a campaign without objective
     refused = run("lint", broken, "--isolated")

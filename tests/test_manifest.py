@@ -64,8 +64,14 @@ def test_print_and_send_record_who_got_what_and_the_control_group_gets_nothing(c
     box = mailbox.Maildir(controlled.parent / "out" / "maildir", create=False)
     mailed = {m["Message-ID"].split(".")[1] for m in box}
     assert mailed == emails  # the journal's truth, copied
-    codes = {r["response_code"] for r in by[("letter", "main", "printed")]}
-    assert all(code.startswith(f"{code.split('-')[0]}-") for code in codes) and len(codes) == 119
+    from publipost.api import load_campaign
+    from publipost.templates.codes import response_code
+
+    code = load_campaign(controlled).code  # derived from the name: COUDOU and three hash characters
+    assert code.startswith("COUDOU") and len(code) == 9
+    printed = by[("letter", "main", "printed")]
+    assert [r["response_code"] for r in printed] == [response_code(code, r["id"]) for r in printed]
+    assert len({r["response_code"] for r in printed}) == 119
     again = run("send", controlled)  # a resume records nothing twice
     assert again.code == 0 and len(_manifest(run, controlled, "json")) == len(rows)
 

@@ -119,8 +119,12 @@ def test_a_marketer_steps_through_recipients_and_sees_her_edits_live(tmp_path):
         assert missing.status == 404 and "No recipient 'NOPE'" in page.inner_text("body")
         page.goto(url + "search?q=dupont")
         assert "Dupont" in page.locator("#current").inner_text()
+        from publipost.api import prepare
+
+        longest = prepare(folder / "campaign.yaml").audience.longest_id()
         page.click("#longest")
-        assert page.locator("#current").inner_text()
+        page.wait_for_url(f"**/r/{longest}")
+        assert f"<b>{longest}</b>" in page.locator("#current").inner_html()
 
 
 def test_a_campaign_that_does_not_load_still_serves_its_error(tmp_path):
@@ -210,3 +214,17 @@ def test_a_big_customer_file_is_shown_from_its_first_rows_then_whole(tmp_path, m
     assert first_look == 50 and 0 < first_ids < 128  # shown from the first 50 rows…
     assert preview.loaded.first_look is None and len(preview.loaded.ids) == 128  # …then the whole file
     assert preview.version == first_version + 1
+
+
+def test_the_preview_reads_nothing_outside_the_campaigns_folder(tmp_path):
+    """A campaign that names a customer file outside its folder (not a git work tree here) shows
+    the refusal, not the file's content."""
+    folder = _copy("launch-planner", tmp_path)
+    secret = tmp_path / "secret.csv"
+    secret.write_text("id,first_name,last_name,email\n1,Top,Secret,top.secret@example.com\n")
+    campaign = folder / "campaign.yaml"
+    campaign.write_text(campaign.read_text().replace("source: data/customers.csv", "source: ../secret.csv"))
+    with serving(campaign, "--port", str(_free_port())) as url:
+        body = _when_read(url)
+    assert "The campaign does not load" in body and "outside" in body
+    assert "top.secret" not in body and "Secret" not in body

@@ -107,3 +107,10 @@ def test_the_examples_responses_file_imports_as_the_readme_shows(mailed, run):
     assert "1 row not attributed" in result.out and result.code == 1
     report = run("report", campaign)
     assert report.code == 0 and "control              4         4         1   25.0%" in report.out
+
+
+def test_a_missing_responses_file_is_named(mailed, run, tmp_path):
+    campaign, _ = mailed
+    missing = run("responses", "import", campaign, tmp_path / "nope.csv")
+    assert missing.code == 2 and "nope.csv: responses file not found" in missing.err
+    assert "target.source" not in missing.err  # not the customer file's hint

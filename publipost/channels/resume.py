@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from publipost.errors import PublipostError, Where
 from publipost.mailer.journal import Journal
+from publipost.results.manifest import control_share
 
 if TYPE_CHECKING:
     from publipost.prepared import Prepared
@@ -68,7 +69,7 @@ def check_journal(journal: Journal, prepared: Prepared, *, accept_changes: bool)
             )
         journal.set_meta("campaign", campaign.name)
         journal.set_meta("code", campaign.code)
-        journal.set_meta("control", _share(campaign.control))
+        journal.set_meta("control", control_share(campaign.control))
         journal.set_meta("campaign file", str(campaign.path))
         journal.set_fingerprints(now)
         return []
@@ -87,9 +88,9 @@ def check_journal(journal: Journal, prepared: Prepared, *, accept_changes: bool)
             where,
             f"put 'code: {meta['code']}' in the campaign (a new code is for a new campaign: another --out)",
         )
-    held, now_held = meta.get("control", _share(None)), _share(campaign.control)
+    held, now_held = meta.get("control", control_share(None)), control_share(campaign.control)
     if held != now_held:  # the baseline must be drawn before anyone is mailed
-        before_text = "no control group" if held == _share(None) else f"a control group of {held}"
+        before_text = "no control group" if held == control_share(None) else f"a control group of {held}"
         raise PublipostError(
             f"this campaign already sent with {before_text}; a control group of {now_held} now would "
             "compare people who were mailed with people who were not, chosen after the fact",
@@ -109,10 +110,6 @@ def check_journal(journal: Journal, prepared: Prepared, *, accept_changes: bool)
     if changed:
         journal.set_fingerprints(now)
     return changed
-
-
-def _share(control: float | None) -> str:
-    return f"{control:.0%}" if control else "0%"
 
 
 def _listed(parts: list[str]) -> str:

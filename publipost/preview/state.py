@@ -24,6 +24,7 @@ from publipost.errors import PublipostError
 
 if TYPE_CHECKING:
     from publipost.campaigns.audience import Recipient
+    from publipost.channels.email import Composer
     from publipost.linter.engine import LintResult
     from publipost.prepared import Prepared
 
@@ -79,7 +80,8 @@ class Preview:
         self.state: Loaded | Failed | Loading = Loading()
         self._cache: OrderedDict[tuple[int, str, str], Any] = OrderedDict()
         self._lock = threading.Lock()  # one render at a time: reportlab's canvas state is shared
-        self.viewed = threading.Event()  # set by the server when it has served a recipient's page
+        self.viewed = threading.Event()
+        self._composer: Composer | None = None  # set by the server when it has served a recipient's page
 
     def load(self, announce: Callable[[], None] = lambda: None) -> None:
         """Read everything again; a campaign that does not load becomes the page's error. A big
@@ -204,7 +206,9 @@ class Preview:
 
         prepared = self._prepared
         with self._lock:
-            data = Composer(prepared, INERT_KEY).message(recipient)
+            if self._composer is None or self._composer.prepared is not prepared:
+                self._composer = Composer(prepared, INERT_KEY)  # once per load, not per recipient
+            data = self._composer.message(recipient)
             preheader = prepared.merge.email(recipient).preheader or ""
         message = message_from_bytes(data, policy=policy.default)
         assert isinstance(message, EmailMessage)

@@ -78,6 +78,11 @@ class Response:
     amount: float | None
 
 
+def control_share(control: float | None) -> str:
+    """The control group's share as the manifest and the send journal record it: '10%', '0%'."""
+    return f"{control:.0%}" if control else "0%"
+
+
 def email_key(address: str) -> str | None:
     return (
         hashlib.sha256(address.strip().casefold().encode()).hexdigest()
@@ -130,7 +135,7 @@ class Manifest:
             )
         if control is None:
             return
-        share = f"{control:.0%}" if control else "0%"
+        share = control_share(control)
         mailed = self.db.execute("SELECT 1 FROM mailings WHERE channel != 'none' LIMIT 1").fetchone()
         before = found.get("control")
         if mailed and before is not None and before != share:

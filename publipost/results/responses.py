@@ -43,6 +43,10 @@ def read_responses(
     path: Path, campaign_code: str, codes: dict[str, str], ids: set[str], emails: dict[str, str]
 ) -> tuple[list[Response], Imported]:
     """The file's rows attributed to recipients (codes, ids, e-mail keys as the manifest has them)."""
+    if not path.is_file():
+        raise AudienceError(
+            "responses file not found", Where(path), "check the path given to responses import"
+        )
     table = read_table(path)
     columns = _columns(table.frame.columns, path)
     source = table.digest
