@@ -15,7 +15,7 @@ from publipost.campaigns.audience import Audience
 from publipost.campaigns.audience import load_audience as _load_audience
 from publipost.campaigns.load import load_campaign as _load_campaign
 from publipost.campaigns.model import Campaign
-from publipost.channels import RenderOptions, Written, channel, channels_of, for_format
+from publipost.channels import RenderOptions, Written, channel, channels_of, documents_of, for_format
 from publipost.linter.campaign import Samples
 from publipost.linter.engine import LintResult, lint_docs, lint_paths
 from publipost.prepared import Prepared
@@ -64,6 +64,12 @@ def prepare(
         campaign = load_campaign(campaign, boundary=boundary)
     if not isinstance(audience, Audience):
         audience = load_audience(campaign, audience, rows=rows)
+    prepared = _compiled(campaign, audience)
+    prepared.variants = {name: _compiled(variant, audience) for name, variant in campaign.by_variant.items()}
+    return prepared
+
+
+def _compiled(campaign: Campaign, audience: Audience) -> Prepared:
     prepared = Prepared(campaign, audience, Merge(campaign, audience.fields, audience.headers))
     for unit in channels_of(campaign):
         prepared.compilers[unit.name] = unit.compile
@@ -76,7 +82,7 @@ def lint(target: Prepared | str | Path | Sequence[str | Path], **options: Any) -
     audience's longest values), or of files and folders (as `publipost lint` does)."""
     if isinstance(target, Prepared):
         campaign, found = target.campaign, Samples.of(target.audience)
-        docs = [doc for unit in channels_of(campaign) for doc in unit.lint_documents(campaign, found)]
+        docs = documents_of(campaign, found)
         return lint_docs(campaign.path, docs, **options)
     paths = [Path(target)] if isinstance(target, str | Path) else [Path(p) for p in target]
     return lint_paths(paths, campaign_documents=campaign_documents, **options)
@@ -86,7 +92,7 @@ def campaign_documents(path: Path, boundary: Path | None, data: bool) -> list[Li
     """A campaign file's lint documents, through its channels (what `publipost lint` reads)."""
     campaign = _load_campaign(path, boundary=boundary)
     found = Samples.of(load_audience(campaign)) if data else None
-    return [doc for unit in channels_of(campaign) for doc in unit.lint_documents(campaign, found)]
+    return documents_of(campaign, found)
 
 
 def render(

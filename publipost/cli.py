@@ -152,6 +152,10 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--data", type=Path, help="the campaign's output folder (default: out/ beside it)")
     report.set_defaults(run=cmd_report)
 
+    from publipost.suppress import add_parsers
+
+    add_parsers(commands)  # suppress, unsubscribe, bounces: the suppression store's commands
+
     schema = commands.add_parser("schema", help="print the campaign file's JSON Schema")
     schema.set_defaults(run=cmd_schema)
 
@@ -698,6 +702,8 @@ def _print_send_report(report: SendReport, args: argparse.Namespace, out_dir: Pa
         print(f"this run: {summary or 'nothing'} in {report.seconds:.1f} s ({report.rate:,.0f}/s)")
     elif not report.interrupted:
         print("this run: nothing new to send: every recipient of the journal has an outcome")
+    if report.suppressed:
+        print(f"{report.suppressed} addresses refused for good (5.1.x) are now in the suppression store")
     if args.limit and report.counts.get("pending"):
         print(
             f"{report.counts['pending']} recipients still pending (--limit): the next run goes on with them"
@@ -752,14 +758,35 @@ def _print_audience(prepared: Prepared, out_dir: Path) -> None:
     counts = audience.counts
     channels = " · ".join(f"{c.plural} {audience.channel_count(c.name)}" for c in channels_of(campaign))
     print()
+    store = audience.store
     for outcome in Outcome:
         if outcome is Outcome.CONTROL and not campaign.control:
+            continue
+        if outcome is Outcome.STORE and (store is None or not store.consulted):
             continue
         extra = f"   {channels}" if outcome is Outcome.TARGETED else ""
         if outcome is Outcome.CONTROL:
             extra = f"   {campaign.control:.0%} held out: mailed nothing, to measure what the mailing causes"
-        print(f"  {outcome.value:<13}{counts[outcome.value]:>7}{extra}")
+        label = outcome.value
+        if outcome is Outcome.STORE and store is not None:
+            label = "store"
+            extra = (
+                f"   suppressed (store): {store.emails} e-mail and {store.postal} postal addresses found; "
+                "a row keeps the channels the store does not take"
+            )
+        print(f"  {label:<13}{counts[outcome.value]:>7}{extra}")
+        if outcome is Outcome.TARGETED and campaign.variants:
+            split = audience.variant_counts()
+            shares = " · ".join(f"{v.name} {split.get(v.name, 0)}" for v in campaign.variants)
+            how = f"by {campaign.variant_by}" if campaign.variant_by else "by a hash of code and id"
+            print(f"    {'variants':<11}{'':>7}   {shares} ({how})")
     print(f"  {'─' * 20}\n  {'rows read':<13}{audience.rows_read:>7}")
+    if store is not None and not store.consulted:
+        warning = "store      OFF: this campaign does not consult the suppression store (store: false)"
+        print(f"\n\033[1m{warning}\033[0m" if sys.stdout.isatty() else f"\n{warning.upper()}")
+    elif store is not None:
+        state = "" if store.entries else " (empty: nothing suppressed yet)"
+        print(f"\nstore      {_show_store(store.location)}{state}")
     if audience.suppression:
         print()
         for listing in audience.suppression:
@@ -775,6 +802,13 @@ def _print_audience(prepared: Prepared, out_dir: Path) -> None:
         print(f"{rejects} rows not (fully) targeted, with row and reason: {_show(out_dir / 'rejects.csv')}")
     if corrections:
         print(f"{corrections} values corrected or flagged: {_show(out_dir / 'corrections.csv')}")
+
+
+def _show_store(location: str) -> str:
+    if "://" in location:
+        return location
+    home = str(Path.home())
+    return "~" + location[len(home) :] if location.startswith(home + "/") else _show(Path(location))
 
 
 def _progress(

@@ -26,6 +26,12 @@ class Prepared:
     compiled: dict[str, Any] = field(default_factory=dict)  # channel name → what it compiled once
     # channel name → how it compiles (a channel's bound method): how a worker rebuilds `compiled`
     compilers: dict[str, Callable[[Prepared], Any]] = field(default_factory=dict, repr=False)
+    # variant name → the variant prepared the same way (same audience, its own copy and templates)
+    variants: dict[str, Prepared] = field(default_factory=dict, repr=False)
+
+    def of(self, recipient: Any) -> Prepared:
+        """What renders this recipient: their variant's, or the campaign's own."""
+        return self.variants.get(recipient.variant, self) if self.variants else self
 
     @property
     def email(self) -> Any:
@@ -38,10 +44,16 @@ class Prepared:
         return self.campaign.path.parent / "out"
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"campaign": self.campaign, "audience": self.audience, "compilers": self.compilers}
+        return {
+            "campaign": self.campaign,
+            "audience": self.audience,
+            "compilers": self.compilers,
+            "variants": self.variants,
+        }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.campaign, self.audience = state["campaign"], state["audience"]
+        self.variants = state["variants"]
         self.merge = Merge(self.campaign, self.audience.fields, self.audience.headers)
         self.compilers = state["compilers"]
         self.compiled = {name: compile_(self) for name, compile_ in self.compilers.items()}

@@ -53,6 +53,14 @@ def not_under_ci(monkeypatch):
     monkeypatch.delenv("CI", raising=False)
 
 
+@pytest.fixture(autouse=True)
+def own_store(monkeypatch, tmp_path_factory):
+    """Each test its own suppression store: never the user's, never another test's."""
+    path = tmp_path_factory.mktemp("store") / "store.sqlite"
+    monkeypatch.setenv("PUBLIPOST_STORE", str(path))
+    return path
+
+
 @pytest.fixture
 def run(capsys):
     def _run(*args: str | Path) -> Result:

@@ -65,3 +65,8 @@ def test_preview_bench():
 def test_report_bench():
     out = _bench("report_bench.py", "300", "20")
     assert "300 recipients, 20 responses" in out and "report --format html" in out
+
+
+def test_variants_bench():
+    out = _bench("variants_bench.py", "30", "1")
+    assert "letters and e-mails, best of 1" in out and "print run" in out and "overhead" in out

@@ -252,9 +252,9 @@ def test_test_sends_are_marked_inert_and_never_count_as_the_recipients_send(tmp_
     for message in box:
         assert message["X-Publipost-Test"] == "yes"
         url = re.search(r"<(https://[^>]+)>", message["List-Unsubscribe"]).group(1)
-        rid, token = re.search(r"r=(\w+)&t=([\w-]+)", url).groups()
+        key, token = re.search(r"a=(\w+)&t=([\w-]+)", url).groups()
         code = message["X-Publipost-Campaign"]
-        assert check_token(secret, code, rid, token) == "test"  # refused: nobody is unsubscribed
+        assert check_token(secret, code, key, token) == "test"  # refused: nobody is unsubscribed
         assert url in message.get_body(("plain",)).get_content()  # the footer's link is the inert one too
     assert not (out / "send-journal.sqlite").exists()
     real = run("send", tmp_path / "campaign.yaml", "--out", out)

@@ -14,8 +14,10 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from publipost.campaigns.emails import check_email
@@ -29,8 +31,9 @@ from publipost.campaigns.where import where_mask
 from publipost.csvout import write_csv
 from publipost.errors import AudienceError
 from publipost.folding import fold_words
+from publipost.store.db import Entry
 
-ID, EMAIL = "_id", "_email"
+ID, EMAIL, VARIANT = "_id", "_email", "_variant"
 REACH = "_reach_"  # + a channel's name: whether that channel reaches the row
 NAME_FIELDS = ("first_name", "last_name")
 # Patterns are written with literal characters (not \\u escapes) so that pandas can hand them to
@@ -54,7 +57,8 @@ class Outcome(StrEnum):
     CONTROL = "control group"  # held out on purpose: mailed nothing, their purchases are the baseline
     FILTERED = "filtered out"
     DUPLICATE = "duplicate"
-    SUPPRESSED = "suppressed"
+    SUPPRESSED = "suppressed"  # by the campaign's exclude: files
+    STORE = "suppressed (store)"  # by the sender's suppression store (unsubscribes, bounces, complaints)
     REJECTED = "rejected"
 
 
@@ -65,6 +69,7 @@ class Recipient:
     fields: dict[str, str]
     email: str | None  # validated and normalised, or None when unusable
     channels: frozenset[str] = frozenset()  # the channels that can reach this recipient
+    variant: str = ""  # the variant of the copy this recipient gets ("" without variants)
 
     @property
     def postal(self) -> bool:
@@ -93,6 +98,19 @@ class Correction:
 
 
 @dataclass
+class StoreCheck:
+    """What the suppression store said of this audience."""
+
+    location: str  # shown without a password
+    origin: str  # where the location was set: PUBLIPOST_STORE, a config file, or "default"
+    consulted: bool = True  # False: the campaign opted out (store: false)
+    emails: int = 0  # e-mail addresses suppressed
+    postal: int = 0  # postal addresses suppressed
+    entries: bool = True  # False: the store does not exist yet (nothing suppressed)
+    real: str = field(default="", repr=False)  # the location itself (a URL may hold a password)
+
+
+@dataclass
 class Audience:
     source: Table
     headers: dict[str, str]  # field → header in the file
@@ -101,6 +119,7 @@ class Audience:
     corrections: list[Correction] = field(default_factory=list)
     suppression: list[SuppressionList] = field(default_factory=list)  # the exclude lists, as read
     keyed_by: str = "row"  # what recipient ids come from: a column, the e-mail address, or the row
+    store: StoreCheck | None = None
     # each channel and its problem per row, kept until outcomes are final (_note_partial)
     _partial: dict[str, tuple[Reach, pd.Series]] = field(default_factory=dict, repr=False)
     _lookup: tuple | None = field(default=None, repr=False)
@@ -120,6 +139,13 @@ class Audience:
     @property
     def targeted(self) -> pd.DataFrame:
         return self.frame[self.frame["_outcome"] == Outcome.TARGETED]
+
+    def variant_counts(self) -> dict[str, int]:
+        """Targeted recipients per variant (empty without variants)."""
+        column = self.targeted[VARIANT] if VARIANT in self.frame else None
+        if column is None or not (column != "").any():
+            return {}
+        return {str(k): int(v) for k, v in column.value_counts(sort=False).sort_index().items()}
 
     def suggest(self, name: str) -> str:
         return suggest_field(name, self.headers)
@@ -219,20 +245,23 @@ class Audience:
         channels = self.channels
         reach = [targeted[REACH + c] for c in channels]
         sets: dict[tuple[bool, ...], frozenset[str]] = {}
+        variants = targeted[VARIANT] if VARIANT in targeted else ("",) * len(targeted)
         for values in zip(
             targeted[ROW],
             targeted[ID],
             targeted[EMAIL],
             zip(*reach, strict=True) if reach else ((),) * len(targeted),
+            variants,
             *(targeted[n] for n in names),
             strict=True,
         ):
-            row, rid, email, flags, *cells = values
+            row, rid, email, flags, variant, *cells = values
             key = tuple(bool(f) for f in flags)
             reached = sets.get(key)
             if reached is None:
                 reached = sets[key] = frozenset(c for c, f in zip(channels, key, strict=True) if f)
-            yield Recipient(int(row), rid, dict(zip(names, cells, strict=True)), email or None, reached)
+            fields = dict(zip(names, cells, strict=True))
+            yield Recipient(int(row), rid, fields, email or None, reached, variant)
 
     def write_rejects(self, path: Path, separator: str = ",") -> int:
         """Rows not (fully) targeted, with row number, outcome and reason; filtered rows are left out."""
@@ -263,12 +292,14 @@ def load_audience(
     *,
     frame: pd.DataFrame | None = None,
     rows: int | None = None,
+    store: str | None = None,
 ) -> Audience:
     """The campaign's audience, every row accounted for.
 
     `reach` lists the channels to account for (default: the campaign's letter and e-mail, see
     campaigns/reach.py); `frame` is the customer data itself (a notebook's DataFrame) instead of
-    the file `target.source` names; `rows`, the file's first rows only (a first look)."""
+    the file `target.source` names; `rows`, the file's first rows only (a first look); `store`,
+    the suppression store to consult (default: the configured one, see store/config.py)."""
     reach = default_reach(campaign) if reach is None else reach
     target = campaign.target
     if frame is not None:
@@ -297,9 +328,11 @@ def load_audience(
     _add_malformed(audience, reach)
     _filter(audience, campaign)
     _suppress(audience, campaign)
+    _consult_store(audience, campaign, store)
     _dedupe(audience, campaign)
     _assign_ids(audience, campaign)
     _hold_out(audience, campaign)
+    _assign_variants(audience, campaign)
     _note_partial(audience)
     return audience
 
@@ -510,6 +543,60 @@ def _suppress(audience: Audience, campaign: Campaign) -> None:
             listing.suppressed += int((frame["_outcome"] == Outcome.SUPPRESSED).sum()) - before
 
 
+def _consult_store(audience: Audience, campaign: Campaign, location: str | None) -> None:
+    """The sender's suppression store, consulted for every targeted row: an e-mail address in it
+    takes the e-mail away, a postal address the letter; a row left with no channel is
+    suppressed (store), with the reason and date in rejects.csv."""
+    from publipost.store.config import store_location
+    from publipost.store.db import Store, is_url, shown
+    from publipost.store.keys import email_key, postal_key
+
+    origin = "given"
+    if location is None:
+        location, origin = store_location(campaign.path.parent)
+    check = audience.store = StoreCheck(shown(location), origin, consulted=campaign.store, real=location)
+    if not campaign.store:
+        return
+    if not is_url(location) and not Path(location).exists():
+        check.entries = False
+        return
+    frame = audience.frame
+    live = frame.index[frame["_outcome"] == Outcome.TARGETED]
+    keys: dict[str, pd.Series] = {"email": frame.loc[live, EMAIL].map(email_key)}
+    if all(n in frame for n in POSTAL_FIELDS):
+        lines = zip(*(frame.loc[live, n].astype(str) for n in POSTAL_FIELDS), strict=True)
+        keys["postal"] = pd.Series([postal_key(v) if v[1].strip() else None for v in lines], index=live)
+    with Store(location, create=False) as store:
+        found = {kind: store.find(series.dropna(), kind) for kind, series in keys.items()}
+    channel_of = {"email": "email", "postal": "letter"}
+    lost = pd.Series("", index=frame.index)
+    for kind, entries in found.items():
+        if not entries:
+            continue
+        reasons = keys[kind].map(partial(_store_reason, entries))
+        hit = reasons.ne("")
+        setattr(check, "emails" if kind == "email" else "postal", int(hit.sum()))
+        channel = channel_of[kind]
+        if REACH + channel not in frame:
+            continue
+        rows = reasons.index[hit]
+        frame.loc[rows, REACH + channel] = False
+        lost.loc[rows] = (lost.loc[rows] + "; " + reasons[hit]).str.strip("; ")
+        if channel in audience._partial:
+            unit, problem = audience._partial[channel]
+            problem = problem.copy()
+            problem.loc[rows] = reasons[hit]
+            audience._partial[channel] = (unit, problem)
+    reach = [c for c in frame.columns if c.startswith(REACH)]
+    unreachable = ~frame[reach].any(axis=1) if reach else pd.Series(False, index=frame.index)
+    _set_outcome(audience, unreachable & lost.ne(""), Outcome.STORE, lost)
+
+
+def _store_reason(entries: dict[str, Entry], key: str | None) -> str:
+    entry = entries.get(key) if key else None
+    return f"suppressed (store): {entry.reason} on {entry.at[:10]} ({entry.source})" if entry else ""
+
+
 def _match_key(frame: pd.DataFrame, key: str) -> pd.Series:
     if key == "email":
         # an internationalised domain matches in either spelling: compared in its IDNA form
@@ -605,6 +692,54 @@ def _hold_out(audience: Audience, campaign: Campaign) -> None:
     targeted = frame["_outcome"] == Outcome.TARGETED
     held = targeted & (buckets(campaign.code, frame[ID]) < campaign.control)
     frame.loc[held, "_outcome"] = Outcome.CONTROL.value
+
+
+def _assign_variants(audience: Audience, campaign: Campaign) -> None:
+    """Each targeted recipient's variant: by the weights, from a hash of the campaign code and the
+    id (the same on every run and resume, and independent of the control group's), or by the
+    value of the `variant_by` column. A value no variant takes, without a default variant,
+    rejects its row with the reason."""
+    frame = audience.frame
+    frame[VARIANT] = ""
+    if not campaign.variants:
+        return
+    targeted = frame["_outcome"] == Outcome.TARGETED
+    names = [v.name for v in campaign.variants]
+    if campaign.variant_by is None:
+        edges = np.cumsum([v.weight or 0 for v in campaign.variants]) / 100
+        edges[-1] = 1.0  # a weight written 33.3 + 33.3 + 33.4 leaves no gap at the top
+        drawn = buckets(f"{campaign.code}/variant", frame.loc[targeted, ID])
+        chosen = np.searchsorted(edges, drawn.to_numpy(), side="right")
+        frame.loc[targeted, VARIANT] = np.asarray(names, dtype=object)[chosen]
+        return
+    column = _variant_column(audience, campaign)
+    choice = {fold_words(value): v.name for v in campaign.variants for value in v.values}
+    default = next((v.name for v in campaign.variants if v.default), "")
+    values = frame[column].astype(str).str.strip()
+    frame.loc[targeted, VARIANT] = values[targeted].map(lambda value: choice.get(fold_words(value), default))
+    unmapped = targeted & (frame[VARIANT] == "")
+    if unmapped.any():
+        header = audience.headers.get(column, column)
+        taken = ", ".join(sorted({value for v in campaign.variants for value in v.values}))
+        reasons = (
+            f"{header} '"
+            + values.str.slice(0, 40)
+            + f"' chooses no variant (variants take: {taken}; or make one 'default: true')"
+        )
+        _set_outcome(audience, unmapped, Outcome.REJECTED, reasons)
+
+
+def _variant_column(audience: Audience, campaign: Campaign) -> str:
+    """The field `variant_by` names, by its field name or by its header in the file."""
+    name = campaign.variant_by or ""
+    for field_name, header in audience.headers.items():
+        if name in (field_name, header):
+            return field_name
+    raise AudienceError(
+        f"variant_by names '{name}', which the customer file does not have",
+        campaign.where(("variant_by",)),
+        audience.suggest(name),
+    )
 
 
 def buckets(code: str, ids: pd.Series) -> pd.Series:

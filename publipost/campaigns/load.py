@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from publipost.campaigns.copy import Copy
-from publipost.campaigns.model import PRICED_OBJECTIVES, Campaign
+from publipost.campaigns.model import PRICED_OBJECTIVES, VARIANT_SECTIONS, Campaign
 from publipost.campaigns.paths import check_path, check_size
 from publipost.campaigns.yamlsource import Loc, YamlDoc, load_yaml
 from publipost.errors import CampaignError, Where, did_you_mean
@@ -28,6 +28,16 @@ def load_campaign(
         doc = YamlDoc(path=(base or Path.cwd()) / "<campaign>", data=dict(source))
     else:
         doc = load_yaml(Path(source))
+    campaign = _checked(doc, boundary)
+    _check_variants(campaign, doc)
+    for index, variant in enumerate(campaign.variants):
+        view = _variant_doc(doc, index)
+        campaign._by_variant[variant.name] = _checked(view, boundary)
+        campaign._by_variant[variant.name]._variant = variant.name
+    return campaign
+
+
+def _checked(doc: YamlDoc, boundary: Path | None) -> Campaign:
     try:
         campaign = Campaign.model_validate(doc.data)
     except ValidationError as exc:
@@ -39,6 +49,133 @@ def load_campaign(
     _check_files(campaign, doc)
     campaign._copies = _load_copies(campaign, doc)
     return campaign
+
+
+def _check_variants(campaign: Campaign, doc: YamlDoc) -> None:
+    """Variants that split the audience one way, completely, and change only what the campaign has."""
+    variants = campaign.variants
+    if campaign.variant_by is not None and not variants:
+        raise CampaignError(
+            "variant_by names a column, but the campaign has no variants",
+            doc.where(("variant_by",), key=True),
+            "list the variants under 'variants:', each with the column values it takes",
+        )
+    if not variants:
+        return
+    if len(variants) == 1:
+        raise CampaignError(
+            "one variant is not a test: the campaign itself is the copy everyone gets",
+            doc.where(("variants",), key=True),
+            "add a second variant, or merge this one's changes into the campaign",
+        )
+    seen: dict[str, int] = {}
+    for index, variant in enumerate(variants):
+        where = doc.where(("variants", index, "name"))
+        if variant.name.casefold() in seen:
+            raise CampaignError(
+                f"variant name '{variant.name}' is used twice", where, "give each variant its own name"
+            )
+        seen[variant.name.casefold()] = index
+        for section in variant.changes:
+            if section in ("letter", "email", "cta") and getattr(campaign, section) is None:
+                raise CampaignError(
+                    f"variant '{variant.name}' changes the {section}, "
+                    f"but the campaign has no '{section}:' section",
+                    doc.where(("variants", index, section), key=True),
+                    f"add the '{section}:' section to the campaign; a variant changes parts of it",
+                )
+    if campaign.variant_by is None:
+        _check_weights(campaign, doc)
+    else:
+        _check_values(campaign, doc)
+
+
+def _check_weights(campaign: Campaign, doc: YamlDoc) -> None:
+    for index, variant in enumerate(campaign.variants):
+        if variant.values or variant.default:
+            key = "values" if variant.values else "default"
+            raise CampaignError(
+                f"variant '{variant.name}' has '{key}', which only a split by column uses",
+                doc.where(("variants", index, key), key=True),
+                "name the column with 'variant_by: COLUMN', or give each variant a weight instead",
+            )
+        if variant.weight is None:
+            raise CampaignError(
+                f"variant '{variant.name}' has no weight",
+                doc.where(("variants", index), key=True),
+                "give each variant its share of the audience, e.g. 'weight: 50%' (the weights sum to 100 %), "
+                "or split by a column with 'variant_by: COLUMN'",
+            )
+    total = sum(v.weight or 0 for v in campaign.variants)
+    if abs(total - 100) > 1e-6:
+        shares = " + ".join(f"{v.weight:g}" for v in campaign.variants)
+        raise CampaignError(
+            f"the variants' weights sum to {total:g} %, not 100 % ({shares})",
+            doc.where(("variants",), key=True),
+            "weights are shares of the mailed audience (the control group is set apart first)",
+        )
+
+
+def _check_values(campaign: Campaign, doc: YamlDoc) -> None:
+    from publipost.folding import fold
+
+    owner: dict[str, str] = {}
+    defaults = [v.name for v in campaign.variants if v.default]
+    if len(defaults) > 1:
+        raise CampaignError(
+            f"{len(defaults)} variants are the default ({', '.join(defaults)})",
+            doc.where(("variants",), key=True),
+            "one variant at most takes the values no variant names",
+        )
+    for index, variant in enumerate(campaign.variants):
+        if variant.weight is not None:
+            raise CampaignError(
+                f"variant '{variant.name}' has a weight, "
+                f"but the variants are chosen by '{campaign.variant_by}'",
+                doc.where(("variants", index, "weight"), key=True),
+                "remove the weight: each customer gets the variant of their column's value",
+            )
+        if not variant.values and not variant.default:
+            raise CampaignError(
+                f"variant '{variant.name}' names no values of '{campaign.variant_by}'",
+                doc.where(("variants", index), key=True),
+                "list the column values it takes, e.g. 'values: [analytical]', or make it the default",
+            )
+        for value in variant.values:
+            key = fold(value.strip())
+            if key in owner:
+                raise CampaignError(
+                    f"the value '{value}' is given to variants '{owner[key]}' and '{variant.name}'",
+                    doc.where(("variants", index, "values")),
+                    "each value chooses one variant",
+                )
+            owner[key] = variant.name
+
+
+def _variant_doc(doc: YamlDoc, index: int) -> YamlDoc:
+    """The campaign as variant `index` reads: its data with the variant's sections merged over the
+    campaign's, and positions pointing into the variant where it changes something."""
+    raw = doc.data["variants"][index]
+    data = {k: v for k, v in doc.data.items() if k not in ("variants", "variant_by")}
+    for section in VARIANT_SECTIONS:
+        if raw.get(section):
+            data[section] = {**(data.get(section) or {}), **raw[section]}
+    view = YamlDoc(
+        path=doc.path,
+        data=data,
+        values=dict(doc.values),
+        keys=dict(doc.keys),
+        block_scalars=set(doc.block_scalars),
+        lines=doc.lines,
+    )
+    prefix = ("variants", index)
+    for source, target in ((doc.values, view.values), (doc.keys, view.keys)):
+        for loc, position in source.items():
+            if loc[:2] == prefix and len(loc) > 2:
+                target[loc[2:]] = position
+                view.block_scalars.discard(loc[2:])
+    view.block_scalars |= {loc[2:] for loc in doc.block_scalars if loc[:2] == prefix and len(loc) > 2}
+    return view
 
 
 def _schema_error(doc: YamlDoc, exc: ValidationError) -> CampaignError:

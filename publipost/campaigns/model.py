@@ -67,6 +67,15 @@ ObjectiveWord = Literal[
 PRICED_OBJECTIVES = {Objective.SALE, Objective.LAUNCH}
 
 
+def percentage(value: Any, what: str, example: str) -> float:
+    """'10%', '10 %', '10,5' or 10 as a number of per cent."""
+    text = str(value).strip().removesuffix("%").strip().replace(",", ".")
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError(f"'{value}' is not {what}: write it as a percentage, e.g. {example}") from None
+
+
 class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -472,6 +481,84 @@ class Value(Section):
         return self.average_order * self.orders_per_year * self.years
 
 
+class VariantLetter(Section):
+    hook: str | None = None
+    body: str | None = None
+    ps: str | None = None
+
+
+class VariantEmail(Section):
+    subject: str | None = None
+    preheader: str | None = None
+    body: str | None = None
+
+
+class VariantOffer(Section):
+    """Checked once merged into the campaign's offer (as Offer)."""
+
+    product: str | None = None
+    price: Any = None
+    plus: str | None = None
+    gift: str | None = None
+    deadline: Any = None
+
+
+class VariantCta(Section):
+    label: str | None = None
+    url: str | None = None
+
+
+#: What a variant may change: the copy, the offer's terms, the call to action.
+VARIANT_SECTIONS = ("letter", "email", "offer", "cta")
+RESERVED_VARIANT_NAMES = {"control", "main"}
+
+
+class Variant(Section):
+    """One alternative of the copy, tested against the others (A/B). Either a share of the
+    audience (`weight`, percent; the weights sum to 100), or, with the campaign's `variant_by`,
+    the customers whose column holds one of `values`; `default` takes the values no variant names."""
+
+    name: str = Field(min_length=1, max_length=30)
+    weight: float | None = None
+    values: list[str] = []
+    default: bool = False
+    letter: VariantLetter | None = None
+    email: VariantEmail | None = None
+    offer: VariantOffer | None = None
+    cta: VariantCta | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", value):
+            raise ValueError(
+                f"'{value}' is not a variant name: use letters, digits, - and _ (e.g. A, short-ps)"
+            )
+        if value.lower() in RESERVED_VARIANT_NAMES:
+            raise ValueError(f"'{value}' names the control group or the campaign itself: choose another name")
+        return value
+
+    @field_validator("weight", mode="before", json_schema_input_type=str | float | None)
+    @classmethod
+    def _weight(cls, value: Any) -> Any:
+        if value is None:
+            return None
+        percent = percentage(value, "a weight", "50%")
+        if not 0 < percent < 100:
+            raise ValueError(f"a weight of {value} is not between 0 and 100 %")
+        return percent
+
+    @field_validator("values", mode="before", json_schema_input_type=str | list[str])
+    @classmethod
+    def _values(cls, value: Any) -> Any:
+        items = value if isinstance(value, list) else [value]
+        return [str(v) for v in items]
+
+    @property
+    def changes(self) -> list[str]:
+        return [s for s in VARIANT_SECTIONS if getattr(self, s) is not None]
+
+
 class Campaign(Section):
     name: str = Field(min_length=1)
     # On coupons, links, Message-IDs and journals; derived from the name when absent (code.py).
@@ -491,12 +578,19 @@ class Campaign(Section):
     links: Links = Links()
     brand: Brand = Brand()
     lint: dict[str, Any] = {}  # lint settings for this campaign, applied over the configuration files
+    # Consult the sender's suppression store (unsubscribes, bounces, complaints of every
+    # campaign); `store: false` opts out, and every audience report says so in bold.
+    store: bool = True
+    variants: list[Variant] = []  # alternatives of the copy (A/B tests): see Variant
+    variant_by: str | None = None  # a customer column whose values choose the variant
 
     # Filled by load_campaign: where the file is, and the copy it points to.
     _path: Path = PrivateAttr(default=Path("campaign.yaml"))
     _copies: dict[str, Copy] = PrivateAttr(default_factory=dict)
     _doc: Any = PrivateAttr(default=None)  # the YamlDoc, for positions
     _boundary: Path | None = PrivateAttr(default=None)  # files it names must lie inside (lint, validate)
+    _variant: str | None = PrivateAttr(default=None)  # a variant's campaign: the variant's name
+    _by_variant: dict[str, Campaign] = PrivateAttr(default_factory=dict)  # name → the variant's campaign
 
     @property
     def path(self) -> Path:
@@ -524,6 +618,33 @@ class Campaign(Section):
         return self._copies
 
     @property
+    def variant_name(self) -> str | None:
+        """The variant this campaign is (the base campaign with a variant's changes), or None."""
+        return self._variant
+
+    @property
+    def by_variant(self) -> dict[str, Campaign]:
+        """Each variant as a campaign of its own (the base with the variant's changes merged in),
+        in the order written; empty without variants."""
+        return self._by_variant
+
+    @property
+    def split(self) -> str:
+        """How the audience is split into variants, in words: what must not change once mailed."""
+        if not self.variants:
+            return "no variants"
+        if self.variant_by is None:
+            return " · ".join(f"{v.name} {v.weight:g}%" for v in self.variants)
+        taken = [
+            f"{v.name} ({', '.join(v.values + (['default'] if v.default else []))})" for v in self.variants
+        ]
+        return f"by {self.variant_by}: " + " · ".join(taken)
+
+    def each_variant(self) -> list[Campaign]:
+        """The campaigns a run renders: its variants', or itself."""
+        return list(self._by_variant.values()) or [self]
+
+    @property
     def code(self) -> str:
         """The campaign code: `code:` as written, else derived from the name."""
         return self.written_code or derived_code(self.name)
@@ -534,13 +655,7 @@ class Campaign(Section):
         """'10%', '10 %' or 10: a percentage of the audience, up to 50."""
         if value is None:
             return None
-        text = str(value).strip().removesuffix("%").strip().replace(",", ".")
-        try:
-            percent = float(text)
-        except ValueError:
-            raise ValueError(
-                f"'{value}' is not a share of the audience: write it as a percentage, e.g. 10%"
-            ) from None
+        percent = percentage(value, "a share of the audience", "10%")
         if not 0 < percent <= 50:
             raise ValueError(f"a control group of {value} is not between 0 and 50 %: e.g. 10%")
         return percent / 100

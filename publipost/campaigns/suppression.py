@@ -21,7 +21,7 @@ from publipost.campaigns.emails import check_email
 from publipost.campaigns.fields import map_headers
 from publipost.campaigns.table import ROW, read_table
 from publipost.errors import AudienceError, Where, shown, shown_list
-from publipost.folding import fold_words
+from publipost.store.keys import postal_text
 
 # Something that looks like an address inside a cell: 'Ann <ann@x.fr>', 'mailto:ann@x.fr?subject=…'
 CANDIDATE = re.compile(r"[^\s<>()\[\]\"',;:?]+@[^\s<>()\[\]\"',;:?]+")
@@ -136,7 +136,7 @@ def extract_addresses(text: str) -> tuple[list[str], str]:
 
 
 def postal_key(last_name: str, address1: str, postcode: str) -> str:
-    return "|".join(fold_words(v) for v in (last_name, address1, postcode))
+    return postal_text(last_name, address1, postcode)
 
 
 def _has(frame: pd.DataFrame, needed: tuple[str, ...]) -> bool:

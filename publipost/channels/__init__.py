@@ -12,6 +12,8 @@ from publipost.errors import PublipostError
 
 if TYPE_CHECKING:
     from publipost.campaigns.model import Campaign
+    from publipost.linter.campaign import Samples
+    from publipost.linter.document import LintDoc
 
 # The known channels, in the order reports list them (configuration, like the lint rules).
 _CHANNELS: dict[str, Channel] = {c.name: c for c in (LetterChannel(), EmailChannel())}
@@ -37,6 +39,17 @@ def channel(name: str) -> Channel:
 def channels_of(campaign: Campaign) -> list[Channel]:
     """The channels this campaign uses, in report order."""
     return [c for c in _CHANNELS.values() if c.enabled(campaign)]
+
+
+def documents_of(campaign: Campaign, samples: Samples | None) -> list[LintDoc]:
+    """What the linter reads of a campaign: each channel's copy, of each variant (whose
+    findings name it) or of the campaign itself."""
+    return [
+        doc
+        for version in campaign.each_variant()
+        for unit in channels_of(version)
+        for doc in unit.lint_documents(version, samples)
+    ]
 
 
 def formats() -> list[str]:
@@ -65,6 +78,7 @@ __all__ = [
     "all_channels",
     "channel",
     "channels_of",
+    "documents_of",
     "for_format",
     "formats",
     "register",

@@ -104,7 +104,8 @@ class Channel:
         from publipost.linter.campaign import Samples
         from publipost.linter.engine import lint_docs
 
-        docs = self.lint_documents(prepared.campaign, Samples.of(prepared.audience))
+        samples = Samples.of(prepared.audience)
+        docs = [d for c in prepared.campaign.each_variant() for d in self.lint_documents(c, samples)]
         result = lint_docs(prepared.campaign.path, docs, enforce_law=True)
         return [f for f in result.active if f.severity == "error"]
 

@@ -100,9 +100,8 @@ def email_texts(prepared: Prepared, out_dir: Path, progress: Progress | None = N
     target = out_dir / "emails"
     target.mkdir(parents=True, exist_ok=True)
     report = Written("email", "e-mail texts", target)
-    merge = prepared.merge
     for recipient, content in each_rendered(
-        email_recipients(prepared), lambda r: render_text_email(merge.email(r)), report.failed
+        email_recipients(prepared), lambda r: render_text_email(prepared.of(r).merge.email(r)), report.failed
     ):
         (target / f"{recipient.id}.txt").write_text(content, encoding="utf-8")
         report.written += 1
@@ -135,6 +134,16 @@ class Composer:
         )
         self.unsubscribe = campaign.email.unsubscribe
         self.dkim = campaign_dkim_key(campaign)
+        # each variant's own copy and template, with this one's date, secret and key
+        self.variants = {name: self._variant(variant) for name, variant in prepared.variants.items()}
+
+    def _variant(self, prepared: Prepared) -> Composer:
+        composer = object.__new__(Composer)
+        composer.__dict__.update(self.__dict__)
+        composer.prepared = prepared
+        composer.renderer = prepared.email or EmailChannel().compile(prepared)
+        composer.variants = {}
+        return composer
 
     def message(self, recipient: Recipient, test_to: str | None = None) -> bytes:
         """The recipient's message; with `test_to`, the same copy as a test for that seed
@@ -142,13 +151,22 @@ class Composer:
         from publipost.campaigns.postal import recipient_name
         from publipost.mailer.dkim import sign
         from publipost.mailer.message import unsubscribe_for
+        from publipost.store.keys import email_key
 
+        if recipient.variant in self.variants:
+            return self.variants[recipient.variant].message(recipient, test_to)
         campaign = self.prepared.campaign
         email = self.prepared.merge.email(recipient)
         config, unsubscribe, test = self.unsubscribe, None, test_to is not None
         if config:
             unsubscribe = unsubscribe_for(
-                config.url, config.mailto, self.code, recipient.id, self.secret, test=test
+                config.url,
+                config.mailto,
+                self.code,
+                email_key(recipient.email) or recipient.id,
+                self.secret,
+                test=test,
+                language=campaign.language,
             )
         link = (unsubscribe.url or unsubscribe.mailto) if unsubscribe else None
         body = self.renderer.render(email, link, self.prepared.merge.context(recipient))

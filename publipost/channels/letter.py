@@ -104,14 +104,19 @@ def text_letters(prepared: Prepared, out_dir: Path, progress: Progress | None = 
     from publipost.templates.environment import labelled
     from publipost.templates.inline import shown_url
 
-    merge, campaign = prepared.merge, prepared.campaign
-    line = (
-        labelled(campaign.cta.label, shown_url(campaign.cta.url), campaign.language) if campaign.cta else ""
-    )
+    def cta_line(campaign: Campaign) -> str:
+        cta = campaign.cta
+        return labelled(cta.label, shown_url(cta.url), campaign.language) if cta else ""
+
+    lines = {name: cta_line(variant.campaign) for name, variant in prepared.variants.items()}
+    lines[""] = cta_line(prepared.campaign)
+
+    def text(recipient: Recipient) -> str:
+        letter = prepared.of(recipient).merge.letter(recipient)
+        return render_text_letter(letter, lines.get(recipient.variant, lines[""]))
+
     recipients = prepared.audience.recipients_of("letter")
-    for recipient, content in each_rendered(
-        recipients, lambda r: render_text_letter(merge.letter(r), line), report.failed
-    ):
+    for recipient, content in each_rendered(recipients, text, report.failed):
         (target / f"{recipient.id}.txt").write_text(content, encoding="utf-8")
         report.written += 1
         if progress:

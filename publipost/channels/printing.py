@@ -11,7 +11,6 @@ from __future__ import annotations
 import shutil
 import time
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -134,25 +133,33 @@ def _envelopes(prepared: Prepared, folder: Path) -> Path:
 
     from publipost.templates.pdf import ENVELOPES, REGULAR, paint_envelope, register_fonts
 
-    campaign, merge = prepared.campaign, prepared.merge
+    campaign = prepared.campaign
     size = campaign.letter.envelope if campaign.letter and campaign.letter.envelope else "dl"
     register_fonts()
     width, height = ENVELOPES[size]
     path = folder / f"envelopes-{size}.pdf"
     canvas = Canvas(str(path), pagesize=(width * mm, height * mm), initialFontName=REGULAR)
     preset = campaign_preset(campaign)
-    # The teaser is the hook the letter prints: `letter.hook`, or the copy's first bold block.
-    if "letter.hook" in merge.templates:
-        personal = merge.uses_recipient_fields("letter.hook")
-    else:
-        written = parse_letter(blank_comments(campaign.copies["letter.body"].text)).hook
-        personal = written is not None and "{" in written.text
+    # One envelope serves every letter unless the teaser changes from one letter to the next:
+    # it names the recipient, or the variants tease different hooks.
+    teasers = [_teaser(variant) for variant in prepared.variants.values()] or [_teaser(prepared)]
+    personal = any(personal for _, personal in teasers) or len({text for text, _ in teasers}) > 1
     letters = prepared.audience.recipients_of("letter")
     for recipient in letters if personal else [next(letters, None)]:
-        hook = merge.letter(recipient).hook if recipient is not None else None
+        hook = prepared.of(recipient).merge.letter(recipient).hook if recipient is not None else None
         paint_envelope(canvas, campaign, hook, preset, size)
     canvas.save()
     return path
+
+
+def _teaser(prepared: Prepared) -> tuple[str | None, bool]:
+    """The hook an envelope teases, as written (`letter.hook`, or the copy's first bold block),
+    and whether it uses the recipient's fields."""
+    merge, copies = prepared.merge, prepared.campaign.copies
+    if "letter.hook" in merge.templates:
+        return copies["letter.hook"].text, merge.uses_recipient_fields("letter.hook")
+    written = parse_letter(blank_comments(copies["letter.body"].text)).hook
+    return (written.text, "{" in written.text) if written is not None else (None, False)
 
 
 def _collect(
@@ -180,13 +187,18 @@ def render_chunk(run: PrintRun, chunk: Chunk) -> tuple[int, list[Path], list[int
     prepared = run.prepared
     campaign = prepared.campaign
     preset = campaign_preset(campaign)
-    painter = _painter(prepared)
+    painters = {name: _painter(variant) for name, variant in prepared.variants.items()}
+    painters[""] = _painter(prepared)
     recipients = prepared.audience.recipients_of("letter", chunk.start, chunk.end)  # sliced here
     files: list[Path] = []
     counts: list[int] = []
     failed: list[tuple[int, str]] = []
     canvas = None
-    for recipient, letter in each_rendered(recipients, partial(printable_letter, prepared.merge), failed):
+
+    def letter_of(recipient: Recipient) -> MergedLetter:
+        return printable_letter(prepared.of(recipient).merge, recipient)
+
+    for recipient, letter in each_rendered(recipients, letter_of, failed):
         if canvas is None or run.per_file == 1:
             if canvas is not None:
                 canvas.save()
@@ -202,6 +214,7 @@ def render_chunk(run: PrintRun, chunk: Chunk) -> tuple[int, list[Path], list[int
             )
             canvas.setTitle(campaign.name)
             canvas.setAuthor(campaign.sender.display_name)
+        painter = painters.get(recipient.variant, painters[""])
         counts.append(painter.paint(canvas, letter, duplex=run.duplex))
     if canvas is not None:
         canvas.save()
@@ -221,7 +234,8 @@ def letter_pdf(prepared: Prepared, recipient: Recipient) -> bytes:
     preset = campaign_preset(prepared.campaign)
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=(preset.size[0] * mm, preset.size[1] * mm), initialFontName=REGULAR)
-    _painter(prepared).paint(canvas, printable_letter(prepared.merge, recipient))
+    own = prepared.of(recipient)
+    _painter(own).paint(canvas, printable_letter(own.merge, recipient))
     canvas.save()
     return buffer.getvalue()
 
@@ -242,7 +256,7 @@ def envelope_pdf(prepared: Prepared, recipient: Recipient) -> bytes | None:
     width, height = ENVELOPES[campaign.letter.envelope]
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=(width * mm, height * mm), initialFontName=REGULAR)
-    hook = prepared.merge.letter(recipient).hook
+    hook = prepared.of(recipient).merge.letter(recipient).hook
     paint_envelope(canvas, campaign, hook, campaign_preset(campaign), campaign.letter.envelope)
     canvas.save()
     return buffer.getvalue()
@@ -255,7 +269,13 @@ def _painter(prepared: Prepared) -> LetterPainter:
     campaign = prepared.campaign
     code = campaign.code
     signature = campaign.resolve(campaign.sender.signature) if campaign.sender.signature else None
-    return LetterPainter(campaign, campaign_preset(campaign), lambda rid: response_code(code, rid), signature)
+    return LetterPainter(
+        campaign,
+        campaign_preset(campaign),
+        lambda rid: response_code(code, rid),
+        signature,
+        forms=f"{campaign.variant_name}-" if campaign.variant_name else "",
+    )
 
 
 def _merge(sources: list[tuple[Path, list[int]]], output: Path, leaflet: Path | None, duplex: bool) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from publipost.campaigns.audience import EMAIL, ID, Outcome
+from publipost.campaigns.audience import EMAIL, ID, VARIANT, Outcome
 from publipost.campaigns.table import ROW
 from publipost.mailer.journal import IN_FLIGHT, Entry
 from publipost.prepared import Prepared
@@ -18,10 +18,15 @@ def record_letters(prepared: Prepared, out_dir: Path, failed_rows: Iterable[int]
     """Every letter of the print run but those that failed, as printed now."""
     code, skipped = prepared.campaign.code, set(failed_rows)
     reached = prepared.audience.reached("letter")
+    variants = reached[VARIANT].replace("", MAIN).tolist() if VARIANT in reached else [MAIN] * len(reached)
     printed = (
-        Mailing(rid, row, "letter", MAIN, response_code(code, rid), "printed", email_key(address))
-        for rid, row, address in zip(
-            reached[ID].tolist(), reached[ROW].astype(int).tolist(), reached[EMAIL].tolist(), strict=True
+        Mailing(rid, row, "letter", variant, response_code(code, rid), "printed", email_key(address))
+        for rid, row, address, variant in zip(
+            reached[ID].tolist(),
+            reached[ROW].astype(int).tolist(),
+            reached[EMAIL].tolist(),
+            variants,
+            strict=True,
         )
         if row not in skipped
     )
@@ -31,18 +36,56 @@ def record_letters(prepared: Prepared, out_dir: Path, failed_rows: Iterable[int]
 def record_sends(prepared: Prepared, out_dir: Path, entries: Iterable[Entry]) -> None:
     """The send journal's outcomes: the journal decides, the manifest copies."""
     code = prepared.campaign.code
+    variant_of: dict[str, str] = {}
+    if prepared.variants:
+        targeted = prepared.audience.targeted
+        variant_of = dict(zip(targeted[ID].tolist(), targeted[VARIANT].tolist(), strict=True))
     mailed = (
         Mailing(
             e.id,
             e.row,
             "email",
-            MAIN,
+            variant_of.get(e.id) or MAIN,
             response_code(code, e.id),
             "uncertain" if e.status == IN_FLIGHT else e.status,
         )
         for e in entries
     )
     _record(prepared, out_dir, mailed)
+
+
+def suppress_hard_bounces(prepared: Prepared, entries: Iterable[Entry]) -> int:
+    """Addresses a server refused for good during the send (5.1.x: no such mailbox, bad
+    domain; 5.2.1: disabled; 550, 551, 553 without an enhanced code) enter the suppression store
+    as hard bounces at once. A refusal for the message's sake (5.7.x policy, spam) is not the
+    address's fault: it suppresses no one. Returns the addresses newly suppressed."""
+    from publipost.store.db import Entry as Suppression
+    from publipost.store.db import Store
+    from publipost.store.keys import email_key
+
+    check = prepared.audience.store
+    code = prepared.campaign.code
+    found = [
+        Suppression(key, "email", "hard bounce", f"{code} {e.id}, {e.reply[:120]}")
+        for e in entries
+        if e.status == "failed" and address_refused(e.reply) and (key := email_key(e.address))
+    ]
+    if not found or check is None or not check.real:
+        return 0
+    with Store(check.real) as store:
+        new, _ = store.add(found)
+    return new
+
+
+def address_refused(reply: str) -> bool:
+    """Whether an SMTP reply refuses the address itself (see suppress_hard_bounces)."""
+    import re
+
+    enhanced = re.search(r"\b5\.(\d{1,3})\.(\d{1,3})\b", reply)
+    if enhanced:
+        subject, detail = enhanced.groups()
+        return subject == "1" or (subject == "2" and detail == "1")
+    return reply.strip()[:3] in ("550", "551", "553")
 
 
 def check_manifest(prepared: Prepared, out_dir: Path) -> None:
@@ -54,7 +97,8 @@ def check_manifest(prepared: Prepared, out_dir: Path) -> None:
 def _record(prepared: Prepared, out_dir: Path, mailings: Iterable[Mailing], held_out: bool = True) -> None:
     campaign = prepared.campaign
     with Manifest(out_dir / FILE) as manifest:
-        manifest.bind(campaign.name, campaign.code, campaign.control or 0.0, campaign.path.stem)
+        control, stem = campaign.control or 0.0, campaign.path.stem
+        manifest.bind(campaign.name, campaign.code, control, stem, campaign.split)
         if held_out:
             manifest.record([*mailings, *_held_out(prepared)])
 

@@ -18,10 +18,10 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from publipost.campaigns.audience import Recipient
+from publipost.campaigns.audience import ID, VARIANT, Recipient
 from publipost.campaigns.emails import check_email
 from publipost.channels.email import Composer, email_recipients
-from publipost.channels.recording import check_manifest, record_sends
+from publipost.channels.recording import check_manifest, record_sends, suppress_hard_bounces
 from publipost.channels.resume import check_journal
 from publipost.csvout import separator_for, write_csv
 from publipost.errors import PublipostError
@@ -67,6 +67,7 @@ class SendReport:
     reconciled: Reconciled | None = None
     tests: list[tuple[str, str, str]] = field(default_factory=list)  # a test send: id, seed, status
     shown: list[bytes] = field(default_factory=list)  # a dry run's first messages (--show)
+    suppressed: int = 0  # addresses refused for good, newly in the suppression store
 
     @property
     def rate(self) -> float:
@@ -146,6 +147,7 @@ def send_campaign(
                 accept_changes=accept_changes,
             )
             record_sends(prepared, out_dir, journal.entries(*STATUSES))
+            report.suppressed = suppress_hard_bounces(prepared, journal.entries("failed"))
         finally:
             journal.close()
     report.seconds = time.perf_counter() - started
@@ -378,11 +380,17 @@ def _send_to_seeds(
 
 def test_choice(prepared: Prepared, ids: list[str] | None) -> list[Recipient]:
     """The recipients a test send shows: those named, or the first and the one with the longest
-    values (where layouts break). An id that is not an e-mail recipient is an error, with why."""
+    values (where layouts break), and the first of each variant neither of them gets. An id that
+    is not an e-mail recipient is an error, with why."""
     audience = prepared.audience
     if not ids:
         first = next(iter(audience.mailing_list()), None)
         ids = list(dict.fromkeys(i for i in (first and first[0], audience.longest_id("email")) if i))
+        if prepared.variants:
+            mailed = audience.reached("email")
+            shown = set(mailed.loc[mailed[ID].isin(ids), VARIANT])
+            firsts = mailed.groupby(VARIANT, sort=False)[ID].first()
+            ids += [str(rid) for name, rid in firsts.items() if name not in shown]
     targeted = {r.id: r for r in audience.recipients(ids)}
     found = {i: r for i, r in targeted.items() if r.email}
     missing = [i for i in ids if i not in found]

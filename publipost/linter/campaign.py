@@ -48,7 +48,11 @@ def campaign_documents(path: Path, *, boundary: Path | None = None, data: bool =
     (The command line lints through its channels: publipost.api.campaign_documents.)"""
     campaign = load_campaign(path, boundary=boundary)
     samples = _longest_values(campaign) if data else None
-    return [section_document(campaign, section, samples) for section in campaign.channels]
+    return [
+        section_document(version, section, samples)
+        for version in campaign.each_variant()
+        for section in version.channels
+    ]
 
 
 def section_document(campaign: Campaign, section: str, samples: Samples | None) -> LintDoc:
@@ -58,7 +62,7 @@ def section_document(campaign: Campaign, section: str, samples: Samples | None) 
     letter = parse_letter(blank_comments(body_copy.text))
     # a letter's lines are counted in its design's column, in the font it is printed in
     column = design_for(campaign).column(*letter_fonts(campaign)) if section == "letter" else EMAIL
-    doc = LintDoc(campaign.path, section, campaign.language, column=column)
+    doc = LintDoc(campaign.path, section, campaign.language, column=column, variant=campaign.variant_name)
     for copy in copies.values():
         source = Path(copy.origin.path or "")
         if source.is_file():  # a campaign handed over as a mapping has no file to point into

@@ -89,6 +89,7 @@ class LintDoc:
     samples: list[tuple[Unit, str]] = field(default_factory=list)  # (body unit, merged text)
     overrides: dict[str, Any] = field(default_factory=dict)  # a campaign's or front matter's lint:
     sources: dict[Path, str] = field(default_factory=dict)  # the text of every file a finding may point into
+    variant: str | None = None  # a campaign's variant: its findings name it
 
     @property
     def units(self) -> list[Unit]:

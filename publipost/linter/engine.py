@@ -47,6 +47,7 @@ class Finding:
     suppressed: bool = False
     justification: str | None = None
     context: dict[str, Any] = field(default_factory=dict)
+    variant: str | None = None  # the campaign's variant(s) it applies to; None: the campaign, or all of them
 
     def as_dict(self) -> dict[str, Any]:
         return dict(vars(self))
@@ -128,15 +129,42 @@ def lint_docs(
     if overrides:
         config = apply(config, overrides, Where("command line"))
     language = "en"
+    by_variant: list[tuple[LintDoc, list[Finding]]] = []
     for doc in docs:
         language = doc.language
         doc_config = apply(config, doc.overrides, Where(doc.path)) if doc.overrides else config
         findings = lint_doc(doc, doc_config, config, enforce_law=enforce_law)
-        result.findings += findings
-        result.scores[f"{path}#{doc.kind}"] = score(findings)
+        suffix = f"@{doc.variant}" if doc.variant else ""
+        result.scores[f"{path}#{doc.kind}{suffix}"] = score(findings)
+        if doc.variant:
+            by_variant.append((doc, findings))
+        else:
+            result.findings += findings
+    result.findings += _variant_findings(by_variant)
     result.findings += _suppressions(path, result, config, language)
     result.findings.sort(key=lambda f: (f.path, f.line, f.column, f.rule))
     return result
+
+
+def _variant_findings(linted: list[tuple[LintDoc, list[Finding]]]) -> list[Finding]:
+    """The findings of a campaign's variants, once each: a finding in copy the variants share is
+    reported once for all of them; one only some variants have names them."""
+    variants: dict[str, list[str]] = {}  # document kind → its variants
+    found: dict[tuple[Any, ...], tuple[Finding, list[str]]] = {}
+    for doc, findings in linted:
+        assert doc.variant is not None
+        variants.setdefault(doc.kind, []).append(doc.variant)
+        for finding in findings:
+            key = (doc.kind, finding.rule, finding.path, finding.line, finding.column, finding.message)
+            found.setdefault(key, (finding, []))[1].append(doc.variant)
+    out = []
+    for (kind, *_), (finding, names) in found.items():
+        if len(names) < len(variants[kind]):  # every output format shows the message: it names them
+            finding.variant = ", ".join(names)
+            word = ("variante" if finding.language == "fr" else "variant") + ("s" if len(names) > 1 else "")
+            finding.message += f" ({word} {finding.variant})"
+        out.append(finding)
+    return out
 
 
 def merge(into: LintResult, other: LintResult) -> None:

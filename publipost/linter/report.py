@@ -92,6 +92,7 @@ def summary(result: LintResult) -> str:
     language = result.findings[0].language if result.findings else "en"
     for name, score in result.scores.items():
         path, kind = name.rsplit("#", 1)
+        kind = kind.replace("@", ", variant ")
         label = LABELS[language]
         line += (
             f"\nscore {show_path(path)} ({kind}): hook {score.hook}/5 {label[score.hook]} · "

@@ -97,39 +97,48 @@ def unsubscribe_secret(out_dir: Path, *, real_relay: bool) -> bytes:
 
 
 def unsubscribe_for(
-    url: str | None, mailto: str | None, code: str, recipient_id: str, secret: bytes, *, test: bool = False
+    url: str | None,
+    mailto: str | None,
+    code: str,
+    address_key: str,
+    secret: bytes,
+    *,
+    test: bool = False,
+    language: str = "en",
 ) -> Unsubscribe | None:
-    """The recipient's unsubscribe link and mailto, with an HMAC token over campaign and recipient.
+    """The recipient's unsubscribe link and mailto, with an HMAC token over the campaign code and
+    the address key (the SHA-256 the suppression store keys addresses by): the endpoint learns
+    which address to suppress without the link carrying the address itself.
 
     A test send carries an inert token instead: a colleague who clicks the link in a seed
     message must not unsubscribe the customer whose message it was (check_token refuses it).
     """
     if not url and not mailto:
         return None
-    token = _token(secret, code, recipient_id, test)
-    rid = quote(recipient_id, safe="")  # the code is letters and digits, the token hexadecimal
-    link = f"{url}{'&' if '?' in url else '?'}c={code}&r={rid}&t={token}" if url else None
-    address = f"mailto:{mailto}?subject=unsubscribe%20{code}%20{rid}%20{token}" if mailto else None
+    token = _token(secret, code, address_key, test)
+    key = quote(address_key, safe="")  # the code is letters and digits, the key and token hexadecimal
+    query = f"c={code}&a={key}&t={token}&l={language}"
+    link = f"{url}{'&' if '?' in url else '?'}{query}" if url else None
+    address = f"mailto:{mailto}?subject=unsubscribe%20{code}%20{key}%20{token}" if mailto else None
     return Unsubscribe(link, address, token)
 
 
 TokenCheck = Literal["valid", "test", "invalid"]
 
 
-def _token(secret: bytes, code: str, recipient_id: str, test: bool) -> str:
+def _token(secret: bytes, code: str, address_key: str, test: bool) -> str:
     if test:  # "test-" is not hexadecimal: no real token can take this shape
         return (
-            "test-"
-            + hmac.new(secret, f"test:{code}:{recipient_id}".encode(), hashlib.sha256).hexdigest()[:27]
+            "test-" + hmac.new(secret, f"test:{code}:{address_key}".encode(), hashlib.sha256).hexdigest()[:27]
         )
-    return hmac.new(secret, f"{code}:{recipient_id}".encode(), hashlib.sha256).hexdigest()[:32]
+    return hmac.new(secret, f"{code}:{address_key}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def check_token(secret: bytes, code: str, recipient_id: str, token: str) -> TokenCheck:
+def check_token(secret: bytes, code: str, address_key: str, token: str) -> TokenCheck:
     """What an unsubscribe request's token is: the recipient's own ("valid"), a test send's
     ("test": nobody is unsubscribed), or neither. Compared in constant time."""
     for test, verdict in ((False, "valid"), (True, "test")):
-        if hmac.compare_digest(_token(secret, code, recipient_id, test).encode(), token.encode()):
+        if hmac.compare_digest(_token(secret, code, address_key, test).encode(), token.encode()):
             return cast(TokenCheck, verdict)
     return "invalid"
 

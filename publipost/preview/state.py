@@ -209,7 +209,7 @@ class Preview:
             if self._composer is None or self._composer.prepared is not prepared:
                 self._composer = Composer(prepared, INERT_KEY)  # once per load, not per recipient
             data = self._composer.message(recipient)
-            preheader = prepared.merge.email(recipient).preheader or ""
+            preheader = prepared.of(recipient).merge.email(recipient).preheader or ""
         message = message_from_bytes(data, policy=policy.default)
         assert isinstance(message, EmailMessage)
         text_part, html_part = message.get_body(("plain",)), message.get_body(("html",))

@@ -111,7 +111,14 @@ class Manifest:
                 "this file is not a publipost manifest", Where(path), "move it away, or choose another --out"
             ) from None
 
-    def bind(self, campaign: str, code: str, control: float | None = None, stem: str = "CAMPAIGN") -> None:
+    def bind(
+        self,
+        campaign: str,
+        code: str,
+        control: float | None = None,
+        stem: str = "CAMPAIGN",
+        split: str = "no variants",
+    ) -> None:
         """Attribute to one campaign code only: another campaign's manifest, or this campaign under
         a new code, would mix replies. A print run or send (`control` given) also fixes the control
         group's share: changed once someone was mailed, it would be chosen after the fact."""
@@ -146,8 +153,18 @@ class Manifest:
                 Where(self.path),
                 "put 'control:' back as it was; a new control group is for a new campaign (another --out)",
             )
+        split_before = found.get("split")
+        if mailed and split_before is not None and split_before != split:
+            raise PublipostError(
+                f"this campaign was already printed or sent with variants split as '{split_before}'; "
+                f"splitting them as '{split}' now would move recipients between variants",
+                Where(self.path),
+                "put the variants' weights, values and names back as they were (their copy may change); "
+                "a new split is a new test (another --out)",
+            )
         with self.db:
             self.db.execute("INSERT OR REPLACE INTO meta VALUES ('control', ?)", (share,))
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('split', ?)", (split,))
 
     def record(self, mailings: Iterable[Mailing], when: dt.datetime | None = None) -> int:
         """Add or update (a later outcome replaces an earlier one for the same id and channel)."""

@@ -98,6 +98,9 @@ class LetterPainter:
     preset: Preset
     response_code: Callable[[str], str]
     signature: Path | None = None
+    # Forms are named per painter: a campaign's variants share a print file, each with its own
+    # coupon (its offer may differ).
+    forms: str = ""
     words: dict[str, str] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -127,9 +130,9 @@ class LetterPainter:
         coupon_on_last = coupon and self._room(pages[-1], len(pages) == 1) >= (COUPON_HEIGHT + 4) * mm
         total = len(pages) + (1 if coupon and not coupon_on_last else 0)
         for number, page in enumerate(pages, start=1):
-            canvas.doForm("marks")
+            canvas.doForm(self.forms + "marks")
             if number == 1:
-                canvas.doForm("head")
+                canvas.doForm(self.forms + "head")
                 self._address(canvas, letter.address)
                 self._references(canvas, letter)
             else:
@@ -151,7 +154,7 @@ class LetterPainter:
                 self._coupon(canvas, letter)
             canvas.showPage()
         if coupon and not coupon_on_last:
-            canvas.doForm("marks")
+            canvas.doForm(self.forms + "marks")
             self._running_header(canvas, letter, total, total)
             self._coupon(canvas, letter)
             canvas.showPage()
@@ -166,16 +169,17 @@ class LetterPainter:
         Sender block, return line, date line, fold marks and the coupon's printed text are the
         same on every page; each page then refers to them instead of drawing them again.
         """
-        if getattr(canvas, "_publipost_forms", False):
+        drawn = canvas.__dict__.setdefault("_publipost_forms", set())
+        if self.forms in drawn:
             return
-        canvas._publipost_forms = True
-        canvas.beginForm("marks")
+        drawn.add(self.forms)
+        canvas.beginForm(self.forms + "marks")
         self._marks(canvas)
         canvas.endForm()
-        canvas.beginForm("head")
+        canvas.beginForm(self.forms + "head")
         self._head(canvas)
         canvas.endForm()
-        canvas.beginForm("coupon")
+        canvas.beginForm(self.forms + "coupon")
         self._coupon_text(canvas)
         canvas.endForm()
 
@@ -475,7 +479,7 @@ class LetterPainter:
 
     def _coupon(self, canvas: Canvas, letter: MergedLetter) -> None:
         """The reply coupon (mailing-rules.md §6, the shop's till), pre-filled for this recipient."""
-        canvas.doForm("coupon")
+        canvas.doForm(self.forms + "coupon")
         y = self._coupon_address_y
         for line in letter.address:
             self._text(canvas, line, self.left, y, 9.5)

@@ -1,0 +1,276 @@
+"""The store itself: a SQLite file (WAL) on one machine, or a PostgreSQL database for a team;
+the same schema and the same statements on both.
+
+Every write is one short transaction that inserts what is new and leaves what is there: two
+imports, a send and the unsubscribe endpoint may write at once, and nothing is lost or
+doubled (SQLite waits for the lock up to BUSY_SECONDS instead of failing).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from publipost.errors import PublipostError, Where
+
+APPLICATION = "publipost-store"
+SCHEMA_VERSION = 1
+BUSY_SECONDS = 60
+BATCH = 500  # keys per lookup query
+COLUMNS = "key, channel, reason, source, at"
+REASONS = ("unsubscribed", "hard bounce", "complaint", "manual", "soft bounces")
+
+SCHEMA = [
+    "CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS suppressions ("
+    " key TEXT NOT NULL, channel TEXT NOT NULL, reason TEXT NOT NULL, source TEXT NOT NULL,"
+    " at TEXT NOT NULL, PRIMARY KEY (key, channel))",
+    "CREATE TABLE IF NOT EXISTS soft_bounces ("
+    " key TEXT NOT NULL, message TEXT NOT NULL, source TEXT NOT NULL, at TEXT NOT NULL,"
+    " PRIMARY KEY (key, message))",
+]
+
+
+@dataclass(frozen=True)
+class Entry:
+    key: str  # SHA-256 of the normalised address (keys.py)
+    channel: str  # email | postal
+    reason: str  # one of REASONS
+    source: str  # the campaign code, the file, the message that brought it
+    at: str = ""  # ISO 8601, UTC; set when written if empty
+
+
+def now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def is_url(location: str) -> bool:
+    return location.startswith(("postgresql://", "postgres://"))
+
+
+def shown(location: str) -> str:
+    """The location as messages may print it: a URL without its password."""
+    if not is_url(location):
+        return location
+    parts = urlsplit(location)
+    user = f"{parts.username}@" if parts.username else ""
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{user}{parts.hostname or ''}{port}{parts.path}"
+
+
+class Store:
+    """One connection to the store. Use as a context manager."""
+
+    def __init__(self, location: str, *, create: bool = True):
+        self.location = location
+        self.postgres = is_url(location)
+        self.db: Any = self._connect_postgres() if self.postgres else self._connect_sqlite(create)
+        self._migrate()
+
+    # --- connecting ---------------------------------------------------------------------------
+
+    def _connect_sqlite(self, create: bool) -> sqlite3.Connection:
+        path = Path(self.location)
+        if not create and not path.exists():
+            raise FileNotFoundError(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level=None)
+        db.execute(f"PRAGMA busy_timeout = {BUSY_SECONDS * 1000}")
+        return db
+
+    def _connect_postgres(self) -> Any:
+        try:
+            import psycopg
+        except ImportError:
+            raise PublipostError(
+                f"the store {shown(self.location)} is a PostgreSQL database, and psycopg is not installed",
+                hint="pip install 'publipost[postgres]'",
+            ) from None
+        try:
+            return psycopg.connect(self.location, autocommit=True, connect_timeout=10)
+        except psycopg.Error as exc:
+            parts = urlsplit(self.location)
+            database = parts.path.lstrip("/") or "(default)"
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            if parts.password:
+                reason = reason.replace(parts.password, "***")
+            raise PublipostError(
+                f"cannot connect to the store: database '{database}' on {parts.hostname or 'localhost'}"
+                f"{':' + str(parts.port) if parts.port else ''}: {reason}",
+                hint="check PUBLIPOST_STORE (host, port, database, user; the password is not shown)",
+            ) from None
+
+    def _not_a_store(self) -> PublipostError:
+        return PublipostError(
+            "this file is not a publipost suppression store",
+            Where(Path(self.location)),
+            "point PUBLIPOST_STORE (or [tool.publipost] store) at another file; this one is left as it is",
+        )
+
+    def _migrate(self) -> None:
+        """Create the schema, or check the one there: another application's database, or a
+        newer publipost's store, is refused before anything is written."""
+        tables = self._tables()
+        if tables and "store_meta" not in tables:
+            raise self._foreign()
+        if "store_meta" in tables:
+            meta = dict(self._rows("SELECT key, value FROM store_meta"))
+            if meta.get("application") != APPLICATION:
+                raise self._foreign()
+            version = int(meta.get("schema", "0"))
+            if version > SCHEMA_VERSION:
+                raise PublipostError(
+                    f"the store {shown(self.location)} has schema {version}, newer than this publipost's "
+                    f"({SCHEMA_VERSION})",
+                    hint="upgrade publipost (pip install -U publipost); the store is left as it is",
+                )
+        if not self.postgres:  # readers never wait for a writer (set once the file is known ours)
+            self.db.execute("PRAGMA journal_mode=WAL")
+        with self._transaction():
+            for statement in SCHEMA:
+                self._execute(statement)
+            self._execute(self._insert_ignore("store_meta", 2), ("application", APPLICATION))
+            self._execute(self._insert_ignore("store_meta", 2), ("schema", str(SCHEMA_VERSION)))
+
+    def _foreign(self) -> PublipostError:
+        if self.postgres:
+            return PublipostError(
+                f"the database {shown(self.location)} holds tables that are not a publipost store",
+                hint="give the store a database (or a schema) of its own; nothing was changed",
+            )
+        return self._not_a_store()
+
+    def _tables(self) -> set[str]:
+        if self.postgres:
+            query = "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+        else:
+            query = "SELECT name FROM sqlite_master WHERE type = 'table'"
+        try:
+            return {name for (name,) in self._rows(query)}
+        except sqlite3.DatabaseError:
+            raise self._not_a_store() from None
+
+    # --- statements, the same on both --------------------------------------------------------
+
+    def _sql(self, statement: str) -> str:
+        return statement.replace("?", "%s") if self.postgres else statement
+
+    def _insert_ignore(self, table: str, values: int) -> str:
+        marks = ", ".join("?" * values)
+        return f"INSERT INTO {table} VALUES ({marks}) ON CONFLICT DO NOTHING"
+
+    def _execute(self, statement: str, params: Sequence[Any] = ()) -> Any:
+        return self.db.execute(self._sql(statement), params)
+
+    def _rows(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return list(self._execute(statement, params).fetchall())
+
+    def _transaction(self) -> Any:
+        if self.postgres:
+            return self.db.transaction()
+        return _SqliteTransaction(self.db)
+
+    # --- what publipost asks of it ----------------------------------------------------------
+
+    def add(self, entries: Iterable[Entry]) -> tuple[int, int]:
+        """Suppress these keys; returns (new, already there). An entry already there keeps its
+        first reason and date: the first unsubscribe is the one the law counts from."""
+        stamp = now()
+        rows = [(e.key, e.channel, e.reason, e.source[:500], e.at or stamp) for e in entries]
+        new = 0
+        with self._transaction():
+            for start in range(0, len(rows), BATCH):
+                batch = rows[start : start + BATCH]
+                before = self._count_present([(r[0], r[1]) for r in batch])
+                cursor = self.db.cursor()
+                cursor.executemany(self._sql(self._insert_ignore("suppressions", 5)), batch)
+                new += len({(r[0], r[1]) for r in batch}) - before
+        return new, len(rows) - new
+
+    def _count_present(self, pairs: list[tuple[str, str]]) -> int:
+        found = 0
+        for channel in {c for _, c in pairs}:
+            keys = sorted({k for k, c in pairs if c == channel})
+            marks = ", ".join("?" * len(keys))
+            query = f"SELECT key FROM suppressions WHERE channel = ? AND key IN ({marks})"
+            found += len(self._rows(query, [channel, *keys]))
+        return found
+
+    def remove(self, keys: Iterable[str], channel: str) -> int:
+        """Lift suppressions (a customer who subscribes again, an entry added by mistake)."""
+        removed = 0
+        wanted = sorted(set(keys))
+        with self._transaction():
+            for start in range(0, len(wanted), BATCH):
+                batch = wanted[start : start + BATCH]
+                marks = ", ".join("?" * len(batch))
+                cursor = self._execute(
+                    f"DELETE FROM suppressions WHERE channel = ? AND key IN ({marks})", [channel, *batch]
+                )
+                removed += cursor.rowcount
+                self._execute(f"DELETE FROM soft_bounces WHERE key IN ({marks})", batch)
+        return removed
+
+    def find(self, keys: Iterable[str], channel: str) -> dict[str, Entry]:
+        """The entries of these keys on a channel, by key (keys not suppressed are absent)."""
+        wanted = sorted(set(keys))
+        found: dict[str, Entry] = {}
+        for start in range(0, len(wanted), BATCH):
+            batch = wanted[start : start + BATCH]
+            marks = ", ".join("?" * len(batch))
+            query = f"SELECT {COLUMNS} FROM suppressions WHERE channel = ? AND key IN ({marks})"
+            for key, chan, reason, source, at in self._rows(query, [channel, *batch]):
+                found[key] = Entry(key, chan, reason, source, at)
+        return found
+
+    def soft_bounce(self, key: str, message: str, source: str, threshold: int) -> bool:
+        """Count a temporary failure (once per message); at `threshold` of them, suppress.
+        Returns whether this report suppressed the address."""
+        with self._transaction():
+            self._execute(self._insert_ignore("soft_bounces", 4), (key, message, source, now()))
+            (count,) = self._rows("SELECT COUNT(*) FROM soft_bounces WHERE key = ?", [key])[0]
+        if count >= threshold:
+            said = f"{count} soft bounces, the last: {source}"
+            new, _ = self.add([Entry(key, "email", "soft bounces", said)])
+            return new > 0
+        return False
+
+    def entries(self) -> Iterator[Entry]:
+        for row in self._rows(f"SELECT {COLUMNS} FROM suppressions ORDER BY at, key"):
+            yield Entry(*row)
+
+    def stats(self) -> dict[tuple[str, str], int]:
+        """(channel, reason) → entries."""
+        rows = self._rows("SELECT channel, reason, COUNT(*) FROM suppressions GROUP BY channel, reason")
+        return {(channel, reason): int(count) for channel, reason, count in rows}
+
+    def soft_counts(self) -> int:
+        return int(self._rows("SELECT COUNT(DISTINCT key) FROM soft_bounces")[0][0])
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+class _SqliteTransaction:
+    """BEGIN IMMEDIATE: take the write lock first (waiting for it), so that two writers never
+    deadlock halfway through."""
+
+    def __init__(self, db: sqlite3.Connection):
+        self.db = db
+
+    def __enter__(self) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, kind: object, *_: object) -> None:
+        self.db.execute("COMMIT" if kind is None else "ROLLBACK")

@@ -1,0 +1,326 @@
+"""The commands that keep the suppression store: `publipost suppress …`, `publipost unsubscribe …`
+and `publipost bounces import`. The command line (cli.py) registers them here."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from publipost.errors import PublipostError
+from publipost.store.db import REASONS, Entry, Store, shown
+
+EXIT_OK, EXIT_PROBLEMS = 0, 1
+
+
+def add_parsers(commands: Any) -> None:
+    suppress = commands.add_parser(
+        "suppress", help="the suppression store: who is never mailed again, across campaigns"
+    )
+    actions = suppress.add_subparsers(required=True, metavar="ACTION")
+    store_help = "the store: a SQLite file or a postgresql:// URL (default: PUBLIPOST_STORE or config)"
+
+    add = actions.add_parser("add", help="suppress e-mail addresses by hand")
+    add.add_argument("addresses", nargs="+", metavar="ADDRESS")
+    add.add_argument("--reason", choices=REASONS, default="manual", help="default: manual")
+    add.add_argument("--source", default="by hand", help="where the request came from (default: by hand)")
+    add.add_argument("--store", help=store_help)
+    add.set_defaults(run=cmd_add)
+
+    remove = actions.add_parser("remove", help="lift the suppression of e-mail addresses")
+    remove.add_argument("addresses", nargs="+", metavar="ADDRESS")
+    remove.add_argument("--store", help=store_help)
+    remove.set_defaults(run=cmd_remove)
+
+    imported = actions.add_parser(
+        "import", help="suppress the addresses in files (CSV/XLSX: other tools' unsubscribe lists)"
+    )
+    imported.add_argument("files", type=Path, nargs="+", metavar="FILE")
+    imported.add_argument("--reason", choices=REASONS, default="unsubscribed", help="default: unsubscribed")
+    imported.add_argument("--store", help=store_help)
+    imported.set_defaults(run=cmd_import)
+
+    check = actions.add_parser("check", help="is this address suppressed, why and since when")
+    check.add_argument("addresses", nargs="+", metavar="ADDRESS")
+    check.add_argument("--store", help=store_help)
+    check.set_defaults(run=cmd_check)
+
+    export = actions.add_parser(
+        "export", help="the rows of a file you supply whose addresses are suppressed (the store keeps hashes)"
+    )
+    export.add_argument("--match", type=Path, required=True, metavar="FILE", help="a customer file")
+    export.add_argument("--output", type=Path, help="write CSV here (default: standard output)")
+    export.add_argument("--store", help=store_help)
+    export.set_defaults(run=cmd_export)
+
+    stats = actions.add_parser("stats", help="entries by channel and reason")
+    stats.add_argument("--store", help=store_help)
+    stats.set_defaults(run=cmd_stats)
+
+    unsubscribe = commands.add_parser("unsubscribe", help="the unsubscribe endpoint, and mailto unsubscribes")
+    unsubscribe_actions = unsubscribe.add_subparsers(required=True, metavar="ACTION")
+    serve = unsubscribe_actions.add_parser(
+        "serve", help="serve one-click unsubscribes (RFC 8058) into the store, behind your reverse proxy"
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="default: 127.0.0.1 (the proxy forwards to it)")
+    serve.add_argument("--port", type=int, default=8025, help="default: 8025")
+    serve.add_argument("--store", help=store_help)
+    serve.set_defaults(run=cmd_serve)
+    mailto = unsubscribe_actions.add_parser(
+        "import", help="read unsubscribe e-mails (the mailto: of List-Unsubscribe) from a Maildir or mbox"
+    )
+    mailto.add_argument("mailbox", type=Path, metavar="MAILBOX")
+    mailto.add_argument("--store", help=store_help)
+    mailto.set_defaults(run=cmd_unsubscribe_import)
+
+    bounces = commands.add_parser("bounces", help="bounces and complaints, read back into the store")
+    bounce_actions = bounces.add_subparsers(required=True, metavar="ACTION")
+    read = bounce_actions.add_parser(
+        "import", help="read bounces (RFC 3464 and older shapes) and complaints (ARF) from a Maildir or mbox"
+    )
+    read.add_argument("mailbox", type=Path, metavar="MAILBOX")
+    read.add_argument(
+        "--soft-limit", type=int, default=3, help="soft bounces that suppress an address (default: 3)"
+    )
+    read.add_argument("--store", help=store_help)
+    read.set_defaults(run=cmd_bounces_import)
+
+
+def _location(args: argparse.Namespace) -> str:
+    from publipost.store.config import store_location
+
+    return args.store if args.store else store_location()[0]
+
+
+def _email_keys(addresses: list[str]) -> list[tuple[str, str]]:
+    """(address as given, key): every address checked before anything is written."""
+    from publipost.campaigns.emails import check_email
+    from publipost.store.keys import email_key
+
+    keys, bad = [], []
+    for given in addresses:
+        address, problem = check_email(given)
+        key = email_key(address) if address else None
+        if key is None:
+            bad.append(f"'{given}': {problem or 'not an e-mail address'}")
+        else:
+            keys.append((given, key))
+    if bad:
+        raise PublipostError("; ".join(bad), hint="nothing was changed: correct the addresses, run it again")
+    return keys
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    keys = _email_keys(args.addresses)
+    with Store(_location(args)) as store:
+        new, present = store.add(Entry(key, "email", args.reason, args.source) for _, key in keys)
+    print(f"{new} added, {present} already suppressed ({shown(_location(args))})")
+    return EXIT_OK
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    keys = _email_keys(args.addresses)
+    location = _location(args)
+    if not _exists(location):
+        print(f"0 removed: the store {location} does not exist yet")
+        return EXIT_OK
+    with Store(location) as store:
+        removed = store.remove((key for _, key in keys), "email")
+    print(f"{removed} removed, {len(keys) - removed} were not suppressed")
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Every file read and checked first (a bad row stops everything, exit 2, with its row)."""
+    from publipost.campaigns.suppression import read_suppression
+    from publipost.errors import Where
+    from publipost.store.keys import email_key, postal_hash
+
+    listings = [read_suppression(path, None, Where(path)) for path in args.files]
+    with Store(_location(args)) as store:
+        for listing in listings:
+            entries = [
+                Entry(key, "email", args.reason, listing.path.name)
+                for address in sorted(listing.keys.get("email", set()))
+                if (key := email_key(address))
+            ]
+            entries += [
+                Entry(key, "postal", args.reason, listing.path.name)
+                for text in sorted(listing.keys.get("address", set()))
+                if (key := postal_hash(text))
+            ]
+            new, present = store.add(entries)
+            print(f"{listing.path}: {listing.entries} rows, {new} new, {present} already suppressed")
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Exit 1 when one of the addresses is suppressed (a script can ask before mailing by hand)."""
+    keys = _email_keys(args.addresses)
+    location = _location(args)
+    found: dict[str, Entry] = {}
+    if _exists(location):
+        with Store(location) as store:
+            found = store.find((key for _, key in keys), "email")
+    for given, key in keys:
+        entry = found.get(key)
+        if entry:
+            print(f"{given}: suppressed: {entry.reason} on {entry.at[:10]} ({entry.source})")
+        else:
+            print(f"{given}: not suppressed")
+    return EXIT_PROBLEMS if found else EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """The store holds hashes only: the plain list is the marketer's own file, filtered."""
+    import pandas as pd
+
+    from publipost.campaigns.emails import check_email
+    from publipost.campaigns.fields import map_headers
+    from publipost.campaigns.suppression import POSTAL_FIELDS
+    from publipost.campaigns.table import ROW, read_table
+    from publipost.csvout import write_csv
+    from publipost.errors import Where
+    from publipost.store.keys import email_key, postal_key
+
+    table = read_table(args.match)
+    columns = [c for c in table.frame.columns if c != ROW]
+    frame = table.frame.rename(columns=map_headers(columns, {}, Where(args.match)))
+    location = _location(args)
+    hit = pd.Series(False, index=frame.index)
+    reasons = pd.Series("", index=frame.index)
+    if _exists(location):
+        with Store(location) as store:
+            if "email" in frame:
+                keys = frame["email"].astype(str).map(lambda a: email_key(check_email(a)[0] or ""))
+                found = store.find(keys.dropna(), "email")
+                reasons = keys.map(lambda k: _said(found.get(k)) if k else "")
+            if all(n in frame for n in POSTAL_FIELDS):
+                parts = zip(*(frame[n].astype(str) for n in POSTAL_FIELDS), strict=True)
+                postal = pd.Series([postal_key(p) for p in parts], index=frame.index)
+                found = store.find(postal.dropna(), "postal")
+                more = postal.map(lambda k: _said(found.get(k)) if k else "")
+                reasons = reasons.where(reasons != "", more)
+        hit = reasons != ""
+    listed = table.frame.loc[hit, columns].copy()
+    listed.insert(0, "suppressed", reasons[hit])
+    header = ["suppressed", *columns]
+    rows = listed.astype(str).values.tolist()
+    if args.output:
+        write_csv(args.output, header, rows, separator=table.separator or ",")
+        print(f"{len(rows)} of {len(frame)} rows suppressed, written to {args.output}", file=sys.stderr)
+    else:
+        import csv
+
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        from publipost.csvout import cell
+
+        writer.writerow(header)
+        writer.writerows([cell(v) for v in row] for row in rows)
+    return EXIT_OK
+
+
+def _said(entry: Entry | None) -> str:
+    return f"{entry.reason} on {entry.at[:10]} ({entry.source})" if entry else ""
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    location = _location(args)
+    if not _exists(location):
+        print(f"store {location}: does not exist yet (nothing suppressed)")
+        return EXIT_OK
+    with Store(location) as store:
+        counts, soft = store.stats(), store.soft_counts()
+    print(f"store {shown(location)}")
+    for channel in ("email", "postal"):
+        total = sum(n for (c, _), n in counts.items() if c == channel)
+        parts = ", ".join(f"{reason} {n}" for (c, reason), n in sorted(counts.items()) if c == channel)
+        print(f"  {channel:<7}{total:>9}" + (f"   {parts}" if parts else ""))
+    print(f"  addresses with soft bounces counted: {soft}")
+    return EXIT_OK
+
+
+def _exists(location: str) -> bool:
+    from publipost.store.db import is_url
+
+    return is_url(location) or Path(location).exists()
+
+
+def _secret() -> bytes:
+    import os
+
+    from publipost.mailer.message import MIN_SECRET_BYTES, SECRET_VARIABLE
+
+    value = os.environ.get(SECRET_VARIABLE, "").encode()
+    if len(value) < MIN_SECRET_BYTES:
+        raise PublipostError(
+            f"{SECRET_VARIABLE} must hold the key the campaigns were sent with (at least "
+            f"{MIN_SECRET_BYTES} bytes)" + ("; it is not set" if not value else f"; it holds {len(value)}"),
+            hint="set it in the endpoint's environment, the same value as where you run publipost send",
+        )
+    return value
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from publipost.unsubscribe.app import create_app
+
+    secret, location = _secret(), _location(args)
+    Store(location).close()  # created, or checked to be a store, before the first request
+    print(f"unsubscribe endpoint on http://{args.host}:{args.port}/ → store {shown(location)}")
+    print("  GET shows a confirmation page; POST List-Unsubscribe=One-Click unsubscribes at once")
+    uvicorn.run(create_app(secret, location), host=args.host, port=args.port, log_level="warning")
+    return EXIT_OK
+
+
+def cmd_unsubscribe_import(args: argparse.Namespace) -> int:
+    """The mailto variant: a message whose subject is "unsubscribe CODE KEY TOKEN" (what the
+    List-Unsubscribe mailto asks mail clients to send), with a valid token."""
+    import re
+
+    from publipost.mailer.message import check_token
+    from publipost.store.mailboxes import read_mailbox
+
+    secret = _secret()
+    token = r"[0-9a-f]{32}|test-[0-9a-f]{27}"
+    pattern = re.compile(rf"unsubscribe\s+([A-Z0-9]{{2,12}})\s+([0-9a-f]{{64}})\s+({token})")
+    entries, invalid, skipped = [], 0, 0
+    for key, message in read_mailbox(args.mailbox):
+        found = pattern.search(str(message.get("Subject", ""))) if message is not None else None
+        if found is None:
+            skipped += 1
+            continue
+        code, address_key, token = found.groups()
+        if check_token(secret, code, address_key, token) != "valid":
+            invalid += 1
+            continue
+        entries.append(Entry(address_key, "email", "unsubscribed", f"{code}, mailto {key}"))
+    with Store(_location(args)) as store:
+        new, present = store.add(entries)
+    print(
+        f"{args.mailbox}: {new} unsubscribed, {present} already, {invalid} with an invalid or test token, "
+        f"{skipped} other messages skipped"
+    )
+    return EXIT_OK
+
+
+def cmd_bounces_import(args: argparse.Namespace) -> int:
+    from publipost.store.bounces import read_report, store_reports
+    from publipost.store.mailboxes import read_mailbox
+
+    if args.soft_limit < 1:
+        raise PublipostError("--soft-limit is at least 1", hint="e.g. --soft-limit 3")
+    reports = (read_report(m, k) if m is not None else None for k, m in read_mailbox(args.mailbox))
+    with Store(_location(args)) as store:
+        done = store_reports(store, reports, soft_limit=args.soft_limit, source=args.mailbox.name)
+    read = ", ".join(f"{n} {kind}s" for kind, n in sorted(done.reports.items())) or "no reports"
+    print(f"{args.mailbox}: {read}; {done.skipped} other messages skipped")
+    suppressed = ", ".join(f"{n} by {reason}" for reason, n in sorted(done.suppressed.items()) if n)
+    print(f"  suppressed now: {suppressed or 'none'}; already suppressed: {done.already}")
+    if done.soft_counted:
+        print(f"  soft bounces counted, under the limit of {args.soft_limit}: {done.soft_counted}")
+    if done.unmatched:
+        print(f"  {done.unmatched} reports quote no message publipost sent (suppressed all the same)")
+    return EXIT_OK
