@@ -15,7 +15,8 @@ class FaultyHandler:
 
     before the data's final dot (nothing can have been delivered, safe to retry):
       temp…@     451 to the data twice, then accepted
-      perm…@     550 to RCPT
+      perm…@     550 5.1.1 to RCPT (no such user)
+      policy…@   554 5.7.1 to RCPT (refused for the message's sake, not the address's)
       cut…@      the connection dropped at RCPT, the first time
     after the final dot (the message is queued, the reply is lost: must not be sent again):
       late…@     queued, then 250 only after `delay` seconds (a slow before-queue filter)
@@ -41,6 +42,8 @@ class FaultyHandler:
             seen = self.rcpts[address]
         if address.startswith("perm"):
             return "550 5.1.1 No such user here"
+        if address.startswith("policy"):
+            return "554 5.7.1 Message rejected as spam"
         if address.startswith("cut") and seen == 1:
             server.transport.close()
             return "421 closing"

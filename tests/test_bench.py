@@ -70,3 +70,13 @@ def test_report_bench():
 def test_variants_bench():
     out = _bench("variants_bench.py", "30", "1")
     assert "letters and e-mails, best of 1" in out and "print run" in out and "overhead" in out
+
+
+def test_store_bench():
+    out = _bench("store_bench.py", "2000", "3000", "100")
+    assert (
+        "2,000 recipients checked against it" in out
+        and "(1,000 suppressed)" in out
+        and "(40 suppressed)" in out
+    )
+    assert "one-click POSTs/s on one core" in out

@@ -14,7 +14,6 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +30,6 @@ from publipost.campaigns.where import where_mask
 from publipost.csvout import write_csv
 from publipost.errors import AudienceError
 from publipost.folding import fold_words
-from publipost.store.db import Entry
 
 ID, EMAIL, VARIANT = "_id", "_email", "_variant"
 REACH = "_reach_"  # + a channel's name: whether that channel reaches the row
@@ -436,10 +434,11 @@ def _set_outcome(audience: Audience, mask: pd.Series, outcome: Outcome, reasons:
     mask = mask & (frame["_outcome"] == Outcome.TARGETED)
     if not mask.any():
         return
-    frame.loc[mask, "_outcome"] = outcome.value
-    texts = reasons[mask] if isinstance(reasons, pd.Series) else [reasons] * int(mask.sum())
-    for row, reason in zip(frame.loc[mask, ROW], texts, strict=True):
-        audience.notes.append(RowNote(int(row), outcome.value, reason))
+    value = outcome.value
+    frame.loc[mask, "_outcome"] = value
+    texts = reasons[mask].tolist() if isinstance(reasons, pd.Series) else [reasons] * int(mask.sum())
+    rows = frame.loc[mask, ROW].astype(int).tolist()
+    audience.notes += [RowNote(row, value, reason) for row, reason in zip(rows, texts, strict=True)]
 
 
 def _add_malformed(audience: Audience, reach: Sequence[Reach]) -> None:
@@ -549,7 +548,7 @@ def _consult_store(audience: Audience, campaign: Campaign, location: str | None)
     suppressed (store), with the reason and date in rejects.csv."""
     from publipost.store.config import store_location
     from publipost.store.db import Store, is_url, shown
-    from publipost.store.keys import email_key, postal_key
+    from publipost.store.keys import email_keys, postal_key
 
     origin = "given"
     if location is None:
@@ -561,40 +560,40 @@ def _consult_store(audience: Audience, campaign: Campaign, location: str | None)
         check.entries = False
         return
     frame = audience.frame
-    live = frame.index[frame["_outcome"] == Outcome.TARGETED]
-    keys: dict[str, pd.Series] = {"email": frame.loc[live, EMAIL].map(email_key)}
+    targeted = (frame["_outcome"] == Outcome.TARGETED).to_numpy()
+    live = frame.index[targeted].tolist()
+    keys: dict[str, list[str | None]] = {"email": email_keys(frame[EMAIL].to_numpy()[targeted].tolist())}
     if all(n in frame for n in POSTAL_FIELDS):
-        lines = zip(*(frame.loc[live, n].astype(str) for n in POSTAL_FIELDS), strict=True)
-        keys["postal"] = pd.Series([postal_key(v) if v[1].strip() else None for v in lines], index=live)
+        lines = zip(*(frame[n].astype(str).to_numpy()[targeted].tolist() for n in POSTAL_FIELDS), strict=True)
+        keys["postal"] = [postal_key(v) if v[1].strip() else None for v in lines]
     with Store(location, create=False) as store:
-        found = {kind: store.find(series.dropna(), kind) for kind, series in keys.items()}
+        found = {kind: store.said([k for k in listed if k], kind) for kind, listed in keys.items()}
     channel_of = {"email": "email", "postal": "letter"}
-    lost = pd.Series("", index=frame.index)
-    for kind, entries in found.items():
-        if not entries:
+    lost = pd.Series("", index=frame.index, dtype=object)
+    taken: dict[str, pd.Series] = {}  # channel → the store's reason, on the rows it takes
+    for kind, said in found.items():
+        rows = [(index, said[key]) for index, key in zip(live, keys[kind], strict=True) if key in said]
+        if not rows:
             continue
-        reasons = keys[kind].map(partial(_store_reason, entries))
-        hit = reasons.ne("")
-        setattr(check, "emails" if kind == "email" else "postal", int(hit.sum()))
+        hit = pd.Series(
+            [f"suppressed (store): {r}" for _, r in rows], index=[i for i, _ in rows], dtype=object
+        )
+        setattr(check, "emails" if kind == "email" else "postal", len(hit))
         channel = channel_of[kind]
-        if REACH + channel not in frame:
-            continue
-        rows = reasons.index[hit]
-        frame.loc[rows, REACH + channel] = False
-        lost.loc[rows] = (lost.loc[rows] + "; " + reasons[hit]).str.strip("; ")
+        if REACH + channel in frame:
+            frame.loc[hit.index, REACH + channel] = False
+            lost.loc[hit.index] = (lost.loc[hit.index] + "; " + hit).str.strip("; ")
+            taken[channel] = hit
+    reach = [c for c in frame.columns if c.startswith(REACH)]
+    unreachable = (~frame[reach].any(axis=1) if reach else pd.Series(False, index=frame.index)) & lost.ne("")
+    _set_outcome(audience, unreachable, Outcome.STORE, lost)
+    for channel, hit in taken.items():  # rows that keep another channel: "letter only", and why
         if channel in audience._partial:
             unit, problem = audience._partial[channel]
+            kept = hit[~unreachable.reindex(hit.index)]
             problem = problem.copy()
-            problem.loc[rows] = reasons[hit]
+            problem.loc[kept.index] = kept
             audience._partial[channel] = (unit, problem)
-    reach = [c for c in frame.columns if c.startswith(REACH)]
-    unreachable = ~frame[reach].any(axis=1) if reach else pd.Series(False, index=frame.index)
-    _set_outcome(audience, unreachable & lost.ne(""), Outcome.STORE, lost)
-
-
-def _store_reason(entries: dict[str, Entry], key: str | None) -> str:
-    entry = entries.get(key) if key else None
-    return f"suppressed (store): {entry.reason} on {entry.at[:10]} ({entry.source})" if entry else ""
 
 
 def _match_key(frame: pd.DataFrame, key: str) -> pd.Series:
