@@ -106,6 +106,11 @@ def _parser() -> argparse.ArgumentParser:
     lint.add_argument("--explain", metavar="RULE", help="explain a rule (code or slug) and exit")
     lint.add_argument("--allow-outside", action="store_true", help=ALLOW_OUTSIDE)
     lint.add_argument(
+        "--kind",
+        choices=["sales", "complaint-reply"],
+        help="what the Markdown letters are (default: their front matter's kind:, else sales)",
+    )
+    lint.add_argument(
         "--data",
         action=argparse.BooleanOptionalAction,
         help="read customer files, to lint with their longest values (default: yes; not under CI=true)",
@@ -539,6 +544,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
         allow_outside=args.allow_outside,
         data=data,
         campaign_documents=_campaign_documents,
+        letter_kind=args.kind,
     )
     fmt = args.format
     if fmt == "auto":
@@ -770,10 +776,7 @@ def _print_audience(prepared: Prepared, out_dir: Path) -> None:
         label = outcome.value
         if outcome is Outcome.STORE and store is not None:
             label = "store"
-            extra = (
-                f"   suppressed (store): {store.emails} e-mail and {store.postal} postal addresses found; "
-                "a row keeps the channels the store does not take"
-            )
+            extra = f"   suppressed (store): {store.emails} e-mail and {store.postal} postal addresses found"
         print(f"  {label:<13}{counts[outcome.value]:>7}{extra}")
         if outcome is Outcome.TARGETED and campaign.variants:
             split = audience.variant_counts()

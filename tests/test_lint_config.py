@@ -98,8 +98,15 @@ def test_bad_configuration_exits_2(tmp_path, run):
 
 
 def test_list_rules_and_explain(run):
+    from publipost.linter.rules import all_rules
+
     listed = run("lint", "--list-rules")
-    assert listed.code == 0 and "PP201  sentence-too-long" in listed.out and listed.out.count("\n") == 35
+    assert (
+        listed.code == 0
+        and "PP201  sentence-too-long" in listed.out
+        and "PP704  reply-minimises" in listed.out
+    )
+    assert listed.out.count("\n") == len(all_rules()) == 43  # one line a rule
     explained = run("lint", "--explain", "paragraph-too-long")
     assert (
         explained.code == 0

@@ -264,3 +264,19 @@ def test_postgresql_refusals_never_show_the_password(postgres, run, monkeypatch)
             )
         }
     assert tables == {"customers"}
+
+
+def test_the_preview_counts_the_store_too(couette, own_store):
+    from publipost.preview.page import recipient_page
+    from publipost.preview.state import Preview
+
+    with Store(str(own_store)) as store:
+        store.add([Entry(email_key("loic.girard4@exemple.fr"), "email", "complaint", "HIVER25 C00004")])
+    preview = Preview(couette)
+    preview.load()
+    loaded = preview.loaded
+    assert loaded is not None and "C00004" in loaded.ids  # it keeps its letter
+    assert "email" not in preview.recipient("C00004").channels
+    page = recipient_page(preview, loaded, preview.recipient(loaded.ids[0]), couette.parent)
+    assert f"suppression store {own_store}: 1 e-mail and 0 postal addresses found" in page
+    assert "suppressed (store): complaint on 20" in page  # in the rows not (fully) targeted

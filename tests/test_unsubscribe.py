@@ -235,3 +235,17 @@ def test_the_whole_loop_send_unsubscribe_bounce_then_the_next_campaign(couette, 
     assert "unsubscribed on 20" in said[_address(leaving)]["reason"]
     assert "hard bounce on 20" in said[_address(bouncing)]["reason"]
     assert "COUDOU" in said[_address(leaving)]["reason"]  # the campaign it came from
+
+
+def test_an_unsubscribe_between_two_runs_of_a_send_is_honoured(tmp_path, run):
+    from tests.test_send import _campaign
+
+    addresses = ["ann@example.com", "bob@example.com", "cy@example.com"]
+    _campaign(tmp_path, addresses)
+    out = tmp_path / "out"
+    assert run("send", tmp_path / "campaign.yaml", "--out", out, "--limit", "1").code == 0
+    assert run("suppress", "add", "BOB@example.com", "--reason", "unsubscribed").code == 0
+    resumed = run("send", tmp_path / "campaign.yaml", "--out", out)
+    assert resumed.code == 0, resumed.err
+    delivered = [_address(m) for m in _messages(out / "maildir")]
+    assert sorted(delivered) == ["ann@example.com", "cy@example.com"]  # bob, pending, was withdrawn

@@ -117,11 +117,27 @@ class LintDoc:
 # --- Markdown and plain-text letters -----------------------------------------------------------
 
 
-def letter_from_markdown(path: Path, source: str, *, kind: str = "letter") -> LintDoc:
+LETTER_KINDS = {"sales": "letter", "complaint-reply": "reply"}  # a letter's kind: → its document kind
+
+
+def letter_from_markdown(
+    path: Path, source: str, *, kind: str = "letter", letter_kind: str | None = None
+) -> LintDoc:
+    """A Markdown letter as a lint document. Its front matter's `kind: complaint-reply` (or
+    `letter_kind`) makes it a reply to a complaint, linted by the reply rules (PP7)."""
     positions = Positions(path, source)
     letter = parse_letter(blank_comments(source))
     front = _front_matter(path, letter.front_matter)
     language = front.get("language") or guess_language(source)
+    written = letter_kind or front.get("kind")
+    if written is not None and kind == "letter":
+        if written not in LETTER_KINDS:
+            raise PublipostError(
+                f"unknown letter kind '{written}'",
+                Where(path, 2),
+                f"kind is one of: {', '.join(LETTER_KINDS)}",
+            )
+        kind = LETTER_KINDS[written]
 
     def unit(role: str, block: Block | None) -> Unit | None:
         if block is None:
@@ -129,7 +145,7 @@ def letter_from_markdown(path: Path, source: str, *, kind: str = "letter") -> Li
         start = block.start
         return Unit(role, block.text, lambda offset: positions.where(start + offset))
 
-    doc = LintDoc(path, kind, language, column=LETTER if kind == "letter" else EMAIL)
+    doc = LintDoc(path, kind, language, column=EMAIL if kind == "email" else LETTER)
     doc.sources[path] = source
     doc.hook = unit("hook", letter.hook)
     doc.salutation = unit("salutation", letter.salutation)

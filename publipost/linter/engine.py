@@ -86,6 +86,7 @@ def lint_paths(
     data: bool = True,
     enforce_law: bool = False,
     campaign_documents: CampaignDocuments | None = None,
+    letter_kind: str | None = None,
 ) -> LintResult:
     """Lint files and folders. A campaign may name only files inside its repository unless
     `allow_outside`; with `data` false, no customer file is opened (copy is linted unmerged).
@@ -97,7 +98,7 @@ def lint_paths(
         if kind == "campaign" and campaign_documents is not None:
             docs = campaign_documents(path, boundary, data)
         else:
-            docs = documents(path, kind, boundary=boundary, data=data)
+            docs = documents(path, kind, boundary=boundary, data=data, letter_kind=letter_kind)
         merge(
             result,
             lint_docs(
@@ -247,7 +248,11 @@ def _campaign_files(path: Path, boundary: Path | None) -> set[Path]:
     return files - {campaign.path}
 
 
-def documents(path: Path, kind: str, *, boundary: Path | None = None, data: bool = True) -> list[LintDoc]:
+def documents(
+    path: Path, kind: str, *, boundary: Path | None = None, data: bool = True, letter_kind: str | None = None
+) -> list[LintDoc]:
+    """A file's lint documents; `letter_kind` (sales, complaint-reply) overrides what a
+    Markdown letter's front matter says it is."""
     if kind == "campaign":
         from publipost.linter.campaign import campaign_documents
 
@@ -255,7 +260,7 @@ def documents(path: Path, kind: str, *, boundary: Path | None = None, data: bool
     text = _read(path)
     if kind == "email":
         return [email_from_markup(path, text)]
-    return [letter_from_markdown(path, text)]
+    return [letter_from_markdown(path, text, letter_kind=letter_kind)]
 
 
 def _read(path: Path) -> str:

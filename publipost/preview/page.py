@@ -106,6 +106,7 @@ def audience_summary(loaded: Loaded) -> dict[str, Any]:
         "rejected": sorted(audience.notes, key=lambda n: n.row)[:200],
         "more": max(0, len(audience.notes) - 200),
         "lists": audience.suppression,
+        "store": audience.store,
     }
 
 

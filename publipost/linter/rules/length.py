@@ -34,6 +34,7 @@ class SentenceTooLong(Rule):
     """
 
     code, name, severity, source = "PP201", "sentence-too-long", "warning", "mailing-rules.md §3.1"
+    kinds = ("letter", "email", "reply")
     options = {"max-words": 20, "max-words-error": 25}
     message = {
         "en": "sentence of {n} words (max {max}): one idea per sentence",
@@ -57,6 +58,7 @@ class ParagraphTooLong(Rule):
     """
 
     code, name, severity, source = "PP202", "paragraph-too-long", "error", "mailing-rules.md §5"
+    kinds = ("letter", "email", "reply")
     options = {"max-lines": 5}
     message = {
         "en": "paragraph of {n} printed lines (max {max}){note}: split it, one theme per paragraph",
@@ -92,6 +94,7 @@ class SentenceClauseChain(Rule):
     """
 
     code, name, severity, source = "PP203", "sentence-clause-chain", "warning", "mailing-rules.md §3.1"
+    kinds = ("letter", "email", "reply")
     options = {"max-subordinators": 1}
     message = {
         "en": "{n} subordinate clauses chained ({found}): split the sentence",

@@ -114,6 +114,7 @@ class ReadabilityLow(Rule):
     """
 
     code, name, severity, source = "PP501", "readability-low", "info", "lint-conventions.md §6"
+    kinds = ("letter", "email", "reply")
     options = {"min-score": 60, "min-words": 12}
     message = {
         "en": "reading ease {score:.0f} (target {min}+): shorter sentences, shorter words",

@@ -48,7 +48,7 @@ class DatePlaceMissing(Rule):
     """
 
     code, name, severity, source = "PP102", "date-place-missing", "warning", "mailing-rules.md §5.2"
-    kinds = ("letter",)
+    kinds = ("letter", "reply")
     message = {
         "en": 'the letter has no place for its date line: add sender.place ("London, 22 November 2026")',
         "fr": "la lettre n'a pas de lieu pour sa date : ajoutez sender.place (« Lyon, le 22 novembre 2026 »)",
@@ -70,6 +70,7 @@ class SignatureMissing(Rule):
     """
 
     code, name, severity, source = "PP103", "signature-missing", "error", "mailing-rules.md §5.7"
+    kinds = ("letter", "email", "reply")
     message = {
         "en": "the signatory's {missing} is missing: end with the name, then the function, of the person who signs",
         "fr": "il manque {missing} du signataire : terminez par le nom, puis la fonction, de la personne qui signe",
@@ -248,6 +249,7 @@ class MarkdownLiteral(Rule):
     """
 
     code, name, severity, source = "PP109", "markdown-literal", "error", "design.md (letter Markdown)"
+    kinds = ("letter", "email", "reply")
     message = {
         "en": "{what} would print as typed: close it",
         "fr": "{what} s'imprimerait tel quel : fermez-le",

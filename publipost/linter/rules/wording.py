@@ -65,6 +65,7 @@ class StockPhrase(Rule):
     """
 
     code, name, severity, source = "PP303", "stock-phrase", "warning", "mailing-rules.md §3 (004)"
+    kinds = ("letter", "email", "reply")
     message = {
         "en": 'stock phrase "{phrase}": say what the reader can do, concretely',
         "fr": "formule toute faite « {phrase} » : dites concrètement ce que le lecteur peut faire",

@@ -1,0 +1,169 @@
+# ruff: noqa: E501  (letters are fixtures: one paragraph a line, as written)
+"""Replies to complaints (kind: complaint-reply): their own rules, PP7, in French and English;
+the sales rules off; the style rules on."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+GOOD_FR = """\
+---
+kind: complaint-reply
+language: fr
+---
+Madame Dupont,
+
+Dans votre courrier du 12 novembre (réf. R-2291), vous nous signalez que votre couette est arrivée déchirée. Nous vous prions de nous excuser pour ce désagrément. Vous l'attendiez pour l'hiver.
+
+Merci de nous avoir écrit aussitôt. Votre message nous a permis de retrouver le colis et de comprendre ce qui s'est passé chez notre transporteur.
+
+Nous vous envoyons une couette neuve dès demain, sans frais. Nous avons pris des mesures avec notre transporteur pour que cela ne se reproduise plus.
+
+Votre fidélité compte beaucoup pour nous, et nous tenons à votre confiance.
+
+Claire Martin
+Directrice du service clients
+"""
+
+GOOD_EN = """\
+---
+kind: complaint-reply
+language: en
+---
+Dear Ms Brooks,
+
+In your letter of 12 November (ref. R-2291), you tell us your planner arrived with torn pages. We are sorry. You had planned to start it this week.
+
+Thank you for writing to us so quickly. Your letter helped us find the box and understand what happened at our printer.
+
+We will send you a new planner tomorrow, free of charge. We have changed how our printer checks each batch, so this does not happen again.
+
+Your trust matters to us, and we value your loyalty.
+
+Dana Brooks
+Head of Customer Care
+"""
+
+BAD_FR = """\
+---
+kind: complaint-reply
+language: fr
+---
+**Découvrez maintenant notre nouvelle collection**
+
+Madame,
+
+Nous avons bien reçu votre réclamation. Ce simple retard n'a malgré tout eu aucune conséquence.
+
+Profitez de notre offre exclusive sur les oreillers.
+
+Le service clients
+"""
+
+BAD_EN = """\
+---
+kind: complaint-reply
+language: en
+---
+**Discover our new collection**
+
+Dear customer,
+
+We have received your complaint. Unfortunately you felt the delay was an issue. It was only a minor delay.
+
+Don't miss our exclusive offer on pillows.
+
+The customer care team
+"""
+
+REPLY_RULES = ["PP701", "PP702", "PP703", "PP704", "PP705", "PP706", "PP707", "PP708"]
+SALES_RULES = ["PP101", "PP104", "PP105", "PP106", "PP107", "PP301", "PP302", "PP402"]
+
+
+def _findings(run, tmp_path, text: str, *extra: str, name: str = "reply.md") -> list[dict]:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    result = run("lint", path, "--format", "json", "--isolated", *extra)
+    assert result.code in (0, 1), result.err
+    return json.loads(result.out)
+
+
+@pytest.mark.parametrize("good", [GOOD_FR, GOOD_EN], ids=["fr", "en"])
+def test_a_good_reply_passes_the_reply_rules_and_no_sales_rule_fires(run, tmp_path, good):
+    found = _findings(run, tmp_path, good)
+    rules = {f["rule"] for f in found}
+    assert not rules & set(REPLY_RULES), found
+    assert not rules & set(SALES_RULES)  # no hook, no P.S., no magic words asked of a reply
+
+
+@pytest.mark.parametrize(("bad", "language"), [(BAD_FR, "fr"), (BAD_EN, "en")], ids=["fr", "en"])
+def test_a_bad_reply_is_told_each_fault_in_its_language(run, tmp_path, bad, language):
+    found = _findings(run, tmp_path, bad)
+    rules = {f["rule"] for f in found}
+    assert set(REPLY_RULES) - {"PP707"} <= rules, sorted(rules)  # its closing sells: no importance either
+    assert "PP103" in rules  # signed by a team, not a person
+    assert all(f["language"] == language for f in found)
+    minimising = sorted(f["message"].lower() for f in found if f["rule"] == "PP704")
+    if language == "fr":
+        assert any("« simple »" in m for m in minimising) and any("« malgré tout »" in m for m in minimising)
+    else:
+        assert any('"unfortunately you felt"' in m for m in minimising) and any(
+            '"only"' in m for m in minimising
+        )
+    selling = [f for f in found if f["rule"] == "PP708"]
+    assert len(selling) >= 3  # the hook, and the sales words of the body
+    assert not {f["rule"] for f in found} & {"PP101", "PP104", "PP301"}
+
+
+@pytest.mark.parametrize(
+    ("rule", "language", "good", "bad"),
+    [
+        ("PP701", "fr", "Dans votre courrier du 12 novembre,", "Nous avons bien reçu votre réclamation,"),
+        ("PP701", "en", "In your letter of 12 November,", "We have received your complaint,"),
+        ("PP703", "fr", "Nous vous prions de nous excuser.", "Nous prenons note."),
+        ("PP703", "en", "We are sorry.", "We take note."),
+        ("PP705", "fr", "Merci de nous avoir écrit.", "Vous nous avez écrit."),
+        ("PP705", "en", "Thank you for writing.", "You wrote to us."),
+        ("PP706", "fr", "Nous allons remplacer votre couette.", "Votre couette est arrivée."),
+        ("PP706", "en", "We will replace your planner.", "Your planner arrived."),
+    ],
+)
+def test_each_reply_rule_passes_and_fails(run, tmp_path, rule, language, good, bad):
+    base = GOOD_FR if language == "fr" else GOOD_EN
+    anchor = {
+        "PP701": (
+            "Dans votre courrier du 12 novembre (réf. R-2291),",
+            "In your letter of 12 November (ref. R-2291),",
+        ),
+        "PP703": ("Nous vous prions de nous excuser pour ce désagrément.", "We are sorry."),
+        "PP705": ("Merci de nous avoir écrit aussitôt.", "Thank you for writing to us so quickly."),
+        "PP706": (
+            "Nous vous envoyons une couette neuve dès demain, sans frais. Nous avons pris des mesures avec "
+            "notre transporteur pour que cela ne se reproduise plus.",
+            "We will send you a new planner tomorrow, free of charge. We have changed how our printer checks "
+            "each batch, so this does not happen again.",
+        ),
+    }[rule][0 if language == "fr" else 1]
+    assert anchor in base
+    passing = {f["rule"] for f in _findings(run, tmp_path, base.replace(anchor, good))}
+    failing = {f["rule"] for f in _findings(run, tmp_path, base.replace(anchor, bad))}
+    assert rule not in passing and rule in failing
+
+
+def test_the_kind_comes_from_the_command_line_too(run, tmp_path):
+    plain = GOOD_EN.split("---\n", 2)[2]  # no front matter: a sales letter by default
+    as_sales = {f["rule"] for f in _findings(run, tmp_path, plain)}
+    assert "PP101" in as_sales and "PP701" not in as_sales
+    as_reply = {f["rule"] for f in _findings(run, tmp_path, plain, "--kind", "complaint-reply")}
+    assert "PP101" not in as_reply and not as_reply & set(REPLY_RULES)
+    wrong = tmp_path / "wrong.md"
+    wrong.write_text("---\nkind: complaint\n---\nHello.\n", encoding="utf-8")
+    refused = run("lint", wrong)
+    assert refused.code == 2 and "unknown letter kind 'complaint'" in refused.err
+
+
+def test_explain_shows_a_reply_rule(run):
+    explained = run("lint", "--explain", "reply-minimises")
+    assert explained.code == 0 and "PP704 reply-minimises" in explained.out and "malgré tout" in explained.out
