@@ -3,7 +3,8 @@
     .venv/bin/python docs/make_pictures.py
 
 The French and English letters' first pages, the English coupon page, a carrier envelope
-(pypdfium2), and the French e-mail at 600 and 375 px (Debian's chromium through Playwright).
+(pypdfium2), a reply to a complaint, and the French e-mail at 600 and 375 px (Debian's
+chromium through Playwright).
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ def email_pngs(folder: Path) -> None:
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        for name in ("vente-couette", "launch-planner"):
+        for name in ("vente-couette", "launch-planner", "reclamations"):
             shutil.copytree(ROOT / "examples" / name, Path(tmp) / name, ignore=shutil.ignore_patterns("out"))
         french, english = Path(tmp) / "vente-couette", Path(tmp) / "launch-planner"
         for folder in (french, english):
@@ -70,6 +71,9 @@ def main() -> None:
         page_png(english / "out" / "letters" / "letters.pdf", 1, DOCS / "letter-launch-planner-coupon.png")
         page_png(french / "out" / "letters" / "envelopes-dl.pdf", 0, DOCS / "envelope-dl.png", scale=1.0)
         email_pngs(french)
+        replies = Path(tmp) / "reclamations"
+        publipost("render", str(replies / "campaign.yaml"), "--format", "pdf", "--out", str(replies / "out"))
+        page_png(replies / "out" / "letters" / "letters.pdf", 0, DOCS / "reponse-reclamation.png", scale=1.2)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from publipost.errors import PublipostError, Where
 
@@ -452,7 +452,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         responses,
         campaign=campaign.name,
         code=campaign.code,
-        currency=campaign.offer.currency,
+        currency=campaign.offer.currency if campaign.offer else "EUR",
         costs=(costs.letter, costs.email, costs.fixed),
         lifetime=campaign.value.lifetime if campaign.value else None,
         average_order=campaign.value.average_order if campaign.value else None,
@@ -757,7 +757,8 @@ def _print_audience(prepared: Prepared, out_dir: Path) -> None:
     table = audience.source
     sep = {"\t": "tab", None: None}.get(table.separator, f"'{table.separator}'")
     read_as = ", ".join(p for p in (table.encoding, sep) if p)
-    print(f"campaign   {campaign.name} ({campaign.language}, objective: {campaign.objective})")
+    purpose = "replies to complaints" if campaign.reply else f"objective: {campaign.objective}"
+    print(f"campaign   {campaign.name} ({campaign.language}, {purpose})")
     print(f"customers  {_show(table.path)} ({read_as})")
     if audience.keyed_by == "e-mail address":
         print("ids        no id column: recipients are known by their e-mail address (target.id names one)")
@@ -784,7 +785,9 @@ def _print_audience(prepared: Prepared, out_dir: Path) -> None:
             how = f"by {campaign.variant_by}" if campaign.variant_by else "by a hash of code and id"
             print(f"    {'variants':<11}{'':>7}   {shares} ({how})")
     print(f"  {'─' * 20}\n  {'rows read':<13}{audience.rows_read:>7}")
-    if store is not None and not store.consulted:
+    if campaign.reply:
+        print("\nstore      not consulted: a reply to a complaint is a service letter, not marketing")
+    elif store is not None and not store.consulted:
         warning = "store      OFF: this campaign does not consult the suppression store (store: false)"
         print(f"\n\033[1m{warning}\033[0m" if sys.stdout.isatty() else f"\n{warning.upper()}")
     elif store is not None:
@@ -797,6 +800,8 @@ def _print_audience(prepared: Prepared, out_dir: Path) -> None:
                 f"suppression list {_show(listing.path)}: {listing.entries} entries, "
                 f"{listing.suppressed} customers suppressed (matched on {' and '.join(listing.match)})"
             )
+    if audience.complaints is not None:
+        _print_complaints(audience.complaints, campaign.target.customers)
     separator = separator_for(table.separator, campaign.language)
     rejects = audience.write_rejects(out_dir / "rejects.csv", separator)
     corrections = audience.write_corrections(out_dir / "corrections.csv", separator)
@@ -805,6 +810,28 @@ def _print_audience(prepared: Prepared, out_dir: Path) -> None:
         print(f"{rejects} rows not (fully) targeted, with row and reason: {_show(out_dir / 'rejects.csv')}")
     if corrections:
         print(f"{corrections} values corrected or flagged: {_show(out_dir / 'corrections.csv')}")
+
+
+def _print_complaints(complaints: Any, customers: int | None) -> None:
+    """mailing-rules.md §7: the delays, who to call first, and the indicators."""
+    from publipost.campaigns.complaints import BANDS, DEADLINE_DAYS, LATER
+
+    rows = complaints.rows
+    print(f"\nreplies    {len(rows)} complaints, answered on {complaints.reply_date.isoformat()}")
+    for c in complaints.late:
+        when = c.received.isoformat()
+        print(f"  late       row {c.row} ({c.id}): received {when}, {c.days} days (over {DEADLINE_DAYS})")
+    for c in complaints.serious:
+        print(
+            f"  call first row {c.row} ({c.id}) {c.name}: {c.phone} (a serious complaint: phone, then write)"
+        )
+    subjects = complaints.by_subject()
+    print("  by subject " + " · ".join(f"{s} {n}" for s, n in subjects.most_common()))
+    delays = complaints.by_delay()
+    labels = [label for _, label in BANDS] + [LATER]
+    print("  by delay   " + " · ".join(f"{label} {delays[label]}" for label in labels))
+    if customers:
+        print(f"  complaint rate {len(rows) / customers:.2%} of {customers:,} customers")
 
 
 def _show_store(location: str) -> str:

@@ -139,8 +139,11 @@ def test_schema_describes_the_campaign_file_and_validates_the_examples(run):
     result = run("schema")
     assert result.code == 0
     schema = json.loads(result.out)
-    assert {"name", "language", "objective", "offer", "target", "sender"} <= set(schema["required"])
-    for name in EXAMPLE_NAMES:
+    assert {"name", "language", "target", "sender"} <= set(schema["required"])
+    assert schema["else"]["required"] == ["objective", "offer"]  # unless kind: complaint-reply
+    with pytest.raises(jsonschema.ValidationError, match="'objective' is a required property"):
+        jsonschema.validate({"name": "x", "language": "fr", "target": {}, "sender": {"name": "y"}}, schema)
+    for name in [*EXAMPLE_NAMES, "reclamations"]:  # replies: no objective, no offer
         data = YAML(typ="safe").load((EXAMPLES / name / "campaign.yaml").read_text(encoding="utf-8"))
         for section in ("offer", "letter"):  # YAML dates and numbers, as JSON
             for key, value in list(data.get(section, {}).items()):

@@ -75,7 +75,7 @@ def _campaign(tmp_path, example="vente-couette"):
 def test_examples_lint_clean():
     result = lint_paths([EXAMPLES])
     assert result.active == []
-    assert result.files == 2  # the copy files and data files of the campaigns are not linted twice
+    assert result.files == 3  # the copy files and data files of the campaigns are not linted twice
 
 
 def test_campaign_inline_copy_positions_point_into_the_yaml(tmp_path):

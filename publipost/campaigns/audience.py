@@ -15,11 +15,15 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from publipost.campaigns.emails import check_email
+
+if TYPE_CHECKING:
+    from publipost.campaigns.complaints import Complaints
 from publipost.campaigns.fields import map_headers, suggest_field
 from publipost.campaigns.model import Campaign
 from publipost.campaigns.names import needs_casing, proper_case
@@ -118,6 +122,7 @@ class Audience:
     suppression: list[SuppressionList] = field(default_factory=list)  # the exclude lists, as read
     keyed_by: str = "row"  # what recipient ids come from: a column, the e-mail address, or the row
     store: StoreCheck | None = None
+    complaints: Complaints | None = None  # a complaints file (kind: complaint-reply), checked
     # each channel and its problem per row, kept until outcomes are final (_note_partial)
     _partial: dict[str, tuple[Reach, pd.Series]] = field(default_factory=dict, repr=False)
     _lookup: tuple | None = field(default=None, repr=False)
@@ -315,7 +320,9 @@ def load_audience(
     data_columns = [c for c in data.columns if c != ROW]
     blank = data[data_columns].astype(str).apply(lambda s: s.str.strip() == "").all(axis=1)
     data = data[~blank].copy()
-    headers = map_headers(data_columns, target.columns, campaign.where(("target", "columns")))
+    headers = map_headers(
+        data_columns, target.columns, campaign.where(("target", "columns")), complaints=campaign.reply
+    )
     data = data.rename(columns=headers)
     audience = Audience(table, {f: h for h, f in headers.items()}, data)
 
@@ -331,6 +338,11 @@ def load_audience(
     _assign_ids(audience, campaign)
     _hold_out(audience, campaign)
     _assign_variants(audience, campaign)
+    if campaign.reply:
+        from publipost.campaigns.complaints import check_columns, read_complaints
+
+        check_columns(audience.headers, audience.suggest, campaign)
+        audience.complaints = read_complaints(audience.targeted, campaign, ID)
     _note_partial(audience)
     return audience
 
@@ -550,6 +562,8 @@ def _consult_store(audience: Audience, campaign: Campaign, location: str | None)
     from publipost.store.db import Store, is_url, shown
     from publipost.store.keys import email_keys, postal_key
 
+    if campaign.reply:  # a reply to a complaint is a service letter: an unsubscribe does not stop it
+        return
     origin = "given"
     if location is None:
         location, origin = store_location(campaign.path.parent)

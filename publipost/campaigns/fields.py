@@ -69,7 +69,35 @@ STANDARD_FIELDS: dict[str, tuple[str, ...]] = {
     "state": ("state", "region", "province", "etat"),
     "country": ("country", "pays"),
 }
+
+# The columns of a complaints file (kind: complaint-reply), recognised in such files only: in a
+# customer file, "Objet" or "Téléphone" keep the field names campaigns already use.
+COMPLAINT_FIELDS: dict[str, tuple[str, ...]] = {
+    "phone": ("phone", "telephone", "tel", "phone_number", "numero_de_telephone", "portable", "mobile"),
+    "received": (
+        "received",
+        "received_on",
+        "date_received",
+        "complaint_date",
+        "date_reception",
+        "date_de_reception",
+        "recu_le",
+        "date_reclamation",
+        "date_de_la_reclamation",
+    ),
+    "reference": ("reference", "ref", "votre_reference", "ref_reclamation", "reference_reclamation"),
+    "subject": ("subject", "objet", "motif", "sujet"),
+    "severity": ("severity", "gravite", "priorite", "priority", "urgence"),
+    "received_by": ("received_by", "canal", "channel", "recu_par"),
+    "measure": ("measure", "mesure", "mesure_corrective", "corrective_measure", "corrective_action"),
+    "gesture": ("gesture", "geste", "geste_commercial", "commercial_gesture"),
+    "handler": ("handler", "gestionnaire", "traite_par", "handled_by", "charge_de_clientele"),
+}
 SYNONYMS = {alias: name for name, aliases in STANDARD_FIELDS.items() for alias in aliases}
+COMPLAINT_SYNONYMS = {
+    **SYNONYMS,
+    **{alias: name for name, aliases in COMPLAINT_FIELDS.items() for alias in aliases},
+}
 
 
 def snake(header: str) -> str:
@@ -80,8 +108,11 @@ def snake(header: str) -> str:
     return name if not name[0].isdigit() else f"f_{name}"
 
 
-def map_headers(headers: list[str], explicit: dict[str, str], where: Where) -> dict[str, str]:
-    """header → field name, for every header of the file."""
+def map_headers(
+    headers: list[str], explicit: dict[str, str], where: Where, *, complaints: bool = False
+) -> dict[str, str]:
+    """header → field name, for every header of the file (of a complaints file, with its columns)."""
+    synonyms = COMPLAINT_SYNONYMS if complaints else SYNONYMS
     by_snake: dict[str, str] = {}
     for header in headers:
         by_snake.setdefault(snake(header), header)
@@ -101,7 +132,7 @@ def map_headers(headers: list[str], explicit: dict[str, str], where: Where) -> d
         if header in mapping:
             continue
         key = snake(header) or f"column_{index}"
-        name = SYNONYMS.get(key, key)
+        name = synonyms.get(key, key)
         if name in taken:
             name = key if key not in taken else f"{key}_{index}"
         mapping[header] = name

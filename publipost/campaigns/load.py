@@ -41,7 +41,7 @@ def _checked(doc: YamlDoc, boundary: Path | None) -> Campaign:
     try:
         campaign = Campaign.model_validate(doc.data)
     except ValidationError as exc:
-        raise _schema_error(doc, exc) from None
+        raise _schema_error(doc, exc, _sales_keys_missing(doc)) from None
     campaign._path = doc.path.resolve()
     campaign._doc = doc
     campaign._boundary = boundary
@@ -178,8 +178,25 @@ def _variant_doc(doc: YamlDoc, index: int) -> YamlDoc:
     return view
 
 
-def _schema_error(doc: YamlDoc, exc: ValidationError) -> CampaignError:
-    errors = [_one_error(doc, dict(err)) for err in exc.errors()]
+def _sales_keys_missing(doc: YamlDoc) -> list[CampaignError]:
+    """A sales campaign's objective and offer, reported with the schema's other errors."""
+    data = doc.data if isinstance(doc.data, dict) else {}
+    if data.get("kind") == "complaint-reply":
+        return []
+    return [
+        CampaignError(
+            f"missing required key '{key}' in the top level",
+            doc.where(()),
+            "a sales mailing serves one objective with one offer (see the README); "
+            "a reply to complaints says kind: complaint-reply",
+        )
+        for key in ("objective", "offer")
+        if key not in data
+    ]
+
+
+def _schema_error(doc: YamlDoc, exc: ValidationError, more: list[CampaignError]) -> CampaignError:
+    errors = [_one_error(doc, dict(err)) for err in exc.errors()] + more
     errors.sort(key=lambda e: (e.where.line or 0, e.where.column or 0) if e.where else (0, 0))
     first = errors[0]
     first.others.extend(errors[1:])
@@ -234,7 +251,18 @@ def _is_model(obj: Any) -> bool:
 
 
 def _check_offer(campaign: Campaign, doc: YamlDoc) -> None:
-    if campaign.objective in PRICED_OBJECTIVES and campaign.offer.price is None:
+    if not campaign.reply:
+        for key in ("objective", "offer"):
+            if getattr(campaign, key) is None:
+                raise CampaignError(
+                    f"missing required key '{key}' in the top level",
+                    doc.where(()),
+                    "a sales mailing serves one objective with one offer (see the README); "
+                    "a reply to complaints says kind: complaint-reply",
+                )
+    elif campaign.letter is not None:
+        campaign.letter.coupon = False  # a reply carries no order coupon
+    if campaign.objective in PRICED_OBJECTIVES and campaign.offer and campaign.offer.price is None:
         raise CampaignError(
             f"offer.price is required for a '{campaign.objective}' campaign",
             doc.where(("offer",), key=True),

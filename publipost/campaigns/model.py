@@ -159,6 +159,7 @@ class Target(Section):
     where: dict[str, Any] = {}
     exclude: list[Exclusion] = []
     dedupe: list[str] | None = None
+    customers: int | None = Field(default=None, gt=0)  # replies: the customer base, for the complaint rate
 
     @field_validator("exclude", mode="before", json_schema_input_type=str | Exclusion | list[str | Exclusion])
     @classmethod
@@ -560,14 +561,27 @@ class Variant(Section):
 
 
 class Campaign(Section):
+    # Editors see what load.py checks: a sales campaign needs its objective and offer.
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "if": {"properties": {"kind": {"const": "complaint-reply"}}, "required": ["kind"]},
+            "else": {"required": ["objective", "offer"]},
+        },
+    )
+
     name: str = Field(min_length=1)
     # On coupons, links, Message-IDs and journals; derived from the name when absent (code.py).
     written_code: str | None = Field(default=None, alias="code")
     # A share of the audience that receives nothing, to measure what the mailing caused (0–0.5).
     control: float | None = None
     language: Literal["fr", "en"]
-    objective: Objective
-    offer: Offer
+    # sales: a mailing that sells (offer and objective required); complaint-reply: one reply
+    # letter per row of a complaints file (mailing-rules.md §7), no offer, no objective.
+    kind: Literal["sales", "complaint-reply"] = "sales"
+    objective: Objective | None = None
+    offer: Offer | None = None
     target: Target
     sender: Sender
     letter: Letter | None = None
@@ -640,6 +654,11 @@ class Campaign(Section):
         ]
         return f"by {self.variant_by}: " + " · ".join(taken)
 
+    @property
+    def reply(self) -> bool:
+        """A reply to complaints, not a sales mailing."""
+        return self.kind == "complaint-reply"
+
     def each_variant(self) -> list[Campaign]:
         """The campaigns a run renders: its variants', or itself."""
         return list(self._by_variant.values()) or [self]
@@ -670,7 +689,7 @@ class Campaign(Section):
     def _language(cls, value: Any) -> Any:
         return fold(value) if isinstance(value, str) else value
 
-    @field_validator("objective", mode="before", json_schema_input_type=ObjectiveWord)
+    @field_validator("objective", mode="before", json_schema_input_type=ObjectiveWord | None)
     @classmethod
     def _objective(cls, value: Any) -> Any:
         if isinstance(value, list | dict):

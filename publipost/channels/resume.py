@@ -40,7 +40,7 @@ def fingerprints(prepared: Prepared) -> dict[str, str]:
             parts["e-mail template"] = hashlib.sha256(
                 campaign.resolve(email.template).read_bytes()
             ).hexdigest()
-    parts["offer"] = _hash(campaign.offer.model_dump(mode="json"))
+    parts["offer"] = _hash(campaign.offer.model_dump(mode="json") if campaign.offer else None)
     parts["sender"] = _hash(campaign.sender.model_dump(mode="json"))
     parts["target"] = _hash(campaign.target.model_dump(mode="json", exclude={"exclude"}))
     parts["customer file"] = prepared.audience.source.digest

@@ -62,7 +62,8 @@ def section_document(campaign: Campaign, section: str, samples: Samples | None) 
     letter = parse_letter(blank_comments(body_copy.text))
     # a letter's lines are counted in its design's column, in the font it is printed in
     column = design_for(campaign).column(*letter_fonts(campaign)) if section == "letter" else EMAIL
-    doc = LintDoc(campaign.path, section, campaign.language, column=column, variant=campaign.variant_name)
+    kind = "reply" if campaign.reply else section  # a reply to a complaint: the reply rules (PP7)
+    doc = LintDoc(campaign.path, kind, campaign.language, column=column, variant=campaign.variant_name)
     for copy in copies.values():
         source = Path(copy.origin.path or "")
         if source.is_file():  # a campaign handed over as a mapping has no file to point into
@@ -98,10 +99,10 @@ def section_document(campaign: Campaign, section: str, samples: Samples | None) 
         letter.salutation is None and samples is not None and bool(NAME_FIELDS & set(samples.longest))
     )
     doc.place = bool(sender.place) if section == "letter" else None
-    doc.offer = campaign.offer.model_dump()
+    doc.offer = campaign.offer.model_dump() if campaign.offer else None
     doc.links = campaign.cta is not None or bool(LINK.search(section_copy))
     doc.legal = bool(campaign.sender.legal)
-    doc.objective = str(campaign.objective)
+    doc.objective = str(campaign.objective) if campaign.objective else None
     doc.offer_text = section_copy
     doc.overrides = campaign.lint
     doc.anchor = campaign.where((section,))

@@ -231,8 +231,9 @@ def _kind(path: Path, *, walking: bool) -> str | None:
         # the rest) is not a campaign. Named on the command line, a file with any campaign key
         # is one, so that a campaign missing its objective is linted and says so.
         text = path.read_text(encoding="utf-8", errors="replace")
-        keys = r"objective" if walking else r"(?:objective|offer|target|letter|email|sender)"
-        return "campaign" if re.search(rf"^{keys}\s*:", text, re.M) else None
+        walked = r"objective\s*:|kind\s*:\s*complaint-reply\b"  # a sales campaign, or replies
+        named = r"(?:objective|offer|target|letter|email|sender|kind)\s*:"
+        return "campaign" if re.search(rf"^(?:{walked if walking else named})", text, re.M) else None
     return None
 
 

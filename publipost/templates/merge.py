@@ -21,7 +21,14 @@ from publipost.campaigns.copy import Copy
 from publipost.campaigns.fields import suggest_field
 from publipost.campaigns.model import Campaign
 from publipost.errors import TemplateError, did_you_mean
-from publipost.templates.environment import compile_template, date_line, make_environment, salutation
+from publipost.templates.environment import (
+    LOCALES,
+    compile_template,
+    date_line,
+    long_date,
+    make_environment,
+    salutation,
+)
 from publipost.templates.inline import FIELD, link_problems
 from publipost.templates.markdown import PS, escape_markdown, jinja_spans, parse_letter, replace_spans
 from publipost.templates.sandbox import LOOP_GUARD, constant_errors
@@ -62,6 +69,7 @@ class MergedLetter:
     body: list[str]
     signature: list[str]
     ps: list[str]
+    subject_line: str = ""  # a reply to a complaint: "Objet : votre réclamation du …", in bold
 
 
 @dataclass(frozen=True)
@@ -83,7 +91,8 @@ class Merge:
     headers: dict[str, str] = field(default_factory=dict)  # field → column header, for hints
 
     def __post_init__(self) -> None:
-        language, currency = self.campaign.language, self.campaign.offer.currency
+        offer = self.campaign.offer
+        language, currency = self.campaign.language, offer.currency if offer else "EUR"
         self.env = make_environment(language, currency)
         # subject and preheader are plain text: a Markdown escape would print ("\\#2 Mary\\_Kate")
         self.plain_env = make_environment(language, currency, markdown=False)
@@ -160,7 +169,7 @@ class Merge:
     def _campaign_globals(self) -> dict[str, Any]:
         c = self.campaign
         return {
-            "offer": c.offer.model_dump(),
+            "offer": c.offer.model_dump() if c.offer else {},
             "sender": c.sender.model_dump(),
             "campaign": {"name": c.name, "language": c.language, "objective": str(c.objective)},
             "letter_date": self.letter_date,
@@ -215,8 +224,24 @@ class Merge:
             date_line=date_line(sender.place, self.letter_date, self.campaign.language),
             sender=sender.block,
             address=self._address(recipient),
+            subject_line=self._reply_subject(recipient) if self.campaign.reply else "",
             **parts,
         )
+
+    def _reply_subject(self, recipient: Recipient) -> str:
+        """The subject line of a reply: the customer's letter, by its date and reference."""
+        fields = recipient.fields
+        language = self.campaign.language
+        try:
+            received = long_date(fields.get("received", ""), LOCALES[language])
+        except ValueError as exc:
+            raise RecipientError(f"received: {exc}") from None
+        reference = escape_markdown(fields.get("reference", "").strip())
+        if language == "fr":
+            return f"**Objet : votre réclamation du {received}" + (
+                f" (réf. {reference})**" if reference else "**"
+            )
+        return f"**Re: your letter of {received}" + (f" (ref. {reference})**" if reference else "**")
 
     def _address(self, recipient: Recipient) -> list[str]:
         """The address block as the campaign's postal norm prints it (the same in text and PDF)."""

@@ -287,6 +287,9 @@ class LetterPainter:
         language = self.campaign.language
         href = self._linker(letter)
         rows: list[Row] = []
+        if letter.subject_line:
+            rows += self._paragraph(typography(letter.subject_line, language), self.column, gap=0, href=href)
+            rows.append(Row(4 * mm, lambda c, y: None))
         if letter.hook:
             hook = re.sub(r"^#+\s*", "", letter.hook)
             rows += self._paragraph(typography(hook, language), self.hook_column, gap=0, href=href)
@@ -436,6 +439,8 @@ class LetterPainter:
     def _coupon_text(self, canvas: Canvas) -> None:
         """The coupon's printed part: cut line, offer, return address. Sets where the address goes."""
         words, offer, language = self.words, self.campaign.offer, self.campaign.language
+        if offer is None:  # a reply to a complaint: no order coupon
+            return
         top = self.margin_bottom + COUPON_HEIGHT * mm
         canvas.setDash(3, 3)
         canvas.setLineWidth(0.5)

@@ -20,6 +20,8 @@ def render_text_letter(letter: MergedLetter, cta: str = "") -> str:
     out: list[str] = [*letter.sender, ""]
     out += [" " * RIGHT_COLUMN + line for line in letter.address]
     out += ["", " " * RIGHT_COLUMN + letter.date_line, ""]
+    if letter.subject_line:
+        out += [_plain(letter.subject_line), ""]
     return "\n".join(out + _copy(letter, cta=cta)).rstrip() + "\n"
 
 

@@ -1,0 +1,146 @@
+"""A complaints file, for replies (kind: complaint-reply): checked, then measured.
+
+mailing-rules.md §7: reply within a week; phone first when the complaint is serious. Every
+row's delay (from the day the complaint was received to the reply's date) is computed; a
+received date that cannot be read, or lies in the future, and a serious complaint with no
+phone number are bad input (exit 2, rows named) since they would make the reply wrong or late.
+The indicators the course names: complaints by subject and by delay, and the complaint rate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from publipost.campaigns.model import Campaign
+from publipost.errors import AudienceError, Where
+from publipost.folding import fold
+
+REQUIRED = ("received", "reference")
+SERIOUS = {"serious", "grave", "high", "haute", "elevee", "urgent", "urgente", "critical", "critique", "3"}
+DEADLINE_DAYS = 7
+BANDS = ((2, "0–2 days"), (7, "3–7 days"), (14, "8–14 days"))
+LATER = "over 14 days"
+MAX_LISTED = 10
+
+
+@dataclass
+class Complaint:
+    row: int
+    id: str
+    received: dt.date
+    days: int  # from receipt to the reply's date
+    serious: bool
+    phone: str
+    subject: str
+    name: str
+
+
+@dataclass
+class Complaints:
+    reply_date: dt.date
+    rows: list[Complaint] = field(default_factory=list)
+
+    @property
+    def late(self) -> list[Complaint]:
+        return [c for c in self.rows if c.days > DEADLINE_DAYS]
+
+    @property
+    def serious(self) -> list[Complaint]:
+        return [c for c in self.rows if c.serious]
+
+    def by_subject(self) -> Counter[str]:
+        return Counter(c.subject or "(no subject)" for c in self.rows)
+
+    def by_delay(self) -> Counter[str]:
+        return Counter(band(c.days) for c in self.rows)
+
+
+def band(days: int) -> str:
+    return next((label for limit, label in BANDS if days <= limit), LATER)
+
+
+def check_columns(headers: dict[str, str], suggest: object, campaign: Campaign) -> None:
+    """The columns a reply needs: when the complaint was received, and its reference."""
+    for name in REQUIRED:
+        if name not in headers:
+            hint = suggest(name) if callable(suggest) else ""
+            raise AudienceError(
+                f"a complaints file needs a '{name}' column ({_what[name]}), and this one has none",
+                campaign.where(("target", "source")),
+                f"{hint}; or map a header to it: target.columns: {{'Your header': {name}}}".lstrip("; "),
+            )
+
+
+_what = {"received": "the date the complaint came in", "reference": "the customer's reference"}
+
+
+def read_complaints(
+    frame: pd.DataFrame, campaign: Campaign, id_column: str, today: dt.date | None = None
+) -> Complaints:
+    """The targeted rows as complaints; bad dates and serious rows without a phone are errors."""
+    from publipost.campaigns.table import ROW
+
+    reply_date = (campaign.letter.date if campaign.letter and campaign.letter.date else None) or (
+        today or dt.date.today()
+    )
+    received = pd.to_datetime(
+        frame["received"].astype(str).str.strip(),
+        errors="coerce",
+        dayfirst=campaign.language == "fr",
+        format="mixed",
+    )
+    problems: list[tuple[int, str]] = []
+    complaints = Complaints(reply_date)
+    severity = frame["severity"].astype(str) if "severity" in frame else pd.Series("", index=frame.index)
+    phones = frame["phone"].astype(str).str.strip() if "phone" in frame else pd.Series("", index=frame.index)
+    subjects = (
+        frame["subject"].astype(str).str.strip() if "subject" in frame else pd.Series("", index=frame.index)
+    )
+    for index in frame.index:
+        row = int(frame.at[index, ROW])
+        written = str(frame.at[index, "received"]).strip()
+        when = received.at[index]
+        if pd.isna(when):
+            problems.append(
+                (row, f"received date '{written[:40]}' is not a date (write 12/11/2026 or 2026-11-12)")
+            )
+            continue
+        day = when.date()
+        if day > reply_date:
+            problems.append(
+                (row, f"received {day.isoformat()}, after the reply's date ({reply_date.isoformat()})")
+            )
+            continue
+        serious = fold(severity.at[index].strip()) in SERIOUS
+        phone = phones.at[index]
+        if serious and not phone:
+            problems.append(
+                (row, "a serious complaint with no phone number: call first (add the 'phone' column)")
+            )
+            continue
+        name = " ".join(str(frame.at[index, n]) for n in ("first_name", "last_name") if n in frame).strip()
+        complaints.rows.append(
+            Complaint(
+                row,
+                str(frame.at[index, id_column]),
+                day,
+                (reply_date - day).days,
+                serious,
+                phone,
+                subjects.at[index],
+                name,
+            )
+        )
+    if problems:
+        listed = "; ".join(f"row {row}: {reason}" for row, reason in problems[:MAX_LISTED])
+        more = f" (and {len(problems) - MAX_LISTED} more)" if len(problems) > MAX_LISTED else ""
+        raise AudienceError(
+            f"{len(problems)} complaints cannot be answered as written: {listed}{more}",
+            Where(campaign.resolve(campaign.target.source or "")),
+            "correct those rows in the complaints file; nothing was printed or sent",
+        )
+    return complaints

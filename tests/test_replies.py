@@ -1,0 +1,128 @@
+"""Campaigns of replies to complaints (kind: complaint-reply): one reply per row of a complaints
+file, its deadlines and indicators, the letter's subject line, the reply rules, and bad input."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+from pypdf import PdfReader
+
+from tests.conftest import EXAMPLES
+
+
+@pytest.fixture
+def replies(tmp_path):
+    folder = tmp_path / "reclamations"
+    shutil.copytree(EXAMPLES / "reclamations", folder, ignore=shutil.ignore_patterns("out"))
+    return folder / "campaign.yaml"
+
+
+def _edit_csv(campaign, old: str, new: str) -> None:
+    path = campaign.parent / "data" / "reclamations.csv"
+    text = path.read_text(encoding="cp1252")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="cp1252")
+
+
+def test_validate_reports_delays_calls_and_indicators(replies, run):
+    result = run("validate", replies)
+    assert result.code == 0, result.err
+    out = result.out
+    assert "(fr, replies to complaints)" in out and "replies    5 complaints, answered on 2026-11-27" in out
+    late = re.findall(r"late +row (\d+) \((\w+)\): received ([\d-]+), (\d+) days", out)
+    assert late == [("3", "C00877", "2026-11-10", "17"), ("6", "C00402", "2026-11-02", "25")]
+    assert "call first row 4 (C02210) Anne Roy: 04 78 00 11 22" in out
+    assert "by subject Couette livrée déchirée 2 · Retard de livraison 2 · Facturation en double 1" in out
+    assert "by delay   0–2 days 2 · 3–7 days 1 · 8–14 days 0 · over 14 days 2" in out
+    assert "complaint rate 0.10% of 4,800 customers" in out
+    assert "store      not consulted: a reply to a complaint is a service letter" in out
+
+
+def test_each_row_gets_its_reply_with_the_subject_line_and_no_coupon(replies, run):
+    assert run("render", replies, "--format", "pdf").code == 0
+    pages = [
+        " ".join((p.extract_text() or "").split())
+        for p in PdfReader(replies.parent / "out" / "letters" / "letters.pdf").pages
+    ]
+    assert len(pages) == 5  # one page a reply: no coupon page
+    first = pages[0]
+    assert "Objet : votre réclamation du 24 novembre 2026 (réf. R-2291)" in first
+    assert "Dans votre courrier du 24 novembre 2026 (réf. R-2291)" in first
+    assert "nous vous offrons une taie d'oreiller en lin" in first and "Sophie Benoît" in first
+    assert "Code réponse" not in " ".join(pages) and "Oui, je profite" not in " ".join(pages)
+    second = pages[1]
+    assert (
+        "réf. R-2250" in second and "geste commercial" not in second
+    )  # no gesture: the sentence is left out
+
+
+def test_the_campaign_is_linted_as_replies(replies, run):
+    result = run("lint", replies, "--format", "concise")
+    assert result.code == 0, result.out
+    reply = replies.parent / "reponse.md"
+    reply.write_text(
+        reply.read_text(encoding="utf-8").replace(
+            "Nous vous prions de nous excuser.", "Ce simple retard est réglé."
+        ),
+        encoding="utf-8",
+    )
+    found = run("lint", replies, "--format", "concise").out
+    assert "PP703 [warning] reply-no-apology" in found and "PP704 [warning] reply-minimises" in found
+    assert not re.search(r"PP10[14]|PP30[12]", found)  # no hook, no P.S., no magic words asked
+
+
+def test_an_english_reply_says_re_your_letter(tmp_path, run):
+    (tmp_path / "complaints.csv").write_text(
+        "id,First Name,Last Name,Address,Postcode,City,Country,Received,Reference,Subject\n"
+        "7,Ann,Smith,1 Main St,78701,Austin,US,2026-11-20,R-7,Torn pages\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "reply.md").write_text(
+        "In your letter of {{ received | date }} you told us about {{ subject | lower }}.\n"
+    )
+    (tmp_path / "campaign.yaml").write_text(
+        "name: Replies\nlanguage: en\nkind: complaint-reply\ntarget: {source: complaints.csv}\n"
+        "sender: {name: Dana Brooks, function: Head of Care, address: [1 Main St, Austin TX 78701]}\n"
+        "letter: {date: 2026-11-23, body: reply.md}\n",
+        encoding="utf-8",
+    )
+    assert run("render", tmp_path / "campaign.yaml", "--format", "text").code == 0
+    text = (tmp_path / "out" / "letters" / "7.txt").read_text(encoding="utf-8")
+    assert "Re: your letter of 20 November 2026 (ref. R-7)" in text and "about torn pages" in text
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "said"),
+    [
+        (
+            "24/11/2026;R-2291",
+            "24/12/2026;R-2291",
+            "row 2: received 2026-12-24, after the reply's date (2026-11-27)",
+        ),
+        ("24/11/2026;R-2291", "le 24 novembre;R-2291", "row 2: received date 'le 24 novembre' is not a date"),
+        ("04 78 00 11 22;25/11/2026", ";25/11/2026", "row 4: a serious complaint with no phone number"),
+    ],
+)
+def test_bad_rows_stop_everything_with_their_row(replies, run, old, new, said):
+    _edit_csv(replies, old, new)
+    result = run("render", replies, "--format", "pdf")
+    assert result.code == 2 and said in result.err, result.err
+    assert not (replies.parent / "out" / "letters").exists()  # nothing printed
+
+
+def test_a_complaints_file_without_its_reference_column(replies, run):
+    _edit_csv(replies, "Date de réception;Référence;", "Date de réception;Numéro dossier;")
+    result = run("validate", replies)
+    assert result.code == 2 and "a complaints file needs a 'reference' column" in result.err
+    assert "target.columns" in result.err
+
+
+def test_a_sales_campaign_still_needs_its_objective(campaign_dir, run):
+    from tests.conftest import BASE_CAMPAIGN
+
+    path = campaign_dir(BASE_CAMPAIGN.replace("objective: vente\n", ""))
+    result = run("validate", path)
+    assert result.code == 2 and "missing required key 'objective' in the top level" in result.err
+    assert "kind: complaint-reply" in result.err
