@@ -12,6 +12,13 @@ from publipost.errors import PublipostError
 from publipost.store.db import REASONS, Entry, Store, shown
 
 EXIT_OK, EXIT_PROBLEMS = 0, 1
+MAILBOX_HELP = (
+    "a Maildir folder, an mbox file, or imaps://USER@HOST[:PORT]/FOLDER (password: PUBLIPOST_IMAP_PASSWORD)"
+)
+
+
+def _mailbox(value: str) -> Path | str:
+    return value if value.startswith("imaps://") else Path(value)
 
 
 def add_parsers(commands: Any) -> None:
@@ -70,7 +77,7 @@ def add_parsers(commands: Any) -> None:
     mailto = unsubscribe_actions.add_parser(
         "import", help="read unsubscribe e-mails (the mailto: of List-Unsubscribe) from a Maildir or mbox"
     )
-    mailto.add_argument("mailbox", type=Path, metavar="MAILBOX")
+    mailto.add_argument("mailbox", type=_mailbox, metavar="MAILBOX", help=MAILBOX_HELP)
     mailto.add_argument("--store", help=store_help)
     mailto.set_defaults(run=cmd_unsubscribe_import)
 
@@ -79,7 +86,7 @@ def add_parsers(commands: Any) -> None:
     read = bounce_actions.add_parser(
         "import", help="read bounces (RFC 3464 and older shapes) and complaints (ARF) from a Maildir or mbox"
     )
-    read.add_argument("mailbox", type=Path, metavar="MAILBOX")
+    read.add_argument("mailbox", type=_mailbox, metavar="MAILBOX", help=MAILBOX_HELP)
     read.add_argument(
         "--soft-limit", type=int, default=3, help="soft bounces that suppress an address (default: 3)"
     )
@@ -314,7 +321,8 @@ def cmd_bounces_import(args: argparse.Namespace) -> int:
         raise PublipostError("--soft-limit is at least 1", hint="e.g. --soft-limit 3")
     reports = (read_report(m, k) if m is not None else None for k, m in read_mailbox(args.mailbox))
     with Store(_location(args)) as store:
-        done = store_reports(store, reports, soft_limit=args.soft_limit, source=args.mailbox.name)
+        source = args.mailbox.name if isinstance(args.mailbox, Path) else str(args.mailbox).rsplit("/", 1)[-1]
+        done = store_reports(store, reports, soft_limit=args.soft_limit, source=source)
     read = ", ".join(f"{n} {kind}s" for kind, n in sorted(done.reports.items())) or "no reports"
     print(f"{args.mailbox}: {read}; {done.skipped} other messages skipped")
     suppressed = ", ".join(f"{n} by {reason}" for reason, n in sorted(done.suppressed.items()) if n)

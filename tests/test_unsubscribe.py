@@ -249,3 +249,37 @@ def test_an_unsubscribe_between_two_runs_of_a_send_is_honoured(tmp_path, run):
     assert resumed.code == 0, resumed.err
     delivered = [_address(m) for m in _messages(out / "maildir")]
     assert sorted(delivered) == ["ann@example.com", "cy@example.com"]  # bob, pending, was withdrawn
+
+
+def test_bounces_from_an_imap_folder_over_tls(run, own_store, tmp_path, monkeypatch):
+    from tests.imapkit import ImapServer
+
+    mid = "<PLAN27.R{}.0123456789abcdef@planora.example>"
+    messages = [
+        bouncekit.postfix_dsn("ann@example.org", mid.format(1)).encode(),
+        bouncekit.arf_complaint("eve@yahoo.example", mid.format(5)).encode(),
+        bouncekit.not_a_report().encode(),
+    ]
+    with ImapServer(tmp_path, messages) as server:
+        url = f"imaps://bounces@127.0.0.1:{server.port}/INBOX"
+        monkeypatch.delenv("PUBLIPOST_IMAP_PASSWORD", raising=False)
+        missing = run("bounces", "import", url)
+        assert missing.code == 2 and "the password in PUBLIPOST_IMAP_PASSWORD" in missing.err
+        monkeypatch.setenv("PUBLIPOST_IMAP_PASSWORD", "s3cret")
+        untrusted = run("bounces", "import", url)  # a self-signed certificate is not trusted by default
+        assert untrusted.code == 2 and "cannot connect to imaps://bounces@127.0.0.1" in untrusted.err
+        monkeypatch.setenv("SSL_CERT_FILE", str(server.cert))
+        result = run("bounces", "import", url)
+        assert result.code == 0, result.err
+        assert "1 complaints, 1 hard bounces; 1 other messages skipped" in result.out
+        assert "suppressed now: 1 by complaint, 1 by hard bounce" in result.out
+        monkeypatch.setenv("PUBLIPOST_IMAP_PASSWORD", "wrong")
+        refused = run("bounces", "import", url)
+        assert refused.code == 2 and "refused the login" in refused.err and "wrong" not in refused.err
+        monkeypatch.setenv("PUBLIPOST_IMAP_PASSWORD", "s3cret")
+        assert "no such folder" in run("bounces", "import", url.replace("INBOX", "Spam")).err
+        with_password = run("bounces", "import", f"imaps://bounces:s3cret@127.0.0.1:{server.port}/INBOX")
+        assert with_password.code == 2 and "s3cret" not in with_password.err
+    assert server.writes == []  # read-only: nothing flagged, moved or deleted
+    with Store(str(own_store)) as store:
+        assert email_key("ann@example.org") in store.find([email_key("ann@example.org")], "email")
