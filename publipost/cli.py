@@ -193,6 +193,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     render.add_argument("--jobs", type=_count(1), help="pdf: processes to draw with (default: one per core)")
     render.add_argument("--only", nargs="+", metavar="ID", help="render these recipients only (by id)")
+    render.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        help="pdf: draw on a Dask cluster: tcp://SCHEDULER:8786, or local:N for N local workers",
+    )
     render.set_defaults(run=cmd_render)
 
     send = commands.add_parser(
@@ -595,7 +600,11 @@ def cmd_render(args: argparse.Namespace) -> int:
     _print_audience(prepared, out_dir)
     if only is not None:
         prepared = replace(prepared, audience=only)
-    options = RenderOptions(per_file=args.per_file, duplex=args.duplex, jobs=args.jobs, record=only is None)
+    if args.dask and args.format != "pdf":
+        raise PublipostError(f"--dask draws print files (pdf); render --format {args.format} runs here")
+    options = RenderOptions(
+        per_file=args.per_file, duplex=args.duplex, jobs=args.jobs, record=only is None, dask=args.dask
+    )
     label = "printing" if args.format == "pdf" else "rendering"
     with _progress(prepared.audience.channel_count(channel.name), label) as advance:
         report = channel.write(prepared, out_dir, args.format, options, advance)

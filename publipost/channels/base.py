@@ -34,6 +34,7 @@ class RenderOptions:
     duplex: bool = False  # pdf: a blank back after letters with an odd page count
     jobs: int | None = None  # processes to render with (default: one per core)
     record: bool = True  # a print run goes into the manifest; a look at a few letters (--only) does not
+    dask: str | None = None  # pdf: draw the chunks on a Dask cluster (tcp://HOST:8786, or local:N)
 
 
 @dataclass

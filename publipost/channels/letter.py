@@ -80,14 +80,24 @@ class LetterChannel(Channel):
 
         if options.record:
             check_manifest(prepared, out_dir)
-        report = render_pdf(
-            prepared,
-            out_dir,
-            per_file=options.per_file,
-            duplex=options.duplex,
-            jobs=options.jobs,
-            progress=progress,
-        )
+        cluster = None
+        if options.dask:
+            from publipost.run.cluster import DaskCluster
+
+            cluster = DaskCluster(options.dask)
+        try:
+            report = render_pdf(
+                prepared,
+                out_dir,
+                per_file=options.per_file,
+                duplex=options.duplex,
+                jobs=options.jobs,
+                progress=progress,
+                executor=cluster,
+            )
+        finally:
+            if cluster is not None:
+                cluster.close()
         if options.record:
             record_letters(prepared, out_dir, (row for row, _ in report.failed))
         return report

@@ -1,0 +1,76 @@
+"""A Dask cluster as an executor: the same chunk jobs as the local pool, on the workers of a
+cluster the print shop already runs (`tcp://scheduler:8786`), or of a LocalCluster of N
+worker processes on this machine (`local:N`), on the loopback address.
+
+The run's shared value (the prepared campaign) is sent to each worker once (scattered,
+broadcast); each job is a task. A worker lost mid-run has its tasks recomputed elsewhere by
+the scheduler; a chunk's files are named by the chunk, so a recomputed chunk replaces its
+files and no letter is missing or doubled. The workers write where the run says (`--out`): a
+folder every worker can reach.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
+
+from publipost.errors import PublipostError
+
+S = TypeVar("S")
+J = TypeVar("J")
+R = TypeVar("R")
+
+
+class DaskCluster:
+    def __init__(self, address: str):
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise PublipostError(
+                "--dask needs Dask's distributed scheduler", hint="pip install 'publipost[dask]'"
+            ) from None
+        self.cluster: Any = None
+        if address.startswith("local:"):
+            count = address.removeprefix("local:")
+            if not count.isdigit() or int(count) < 1:
+                raise PublipostError(f"--dask {address}: write local:N, N workers (e.g. local:2)")
+            self.cluster = LocalCluster(
+                n_workers=int(count),
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+            )
+            self.client = Client(self.cluster)
+        elif address.startswith("tcp://"):
+            try:
+                self.client = Client(address, timeout=10)
+            except OSError as exc:
+                raise PublipostError(
+                    f"cannot reach the Dask scheduler at {address}: {exc}",
+                    hint="start it with `dask scheduler`, and workers with `dask worker ADDRESS`",
+                ) from None
+        else:
+            raise PublipostError(
+                f"--dask {address}: give a scheduler (tcp://HOST:8786) or local:N", hint="e.g. --dask local:2"
+            )
+        self.workers = max(1, len(self.client.scheduler_info().get("workers", {})))
+
+    def map_unordered(self, work: Callable[[S, J], R], shared: S, jobs: Sequence[J]) -> Iterator[R]:
+        from distributed import as_completed
+
+        remote = self.client.scatter(shared, broadcast=True)
+        futures = self.client.map(work, [remote] * len(jobs), list(jobs), pure=False, retries=2)
+        for future in as_completed(futures):
+            yield future.result()
+
+    def close(self) -> None:
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+    def __enter__(self) -> DaskCluster:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
