@@ -44,3 +44,55 @@ def test_bad_dask_addresses(tmp_path, run):
         assert refused.code == 2 and said in refused.err, (address, refused.err)
     text = run("render", campaign, "--format", "text", "--dask", "local:2")
     assert text.code == 2 and "--dask draws print files (pdf)" in text.err
+
+
+def test_a_scheduler_and_a_worker_started_as_processes(tmp_path, run):
+    """The tcp:// path: `dask scheduler` and `dask worker` on 127.0.0.1, as a print shop runs them."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    dask = str(Path(sys.executable).parent / "dask")
+    address = f"tcp://127.0.0.1:{port}"
+    scheduler = subprocess.Popen(
+        [dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    worker = None
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "the scheduler did not start"
+                time.sleep(0.2)
+        worker = subprocess.Popen(
+            [dask, "worker", address, "--host", "127.0.0.1", "--nthreads", "1", "--no-dashboard"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        from distributed import Client
+
+        with Client(address, timeout=30) as client:
+            client.wait_for_workers(1, timeout=60)
+        folder = tmp_path / "launch-planner"
+        shutil.copytree(EXAMPLES / "launch-planner", folder, ignore=shutil.ignore_patterns("out"))
+        campaign = folder / "campaign.yaml"
+        assert run("render", campaign, "--format", "pdf", "--out", tmp_path / "local").code == 0
+        result = run("render", campaign, "--format", "pdf", "--out", tmp_path / "tcp", "--dask", address)
+        assert result.code == 0, result.err
+        here = _pages(tmp_path / "local" / "letters" / "letters.pdf")
+        assert _pages(tmp_path / "tcp" / "letters" / "letters.pdf") == here and len(here) > 100
+    finally:
+        for process in (worker, scheduler):
+            if process is not None:
+                process.terminate()
+                process.wait(30)
