@@ -144,6 +144,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     from publipost.errors import Where
     from publipost.store.keys import email_key, postal_hash
 
+    for path in args.files:
+        _exists_file(path)
     listings = [read_suppression(path, None, Where(path)) for path in args.files]
     with Store(_location(args)) as store:
         for listing in listings:
@@ -191,6 +193,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from publipost.errors import Where
     from publipost.store.keys import email_key, postal_key
 
+    _exists_file(args.match)
     table = read_table(args.match)
     columns = [c for c in table.frame.columns if c != ROW]
     frame = table.frame.rename(columns=map_headers(columns, {}, Where(args.match)))
@@ -246,6 +249,13 @@ def cmd_stats(args: argparse.Namespace) -> int:
         print(f"  {channel:<7}{total:>9}" + (f"   {parts}" if parts else ""))
     print(f"  addresses with soft bounces counted: {soft}")
     return EXIT_OK
+
+
+def _exists_file(path: Path) -> None:
+    from publipost.errors import Where
+
+    if not path.is_file():
+        raise PublipostError("file not found", Where(path), "give the path of a CSV or XLSX file")
 
 
 def _exists(location: str) -> bool:

@@ -280,3 +280,14 @@ def test_the_preview_counts_the_store_too(couette, own_store):
     page = recipient_page(preview, loaded, preview.recipient(loaded.ids[0]), couette.parent)
     assert f"suppression store {own_store}: 1 e-mail and 0 postal addresses found" in page
     assert "suppressed (store): complaint on 20" in page  # in the rows not (fully) targeted
+
+
+def test_a_store_that_cannot_be_opened_and_a_missing_file(tmp_path, run, monkeypatch):
+    monkeypatch.setenv("PUBLIPOST_STORE", str(tmp_path))  # a folder, not a file
+    refused = run("suppress", "add", "a@exemple.fr")
+    assert refused.code == 2 and "cannot open the store" in refused.err and "Traceback" not in refused.err
+    monkeypatch.setenv("PUBLIPOST_STORE", str(tmp_path / "store.sqlite"))
+    for args in (("import", tmp_path / "gone.csv"), ("export", "--match", tmp_path / "gone.csv")):
+        missing = run("suppress", *args)
+        assert missing.code == 2 and f"{tmp_path / 'gone.csv'}: file not found" in missing.err
+        assert "target.source" not in missing.err  # not a campaign's customer file

@@ -10,7 +10,8 @@ from publipost.campaigns.audience import EMAIL, ID, VARIANT, Outcome
 from publipost.campaigns.table import ROW
 from publipost.mailer.journal import IN_FLIGHT, Entry
 from publipost.prepared import Prepared
-from publipost.results.manifest import CONTROL, FILE, MAIN, Mailing, Manifest, email_key
+from publipost.results.manifest import CONTROL, FILE, MAIN, Mailing, Manifest
+from publipost.store.keys import email_key
 from publipost.templates.codes import response_code
 
 
@@ -61,7 +62,6 @@ def suppress_hard_bounces(prepared: Prepared, entries: Iterable[Entry]) -> int:
     address's fault: it suppresses no one. Returns the addresses newly suppressed."""
     from publipost.store.db import Entry as Suppression
     from publipost.store.db import Store
-    from publipost.store.keys import email_key
 
     check = prepared.audience.store
     code = prepared.campaign.code

@@ -10,7 +10,6 @@ It takes plain values, like the mailer: ids, codes, statuses.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -34,7 +33,7 @@ CREATE TABLE IF NOT EXISTS mailings (
     response_code TEXT,
     status TEXT NOT NULL,          -- printed, sent, failed, deferred, uncertain, pending, withdrawn, held out
     at TEXT NOT NULL,              -- when printed or when the outcome was known (ISO 8601, UTC)
-    email_key TEXT,                -- SHA-256 of the case-folded address (no address kept)
+    email_key TEXT,                -- the suppression store's key of the address (no address kept)
     PRIMARY KEY (id, channel)
 );
 CREATE INDEX IF NOT EXISTS mailings_code ON mailings (response_code);
@@ -81,14 +80,6 @@ class Response:
 def control_share(control: float | None) -> str:
     """The control group's share as the manifest and the send journal record it: '10%', '0%'."""
     return f"{control:.0%}" if control else "0%"
-
-
-def email_key(address: str) -> str | None:
-    return (
-        hashlib.sha256(address.strip().casefold().encode()).hexdigest()
-        if address and address.strip()
-        else None
-    )
 
 
 class Manifest:

@@ -17,7 +17,8 @@ import pandas as pd
 from publipost.campaigns.fields import snake
 from publipost.campaigns.table import ROW, read_table
 from publipost.errors import AudienceError, Where
-from publipost.results.manifest import Response, email_key
+from publipost.results.manifest import Response
+from publipost.store.keys import email_key
 from publipost.templates.codes import ALPHABET, is_valid
 
 # Headers (after folding: lower case, no accents, words joined by _) each column is known by.

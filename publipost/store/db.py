@@ -79,9 +79,16 @@ class Store:
         path = Path(self.location)
         if not create and not path.exists():
             raise FileNotFoundError(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level=None)
-        db.execute(f"PRAGMA busy_timeout = {BUSY_SECONDS * 1000}")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level=None)
+            db.execute(f"PRAGMA busy_timeout = {BUSY_SECONDS * 1000}")
+        except (OSError, sqlite3.Error) as exc:
+            raise PublipostError(
+                f"cannot open the store: {exc}",
+                Where(path),
+                "PUBLIPOST_STORE (or [tool.publipost] store) names a file in a folder you can write to",
+            ) from None
         return db
 
     def _connect_postgres(self) -> Any:
