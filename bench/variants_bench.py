@@ -43,8 +43,9 @@ variants:
 def timed(path: Path) -> tuple[float, float, float, int]:
     """Seconds: audience, print run, e-mails; and the letters printed."""
     from publipost.api import prepare
-    from publipost.channels.email import email_files
+    from publipost.channels.email import eml_files
     from publipost.channels.printing import render_pdf
+    from publipost.run.executor import InProcess
 
     out = path.parent / "out"
     shutil.rmtree(out, ignore_errors=True)
@@ -54,7 +55,7 @@ def timed(path: Path) -> tuple[float, float, float, int]:
     loaded = clock()
     letters = render_pdf(prepared, out, jobs=1).letters
     printed = clock()
-    email_files(prepared, out)
+    eml_files(prepared, out, InProcess())
     composed = clock()
     return loaded - started, printed - loaded, composed - printed, letters
 

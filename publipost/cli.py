@@ -196,7 +196,7 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument(
         "--dask",
         metavar="ADDRESS",
-        help="pdf: draw on a Dask cluster: tcp://SCHEDULER:8786, or local:N for N local workers",
+        help="pdf, eml: draw on a Dask cluster: tcp://SCHEDULER:8786, or local:N for N local workers",
     )
     render.set_defaults(run=cmd_render)
 
@@ -595,13 +595,15 @@ def cmd_render(args: argparse.Namespace) -> int:
     # An unknown id is bad input: refused before anything is printed.
     only = prepared.audience.only(args.only) if args.only else None
     channel = for_format(prepared.campaign, args.format)  # before anything is printed or written
+    if args.dask and args.format not in ("pdf", "eml"):
+        raise PublipostError(
+            f"--dask draws print files and .eml files; render --format {args.format} runs here"
+        )
     out_dir = args.out or prepared.out_dir
     out_dir.mkdir(parents=True, exist_ok=True)
     _print_audience(prepared, out_dir)
     if only is not None:
         prepared = replace(prepared, audience=only)
-    if args.dask and args.format != "pdf":
-        raise PublipostError(f"--dask draws print files (pdf); render --format {args.format} runs here")
     options = RenderOptions(
         per_file=args.per_file, duplex=args.duplex, jobs=args.jobs, record=only is None, dask=args.dask
     )

@@ -3,6 +3,7 @@ in the same order, with the same text per page as the local run."""
 
 from __future__ import annotations
 
+import os
 import shutil
 
 import pytest
@@ -43,7 +44,7 @@ def test_bad_dask_addresses(tmp_path, run):
         refused = run("render", campaign, "--format", "pdf", "--dask", address)
         assert refused.code == 2 and said in refused.err, (address, refused.err)
     text = run("render", campaign, "--format", "text", "--dask", "local:2")
-    assert text.code == 2 and "--dask draws print files (pdf)" in text.err
+    assert text.code == 2 and "--dask draws print files and .eml files" in text.err
 
 
 def test_a_scheduler_and_a_worker_started_as_processes(tmp_path, run):
@@ -96,3 +97,155 @@ def test_a_scheduler_and_a_worker_started_as_processes(tmp_path, run):
             if process is not None:
                 process.terminate()
                 process.wait(30)
+
+
+def test_a_worker_killed_mid_run_leaves_no_letter_missing_or_doubled(tmp_path, monkeypatch):
+    """SIGKILL one worker while it draws: its chunks are drawn again elsewhere, and the print
+    file holds every letter once, in order."""
+    import os
+    import signal
+
+    import publipost
+    from publipost.channels import printing
+    from publipost.run.cluster import DaskCluster
+
+    folder = tmp_path / "vente-couette"
+    shutil.copytree(EXAMPLES / "vente-couette", folder, ignore=shutil.ignore_patterns("out"))
+    prepared = publipost.prepare(folder / "campaign.yaml")
+    here = printing.render_pdf(prepared, tmp_path / "local", jobs=1)
+    monkeypatch.setattr(printing, "CHUNK", 8)  # many chunks, so the killed worker has some in hand
+    killed: list[int] = []
+    with DaskCluster("local:2") as cluster:
+        pids = cluster.client.run(os.getpid)
+
+        def kill_a_busy_worker(_done: int) -> None:
+            if killed:
+                return
+            busy = [worker for worker, tasks in cluster.client.processing().items() if tasks]
+            if busy:
+                killed.append(pids[busy[0]])
+                os.kill(pids[busy[0]], signal.SIGKILL)
+
+        there = printing.render_pdf(
+            prepared, tmp_path / "dask", executor=cluster, progress=kill_a_busy_worker
+        )
+        assert (
+            killed and killed[0] not in cluster.client.run(os.getpid).values()
+        )  # it died; the nanny restarted it
+    assert there.written == here.written > 100 and not there.failed
+    local = _pages(tmp_path / "local" / "letters" / "letters.pdf")
+    assert _pages(tmp_path / "dask" / "letters" / "letters.pdf") == local
+
+
+def test_workers_without_publipost_are_named_before_any_work(tmp_path, run):
+    """A worker whose Python lacks publipost: refused, naming the worker, before a letter is drawn."""
+    import socket
+    import subprocess
+    import sys
+    import sysconfig
+    import time
+    from pathlib import Path
+
+    packages = Path(sysconfig.get_paths()["purelib"])
+    bare = tmp_path / "site-packages-without-publipost"
+    bare.mkdir()
+    for entry in packages.iterdir():
+        if not entry.name.lower().startswith(("publipost", "__editable__")):
+            (bare / entry.name).symlink_to(entry)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
+    env = {**os.environ, "PYTHONPATH": str(bare)}
+    scheduler = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "distributed.cli.dask_scheduler",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-dashboard",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    worker = subprocess.Popen(  # -S: no site-packages (and no editable install); the bare copy instead
+        [
+            sys.executable,
+            "-S",
+            "-m",
+            "distributed.cli.dask_worker",
+            address,
+            "--host",
+            "127.0.0.1",
+            "--nthreads",
+            "1",
+            "--no-dashboard",
+            "--no-nanny",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+        cwd=tmp_path,
+    )
+    try:
+        from distributed import Client
+
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with Client(address, timeout=5) as client:
+                    client.wait_for_workers(1, timeout=60)
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "the scheduler did not start"
+                time.sleep(0.3)
+        folder = tmp_path / "launch-planner"
+        shutil.copytree(EXAMPLES / "launch-planner", folder, ignore=shutil.ignore_patterns("out"))
+        result = run(
+            "render", folder / "campaign.yaml", "--format", "pdf", "--out", tmp_path / "o", "--dask", address
+        )
+        assert result.code == 2, result.err
+        assert (
+            "Dask workers that cannot draw this run" in result.err
+            and "publipost is not installed" in result.err
+        )
+        assert "tcp://127.0.0.1:" in result.err
+        assert not (tmp_path / "o" / "letters").exists()
+    finally:
+        for process in (worker, scheduler):
+            process.terminate()
+            process.wait(30)
+
+
+def _messages(folder) -> dict[str, tuple[str, str, str]]:
+    """Each .eml by file name: To, Subject and the text part, as a mail client reads them."""
+    import email
+    from email import policy
+
+    found = {}
+    for path in sorted(folder.glob("*.eml")):
+        message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+        text = message.get_body(preferencelist=("plain",)).get_content()
+        found[path.name] = (str(message["To"]), str(message["Subject"]), text)
+    return found
+
+
+def test_eml_files_drawn_on_the_cluster_are_the_local_ones(tmp_path, run):
+    folder = tmp_path / "launch-planner"
+    shutil.copytree(EXAMPLES / "launch-planner", folder, ignore=shutil.ignore_patterns("out"))
+    campaign = folder / "campaign.yaml"
+    out = tmp_path / "out"  # one output folder: the same unsubscribe key for both runs
+    local = run("render", campaign, "--format", "eml", "--out", out, "--jobs", "1")
+    assert local.code == 0, local.err
+    here = _messages(out / "emails")
+    shutil.rmtree(out / "emails")
+    clustered = run("render", campaign, "--format", "eml", "--out", out, "--dask", "local:2")
+    assert clustered.code == 0, clustered.err
+    there = _messages(out / "emails")
+    assert len(here) > 100 and there == here
+    assert not list((out / "emails").glob(".*.part"))
+    mbox = run("render", campaign, "--format", "mbox", "--dask", "local:2")
+    assert mbox.code == 2 and "--dask draws print files and .eml files" in mbox.err

@@ -27,9 +27,10 @@ if TYPE_CHECKING:
 from publipost.campaigns.fields import map_headers, suggest_field
 from publipost.campaigns.model import Campaign
 from publipost.campaigns.names import needs_casing, proper_case
+from publipost.campaigns.parts import read_source
 from publipost.campaigns.reach import Reach, default_reach
 from publipost.campaigns.suppression import POSTAL_FIELDS, SuppressionList, postal_key, read_suppression
-from publipost.campaigns.table import ROW, Table, read_table, table_from_frame
+from publipost.campaigns.table import ROW, Table, table_from_frame
 from publipost.campaigns.where import where_mask
 from publipost.csvout import write_csv
 from publipost.errors import AudienceError
@@ -267,19 +268,28 @@ class Audience:
             yield Recipient(int(row), rid, fields, email or None, reached, variant)
 
     def write_rejects(self, path: Path, separator: str = ",") -> int:
-        """Rows not (fully) targeted, with row number, outcome and reason; filtered rows are left out."""
+        """Rows not (fully) targeted, with row number, outcome and reason; filtered rows are left out.
+        For a file in parts, each row's part and its row there too."""
         originals = self.frame.set_index(ROW)
         listed = sorted((n for n in self.notes if n.outcome != Outcome.FILTERED), key=lambda n: n.row)
+        parted = bool(self.source.parts)
+
+        def where(row: int) -> list[object]:
+            found = self.source.part_of(row) if parted else None
+            return list(found) if found else []
+
         rows = (
             [
                 note.row,
+                *where(note.row),
                 note.outcome,
                 note.reason,
                 *(originals.at[note.row, f] if note.row in originals.index else "" for f in self.headers),
             ]
             for note in listed
         )
-        write_csv(path, ["row", "outcome", "reason", *self.headers.values()], rows, separator)
+        places = ["part", "part row"] if parted else []
+        write_csv(path, ["row", *places, "outcome", "reason", *self.headers.values()], rows, separator)
         return len(listed)
 
     def write_corrections(self, path: Path, separator: str = ",") -> int:
@@ -315,7 +325,7 @@ def load_audience(
         )
     else:
         source = campaign.resolve(target.source)
-        table = read_table(source, encoding=target.encoding, sheet=target.sheet, rows=rows)
+        table = read_source(source, encoding=target.encoding, sheet=target.sheet, rows=rows)
     data = table.frame
     data_columns = [c for c in data.columns if c != ROW]
     blank = data[data_columns].astype(str).apply(lambda s: s.str.strip() == "").all(axis=1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from publipost.campaigns.copy import Copy
 from publipost.campaigns.model import PRICED_OBJECTIVES, VARIANT_SECTIONS, Campaign
 from publipost.campaigns.paths import check_path, check_size
 from publipost.campaigns.yamlsource import Loc, YamlDoc, load_yaml
-from publipost.errors import CampaignError, Where, did_you_mean
+from publipost.errors import AudienceError, CampaignError, Where, did_you_mean
 
 BUILTIN_TEMPLATES = {"classic"}
 COPY_FILE_SUFFIXES = (".md", ".markdown", ".txt", ".j2", ".jinja", ".jinja2", ".html", ".mjml")
@@ -318,6 +319,9 @@ def _check_files(campaign: Campaign, doc: YamlDoc) -> None:
         ]
     for loc, relative in paths:
         name = ".".join(map(str, loc))
+        if loc == ("target", "source") and (glob.has_magic(relative) or campaign.resolve(relative).is_dir()):
+            _check_parts(campaign.resolve(relative), campaign.boundary, doc.where(loc))
+            continue
         resolved = check_path(campaign.resolve(relative), campaign.boundary, doc.where(loc), name)
         if not resolved.is_file():
             raise CampaignError(
@@ -325,6 +329,18 @@ def _check_files(campaign: Campaign, doc: YamlDoc) -> None:
                 doc.where(loc),
                 "paths are relative to the folder of the campaign file; check the name and the folder",
             )
+
+
+def _check_parts(source: Path, boundary: Path | None, where: Where) -> None:
+    """A customer file in parts (a folder or a glob): inside the boundary, with parts to read."""
+    from publipost.campaigns.parts import part_paths
+
+    try:
+        parts = part_paths(source)
+    except AudienceError as exc:
+        raise CampaignError(f"target.source: {exc.message}", where, exc.hint) from None
+    for part in parts:
+        check_path(part, boundary, where, "target.source")
 
 
 def _is_copy_file(value: str) -> bool:

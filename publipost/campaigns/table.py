@@ -27,6 +27,12 @@ CANDIDATE_SEPARATORS = (";", ",", "\t", "|")
 ROW = "_row"  # spreadsheet row number (header = row 1), kept beside the data
 
 
+@dataclass(frozen=True)
+class Part:
+    path: Path
+    offset: int  # added to the part's own row numbers to number its rows in the whole
+
+
 @dataclass
 class Table:
     path: Path
@@ -36,6 +42,14 @@ class Table:
     malformed: list[tuple[int, str]] = field(default_factory=list)  # (row, reason)
     rejected_values: dict[int, list[str]] = field(default_factory=dict)  # the fields of malformed rows
     digest: str = ""  # SHA-256 of the file's bytes: a send's journal notices when the file changes
+    parts: list[Part] = field(default_factory=list)  # a file in parts (campaigns/parts.py): where each starts
+
+    def part_of(self, row: int) -> tuple[str, int] | None:
+        """The part file holding a row of a file in parts, and the row's number there."""
+        for part in reversed(self.parts):
+            if row > part.offset + 1:  # its first row is offset + 2 (its header is row 1)
+                return part.path.name, row - part.offset
+        return None
 
     @property
     def rows_read(self) -> int:

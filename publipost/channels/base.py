@@ -9,7 +9,8 @@ one module (and `publipost.channels.register`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from publipost.linter.document import LintDoc
     from publipost.linter.engine import Finding
     from publipost.prepared import Prepared
+    from publipost.run.executor import Executor
 
 Progress = Callable[[int], None]
 Show = Callable[[Path], str]  # how a path is shown to the user
@@ -34,7 +36,22 @@ class RenderOptions:
     duplex: bool = False  # pdf: a blank back after letters with an odd page count
     jobs: int | None = None  # processes to render with (default: one per core)
     record: bool = True  # a print run goes into the manifest; a look at a few letters (--only) does not
-    dask: str | None = None  # pdf: draw the chunks on a Dask cluster (tcp://HOST:8786, or local:N)
+    dask: str | None = None  # pdf, eml: draw the chunks on a Dask cluster (tcp://HOST:8786, or local:N)
+
+
+@contextlib.contextmanager
+def executor_for(options: RenderOptions) -> Iterator[Executor]:
+    """Where a run's chunks are drawn: the Dask cluster `--dask` names (connected, its workers
+    checked, closed after the run), else this machine's processes."""
+    from publipost.run.executor import local
+
+    if not options.dask:
+        yield local(options.jobs)
+        return
+    from publipost.run.cluster import DaskCluster
+
+    with DaskCluster(options.dask) as cluster:
+        yield cluster
 
 
 @dataclass

@@ -6,10 +6,11 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from publipost.channels.base import Channel, Progress, RenderOptions, Written
+from publipost.channels.base import Channel, Progress, RenderOptions, Written, executor_for
 from publipost.errors import PublipostError
 
 if TYPE_CHECKING:
@@ -18,7 +19,10 @@ if TYPE_CHECKING:
     from publipost.campaigns.reach import EmailReach
     from publipost.mailer.dkim import DkimKey
     from publipost.prepared import Prepared
+    from publipost.run.executor import Executor
     from publipost.templates.email_html import EmailRenderer
+
+EML_CHUNK = 500  # messages per job when .eml files are written by several processes or a cluster
 
 
 class EmailChannel(Channel):
@@ -56,17 +60,19 @@ class EmailChannel(Channel):
         self.require(prepared.campaign)
         if fmt == "text":
             return email_texts(prepared, out_dir, progress)
-        return email_files(prepared, out_dir, mbox=fmt == "mbox", progress=progress)
+        if fmt == "mbox":
+            return mbox_file(prepared, out_dir, progress)
+        with executor_for(options) as executor:
+            return eml_files(prepared, out_dir, executor, progress)
 
 
 def email_recipients(prepared: Prepared) -> Iterator[Recipient]:
     return prepared.audience.recipients_of("email")
 
 
-def email_files(
-    prepared: Prepared, out_dir: Path, mbox: bool = False, progress: Progress | None = None
-) -> Written:
-    """Every e-mail as sent, for review in a mail client: one .eml per recipient, or one mbox."""
+def mbox_file(prepared: Prepared, out_dir: Path, progress: Progress | None = None) -> Written:
+    """Every e-mail as sent, in one mbox (DIR/emails/emails.mbox) for a mail client: written
+    here, in audience order, one file being one writer's."""
     import mailbox
 
     from publipost.mailer.message import unsubscribe_secret
@@ -75,21 +81,68 @@ def email_files(
     composer = Composer(prepared, unsubscribe_secret(out_dir, real_relay=False))
     target = out_dir / "emails"
     target.mkdir(parents=True, exist_ok=True)
-    box = mailbox.mbox(target / "emails.mbox") if mbox else None
-    report = Written("email", "e-mails", target / "emails.mbox" if box is not None else target)
+    box = mailbox.mbox(target / "emails.mbox")
+    report = Written("email", "e-mails", target / "emails.mbox")
     try:
-        for recipient, data in each_rendered(email_recipients(prepared), composer.message, report.failed):
-            if box is not None:
-                box.add(data)
-            else:
-                (target / f"{recipient.id}.eml").write_bytes(data)
+        for _, data in each_rendered(email_recipients(prepared), composer.message, report.failed):
+            box.add(data)
             report.written += 1
             if progress:
                 progress(1)
     finally:
-        if box is not None:
-            box.close()
+        box.close()
     return report
+
+
+@dataclass(frozen=True)
+class EmlRun:
+    """What every chunk of an .eml run shares: sent to each worker once. One date for all, so
+    the messages of a run do not differ by the worker that wrote them."""
+
+    prepared: Prepared
+    target: Path
+    secret: bytes
+    date: dt.datetime
+
+
+def eml_files(
+    prepared: Prepared, out_dir: Path, executor: Executor, progress: Progress | None = None
+) -> Written:
+    """One .eml per recipient (DIR/emails/ID.eml), in chunks drawn by `executor`: this machine's
+    processes, or a Dask cluster's workers. A chunk drawn twice (a worker lost) rewrites the same
+    files, each replaced whole, so none is missing, doubled or cut short."""
+    from publipost.mailer.message import unsubscribe_secret
+
+    secret = unsubscribe_secret(out_dir, real_relay=False)
+    Composer(prepared, secret)  # a campaign that cannot compose fails here, before any job
+    target = out_dir / "emails"
+    target.mkdir(parents=True, exist_ok=True)
+    total = prepared.audience.channel_count("email")
+    chunks = [(start, min(start + EML_CHUNK, total)) for start in range(0, total, EML_CHUNK)]
+    run = EmlRun(prepared, target, secret, dt.datetime.now(dt.UTC))
+    report = Written("email", "e-mails", target)
+    for written, failed in executor.map_unordered(eml_chunk, run, chunks):
+        report.written += written
+        report.failed += failed
+        if progress:
+            progress(written + len(failed))
+    return report
+
+
+def eml_chunk(run: EmlRun, chunk: tuple[int, int]) -> tuple[int, list[tuple[int, str]]]:
+    from publipost.templates.merge import each_rendered
+
+    composer = Composer(run.prepared, run.secret, run.date)
+    recipients = run.prepared.audience.recipients_of("email", *chunk)
+    failed: list[tuple[int, str]] = []
+    written = 0
+    for recipient, data in each_rendered(recipients, composer.message, failed):
+        path = run.target / f"{recipient.id}.eml"
+        partial = path.with_name(f".{path.name}.{os.getpid()}.part")
+        partial.write_bytes(data)
+        partial.replace(path)
+        written += 1
+    return written, failed
 
 
 def email_texts(prepared: Prepared, out_dir: Path, progress: Progress | None = None) -> Written:
@@ -113,7 +166,7 @@ def email_texts(prepared: Prepared, out_dir: Path, progress: Progress | None = N
 class Composer:
     """Recipient → message bytes, with everything per campaign done once."""
 
-    def __init__(self, prepared: Prepared, secret: bytes):
+    def __init__(self, prepared: Prepared, secret: bytes, date: dt.datetime | None = None):
         from publipost.mailer.message import MessageTemplate, Sender
 
         campaign = prepared.campaign
@@ -129,7 +182,7 @@ class Composer:
             Sender(sender.display_name, address, sender.reply_to),
             campaign.name,
             self.code,
-            dt.datetime.now(dt.UTC),
+            date or dt.datetime.now(dt.UTC),
             self.renderer.images,
         )
         self.unsubscribe = campaign.email.unsubscribe

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from publipost.channels.base import Channel, Progress, RenderOptions, Written
+from publipost.channels.base import Channel, Progress, RenderOptions, Written, executor_for
 
 if TYPE_CHECKING:
     from publipost.campaigns.audience import Recipient
@@ -80,24 +80,15 @@ class LetterChannel(Channel):
 
         if options.record:
             check_manifest(prepared, out_dir)
-        cluster = None
-        if options.dask:
-            from publipost.run.cluster import DaskCluster
-
-            cluster = DaskCluster(options.dask)
-        try:
+        with executor_for(options) as executor:
             report = render_pdf(
                 prepared,
                 out_dir,
                 per_file=options.per_file,
                 duplex=options.duplex,
-                jobs=options.jobs,
                 progress=progress,
-                executor=cluster,
+                executor=executor,
             )
-        finally:
-            if cluster is not None:
-                cluster.close()
         if options.record:
             record_letters(prepared, out_dir, (row for row, _ in report.failed))
         return report

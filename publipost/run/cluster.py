@@ -42,7 +42,7 @@ class DaskCluster:
                 dashboard_address=None,
             )
             self.client = Client(self.cluster)
-        elif address.startswith("tcp://"):
+        elif address.startswith(("tcp://", "tls://")):
             try:
                 self.client = Client(address, timeout=10)
             except OSError as exc:
@@ -54,7 +54,38 @@ class DaskCluster:
             raise PublipostError(
                 f"--dask {address}: give a scheduler (tcp://HOST:8786) or local:N", hint="e.g. --dask local:2"
             )
+        try:
+            self._check_workers(address)
+        except BaseException:
+            self.close()
+            raise
         self.workers = max(1, len(self.client.scheduler_info().get("workers", {})))
+
+    def _check_workers(self, address: str, wait: float = 30) -> None:
+        """At least one worker, each with this publipost: a worker without it would fail every
+        task, and one of another version could draw other letters than this run checked."""
+        import importlib.metadata
+
+        try:
+            self.client.wait_for_workers(1, timeout=wait)
+        except TimeoutError:
+            raise PublipostError(
+                f"no Dask worker joined the scheduler at {address} within {wait:.0f} s",
+                hint="start workers with `dask worker ADDRESS` on machines with publipost installed",
+            ) from None
+        here = importlib.metadata.version("publipost")
+        found = self.client.run(importlib.metadata.version, "publipost", on_error="return")
+        wrong = {
+            worker: "publipost is not installed" if isinstance(version, Exception) else f"publipost {version}"
+            for worker, version in sorted(found.items())
+            if version != here
+        }
+        if wrong:
+            named = "; ".join(f"{worker}: {problem}" for worker, problem in wrong.items())
+            raise PublipostError(
+                f"Dask workers that cannot draw this run (publipost {here} here): {named}",
+                hint=f"install publipost {here} on every worker (pip install 'publipost[dask]=={here}')",
+            )
 
     def map_unordered(self, work: Callable[[S, J], R], shared: S, jobs: Sequence[J]) -> Iterator[R]:
         from distributed import as_completed
