@@ -3,13 +3,14 @@
 Run by hand (not in CI):
 
     pip install -e '.[dask]'
-    python bench/dask_bench.py [LETTERS] [SMALL]
+    python bench/dask_bench.py [LETTERS] [SMALL]      # speed, and memory at SMALL and LETTERS
+    python bench/dask_bench.py --memory SMALL BIG       # memory only (e.g. 10000 100000)
 
 LETTERS (default 20,000) letters are drawn on a LocalCluster of 1 worker, then of 2 (each a
 process with one thread, on 127.0.0.1), after a warm-up run; the cluster's start is timed
 apart. Then: the scheduler's cost per task (a task that does nothing, the prepared campaign
 as its argument), the time to draw one chunk, the merge's rate; and each worker's peak memory
-after runs of SMALL (default 10,000) and LETTERS letters, to show it stays flat.
+after runs of SMALL (default 10,000) and LETTERS letters on 2 workers, to show it stays flat.
 
 The tests run it with tiny numbers so that it cannot rot.
 """
@@ -28,6 +29,11 @@ from print_bench import make_campaign  # the same letters as the print bench
 
 
 def peak_rss_mb() -> int:
+    """This process's peak memory since it started: VmHWM, not ru_maxrss, which Linux carries
+    over exec from the parent (a worker spawned by a big driver would report the driver's)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) // 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 
 
@@ -74,7 +80,22 @@ def timed_run(prepared, out: Path, workers: int) -> dict[str, float]:
     }
 
 
+def memory(small: int, big: int) -> None:
+    from publipost.api import prepare
+
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch)
+        for letters in (small, big):
+            prepared = prepare(make_campaign(folder / str(letters), letters))
+            run = timed_run(prepared, folder / f"out{letters}", 2)
+            took = f"{run['seconds']:.0f} s"
+            print(f"peak memory per worker: {run['rss']} MB after {letters:,} letters ({took})")
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["--memory"]:
+        memory(int(sys.argv[2]), int(sys.argv[3]))
+        return
     letters = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
     small = int(sys.argv[2]) if len(sys.argv) > 2 else 10_000
     from publipost.api import prepare

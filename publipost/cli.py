@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -61,7 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="check a campaign and count its audience")
     validate.add_argument("campaign", type=Path, help="the campaign YAML file")
     validate.add_argument(
-        "--out", type=Path, help="folder for rejects.csv (default: out/ beside the campaign)"
+        "--out", type=_local_path, help="folder for rejects.csv (default: out/ beside the campaign)"
     )
     validate.add_argument("--allow-outside", action="store_true", help=ALLOW_OUTSIDE)
     validate.set_defaults(run=cmd_validate)
@@ -134,7 +135,9 @@ def _parser() -> argparse.ArgumentParser:
     manifest.add_argument(
         "--format", choices=["csv", "json"], default="csv", help="output format (default: csv)"
     )
-    manifest.add_argument("--out", type=Path, help="the campaign's output folder (default: out/ beside it)")
+    manifest.add_argument(
+        "--out", type=_local_path, help="the campaign's output folder (default: out/ beside it)"
+    )
     manifest.set_defaults(run=cmd_manifest)
 
     responses = commands.add_parser("responses", help="responses: import coupons and orders")
@@ -144,7 +147,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     imported.add_argument("campaign", type=Path, help="the campaign YAML file")
     imported.add_argument("files", type=Path, nargs="+", metavar="FILE", help="the responses files")
-    imported.add_argument("--out", type=Path, help="the campaign's output folder (default: out/ beside it)")
+    imported.add_argument(
+        "--out", type=_local_path, help="the campaign's output folder (default: out/ beside it)"
+    )
     imported.set_defaults(run=cmd_responses_import)
 
     report = commands.add_parser(
@@ -153,7 +158,9 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("campaign", type=Path, help="the campaign YAML file")
     report.add_argument("--format", choices=["text", "json", "html"], default="text", help="default: text")
     report.add_argument("--by", metavar="COLUMN", help="also by a column of the customer file (a segment)")
-    report.add_argument("--out", type=Path, help="write the report to this file (html: default report.html)")
+    report.add_argument(
+        "--out", type=_local_path, help="write the report to this file (html: default report.html)"
+    )
     report.add_argument("--data", type=Path, help="the campaign's output folder (default: out/ beside it)")
     report.set_defaults(run=cmd_report)
 
@@ -178,7 +185,7 @@ def _parser() -> argparse.ArgumentParser:
         default="text",
         help="output format (default: text); eml: one file per e-mail; mbox: one mailbox",
     )
-    render.add_argument("--out", type=Path, help="output folder (default: out/ beside the campaign)")
+    render.add_argument("--out", type=_local_path, help="output folder (default: out/ beside the campaign)")
     render.add_argument(
         "--per-file",
         type=_count(0),
@@ -211,7 +218,7 @@ def _parser() -> argparse.ArgumentParser:
         "(password from PUBLIPOST_SMTP_PASSWORD); without it, an embedded capture server",
     )
     send.add_argument(
-        "--out", type=Path, help="output folder: journal, report, capture Maildir (default: out/)"
+        "--out", type=_local_path, help="output folder: journal, report, capture Maildir (default: out/)"
     )
     send.add_argument(
         "--dry-run", action="store_true", help="render and lint every message, connect to nothing"
@@ -551,6 +558,8 @@ def cmd_lint(args: argparse.Namespace) -> int:
         campaign_documents=_campaign_documents,
         letter_kind=args.kind,
     )
+    for name, reason in result.skipped:  # on stderr: the report on stdout stays machine-readable
+        print(f"{name}: skipped: {reason} (list it under `include` to lint it)", file=sys.stderr)
     fmt = args.format
     if fmt == "auto":
         fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
@@ -583,6 +592,17 @@ def _under_ci() -> bool:
 
 def _split(values: list[str] | None) -> list[str] | None:
     return [v.strip() for value in values for v in value.split(",") if v.strip()] if values else None
+
+
+def _local_path(value: str) -> Path:
+    """--out is a path: a local folder, or a shared filesystem mounted on every worker. A URL
+    (s3://, gs://) is refused rather than written to as a folder named "s3:"."""
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]+://", value):
+        raise argparse.ArgumentTypeError(
+            f"{value}: publipost writes to a folder, not to a URL; mount the bucket on every machine "
+            "(s3fs, gcsfuse) and give its path"
+        )
+    return Path(value)
 
 
 def cmd_render(args: argparse.Namespace) -> int:
@@ -618,7 +638,8 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 def cmd_send(args: argparse.Namespace) -> int:
     from publipost.api import prepare
-    from publipost.channels.sending import LintBlocked, send_campaign
+    from publipost.channels.base import LintBlocked
+    from publipost.channels.sending import send_campaign
     from publipost.mailer.smtp import Limits, parse_relay
 
     if args.show and not args.dry_run:

@@ -9,7 +9,7 @@ and rebuilt once by the worker that unpickles it, never once per recipient.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,11 @@ class Prepared:
     def email(self) -> Any:
         """The e-mail template compiled, its images read (the e-mail channel's), or None."""
         return self.compiled.get("email")
+
+    def with_audience(self, audience: Audience) -> Prepared:
+        """The same campaign, compiled, for other recipients (a chunk's rows, on a worker)."""
+        variants = {name: replace(variant, audience=audience) for name, variant in self.variants.items()}
+        return replace(self, audience=audience, variants=variants)
 
     @property
     def out_dir(self) -> Path:

@@ -80,3 +80,12 @@ def test_store_bench():
         and "(40 suppressed)" in out
     )
     assert "one-click POSTs/s on one core" in out
+
+
+def test_dask_bench():
+    pytest.importorskip(
+        "distributed", reason="the Dask bench needs dask[distributed] (the test extra has it)"
+    )
+    out = _bench("dask_bench.py", "30", "20")
+    assert "speed-up, 2 workers over 1" in out and "letters/hour" in out
+    assert "peak memory per worker" in out

@@ -3,8 +3,16 @@ in the same order, with the same text per page as the local run."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import socket
+import subprocess
+import sys
+import sysconfig
+import time
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
@@ -12,6 +20,8 @@ from pypdf import PdfReader
 from tests.conftest import EXAMPLES
 
 pytest.importorskip("distributed", reason="render --dask needs dask[distributed] (the test extra has it)")
+
+DASK = [str(Path(sys.executable).parent / "dask")]
 
 
 def _pages(pdf) -> list[str]:
@@ -47,25 +57,22 @@ def test_bad_dask_addresses(tmp_path, run):
     assert text.code == 2 and "--dask draws print files and .eml files" in text.err
 
 
-def test_a_scheduler_and_a_worker_started_as_processes(tmp_path, run):
-    """The tcp:// path: `dask scheduler` and `dask worker` on 127.0.0.1, as a print shop runs them."""
-    import socket
-    import subprocess
-    import sys
-    import time
-    from pathlib import Path
+@contextlib.contextmanager
+def _scheduler_and_worker(
+    worker: list[str], env: dict[str, str] | None = None, cwd: Path | None = None
+) -> Iterator[str]:
+    """`dask scheduler` and one worker started as processes on 127.0.0.1, as a print shop runs
+    them (`worker`: how to start the worker, before its arguments); yields the scheduler's address."""
+    from distributed import Client
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    dask = str(Path(sys.executable).parent / "dask")
     address = f"tcp://127.0.0.1:{port}"
-    scheduler = subprocess.Popen(
-        [dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    worker = None
+    loopback = ["--host", "127.0.0.1", "--dashboard-address", "127.0.0.1:0"]
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    scheduler = subprocess.Popen([*DASK, "scheduler", "--port", str(port), *loopback], **quiet)
+    started = None
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -75,15 +82,22 @@ def test_a_scheduler_and_a_worker_started_as_processes(tmp_path, run):
             except OSError:
                 assert time.monotonic() < deadline, "the scheduler did not start"
                 time.sleep(0.2)
-        worker = subprocess.Popen(
-            [dask, "worker", address, "--host", "127.0.0.1", "--nthreads", "1", "--no-dashboard"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+        started = subprocess.Popen(
+            [*worker, address, "--nthreads", "1", *loopback], env=env, cwd=cwd, **quiet
         )
-        from distributed import Client
-
         with Client(address, timeout=30) as client:
             client.wait_for_workers(1, timeout=60)
+        yield address
+    finally:
+        for process in (started, scheduler):
+            if process is not None:
+                process.terminate()
+                process.wait(30)
+
+
+def test_a_scheduler_and_a_worker_started_as_processes(tmp_path, run):
+    """The tcp:// path: `dask scheduler` and `dask worker` on 127.0.0.1."""
+    with _scheduler_and_worker([*DASK, "worker"]) as address:
         folder = tmp_path / "launch-planner"
         shutil.copytree(EXAMPLES / "launch-planner", folder, ignore=shutil.ignore_patterns("out"))
         campaign = folder / "campaign.yaml"
@@ -92,17 +106,11 @@ def test_a_scheduler_and_a_worker_started_as_processes(tmp_path, run):
         assert result.code == 0, result.err
         here = _pages(tmp_path / "local" / "letters" / "letters.pdf")
         assert _pages(tmp_path / "tcp" / "letters" / "letters.pdf") == here and len(here) > 100
-    finally:
-        for process in (worker, scheduler):
-            if process is not None:
-                process.terminate()
-                process.wait(30)
 
 
 def test_a_worker_killed_mid_run_leaves_no_letter_missing_or_doubled(tmp_path, monkeypatch):
     """SIGKILL one worker while it draws: its chunks are drawn again elsewhere, and the print
     file holds every letter once, in order."""
-    import os
     import signal
 
     import publipost
@@ -139,69 +147,16 @@ def test_a_worker_killed_mid_run_leaves_no_letter_missing_or_doubled(tmp_path, m
 
 def test_workers_without_publipost_are_named_before_any_work(tmp_path, run):
     """A worker whose Python lacks publipost: refused, naming the worker, before a letter is drawn."""
-    import socket
-    import subprocess
-    import sys
-    import sysconfig
-    import time
-    from pathlib import Path
-
     packages = Path(sysconfig.get_paths()["purelib"])
     bare = tmp_path / "site-packages-without-publipost"
     bare.mkdir()
     for entry in packages.iterdir():
         if not entry.name.lower().startswith(("publipost", "__editable__")):
             (bare / entry.name).symlink_to(entry)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    address = f"tcp://127.0.0.1:{port}"
-    env = {**os.environ, "PYTHONPATH": str(bare)}
-    scheduler = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "distributed.cli.dask_scheduler",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--no-dashboard",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    worker = subprocess.Popen(  # -S: no site-packages (and no editable install); the bare copy instead
-        [
-            sys.executable,
-            "-S",
-            "-m",
-            "distributed.cli.dask_worker",
-            address,
-            "--host",
-            "127.0.0.1",
-            "--nthreads",
-            "1",
-            "--no-dashboard",
-            "--no-nanny",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=env,
-        cwd=tmp_path,
-    )
-    try:
-        from distributed import Client
-
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with Client(address, timeout=5) as client:
-                    client.wait_for_workers(1, timeout=60)
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "the scheduler did not start"
-                time.sleep(0.3)
+    # -S: no site-packages (so no editable install either); the copy without publipost instead
+    worker = [sys.executable, "-S", "-m", "distributed.cli.dask_worker", "--no-nanny"]
+    # run from the bare copy, not the repository: `python -m` puts the working folder on the path
+    with _scheduler_and_worker(worker, {**os.environ, "PYTHONPATH": str(bare)}, bare) as address:
         folder = tmp_path / "launch-planner"
         shutil.copytree(EXAMPLES / "launch-planner", folder, ignore=shutil.ignore_patterns("out"))
         result = run(
@@ -214,10 +169,6 @@ def test_workers_without_publipost_are_named_before_any_work(tmp_path, run):
         )
         assert "tcp://127.0.0.1:" in result.err
         assert not (tmp_path / "o" / "letters").exists()
-    finally:
-        for process in (worker, scheduler):
-            process.terminate()
-            process.wait(30)
 
 
 def _messages(folder) -> dict[str, tuple[str, str, str]]:

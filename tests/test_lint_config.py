@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from publipost.linter.engine import lint_paths
 from tests.lintkit import GOOD
@@ -114,3 +115,49 @@ def test_list_rules_and_explain(run):
     )
     assert "max-lines = 5" in explained.out
     assert run("lint", "--explain", "PP999").code == 2
+
+
+def test_a_subfolder_config_extends_the_root_one(tmp_path, run):
+    (tmp_path / "publipost.toml").write_text('[lint]\nignore = ["sentence-too-long"]\nfail-on = "warning"\n')
+    sub = tmp_path / "relances"
+    sub.mkdir()
+    (sub / "publipost.toml").write_text(
+        '[lint]\nextend = "../publipost.toml"\n[lint.per-file-ignores]\n"*.md" = ["PP104"]\n'
+    )
+    text = GOOD["fr"].replace("Vous dormez à poings fermés.", LONG)
+    text = text.replace("\nP.S. Répondez avant le 31 décembre : votre cadeau vous attend.\n", "")
+    path = _letter(sub, text)
+    assert lint_paths([path]).active == []  # the root's ignore and its own per-file ignore
+    shown = json.loads(run("lint", path, "--show-config").out)
+    assert shown["ignore"] == ["sentence-too-long"] and shown["fail-on"] == "warning"
+    assert shown["per-file-ignores"] == {"*.md": ["PP104"]}
+    (sub / "publipost.toml").write_text('[lint.per-file-ignores]\n"*.md" = ["PP104"]\n')  # no extend
+    assert [f.name for f in lint_paths([path]).active] == ["sentence-too-long"]
+    (tmp_path / "publipost.toml").write_text('[lint]\nextend = "relances/publipost.toml"\n')
+    (sub / "publipost.toml").write_text('[lint]\nextend = "../publipost.toml"\n')
+    looped = run("lint", path)
+    assert looped.code == 2 and "extend each other in a loop" in looped.err
+
+
+def test_documentation_is_not_linted_as_a_letter(tmp_path, run):
+    """`lint .` in a repository: documentation pages are skipped; include and exclude decide
+    where the guess would be wrong."""
+    (tmp_path / ".git").mkdir()
+    letter = _letter(tmp_path / "lettres")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "guide.md").write_text("# Guide\n\nHow we work.\n\n## Steps\n\nOne, then two.\n")
+    (docs / "code.md").write_text("Run this:\n\n```\npublipost lint .\n```\n")
+    (docs / "table.md").write_text("Prices\n\n| a | b |\n|---|---|\n| 1 | 2 |\n")
+    (docs / "notes.md").write_text("# Notes\n\nThe meeting went well and everyone agreed on the plan.\n")
+    walked = run("lint", tmp_path, "--format", "json")
+    assert {Path(f["path"]).name for f in json.loads(walked.out)} <= {letter.name}
+    assert "in 1 file" in run("lint", tmp_path).out
+    named = run("lint", docs / "guide.md", docs / "notes.md")
+    assert "guide.md: skipped: Markdown with 2 headings, not a letter" in named.err
+    assert "notes.md:" in named.out  # named, a page without headings is linted: it may be a draft letter
+    (tmp_path / "publipost.toml").write_text('[lint]\nexclude = ["docs"]\ninclude = ["lettres/**"]\n')
+    excluded = run("lint", docs / "notes.md")
+    assert "notes.md: skipped: excluded by the configuration" in excluded.err and excluded.code == 0
+    _letter(tmp_path / "lettres", "# Titre\n\nTexte.\n\n## Autre\n\nBonjour,\n", name="b.md")
+    assert "lettres/b.md" in run("lint", tmp_path / "lettres" / "b.md").out  # included: linted

@@ -160,3 +160,25 @@ def test_sarif_uris_are_percent_encoded(run, tmp_path):
     }
     assert uris and all(" " not in uri and uri.isascii() for uri in uris)
     assert {unquote(uri).rsplit("/", 1)[-1] for uri in uris} == {"lettre d'été.md"}
+
+
+def test_sarif_uris_of_non_ascii_file_names_are_percent_encoded(run, tmp_path, monkeypatch):
+    """SARIF's artifactLocation.uri is a URI reference: accents and spaces percent-encoded
+    (UTF-8), so that GitHub code scanning finds the file again."""
+    from urllib.parse import unquote
+
+    folder = tmp_path / "Été 2026"
+    folder.mkdir()
+    (folder / "lettre d'été.md").write_text(BAD, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = run("lint", "Été 2026", "--isolated", "--format", "sarif")
+    document = json.loads(result.out)
+    jsonschema.validate(document, json.loads((DATA / "sarif-2.1.0-rtm.5.json").read_text(encoding="utf-8")))
+    uris = {
+        location["physicalLocation"]["artifactLocation"]["uri"]
+        for finding in document["runs"][0]["results"]
+        for location in finding["locations"]
+    }
+    assert uris == {"%C3%89t%C3%A9%202026/lettre%20d%27%C3%A9t%C3%A9.md"}
+    (uri,) = uris
+    assert uri.isascii() and unquote(uri) == "Été 2026/lettre d'été.md"

@@ -129,3 +129,20 @@ def test_bad_parts_are_refused_before_anything_is_written(couette, run, tmp_path
 def test_a_glob_matching_nothing(couette, run):
     result = run("validate", _with_source(couette, "data/nowhere-*.parquet", "lake.yaml"))
     assert result.code == 2 and "no customer file parts" in result.err and "lake.yaml:" in result.err
+
+
+def test_urls_are_refused_as_sources_and_output_folders(couette, run, tmp_path, capsys):
+    campaign = _with_source(couette, "s3://bucket/clients/", "lake.yaml")
+    result = run("validate", campaign)
+    assert (
+        result.code == 2
+        and "target.source: s3://bucket/clients/: publipost reads files, not URLs" in result.err
+    )
+    good = couette / "campaign.yaml"
+    from publipost.cli import main
+
+    with pytest.raises(SystemExit) as refused:
+        main(["render", str(good), "--format", "pdf", "--out", "gs://bucket/run"])
+    err = capsys.readouterr().err
+    assert refused.value.code == 2 and "gs://bucket/run: publipost writes to a folder, not to a URL" in err
+    assert not (couette / "out").exists()

@@ -222,6 +222,26 @@ class Audience:
         frame = self.targeted.set_index(ID, drop=False).loc[wanted].reset_index(drop=True)
         return replace(self, frame=frame, _lookup=None)
 
+    def rows_of(self, channel: str, start: int = 0, end: int | None = None) -> Audience:
+        """The targeted rows a channel reaches, the start-th to the end-th, as an audience of their
+        own: what a chunk carries to a worker that does not share this process's memory (a Dask
+        worker), so that each worker holds a chunk of the customer file, not all of it."""
+        rows = self.reached(channel).iloc[start:end].copy()
+        source = replace(
+            self.source, frame=self.source.frame.iloc[0:0], malformed=[], rejected_values={}, parts=[]
+        )
+        return replace(
+            self,
+            source=source,
+            frame=rows,
+            notes=[],
+            corrections=[],
+            suppression=[],
+            complaints=None,
+            _partial={},
+            _lookup=None,
+        )
+
     def why_not(self, recipient_id: str) -> str:
         """Why no targeted recipient has this id: its row's outcome, or no such id."""
         rows = self.frame[self.frame[ID] == recipient_id]
@@ -324,8 +344,9 @@ def load_audience(
             "set target.source, or hand the customers over as a DataFrame",
         )
     else:
-        source = campaign.resolve(target.source)
-        table = read_source(source, encoding=target.encoding, sheet=target.sheet, rows=rows)
+        table = read_source(
+            campaign.path.parent, target.source, encoding=target.encoding, sheet=target.sheet, rows=rows
+        )
     data = table.frame
     data_columns = [c for c in data.columns if c != ROW]
     blank = data[data_columns].astype(str).apply(lambda s: s.str.strip() == "").all(axis=1)
@@ -348,6 +369,7 @@ def load_audience(
     _assign_ids(audience, campaign)
     _hold_out(audience, campaign)
     _assign_variants(audience, campaign)
+    _sort(audience, campaign)
     if campaign.reply:
         from publipost.campaigns.complaints import check_columns, read_complaints
 
@@ -750,6 +772,24 @@ def _assign_variants(audience: Audience, campaign: Campaign) -> None:
             + f"' chooses no variant (variants take: {taken}; or make one 'default: true')"
         )
         _set_outcome(audience, unmapped, Outcome.REJECTED, reasons)
+
+
+def _sort(audience: Audience, campaign: Campaign) -> None:
+    """Recipients in print order: by `target.sort` (postcode first, for the post's presort
+    rates), ties in the file's order; letters and e-mails go out in it."""
+    keys = campaign.target.sort
+    for key in keys:
+        if key not in audience.frame.columns:
+            raise AudienceError(
+                f"target.sort names '{key}', which the customer file does not have",
+                campaign.where(("target", "sort")),
+                audience.suggest(key),
+            )
+    if keys:
+        audience.frame = audience.frame.sort_values(
+            by=keys, kind="stable", key=lambda column: column.astype(str).map(fold_words)
+        )
+        audience._lookup = None
 
 
 def _variant_column(audience: Audience, campaign: Campaign) -> str:

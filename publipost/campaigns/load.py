@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import glob
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from publipost.campaigns.copy import Copy
 from publipost.campaigns.model import PRICED_OBJECTIVES, VARIANT_SECTIONS, Campaign
-from publipost.campaigns.paths import check_path, check_size
+from publipost.campaigns.paths import check_path, check_size, is_partitioned
 from publipost.campaigns.yamlsource import Loc, YamlDoc, load_yaml
 from publipost.errors import AudienceError, CampaignError, Where, did_you_mean
 
@@ -291,6 +291,29 @@ def _check_files(campaign: Campaign, doc: YamlDoc) -> None:
             doc.where(("target",), key=True),
             "name the customer file: source: data/clients.csv",
         )
+    paths = named_files(campaign)
+    for loc, relative in paths:
+        name = ".".join(map(str, loc))
+        if loc == ("target", "source") and re.match(r"^[A-Za-z][A-Za-z0-9+.-]+://", relative):
+            raise CampaignError(
+                f"target.source: {relative}: publipost reads files, not URLs",
+                doc.where(loc),
+                "mount the bucket (s3fs, gcsfuse) or copy the parts locally, and give their folder",
+            )
+        if loc == ("target", "source") and is_partitioned(campaign.path.parent, relative):
+            _check_parts(campaign.path.parent, relative, campaign.boundary, doc.where(loc))
+            continue
+        resolved = check_path(campaign.resolve(relative), campaign.boundary, doc.where(loc), name)
+        if not resolved.is_file():
+            raise CampaignError(
+                f"{'.'.join(map(str, loc))}: file not found: {resolved}",
+                doc.where(loc),
+                "paths are relative to the folder of the campaign file; check the name and the folder",
+            )
+
+
+def named_files(campaign: Campaign) -> list[tuple[Loc, str]]:
+    """Every file the campaign names, with its key: what a run reads besides the YAML."""
     paths: list[tuple[Loc, str]] = []
     if campaign.target.source is not None:
         paths.append((("target", "source"), campaign.target.source))
@@ -317,26 +340,15 @@ def _check_files(campaign: Campaign, doc: YamlDoc) -> None:
         paths += [
             (("brand", "font", style), getattr(campaign.brand.font, style)) for style in ("regular", "bold")
         ]
-    for loc, relative in paths:
-        name = ".".join(map(str, loc))
-        if loc == ("target", "source") and (glob.has_magic(relative) or campaign.resolve(relative).is_dir()):
-            _check_parts(campaign.resolve(relative), campaign.boundary, doc.where(loc))
-            continue
-        resolved = check_path(campaign.resolve(relative), campaign.boundary, doc.where(loc), name)
-        if not resolved.is_file():
-            raise CampaignError(
-                f"{'.'.join(map(str, loc))}: file not found: {resolved}",
-                doc.where(loc),
-                "paths are relative to the folder of the campaign file; check the name and the folder",
-            )
+    return paths
 
 
-def _check_parts(source: Path, boundary: Path | None, where: Where) -> None:
+def _check_parts(base: Path, source: str, boundary: Path | None, where: Where) -> None:
     """A customer file in parts (a folder or a glob): inside the boundary, with parts to read."""
     from publipost.campaigns.parts import part_paths
 
     try:
-        parts = part_paths(source)
+        parts = part_paths(base, source)
     except AudienceError as exc:
         raise CampaignError(f"target.source: {exc.message}", where, exc.hint) from None
     for part in parts:

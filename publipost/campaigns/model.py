@@ -159,7 +159,13 @@ class Target(Section):
     where: dict[str, Any] = {}
     exclude: list[Exclusion] = []
     dedupe: list[str] | None = None
+    sort: list[str] = []  # print order by these fields (postcode: presort rates); else the file order
     customers: int | None = Field(default=None, gt=0)  # replies: the customer base, for the complaint rate
+
+    @field_validator("sort", mode="before", json_schema_input_type=str | list[str])
+    @classmethod
+    def _sort(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
 
     @field_validator("exclude", mode="before", json_schema_input_type=str | Exclusion | list[str | Exclusion])
     @classmethod

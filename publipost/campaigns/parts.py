@@ -15,27 +15,29 @@ from __future__ import annotations
 import glob
 import hashlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
+from publipost.campaigns.paths import is_partitioned
 from publipost.campaigns.table import ROW, Part, Table, read_table
 from publipost.errors import AudienceError, Where
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 PART_KINDS = {".parquet": "Parquet", ".csv": "CSV", ".tsv": "CSV", ".txt": "CSV"}
 HINT = "target.source may name one file, a folder of parts, or a glob such as data/part-*.parquet"
 
 
-def is_partitioned(path: Path) -> bool:
-    return path.is_dir() or glob.has_magic(str(path))
-
-
 def read_source(
-    path: Path, *, encoding: str | None = None, sheet: str | None = None, rows: int | None = None
+    base: Path, source: str, *, encoding: str | None = None, sheet: str | None = None, rows: int | None = None
 ) -> Table:
-    """The customer data `target.source` names: one file, or all its parts as one."""
-    if not is_partitioned(path):
+    """The customer data `target.source` names (relative to `base`): one file, or all its parts as one."""
+    import pandas as pd
+
+    path = (base / source).resolve()
+    if not is_partitioned(base, source):
         return read_table(path, encoding=encoding, sheet=sheet, rows=rows)
-    parts = part_paths(path)
+    parts = part_paths(base, source)
     tables: list[Table] = []
     offset = 0
     marks: list[Part] = []
@@ -55,7 +57,7 @@ def read_source(
     frame = pd.concat([t.frame for t in tables], ignore_index=True)
     if rows is not None:
         frame = frame.head(rows)
-    whole = Table(
+    return Table(
         path,
         frame,
         encoding=first.encoding,
@@ -65,20 +67,21 @@ def read_source(
         digest=digest.hexdigest(),
         parts=marks,
     )
-    return whole
 
 
-def part_paths(path: Path) -> list[Path]:
+def part_paths(base: Path, source: str) -> list[Path]:
     """The parts, in name order: every Parquet or CSV file in the folder (its subfolders
     included, as Hive-style partitions are laid out), or matching the glob. Hidden files and
     markers (_SUCCESS, _metadata) are skipped; a part must lie inside the folder (or the glob's
     fixed folder), so a link cannot make publipost read a file elsewhere."""
+    path = base / source
     if path.is_dir():
         root = path.resolve()
         found = [p for p in path.rglob("*") if p.is_file()]
     else:
-        root = _fixed_folder(path).resolve()
-        found = [Path(p) for p in glob.glob(str(path), recursive=True) if Path(p).is_file()]
+        root = (base / _fixed_folder(source)).resolve()
+        pattern = f"{glob.escape(str(base))}/{source}"
+        found = [Path(p) for p in glob.glob(pattern, recursive=True) if Path(p).is_file()]
     parts = sorted(
         (p for p in found if not p.name.startswith((".", "_")) and p.suffix.lower() in PART_KINDS),
         key=lambda p: p.as_posix(),
@@ -104,10 +107,10 @@ def part_paths(path: Path) -> list[Path]:
     return parts
 
 
-def _fixed_folder(pattern: Path) -> Path:
+def _fixed_folder(pattern: str) -> Path:
     """The folder a glob starts from: its components before the first wildcard."""
     fixed: list[str] = []
-    for component in pattern.parts:
+    for component in Path(pattern).parts:
         if glob.has_magic(component):
             break
         fixed.append(component)

@@ -11,6 +11,7 @@ only: never /proc, /sys or /dev, pipes or folders.
 
 from __future__ import annotations
 
+import glob
 from pathlib import Path
 
 from publipost.errors import PublipostError, Where, shown
@@ -61,3 +62,9 @@ def check_size(path: Path, where: Where | None, what: str) -> None:
             where,
             "a letter or an e-mail is a few kilobytes: check that this is the file you meant",
         )
+
+
+def is_partitioned(base: Path, source: str) -> bool:
+    """Whether `source` (as written in the campaign, relative to `base`) names parts: a folder,
+    or a glob. Only what is written counts: a campaign folder named "[draft]" is no glob."""
+    return (base / source).is_dir() or glob.has_magic(source)

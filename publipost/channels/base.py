@@ -27,6 +27,12 @@ if TYPE_CHECKING:
     from publipost.run.executor import Executor
 
 Progress = Callable[[int], None]
+
+
+class LintBlocked(PublipostError):
+    """The copy has findings at error severity: the channel's output was not produced."""
+
+
 Show = Callable[[Path], str]  # how a path is shown to the user
 
 
@@ -126,6 +132,18 @@ class Channel:
         docs = [d for c in prepared.campaign.each_variant() for d in self.lint_documents(c, samples)]
         result = lint_docs(prepared.campaign.path, docs, enforce_law=True)
         return [f for f in result.active if f.severity == "error"]
+
+    def check_gate(self, prepared: Prepared, nothing: str, override: str) -> None:
+        """Stop with the gate's findings, if any: before anything is produced."""
+        errors = self.gate(prepared)
+        if errors:
+            listed = "\n".join(
+                f"  {f.path}:{f.line}:{f.column}: {f.rule} {f.name} {f.message}" for f in errors[:10]
+            )
+            raise LintBlocked(
+                f"the {self.name}'s copy has {len(errors)} lint error(s); {nothing}:\n{listed}",
+                hint=f"fix them (publipost lint shows them all), or {override}",
+            )
 
     def require(self, campaign: Campaign) -> None:
         if not self.enabled(campaign):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,7 +14,7 @@ from publipost.channels.base import Channel, Progress, RenderOptions, Written, e
 from publipost.errors import PublipostError
 
 if TYPE_CHECKING:
-    from publipost.campaigns.audience import Recipient
+    from publipost.campaigns.audience import Audience, Recipient
     from publipost.campaigns.model import Campaign
     from publipost.campaigns.reach import EmailReach
     from publipost.mailer.dkim import DkimKey
@@ -112,14 +112,20 @@ def eml_files(
     processes, or a Dask cluster's workers. A chunk drawn twice (a worker lost) rewrites the same
     files, each replaced whole, so none is missing, doubled or cut short."""
     from publipost.mailer.message import unsubscribe_secret
+    from publipost.run.executor import Mapped
 
     secret = unsubscribe_secret(out_dir, real_relay=False)
     Composer(prepared, secret)  # a campaign that cannot compose fails here, before any job
     target = out_dir / "emails"
     target.mkdir(parents=True, exist_ok=True)
     total = prepared.audience.channel_count("email")
-    chunks = [(start, min(start + EML_CHUNK, total)) for start in range(0, total, EML_CHUNK)]
-    run = EmlRun(prepared, target, secret, dt.datetime.now(dt.UTC))
+    spans = [(start, min(start + EML_CHUNK, total)) for start in range(0, total, EML_CHUNK)]
+    shared, audience = prepared, prepared.audience
+    chunks: Sequence[tuple[int, int, Audience | None]] = [(start, end, None) for start, end in spans]
+    if executor.ships_data:  # each worker gets the campaign once and each chunk its own rows
+        chunks = Mapped(spans, lambda span: (0, span[1] - span[0], audience.rows_of("email", *span)))
+        shared = prepared.with_audience(audience.rows_of("email", 0, 0))
+    run = EmlRun(shared, target, secret, dt.datetime.now(dt.UTC))
     report = Written("email", "e-mails", target)
     for written, failed in executor.map_unordered(eml_chunk, run, chunks):
         report.written += written
@@ -129,11 +135,12 @@ def eml_files(
     return report
 
 
-def eml_chunk(run: EmlRun, chunk: tuple[int, int]) -> tuple[int, list[tuple[int, str]]]:
+def eml_chunk(run: EmlRun, chunk: tuple[int, int, Audience | None]) -> tuple[int, list[tuple[int, str]]]:
     from publipost.templates.merge import each_rendered
 
+    start, end, rows = chunk
     composer = Composer(run.prepared, run.secret, run.date)
-    recipients = run.prepared.audience.recipients_of("email", *chunk)
+    recipients = (rows if rows is not None else run.prepared.audience).recipients_of("email", start, end)
     failed: list[tuple[int, str]] = []
     written = 0
     for recipient, data in each_rendered(recipients, composer.message, failed):

@@ -4,21 +4,28 @@ Letters are drawn in chunks of a few hundred into files as they go, so memory st
 however long the run; chunks are drawn by one process per core, then merged (pikepdf,
 which copies pages without holding the run in memory) into one print file when one is
 asked for, with the leaflet collated after each letter.
+
+A run stopped before its merge (Ctrl-C, a machine lost) resumes: each chunk file is named by
+what it was drawn from (the campaign, its copy and files, the customer file, the day, and
+the recipients of the chunk, in order), and finished chunks are kept until the merge. The
+next run draws only the chunks it has no file for; anything changed draws them anew.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from publipost.campaigns.audience import Recipient
+from publipost.campaigns.audience import Audience, Recipient
 from publipost.campaigns.presets import campaign_preset
 from publipost.channels.base import Progress, Show, Written
 from publipost.prepared import Prepared
-from publipost.run.executor import Executor, local
+from publipost.run.executor import Executor, Mapped, local
 from publipost.templates.layout import unprintable
 from publipost.templates.markdown import blank_comments, parse_letter
 from publipost.templates.merge import Merge, MergedLetter, RecipientError, each_rendered
@@ -35,6 +42,7 @@ class PrintReport(Written):
     pages: int = 0
     seconds: float = 0.0
     envelopes: Path | None = None  # the carrier envelopes' print file
+    resumed: int = 0  # chunks a stopped run had drawn, taken as they were
 
     @property
     def letters(self) -> int:
@@ -51,6 +59,8 @@ class PrintReport(Written):
             f"{self.written} letters ({self.pages} pages) written to {where} "
             f"in {self.seconds:.1f} s ({self.rate:,.0f} letters/s)"
         ]
+        if self.resumed:
+            lines.append(f"resumed: {self.resumed} chunks drawn by the stopped run were kept")
         if self.envelopes:
             lines.append(f"carrier envelopes: {show(self.envelopes)}")
         return lines
@@ -68,11 +78,75 @@ class PrintRun:
 
 @dataclass(frozen=True)
 class Chunk:
-    """One job: the start-th to the end-th letter of the run, drawn into file(s) of its own."""
+    """One job: the start-th to the end-th letter of the run, drawn into file(s) of its own
+    (named by what they are drawn from, when the run may be resumed)."""
 
     index: int
     start: int
     end: int
+    name: str = ""
+    rows: Audience | None = None  # its recipients, for a worker that does not share this memory
+
+
+def _named(prepared: Prepared, chunks: list[Chunk], duplex: bool) -> list[Chunk]:
+    """The chunks, each named by what its letters are drawn from: a resumed run reuses a file
+    only if nothing it depends on changed, so no letter of a stale copy, address or date is
+    printed."""
+    import datetime as dt
+    import hashlib
+    import importlib.metadata
+
+    from publipost.campaigns.audience import ID
+    from publipost.campaigns.load import named_files
+
+    campaign = prepared.campaign
+    inputs = hashlib.sha256()
+    for part in (
+        importlib.metadata.version("publipost"),
+        dt.date.today().isoformat(),  # the letter's date
+        f"duplex={duplex}",
+        campaign.model_dump_json(),
+        prepared.audience.source.digest,
+        *(f"{key}\0{copy.text}" for key, copy in sorted(campaign.copies.items())),
+        *(
+            f"{name}/{key}\0{copy.text}"
+            for name, variant in sorted(prepared.variants.items())
+            for key, copy in sorted(variant.campaign.copies.items())
+        ),
+    ):
+        inputs.update(part.encode() + b"\1")
+    for loc, relative in named_files(campaign):
+        path = campaign.resolve(relative)
+        if loc[0] != "target" and path.is_file():
+            inputs.update(hashlib.file_digest(path.open("rb"), "sha256").digest())
+    ids = prepared.audience.reached("letter")[ID].tolist()
+    named = []
+    for chunk in chunks:
+        key = inputs.copy()
+        key.update("\0".join(ids[chunk.start : chunk.end]).encode())
+        named.append(replace(chunk, name=f"letters-{chunk.index + 1:05d}-{key.hexdigest()[:20]}"))
+    return named
+
+
+def _drawn(work: Path, chunk: Chunk) -> tuple[int, list[Path], list[int], list[tuple[int, str]]] | None:
+    """A chunk a stopped run finished: its file and what drawing it gave (written last)."""
+    import json
+
+    record = work / f"{chunk.name}.json"
+    pdf = work / f"{chunk.name}.pdf"
+    if not record.exists():
+        return None
+    done = json.loads(record.read_text(encoding="utf-8"))
+    if done["counts"] and not pdf.exists():
+        return None
+    return chunk.index, [pdf] if done["counts"] else [], done["counts"], [tuple(f) for f in done["failed"]]
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path)
+    else:
+        path.unlink()
 
 
 def render_pdf(
@@ -90,16 +164,42 @@ def render_pdf(
     started = time.perf_counter()
     total = prepared.audience.channel_count("letter")
     target = out_dir / "letters"
-    if target.exists():
-        shutil.rmtree(target)
-    work = target / ".chunks" if per_file == 0 else target
-    work.mkdir(parents=True, exist_ok=True)
     size = per_file or CHUNK
     chunks = [Chunk(i, start, min(start + size, total)) for i, start in enumerate(range(0, total, size))]
-    run = PrintRun(prepared, work, per_file, duplex)
     report = PrintReport("letter", "letters", target, verb="not printed")
     parts: list[tuple[int, list[Path], list[int]]] = []
-    for result in (executor or local(jobs)).map_unordered(render_chunk, run, chunks):
+    if per_file == 0:  # one print file: its chunks are kept until the merge, and resumed
+        work = target / ".chunks"
+        chunks = _named(prepared, chunks, duplex)
+        for path in target.glob("*") if target.exists() else []:
+            if path != work:
+                _remove(path)
+        work.mkdir(parents=True, exist_ok=True)
+        left = []
+        for chunk in chunks:
+            done = _drawn(work, chunk)
+            if done is None:
+                left.append(chunk)
+            else:
+                _collect(report, parts, done, progress)
+        report.resumed, chunks = len(parts), left
+    else:
+        if target.exists():
+            shutil.rmtree(target)
+        work = target
+        work.mkdir(parents=True, exist_ok=True)
+    executor = executor or local(jobs)
+    shared = prepared
+    if executor.ships_data:  # each worker gets the campaign once and each chunk its own rows
+        audience = prepared.audience
+        tasks: Sequence[Chunk] = Mapped(
+            chunks, lambda c: replace(c, rows=audience.rows_of("letter", c.start, c.end))
+        )
+        shared = prepared.with_audience(audience.rows_of("letter", 0, 0))
+    else:
+        tasks = chunks
+    run = PrintRun(shared, work, per_file, duplex)
+    for result in executor.map_unordered(render_chunk, run, tasks):
         _collect(report, parts, result, progress)
     parts.sort()
     leaflet = prepared.campaign.letter.leaflet if prepared.campaign.letter else None
@@ -189,7 +289,10 @@ def render_chunk(run: PrintRun, chunk: Chunk) -> tuple[int, list[Path], list[int
     preset = campaign_preset(campaign)
     painters = {name: _painter(variant) for name, variant in prepared.variants.items()}
     painters[""] = _painter(prepared)
-    recipients = prepared.audience.recipients_of("letter", chunk.start, chunk.end)  # sliced here
+    if chunk.rows is not None:
+        recipients = chunk.rows.recipients_of("letter")
+    else:
+        recipients = prepared.audience.recipients_of("letter", chunk.start, chunk.end)  # sliced here
     files: list[Path] = []
     counts: list[int] = []
     failed: list[tuple[int, str]] = []
@@ -202,7 +305,12 @@ def render_chunk(run: PrintRun, chunk: Chunk) -> tuple[int, list[Path], list[int
         if canvas is None or run.per_file == 1:
             if canvas is not None:
                 canvas.save()
-            name = f"{recipient.id}.pdf" if run.per_file == 1 else f"letters-{chunk.index + 1:05d}.pdf"
+            if run.per_file == 1:
+                name = f"{recipient.id}.pdf"
+            elif chunk.name:  # a chunk drawn twice at once (a worker thought lost): two files, one kept
+                name = f"{chunk.name}.{os.getpid()}.part"
+            else:
+                name = f"letters-{chunk.index + 1:05d}.pdf"
             files.append(run.work / name)
             # Start on the embedded font: reportlab's default, Helvetica, would be referenced unembedded.
             canvas = Canvas(
@@ -218,6 +326,13 @@ def render_chunk(run: PrintRun, chunk: Chunk) -> tuple[int, list[Path], list[int
         counts.append(painter.paint(canvas, letter, duplex=run.duplex))
     if canvas is not None:
         canvas.save()
+    if chunk.name:  # the file under its name, then the record that it is finished
+        import json
+
+        files = [file.replace(run.work / f"{chunk.name}.pdf") for file in files]
+        partial = run.work / f"{chunk.name}.json.{os.getpid()}.part"
+        partial.write_text(json.dumps({"counts": counts, "failed": failed}), encoding="utf-8")
+        partial.replace(run.work / f"{chunk.name}.json")
     return chunk.index, files, counts, failed
 
 

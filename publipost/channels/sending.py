@@ -43,10 +43,6 @@ from publipost.run.executor import LocalProcesses, worker_count
 from publipost.templates.merge import RecipientError, each_rendered
 
 
-class LintBlocked(PublipostError):
-    """The copy has findings at error severity: nothing was sent."""
-
-
 @dataclass
 class SendReport:
     counts: dict[str, int] = field(default_factory=dict)  # every recipient of the journal, by status
@@ -407,15 +403,7 @@ def _lint_gate(prepared: Prepared) -> None:
     audience, nothing read again; the law's rules whatever a configuration says)."""
     from publipost.channels import channel
 
-    errors = channel("email").gate(prepared)
-    if errors:
-        listed = "\n".join(
-            f"  {f.path}:{f.line}:{f.column}: {f.rule} {f.name} {f.message}" for f in errors[:10]
-        )
-        raise LintBlocked(
-            f"the copy has {len(errors)} lint error(s); nothing was sent:\n{listed}",
-            hint="fix them (publipost lint shows them all), or send with --no-lint",
-        )
+    channel("email").check_gate(prepared, "nothing was sent", "send with --no-lint")
 
 
 def _write_failures(path: Path, report: SendReport, separator: str) -> None:

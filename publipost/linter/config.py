@@ -19,7 +19,19 @@ from publipost.linter.rule import SEVERITIES, Rule
 from publipost.linter.rules import all_rules
 
 CONFIG_FILES = ("publipost.toml", ".publipost.toml", "pyproject.toml")
-KEYS = {"select", "ignore", "per-file-ignores", "severity", "rules", "lang", "fail-on", "max-warnings"}
+KEYS = {
+    "select",
+    "ignore",
+    "per-file-ignores",
+    "severity",
+    "rules",
+    "lang",
+    "fail-on",
+    "max-warnings",
+    "include",
+    "exclude",
+    "extend",
+}
 
 
 @dataclass(frozen=True)
@@ -32,6 +44,8 @@ class LintConfig:
     lang: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)  # language → list → extra words
     fail_on: str = "error"
     max_warnings: int | None = None
+    include: tuple[str, ...] = ()  # globs: files linted as letters even where they look like documentation
+    exclude: tuple[str, ...] = ()  # globs: files never linted, walked or named (as pre-commit names them)
     source: Path | None = None  # the file it was read from
     root: Path = field(default_factory=Path.cwd)  # per-file-ignores globs are relative to it
 
@@ -47,6 +61,12 @@ class LintConfig:
             fnmatch(relative, pattern) and any(matches(rule, ref) for ref in refs)
             for pattern, refs in self.per_file_ignores.items()
         )
+
+    def excludes(self, path: Path) -> bool:
+        return _matches_any(path, self.root, self.exclude)
+
+    def includes(self, path: Path) -> bool:
+        return _matches_any(path, self.root, self.include)
 
     def severity_of(self, rule: type[Rule]) -> str:
         return self.severity.get(rule.code) or self.severity.get(rule.name) or rule.severity
@@ -68,6 +88,8 @@ class LintConfig:
             "lang": {k: {n: list(w) for n, w in v.items()} for k, v in self.lang.items()},
             "fail-on": self.fail_on,
             "max-warnings": self.max_warnings,
+            "include": list(self.include),
+            "exclude": list(self.exclude),
         }
 
 
@@ -108,13 +130,29 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise PublipostError(f"cannot read configuration: {exc.strerror}", Where(path)) from None
 
 
-def load_config(path: Path) -> LintConfig:
+def load_config(path: Path, extending: tuple[Path, ...] = ()) -> LintConfig:
+    """The configuration in `path`; with `extend = "../publipost.toml"`, on top of that file's
+    (a subfolder's settings add to the repository's instead of replacing them)."""
     data = _read_toml(path)
     if path.name == "pyproject.toml":
         data = data.get("tool", {}).get("publipost", {}).get("lint", {})
     else:
         data = data.get("lint", data)
-    return apply(LintConfig(source=path, root=path.parent), data, Where(path))
+    base = LintConfig()
+    if isinstance(data, dict) and "extend" in data:
+        data = dict(data)
+        parent = (path.parent / str(data.pop("extend"))).resolve()
+        if parent in extending or parent == path.resolve():
+            chain = " → ".join(str(p) for p in (*extending, path.resolve(), parent))
+            raise PublipostError(f"configuration files extend each other in a loop: {chain}", Where(path))
+        if not parent.is_file():
+            raise PublipostError(
+                f"extend: no such configuration file: {parent}",
+                Where(path),
+                "extend names a file, relative to this one",
+            )
+        base = load_config(parent, (*extending, path.resolve()))
+    return apply(replace(base, source=path, root=path.parent), data, Where(path))
 
 
 def config_for(path: Path, *, explicit: Path | None = None, isolated: bool = False) -> LintConfig:
@@ -204,6 +242,16 @@ def apply(config: LintConfig, data: dict[str, Any], where: Where) -> LintConfig:
         changes["fail_on"] = data["fail-on"]
     if "max-warnings" in data:
         changes["max_warnings"] = data["max-warnings"]
+    for key in ("include", "exclude"):
+        if key in data:
+            globs = data[key]
+            if not isinstance(globs, list) or not all(isinstance(g, str) for g in globs):
+                raise PublipostError(f"{key} is a list of globs", where, f'e.g. {key} = ["docs/**"]')
+            changes[key] = (*getattr(config, key), *globs)
+    if "extend" in data:
+        raise PublipostError(
+            "extend is a configuration file's own setting", where, "set it in publipost.toml"
+        )
     return replace(config, **changes)
 
 
@@ -218,6 +266,20 @@ def _refs(value: Any, key: str, where: Where) -> tuple[str, ...]:
                 or "see publipost lint --list-rules",
             )
     return refs
+
+
+def _matches_any(path: Path, root: Path, globs: tuple[str, ...]) -> bool:
+    """ruff's way: a glob matches the path from the config's folder, or (without a slash) any
+    file or folder name on it: `docs` and `docs/**` both skip the docs folder."""
+    if not globs:
+        return False
+    relative = _relative(path, root)
+    parts = relative.split("/")
+    return any(
+        fnmatch(relative, glob.rstrip("/"))
+        or ("/" not in glob.rstrip("/") and any(fnmatch(p, glob) for p in parts))
+        for glob in globs
+    )
 
 
 def _relative(path: Path, root: Path) -> str:

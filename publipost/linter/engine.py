@@ -67,6 +67,7 @@ class LintResult:
     findings: list[Finding] = field(default_factory=list)
     files: int = 0
     scores: dict[str, Score] = field(default_factory=dict)  # path → score
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # files named but not linted, and why
 
     @property
     def active(self) -> list[Finding]:
@@ -93,7 +94,14 @@ def lint_paths(
     `campaign_documents(path, boundary, data)` turns a campaign into documents (default: its
     letter and e-mail; the command line goes through the campaign's channels)."""
     result = LintResult()
-    for path, kind in collect(list(paths), allow_outside=allow_outside):
+    found = collect(
+        list(paths),
+        allow_outside=allow_outside,
+        config_path=config_path,
+        isolated=isolated,
+        skipped=result.skipped,
+    )
+    for path, kind in found:
         boundary = _boundary(path, allow_outside)
         if kind == "campaign" and campaign_documents is not None:
             docs = campaign_documents(path, boundary, data)
@@ -178,9 +186,34 @@ def _boundary(path: Path, allow_outside: bool) -> Path | None:
     return None if allow_outside else repository_root(path)
 
 
-def collect(paths: list[Path], *, allow_outside: bool = False) -> list[tuple[Path, str]]:
-    """Files to lint, and what each is; copy used by a campaign in the same run is linted in it.
-    A file met while walking a folder that is a link to outside the repository is an error."""
+def collect(
+    paths: list[Path],
+    *,
+    allow_outside: bool = False,
+    config_path: Path | None = None,
+    isolated: bool = False,
+    skipped: list[tuple[str, str]] | None = None,
+) -> list[tuple[Path, str]]:
+    """Files to lint, and what each is. Copy a campaign uses is linted in its campaign (named
+    alone, as pre-commit names a changed file, it would lack the hook, signature and P.S. the
+    campaign adds). Files the configuration excludes, and Markdown that is documentation
+    rather than a letter, are left out; a file named but left out is listed in `skipped`. A
+    file met while walking a folder that is a link to outside the repository is an error."""
+    configs: dict[Path, LintConfig] = {}
+    skipped = [] if skipped is None else skipped
+
+    def wanted(path: Path, kind: str, named: bool) -> bool:
+        folder = path.resolve().parent
+        if folder not in configs:
+            configs[folder] = config_for(path, explicit=config_path, isolated=isolated)
+        config = configs[folder]
+        reason = "excluded by the configuration" if config.excludes(path) else None
+        if reason is None and kind == "letter" and not config.includes(path):
+            reason = not_a_letter(_read(path), walking=not named)
+        if reason and named:
+            skipped.append((str(path), reason))
+        return reason is None
+
     found: list[tuple[Path, str]] = []
     for path in paths:
         if not path.exists():
@@ -195,8 +228,9 @@ def collect(paths: list[Path], *, allow_outside: bool = False) -> list[tuple[Pat
                 ):
                     kind = _kind(child, walking=True)
                     if kind:
-                        check_path(child, boundary, Where(child), "this file (a link)")
-                        found.append((child, kind))
+                        check_path(child, boundary, Where(child), "this file (a link)")  # before reading it
+                        if wanted(child, kind, named=False):
+                            found.append((child, kind))
         else:
             kind = _kind(path, walking=False)
             if kind is None and path.suffix.lower() in CAMPAIGN_SUFFIXES:
@@ -207,12 +241,72 @@ def collect(paths: list[Path], *, allow_outside: bool = False) -> list[tuple[Pat
                     Where(path),
                     "lint Markdown, text, MJML or HTML copy, or a campaign YAML file",
                 )
-            found.append((path, kind))
+            owner = _owner(path, allow_outside) if kind in ("letter", "email") else None
+            if owner is not None:
+                found.append((owner, "campaign"))
+            elif wanted(path, kind, named=True):
+                found.append((path, kind))
     used_by_campaigns = set()
     for path, kind in found:
         if kind == "campaign":
             used_by_campaigns |= _campaign_files(path, _boundary(path, allow_outside))
-    return [(p, k) for p, k in found if k == "campaign" or p.resolve() not in used_by_campaigns]
+    unique: dict[Path, tuple[Path, str]] = {}
+    for path, kind in found:
+        if kind == "campaign" or path.resolve() not in used_by_campaigns:
+            unique.setdefault(path.resolve(), (path, kind))
+    return list(unique.values())
+
+
+def _owner(path: Path, allow_outside: bool) -> Path | None:
+    """The campaign that uses this copy file: a campaign YAML in its folder or a folder above,
+    up to the repository's root, whose copy it is."""
+    import os
+
+    resolved, top = path.resolve(), repository_root(path)
+    for folder in (resolved.parent, *resolved.parent.parents):
+        for candidate in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
+            if _kind(candidate, walking=True) != "campaign":
+                continue
+            try:
+                files = _campaign_files(candidate, _boundary(candidate, allow_outside))
+            except PublipostError:
+                continue  # a campaign that does not load is not known to own it
+            if resolved in files:
+                shown = os.path.relpath(candidate) if candidate.is_relative_to(Path.cwd()) else str(candidate)
+                return Path(shown)
+        if folder == top or not folder.is_relative_to(top):
+            return None
+    return None
+
+
+_HEADING = re.compile(r"^ {0,3}#{1,6}\s")
+_FENCE = re.compile(r"^ {0,3}(```|~~~)")
+_LETTER_MARK = re.compile(
+    r"\{\{|\{%|^\s*(?:P\.?\s?-?S\.?|PS)\b|"
+    r"^\s*(?:madame|monsieur|messieurs|mesdames|cher|chère|chers|chères|bonjour|dear|hello|hi)\b.*[,:]\s*$",
+    re.IGNORECASE,
+)
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)+\|?\s*$")
+
+
+def not_a_letter(text: str, *, walking: bool = False) -> str | None:
+    """Why a Markdown file is documentation rather than a letter, or None. A letter has one
+    heading at most (its hook), no code and no tables; front matter makes a file a letter.
+    Met while walking a folder, a file must also look like a letter: a salutation, a merge
+    field or a P.S. (a named file is linted: it may be a letter's first draft)."""
+    if text.startswith("---\n") or text.startswith("---\r\n"):
+        return None
+    lines = text.splitlines()
+    if any(_FENCE.match(line) for line in lines):
+        return "Markdown with code blocks, not a letter"
+    if any(_TABLE_RULE.match(line) for line in lines):
+        return "Markdown with a table, not a letter"
+    headings = sum(bool(_HEADING.match(line)) for line in lines)
+    if headings > 1:
+        return f"Markdown with {headings} headings, not a letter"
+    if walking and not any(_LETTER_MARK.search(line) for line in lines):
+        return "Markdown with no salutation, merge field or P.S., not a letter"
+    return None
 
 
 def _kind(path: Path, *, walking: bool) -> str | None:

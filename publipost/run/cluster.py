@@ -12,6 +12,7 @@ folder every worker can reach.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from itertools import islice
 from typing import Any, TypeVar
 
 from publipost.errors import PublipostError
@@ -20,8 +21,12 @@ S = TypeVar("S")
 J = TypeVar("J")
 R = TypeVar("R")
 
+IN_FLIGHT = 4  # jobs per worker submitted ahead: enough to keep each busy, few enough to hold little
+
 
 class DaskCluster:
+    ships_data = True  # workers are other processes, maybe other machines
+
     def __init__(self, address: str):
         try:
             from distributed import Client, LocalCluster
@@ -39,7 +44,7 @@ class DaskCluster:
                 threads_per_worker=1,
                 processes=True,
                 host="127.0.0.1",
-                dashboard_address=None,
+                dashboard_address="127.0.0.1:0",  # its HTTP server on loopback, any free port
             )
             self.client = Client(self.cluster)
         elif address.startswith(("tcp://", "tls://")):
@@ -88,12 +93,24 @@ class DaskCluster:
             )
 
     def map_unordered(self, work: Callable[[S, J], R], shared: S, jobs: Sequence[J]) -> Iterator[R]:
+        """Jobs submitted a few per worker at a time, not all at once: a job carries its rows,
+        so the scheduler and the workers hold the rows of the jobs in hand, never the file's."""
         from distributed import as_completed
 
         remote = self.client.scatter(shared, broadcast=True)
-        futures = self.client.map(work, [remote] * len(jobs), list(jobs), pure=False, retries=2)
-        for future in as_completed(futures):
-            yield future.result()
+        waiting = iter(jobs)
+
+        def submit(job: J) -> Any:
+            return self.client.submit(work, remote, job, pure=False, retries=2)
+
+        running = as_completed([submit(job) for job in islice(waiting, IN_FLIGHT * self.workers)])
+        for future in running:
+            result = future.result()
+            following = next(waiting, None)
+            if following is not None:
+                running.add(submit(following))
+            future.release()
+            yield result
 
     def close(self) -> None:
         self.client.close()

@@ -29,10 +29,30 @@ R = TypeVar("R")  # what a job returns
 
 class Executor(Protocol):
     workers: int
+    # False: workers share this process's memory (forked, or this process itself); True: what a
+    # job needs is pickled to them, so a run sends each job its own rows, not the whole file
+    ships_data: bool
 
     def map_unordered(self, work: Callable[[S, J], R], shared: S, jobs: Sequence[J]) -> Iterator[R]:
         """work(shared, job) for every job; results as they come."""
         ...
+
+
+class Mapped(Sequence[R]):
+    """make(item) for each item, made when a job is taken, not before: jobs that carry their
+    own rows (for workers that do not share this memory) are built one at a time, so the
+    driver does not hold a second copy of the customer file."""
+
+    def __init__(self, items: Sequence[J], make: Callable[[J], R]):
+        self.items, self.make = items, make
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [self.make(item) for item in self.items[index]]
+        return self.make(self.items[index])
 
 
 def can_fork() -> bool:
@@ -48,6 +68,7 @@ def worker_count(requested: int | None = None) -> int:
 
 class InProcess:
     workers = 1
+    ships_data = False
 
     def map_unordered(self, work: Callable[[S, J], R], shared: S, jobs: Sequence[J]) -> Iterator[R]:
         for job in jobs:
@@ -56,6 +77,8 @@ class InProcess:
 
 class LocalProcesses:
     """A pool of forked processes on this machine: today's speed, every core busy."""
+
+    ships_data = False
 
     def __init__(self, workers: int | None = None):
         self.workers = worker_count(workers)
