@@ -161,3 +161,15 @@ def test_documentation_is_not_linted_as_a_letter(tmp_path, run):
     assert "notes.md: skipped: excluded by the configuration" in excluded.err and excluded.code == 0
     _letter(tmp_path / "lettres", "# Titre\n\nTexte.\n\n## Autre\n\nBonjour,\n", name="b.md")
     assert "lettres/b.md" in run("lint", tmp_path / "lettres" / "b.md").out  # included: linted
+
+
+def test_the_score_does_not_change_with_what_is_selected(tmp_path, run):
+    """--select and ignore choose the findings shown; the score judges the whole copy."""
+    text = GOOD["fr"].replace("\nP.S. Répondez avant le 31 décembre : votre cadeau vous attend.\n", "")
+    path = _letter(tmp_path, text.replace("Vous dormez à poings fermés.", LONG))
+    every = run("lint", path, "--isolated")
+    only = run("lint", path, "--isolated", "--select", "PP201")
+    score = [line for line in every.out.splitlines() if line.startswith("score")]
+    assert score and "ps-missing" in every.out and "ps-missing" not in only.out
+    assert [line for line in only.out.splitlines() if line.startswith("score")] == score
+    assert "overall 5/5" not in score[0]  # the missing P.S. counts even where it is not shown

@@ -158,9 +158,9 @@ FAILING = [
     (
         "fr",
         "**Découvrez maintenant la couette qui vous garde au chaud**",
-        "**Découvrez maintenant la couette chaude**",
+        "**Notre nouvelle couette chaude est arrivée**",  # « Découvrez … » speaks to the reader: not this
         "hook-no-benefit",
-        "**Découvrez",
+        "**Notre",
     ),
     (
         "en",
@@ -303,3 +303,63 @@ def test_every_rule_is_documented_in_both_languages():
         assert rule.severity in ("error", "warning", "info")
     slugs = [r.name for r in all_rules()]
     assert len(slugs) == len(set(slugs))
+
+
+def test_french_verbs_of_the_second_person_speak_to_the_reader(tmp_path):
+    """« Découvrez maintenant … » (what --explain PP302 recommends) and « Offrez-vous … » say
+    « vous » with the verb: the hook speaks to the reader."""
+    from publipost.linter.engine import lint_paths
+    from tests.lintkit import GOOD
+
+    written = "**Découvrez maintenant la couette qui vous garde au chaud**"
+    assert written in GOOD["fr"]
+    path = tmp_path / "lettre.md"
+    for hook in ("Découvrez maintenant la couette qui garde la chaleur", "Offrez-vous des nuits au chaud"):
+        path.write_text(GOOD["fr"].replace(written, f"**{hook}**"), encoding="utf-8")
+        names = [f.name for f in lint_paths([path], isolated=True).active]
+        assert "hook-no-benefit" not in names, (hook, names)
+    path.write_text(GOOD["fr"].replace(written, "**Notre couette est arrivée**"), encoding="utf-8")
+    assert "hook-no-benefit" in [f.name for f in lint_paths([path], isolated=True).active]
+
+
+def test_elided_french_words_are_read(tmp_path):
+    """« lorsqu'il », « qu'il » hold lorsqu and qu: a chain of clauses made of elided words is one."""
+    from publipost.linter.engine import lint_paths
+    from tests.lintkit import GOOD
+
+    chained = "Lorsqu'il fait froid, vous dormez bien qu'il neige."
+    assert "Vous dormez à poings fermés." in GOOD["fr"]
+    path = tmp_path / "lettre.md"
+    path.write_text(GOOD["fr"].replace("Vous dormez à poings fermés.", chained), encoding="utf-8")
+    found = [f for f in lint_paths([path], isolated=True).active if f.name == "sentence-clause-chain"]
+    assert len(found) == 1 and "Lorsqu, qu" in found[0].message
+
+
+def test_the_present_of_verbs_in_erer_is_not_a_future(tmp_path):
+    from publipost.linter.engine import lint_paths
+    from tests.lintkit import GOOD
+
+    path = tmp_path / "lettre.md"
+    for sentence, future in (
+        ("Nous espérons et considérons que vous dormez bien.", False),
+        ("Nous espérerons et chercherons ensemble.", True),
+    ):
+        path.write_text(GOOD["fr"].replace("Vous dormez à poings fermés.", sentence), encoding="utf-8")
+        names = [f.name for f in lint_paths([path], isolated=True).active]
+        assert ("tense-not-present" in names) is future, (sentence, names)
+
+
+def test_a_closing_formula_is_not_a_claim(tmp_path):
+    """ "All the best," before the signature proves nothing and needs not; "the best planner" does."""
+    from publipost.linter.engine import lint_paths
+    from tests.lintkit import GOOD
+
+    path = tmp_path / "letter.md"
+    closing = GOOD["en"].replace("\nDana Brooks\n", "\nAll the best,\n\nDana Brooks\n")
+    assert closing != GOOD["en"]
+    path.write_text(closing, encoding="utf-8")
+    assert "unproven-claim" not in [f.name for f in lint_paths([path], isolated=True).active]
+    claim = closing.replace("The new Planora fixes that.", "The best planner fixes that.")
+    path.write_text(claim, encoding="utf-8")
+    found = [f for f in lint_paths([path], isolated=True).active if f.name == "unproven-claim"]
+    assert [f.message.split('"')[1] for f in found] == ["The best"]

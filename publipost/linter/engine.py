@@ -142,9 +142,9 @@ def lint_docs(
     for doc in docs:
         language = doc.language
         doc_config = apply(config, doc.overrides, Where(doc.path)) if doc.overrides else config
-        findings = lint_doc(doc, doc_config, config, enforce_law=enforce_law)
+        findings, scored = lint_doc(doc, doc_config, config, enforce_law=enforce_law)
         suffix = f"@{doc.variant}" if doc.variant else ""
-        result.scores[f"{path}#{doc.kind}{suffix}"] = score(findings)
+        result.scores[f"{path}#{doc.kind}{suffix}"] = score(scored)
         if doc.variant:
             by_variant.append((doc, findings))
         else:
@@ -368,26 +368,32 @@ def _read(path: Path) -> str:
 
 def lint_doc(
     doc: LintDoc, config: LintConfig, base: LintConfig | None = None, *, enforce_law: bool = False
-) -> list[Finding]:
-    """The document's findings under `config`. Rules that guard the law (`Rule.law`) follow
-    `base`, the configuration before the campaign's or the front matter's own `lint:`: copy
-    cannot switch off the rule that checks it obeys the law. With `enforce_law` (the send
-    gate), they run at error severity whatever any configuration says."""
-    findings = []
+) -> tuple[list[Finding], list[Finding]]:
+    """The document's findings under `config`, and those the score counts: every rule's, so
+    that --select, ignore and per-file ignores change what is shown, never the score.
+
+    Rules that guard the law (`Rule.law`) follow `base`, the configuration before the
+    campaign's or the front matter's own `lint:`: copy cannot switch off the rule that checks
+    it obeys the law. With `enforce_law` (the send gate), they run at error severity whatever
+    any configuration says."""
+    shown, scored = [], []
     for rule in all_rules():
         own = (base or config) if rule.law else config
         if enforce_law and rule.law:
             own = replace(own, select=("ALL",), ignore=(), per_file_ignores={}, severity={rule.code: "error"})
-        if doc.kind not in rule.kinds or not own.enabled(rule, doc.path):
+        if doc.kind not in rule.kinds:
             continue
-        config_of_rule = own
         ctx = Context(
-            config_of_rule.options_of(rule),
+            own.options_of(rule),
             lambda name: word_list(doc.language, name, config.extra_words(doc.language, name)),
         )
+        enabled = own.enabled(rule, doc.path)
         for hit in rule().check(doc, ctx):
-            findings.append(_finding(rule, hit, doc, config_of_rule))
-    return findings
+            finding = _finding(rule, hit, doc, own)
+            scored.append(finding)
+            if enabled:
+                shown.append(finding)
+    return shown, scored
 
 
 def _finding(rule: type[Rule], hit: Hit, doc: LintDoc, config: LintConfig) -> Finding:

@@ -154,16 +154,18 @@ def sentences(text: str) -> Iterator[tuple[int, int]]:
 class WordList:
     """Single words and phrases of one list, matched whole, ignoring case (not accents).
 
-    "Whole" means as a word of WORD: letters joined by an apostrophe or a hyphen are one
-    word, so "free" does not match "sugar-free" or "freely". One regular expression per
-    list runs over the lowered text: no tokenising per list.
+    "Whole" means between word boundaries, a hyphen joining words and an apostrophe not: "free"
+    does not match "sugar-free" or "freely", but "qu" matches in « qu'il » and "you" in
+    "you're". One regular expression per list runs over the lowered text: no tokenising per list.
     """
 
     def __init__(self, entries: Iterable[str]):
         entries = sorted({lower(e.strip()) for e in entries if e.strip()}, key=len, reverse=True)
         self.words = {e for e in entries if WORD.fullmatch(e)}
         alternatives = "|".join(re.escape(e).replace(r"\ ", r"\s+") for e in entries)
-        self.pattern = re.compile(rf"(?<![\w'’\-])(?:{alternatives})(?![\w'’]|-\w)") if entries else None
+        # An apostrophe bounds a word: French elides (« qu'il », « lorsqu'elle », « j'ai » hold
+        # qu, lorsqu, j), English contracts ("you're", "we'll"), and both quote with it.
+        self.pattern = re.compile(rf"(?<![\w\-])(?:{alternatives})(?!\w|-\w)") if entries else None
 
     def find(self, text: str, offset: int = 0) -> list[Token]:
         """Every match in `text`, in order; of overlapping matches ("the best", "best"), the longest."""

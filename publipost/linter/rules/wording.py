@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from publipost.linter.document import LintDoc
 from publipost.linter.rule import Context, Hit, Rule
 from publipost.linter.rules.length import sentence_spans
-from publipost.linter.text import words
+from publipost.linter.text import WordList, words
 
 
 class MagicWordsMissing(Rule):
@@ -116,13 +116,24 @@ class UnprovenClaim(Rule):
 
     def check(self, doc: LintDoc, ctx: Context) -> Iterator[Hit]:
         claims = ctx.words("claims")
+        closings = ctx.words("closings")
         for unit in doc.copy_units:
             for start, end, _ in sentence_spans(unit):
                 sentence = unit.plain[start:end]
                 if re.search(r"\d", sentence):
                     continue
+                if _sign_off(sentence, closings):
+                    continue  # "All the best," « Meilleures salutations » : a sign-off, not a claim
                 for token in claims.find(sentence, start):
                     yield Hit(unit, token.start, token.end, {"claim": token.text})
+
+
+def _sign_off(sentence: str, closings: WordList) -> bool:
+    """A sentence that opens with a closing formula and says little more (a name, at most)."""
+    found = closings.find(sentence)
+    if not found or sentence[: found[0].start].strip(" \t\"'«»—–-"):
+        return False
+    return len(words(sentence[found[0].end :])) <= 3
 
 
 class TenseNotPresent(Rule):
@@ -156,6 +167,7 @@ class TenseNotPresent(Rule):
                     and t.folded.endswith(endings)
                     and t.text not in exceptions
                     and not t.text[:1].isupper()
+                    and not t.lowered.endswith("érons")  # « espérons » is the present of espérer
                 ]
                 if weak or len(future) > ctx.options["max-futures"]:
                     found = sorted(weak + future, key=lambda t: t.start)
