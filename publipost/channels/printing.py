@@ -118,7 +118,8 @@ def _named(prepared: Prepared, chunks: list[Chunk], duplex: bool) -> list[Chunk]
     for loc, relative in named_files(campaign):
         path = campaign.resolve(relative)
         if loc[0] != "target" and path.is_file():
-            inputs.update(hashlib.file_digest(path.open("rb"), "sha256").digest())
+            with path.open("rb") as file:
+                inputs.update(hashlib.file_digest(file, "sha256").digest())
     ids = prepared.audience.reached("letter")[ID].tolist()
     named = []
     for chunk in chunks:

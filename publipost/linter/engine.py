@@ -201,6 +201,15 @@ def collect(
     file met while walking a folder that is a link to outside the repository is an error."""
     configs: dict[Path, LintConfig] = {}
     skipped = [] if skipped is None else skipped
+    loaded: dict[Path, set[Path]] = {}
+
+    def uses(campaign: Path) -> set[Path]:
+        """The files a campaign uses, each campaign loaded once per run (pre-commit hands many
+        copy files of one campaign over at once)."""
+        key = campaign.resolve()
+        if key not in loaded:
+            loaded[key] = _campaign_files(campaign, _boundary(campaign, allow_outside))
+        return loaded[key]
 
     def wanted(path: Path, kind: str, named: bool) -> bool:
         folder = path.resolve().parent
@@ -241,7 +250,7 @@ def collect(
                     Where(path),
                     "lint Markdown, text, MJML or HTML copy, or a campaign YAML file",
                 )
-            owner = _owner(path, allow_outside) if kind in ("letter", "email") else None
+            owner = _owner(path, uses) if kind in ("letter", "email") else None
             if owner is not None:
                 found.append((owner, "campaign"))
             elif wanted(path, kind, named=True):
@@ -249,7 +258,7 @@ def collect(
     used_by_campaigns = set()
     for path, kind in found:
         if kind == "campaign":
-            used_by_campaigns |= _campaign_files(path, _boundary(path, allow_outside))
+            used_by_campaigns |= uses(path)
     unique: dict[Path, tuple[Path, str]] = {}
     for path, kind in found:
         if kind == "campaign" or path.resolve() not in used_by_campaigns:
@@ -257,7 +266,7 @@ def collect(
     return list(unique.values())
 
 
-def _owner(path: Path, allow_outside: bool) -> Path | None:
+def _owner(path: Path, uses: Callable[[Path], set[Path]]) -> Path | None:
     """The campaign that uses this copy file: a campaign YAML in its folder or a folder above,
     up to the repository's root, whose copy it is."""
     import os
@@ -268,7 +277,7 @@ def _owner(path: Path, allow_outside: bool) -> Path | None:
             if _kind(candidate, walking=True) != "campaign":
                 continue
             try:
-                files = _campaign_files(candidate, _boundary(candidate, allow_outside))
+                files = uses(candidate)
             except PublipostError:
                 continue  # a campaign that does not load is not known to own it
             if resolved in files:
