@@ -201,6 +201,9 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("--jobs", type=_count(1), help="pdf: processes to draw with (default: one per core)")
     render.add_argument("--only", nargs="+", metavar="ID", help="render these recipients only (by id)")
     render.add_argument(
+        "--no-lint", action="store_true", help="pdf, eml, mbox: write even if the copy has lint errors"
+    )
+    render.add_argument(
         "--dask",
         metavar="ADDRESS",
         help="pdf, eml: draw on a Dask cluster: tcp://SCHEDULER:8786, or local:N for N local workers",
@@ -610,6 +613,7 @@ def cmd_render(args: argparse.Namespace) -> int:
 
     from publipost.api import prepare
     from publipost.channels import RenderOptions, for_format
+    from publipost.channels.base import LintBlocked
 
     prepared = prepare(args.campaign)
     # An unknown id is bad input: refused before anything is printed.
@@ -619,6 +623,12 @@ def cmd_render(args: argparse.Namespace) -> int:
         raise PublipostError(
             f"--dask draws print files and .eml files; render --format {args.format} runs here"
         )
+    if args.format in channel.produced and not args.no_lint:
+        try:
+            channel.check_gate(prepared, "nothing was written", "render with --no-lint")
+        except LintBlocked as exc:
+            print(f"publipost: {exc}", file=sys.stderr)
+            return EXIT_PROBLEMS
     out_dir = args.out or prepared.out_dir
     out_dir.mkdir(parents=True, exist_ok=True)
     _print_audience(prepared, out_dir)

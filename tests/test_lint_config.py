@@ -10,7 +10,7 @@ from tests.lintkit import GOOD
 
 LONG = (
     "Vous dormez à poings fermés, de novembre à mars, dans une chambre fraîche, sous une couette chaude, "
-    "légère comme un nid d'oiseau."
+    "légère comme un nid d'oiseau, la fenêtre entrouverte sur le jardin endormi."
 )
 
 
@@ -111,7 +111,7 @@ def test_list_rules_and_explain(run):
     explained = run("lint", "--explain", "paragraph-too-long")
     assert (
         explained.code == 0
-        and "PP202 paragraph-too-long (default: error; mailing-rules.md §5)" in explained.out
+        and "PP202 paragraph-too-long (default: warning; mailing-rules.md §5)" in explained.out
     )
     assert "max-lines = 5" in explained.out
     assert run("lint", "--explain", "PP999").code == 2
@@ -172,4 +172,4 @@ def test_the_score_does_not_change_with_what_is_selected(tmp_path, run):
     score = [line for line in every.out.splitlines() if line.startswith("score")]
     assert score and "ps-missing" in every.out and "ps-missing" not in only.out
     assert [line for line in only.out.splitlines() if line.startswith("score")] == score
-    assert "overall 5/5" not in score[0]  # the missing P.S. counts even where it is not shown
+    assert "overall 5.0/5" not in score[0]  # the missing P.S. counts even where it is not shown

@@ -192,12 +192,10 @@ def test_embedded_capture_server_cli(tmp_path, run):
 
 
 def test_lint_errors_stop_the_send_before_any_connection(tmp_path, run):
-    campaign = CAMPAIGN.replace(
-        "\n    P.S. Order now: your gift ships free.\n", "\n"
-    )  # ps-missing is an error
+    campaign = CAMPAIGN.replace("**undated**", "**undated")  # bold never closed: printed as typed, an error
     _campaign(tmp_path, ["ann@example.com"], campaign)
     result = run("send", tmp_path / "campaign.yaml", "--out", tmp_path / "out")
-    assert result.code == 1 and "lint error" in result.err and "ps-missing" in result.err
+    assert result.code == 1 and "lint error" in result.err and "markdown-literal" in result.err
     assert not (tmp_path / "out" / "maildir").exists()
     forced = run("send", tmp_path / "campaign.yaml", "--out", tmp_path / "out", "--no-lint")
     assert forced.code == 0 and "lint       skipped (--no-lint)" in forced.out

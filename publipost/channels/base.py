@@ -85,6 +85,9 @@ class Channel:
     name: ClassVar[str]  # "letter": the campaign section, and the audience's name for it
     plural: ClassVar[str]  # "letters", in reports
     formats: ClassVar[tuple[str, ...]]  # what `render --format` it writes
+    # The formats that are the real thing (a print file, messages another tool may send), not a
+    # preview: rendering them passes the channel's lint gate, as sending does.
+    produced: ClassVar[tuple[str, ...]] = ()
     lint_section: ClassVar[str | None] = None  # the campaign's copy section the linter reads
 
     def enabled(self, campaign: Campaign) -> bool:

@@ -30,6 +30,7 @@ class EmailChannel(Channel):
     lint_section = "email"
     plural = "e-mails"
     formats = ("eml", "mbox", "text")
+    produced = ("eml", "mbox")
 
     def enabled(self, campaign: Campaign) -> bool:
         return campaign.email is not None

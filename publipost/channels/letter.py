@@ -20,6 +20,7 @@ class LetterChannel(Channel):
     lint_section = "letter"
     plural = "letters"
     formats = ("pdf", "text")
+    produced = ("pdf",)
 
     def enabled(self, campaign: Campaign) -> bool:
         return campaign.letter is not None

@@ -90,6 +90,7 @@ class LintDoc:
     overrides: dict[str, Any] = field(default_factory=dict)  # a campaign's or front matter's lint:
     sources: dict[Path, str] = field(default_factory=dict)  # the text of every file a finding may point into
     variant: str | None = None  # a campaign's variant: its findings name it
+    anchors: list[tuple[Unit, int, int]] = field(default_factory=list)  # markup e-mails: each link's text
 
     @property
     def units(self) -> list[Unit]:
@@ -286,6 +287,7 @@ def email_from_markup(path: Path, source: str) -> LintDoc:
     doc = LintDoc(path, "email", language, column=EMAIL)
     doc.sources[path] = source
     blocks: list[tuple[str, int, str]] = []  # (tag, start offset, inner raw text with tags blanked)
+    spans: list[list[tuple[int, int]]] = []  # per block: its links' text, as offsets in the block's text
     starts = [t.start for t in tags]
     for opening, closing in _leaf_blocks(tags):
         inner_start = opening.end
@@ -294,11 +296,23 @@ def email_from_markup(path: Path, source: str) -> LintDoc:
         emphasised = any(t.name in _EMPHASIS and not t.closing for t in inside)
         lead = len(blanked) - len(blanked.lstrip())
         text = blanked.strip()
-        if text:
-            blocks.append((opening.name + ("*" if emphasised else ""), inner_start + lead, text))
+        if not text:
+            continue
+        if _HIDDEN.search(source[opening.start : opening.end]):
+            # The hidden block at the top of an HTML e-mail is its preheader (inbox preview), not copy.
+            if doc.preheader is None:
+                doc.preheader = Unit("preheader", text, _at(positions, inner_start + lead))
+            continue
+        whole = _WHOLLY_BOLD.fullmatch(source[inner_start : closing.start])
+        base = inner_start + lead
+        spans.append([(a - base, b - base) for a, b in _link_texts(inside)])
+        kind = opening.name + ("**" if whole else "*" if emphasised else "")
+        blocks.append((kind, base, text))
     units = [Unit("body", text, _at(positions, start)) for _, start, text in blocks]
+    doc.anchors = [(unit, a, b) for unit, found in zip(units, spans, strict=True) for a, b in found]
     kinds = [tag for tag, _, _ in blocks]
-    if units and (kinds[0].startswith(("h1", "h2")) or is_hook(units[0].raw)):
+    # The hook: a first heading, or a first paragraph wholly in bold (the letter's **hook**).
+    if units and (kinds[0].startswith(("h1", "h2")) or kinds[0].endswith("**") or is_hook(units[0].raw)):
         doc.hook = units.pop(0)
         kinds.pop(0)
     for index, unit in enumerate(units[:2]):
@@ -317,7 +331,7 @@ def email_from_markup(path: Path, source: str) -> LintDoc:
     doc.emphasis = any(k.endswith("*") for k in kinds)
     for names, role in (({"mj-title", "title"}, "subject"), ({"mj-preview"}, "preheader")):
         element = _first_element(tags, names)
-        if element is None:
+        if element is None or getattr(doc, role) is not None:
             continue
         inner = source[element[0] : element[1]]
         if inner.strip():
@@ -337,6 +351,21 @@ def email_from_markup(path: Path, source: str) -> LintDoc:
     doc.plain_text = any(path.with_suffix(s).is_file() for s in (".txt", ".text"))
     doc.anchor = positions.where(0)
     return doc
+
+
+_WHOLLY_BOLD = re.compile(r"\s*<(strong|b)\b[^<>]*>(?:(?!</?\1\b).)*</\1\s*>\s*", re.IGNORECASE | re.DOTALL)
+_HIDDEN = re.compile(r"display\s*:\s*none|\bclass=[\"']?[^\"'>]*\b(?:preheader|preview)", re.IGNORECASE)
+
+
+def _link_texts(tags: list[_Tag]) -> list[tuple[int, int]]:
+    """Where the text of each <a> among `tags` starts and ends in the source."""
+    found = []
+    for index, tag in enumerate(tags):
+        if tag.name == "a" and not tag.closing:
+            end = next((t for t in tags[index + 1 :] if t.name == "a" and t.closing), None)
+            if end is not None:
+                found.append((tag.end, end.start))
+    return found
 
 
 def _leaf_blocks(tags: list[_Tag]) -> list[tuple[_Tag, _Tag]]:

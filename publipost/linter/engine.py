@@ -20,6 +20,7 @@ from publipost.linter.config import LintConfig, apply, config_for
 from publipost.linter.document import LintDoc, email_from_markup, letter_from_markdown
 from publipost.linter.rule import SEVERITIES, Context, Hit, Rule
 from publipost.linter.rules import all_rules
+from publipost.linter.score import Score, score
 from publipost.linter.words import word_list
 
 RANK = {s: i for i, s in enumerate(SEVERITIES)}
@@ -51,15 +52,6 @@ class Finding:
 
     def as_dict(self) -> dict[str, Any]:
         return dict(vars(self))
-
-
-@dataclass
-class Score:
-    """0–5, the scale of mailing-rules.md §8: none, very weak, weak, average, strong, very strong."""
-
-    hook: int
-    body: int
-    letter: int
 
 
 @dataclass
@@ -142,9 +134,9 @@ def lint_docs(
     for doc in docs:
         language = doc.language
         doc_config = apply(config, doc.overrides, Where(doc.path)) if doc.overrides else config
-        findings, scored = lint_doc(doc, doc_config, config, enforce_law=enforce_law)
+        findings, hits = lint_doc(doc, doc_config, config, enforce_law=enforce_law)
         suffix = f"@{doc.variant}" if doc.variant else ""
-        result.scores[f"{path}#{doc.kind}{suffix}"] = score(scored)
+        result.scores[f"{path}#{doc.kind}{suffix}"] = score(doc, hits)
         if doc.variant:
             by_variant.append((doc, findings))
         else:
@@ -377,15 +369,16 @@ def _read(path: Path) -> str:
 
 def lint_doc(
     doc: LintDoc, config: LintConfig, base: LintConfig | None = None, *, enforce_law: bool = False
-) -> tuple[list[Finding], list[Finding]]:
-    """The document's findings under `config`, and those the score counts: every rule's, so
+) -> tuple[list[Finding], list[tuple[str, Hit]]]:
+    """The document's findings under `config`, and the hits the score counts: every rule's, so
     that --select, ignore and per-file ignores change what is shown, never the score.
 
     Rules that guard the law (`Rule.law`) follow `base`, the configuration before the
     campaign's or the front matter's own `lint:`: copy cannot switch off the rule that checks
     it obeys the law. With `enforce_law` (the send gate), they run at error severity whatever
     any configuration says."""
-    shown, scored = [], []
+    shown: list[Finding] = []
+    scored: list[tuple[str, Hit]] = []
     for rule in all_rules():
         own = (base or config) if rule.law else config
         if enforce_law and rule.law:
@@ -398,10 +391,9 @@ def lint_doc(
         )
         enabled = own.enabled(rule, doc.path)
         for hit in rule().check(doc, ctx):
-            finding = _finding(rule, hit, doc, own)
-            scored.append(finding)
+            scored.append((rule.code, hit))
             if enabled:
-                shown.append(finding)
+                shown.append(_finding(rule, hit, doc, own))
     return shown, scored
 
 
@@ -477,20 +469,6 @@ def _suppressions(path: Path, result: LintResult, config: LintConfig, language: 
                 )
             )
     return meta
-
-
-_HOOK_RULES = {"PP101", "PP204", "PP302", "PP402"}
-_PENALTY = {"error": 2, "warning": 1, "info": 0}
-
-
-def score(findings: list[Finding]) -> Score:
-    """5 (very strong) down to 0 (none): two points per error, one per warning, per part."""
-    active = [f for f in findings if not f.suppressed]
-    hook = max(0, 5 - sum(_PENALTY[f.severity] for f in active if f.rule in _HOOK_RULES))
-    if any(f.rule == "PP101" for f in active):
-        hook = 0
-    body = max(0, 5 - sum(_PENALTY[f.severity] for f in active if f.rule not in _HOOK_RULES))
-    return Score(hook, body, round((hook + body) / 2 - 0.01) if hook and body else min(hook, body))
 
 
 def fails(result: LintResult, config: LintConfig) -> bool:

@@ -17,10 +17,6 @@ from publipost import __version__
 from publipost.linter.engine import Finding, LintResult
 from publipost.linter.rules import all_rules
 
-LABELS = {
-    "en": ["none", "very weak", "weak", "average", "strong", "very strong"],
-    "fr": ["nul", "très faible", "faible", "moyen", "fort", "très fort"],
-}
 COLOURS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m"}
 BOLD, RESET = "\033[1m", "\033[0m"
 GITHUB_LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
@@ -89,14 +85,12 @@ def summary(result: LintResult) -> str:
     line = f"\n{', '.join(parts)} in {result.files} file{'s' if result.files != 1 else ''}"
     if suppressed:
         line += f" ({suppressed} suppressed)"
-    language = result.findings[0].language if result.findings else "en"
     for name, score in result.scores.items():
         path, kind = name.rsplit("#", 1)
         kind = kind.replace("@", ", variant ")
-        label = LABELS[language]
         line += (
-            f"\nscore {show_path(path)} ({kind}): hook {score.hook}/5 {label[score.hook]} · "
-            f"body {score.body}/5 {label[score.body]} · overall {score.letter}/5 {label[score.letter]}"
+            f"\nscore {show_path(path)} ({kind}): overall {score.overall}/5 {score.label} · "
+            f"structure {score.structure} · style {score.style} · readability {score.readability}"
         )
     return line
 

@@ -134,10 +134,11 @@ class PlainTextMissing(Rule):
 
     Why: filters penalise HTML-only mail (MIME_HTML_ONLY) and parts that differ (MPART_ALT_DIFF);
     publipost builds the text part of campaign e-mails itself. A standalone file `offer.mjml`
-    needs an `offer.txt` beside it.
+    needs an `offer.txt` beside it. A warning, not an error: it costs spam points, it does not
+    break the mailing, and many sending services build the text part themselves.
     """
 
-    code, name, severity, source = "PP605", "plain-text-missing", "error", "norms.md §4.3, §4.5"
+    code, name, severity, source = "PP605", "plain-text-missing", "warning", "norms.md §4.3, §4.5"
     kinds = ("email",)
     message = {
         "en": "no plain-text part: add {name} beside this file",
@@ -192,12 +193,14 @@ class LinkTextVague(Rule):
 
     def check(self, doc: LintDoc, ctx: Context) -> Iterator[Hit]:
         vague = ctx.words("vague-link-text")
-        for unit in doc.copy_units:
-            for match in _MARKDOWN_LINK_TEXT.finditer(unit.text):
-                text = match.group(1).strip(" *_")
-                whole = [t for t in vague.find(text) if t.start == 0 and t.end == len(text)]
-                if text and whole:
-                    yield Hit(unit, match.start(1), match.end(1), {"text": text})
+        links = [
+            (u, m.start(1), m.end(1)) for u in doc.copy_units for m in _MARKDOWN_LINK_TEXT.finditer(u.text)
+        ]
+        for unit, start, end in links + doc.anchors:
+            text = unit.text[start:end].strip(" *_")
+            whole = [t for t in vague.find(text) if t.start == 0 and t.end == len(text)]
+            if text and whole:
+                yield Hit(unit, start, end, {"text": text})
 
 
 class ImageAltMissing(Rule):

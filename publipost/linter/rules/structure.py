@@ -9,11 +9,19 @@ from publipost.linter.document import LintDoc
 from publipost.linter.rule import Context, Hit, Rule
 from publipost.linter.text import fold
 
-_GENERIC_GREETING = re.compile(
-    r"^(madame,? monsieur|monsieur,? madame|mesdames,? messieurs|madame|monsieur|cher client|chere cliente"
-    r"|chers clients|cheres clientes|cher ami|chere amie|bonjour|bonsoir|dear (customer|client|sir|madam"
-    r"|sir or madam|sir/madam|friend|reader|valued customer)|hello|hi|greetings|to whom it may concern)\W*$"
+# A greeting is generic when nothing is left once its courtesy words are taken out: « Chère
+# Madame, », « Chère amie, cher ami, », "Dear Colleague:", "Dear Reader:", « Messieurs, ».
+_GREETING_WORDS = re.compile(
+    r"\b(?:dear|my|hello|hi|hey|greetings|good (?:morning|afternoon|evening)|to whom it may concern"
+    r"|sirs?|madam|ladies|gentlemen|customers?|clients?|friends?|readers?|colleagues?|members?|valued"
+    r"|supporters?|donors?|neighbou?rs?|subscribers?|all|everyone|or|and|chers?|cheres?|madame|monsieur"
+    r"|mesdames|messieurs|mademoiselle|amie?s?|clientes?|collegues?|membres?|donatrices?|donateurs?"
+    r"|abonnee?s?|voisine?s?|adherente?s?|lectrices?|lecteurs?|tous|toutes|et|ou|bonjour|bonsoir|salut)\b"
 )
+
+
+def generic_greeting(greeting: str) -> bool:
+    return not re.sub(r"[\W_]+", "", _GREETING_WORDS.sub("", fold(greeting.strip())))
 
 
 class HookMissing(Rule):
@@ -59,8 +67,15 @@ class DatePlaceMissing(Rule):
             yield Hit(None)
 
 
+# A signature whose first line is a team, a department or the company itself: no person signs.
+_NOT_A_PERSON = re.compile(
+    r"^(?:the|le|la|les|l')\b|\b(?:team|committee|department|staff|management|services?|equipe|comite|direction"
+    r"|departement)\b"
+)
+
+
 class SignatureMissing(Rule):
-    """No signatory name and function.
+    """No signatory name and function (an error with no person signing; a warning for the function alone).
 
     Why: readers look at the signature right after their own name: a person, with a function,
     signs a sales letter; a company does not.
@@ -77,12 +92,18 @@ class SignatureMissing(Rule):
     }
 
     def check(self, doc: LintDoc, ctx: Context) -> Iterator[Hit]:
-        if not doc.signer:
-            yield Hit(None, args={"missing": {"en": "name and function", "fr": "le nom et la fonction"}})
+        if not doc.signer or _NOT_A_PERSON.search(fold(doc.signer[0])):
+            args = {"missing": {"en": "name and function", "fr": "le nom et la fonction"}}
+            unit = doc.signature
+            yield Hit.whole(unit, **args) if unit and doc.signer else Hit(None, args=args)
         elif len(doc.signer) < 2:
+            # A person signs: the function missing weakens the letter, it is no unsigned letter.
             unit = doc.signature
             args = {"missing": {"en": "function", "fr": "la fonction"}}
-            yield Hit.whole(unit, **args) if unit else Hit(None, args=args)
+            if unit:
+                yield Hit(unit, 0, len(unit.raw), args, severity="warning")
+            else:
+                yield Hit(None, args=args, severity="warning")
 
 
 class PsMissing(Rule):
@@ -95,7 +116,7 @@ class PsMissing(Rule):
     Use instead (en): "P.S. Order by 15 January and your gift ships free."
     """
 
-    code, name, severity, source = "PP104", "ps-missing", "error", "mailing-rules.md §5.8"
+    code, name, severity, source = "PP104", "ps-missing", "warning", "mailing-rules.md §5.8"
     message = {
         "en": "no P.S.: the post-scriptum is read before the body; restate the offer or call to act there",
         "fr": "pas de P.S. : le post-scriptum est lu avant le corps ; rappelez-y l'offre ou appelez à agir",
@@ -184,7 +205,7 @@ class PersonalizationMissing(Rule):
         if doc.personalised:
             return
         greeting = doc.salutation
-        if greeting is None or _GENERIC_GREETING.match(fold(greeting.raw.strip())):
+        if greeting is None or generic_greeting(greeting.raw):
             yield Hit.whole(greeting) if greeting else Hit(None)
 
 

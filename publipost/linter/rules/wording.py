@@ -82,7 +82,9 @@ class ParagraphNotLinked(Rule):
     """Body paragraphs never linked by connecting expressions.
 
     Why: links ("en effet", "par conséquent", "mais ce n'est pas tout"; "indeed", "as a result",
-    "what's more") carry the reader from one paragraph to the next.
+    "what's more") carry the reader from one paragraph to the next. A paragraph that opens on
+    a time that moves the story on or a word that points back (« Aujourd'hui », « Cette
+    année », "Today", "This", "It") is linked too.
     """
 
     code, name, severity, source = "PP304", "paragraph-not-linked", "warning", "mailing-rules.md §5"
@@ -95,9 +97,14 @@ class ParagraphNotLinked(Rule):
     def check(self, doc: LintDoc, ctx: Context) -> Iterator[Hit]:
         if len(doc.body) < ctx.options["min-paragraphs"]:
             return
-        connectors = ctx.words("connectors")
-        if not any(connectors.find(u.text) for u in doc.body[1:]):
+        connectors, openers = ctx.words("connectors"), ctx.words("openers")
+        if not any(connectors.find(u.text) or _opens_with(u.plain, openers) for u in doc.body[1:]):
             yield Hit(doc.body[1], 0, 0, {"n": len(doc.body)})
+
+
+def _opens_with(text: str, openers: WordList) -> bool:
+    found = openers.find(text)
+    return bool(found) and not text[: found[0].start].strip(" \t\n*_«\"'")
 
 
 class UnprovenClaim(Rule):
