@@ -521,12 +521,16 @@ def cmd_lint(args: argparse.Namespace) -> int:
     from publipost.linter.engine import fails, lint_paths
     from publipost.linter.rules import all_rules
 
+    if args.list_rules or args.explain:
+        # The house's own rules too, from the configuration that applies here.
+        here = config_for((args.paths or [Path(".")])[0], explicit=args.config, isolated=args.isolated)
+        every = [*all_rules(), *here.custom]
     if args.list_rules:
-        for rule in all_rules():
+        for rule in every:
             print(f"{rule.code}  {rule.name:<24} {rule.severity:<8} {rule.summary()}")
         return EXIT_OK
     if args.explain:
-        explained = next((r for r in all_rules() if args.explain in (r.code, r.code.lower(), r.name)), None)
+        explained = next((r for r in every if args.explain in (r.code, r.code.lower(), r.name)), None)
         if explained is None:
             raise PublipostError(f"no rule is named '{args.explain}'", hint="see publipost lint --list-rules")
         print(explained.explain())

@@ -14,7 +14,7 @@ from tests.lintkit import DATA, GOOD, position
 BAD = (
     GOOD["en"]
     .replace("You see your tasks at a glance.", "It is the best: don't hesitate to call us!!")
-    .replace("Founder, Planora\n", "")
+    .replace("Dana Brooks\nFounder, Planora\n", "")
 )
 
 

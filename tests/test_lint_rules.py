@@ -368,3 +368,77 @@ def test_a_closing_formula_is_not_a_claim(tmp_path):
     path.write_text(claim, encoding="utf-8")
     found = [f for f in lint_paths([path], isolated=True).active if f.name == "unproven-claim"]
     assert [f.message.split('"')[1] for f in found] == ["The best"]
+
+
+@pytest.mark.parametrize(
+    ("language", "sentence", "chained"),
+    [
+        # French relative pronouns and conjunctions are clause markers…
+        ("fr", "Le duvet, auquel vous tenez, garde la chaleur où que vous dormiez.", True),
+        ("fr", "La couette, laquelle se lave, tient chaud puisqu'elle est épaisse.", True),
+        ("fr", "Le magasin où vous passez garde la couette dont vous rêvez.", True),
+        # … « que » that opens no clause is not: « en tant que », « ne … que », comparisons.
+        ("fr", "En tant que cliente, vous ne payez que 89 € quand il fait froid.", False),
+        ("fr", "Elle est plus chaude que la laine, et aussi légère que la plume.", False),
+        ("fr", "Je ne pense pas que vous ayez froid quand elle est là.", True),
+        # English "that" pointing at a thing is no clause; "that" opening one is.
+        ("en", "That is why you plan your week when you like.", False),
+        ("en", "You asked for that, and we fixed that when you wrote.", False),
+        ("en", "The planner that you carry shows the week that you plan.", True),
+    ],
+)
+def test_clauses_are_counted_by_their_markers(tmp_path, language, sentence, chained):
+    old = "Vous dormez à poings fermés." if language == "fr" else "You see your tasks at a glance."
+    text = GOOD[language].replace(old, sentence)
+    found = [f for f in lint_text(tmp_path, text).active if f.name == "sentence-clause-chain"]
+    assert bool(found) is chained, [f.message for f in found]
+
+
+@pytest.mark.parametrize(
+    ("language", "sentence", "flagged"),
+    [
+        # A conditional sentence (if …, you will …) and a polite request are no tense faults.
+        ("en", "If you order today, you will receive it and you will save $10.", False),
+        ("en", "Would you like a second planner for your team?", False),
+        ("fr", "Si vous commandez aujourd'hui, vous recevrez la couette et vous serez au chaud.", False),
+        ("fr", "Pourriez-vous nous dire quelle taille vous convient ?", False),
+        # The conditional mood instead of the present still is.
+        ("en", "You could sleep better.", True),
+        ("fr", "Vous pourriez dormir mieux.", True),
+    ],
+)
+def test_conditional_sentences_and_polite_requests_are_no_tense_faults(tmp_path, language, sentence, flagged):
+    old = "Vous dormez à poings fermés." if language == "fr" else "You see your tasks at a glance."
+    text = GOOD[language].replace(old, sentence)
+    found = [f for f in lint_text(tmp_path, text).active if f.name == "tense-not-present"]
+    assert bool(found) is flagged, [f.message for f in found]
+
+
+@pytest.mark.parametrize(
+    ("greeting", "generic"),
+    [
+        ("Dear Reader:", True),
+        ("Messieurs,", True),
+        ("Chers amis,", True),
+        ("Chère Madame,", True),
+        ("Bonjour Claire —", False),
+        ("Dear Colleague:", True),
+        ("Hi Sam -", False),
+    ],
+)
+def test_greetings_in_other_shapes_are_greetings(tmp_path, greeting, generic):
+    from publipost.linter.document import letter_from_markdown
+
+    text = GOOD["en"].replace("Dear {{ first_name }},", greeting)
+    doc = letter_from_markdown(tmp_path / "l.md", text)
+    assert doc.salutation is not None and doc.salutation.raw == greeting
+    names = [f.name for f in lint_text(tmp_path, text).active]
+    assert ("personalization-missing" in names) is generic
+
+
+def test_a_first_name_alone_signs_after_a_closing_formula(tmp_path):
+    """« Amitiés, » then « Claire »: a signature, its function missing (a warning, not an unsigned letter)."""
+    text = GOOD["en"].replace("Dana Brooks\nFounder, Planora\n", "All the best,\n\nDana\n")
+    (finding,) = [f for f in lint_text(tmp_path, text).active if f.name == "signature-missing"]
+    assert finding.severity == "warning" and "function" in finding.message
+    assert (finding.line, finding.column) == position(text, "Dana\n")

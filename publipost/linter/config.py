@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from publipost.errors import PublipostError, Where, did_you_mean
+from publipost.linter.custom import KINDS, build
 from publipost.linter.rule import SEVERITIES, Rule
 from publipost.linter.rules import all_rules
 
@@ -46,6 +47,7 @@ class LintConfig:
     max_warnings: int | None = None
     include: tuple[str, ...] = ()  # globs: files linted as letters even where they look like documentation
     exclude: tuple[str, ...] = ()  # globs: files never linted, walked or named (as pre-commit names them)
+    custom: tuple[type[Rule], ...] = ()  # the house's own rules (linter/custom.py)
     source: Path | None = None  # the file it was read from
     root: Path = field(default_factory=Path.cwd)  # per-file-ignores globs are relative to it
 
@@ -61,6 +63,9 @@ class LintConfig:
             fnmatch(relative, pattern) and any(matches(rule, ref) for ref in refs)
             for pattern, refs in self.per_file_ignores.items()
         )
+
+    def every_rule(self) -> list[type[Rule]]:
+        return [*all_rules(), *self.custom]
 
     def excludes(self, path: Path) -> bool:
         return _matches_any(path, self.root, self.exclude)
@@ -84,7 +89,10 @@ class LintConfig:
             "ignore": list(self.ignore),
             "per-file-ignores": {k: list(v) for k, v in self.per_file_ignores.items()},
             "severity": self.severity,
-            "rules": {r.name: self.options_of(r) for r in all_rules() if r.options},
+            "rules": {
+                **{r.name: self.options_of(r) for r in all_rules() if r.options},
+                **{r.name: {"kind": getattr(r, "kind", "")} for r in self.custom},
+            },
             "lang": {k: {n: list(w) for n, w in v.items()} for k, v in self.lang.items()},
             "fail-on": self.fail_on,
             "max-warnings": self.max_warnings,
@@ -99,8 +107,8 @@ def matches(rule: type[Rule], ref: str) -> bool:
     return ref.upper() == "ALL" or rule.code.startswith(ref.upper()) or ref == rule.name
 
 
-def resolve_ref(ref: str) -> bool:
-    return any(matches(rule, ref) for rule in all_rules())
+def resolve_ref(ref: str, custom: tuple[type[Rule], ...] = ()) -> bool:
+    return any(matches(rule, ref) for rule in (*all_rules(), *custom))
 
 
 def find_config(start: Path) -> Path | None:
@@ -183,33 +191,23 @@ def apply(config: LintConfig, data: dict[str, Any], where: Where) -> LintConfig:
                 did_you_mean(key, KEYS) or f"settings: {', '.join(sorted(KEYS))}",
             )
     changes: dict[str, Any] = {}
-    for key, attr in (("select", "select"), ("ignore", "ignore")):
-        if key in data:
-            changes[attr] = _refs(data[key], key, where)
-    if "per-file-ignores" in data:
-        changes["per_file_ignores"] = {
-            **config.per_file_ignores,
-            **{
-                glob: _refs(refs, f"per-file-ignores '{glob}'", where)
-                for glob, refs in data["per-file-ignores"].items()
-            },
-        }
-    if "severity" in data:
-        for ref, level in data["severity"].items():
-            _refs([ref], "severity", where)
-            if level not in SEVERITIES:
-                raise PublipostError(
-                    f"severity of {ref} is '{level}'", where, f"use one of: {', '.join(SEVERITIES)}"
-                )
-        changes["severity"] = {**config.severity, **data["severity"]}
-    if "rules" in data:
+    custom = config.custom
+    if "rules" in data:  # first: select, ignore and severity may name the house's own rules
         rules = {**config.rules}
         for ref, options in data["rules"].items():
             rule = next((r for r in all_rules() if ref in (r.code, r.name)), None)
             if rule is None:
-                raise PublipostError(
-                    f"rules.{ref}: no such rule", where, did_you_mean(ref, [r.name for r in all_rules()])
-                )
+                if not isinstance(options, dict) or "kind" not in options:
+                    raise PublipostError(
+                        f"rules.{ref}: no such rule",
+                        where,
+                        did_you_mean(ref, [r.name for r in all_rules()])
+                        or f"a rule of your own has a kind: {', '.join(KINDS)}",
+                    )
+
+                built = build(ref, options, where)
+                custom = (*(r for r in custom if r.name != ref), built)  # a nearer file redefines it
+                continue
             for option in options:
                 if option not in rule.options:
                     raise PublipostError(
@@ -219,6 +217,26 @@ def apply(config: LintConfig, data: dict[str, Any], where: Where) -> LintConfig:
                     )
             rules[rule.name] = {**rules.get(rule.name, {}), **options}
         changes["rules"] = rules
+        changes["custom"] = custom
+    for key, attr in (("select", "select"), ("ignore", "ignore")):
+        if key in data:
+            changes[attr] = _refs(data[key], key, where, custom)
+    if "per-file-ignores" in data:
+        changes["per_file_ignores"] = {
+            **config.per_file_ignores,
+            **{
+                glob: _refs(refs, f"per-file-ignores '{glob}'", where, custom)
+                for glob, refs in data["per-file-ignores"].items()
+            },
+        }
+    if "severity" in data:
+        for ref, level in data["severity"].items():
+            _refs([ref], "severity", where, custom)
+            if level not in SEVERITIES:
+                raise PublipostError(
+                    f"severity of {ref} is '{level}'", where, f"use one of: {', '.join(SEVERITIES)}"
+                )
+        changes["severity"] = {**config.severity, **data["severity"]}
     if "lang" in data:
         from publipost.linter.words import list_names
 
@@ -255,10 +273,10 @@ def apply(config: LintConfig, data: dict[str, Any], where: Where) -> LintConfig:
     return replace(config, **changes)
 
 
-def _refs(value: Any, key: str, where: Where) -> tuple[str, ...]:
+def _refs(value: Any, key: str, where: Where, custom: tuple[type[Rule], ...] = ()) -> tuple[str, ...]:
     refs = tuple(value) if isinstance(value, list | tuple) else tuple(str(value).split(","))
     for ref in refs:
-        if not resolve_ref(ref):
+        if not resolve_ref(ref, custom):
             raise PublipostError(
                 f"{key}: no rule is named '{ref}'",
                 where,

@@ -19,7 +19,6 @@ from publipost.linter import suppress
 from publipost.linter.config import LintConfig, apply, config_for
 from publipost.linter.document import LintDoc, email_from_markup, letter_from_markdown
 from publipost.linter.rule import SEVERITIES, Context, Hit, Rule
-from publipost.linter.rules import all_rules
 from publipost.linter.score import Score, score
 from publipost.linter.words import word_list
 
@@ -60,6 +59,7 @@ class LintResult:
     files: int = 0
     scores: dict[str, Score] = field(default_factory=dict)  # path → score
     skipped: list[tuple[str, str]] = field(default_factory=list)  # files named but not linted, and why
+    custom: dict[str, type[Rule]] = field(default_factory=dict)  # the house's own rules that ran
 
     @property
     def active(self) -> list[Finding]:
@@ -129,6 +129,7 @@ def lint_docs(
     config = config_for(path, explicit=config_path, isolated=isolated)
     if overrides:
         config = apply(config, overrides, Where("command line"))
+    result.custom = {r.code: r for r in config.custom}
     language = "en"
     by_variant: list[tuple[LintDoc, list[Finding]]] = []
     for doc in docs:
@@ -172,6 +173,7 @@ def merge(into: LintResult, other: LintResult) -> None:
     into.findings += other.findings
     into.files += other.files
     into.scores.update(other.scores)
+    into.custom.update(other.custom)
 
 
 def _boundary(path: Path, allow_outside: bool) -> Path | None:
@@ -379,7 +381,7 @@ def lint_doc(
     any configuration says."""
     shown: list[Finding] = []
     scored: list[tuple[str, Hit]] = []
-    for rule in all_rules():
+    for rule in config.every_rule():
         own = (base or config) if rule.law else config
         if enforce_law and rule.law:
             own = replace(own, select=("ALL",), ignore=(), per_file_ignores={}, severity={rule.code: "error"})
@@ -428,13 +430,13 @@ def _finding(rule: type[Rule], hit: Hit, doc: LintDoc, config: LintConfig) -> Fi
 def _suppressions(path: Path, result: LintResult, config: LintConfig, language: str) -> list[Finding]:
     """Apply the suppression comments of every file the findings point into; report the meta findings."""
     meta: list[Finding] = []
-    rules = {r.code: r for r in all_rules()}
+    rules = {r.code: r for r in config.every_rule()}
     files = {f.path for f in result.findings if not f.suppressed} | {str(path)}
     for name in sorted(files):
         file = Path(name)
         if not file.is_file():
             continue
-        directives, problems = suppress.parse(file, _read(file))
+        directives, problems = suppress.parse(file, _read(file), config.custom)
         mine = [f for f in result.findings if f.path == name and not f.suppressed]
         for finding in mine:
             for directive in directives:

@@ -191,7 +191,7 @@ def gitlab(result: LintResult) -> str:
 
 
 def sarif(result: LintResult) -> str:
-    rules = all_rules()
+    rules = [*all_rules(), *result.custom.values()]
     index = {r.code: i for i, r in enumerate(rules)}
     results = []
     for f, fp in zip(result.findings, _fingerprints(result.findings), strict=True):

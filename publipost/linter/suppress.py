@@ -58,7 +58,9 @@ class Problem:
     args: dict[str, str]
 
 
-def parse(path: Path, text: str) -> tuple[list[Directive], list[Problem]]:
+def parse(
+    path: Path, text: str, custom: tuple[type[Rule], ...] = ()
+) -> tuple[list[Directive], list[Problem]]:
     yaml = path.suffix in (".yaml", ".yml")
     lines = text.split("\n")
     starts = [0]
@@ -97,7 +99,7 @@ def parse(path: Path, text: str) -> tuple[list[Directive], list[Problem]]:
             continue
         codes = set()
         for ref in filter(None, (r.strip() for r in parsed.group("refs").split(","))):
-            rule = _rule(ref)
+            rule = _rule(ref, custom)
             if rule is None:
                 problems.append(Problem("PP901", path, line, column, end_column, {"code": ref}))
             elif rule.law:
@@ -173,5 +175,5 @@ def _scope(lines: list[str], line: int, own_line: bool, yaml: bool, block_ends: 
     return first, block_ends[first]
 
 
-def _rule(ref: str) -> type[Rule] | None:
-    return next((r for r in all_rules() if ref.upper() == r.code or ref == r.name), None)
+def _rule(ref: str, custom: tuple[type[Rule], ...] = ()) -> type[Rule] | None:
+    return next((r for r in (*all_rules(), *custom) if ref.upper() == r.code or ref == r.name), None)

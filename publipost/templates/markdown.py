@@ -12,9 +12,12 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+# A greeting ends with a comma, a colon ("Dear Reader:") or a dash ("Bonjour Claire —"), or is a
+# short line with no sentence punctuation at all.
 SALUTATION = re.compile(
     r"^(madame|monsieur|mesdames|messieurs|mademoiselle|cher|ch[èe]re|chers|ch[èe]res|bonjour|bonsoir"
-    r"|dear|hello|hi|greetings|to whom)\b.*,\s*$|^\{\{-?\s*salutation\s*-?\}\}\s*,?$",
+    r"|dear|hello|hi|hey|greetings|good (?:morning|afternoon|evening)|to whom)\b"
+    r"(?:.*[,:—–-]|[^.!?;:,]{0,40})\s*$|^\{\{-?\s*salutation\s*-?\}\}\s*,?$",
     re.IGNORECASE,
 )
 PS = re.compile(r"^(p\.?\s?-?\s?p?\.?\s?s\.?|post-?scriptum)(\s*[:.–-])?\s", re.IGNORECASE)
@@ -71,10 +74,21 @@ def parse_letter(source: str) -> LetterDoc:
     ps_at = next((i for i, b in enumerate(blocks) if PS.match(b.text)), len(blocks))
     doc.ps = blocks[ps_at:]
     blocks = blocks[:ps_at]
-    if blocks and is_signature(blocks[-1].text):
+    if blocks and (is_signature(blocks[-1].text) or _first_name_after_closing(blocks)):
         doc.signature = blocks.pop()
     doc.body = blocks
     return doc
+
+
+def _first_name_after_closing(blocks: list[Block]) -> bool:
+    """« Amitiés, » then « Claire »: a first name alone signs, after a closing formula."""
+    last = blocks[-1].text.strip()
+    return (
+        len(blocks) >= 2
+        and blocks[-2].text.rstrip().endswith(",")
+        and re.fullmatch(r"[^\W\d_][\w'’-]{0,30}", last) is not None
+        and last[:1].isupper()
+    )
 
 
 def jinja_spans(text: str, openers: tuple[str, ...] = ("{{", "{%", "{#")) -> list[tuple[int, int]]:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from publipost.linter.document import LintDoc, Unit
 from publipost.linter.rule import Context, Hit, Rule
-from publipost.linter.text import words
+from publipost.linter.text import Token, WordList, words
 from publipost.templates.layout import printed_lines
 from publipost.templates.markdown import jinja_spans, replace_spans
 
@@ -90,6 +91,52 @@ class ParagraphTooLong(Rule):
                 yield Hit(unit, 0, len(unit.raw), {"n": lines, "max": limit, "note": note}, context=context)
 
 
+# « que » that opens no clause: « en tant que », « ne … que » (only), comparisons (plus … que).
+_COMPARING = set("plus moins autant mieux davantage aussi même tel telle tels telles".split())
+_NEGATING = {"pas", "plus", "jamais", "rien", "guère", "point", "personne"}
+# "that" pointing at a thing, not opening a clause: after a preposition, before punctuation or
+# another clause word, or opening the sentence ("That is why").
+_PREPOSITIONS = set("in of at like for with from about on by after before to".split())
+_AFTER_PRONOUN = {"is", "was", "s", "when", "which", "who", "and", "or", "but"}
+
+
+def clause_markers(sentence: str, subordinators: WordList) -> list[Token]:
+    """The words of `sentence` that open a subordinate clause (see `_COMPARING`, `_PREPOSITIONS`)."""
+    # Words split at apostrophes too: « n'avez », « qu'il » are two words each here.
+    pieces = [
+        (t.start + piece.start(), piece.group(0).lower())
+        for t in words(sentence)
+        for piece in re.finditer(r"[^'’]+", t.text)
+    ]
+    lowered = [text for _, text in pieces]
+    index = {start: i for i, (start, _) in enumerate(pieces)}
+    markers = []
+    for found in subordinators.find(sentence):
+        i = index.get(found.start)
+        if i is None:
+            markers.append(found)
+            continue
+        before = lowered[max(0, i - 2) : i]
+        after = lowered[i + 1] if i + 1 < len(lowered) else ""
+        word = lowered[i]
+        if word in ("que", "qu"):
+            if before[-2:] == ["en", "tant"] or _COMPARING & set(before):
+                continue
+            negation = max((j for j in range(i) if lowered[j] in ("ne", "n")), default=None)
+            if negation is not None and not _NEGATING & set(lowered[negation + 1 : i]):
+                continue  # « vous ne payez que 89 € »: only, not a clause
+        if word == "that" and (
+            i == 0
+            or (before and before[-1] in _PREPOSITIONS)
+            or not after
+            or after in _AFTER_PRONOUN
+            or sentence[found.end : found.end + 1] in (",", ".", ";", ":", "!", "?")
+        ):
+            continue
+        markers.append(found)
+    return markers
+
+
 class SentenceClauseChain(Rule):
     """Two or more subordinating words in one sentence.
 
@@ -111,7 +158,7 @@ class SentenceClauseChain(Rule):
         subordinators = ctx.words("subordinators")
         for unit in doc.copy_units:
             for start, end, _ in sentence_spans(unit):
-                found = subordinators.find(unit.plain[start:end])
+                found = clause_markers(unit.plain[start:end], subordinators)
                 if len(found) > ctx.options["max-subordinators"]:
                     yield Hit(unit, start, end, {"n": len(found), "found": ", ".join(t.text for t in found)})
 

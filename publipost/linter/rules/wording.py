@@ -135,6 +135,13 @@ class UnprovenClaim(Rule):
                     yield Hit(unit, token.start, token.end, {"claim": token.text})
 
 
+_CONDITION = re.compile(r"\b(?:if|unless|si)\b|\bs['’]ils?\b", re.IGNORECASE)
+
+
+def _condition(sentence: str) -> bool:
+    return bool(_CONDITION.search(sentence))
+
+
 def _sign_off(sentence: str, closings: WordList) -> bool:
     """A sentence that opens with a closing formula and says little more (a name, at most)."""
     found = closings.find(sentence)
@@ -147,7 +154,9 @@ class TenseNotPresent(Rule):
     """A sentence in the conditional, or heavy with futures.
 
     Why: the present indicative and a direct style: "vous dormez mieux", not "vous pourriez
-    dormir mieux"; "you save", not "you could save" or "you will be able to save".
+    dormir mieux"; "you save", not "you could save" or "you will be able to save". Not a
+    fault: the futures of a conditional sentence ("If you order today, you will receive…",
+    « Si vous commandez, vous recevrez… ») and a polite request ("Would you like …?").
     """
 
     code, name, severity, source = "PP306", "tense-not-present", "info", "mailing-rules.md §3.2"
@@ -176,6 +185,10 @@ class TenseNotPresent(Rule):
                     and not t.text[:1].isupper()
                     and not t.lowered.endswith("érons")  # « espérons » is the present of espérer
                 ]
+                if _condition(sentence):
+                    future = []  # "If you order today, you will receive…": the future a condition calls for
+                if sentence.rstrip().endswith("?"):  # "Would you like …?": a polite request
+                    weak = [t for t in weak if not re.match(r"\s+you\b", sentence[t.end - start :], re.I)]
                 if weak or len(future) > ctx.options["max-futures"]:
                     found = sorted(weak + future, key=lambda t: t.start)
                     yield Hit(unit, start, end, {"words": ", ".join(t.text for t in found)})
