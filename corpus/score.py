@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 import sys
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from scipy.stats import spearmanr
@@ -26,6 +26,9 @@ from publipost.linter import lint_paths
 
 HERE = Path(__file__).resolve().parent
 NOT_ANNOTATED = {"tense-not-present", "readability-low"}  # info: advice, not faults (ratings.toml)
+# Rules written after the annotations (commit f9a2fe6): ratings.toml cannot speak for them, so they
+# are left out of precision and recall and their findings listed instead. They do count in the score.
+LATER_RULES = {"call-to-act-vague", "reply-device-missing", "proof-missing", "subject-no-hook"}
 TARGETS = {"rho": 0.8, "strong": 3.0, "precision": 0.93, "recall": 0.90}
 
 
@@ -37,6 +40,7 @@ class Judged:
     found: set[str]
     expected: set[str]
     errors: set[str]
+    later: set[str] = field(default_factory=set)  # findings of LATER_RULES
 
 
 def judge(corpus: Path) -> list[Judged]:
@@ -48,7 +52,18 @@ def judge(corpus: Path) -> list[Judged]:
         (score,) = result.scores.values()
         found = {f.name for f in result.findings} - NOT_ANNOTATED
         errors = {f.name for f in result.findings if f.severity == "error"}
-        judged.append(Judged(name, entry["rating"], score.overall, found, set(entry["faults"]), errors))
+        expected = set(entry["faults"])
+        judged.append(
+            Judged(
+                name,
+                entry["rating"],
+                score.overall,
+                found - LATER_RULES,
+                expected,
+                errors,
+                found & LATER_RULES,
+            )
+        )
     return judged
 
 
@@ -65,7 +80,7 @@ def adjudicate(judged: list[Judged], corpus: Path) -> list[Judged]:
                     expected.add(case["rule"])
                 elif case["verdict"] == "annotation-wrong":
                     expected.discard(case["rule"])
-        second.append(Judged(j.name, j.rating, j.overall, j.found, expected, j.errors))
+        second.append(Judged(j.name, j.rating, j.overall, j.found, expected, j.errors, j.later))
     return second
 
 
@@ -104,6 +119,9 @@ def report(judged: list[Judged], second: list[Judged], table: bool) -> bool:
     for rule, (agreed, extra, missed) in sorted(rules.items()):
         if extra or missed:
             print(f"  {rule:26} agreed {agreed}, extra {extra}, missed {missed}")
+    for rule in sorted(LATER_RULES):
+        on = [f"{j.name} ({j.rating})" for j in judged if rule in j.later]
+        print(f"  later rule {rule:26} fires on {len(on)}: {', '.join(on) or '-'}")
     target = TARGETS["precision"]
     print(f"precision, adjudicated {precision2:.2f}   (target >= {target}; {tp2} agreed, {fp2} extra)")
     print(f"recall, adjudicated    {recall2:.2f}   (target >= {TARGETS['recall']}; {fn2} missed)")

@@ -18,7 +18,7 @@ MJML = """\
     <mj-section><mj-column>
       <mj-text><h1>Discover the new planner that plans your week with you</h1></mj-text>
       <mj-text><p>Dear {{{{ first_name }}}},</p>
-        <p>Its pages are <b>undated</b>. As a result, you start any week.</p>
+        <p>Its pages are <b>undated</b>. As a result, you start any week. We refund you within 60 days.</p>
         <p>Your price is $34 until 15 January, with a free gift:
           <a href="https://planora.example/launch">see the planner</a>.</p>
         <p>Dana Brooks<br>Founder</p>

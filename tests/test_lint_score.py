@@ -55,7 +55,7 @@ def test_a_rule_that_fires_per_sentence_weighs_by_rate_not_by_length(tmp_path):
     doubled = "\n\n".join(paragraphs[:3] + body + body + paragraphs[-2:])
     a, b = _score(tmp_path, short), _score(tmp_path, doubled)
     assert b.words > a.words * 1.5
-    assert abs(a.style - b.style) <= 0.2
+    assert abs(a.style - b.style) <= 0.25
 
 
 def test_readability_counts_the_share_of_hard_paragraphs(tmp_path):

@@ -99,6 +99,7 @@ def section_document(campaign: Campaign, section: str, samples: Samples | None) 
         letter.salutation is None and samples is not None and bool(NAME_FIELDS & set(samples.longest))
     )
     doc.place = bool(sender.place) if section == "letter" else None
+    doc.coupon = bool(campaign.letter and campaign.letter.coupon) if section == "letter" else None
     doc.offer = campaign.offer.model_dump() if campaign.offer else None
     doc.links = campaign.cta is not None or bool(LINK.search(section_copy))
     doc.legal = bool(campaign.sender.legal)

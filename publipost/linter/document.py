@@ -91,6 +91,7 @@ class LintDoc:
     sources: dict[Path, str] = field(default_factory=dict)  # the text of every file a finding may point into
     variant: str | None = None  # a campaign's variant: its findings name it
     anchors: list[tuple[Unit, int, int]] = field(default_factory=list)  # markup e-mails: each link's text
+    coupon: bool | None = None  # campaign letters: the reply coupon is printed; None: not known
 
     @property
     def units(self) -> list[Unit]:

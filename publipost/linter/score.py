@@ -57,7 +57,6 @@ WEIGHTS: dict[str, tuple[str, float, str]] = {
     "PP304": ("style", 0.5, ONCE),  # paragraph-not-linked
     "PP305": ("style", 0.5, RATE),  # unproven-claim
     "PP306": ("style", 0.25, RATE),  # tense-not-present
-    "PP307": ("style", 0.5, RATE),  # feature-not-benefit
     "PP401": ("style", 1.0, ONCE),  # reader-focus
     "PP601": ("structure", 0.25, ONCE),  # subject-too-long
     "PP602": ("structure", 0.25, ONCE),  # preheader-missing

@@ -2,12 +2,12 @@
 PP6 e-mail, PP7 replies to complaints, PP9 meta (suppression comments)."""
 
 from publipost.linter.rule import Rule
-from publipost.linter.rules import email, focus, length, meta, readability, reply, structure, wording
+from publipost.linter.rules import action, email, focus, length, meta, readability, reply, structure, wording
 
 RULES: list[type[Rule]] = sorted(
     (
         cls
-        for module in (structure, length, wording, focus, readability, email, reply, meta)
+        for module in (structure, action, length, wording, focus, readability, email, reply, meta)
         for cls in vars(module).values()
         if isinstance(cls, type) and issubclass(cls, Rule) and "code" in vars(cls)
     ),

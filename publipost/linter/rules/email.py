@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from publipost.linter.document import LintDoc
+from publipost.linter.document import LintDoc, uses_recipient_field
 from publipost.linter.rule import Context, Hit, Rule
+from publipost.linter.rules.focus import reader_words
 from publipost.linter.rules.length import SAMPLE_VALUE
 
 
@@ -243,3 +244,35 @@ class UnderlineInEmail(Rule):
         for unit in doc.units:
             for match in _UNDERLINE.finditer(unit.text):
                 yield Hit(unit, match.start(), match.end())
+
+
+class SubjectNoHook(Rule):
+    """A subject that neither speaks to the reader nor promises anything.
+
+    Why: the subject is the e-mail's hook: it decides whether the rest is read. It names the
+    reader (you, their name) or what they get (a magic word, a figure: not an issue number).
+    "Newsletter n° 47" and « Information importante » do neither.
+    Example (fr): « Nouveautés de notre catalogue ». Use instead: « Claire, vos soldes commencent demain ».
+    """
+
+    code, name, severity, source = "PP610", "subject-no-hook", "warning", "mailing-rules.md §4; norms.md §4.4"
+    kinds = ("email",)
+    message = {
+        "en": "the subject is the e-mail's hook: speak to the reader or say what they get",
+        "fr": "l'objet est l'accroche de l'e-mail : parlez au lecteur ou dites ce qu'il y gagne",
+    }
+
+    def check(self, doc: LintDoc, ctx: Context) -> Iterator[Hit]:
+        subject = doc.subject
+        if subject is None or not subject.plain.strip():
+            return
+        if (
+            uses_recipient_field(subject.raw)
+            or reader_words(subject.plain, ctx, doc.language)
+            or ctx.words("magic-words").find(subject.text)
+            or re.search(
+                r"(?<!\d)(?<!issue )(?<!n° )(?<!no\. )(?<!#)(?<!numéro )\d", subject.plain, re.IGNORECASE
+            )
+        ):
+            return
+        yield Hit.whole(subject)
