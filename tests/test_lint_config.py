@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from publipost.linter.engine import lint_paths
 from tests.lintkit import GOOD
 
@@ -173,3 +175,40 @@ def test_the_score_does_not_change_with_what_is_selected(tmp_path, run):
     assert score and "ps-missing" in every.out and "ps-missing" not in only.out
     assert [line for line in only.out.splitlines() if line.startswith("score")] == score
     assert "overall 5.0/5" not in score[0]  # the missing P.S. counts even where it is not shown
+
+
+def test_explain_speaks_the_copy_s_language(run, monkeypatch):
+    """Findings on French copy are French; so is --explain, by the locale or --language."""
+    french = run("lint", "--explain", "ps-missing", "--language", "fr")
+    assert french.code == 0 and "Pas de post-scriptum" in french.out and "par défaut : warning" in french.out
+    monkeypatch.setenv("LANG", "fr_FR.UTF-8")
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)
+    assert "Pas de post-scriptum" in run("lint", "--explain", "PP104").out
+    english = run("lint", "--explain", "PP104", "--language", "en")
+    assert "No post-scriptum" in english.out and "default: warning" in english.out
+
+
+def test_every_rule_is_explained_in_french():
+    from publipost.linter.rule import _explanations
+    from publipost.linter.rules import all_rules
+
+    assert {r.code for r in all_rules()} == set(_explanations("fr"))
+
+
+@pytest.mark.parametrize(
+    "front",
+    [
+        "language: fr",
+        "language: en\nkind: complaint-reply",
+        "language: fr\nflag: true",
+        "lint: {select: [PP2]}",
+    ],
+)
+def test_plain_front_matter_reads_as_yaml_does(tmp_path, front):
+    """The fast path for « language: fr » gives what ruamel.yaml gives, or leaves it to ruamel."""
+    from ruamel.yaml import YAML
+
+    from publipost.linter.document import _front_matter
+
+    assert _front_matter(tmp_path / "x.md", front) == YAML(typ="safe").load(front)

@@ -41,7 +41,7 @@ def test_lint_runs_with_networking_unavailable(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert "PP501 [info] readability-low" in done.stdout
-    assert list((tmp_path / "cache" / "publipost").glob("cmudict-*-syllables.marshal"))
+    assert list((tmp_path / "cache" / "publipost").glob("cmudict-*-syllables.sqlite"))
 
 
 def test_languages_do_not_interfere():

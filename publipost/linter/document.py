@@ -162,9 +162,20 @@ def letter_from_markdown(
     return doc
 
 
+# "language: fr", "kind: complaint-reply": front matter of plain words only, read without a YAML
+# parser (importing ruamel.yaml costs 20 ms of a 100 ms lint run); anything else goes to ruamel.
+_PLAIN_ENTRY = re.compile(r"([A-Za-z_][\w-]*):[ \t]+([A-Za-z][A-Za-z-]*)[ \t]*")
+
+
 def _front_matter(path: Path, text: str) -> dict[str, Any]:
     if not text.strip():
         return {}
+    lines = [line for line in text.splitlines() if line.strip()]
+    entries = [_PLAIN_ENTRY.fullmatch(line) for line in lines]
+    if all(entries) and len({e.group(1) for e in entries if e}) == len(entries):
+        plain = {e.group(1): e.group(2) for e in entries if e}
+        if not {v.lower() for v in plain.values()} & {"true", "false", "null"}:
+            return plain
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 

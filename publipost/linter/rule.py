@@ -7,9 +7,12 @@ README's rule table are generated from these classes.
 
 from __future__ import annotations
 
+import functools
 import inspect
+import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, ClassVar
 
 from publipost.linter.document import LintDoc, Unit
@@ -56,10 +59,22 @@ class Rule:
         return (inspect.getdoc(cls) or "").split("\n", 1)[0]
 
     @classmethod
-    def explain(cls) -> str:
+    def explain(cls, language: str = "en") -> str:
+        """What --explain prints, in English (the docstring) or French (explain/fr.toml)."""
         options = "".join(f"\n  {k} = {v!r}" for k, v in cls.options.items())
+        french = _explanations("fr").get(cls.code) if language == "fr" else None
+        if french:
+            law = " ; garde la loi : le texte ne peut pas la désactiver" if cls.law else ""
+            head = f"{cls.code} {cls.name} (par défaut : {cls.severity} ; {cls.source}{law})"
+            return f"{head}\n\n{french.strip()}\n" + (f"\nOptions :{options}\n" if options else "")
         law = "; guards the law: the copy cannot switch it off" if cls.law else ""
         return (
             f"{cls.code} {cls.name} (default: {cls.severity}; {cls.source}{law})\n\n{inspect.getdoc(cls)}\n"
             + (f"\nOptions:{options}\n" if options else "")
         )
+
+
+@functools.cache
+def _explanations(language: str) -> dict[str, str]:
+    path = Path(__file__).parent / "explain" / f"{language}.toml"
+    return tomllib.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
