@@ -28,7 +28,14 @@ HERE = Path(__file__).resolve().parent
 NOT_ANNOTATED = {"tense-not-present", "readability-low"}  # info: advice, not faults (ratings.toml)
 # Rules written after the annotations (commit f9a2fe6): ratings.toml cannot speak for them, so they
 # are left out of precision and recall and their findings listed instead. They do count in the score.
-LATER_RULES = {"call-to-act-vague", "reply-device-missing", "proof-missing", "subject-no-hook"}
+LATER_RULES = {
+    "call-to-act-vague",
+    "reply-device-missing",
+    "proof-missing",
+    "subject-no-hook",
+    "feature-not-benefit",
+    "tone-for-profile",
+}
 TARGETS = {"rho": 0.8, "strong": 3.0, "precision": 0.93, "recall": 0.90}
 
 

@@ -161,6 +161,8 @@ def _variant_doc(doc: YamlDoc, index: int) -> YamlDoc:
     for section in VARIANT_SECTIONS:
         if raw.get(section):
             data[section] = {**(data.get(section) or {}), **raw[section]}
+    if raw.get("profile"):
+        data["profile"] = raw["profile"]
     view = YamlDoc(
         path=doc.path,
         data=data,

@@ -12,9 +12,9 @@ import re
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, field_validator
 
 from publipost.campaigns.code import checked_code, derived_code
 from publipost.campaigns.copy import Copy
@@ -488,6 +488,15 @@ class Value(Section):
         return self.average_order * self.orders_per_year * self.years
 
 
+def _profile_name(value: Any) -> Any:
+    """analytical, driver, amiable, expressive, or their French names."""
+    french = {"analytique": "analytical", "meneur": "driver", "aimable": "amiable", "expressif": "expressive"}
+    return french.get(str(value).lower(), str(value).lower()) if value is not None else None
+
+
+Profile = Annotated[Literal["analytical", "driver", "amiable", "expressive"], BeforeValidator(_profile_name)]
+
+
 class VariantLetter(Section):
     hook: str | None = None
     body: str | None = None
@@ -533,6 +542,7 @@ class Variant(Section):
     email: VariantEmail | None = None
     offer: VariantOffer | None = None
     cta: VariantCta | None = None
+    profile: Profile | None = None  # the social profile this variant's copy targets (lint: PP404)
 
     @field_validator("name")
     @classmethod
@@ -598,6 +608,7 @@ class Campaign(Section):
     links: Links = Links()
     brand: Brand = Brand()
     lint: dict[str, Any] = {}  # lint settings for this campaign, applied over the configuration files
+    profile: Profile | None = None  # the social profile the copy targets (mailing-rules.md §8; lint: PP404)
     # Consult the sender's suppression store (unsubscribes, bounces, complaints of every
     # campaign); `store: false` opts out, and every audience report says so in bold.
     store: bool = True

@@ -104,6 +104,7 @@ def section_document(campaign: Campaign, section: str, samples: Samples | None) 
     doc.links = campaign.cta is not None or bool(LINK.search(section_copy))
     doc.legal = bool(campaign.sender.legal)
     doc.objective = str(campaign.objective) if campaign.objective else None
+    doc.profile = campaign.profile
     doc.offer_text = section_copy
     doc.overrides = campaign.lint
     doc.anchor = campaign.where((section,))

@@ -92,6 +92,7 @@ class LintDoc:
     variant: str | None = None  # a campaign's variant: its findings name it
     anchors: list[tuple[Unit, int, int]] = field(default_factory=list)  # markup e-mails: each link's text
     coupon: bool | None = None  # campaign letters: the reply coupon is printed; None: not known
+    profile: str | None = None  # the social profile the copy targets (mailing-rules.md §8), if any
 
     @property
     def units(self) -> list[Unit]:
@@ -158,6 +159,7 @@ def letter_from_markdown(
     doc.signer = _signer(letter.signature, sender)
     doc.personalised = uses_recipient_field(source)
     doc.overrides = front.get("lint") or {}
+    doc.profile = _profile(front.get("profile"), path)
     doc.anchor = positions.where(len(letter.front_matter) + 8 if letter.front_matter else 0)
     return doc
 
@@ -165,6 +167,30 @@ def letter_from_markdown(
 # "language: fr", "kind: complaint-reply": front matter of plain words only, read without a YAML
 # parser (importing ruamel.yaml costs 20 ms of a 100 ms lint run); anything else goes to ruamel.
 _PLAIN_ENTRY = re.compile(r"([A-Za-z_][\w-]*):[ \t]+([A-Za-z][A-Za-z-]*)[ \t]*")
+
+
+PROFILE_NAMES = {
+    "analytical": "analytical",
+    "analytique": "analytical",
+    "driver": "driver",
+    "meneur": "driver",
+    "amiable": "amiable",
+    "aimable": "amiable",
+    "expressive": "expressive",
+    "expressif": "expressive",
+}
+
+
+def _profile(value: Any, path: Path) -> str | None:
+    if value is None:
+        return None
+    if str(value).lower() not in PROFILE_NAMES:
+        raise PublipostError(
+            f"unknown profile '{value}'",
+            Where(path, 2),
+            "profile is analytical, driver, amiable or expressive",
+        )
+    return PROFILE_NAMES[str(value).lower()]
 
 
 def _front_matter(path: Path, text: str) -> dict[str, Any]:

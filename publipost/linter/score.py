@@ -58,6 +58,7 @@ WEIGHTS: dict[str, tuple[str, float, str]] = {
     "PP305": ("style", 0.5, RATE),  # unproven-claim
     "PP306": ("style", 0.25, RATE),  # tense-not-present
     "PP401": ("style", 1.0, ONCE),  # reader-focus
+    "PP403": ("style", 0.5, RATE),  # feature-not-benefit
     "PP601": ("structure", 0.25, ONCE),  # subject-too-long
     "PP602": ("structure", 0.25, ONCE),  # preheader-missing
     "PP603": ("style", 0.5, RATE),  # spam-trigger

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from publipost.linter.document import LintDoc
 from publipost.linter.rule import Context, Hit, Rule
+from publipost.linter.rules.action import proving_figures
 from publipost.linter.text import words
 
 # French addresses the reader with the verb too: « Découvrez », « offrez-vous », « profitez-en ».
@@ -74,3 +75,110 @@ class HookNoBenefit(Rule):
     def check(self, doc: LintDoc, ctx: Context) -> Iterator[Hit]:
         if doc.hook and not reader_words(doc.hook.plain, ctx, doc.language):
             yield Hit.whole(doc.hook)
+
+
+class FeatureNotBenefit(Rule):
+    """A paragraph that lists the product's features and never says what they do for the reader.
+
+    Why: the course's « caractéristiques → avantages »: the reader buys what a feature does for
+    them, not the feature. "It is made of recycled down" is a feature; "you sleep warm all
+    night" is its benefit. Say both, in the same paragraph.
+    Example (fr): « La couette est garnie de duvet recyclé et dispose d'un traitement anti-acarien. »
+    Use instead: « Garnie de duvet recyclé, elle vous garde au chaud toute la nuit. »
+    """
+
+    code, name, severity, source = "PP403", "feature-not-benefit", "warning", "mailing-rules.md §2–3"
+    message = {
+        "en": '"{feature}": a feature; say what it does for the reader (you sleep, you save…)',
+        "fr": "« {feature} » : une caractéristique ; dites ce qu'elle apporte au lecteur (vous dormez, vous gagnez…)",
+    }
+
+    def check(self, doc: LintDoc, ctx: Context) -> Iterator[Hit]:
+        features = ctx.words("features")
+        for unit in doc.body:
+            found = features.find(unit.plain)
+            if found and not reader_words(unit.plain, ctx, doc.language):
+                start, end = found[0].start, found[0].end
+                elided = re.match(
+                    r"['’][^\W\d_]+", unit.plain[end:]
+                )  # « dispose d'un »: the word it elides into
+                end += elided.end() if elided else 0
+                yield Hit(unit, start, end, {"feature": unit.plain[start:end]})
+
+
+PROFILES = ("analytical", "driver", "amiable", "expressive")
+
+
+class ToneForProfile(Rule):
+    """Tone hints for the social profile a campaign or one of its variants targets (`profile:`).
+
+    Why: mailing-rules.md §8: an analytical reader wants facts, figures and no drama; a driver
+    wants it short, and options to choose from; an amiable reader wants warmth, a guarantee and
+    no pressure; an expressive reader wants enthusiasm, not a wall of figures. Only where the
+    campaign names a profile, and as advice (info): the profile is a guess about the reader.
+    """
+
+    code, name, severity, source = "PP404", "tone-for-profile", "info", "mailing-rules.md §8"
+    options = {"driver-max-words": 200, "expressive-max-figures": 4}
+    message = {
+        "en": "for a reader of the {profile} profile: {advice}",
+        "fr": "pour un lecteur de profil {profile} : {advice}",
+    }
+    NAMES = {
+        "analytical": {"en": "analytical", "fr": "analytique"},
+        "driver": {"en": "driver", "fr": "meneur"},
+        "amiable": {"en": "amiable", "fr": "aimable"},
+        "expressive": {"en": "expressive", "fr": "expressif"},
+    }
+
+    def check(self, doc: LintDoc, ctx: Context) -> Iterator[Hit]:
+        if doc.profile not in PROFILES:
+            return
+        units = [u for u in doc.units if u.role in ("hook", "body", "ps")]
+        if not units:
+            return
+        text = "\n".join(u.plain for u in units)
+        figures = len(re.findall(r"\d+(?:[.,]\d+)?", text))
+        words = sum(len(u.plain.split()) for u in units)
+        profile = self.NAMES[doc.profile]
+        for advice in _advice(doc.profile, text, figures, words, ctx):
+            yield Hit(None, args={"profile": profile, "advice": advice})
+
+
+def _advice(profile: str, text: str, figures: int, words: int, ctx: Context) -> Iterator[dict[str, str]]:
+    if profile == "analytical":
+        if not proving_figures(text):
+            yield {
+                "en": "give facts and figures, step by step",
+                "fr": "donnez des faits et des chiffres, étape par étape",
+            }
+        if "!" in text or ctx.words("drama").find(text):
+            drama = {
+                "en": "no drama: drop the exclamations and the big words",
+                "fr": "pas de drame : ôtez les exclamations et les grands mots",
+            }
+            yield drama
+    elif profile == "driver":
+        if words > ctx.options["driver-max-words"]:
+            yield {
+                "en": f"{words} words: be concise, in logical order",
+                "fr": f"{words} mots : soyez concis, dans un ordre logique",
+            }
+        if not ctx.words("options").find(text):
+            yield {
+                "en": "offer options and let them choose",
+                "fr": "proposez des options et laissez-le choisir",
+            }
+    elif profile == "amiable":
+        if ctx.words("pressure").find(text):
+            yield {"en": "no pressure: drop the urgency", "fr": "pas de pression : ôtez l'urgence"}
+        if not ctx.words("proof").find(text):
+            yield {
+                "en": "reassure: give the strongest guarantee you can",
+                "fr": "rassurez : donnez la meilleure garantie possible",
+            }
+    elif profile == "expressive" and figures > ctx.options["expressive-max-figures"]:
+        yield {
+            "en": f"{figures} figures: few details, more enthusiasm",
+            "fr": f"{figures} chiffres : peu de détails, plus d'enthousiasme",
+        }
