@@ -15,8 +15,9 @@ is not punished for being long), and a missing element costs its weight, never t
 
 Every dimension is floored at 0. The score counts every rule whatever `--select`, `ignore`
 or a suppression comment shows (suppressed findings included: a comment hides a finding, it
-does not make the letter better); severities do not enter it. The weights were set on the
-corpus under `corpus/` (see `corpus/score.py`).
+does not make the letter better); severities do not enter it. The weights follow the course's
+emphasis and were written before the first run on the corpus under `corpus/`, not fitted to it;
+`corpus/score.py` holds the score to the expert's ratings there.
 """
 
 from __future__ import annotations
