@@ -188,7 +188,8 @@ def _parser() -> argparse.ArgumentParser:
         "--format",
         choices=_Formats(),
         default="text",
-        help="output format (default: text); eml: one file per e-mail; mbox: one mailbox",
+        metavar="FORMAT",  # argparse would list the choices at once, importing every channel
+        help="%(choices)s (default: text); eml: one file per e-mail; mbox: one mailbox",
     )
     render.add_argument("--out", type=_local_path, help="output folder (default: out/ beside the campaign)")
     render.add_argument(
