@@ -54,7 +54,12 @@ def judge(corpus: Path) -> list[Judged]:
     ratings = tomllib.loads((corpus / "ratings.toml").read_text(encoding="utf-8"))["letters"]
     judged = []
     for name, entry in sorted(ratings.items()):
-        (path,) = (corpus / "letters").glob(f"{name}.*")
+        found = sorted((corpus / "letters").glob(f"{name}.*"))
+        if len(found) != 1:
+            sys.exit(
+                f"{corpus / 'ratings.toml'}: [letters.{name}]: {len(found)} files letters/{name}.* (need one)"
+            )
+        (path,) = found
         result = lint_paths([path], isolated=True)
         (score,) = result.scores.values()
         found = {f.name for f in result.findings} - NOT_ANNOTATED

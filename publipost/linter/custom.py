@@ -18,6 +18,7 @@ severity, per-file ignores and suppression comments; scored as style.
 from __future__ import annotations
 
 import re
+import re._parser as sre_parse
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
@@ -121,6 +122,32 @@ class UserRule(Rule):
             yield Hit(None, args=args)
 
 
+_REPEATS = (sre_parse.MAX_REPEAT, sre_parse.MIN_REPEAT, sre_parse.POSSESSIVE_REPEAT)
+
+
+def _nested_repeat(parsed: Any, inside: bool = False) -> bool:
+    """An unbounded repetition (+, *, {n,}) inside another repetition: the shape that
+    backtracks exponentially, as (a+)+ does on "aaaa…b".
+
+    Lint may run on untrusted repositories; a house rule's pattern must not be a way to hang
+    CI. Patterns are parsed with Python's own parser (sre_parse) and refused in that shape."""
+    for op, value in parsed:
+        if op in _REPEATS:
+            _, high, sub = value
+            if inside and high == sre_parse.MAXREPEAT:
+                return True
+            if _nested_repeat(sub, inside or high > 1):
+                return True
+        elif op is sre_parse.BRANCH:
+            if any(_nested_repeat(branch, inside) for branch in value[1]):
+                return True
+        elif op in (sre_parse.SUBPATTERN, sre_parse.ASSERT, sre_parse.ASSERT_NOT) and _nested_repeat(
+            value[-1], inside
+        ):
+            return True
+    return False
+
+
 def build(name: str, table: dict[str, Any], where: Where) -> type[Rule]:
     """The rule a configuration table describes; a precise error for anything it cannot be."""
 
@@ -151,6 +178,11 @@ def build(name: str, table: dict[str, Any], where: Where) -> type[Rule]:
             spec["compiled"].append(re.compile(pattern, re.IGNORECASE))
         except re.error as exc:
             raise bad(f"pattern {pattern!r} is not a regular expression: {exc}") from None
+        if _nested_repeat(sre_parse.parse(pattern)):
+            raise bad(
+                f"pattern {pattern!r} repeats a repetition: it can take exponential time on some copy",
+                "write (ab)+ or a+, not (a+)+",
+            )
     if kind in ("existence", "occurrence") and not (spec.get("tokens") or spec.get("patterns")):
         raise bad(f"a rule of kind {kind} needs tokens or patterns")
     if kind == "capitalization" and "tokens" not in spec:
@@ -162,7 +194,9 @@ def build(name: str, table: dict[str, Any], where: Where) -> type[Rule]:
         spec["swap"] = swap
     if kind == "occurrence":
         for key in ("min", "max"):
-            if key in table and (not isinstance(table[key], int) or table[key] < 0):
+            if key in table and (
+                not isinstance(table[key], int) or isinstance(table[key], bool) or table[key] < 0
+            ):
                 raise bad(f"{key} is a whole number, 0 or more")
             spec[key] = table.get(key)
         if spec["min"] is None and spec["max"] is None:
@@ -181,8 +215,13 @@ def build(name: str, table: dict[str, Any], where: Where) -> type[Rule]:
     message = table.get("message", DEFAULT_MESSAGE[kind])
     if isinstance(message, str):
         message = {"en": message, "fr": message}
-    if not isinstance(message, dict) or set(message) - {"en", "fr"} or not message:
-        raise bad("message is a string, or a table with en and fr")
+    if (
+        not isinstance(message, dict)
+        or set(message) - {"en", "fr"}
+        or not message
+        or not all(isinstance(m, str) for m in message.values())
+    ):
+        raise bad("message is a string, or a table with en and fr strings")
     message = {"en": message.get("en") or message.get("fr"), "fr": message.get("fr") or message.get("en")}
     for text in message.values():
         try:

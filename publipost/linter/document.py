@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from publipost.campaigns.profiles import PROFILES, profile_name
 from publipost.errors import PublipostError, Where
 from publipost.linter.text import mask_jinja, mask_links, sentences, words
 from publipost.templates.layout import EMAIL, LETTER, Column
@@ -169,28 +170,16 @@ def letter_from_markdown(
 _PLAIN_ENTRY = re.compile(r"([A-Za-z_][\w-]*):[ \t]+([A-Za-z][A-Za-z-]*)[ \t]*")
 
 
-PROFILE_NAMES = {
-    "analytical": "analytical",
-    "analytique": "analytical",
-    "driver": "driver",
-    "meneur": "driver",
-    "amiable": "amiable",
-    "aimable": "amiable",
-    "expressive": "expressive",
-    "expressif": "expressive",
-}
-
-
 def _profile(value: Any, path: Path) -> str | None:
     if value is None:
         return None
-    if str(value).lower() not in PROFILE_NAMES:
+    if str(value).lower() not in PROFILES:
         raise PublipostError(
             f"unknown profile '{value}'",
             Where(path, 2),
             "profile is analytical, driver, amiable or expressive",
         )
-    return PROFILE_NAMES[str(value).lower()]
+    return str(profile_name(value))
 
 
 def _front_matter(path: Path, text: str) -> dict[str, Any]:

@@ -106,9 +106,6 @@ class FeatureNotBenefit(Rule):
                 yield Hit(unit, start, end, {"feature": unit.plain[start:end]})
 
 
-PROFILES = ("analytical", "driver", "amiable", "expressive")
-
-
 class ToneForProfile(Rule):
     """Tone hints for the social profile a campaign or one of its variants targets (`profile:`).
 
@@ -132,7 +129,7 @@ class ToneForProfile(Rule):
     }
 
     def check(self, doc: LintDoc, ctx: Context) -> Iterator[Hit]:
-        if doc.profile not in PROFILES:
+        if doc.profile not in self.NAMES:
             return
         units = [u for u in doc.units if u.role in ("hook", "body", "ps")]
         if not units:

