@@ -30,7 +30,7 @@ ALLOW_OUTSIDE = "let the campaign name files outside its repository (only for ca
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = _parser()
+    parser = _parser(argv)
     args = parser.parse_args(argv)
     try:
         return args.run(args)
@@ -51,102 +51,130 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The command line. Only the invoked command's arguments are built: building all of them
+    cost 25 ms on every `publipost lint`, which pre-commit runs on every commit."""
     parser = argparse.ArgumentParser(
         prog="publipost",
         description="Direct-mail and e-mail campaigns: mail-merged letters and e-mails, checked first.",
     )
     parser.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    given = sys.argv[1:] if argv is None else argv
+    invoked = next((arg for arg in given if not arg.startswith("-")), None)
+    for name, summary, arguments in COMMANDS:
+        command = commands.add_parser(name, help=summary)
+        if name == invoked:
+            arguments(command)
+    return parser
 
-    validate = commands.add_parser("validate", help="check a campaign and count its audience")
-    validate.add_argument("campaign", type=Path, help="the campaign YAML file")
-    validate.add_argument(
+
+def _store_command(name: str) -> Callable[[argparse.ArgumentParser], None]:
+    """The suppression store's commands, whose arguments suppress.py defines."""
+
+    def arguments(command: argparse.ArgumentParser) -> None:
+        from publipost import suppress
+
+        getattr(suppress, f"{name}_arguments")(command)
+
+    return arguments
+
+
+def _validate_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument("campaign", type=Path, help="the campaign YAML file")
+    command.add_argument(
         "--out", type=_local_path, help="folder for rejects.csv (default: out/ beside the campaign)"
     )
-    validate.add_argument("--allow-outside", action="store_true", help=ALLOW_OUTSIDE)
-    validate.set_defaults(run=cmd_validate)
+    command.add_argument("--allow-outside", action="store_true", help=ALLOW_OUTSIDE)
+    command.set_defaults(run=cmd_validate)
 
-    preview = commands.add_parser(
-        "preview", help="look before you send: a local page with each recipient's letter and e-mail, live"
-    )
-    preview.add_argument("campaign", type=Path, help="the campaign YAML file")
-    preview.add_argument(
+
+def _preview_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument("campaign", type=Path, help="the campaign YAML file")
+    command.add_argument(
         "--port", type=_count(1), help="port to listen on (default: 8642, or a free one when taken)"
     )
-    preview.add_argument("--no-open", action="store_true", help="do not open the page in a browser")
-    preview.add_argument(
+    command.add_argument("--no-open", action="store_true", help="do not open the page in a browser")
+    command.add_argument(
         "--host",
         help="listen on another address than 127.0.0.1 (the page shows customers' data to all who reach it)",
     )
-    preview.add_argument("--allow-outside", action="store_true", help=ALLOW_OUTSIDE)
-    preview.set_defaults(run=cmd_preview)
+    command.add_argument("--allow-outside", action="store_true", help=ALLOW_OUTSIDE)
+    command.set_defaults(run=cmd_preview)
 
-    lint = commands.add_parser("lint", help="check copy against the direct-mail rules")
-    lint.add_argument(
+
+def _lint_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
         "paths", type=Path, nargs="*", help="campaign YAML, Markdown/text letters, MJML/HTML e-mails, folders"
     )
-    lint.add_argument(
+    command.add_argument(
         "--format",
         default="text",
         choices=["text", "concise", "json", "sarif", "github", "gitlab", "auto"],
         help="output format (auto: github under GitHub Actions, else text)",
     )
-    lint.add_argument("--output-file", type=Path, help="write the report to a file")
-    lint.add_argument("--select", action="append", help="rules to check: codes, prefixes (PP2) or slugs")
-    lint.add_argument("--ignore", action="append", help="rules not to check")
-    lint.add_argument(
+    command.add_argument("--output-file", type=Path, help="write the report to a file")
+    command.add_argument("--select", action="append", help="rules to check: codes, prefixes (PP2) or slugs")
+    command.add_argument("--ignore", action="append", help="rules not to check")
+    command.add_argument(
         "--fail-on", choices=["error", "warning", "info"], help="lowest severity that fails (exit 1)"
     )
-    lint.add_argument("--max-warnings", type=_count(0), help="fail when there are more warnings than this")
-    lint.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings (advisory jobs)")
-    lint.add_argument("--config", type=Path, help="configuration file (default: found from each file upward)")
-    lint.add_argument("--isolated", action="store_true", help="ignore configuration files")
-    lint.add_argument("--show-config", action="store_true", help="print the effective configuration and exit")
-    lint.add_argument("--list-rules", action="store_true", help="list the rules and exit")
-    lint.add_argument("--explain", metavar="RULE", help="explain a rule (code or slug) and exit")
-    lint.add_argument(
+    command.add_argument("--max-warnings", type=_count(0), help="fail when there are more warnings than this")
+    command.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings (advisory jobs)")
+    command.add_argument(
+        "--config", type=Path, help="configuration file (default: found from each file upward)"
+    )
+    command.add_argument("--isolated", action="store_true", help="ignore configuration files")
+    command.add_argument(
+        "--show-config", action="store_true", help="print the effective configuration and exit"
+    )
+    command.add_argument("--list-rules", action="store_true", help="list the rules and exit")
+    command.add_argument("--explain", metavar="RULE", help="explain a rule (code or slug) and exit")
+    command.add_argument(
         "--language",
         choices=("en", "fr"),
         help="--explain in this language (default: the locale's, LANG=fr_FR… gives French)",
     )
-    lint.add_argument("--allow-outside", action="store_true", help=ALLOW_OUTSIDE)
-    lint.add_argument(
+    command.add_argument("--allow-outside", action="store_true", help=ALLOW_OUTSIDE)
+    command.add_argument(
         "--kind",
         choices=["sales", "complaint-reply"],
         help="what the Markdown letters are (default: their front matter's kind:, else sales)",
     )
-    lint.add_argument(
+    command.add_argument(
         "--data",
         action=argparse.BooleanOptionalAction,
         help="read customer files, to lint with their longest values (default: yes; not under CI=true)",
     )
-    lint.set_defaults(run=cmd_lint)
+    command.set_defaults(run=cmd_lint)
 
-    init = commands.add_parser("init", help="write a starter campaign to edit (never overwrites)")
-    init.add_argument("folder", type=Path, help="the folder to write it in (created if need be)")
-    init.add_argument(
+
+def _init_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument("folder", type=Path, help="the folder to write it in (created if need be)")
+    command.add_argument(
         "--language", choices=["en", "fr"], default="en", help="the copy's language (default: en)"
     )
-    init.add_argument(
+    command.add_argument(
         "--channels",
         default="letter,email",
         help="letter, email or letter,email (default: both)",
     )
-    init.set_defaults(run=cmd_init)
+    command.set_defaults(run=cmd_init)
 
-    manifest = commands.add_parser("manifest", help="who got what: the campaign's mailing manifest")
-    manifest.add_argument("campaign", type=Path, help="the campaign YAML file")
-    manifest.add_argument(
+
+def _manifest_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument("campaign", type=Path, help="the campaign YAML file")
+    command.add_argument(
         "--format", choices=["csv", "json"], default="csv", help="output format (default: csv)"
     )
-    manifest.add_argument(
+    command.add_argument(
         "--out", type=_local_path, help="the campaign's output folder (default: out/ beside it)"
     )
-    manifest.set_defaults(run=cmd_manifest)
+    command.set_defaults(run=cmd_manifest)
 
-    responses = commands.add_parser("responses", help="responses: import coupons and orders")
-    response_commands = responses.add_subparsers(required=True, metavar="ACTION")
+
+def _responses_arguments(command: argparse.ArgumentParser) -> None:
+    response_commands = command.add_subparsers(required=True, metavar="ACTION")
     imported = response_commands.add_parser(
         "import", help="attribute responses (CSV/XLSX: response codes, ref, ids or e-mails) to recipients"
     )
@@ -157,129 +185,155 @@ def _parser() -> argparse.ArgumentParser:
     )
     imported.set_defaults(run=cmd_responses_import)
 
-    report = commands.add_parser(
-        "report", help="results: response rates with intervals, lift over control, ROI, lifetime value"
-    )
-    report.add_argument("campaign", type=Path, help="the campaign YAML file")
-    report.add_argument("--format", choices=["text", "json", "html"], default="text", help="default: text")
-    report.add_argument("--by", metavar="COLUMN", help="also by a column of the customer file (a segment)")
-    report.add_argument(
+
+def _report_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument("campaign", type=Path, help="the campaign YAML file")
+    command.add_argument("--format", choices=["text", "json", "html"], default="text", help="default: text")
+    command.add_argument("--by", metavar="COLUMN", help="also by a column of the customer file (a segment)")
+    command.add_argument(
         "--out", type=_local_path, help="write the report to this file (html: default report.html)"
     )
-    report.add_argument("--data", type=Path, help="the campaign's output folder (default: out/ beside it)")
-    report.set_defaults(run=cmd_report)
+    command.add_argument("--data", type=Path, help="the campaign's output folder (default: out/ beside it)")
+    command.set_defaults(run=cmd_report)
 
-    from publipost.suppress import add_parsers
 
-    add_parsers(commands)  # suppress, unsubscribe, bounces: the suppression store's commands
+def _schema_arguments(command: argparse.ArgumentParser) -> None:
+    command.set_defaults(run=cmd_schema)
 
-    schema = commands.add_parser("schema", help="print the campaign file's JSON Schema")
-    schema.set_defaults(run=cmd_schema)
 
-    design = commands.add_parser("design", help="letter designs: print a built-in one to start yours from")
-    design_commands = design.add_subparsers(required=True, metavar="ACTION")
+def _design_arguments(command: argparse.ArgumentParser) -> None:
+    design_commands = command.add_subparsers(required=True, metavar="ACTION")
     show = design_commands.add_parser("show", help="print a built-in design (TOML)")
     show.add_argument("name", help="classic, modern or business")
     show.set_defaults(run=cmd_design_show)
 
-    render = commands.add_parser("render", help="write one document per recipient")
-    render.add_argument("campaign", type=Path, help="the campaign YAML file")
-    render.add_argument(
+
+def _render_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument("campaign", type=Path, help="the campaign YAML file")
+    command.add_argument(
         "--format",
         choices=_Formats(),
         default="text",
         metavar="FORMAT",  # argparse would list the choices at once, importing every channel
         help="%(choices)s (default: text); eml: one file per e-mail; mbox: one mailbox",
     )
-    render.add_argument("--out", type=_local_path, help="output folder (default: out/ beside the campaign)")
-    render.add_argument(
+    command.add_argument("--out", type=_local_path, help="output folder (default: out/ beside the campaign)")
+    command.add_argument(
         "--per-file",
         type=_count(0),
         default=0,
         metavar="N",
         help="pdf: letters per file (0: one combined print file; 1: one PDF per recipient)",
     )
-    render.add_argument(
+    command.add_argument(
         "--duplex",
         action="store_true",
         help="pdf: add a blank page after letters with an odd page count (double-sided printing)",
     )
-    render.add_argument("--jobs", type=_count(1), help="pdf: processes to draw with (default: one per core)")
-    render.add_argument("--only", nargs="+", metavar="ID", help="render these recipients only (by id)")
-    render.add_argument(
+    command.add_argument("--jobs", type=_count(1), help="pdf: processes to draw with (default: one per core)")
+    command.add_argument("--only", nargs="+", metavar="ID", help="render these recipients only (by id)")
+    command.add_argument(
         "--no-lint", action="store_true", help="pdf, eml, mbox: write even if the copy has lint errors"
     )
-    render.add_argument(
+    command.add_argument(
         "--dask",
         metavar="ADDRESS",
         help="pdf, eml: draw on a Dask cluster: tcp://SCHEDULER:8786, or local:N for N local workers",
     )
-    render.set_defaults(run=cmd_render)
+    command.set_defaults(run=cmd_render)
 
-    send = commands.add_parser(
-        "send", help="send the campaign's e-mails (no relay named: a local capture server)"
-    )
-    send.add_argument("campaign", type=Path, help="the campaign YAML file")
-    send.add_argument(
+
+def _send_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument("campaign", type=Path, help="the campaign YAML file")
+    command.add_argument(
         "--smtp",
         metavar="URL",
         help="relay: smtp://host:port or smtps://user@host:465 "
         "(password from PUBLIPOST_SMTP_PASSWORD); without it, an embedded capture server",
     )
-    send.add_argument(
+    command.add_argument(
         "--out", type=_local_path, help="output folder: journal, report, capture Maildir (default: out/)"
     )
-    send.add_argument(
+    command.add_argument(
         "--dry-run", action="store_true", help="render and lint every message, connect to nothing"
     )
-    send.add_argument(
+    command.add_argument(
         "--show",
         type=_count(1),
         metavar="N",
         help="with --dry-run: print the first N messages (headers, text)",
     )
-    send.add_argument(
+    command.add_argument(
         "--test-to",
         nargs="+",
         metavar="ADDRESS",
         help="send test messages ([TEST], inert unsubscribe link) to these seed addresses",
     )
-    send.add_argument(
+    command.add_argument(
         "--test-recipient",
         nargs="+",
         metavar="ID",
         help="with --test-to: whose messages (default: the first one and the one with the longest values)",
     )
-    send.add_argument(
+    command.add_argument(
         "--limit", type=_count(1), help="send at most N messages this run (the next run goes on from there)"
     )
-    send.add_argument("--no-lint", action="store_true", help="send even if the copy has lint errors")
-    send.add_argument("--resend", action="store_true", help="send again to recipients already sent to")
-    send.add_argument(
+    command.add_argument("--no-lint", action="store_true", help="send even if the copy has lint errors")
+    command.add_argument("--resend", action="store_true", help="send again to recipients already sent to")
+    command.add_argument(
         "--retry-uncertain",
         action="store_true",
         help="send again to uncertain recipients: their message went out and no reply came back",
     )
-    send.add_argument(
+    command.add_argument(
         "--accept-changes",
         action="store_true",
         help="resume although the copy or the customer file changed since the send began",
     )
-    send.add_argument(
+    command.add_argument(
         "--allow-plain-auth",
         action="store_true",
         help="log in to a relay that does not offer TLS (the password crosses the network in clear)",
     )
-    send.add_argument(
+    command.add_argument(
         "--concurrency", type=_count(1), default=8, help="SMTP connections at once (default: 8)"
     )
-    send.add_argument("--rate", type=_positive, help="at most this many messages per second")
-    send.add_argument(
+    command.add_argument("--rate", type=_positive, help="at most this many messages per second")
+    command.add_argument(
         "--per-domain", type=_count(1), help="at most this many messages at once per recipient domain"
     )
-    send.add_argument("--timeout", type=_positive, default=30, help="seconds per message (default: 30)")
-    send.set_defaults(run=cmd_send)
-    return parser
+    command.add_argument("--timeout", type=_positive, default=30, help="seconds per message (default: 30)")
+    command.set_defaults(run=cmd_send)
+
+
+COMMANDS: list[tuple[str, str, Callable[[argparse.ArgumentParser], None]]] = [
+    ("validate", "check a campaign and count its audience", _validate_arguments),
+    (
+        "preview",
+        "look before you send: a local page with each recipient's letter and e-mail, live",
+        _preview_arguments,
+    ),
+    ("lint", "check copy against the direct-mail rules", _lint_arguments),
+    ("init", "write a starter campaign to edit (never overwrites)", _init_arguments),
+    ("manifest", "who got what: the campaign's mailing manifest", _manifest_arguments),
+    ("responses", "responses: import coupons and orders", _responses_arguments),
+    (
+        "report",
+        "results: response rates with intervals, lift over control, ROI, lifetime value",
+        _report_arguments,
+    ),
+    (
+        "suppress",
+        "the suppression store: who is never mailed again, across campaigns",
+        _store_command("suppress"),
+    ),
+    ("unsubscribe", "the unsubscribe endpoint, and mailto unsubscribes", _store_command("unsubscribe")),
+    ("bounces", "bounces and complaints, read back into the store", _store_command("bounces")),
+    ("schema", "print the campaign file's JSON Schema", _schema_arguments),
+    ("design", "letter designs: print a built-in one to start yours from", _design_arguments),
+    ("render", "write one document per recipient", _render_arguments),
+    ("send", "send the campaign's e-mails (no relay named: a local capture server)", _send_arguments),
+]
 
 
 class _Version(argparse.Action):

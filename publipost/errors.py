@@ -8,7 +8,6 @@ instead of a traceback.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from difflib import get_close_matches
 from pathlib import Path
 
 
@@ -62,6 +61,8 @@ class TemplateError(PublipostError):
 
 def did_you_mean(word: str, choices: list[str] | set[str]) -> str | None:
     """A 'did you mean …' phrase for the closest choice, or None."""
+    from difflib import get_close_matches  # only on a mistake: difflib is not paid on every run
+
     match = get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
     return f"did you mean '{match[0]}'?" if match else None
 

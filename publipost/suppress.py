@@ -1,12 +1,12 @@
 """The commands that keep the suppression store: `publipost suppress …`, `publipost unsubscribe …`
-and `publipost bounces import`. The command line (cli.py) registers them here."""
+and `publipost bounces import`. cli.py lists them; their arguments are
+defined here, built only when one of them runs."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
 
 from publipost.errors import PublipostError
 from publipost.store.db import REASONS, Entry, Store, shown
@@ -21,23 +21,22 @@ def _mailbox(value: str) -> Path | str:
     return value if value.startswith("imaps://") else Path(value)
 
 
-def add_parsers(commands: Any) -> None:
-    suppress = commands.add_parser(
-        "suppress", help="the suppression store: who is never mailed again, across campaigns"
-    )
-    actions = suppress.add_subparsers(required=True, metavar="ACTION")
-    store_help = "the store: a SQLite file or a postgresql:// URL (default: PUBLIPOST_STORE or config)"
+STORE_HELP = "the store: a SQLite file or a postgresql:// URL (default: PUBLIPOST_STORE or config)"
+
+
+def suppress_arguments(command: argparse.ArgumentParser) -> None:
+    actions = command.add_subparsers(required=True, metavar="ACTION")
 
     add = actions.add_parser("add", help="suppress e-mail addresses by hand")
     add.add_argument("addresses", nargs="+", metavar="ADDRESS")
     add.add_argument("--reason", choices=REASONS, default="manual", help="default: manual")
     add.add_argument("--source", default="by hand", help="where the request came from (default: by hand)")
-    add.add_argument("--store", help=store_help)
+    add.add_argument("--store", help=STORE_HELP)
     add.set_defaults(run=cmd_add)
 
     remove = actions.add_parser("remove", help="lift the suppression of e-mail addresses")
     remove.add_argument("addresses", nargs="+", metavar="ADDRESS")
-    remove.add_argument("--store", help=store_help)
+    remove.add_argument("--store", help=STORE_HELP)
     remove.set_defaults(run=cmd_remove)
 
     imported = actions.add_parser(
@@ -45,12 +44,12 @@ def add_parsers(commands: Any) -> None:
     )
     imported.add_argument("files", type=Path, nargs="+", metavar="FILE")
     imported.add_argument("--reason", choices=REASONS, default="unsubscribed", help="default: unsubscribed")
-    imported.add_argument("--store", help=store_help)
+    imported.add_argument("--store", help=STORE_HELP)
     imported.set_defaults(run=cmd_import)
 
     check = actions.add_parser("check", help="is this address suppressed, why and since when")
     check.add_argument("addresses", nargs="+", metavar="ADDRESS")
-    check.add_argument("--store", help=store_help)
+    check.add_argument("--store", help=STORE_HELP)
     check.set_defaults(run=cmd_check)
 
     export = actions.add_parser(
@@ -58,31 +57,33 @@ def add_parsers(commands: Any) -> None:
     )
     export.add_argument("--match", type=Path, required=True, metavar="FILE", help="a customer file")
     export.add_argument("--output", type=Path, help="write CSV here (default: standard output)")
-    export.add_argument("--store", help=store_help)
+    export.add_argument("--store", help=STORE_HELP)
     export.set_defaults(run=cmd_export)
 
     stats = actions.add_parser("stats", help="entries by channel and reason")
-    stats.add_argument("--store", help=store_help)
+    stats.add_argument("--store", help=STORE_HELP)
     stats.set_defaults(run=cmd_stats)
 
-    unsubscribe = commands.add_parser("unsubscribe", help="the unsubscribe endpoint, and mailto unsubscribes")
-    unsubscribe_actions = unsubscribe.add_subparsers(required=True, metavar="ACTION")
+
+def unsubscribe_arguments(command: argparse.ArgumentParser) -> None:
+    unsubscribe_actions = command.add_subparsers(required=True, metavar="ACTION")
     serve = unsubscribe_actions.add_parser(
         "serve", help="serve one-click unsubscribes (RFC 8058) into the store, behind your reverse proxy"
     )
     serve.add_argument("--host", default="127.0.0.1", help="default: 127.0.0.1 (the proxy forwards to it)")
     serve.add_argument("--port", type=int, default=8025, help="default: 8025")
-    serve.add_argument("--store", help=store_help)
+    serve.add_argument("--store", help=STORE_HELP)
     serve.set_defaults(run=cmd_serve)
     mailto = unsubscribe_actions.add_parser(
         "import", help="read unsubscribe e-mails (the mailto: of List-Unsubscribe) from a Maildir or mbox"
     )
     mailto.add_argument("mailbox", type=_mailbox, metavar="MAILBOX", help=MAILBOX_HELP)
-    mailto.add_argument("--store", help=store_help)
+    mailto.add_argument("--store", help=STORE_HELP)
     mailto.set_defaults(run=cmd_unsubscribe_import)
 
-    bounces = commands.add_parser("bounces", help="bounces and complaints, read back into the store")
-    bounce_actions = bounces.add_subparsers(required=True, metavar="ACTION")
+
+def bounces_arguments(command: argparse.ArgumentParser) -> None:
+    bounce_actions = command.add_subparsers(required=True, metavar="ACTION")
     read = bounce_actions.add_parser(
         "import", help="read bounces (RFC 3464 and older shapes) and complaints (ARF) from a Maildir or mbox"
     )
@@ -90,7 +91,7 @@ def add_parsers(commands: Any) -> None:
     read.add_argument(
         "--soft-limit", type=int, default=3, help="soft bounces that suppress an address (default: 3)"
     )
-    read.add_argument("--store", help=store_help)
+    read.add_argument("--store", help=STORE_HELP)
     read.set_defaults(run=cmd_bounces_import)
 
 

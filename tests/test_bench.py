@@ -24,8 +24,9 @@ def _bench(*args: str) -> str:
 
 
 def test_lint_bench():
-    out = _bench("lint_bench.py", "5", "50", "1")
-    assert "5 English letters" in out and "publipost lint (fr letter)" in out
+    out = _bench("lint_bench.py", "5", "50", "2")
+    assert "5 English letters" in out and "publipost lint (fr letter, again)" in out
+    assert "publipost lint (en letter, new copy)" in out
     assert "campaign with 50 recipients: linted in" in out
 
 

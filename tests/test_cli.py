@@ -121,6 +121,40 @@ def test_usage_errors_exit_2(run, capsys):
     assert "invalid choice: 'docx'" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("command", "argument"),
+    [
+        (["validate"], "--allow-outside"),
+        (["lint"], "--max-warnings"),
+        (["render"], "--per-file"),
+        (["send"], "--retry-uncertain"),
+        (["report"], "--by"),
+        (["responses", "import"], "FILE"),
+        (["design", "show"], "name"),
+        (["suppress", "export"], "--match"),
+        (["unsubscribe", "serve"], "--port"),
+        (["bounces", "import"], "--soft-limit"),
+    ],
+)
+def test_each_command_builds_its_own_arguments(run, capsys, command, argument):
+    """Only the invoked command's parser is built (start-up time): each one must still be whole."""
+    with pytest.raises(SystemExit) as exc:
+        run(*command, "--help")
+    help_text = capsys.readouterr().out
+    assert exc.value.code == 0
+    assert help_text.startswith(f"usage: publipost {' '.join(command)} ") and argument in help_text
+
+
+def test_every_command_is_listed_with_its_summary(run, capsys):
+    from publipost.cli import COMMANDS
+
+    with pytest.raises(SystemExit):
+        run("--help")
+    listing = " ".join(capsys.readouterr().out.split())
+    for name, summary, _ in COMMANDS:
+        assert f"{name} {' '.join(summary.split())}" in listing
+
+
 def test_readme_rule_table_is_generated_from_the_rules():
     from publipost.linter.catalogue import markdown_table
     from tests.conftest import ROOT

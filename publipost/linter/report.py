@@ -6,7 +6,6 @@ Shapes follow lint-conventions.md §3 and §7: the design.md JSON contract, SARI
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections import Counter
 from functools import lru_cache
@@ -155,6 +154,8 @@ def _fingerprint(f: Finding, occurrence: int) -> str:
     """Stable across runs: path, rule, the text of the line and the occurrence, not the line number."""
     lines = _lines(f.path)
     matched = " ".join(lines[f.line - 1].split()) if f.line <= len(lines) else ""
+    import hashlib  # GitLab and SARIF reports only: the OpenSSL binding costs 8 ms to load
+
     return hashlib.sha256(f"{show_path(f.path)}\0{f.rule}\0{matched}\0{occurrence}".encode()).hexdigest()
 
 
