@@ -246,6 +246,69 @@ def test_paragraph_not_linked(tmp_path):
     assert [f.rule for f in lint_text(tmp_path, text).active] == ["PP304"]
 
 
+UNLINKED = """---
+language: en
+---
+**Discover the planner for your week**
+
+Dear {{ first_name }},
+
+You bought a planner last January. By March, half its pages were blank.
+
+Planora has undated pages. Every week fits on one spread.
+
+Our advisers answer questions on 555-0147. Order by 15 January.
+
+Dana Brooks
+Founder, Planora
+"""
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "linked"),
+    [
+        ("", "", False),
+        ("Planora has undated pages.", "In this planner, the pages are undated.", True),  # opener after "in"
+        ("Our advisers answer questions", "Our advisers answer them", True),  # points back mid-sentence
+        ("Our advisers answer questions", "Our advisers call those who write", False),  # "those who"
+        ("Planora has undated pages.", "Tomorrow, Planora ships with undated pages.", True),
+    ],
+)
+def test_what_links_paragraphs(tmp_path, before, after, linked):
+    text = UNLINKED.replace(before, after)
+    assert text != UNLINKED or not before
+    names = [f.name for f in lint_text(tmp_path, text).active]
+    assert ("paragraph-not-linked" not in names) is linked
+
+
+def test_an_e_mail_button_is_not_a_paragraph(tmp_path):
+    """Two paragraphs and a button need no connector; three paragraphs do."""
+    email = (
+        "<html><head><title>Your month closes in two days, Sam</title></head><body>"
+        "<p><strong>Close your month in two days</strong></p><p>Hi Sam,</p>"
+        "<p>Month-end takes your team five days.</p><p>Our head of finance shows three checks.</p>"
+        '<p><a href="https://ledgerly.example/seat">Save your seat</a></p>'
+        "<p>Nina Cole<br>Head of Finance</p>"
+        '<p><a href="https://ledgerly.example/unsubscribe">Unsubscribe</a></p></body></html>'
+    )
+    names = [f.name for f in lint_text(tmp_path, email, name="offer.html").active]
+    assert "paragraph-not-linked" not in names
+    prose = email.replace('<a href="https://ledgerly.example/seat">Save your seat</a>', "Seats are free.")
+    names = [f.name for f in lint_text(tmp_path, prose, name="offer.html").active]
+    assert "paragraph-not-linked" in names
+
+
+def test_a_claim_in_the_hook_is_proven_by_the_body(tmp_path):
+    """The hook promises, the body proves: a figure anywhere in the copy backs the hook's claim."""
+    hook = GOOD["en"].replace("**Discover the new planner", "**Discover the best planner")
+    assert not [f for f in lint_text(tmp_path, hook).active if f.name == "unproven-claim"]
+    unproven = hook.replace("We refund you within 60 days.", "We thank you.").replace(
+        "twelve colour tabs", "colour tabs"
+    )
+    (finding,) = [f for f in lint_text(tmp_path, unproven).active if f.name == "unproven-claim"]
+    assert finding.message.startswith('"the best"')
+
+
 def test_a_long_sentence_is_a_warning_unless_the_house_makes_it_an_error(tmp_path):
     """A long sentence weakens a letter; it does not break the mailing: no error by default."""
     long_sentence = "Vous " + "dormez " * 34 + "bien."

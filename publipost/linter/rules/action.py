@@ -152,18 +152,18 @@ class ProofMissing(Rule):
 
     def check(self, doc: LintDoc, ctx: Context) -> Iterator[Hit]:
         units = [u for u in doc.units if u.role in ("hook", "body", "ps")]
-        if not units:
-            return
-        for unit in units:
-            if (
-                ctx.words("proof").find(unit.text)
-                or _QUOTED.search(unit.plain)
-                or _NUMBER_WORDS.search(unit.plain)
-            ):
-                return
-            if proving_figures(unit.plain):
-                return
-        yield Hit(None)
+        if units and not any(proves(unit, ctx) for unit in units):
+            yield Hit(None)
+
+
+def proves(unit: Unit, ctx: Context) -> bool:
+    """Whether `unit` holds proof: a figure that is a fact, a guarantee, a customer's words."""
+    return bool(
+        ctx.words("proof").find(unit.text)
+        or _QUOTED.search(unit.plain)
+        or _NUMBER_WORDS.search(unit.plain)
+        or proving_figures(unit.plain)
+    )
 
 
 def proving_figures(text: str) -> int:

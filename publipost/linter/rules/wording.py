@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from publipost.linter.document import LintDoc
+from publipost.linter.document import LintDoc, Unit
 from publipost.linter.rule import Context, Hit, Rule
+from publipost.linter.rules.action import proves
 from publipost.linter.rules.length import sentence_spans
 from publipost.linter.text import WordList, words
 
@@ -83,8 +84,10 @@ class ParagraphNotLinked(Rule):
 
     Why: links ("en effet", "par conséquent", "mais ce n'est pas tout"; "indeed", "as a result",
     "what's more") carry the reader from one paragraph to the next. A paragraph that opens on
-    a time that moves the story on or a word that points back (« Aujourd'hui », « Cette
-    année », "Today", "This", "It") is linked too.
+    a time that moves the story on or a word that points back (« Aujourd'hui », « Dès
+    demain », « Dans cette offre », "Today", "In this webinar", "It") is linked too, and so is
+    one whose first sentence points back anywhere ("our advisers will answer them", « ces
+    questions »). An e-mail's button is not a paragraph.
     """
 
     code, name, severity, source = "PP304", "paragraph-not-linked", "warning", "mailing-rules.md §5"
@@ -95,11 +98,22 @@ class ParagraphNotLinked(Rule):
     }
 
     def check(self, doc: LintDoc, ctx: Context) -> Iterator[Hit]:
-        if len(doc.body) < ctx.options["min-paragraphs"]:
+        buttons = {
+            id(unit) for unit, start, end in doc.anchors if start == 0 and end >= len(unit.plain.strip())
+        }
+        paragraphs = [u for u in doc.body if id(u) not in buttons]
+        if len(paragraphs) < ctx.options["min-paragraphs"]:
             return
-        connectors, openers = ctx.words("connectors"), ctx.words("openers")
-        if not any(connectors.find(u.text) or _opens_with(u.plain, openers) for u in doc.body[1:]):
-            yield Hit(doc.body[1], 0, 0, {"n": len(doc.body)})
+        connectors, openers, pointers = (
+            ctx.words("connectors"),
+            ctx.words("openers"),
+            ctx.words("back-references"),
+        )
+        if not any(
+            connectors.find(u.text) or _opens_with(u.plain, openers) or pointers.find(_first_sentence(u))
+            for u in paragraphs[1:]
+        ):
+            yield Hit(paragraphs[1], 0, 0, {"n": len(paragraphs)})
 
 
 def _opens_with(text: str, openers: WordList) -> bool:
@@ -107,11 +121,17 @@ def _opens_with(text: str, openers: WordList) -> bool:
     return bool(found) and not text[: found[0].start].strip(" \t\n*_«\"'")
 
 
+def _first_sentence(unit: Unit) -> str:
+    spans = list(sentence_spans(unit))
+    return unit.plain[spans[0][0] : spans[0][1]] if spans else unit.plain
+
+
 class UnprovenClaim(Rule):
     """A superlative or absolute with no figure or fact in the sentence.
 
     Why: "prove every claim with concrete facts". "The best planner" convinces nobody; "rated
-    4.8/5 by 2,000 users" does.
+    4.8/5 by 2,000 users" does. The hook makes its promise and the body proves it: a claim in
+    the hook is proven by a figure, a guarantee or a testimonial anywhere in the copy.
     Example (fr): « La meilleure couette du marché. » Use instead: « Garantie 10 ans. »
     """
 
@@ -125,6 +145,8 @@ class UnprovenClaim(Rule):
         claims = ctx.words("claims")
         closings = ctx.words("closings")
         for unit in doc.copy_units:
+            if unit is doc.hook and any(proves(other, ctx) for other in [*doc.body, *doc.ps]):
+                continue
             for start, end, _ in sentence_spans(unit):
                 sentence = unit.plain[start:end]
                 if re.search(r"\d", sentence):
