@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from publipost.linter import report
 from tests.lintkit import GOOD, lint_text, position
@@ -107,3 +108,62 @@ def test_the_rule_that_guards_the_law_cannot_be_switched_off_by_the_copy(tmp_pat
     )
     result = run("lint", letter, "--isolated", "--format", "concise")
     assert "unsubscribe-missing guards the law" in result.out
+
+
+def test_findings_do_not_depend_on_the_order_or_spelling_of_the_paths(tmp_path, monkeypatch, capsys):
+    """A campaign, one of its copy files, a documentation page and a standalone letter, named in
+    every order and with relative or absolute paths: the same findings, the same suppressions,
+    and an unused suppression reported once (PP900 depended on argument order once)."""
+    import itertools
+    import shutil
+
+    from publipost.cli import main
+    from tests.conftest import EXAMPLES
+
+    shutil.copytree(
+        EXAMPLES / "vente-couette", tmp_path, dirs_exist_ok=True, ignore=shutil.ignore_patterns("out")
+    )
+    (tmp_path / ".git").mkdir()
+    copy = tmp_path / "lettre.md"
+    copy.write_text(
+        copy.read_text(encoding="utf-8").replace(
+            "Vous l'achetez une fois, pour longtemps.",
+            "C'est la meilleure couette. {#- publipost: ignore[unproven-claim] -- testée en magasin #}",
+        ),
+        encoding="utf-8",
+    )
+    email = tmp_path / "email.md"
+    email.write_text(
+        email.read_text(encoding="utf-8") + "\n{# publipost: ignore[PP303] #}\n", encoding="utf-8"
+    )
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "index.md").write_text(
+        "# Guide\n\n## Usage\n\n```sh\npublipost lint\n```\n\n{# publipost: ignore[PP305] #}\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "lettres").mkdir()
+    (tmp_path / "lettres" / "relance.md").write_text(
+        _with(CLAIM + " {#- publipost: ignore[PP305] #}"), encoding="utf-8"
+    )
+    monkeypatch.chdir(tmp_path)
+
+    def findings(paths: list[str]) -> list[tuple]:
+        main(["lint", "--format", "json", "--isolated", *paths])
+        found = json.loads(capsys.readouterr().out)
+        return sorted(
+            (str(Path(f["path"]).resolve()), f["line"], f["column"], f["rule"], f["suppressed"])
+            for f in found
+        )
+
+    names = ["campaign.yaml", "lettre.md", "docs/index.md", "lettres/relance.md"]
+    expected = findings(names)
+    codes = [(Path(path).name, code, suppressed) for path, _, _, code, suppressed in expected]
+    assert ("email.md", "PP900", False) in codes and codes.count(("email.md", "PP900", False)) == 1
+    assert ("lettre.md", "PP305", True) in codes and ("relance.md", "PP305", True) in codes
+    assert not [c for c in codes if c[0] == "index.md"]
+    for order in itertools.permutations(names):
+        assert findings(list(order)) == expected, order
+    assert findings([str(tmp_path / name) if n % 2 else name for n, name in enumerate(names)]) == expected
+    assert findings(["./campaign.yaml", str(copy), "docs/../lettre.md"]) == sorted(
+        f for f in expected if "relance" not in f[0]
+    )

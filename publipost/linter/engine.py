@@ -143,7 +143,8 @@ def lint_docs(
         else:
             result.findings += findings
     result.findings += _variant_findings(by_variant)
-    result.findings += _suppressions(path, result, config, language)
+    sources = {str(where.path) for doc in docs for unit in doc.units if (where := unit.locate(0)).path}
+    result.findings += _suppressions(path, sources, result, config, language)
     result.findings.sort(key=lambda f: (f.path, f.line, f.column, f.rule))
     return result
 
@@ -427,11 +428,14 @@ def _finding(rule: type[Rule], hit: Hit, doc: LintDoc, config: LintConfig) -> Fi
     )
 
 
-def _suppressions(path: Path, result: LintResult, config: LintConfig, language: str) -> list[Finding]:
-    """Apply the suppression comments of every file the findings point into; report the meta findings."""
+def _suppressions(
+    path: Path, sources: set[str], result: LintResult, config: LintConfig, language: str
+) -> list[Finding]:
+    """Apply the suppression comments of every file the copy came from (a clean file's unused
+    comment is reported too); report the meta findings."""
     meta: list[Finding] = []
     rules = {r.code: r for r in config.every_rule()}
-    files = {f.path for f in result.findings if not f.suppressed} | {str(path)}
+    files = {f.path for f in result.findings if not f.suppressed} | sources | {str(path)}
     for name in sorted(files):
         file = Path(name)
         if not file.is_file():
