@@ -69,7 +69,9 @@ def test_line_count_matches_reportlab_paragraph(fonts, seed, column):
     )
     paragraph = Paragraph(html, style)
     paragraph.wrap(column.width, 10_000)
-    assert printed_lines(markdown, column) == len(paragraph.blPara.lines)
+    assert (
+        printed_lines(markdown, column) == len(break_lines(markdown, column)) == len(paragraph.blPara.lines)
+    )
 
 
 def test_no_break_spaces_never_break_a_line():

@@ -131,12 +131,16 @@ class _SyllableTable:
     def __init__(self, path: Path):
         self.db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
         self.db.execute("SELECT n FROM syllables LIMIT 1")  # not our table: sqlite3.Error now, not mid-lint
+        self.known: dict[str, int | None] = {}
 
     def __getitem__(self, word: str) -> list[list[str]]:
-        row = self.db.execute("SELECT n FROM syllables WHERE word = ?", (word,)).fetchone()
-        if row is None:
+        if word not in self.known:  # words come back often: one query each per process
+            row = self.db.execute("SELECT n FROM syllables WHERE word = ?", (word,)).fetchone()
+            self.known[word] = None if row is None else row[0]
+        count = self.known[word]
+        if count is None:
             raise KeyError(word)
-        return [["1"] * row[0]]
+        return [["1"] * count]
 
 
 @cache

@@ -120,11 +120,25 @@ def parse_runs(markdown: str, *, show_urls: bool = False) -> list[Run]:
 def break_lines(markdown: str, column: Column) -> tuple[Line, ...]:
     """The lines a paragraph fills in `column`: greedy breaking at spaces, as reportlab does.
 
-    The PDF renderer draws exactly these lines and the linter counts them, so the two can
-    never disagree. A word wider than the column is split where it overflows (reportlab's
-    splitLongWords); no-break spaces never break. Cached: a paragraph without merge fields
-    is the same for every recipient of a print run.
+    The PDF renderer draws exactly these lines and the linter counts them (printed_lines),
+    both from `_breaks`, so the two can never disagree. A word wider than the column is split
+    where it overflows (reportlab's splitLongWords); no-break spaces never break. Cached: a
+    paragraph without merge fields is the same for every recipient of a print run.
     """
+    styled, lines, widths, edges, space = _breaks(markdown, column)
+    return tuple(
+        _line(styled, spans, width, edges, space) for spans, width in zip(lines, widths, strict=True) if spans
+    )
+
+
+_Breaks = tuple[
+    list[tuple[str, bool, bool, str | None]], list[list[tuple[int, int]]], list[float], list[float], float
+]
+
+
+@lru_cache(maxsize=1024)
+def _breaks(markdown: str, column: Column) -> _Breaks:
+    """Where the lines break: each line's (start, end) word spans in the styled characters."""
     runs = parse_runs(markdown, show_urls=column.name == "letter")
     styled = [(c, run.bold, run.underline, run.link) for run in runs for c in run.text]
     text = "".join(c for c, _, _, _ in styled)
@@ -173,9 +187,7 @@ def break_lines(markdown: str, column: Column) -> tuple[Line, ...]:
                 lines.append([])
                 widths.append(0.0)
                 room = column.width
-    return tuple(
-        _line(styled, spans, width, edges, space) for spans, width in zip(lines, widths, strict=True) if spans
-    )
+    return styled, lines, widths, edges, space
 
 
 def _line(
@@ -203,7 +215,7 @@ def _line(
 
 def printed_lines(markdown: str, column: Column) -> int:
     """How many lines a paragraph takes once printed (at least one)."""
-    return max(1, len(break_lines(markdown, column)))
+    return max(1, sum(1 for spans in _breaks(markdown, column)[1] if spans))
 
 
 def extract_metrics() -> dict[str, dict]:
