@@ -33,6 +33,9 @@ ROOT = Path(__file__).resolve().parent.parent
 LETTERS = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
 RECIPIENTS = int(sys.argv[2]) if len(sys.argv) > 2 else 10_000
 REPEATS = int(sys.argv[3]) if len(sys.argv) > 3 else 11
+# Letters numbered from the clock: copy no earlier run has linted, so none of its reading ease
+# is remembered (publipost keeps the score of each paragraph it has seen).
+FIRST = time.time_ns() // 1000 % 10**12
 OPENINGS = [
     "You bought a planner last January.",
     "Your week starts on Monday.",
@@ -97,17 +100,20 @@ def bench_proselint(paths: list[Path]) -> float | None:
     return time.perf_counter() - start
 
 
-def process_time(commands: list[list[str]]) -> float:
-    """Median wall time of REPEATS runs after a warm-up run of the first command (caches built),
-    cycling through the others (with one command: the same run again)."""
-    subprocess.run(commands[0], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    timed = commands[1:] or commands
-    times = []
+def race(contenders: dict[str, list[list[str]]]) -> dict[str, float]:
+    """Median wall time of each contender's REPEATS runs, taken in turns so that a busy spell of
+    this shared machine slows all of them alike. Each first runs its first command once (caches
+    built), then cycles through the others (one command: the same run again)."""
+    for commands in contenders.values():
+        subprocess.run(commands[0], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    times: dict[str, list[float]] = {name: [] for name in contenders}
     for run in range(REPEATS):
-        start = time.perf_counter()
-        subprocess.run(timed[run % len(timed)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for name, commands in contenders.items():
+            timed = commands[1:] or commands
+            start = time.perf_counter()
+            subprocess.run(timed[run % len(timed)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def bench_campaign(folder: Path) -> tuple[float, int]:
@@ -136,7 +142,7 @@ def main() -> None:
     compileall.compile_dir(ROOT / "publipost", quiet=1)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        paths, words = make_letters(folder, LETTERS)
+        paths, words = make_letters(folder, LETTERS, first=FIRST)
         ours = bench_publipost(paths)
         theirs = bench_proselint(paths)
         print(f"{LETTERS} English letters, {words:,} words")
@@ -151,25 +157,28 @@ def main() -> None:
         letter = str(paths[0])
         french = folder / "lettre.md"
         french.write_text((ROOT / "tests" / "data" / "bon.md").read_text(encoding="utf-8"), encoding="utf-8")
-        baseline = process_time([[sys.executable, "-c", "pass"]])
         lint = [sys.executable, "-m", "publipost", "lint", "--isolated"]
-        # Cold: copy never linted before (each letter's paragraphs are its own), so textstat
-        # scores them; warm: the same letter again, its reading ease remembered.
-        unseen, _ = make_letters(folder, REPEATS + 1, first=LETTERS)
-        english_cold = process_time([[*lint, str(path)] for path in unseen])
-        english_run = process_time([[*lint, letter]])
-        french_run = process_time([[*lint, str(french)]])
-        print(f"whole process (median of {REPEATS})")
-        print(f"  python -c pass                       {baseline * 1000:6.0f} ms")
-        print(f"  publipost lint (en letter, new copy) {english_cold * 1000:6.0f} ms")
-        print(f"  publipost lint (en letter, again)    {english_run * 1000:6.0f} ms")
-        print(f"  publipost lint (fr letter, again)    {french_run * 1000:6.0f} ms")
+        # New copy: letters never linted before (each letter's paragraphs are its own), so
+        # textstat scores them; again: the same letter, its reading ease remembered.
+        unseen, _ = make_letters(folder, REPEATS + 1, first=FIRST + LETTERS)
+        contenders = {
+            "python -c pass": [[sys.executable, "-c", "pass"]],
+            "publipost lint (en letter, new copy)": [[*lint, str(path)] for path in unseen],
+            "publipost lint (en letter, again)": [[*lint, letter]],
+            "publipost lint (fr letter, again)": [[*lint, str(french)]],
+        }
         prose = shutil.which("proselint", path=str(Path(sys.executable).parent)) or shutil.which("proselint")
         if prose:
-            theirs_run = process_time([[prose, "check", letter]])
-            print(f"  proselint check (en letter)          {theirs_run * 1000:6.0f} ms")
-            print(f"  publipost / proselint, new copy      {english_cold / theirs_run:6.2f}x")
-            print(f"  publipost / proselint, again         {english_run / theirs_run:6.2f}x")
+            contenders["proselint check (en letter)"] = [[prose, "check", letter]]
+        timed = race(contenders)
+        print(f"whole process (median of {REPEATS}, taken in turns)")
+        for name, seconds in timed.items():
+            print(f"  {name:<37}{seconds * 1000:5.0f} ms")
+        if prose:
+            theirs_run = timed["proselint check (en letter)"]
+            for copy in ("new copy", "again"):
+                ours_run = timed[f"publipost lint (en letter, {copy})"]
+                print(f"  publipost / proselint, {copy:<14}{ours_run / theirs_run:6.2f}x")
         seconds, findings = bench_campaign(folder)
         print(f"campaign with {RECIPIENTS:,} recipients: linted in {seconds:.2f} s ({findings} findings)")
 

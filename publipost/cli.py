@@ -52,8 +52,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
-    """The command line. Only the invoked command's arguments are built: building all of them
-    cost 25 ms on every `publipost lint`, which pre-commit runs on every commit."""
+    """The command line. Only the invoked command is built, with its arguments: building every
+    command cost 25 ms on every `publipost lint`, which pre-commit runs on every commit. The
+    others are listed when help is asked for or the command is not one of them."""
     parser = argparse.ArgumentParser(
         prog="publipost",
         description="Direct-mail and e-mail campaigns: mail-merged letters and e-mails, checked first.",
@@ -62,10 +63,12 @@ def _parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
     given = sys.argv[1:] if argv is None else argv
     invoked = next((arg for arg in given if not arg.startswith("-")), None)
+    listed = invoked is None or any(arg in ("-h", "--help") for arg in given[: given.index(invoked)])
     for name, summary, arguments in COMMANDS:
-        command = commands.add_parser(name, help=summary)
         if name == invoked:
-            arguments(command)
+            arguments(commands.add_parser(name, help=summary))
+        elif listed or invoked not in COMMAND_NAMES:  # help, or a mistake to list the commands for
+            commands.add_parser(name, help=summary)
     return parser
 
 
@@ -334,6 +337,7 @@ COMMANDS: list[tuple[str, str, Callable[[argparse.ArgumentParser], None]]] = [
     ("render", "write one document per recipient", _render_arguments),
     ("send", "send the campaign's e-mails (no relay named: a local capture server)", _send_arguments),
 ]
+COMMAND_NAMES = {name for name, _, _ in COMMANDS}
 
 
 class _Version(argparse.Action):

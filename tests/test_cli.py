@@ -145,14 +145,22 @@ def test_each_command_builds_its_own_arguments(run, capsys, command, argument):
     assert help_text.startswith(f"usage: publipost {' '.join(command)} ") and argument in help_text
 
 
-def test_every_command_is_listed_with_its_summary(run, capsys):
+@pytest.mark.parametrize("args", [["--help"], ["-h", "lint"]])
+def test_every_command_is_listed_with_its_summary(run, capsys, args):
     from publipost.cli import COMMANDS
 
     with pytest.raises(SystemExit):
-        run("--help")
+        run(*args)
     listing = " ".join(capsys.readouterr().out.split())
     for name, summary, _ in COMMANDS:
         assert f"{name} {' '.join(summary.split())}" in listing
+
+
+def test_a_mistyped_command_lists_the_commands(run, capsys):
+    with pytest.raises(SystemExit) as exc:
+        run("lnt", "letter.md")
+    assert exc.value.code == 2
+    assert "invalid choice: 'lnt' (choose from 'validate', 'preview', 'lint'," in capsys.readouterr().err
 
 
 def test_readme_rule_table_is_generated_from_the_rules():
