@@ -154,3 +154,20 @@ def test_a_damaged_or_locked_score_cache_only_costs_time(tmp_path):
         other.execute("CREATE TABLE scores (text TEXT, score REAL)")
     assert _score_both(env) == [*expected, "True", "True"]
     assert _score_both(env) == [*expected, "False", "False"]
+
+
+def test_the_score_cache_serves_every_thread(tmp_path):
+    """The preview server lints in worker threads: the cache opened in one serves the others."""
+    code = textwrap.dedent(f"""
+        import threading
+        from publipost.linter.reading_ease import _scores, reading_ease
+        score = reading_ease({ENGLISH!r}, "en")
+        seen = []
+        thread = threading.Thread(target=lambda: seen.append(_scores().get("en", {ENGLISH!r})))
+        thread.start()
+        thread.join()
+        print(seen == [score])
+    """)
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert done.stdout.strip() == "True", done.stderr

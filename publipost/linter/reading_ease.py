@@ -66,7 +66,9 @@ class _Scores:
 
     def __init__(self, path: Path):
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(path, timeout=0.2, isolation_level=None)
+        # One connection for the process, used from any thread (the preview server lints in
+        # its worker threads); SQLite serialises the calls.
+        self.db = sqlite3.connect(path, timeout=0.2, isolation_level=None, check_same_thread=False)
         self.db.execute("PRAGMA synchronous = OFF")  # a cache: losing the last rows costs nothing
         self.db.execute(
             "CREATE TABLE IF NOT EXISTS scores (id INTEGER PRIMARY KEY, digest BLOB UNIQUE, score REAL)"
