@@ -120,6 +120,8 @@ def test_list_rules_and_explain(run):
 
 
 def test_a_subfolder_config_extends_the_root_one(tmp_path, run):
+    """Within one repository (a git work tree): outside one, a folder is its own boundary."""
+    (tmp_path / ".git").mkdir()
     (tmp_path / "publipost.toml").write_text('[lint]\nignore = ["sentence-too-long"]\nfail-on = "warning"\n')
     sub = tmp_path / "relances"
     sub.mkdir()
@@ -139,6 +141,9 @@ def test_a_subfolder_config_extends_the_root_one(tmp_path, run):
     (sub / "publipost.toml").write_text('[lint]\nextend = "../publipost.toml"\n')
     looped = run("lint", path)
     assert looped.code == 2 and "extend each other in a loop" in looped.err
+    (tmp_path / ".git").rmdir()  # no repository: the subfolder may not reach its parent
+    outside = run("lint", path)
+    assert outside.code == 2 and "extend lies outside the repository" in outside.err
 
 
 def test_documentation_is_not_linted_as_a_letter(tmp_path, run):

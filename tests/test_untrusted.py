@@ -89,3 +89,34 @@ def test_lint_under_ci_does_not_open_customer_files(repo, run, monkeypatch):
     result = run("lint", repo / "campaign.yaml")
     assert result.code in (0, 1) and "customer" not in result.err
     assert run("lint", repo / "campaign.yaml", "--data").code == 2  # asked for: read
+
+
+@pytest.mark.parametrize(
+    ("extend", "message"),
+    [
+        ("../.git-credentials", "extend lies outside the repository"),
+        ("/dev/zero", "extend lies outside the repository"),  # read whole, it would never end
+        ("lettre.md/../../.git-credentials", "extend lies outside the repository"),
+    ],
+)
+def test_a_configuration_cannot_extend_a_file_outside_the_repository(repo, run, extend, message):
+    (repo / "publipost.toml").write_text(f'[lint]\nextend = "{extend}"\n')
+    result = run("lint", repo / "lettre.md")
+    assert result.code == 2 and message in result.err and "--config" in result.err
+    _nothing_leaked(result)
+
+
+def test_a_configuration_file_that_links_outside_is_refused(repo, run):
+    (repo / "publipost.toml").symlink_to(repo.parent / ".git-credentials")
+    result = run("lint", repo / "lettre.md")
+    assert result.code == 2 and "this configuration file (a link) lies outside the repository" in result.err
+    _nothing_leaked(result)
+
+
+def test_a_configuration_inside_the_repository_may_extend_another(repo, run):
+    (repo / "base.toml").write_text("[lint]\nignore = ['PP104']\n")
+    (repo / "publipost.toml").write_text('[lint]\nextend = "base.toml"\n')
+    (repo / "linked.toml").symlink_to(repo / "base.toml")
+    assert run("lint", repo / "lettre.md", "--format", "concise").code in (0, 1)
+    (repo / "publipost.toml").write_text('[lint]\nextend = "linked.toml"\n')  # a link that stays inside
+    assert run("lint", repo / "lettre.md", "--format", "concise").code in (0, 1)

@@ -14,7 +14,8 @@ from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
 
-from publipost.errors import PublipostError, Where, did_you_mean
+from publipost.campaigns.paths import check_size, repository_root
+from publipost.errors import PublipostError, Where, did_you_mean, shown
 from publipost.linter.custom import KINDS, build
 from publipost.linter.rule import SEVERITIES, Rule
 from publipost.linter.rules import all_rules
@@ -112,13 +113,39 @@ def resolve_ref(ref: str, custom: tuple[type[Rule], ...] = ()) -> bool:
 
 
 def find_config(start: Path) -> Path | None:
+    """The nearest configuration file from `start` up. One inside the repository must really be
+    there: a link to a file elsewhere is refused (lint must not read this machine's files for a
+    repository nobody reviewed). Above the repository, a user's own file is theirs to keep."""
     folder = start if start.is_dir() else start.parent
+    top = repository_root(folder)
     for directory in (folder.resolve(), *folder.resolve().parents):
         for name in CONFIG_FILES:
             candidate = directory / name
+            if directory.is_relative_to(top) and candidate.is_symlink():
+                _within_repository(candidate, top, Where(candidate), "this configuration file (a link)")
             if candidate.is_file() and (name != "pyproject.toml" or _has_lint_table(candidate)):
                 return candidate
     return None
+
+
+def _within_repository(target: Path, top: Path, where: Where, what: str) -> Path:
+    """A configuration file a repository names (by extend, or by a link) lies inside it and is a
+    small regular file: lint runs on repositories nobody reviewed."""
+    resolved = target.resolve()
+    if not resolved.is_relative_to(top):
+        raise PublipostError(
+            f"{what} lies outside the repository ({shown(str(top), 80)})",
+            where,
+            "name a configuration file inside the repository; for one elsewhere, use --config",
+        )
+    if not resolved.is_file():
+        raise PublipostError(
+            f"{what}: no such configuration file: {resolved}",
+            where,
+            "extend names a file, relative to this one",
+        )
+    check_size(resolved, where, what)
+    return resolved
 
 
 def _has_lint_table(path: Path) -> bool:
@@ -149,16 +176,11 @@ def load_config(path: Path, extending: tuple[Path, ...] = ()) -> LintConfig:
     base = LintConfig()
     if isinstance(data, dict) and "extend" in data:
         data = dict(data)
-        parent = (path.parent / str(data.pop("extend"))).resolve()
+        target = path.parent / str(data.pop("extend"))
+        parent = _within_repository(target, repository_root(path.parent), Where(path), "extend")
         if parent in extending or parent == path.resolve():
             chain = " → ".join(str(p) for p in (*extending, path.resolve(), parent))
             raise PublipostError(f"configuration files extend each other in a loop: {chain}", Where(path))
-        if not parent.is_file():
-            raise PublipostError(
-                f"extend: no such configuration file: {parent}",
-                Where(path),
-                "extend names a file, relative to this one",
-            )
         base = load_config(parent, (*extending, path.resolve()))
     return apply(replace(base, source=path, root=path.parent), data, Where(path))
 
