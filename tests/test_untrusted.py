@@ -120,3 +120,9 @@ def test_a_configuration_inside_the_repository_may_extend_another(repo, run):
     assert run("lint", repo / "lettre.md", "--format", "concise").code in (0, 1)
     (repo / "publipost.toml").write_text('[lint]\nextend = "linked.toml"\n')  # a link that stays inside
     assert run("lint", repo / "lettre.md", "--format", "concise").code in (0, 1)
+
+
+def test_a_huge_configuration_file_is_refused_before_it_is_read(repo, run):
+    (repo / "pyproject.toml").write_text("[tool.publipost.lint]\n" + "# padding\n" * 200_000)
+    result = run("lint", repo / "lettre.md")
+    assert result.code == 2 and "this configuration file is 2.0 MB" in result.err

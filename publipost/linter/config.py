@@ -154,6 +154,7 @@ def _has_lint_table(path: Path) -> bool:
 
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
+        check_size(path, Where(path), "this configuration file")
         with path.open("rb") as f:
             return tomllib.load(f)
     except tomllib.TOMLDecodeError as exc:
