@@ -171,3 +171,13 @@ def test_the_score_cache_serves_every_thread(tmp_path):
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert done.stdout.strip() == "True", done.stderr
+
+
+def test_lint_works_where_no_cache_can_be_written(tmp_path):
+    """A read-only home (CI containers): every cache is skipped, the scores are textstat's all the same."""
+    blocked = tmp_path / "cache"
+    blocked.write_text("a file where the cache folder would go")  # mkdir fails under it
+    env = {**os.environ, "XDG_CACHE_HOME": str(blocked)}
+    done = subprocess.run([sys.executable, "-c", SCORE_BOTH], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[:2] == [str(reading_ease(ENGLISH, "en")), str(reading_ease(FRENCH, "fr"))]
