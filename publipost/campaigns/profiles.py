@@ -8,16 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-PROFILES = {
-    "analytical": "analytical",
-    "analytique": "analytical",
-    "driver": "driver",
-    "meneur": "driver",
-    "amiable": "amiable",
-    "aimable": "amiable",
-    "expressive": "expressive",
-    "expressif": "expressive",
+NAMES = {  # each profile's name in the copy's language
+    "analytical": {"en": "analytical", "fr": "analytique"},
+    "driver": {"en": "driver", "fr": "meneur"},
+    "amiable": {"en": "amiable", "fr": "aimable"},
+    "expressive": {"en": "expressive", "fr": "expressif"},
 }
+PROFILES = {name: profile for profile, names in NAMES.items() for name in names.values()}
 
 
 def profile_name(value: Any) -> Any:

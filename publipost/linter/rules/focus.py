@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from publipost.campaigns.profiles import NAMES
 from publipost.linter.document import LintDoc
 from publipost.linter.rule import Context, Hit, Rule
 from publipost.linter.rules.action import proving_figures
@@ -121,15 +122,9 @@ class ToneForProfile(Rule):
         "en": "for a reader of the {profile} profile: {advice}",
         "fr": "pour un lecteur de profil {profile} : {advice}",
     }
-    NAMES = {
-        "analytical": {"en": "analytical", "fr": "analytique"},
-        "driver": {"en": "driver", "fr": "meneur"},
-        "amiable": {"en": "amiable", "fr": "aimable"},
-        "expressive": {"en": "expressive", "fr": "expressif"},
-    }
 
     def check(self, doc: LintDoc, ctx: Context) -> Iterator[Hit]:
-        if doc.profile not in self.NAMES:
+        if doc.profile not in NAMES:
             return
         units = [u for u in doc.units if u.role in ("hook", "body", "ps")]
         if not units:
@@ -137,7 +132,7 @@ class ToneForProfile(Rule):
         text = "\n".join(u.plain for u in units)
         figures = len(re.findall(r"\d+(?:[.,]\d+)?", text))
         words = sum(len(u.plain.split()) for u in units)
-        profile = self.NAMES[doc.profile]
+        profile = NAMES[doc.profile]
         for advice in _advice(doc.profile, text, figures, words, ctx):
             yield Hit(None, args={"profile": profile, "advice": advice})
 
