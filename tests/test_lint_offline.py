@@ -181,3 +181,18 @@ def test_lint_works_where_no_cache_can_be_written(tmp_path):
     done = subprocess.run([sys.executable, "-c", SCORE_BOTH], capture_output=True, text=True, env=env)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split()[:2] == [str(reading_ease(ENGLISH, "en")), str(reading_ease(FRENCH, "fr"))]
+
+
+def test_the_score_cache_stays_bounded(tmp_path, monkeypatch):
+    """Every new paragraph adds a row: past KEEP rows, the oldest go (checked each 1,000 rows)."""
+    import sqlite3
+
+    from publipost.linter.reading_ease import _Scores
+
+    monkeypatch.setattr(_Scores, "KEEP", 50)
+    scores = _Scores(tmp_path / "scores.sqlite")
+    for number in range(2500):
+        scores.put("en", f"paragraph {number}", float(number))
+    count = sqlite3.connect(tmp_path / "scores.sqlite").execute("SELECT count(*) FROM scores").fetchone()[0]
+    assert count == 550  # 50 kept at row 2,000, and the 500 written since
+    assert scores.get("en", "paragraph 2499") == 2499.0 and scores.get("en", "paragraph 10") is None

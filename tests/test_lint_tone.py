@@ -60,6 +60,10 @@ def test_no_profile_no_hint_and_a_wrong_one_is_an_error(tmp_path):
     assert not [f for f in lint_text(tmp_path, GOOD["fr"]).active if f.name == "tone-for-profile"]
     with pytest.raises(PublipostError, match="unknown profile 'bavard'"):
         _letter(tmp_path, "fr", "bavard")
+    text = GOOD["fr"].replace("language: fr\n", "language: fr\nprofile: bavard\n", 1)
+    with pytest.raises(PublipostError) as raised:
+        lint_text(tmp_path, text)
+    assert str(raised.value).startswith(f"{tmp_path / 'letter.md'}:3: unknown profile 'bavard'")  # its line
 
 
 def test_a_variant_targets_a_profile(tmp_path):

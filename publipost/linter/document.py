@@ -160,7 +160,7 @@ def letter_from_markdown(
     doc.signer = _signer(letter.signature, sender)
     doc.personalised = uses_recipient_field(source)
     doc.overrides = front.get("lint") or {}
-    doc.profile = _profile(front.get("profile"), path)
+    doc.profile = _profile(front.get("profile"), path, source)
     doc.anchor = positions.where(len(letter.front_matter) + 8 if letter.front_matter else 0)
     return doc
 
@@ -170,13 +170,14 @@ def letter_from_markdown(
 _PLAIN_ENTRY = re.compile(r"([A-Za-z_][\w-]*):[ \t]+([A-Za-z][A-Za-z-]*)[ \t]*")
 
 
-def _profile(value: Any, path: Path) -> str | None:
+def _profile(value: Any, path: Path, source: str) -> str | None:
     if value is None:
         return None
     if str(value).lower() not in PROFILES:
+        line = next((n for n, text in enumerate(source.splitlines(), 1) if text.startswith("profile:")), 2)
         raise PublipostError(
             f"unknown profile '{value}'",
-            Where(path, 2),
+            Where(path, line),
             "profile is analytical, driver, amiable or expressive",
         )
     return str(profile_name(value))
