@@ -107,6 +107,17 @@ def test_a_damaged_syllable_cache_is_built_anew(tmp_path):
     assert done.returncode == 0, done.stderr
     assert float(done.stdout) == reading_ease(ENGLISH, "en")
     assert damaged.read_bytes().startswith(b"SQLite format 3")  # rebuilt in place
+    import pyphen
+
+    patterns = cache / f"pyphen-{pyphen.VERSION}-hyph_fr.sqlite"  # the same for pyphen's patterns
+    patterns.write_bytes(b"not a database" * 100)
+    french = (
+        f"from publipost.linter.reading_ease import _textstat_reading_ease as f; print(f({FRENCH!r}, 'fr'))"
+    )
+    done = subprocess.run([sys.executable, "-c", french], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    assert float(done.stdout) == reading_ease(FRENCH, "fr")
+    assert patterns.read_bytes().startswith(b"SQLite format 3")
 
 
 SCORE_BOTH = f"""

