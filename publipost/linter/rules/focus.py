@@ -100,9 +100,7 @@ class FeatureNotBenefit(Rule):
             found = features.find(unit.plain)
             if found and not reader_words(unit.plain, ctx, doc.language):
                 start, end = found[0].start, found[0].end
-                elided = re.match(
-                    r"['’][^\W\d_]+", unit.plain[end:]
-                )  # « dispose d'un »: the word it elides into
+                elided = re.match(r"['’][^\W\d_]+", unit.plain[end:])  # « dispose d'un »: into "un"
                 end += elided.end() if elided else 0
                 yield Hit(unit, start, end, {"feature": unit.plain[start:end]})
 
