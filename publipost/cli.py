@@ -306,6 +306,14 @@ def _send_arguments(command: argparse.ArgumentParser) -> None:
         "--per-domain", type=_count(1), help="at most this many messages at once per recipient domain"
     )
     command.add_argument("--timeout", type=_positive, default=30, help="seconds per message (default: 30)")
+    command.add_argument(
+        "--max-bounce-rate",
+        type=_share,
+        default=0.10,
+        metavar="PERCENT",
+        help="stop when more than this share of the recipients tried are refused for good, "
+        "suppressing nobody (default: 10%%; judged from 20 recipients on)",
+    )
     command.set_defaults(run=cmd_send)
 
 
@@ -420,6 +428,19 @@ def _positive(text: str) -> float:
         raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
     if value <= 0:
         raise argparse.ArgumentTypeError(f"{text} must be above 0")
+    return value
+
+
+def _share(text: str) -> float:
+    """An argparse type: a share, written 10% or 0.1."""
+    number = text.strip().removesuffix("%")
+    try:
+        value = float(number)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a share: write 10% or 0.1") from None
+    value = value / 100 if text.strip().endswith("%") else value
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is not between 0 and 100%")
     return value
 
 
@@ -758,7 +779,11 @@ def cmd_send(args: argparse.Namespace) -> int:
     out_dir = args.out or prepared.out_dir
     out_dir.mkdir(parents=True, exist_ok=True)
     limits = Limits(
-        concurrency=args.concurrency, rate=args.rate, per_domain=args.per_domain, timeout=args.timeout
+        concurrency=args.concurrency,
+        rate=args.rate,
+        per_domain=args.per_domain,
+        timeout=args.timeout,
+        max_bounce_rate=args.max_bounce_rate,
     )
     total = prepared.audience.channel_count("email")
     try:
@@ -790,7 +815,8 @@ def cmd_send(args: argparse.Namespace) -> int:
     # reported then, and are reported again above.
     left = ("failed", "deferred") if args.limit else ("failed", "deferred", "pending")  # --limit leaves some
     failed = sum(report.counts.get(status, 0) for status in left) + len(report.not_rendered)
-    return EXIT_PROBLEMS if failed or report.this_run["uncertain"] or report.interrupted else EXIT_OK
+    stopped = report.this_run["uncertain"] or report.interrupted or report.stopped
+    return EXIT_PROBLEMS if failed or stopped else EXIT_OK
 
 
 # The journal's statuses as the report names them, in the order a reader looks for them.
@@ -847,6 +873,20 @@ def _print_send_report(report: SendReport, args: argparse.Namespace, out_dir: Pa
         print("this run: nothing new to send: every recipient of the journal has an outcome")
     if report.suppressed:
         print(f"{report.suppressed} addresses refused for good (5.1.x) are now in the suppression store")
+    for why in report.stopped:
+        print(f"stopped: {why}", file=sys.stderr)
+    if report.stopped:
+        print(
+            "  nobody was suppressed for it; the recipients not mailed are deferred: fix the relay "
+            "(or check the list), then run the same command again",
+            file=sys.stderr,
+        )
+    for domain, said in sorted(report.blocked.items()):
+        print(
+            f"{domain} refused the campaign ({said}): its other recipients were not tried this run, "
+            "and nobody was suppressed",
+            file=sys.stderr,
+        )
     if args.limit and report.counts.get("pending"):
         print(
             f"{report.counts['pending']} recipients still pending (--limit): the next run goes on with them"

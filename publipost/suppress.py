@@ -93,6 +93,11 @@ def bounces_arguments(command: argparse.ArgumentParser) -> None:
     )
     read.add_argument("--store", help=STORE_HELP)
     read.set_defaults(run=cmd_bounces_import)
+    review = bounce_actions.add_parser(
+        "review", help="reports set aside, suppressing nobody: unproven, other addresses, unreadable"
+    )
+    review.add_argument("--store", help=STORE_HELP)
+    review.set_defaults(run=cmd_bounces_review)
 
 
 def _location(args: argparse.Namespace) -> str:
@@ -236,12 +241,20 @@ def _said(entry: Entry | None) -> str:
     return f"{entry.reason} on {entry.at[:10]} ({entry.source})" if entry else ""
 
 
-def cmd_stats(args: argparse.Namespace) -> int:
+def _existing(args: argparse.Namespace, nothing: str) -> Store | None:
+    """The store, or None (said) when it does not exist yet: a look creates no store."""
     location = _location(args)
     if not _exists(location):
-        print(f"store {location}: does not exist yet (nothing suppressed)")
+        print(f"store {location}: does not exist yet ({nothing})")
+        return None
+    return Store(location)
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    location = _location(args)
+    if (opened := _existing(args, "nothing suppressed")) is None:
         return EXIT_OK
-    with Store(location) as store:
+    with opened as store:
         counts, soft = store.stats(), store.soft_counts()
     print(f"store {shown(location)}")
     for channel in ("email", "postal"):
@@ -293,53 +306,125 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _source(mailbox: Path | str) -> str:
+    return mailbox.name if isinstance(mailbox, Path) else str(mailbox).rsplit("/", 1)[-1]
+
+
+def _unreadable(store: Store, key: str, why: str, source: str, done: list[tuple[str, str]]) -> None:
+    """A message that could not be read: listed now, set aside for review, never a traceback."""
+    from publipost.store.db import Review
+
+    done.append((key, why))
+    store.to_review([Review(key, "", "unreadable", "", why, source)])
+
+
+def _print_unreadable(unreadable: list[tuple[str, str]]) -> None:
+    if not unreadable:
+        return
+    print(f"  {len(unreadable)} messages could not be read (set aside; see publipost bounces review):")
+    for key, why in unreadable[:10]:
+        print(f"    {key}: {why}")
+    if len(unreadable) > 10:
+        print(f"    … and {len(unreadable) - 10} more")
+
+
 def cmd_unsubscribe_import(args: argparse.Namespace) -> int:
     """The mailto variant: a message whose subject is "unsubscribe CODE KEY TOKEN" (what the
-    List-Unsubscribe mailto asks mail clients to send), with a valid token."""
+    List-Unsubscribe mailto asks mail clients to send), with a valid token. Each unsubscribe is
+    stored as it is read: a message further on that cannot be read loses nothing before it."""
     import re
 
     from publipost.mailer.message import check_token
-    from publipost.store.mailboxes import read_mailbox
+    from publipost.store.mailboxes import mailbox_name, read_mailbox
 
     secret = _secret()
     token = r"[0-9a-f]{32}|test-[0-9a-f]{27}"
     pattern = re.compile(rf"unsubscribe\s+([A-Z0-9]{{2,12}})\s+([0-9a-f]{{64}})\s+({token})")
-    entries, invalid, skipped = [], 0, 0
-    for key, message in read_mailbox(args.mailbox):
-        found = pattern.search(str(message.get("Subject", ""))) if message is not None else None
-        if found is None:
-            skipped += 1
-            continue
-        code, address_key, token = found.groups()
-        if check_token(secret, code, address_key, token) != "valid":
-            invalid += 1
-            continue
-        entries.append(Entry(address_key, "email", "unsubscribed", f"{code}, mailto {key}"))
+    new = present = invalid = skipped = 0
+    unreadable: list[tuple[str, str]] = []
+    name, source = "unsubscribe:" + mailbox_name(args.mailbox), _source(args.mailbox)
     with Store(_location(args)) as store:
-        new, present = store.add(entries)
+        seen = store.seen(name)
+        for mail in read_mailbox(args.mailbox, seen.__contains__):
+            try:
+                subject = str(mail.message.get("Subject", "")) if mail.message is not None else ""
+            except Exception as exc:  # a header the parser cannot take: this message alone
+                mail = type(mail)(mail.key, None, f"cannot be read ({type(exc).__name__})")
+            if mail.message is None:
+                _unreadable(store, mail.key, mail.problem, source, unreadable)
+            elif (found := pattern.search(subject)) is None:
+                skipped += 1
+            elif check_token(secret, found[1], found[2], found[3]) != "valid":
+                invalid += 1
+            else:
+                added, there = store.add(
+                    [Entry(found[2], "email", "unsubscribed", f"{found[1]}, mailto {mail.key}")]
+                )
+                new, present = new + added, present + there
+            store.mark_seen(name, [mail.key])
     print(
         f"{args.mailbox}: {new} unsubscribed, {present} already, {invalid} with an invalid or test token, "
         f"{skipped} other messages skipped"
     )
+    _print_unreadable(unreadable)
     return EXIT_OK
 
 
 def cmd_bounces_import(args: argparse.Namespace) -> int:
-    from publipost.store.bounces import read_report, store_reports
-    from publipost.store.mailboxes import read_mailbox
+    """Each message read alone, its effect stored at once, and remembered: the next import
+    reads only what arrived since."""
+    from publipost.store.bounces import Imported, read_report, store_report
+    from publipost.store.mailboxes import mailbox_name, read_mailbox
 
     if args.soft_limit < 1:
         raise PublipostError("--soft-limit is at least 1", hint="e.g. --soft-limit 3")
-    reports = (read_report(m, k) if m is not None else None for k, m in read_mailbox(args.mailbox))
+    secret = _secret()
+    done = Imported()
+    name, source = "bounces:" + mailbox_name(args.mailbox), _source(args.mailbox)
     with Store(_location(args)) as store:
-        source = args.mailbox.name if isinstance(args.mailbox, Path) else str(args.mailbox).rsplit("/", 1)[-1]
-        done = store_reports(store, reports, soft_limit=args.soft_limit, source=source)
+        seen = store.seen(name)
+        for mail in read_mailbox(args.mailbox, seen.__contains__):
+            if mail.message is None:
+                _unreadable(store, mail.key, mail.problem, source, done.unreadable)
+            else:
+                try:
+                    report = read_report(mail.message, mail.key)
+                except Exception as exc:  # a hostile message (a header, a structure): this one alone
+                    _unreadable(
+                        store, mail.key, f"cannot be read ({type(exc).__name__})", source, done.unreadable
+                    )
+                else:
+                    store_report(
+                        store, report, done, secret=secret, soft_limit=args.soft_limit, source=source
+                    )
+            store.mark_seen(name, [mail.key])
     read = ", ".join(f"{n} {kind}s" for kind, n in sorted(done.reports.items())) or "no reports"
     print(f"{args.mailbox}: {read}; {done.skipped} other messages skipped")
     suppressed = ", ".join(f"{n} by {reason}" for reason, n in sorted(done.suppressed.items()) if n)
     print(f"  suppressed now: {suppressed or 'none'}; already suppressed: {done.already}")
     if done.soft_counted:
         print(f"  soft bounces counted, under the limit of {args.soft_limit}: {done.soft_counted}")
-    if done.unmatched:
-        print(f"  {done.unmatched} reports quote no message publipost sent (suppressed all the same)")
+    if done.reviewed:
+        print(
+            f"  {done.reviewed} addresses set aside, suppressing nobody: their report proves no message "
+            "publipost sent them (see publipost bounces review)"
+        )
+    _print_unreadable(done.unreadable)
+    return EXIT_OK
+
+
+def cmd_bounces_review(args: argparse.Namespace) -> int:
+    """The reports that acted on nobody, and why: forged, forwarded, or older than signed IDs."""
+    location = _location(args)
+    if (opened := _existing(args, "nothing to review")) is None:
+        return EXIT_OK
+    with opened as store:
+        items = store.reviews()
+    print(f"store {shown(location)}: {len(items)} set aside for review")
+    for item in items:
+        who = item.shown or "(no address)"
+        print(f"  {item.at[:10]}  {item.kind:<12} {who:<28} {item.reason}")
+        print(f"              from {item.source}, message {item.message}")
+    if items:
+        print("  to suppress one by hand: publipost suppress add ADDRESS --reason 'hard bounce'")
     return EXIT_OK

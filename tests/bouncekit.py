@@ -8,6 +8,19 @@ from __future__ import annotations
 import mailbox
 from pathlib import Path
 
+SECRET = "unsubscribe-test-key-" * 2  # the key the tests send with (PUBLIPOST_UNSUBSCRIBE_SECRET)
+
+
+def signed_id(
+    code: str, recipient: str, address: str, secret: str = SECRET, campaign: str = "Planora launch"
+) -> str:
+    """The Message-ID publipost gives the message of this recipient sent to this address."""
+    from publipost.mailer.message import message_id
+    from publipost.store.keys import email_key
+
+    return message_id(campaign, code, recipient, email_key(address) or "", secret.encode(), "planora.example")
+
+
 ORIGINAL = """\
 From: Dana Brooks <dana@planora.example>
 To: {to}
@@ -206,3 +219,65 @@ def maildir(folder: Path, messages: list[str]) -> Path:
         box.add(text.encode())
     box.close()
     return folder
+
+
+def dsn_naming(
+    addresses: list[str], message_id: str, sender: str = "MAILER-DAEMON@mx.attacker.example"
+) -> str:
+    """One delivery report with a Final-Recipient block per address (a forger's, or a relay's)."""
+    blocks = "\n".join(
+        f"Final-Recipient: rfc822; {a}\nAction: failed\nStatus: 5.1.1\n"
+        f"Diagnostic-Code: smtp; 550 5.1.1 <{a}>: User unknown\n"
+        for a in addresses
+    )
+    return f"""\
+From: {sender}
+To: dana@planora.example
+Subject: Undelivered Mail Returned to Sender
+Message-ID: <forged-{len(addresses)}@mx.attacker.example>
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="F1"
+
+--F1
+Content-Type: text/plain
+
+Delivery failed.
+
+--F1
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.attacker.example
+
+{blocks}
+--F1
+Content-Type: text/rfc822-headers
+
+{ORIGINAL.format(to=addresses[0], message_id=message_id)}
+--F1--
+"""
+
+
+def arf_naming(addresses: list[str], message_id: str) -> str:
+    """One complaint report with an Original-Rcpt-To per address."""
+    one = arf_complaint(addresses[0], message_id)
+    more = "".join(f"Original-Rcpt-To: <{a}>\n" for a in addresses[1:])
+    return one.replace(f"Original-Rcpt-To: <{addresses[0]}>\n", f"Original-Rcpt-To: <{addresses[0]}>\n{more}")
+
+
+def nested_multipart(depth: int) -> str:
+    """A message of `depth` multiparts, each inside the last: Python's parser recurses once a level."""
+    head = "From: x@attacker.example\nTo: dana@planora.example\nSubject: nest\nMIME-Version: 1.0\n"
+    opening = "".join(f'Content-Type: multipart/mixed; boundary="b{i}"\n\n--b{i}\n' for i in range(depth))
+    closing = "".join(f"\n--b{i}--\n" for i in reversed(range(depth)))
+    return head + opening + "Content-Type: text/plain\n\nhi\n" + closing
+
+
+def broken_message_id() -> str:
+    return bouncing_header("Message-ID: <<<<>>>")
+
+
+def bouncing_header(header: str) -> str:
+    """A delivery report whose own header the email package cannot parse."""
+    return postfix_dsn("zed@example.org", "<x@y>").replace(
+        "Message-ID: <postfix-1@mx.planora.example>", header
+    )

@@ -1,6 +1,7 @@
 """An IMAP server over TLS on 127.0.0.1, for the tests of `bounces import imaps://…`: the
-IMAP4rev1 commands a reader of a folder uses (CAPABILITY, LOGIN, SELECT/EXAMINE, SEARCH ALL,
-FETCH BODY.PEEK[], LOGOUT), with a self-signed certificate the client is told to trust through
+IMAP4rev1 commands a reader of a folder uses (CAPABILITY, LOGIN, SELECT/EXAMINE with UIDVALIDITY,
+SEARCH ALL and UID SEARCH ALL, FETCH and UID FETCH of RFC822.SIZE and BODY.PEEK[] with a partial
+range, LOGOUT), with a self-signed certificate the client is told to trust through
 SSL_CERT_FILE, so that the client's certificate check runs for real. It records whether a
 message was ever flagged or changed (a reader must not)."""
 
@@ -50,9 +51,18 @@ def self_signed(folder: Path) -> tuple[Path, Path]:
 
 
 class ImapServer:
-    def __init__(self, folder: Path, messages: list[bytes], user: str = "bounces", password: str = "s3cret"):
+    def __init__(
+        self,
+        folder: Path,
+        messages: list[bytes],
+        user: str = "bounces",
+        password: str = "s3cret",
+        sizes: dict[int, int] | None = None,
+    ):
         self.cert, key = self_signed(folder)
         self.messages, self.user, self.password = messages, user, password
+        self.sizes = sizes or {}  # message number -> the RFC822.SIZE claimed (a 3 GB message, say)
+        self.bodies_fetched: list[int] = []  # message numbers whose body a client fetched
         self.writes: list[str] = []  # STORE, COPY, EXPUNGE… a reader sends none
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(self.cert, key)
@@ -105,18 +115,26 @@ class ImapServer:
                     send(f"{tag} NO no such mailbox")
                     continue
                 send(f"* {len(self.messages)} EXISTS")
+                send("* OK [UIDVALIDITY 7] UIDs valid")
                 send(
                     f"{tag} OK [{'READ-ONLY' if command == 'EXAMINE' else 'READ-WRITE'}] {command} completed"
                 )
+            elif command == "UID" and logged:
+                # UID n is message n + 100: a client that mixes numbers and UIDs fetches nothing
+                command, _, args = args.partition(" ")
+                if command.upper() == "SEARCH":
+                    send("* SEARCH " + " ".join(str(n + 100) for n in range(1, len(self.messages) + 1)))
+                    send(f"{tag} OK UID SEARCH completed")
+                elif command.upper() == "FETCH":
+                    uid, what = args.split(" ", 1)
+                    self.fetch(int(uid) - 100, what, send, uid=int(uid))
+                    send(f"{tag} OK UID FETCH completed")
             elif command == "SEARCH" and logged:
                 send("* SEARCH " + " ".join(str(n) for n in range(1, len(self.messages) + 1)))
                 send(f"{tag} OK SEARCH completed")
             elif command == "FETCH" and logged:
                 number, what = args.split(" ", 1)
-                if "PEEK" not in what.upper():
-                    self.writes.append("FETCH without PEEK (marks the message read)")
-                data = self.messages[int(number) - 1]
-                send(f"* {number} FETCH (BODY[] {{{len(data)}}}".encode() + b"\r\n" + data + b")\r\n")
+                self.fetch(int(number), what, send)
                 send(f"{tag} OK FETCH completed")
             elif command == "LOGOUT":
                 send("* BYE logging out")
@@ -127,3 +145,19 @@ class ImapServer:
                 send(f"{tag} NO read-only test server")
             else:
                 send(f"{tag} BAD unknown or not allowed: {command}")
+
+    def fetch(self, number: int, what: str, send, uid: int | None = None) -> None:
+        data = self.messages[number - 1]
+        said = f"UID {uid} " if uid is not None else ""
+        if "RFC822.SIZE" in what.upper():
+            send(f"* {number} FETCH ({said}RFC822.SIZE {self.sizes.get(number, len(data))})")
+            return
+        if "PEEK" not in what.upper():
+            self.writes.append("FETCH without PEEK (marks the message read)")
+        self.bodies_fetched.append(number)
+        partial = re.search(r"<(\d+)\.(\d+)>", what)
+        name = "BODY[]"
+        if partial:
+            start, length = int(partial[1]), int(partial[2])
+            data, name = data[start : start + length], f"BODY[]<{start}>"
+        send(f"* {number} FETCH ({said}{name} {{{len(data)}}}".encode() + b"\r\n" + data + b")\r\n")

@@ -113,3 +113,36 @@ class SmtpServer:
 
     def __exit__(self, *exc):
         self.controller.stop()
+
+
+class ScriptedRelay:
+    """A relay whose refusals are set per stage: `mail` answers every MAIL FROM (None: 250),
+    `rcpt(address)` and `content(address)` answer per recipient (None: accepted). Counts what it
+    queued per recipient."""
+
+    def __init__(self, mail=None, rcpt=lambda address: None, content=lambda address: None):
+        self.mail, self.rcpt, self.content = mail, rcpt, content
+        self.queued: Counter[str] = Counter()
+        self.rcpt_seen: Counter[str] = Counter()
+
+    async def handle_MAIL(self, server, session, envelope, address, options):
+        if self.mail:
+            return self.mail
+        envelope.mail_from = address
+        return "250 OK"
+
+    async def handle_RCPT(self, server, session, envelope, address, options):
+        self.rcpt_seen[address] += 1
+        refused = self.rcpt(address)
+        if refused:
+            return refused
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        (address,) = envelope.rcpt_tos
+        refused = self.content(address)
+        if refused:
+            return refused
+        self.queued[address] += 1
+        return "250 2.0.0 Accepted"

@@ -124,9 +124,13 @@ def test_faults_retried_failed_and_the_others_go_on(tmp_path):
         assert handler.delivered_to(address) == 1, address  # delivered exactly once
     assert handler.attempts["temp@example.com"] == 3  # two 451 replies, then accepted
     (failure,) = report.failures
-    assert failure[2] == "perm@example.com" and failure[3] == "failed" and failure[4].startswith("550")
+    assert (
+        failure[2] == "perm@example.com"
+        and failure[3] == "failed"
+        and failure[4].startswith("RCPT 550 5.1.1")
+    )
     csv_text = (tmp_path / "out" / "send-failures.csv").read_text()
-    assert "perm@example.com,failed,550" in csv_text
+    assert "perm@example.com,failed,RCPT 550" in csv_text
 
 
 def test_resume_sends_nobody_twice_and_resend_forces(tmp_path):

@@ -192,6 +192,7 @@ class Composer:
             self.code,
             date or dt.datetime.now(dt.UTC),
             self.renderer.images,
+            secret,
         )
         self.unsubscribe = campaign.email.unsubscribe
         self.dkim = campaign_dkim_key(campaign)
@@ -231,15 +232,17 @@ class Composer:
             )
         link = (unsubscribe.url or unsubscribe.mailto) if unsubscribe else None
         body = self.renderer.render(email, link, self.prepared.merge.context(recipient))
+        to_address = test_to or recipient.email or ""
         data = self.template.build(
             to_name="" if test else recipient_name(recipient.fields, campaign.language),
-            to_address=test_to or recipient.email or "",
+            to_address=to_address,
             subject=email.subject,
             text=body.text,
             html=body.pieces,
             recipient_id=recipient.id,
             unsubscribe=unsubscribe,
             test=test,
+            address_key=email_key(to_address) or "",
         )
         return sign(data, self.dkim) if self.dkim else data
 

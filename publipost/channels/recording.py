@@ -56,10 +56,12 @@ def record_sends(prepared: Prepared, out_dir: Path, entries: Iterable[Entry]) ->
 
 
 def suppress_hard_bounces(prepared: Prepared, entries: Iterable[Entry]) -> int:
-    """Addresses a server refused for good during the send (5.1.x: no such mailbox, bad
+    """Addresses a server refused for good at RCPT during the send (5.1.x: no such mailbox, bad
     domain; 5.2.1: disabled; 550, 551, 553 without an enhanced code) enter the suppression store
-    as hard bounces at once. A refusal for the message's sake (5.7.x policy, spam) is not the
-    address's fault: it suppresses no one. Returns the addresses newly suppressed."""
+    as hard bounces at once. A refusal for the message's sake (5.7.x policy, spam), or of our
+    sender, or by a relay that had accepted nobody, is not the address's fault: it suppresses
+    no one (mailer/blame.py). Returns the addresses newly suppressed."""
+    from publipost.mailer.blame import address_refused
     from publipost.store.db import Entry as Suppression
     from publipost.store.db import Store
 
@@ -75,17 +77,6 @@ def suppress_hard_bounces(prepared: Prepared, entries: Iterable[Entry]) -> int:
     with Store(check.real) as store:
         new, _ = store.add(found)
     return new
-
-
-def address_refused(reply: str) -> bool:
-    """Whether an SMTP reply refuses the address itself (see suppress_hard_bounces)."""
-    import re
-
-    enhanced = re.search(r"\b5\.(\d{1,3})\.(\d{1,3})\b", reply)
-    if enhanced:
-        subject, detail = enhanced.groups()
-        return subject == "1" or (subject == "2" and detail == "1")
-    return reply.strip()[:3] in ("550", "551", "553")
 
 
 def check_manifest(prepared: Prepared, out_dir: Path) -> None:

@@ -37,6 +37,7 @@ from publipost.mailer.smtp import (
     Relay,
     deliver,
     probe,
+    run_stops,
 )
 from publipost.prepared import Prepared
 from publipost.run.executor import LocalProcesses, worker_count
@@ -64,6 +65,8 @@ class SendReport:
     tests: list[tuple[str, str, str]] = field(default_factory=list)  # a test send: id, seed, status
     shown: list[bytes] = field(default_factory=list)  # a dry run's first messages (--show)
     suppressed: int = 0  # addresses refused for good, newly in the suppression store
+    stopped: list[str] = field(default_factory=list)  # why the run stopped: the relay refused, bounce rate
+    blocked: dict[str, str] = field(default_factory=dict)  # domains that refused the campaign this run
 
     @property
     def rate(self) -> float:
@@ -200,6 +203,7 @@ def _deliver_journal(
         if progress:
             progress(status, n)
 
+    run_stops(journal, clear=True)  # what an earlier run learnt was reported then
     with _server(relay, out_dir) as (target, maildir):
         report.relay, report.maildir = str(target), maildir
         if report.attempted:
@@ -210,6 +214,7 @@ def _deliver_journal(
             report.interrupted = _deliver_in_processes(outgoing, target, journal, limits, heard, processes)
         elif report.attempted:
             report.interrupted = _run(deliver_all(outgoing(journal), target, journal, limits, heard))
+    report.stopped, report.blocked = run_stops(journal)
     report.counts = journal.counts()
     report.uncertain = [e.id for e in journal.entries(IN_FLIGHT)]
     report.failures = [
@@ -225,12 +230,19 @@ async def deliver_all(
     limits: Limits,
     progress: Callable[[str, int], None] | None,
 ) -> bool:
-    """Deliver, stopping cleanly on Ctrl-C: messages in flight finish, no new one starts."""
+    """Deliver, stopping cleanly on Ctrl-C: messages in flight finish, no new one starts.
+    Returns whether a signal interrupted it (a run the relay stopped is not interrupted)."""
     stop = asyncio.Event()
+    signalled: list[int] = []
+
+    def interrupt(sig: int) -> None:
+        signalled.append(sig)
+        stop.set()
+
     loop = asyncio.get_running_loop()
     try:
-        loop.add_signal_handler(signal.SIGINT, stop.set)
-        loop.add_signal_handler(signal.SIGTERM, stop.set)
+        loop.add_signal_handler(signal.SIGINT, interrupt, signal.SIGINT)
+        loop.add_signal_handler(signal.SIGTERM, interrupt, signal.SIGTERM)
     except (NotImplementedError, RuntimeError):  # not the main thread: no signal handling
         pass
     try:
@@ -239,7 +251,7 @@ async def deliver_all(
         for sig in (signal.SIGINT, signal.SIGTERM):
             with suppress(NotImplementedError, RuntimeError):
                 loop.remove_signal_handler(sig)
-    return stop.is_set()
+    return bool(signalled)
 
 
 def _deliver_in_processes(
@@ -265,6 +277,7 @@ def _deliver_in_processes(
         attempts=limits.attempts,
         timeout=limits.timeout,
         backoff=limits.backoff,
+        max_bounce_rate=limits.max_bounce_rate,
     )
 
     def deliver_shard(_: None, shard: int, emit: Callable[[bytes], None]) -> int:

@@ -30,6 +30,7 @@ from typing import Literal, Protocol, cast
 from urllib.parse import quote
 
 from publipost.errors import PublipostError
+from publipost.tokens import message_tag
 
 SECRET_VARIABLE = "PUBLIPOST_UNSUBSCRIBE_SECRET"
 MIN_SECRET_BYTES = 32
@@ -143,10 +144,14 @@ def check_token(secret: bytes, code: str, address_key: str, token: str) -> Token
     return "invalid"
 
 
-def message_id(campaign: str, code: str, recipient_id: str, domain: str) -> str:
-    """Unique per campaign and recipient, and the same on every run (a resend is the same message)."""
-    digest = hashlib.sha256(f"{campaign}\0{recipient_id}".encode()).hexdigest()[:16]
-    return f"<{code}.{recipient_id}.{digest}@{domain}>"
+def message_id(
+    campaign: str, code: str, recipient_id: str, address_key: str, secret: bytes, domain: str
+) -> str:
+    """Unique per campaign and recipient, the same on every run (a resend is the same message),
+    and signed: the proof a bounce or complaint must quote to act (publipost/tokens.py)."""
+    return (
+        f"<{code}.{recipient_id}.{message_tag(secret, campaign, code, recipient_id, address_key)}@{domain}>"
+    )
 
 
 class MessageTemplate:
@@ -166,8 +171,9 @@ class MessageTemplate:
         code: str,
         when: dt.datetime,
         images: Sequence[InlinePart] = (),
+        secret: bytes = b"",
     ):
-        self.campaign, self.code = campaign, code
+        self.campaign, self.code, self.secret = campaign, code, secret
         self.domain = sender.domain
         self.boundary = f"=_publipost_{secrets.token_hex(12)}"
         shared = [_header("From", _address(sender.name, sender.address))]
@@ -193,12 +199,15 @@ class MessageTemplate:
         recipient_id: str,
         unsubscribe: Unsubscribe | None,
         test: bool = False,
+        address_key: str = "",
     ) -> bytes:
         """`html` may come in pieces (a template's fixed parts and merged values): see quoted_printable.
 
         A test message says so in its subject and a header, and has a Message-ID of its own
-        (threading never mixes it with the recipient's real message)."""
-        mid = message_id(self.campaign, self.code, recipient_id + (".test" if test else ""), self.domain)
+        (threading never mixes it with the recipient's real message). `address_key` is the
+        store's key of `to_address`, bound into the Message-ID (see message_id)."""
+        rid = recipient_id + (".test" if test else "")
+        mid = message_id(self.campaign, self.code, rid, address_key, self.secret, self.domain)
         headers = [
             self.shared,
             _header("To", _address(to_name, to_address)),

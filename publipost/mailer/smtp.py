@@ -6,7 +6,12 @@ What is safe to retry depends on how far the transaction went (RFC 5321 §4.5.4,
 - a failure before the data's final dot (connect, EHLO, MAIL, RCPT, the DATA command, a
   4xx reply) cannot have delivered anything: the recipient is retried with exponential
   backoff and jitter, and deferred when the attempts run out;
-- a 5xx reply fails the recipient at once, and the others go on;
+- a 5xx reply is judged by whose fault it is (blame.py): the recipient's fails that recipient
+  at once; the relay's (our sender refused, relaying denied) stops the run; the recipient's
+  domain's (policy, content) stops that domain for the run; the last two suppress nobody and
+  leave the recipients deferred. Refusals before the relay ever accepted a recipient are not
+  blamed on the addresses, and a run whose share of addresses refused for good passes
+  `max_bounce_rate` stops, those recipients deferred (the Guard);
 - a timeout or a dropped connection after the final dot leaves the outcome unknown: the
   server may have queued the message. The recipient stays in flight and is reported as
   uncertain, never sent again unless the operator asks (--retry-uncertain).
@@ -19,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import random
 import time
@@ -29,6 +35,7 @@ from urllib.parse import unquote, urlparse
 import aiosmtplib
 
 from publipost.errors import PublipostError
+from publipost.mailer.blame import Stage, address_refused, blame
 from publipost.mailer.journal import DEFERRED, FAILED, IN_FLIGHT, SENT, Change, Journal
 
 PASSWORD_VARIABLE = "PUBLIPOST_SMTP_PASSWORD"
@@ -94,6 +101,92 @@ class Limits:
     attempts: int = 4  # per message, for 4xx replies and failures before the data
     timeout: float = 30.0  # seconds, per message
     backoff: float = 0.5  # seconds, doubled at each retry, with jitter
+    max_bounce_rate: float = 0.10  # addresses refused for good, of those tried: past it, the run stops
+
+
+MIN_SAMPLE = 20  # recipients tried before the bounce rate is judged
+REFUSED_BEFORE_ANY = 3  # refusals with no recipient ever accepted: the relay, not the addresses
+STOPS = "stops:"  # journal meta keys: why a run (a process of it) stopped, which domains refused
+
+
+class Guard:
+    """What one run has learnt of its relay and of the recipients' domains, shared by its
+    connections: whether to stop, which domains to leave alone, whom not to blame."""
+
+    def __init__(self, limits: Limits, accepted_before: int):
+        self.max_rate = limits.max_bounce_rate
+        self.before = accepted_before  # recipients sent by earlier runs of this journal
+        self.accepted = 0  # recipients the relay accepted this run
+        self.refused: list[str] = []  # ids refused for good this run
+        self.early = 0  # refusals at RCPT while no recipient had been accepted
+        self.blocked: dict[str, str] = {}  # domain → the reply that refused it
+        self.stopped = ""  # why the run stopped
+
+    def stop(self, why: str, stop: asyncio.Event) -> None:
+        self.stopped = self.stopped or why
+        stop.set()
+
+    def judge(
+        self, job: Outgoing, stage: Stage, reply: str, code: int, message: str, stop: asyncio.Event
+    ) -> str:
+        """The journal status of a 5xx refusal, and the run's reaction to it."""
+        who = blame(stage, code, message)
+        if who == "relay":
+            self.stop(f"the relay refused at {stage}: {reply}", stop)
+            return DEFERRED
+        if who == "domain":
+            self.blocked.setdefault(_domain(job.recipient), reply)
+            return DEFERRED
+        if self.before + self.accepted == 0 and stage == "RCPT":
+            self.early += 1
+            if self.early >= REFUSED_BEFORE_ANY:
+                self.stop(
+                    f"the relay refused the first {self.early} recipients and accepted none ({reply}): "
+                    "the relay, not the addresses",
+                    stop,
+                )
+        if address_refused(reply) or stage == "RCPT":
+            self.refused.append(job.id)
+            tried = self.before + self.accepted + len(self.refused)  # the whole send, resumed or not
+            rate = len(self.refused) / tried
+            if tried >= MIN_SAMPLE and rate > self.max_rate:
+                self.stop(
+                    f"{len(self.refused)} of {tried} recipients tried were refused for good ({rate:.0%}, "
+                    f"over --max-bounce-rate {self.max_rate:.0%}): nobody suppressed, those deferred",
+                    stop,
+                )
+        return FAILED
+
+    def record(self, journal: Journal) -> None:
+        """Leave what the run learnt in the journal (read by the report, and by the parent of
+        processes). The refused are given back, deferred and not blamed, when the relay accepted
+        nobody at all (a bare 550 to everyone is the relay's) or the bounce rate stopped the run."""
+        nobody = self.before + self.accepted == 0
+        if self.refused and (nobody or "--max-bounce-rate" in self.stopped):
+            why = "the relay accepted no recipient" if nobody else "the run stopped at its bounce rate"
+            journal.apply([Change(rid, DEFERRED, f"not blamed: {why}") for rid in self.refused])
+        if self.stopped or self.blocked:
+            said = json.dumps({"stopped": self.stopped, "blocked": self.blocked})
+            journal.set_meta(STOPS + str(os.getpid()), said)
+
+
+def _domain(address: str) -> str:
+    return address.rsplit("@", 1)[-1].lower()
+
+
+def run_stops(journal: Journal, *, clear: bool = False) -> tuple[list[str], dict[str, str]]:
+    """Why the last run stopped (each process's reason) and the domains that refused it."""
+    stopped: list[str] = []
+    blocked: dict[str, str] = {}
+    for key, value in journal.meta().items():
+        if key.startswith(STOPS):
+            said = json.loads(value)
+            if said.get("stopped") and said["stopped"] not in stopped:
+                stopped.append(said["stopped"])
+            blocked.update(said.get("blocked", {}))
+            if clear:
+                journal.db.execute("DELETE FROM meta WHERE key = ?", (key,))
+    return stopped, blocked
 
 
 @dataclass(frozen=True)
@@ -200,12 +293,14 @@ async def deliver(
     stop: asyncio.Event | None = None,
     progress: Callable[[str, int], None] | None = None,
 ) -> None:
-    """Send every message; returns when each is sent, failed, deferred, uncertain, or `stop` was set."""
+    """Send every message; returns when each is sent, failed, deferred, uncertain, or the run
+    stopped (`stop` set: Ctrl-C, or the Guard)."""
     jobs = iter(outgoing)  # shared: a connection takes the next job when it is free
     rate = RateLimit(limits.rate)
     marks = Marks(journal)
     domains: dict[str, asyncio.Semaphore] = {}
     stop = stop or asyncio.Event()
+    guard = Guard(limits, journal.count(SENT))
 
     def domain_gate(address: str) -> asyncio.Semaphore | None:
         if not limits.per_domain:
@@ -218,11 +313,19 @@ async def deliver(
         try:
             while not stop.is_set() and (job := next(jobs, None)) is not None:
                 gate = domain_gate(job.recipient)
-                if gate:
+                if _domain(job.recipient) in guard.blocked:
+                    said = guard.blocked[_domain(job.recipient)]
+                    marks.note(
+                        Change(
+                            job.id, DEFERRED, f"not tried: its domain refused this run ({said})", claim=True
+                        )
+                    )
+                    status = DEFERRED
+                elif gate:
                     async with gate:
-                        client, status = await _send_one(job, client, relay, marks, limits, rate)
+                        client, status = await _send_one(job, client, relay, marks, limits, rate, guard, stop)
                 else:
-                    client, status = await _send_one(job, client, relay, marks, limits, rate)
+                    client, status = await _send_one(job, client, relay, marks, limits, rate, guard, stop)
                 if progress:
                     progress(status, 1)
         finally:
@@ -236,6 +339,7 @@ async def deliver(
         await asyncio.gather(*(worker() for _ in range(limits.concurrency)))
     finally:
         marks.close()
+    guard.record(journal)
 
 
 class Marks:
@@ -304,10 +408,18 @@ class Marks:
 @dataclass
 class _Progress:
     data_sent: bool = False  # the final dot was handed to the connection: the server may have the message
+    stage: Stage = "MAIL"  # the command whose reply is awaited
 
 
 async def _send_one(
-    job: Outgoing, client: aiosmtplib.SMTP | None, relay: Relay, marks: Marks, limits: Limits, rate: RateLimit
+    job: Outgoing,
+    client: aiosmtplib.SMTP | None,
+    relay: Relay,
+    marks: Marks,
+    limits: Limits,
+    rate: RateLimit,
+    guard: Guard,
+    stop: asyncio.Event,
 ) -> tuple[aiosmtplib.SMTP | None, str]:
     """One message, retried while nothing can have been delivered; returns the connection to
     reuse and the outcome."""
@@ -331,15 +443,16 @@ async def _send_one(
             if client is None or not client.is_connected:
                 client = await _connect(relay, limits.timeout)
             async with asyncio.timeout(limits.timeout):
-                reply = await _transaction(client, job, data, progress)
+                reply = await _transaction(client, job, data, progress, guard)
             marks.note(Change(job.id, SENT, reply))
             return client, SENT
         except aiosmtplib.SMTPResponseException as exc:  # a reply: refused sender, recipient or data
-            last = f"{exc.code} {exc.message}"
+            last = f"{progress.stage} {exc.code} {exc.message}"
             if exc.code >= 500:
-                marks.note(Change(job.id, FAILED, last))
+                status = guard.judge(job, progress.stage, last, exc.code, exc.message, stop)
+                marks.note(Change(job.id, status, last))
                 await _reset(client)
-                return client, FAILED
+                return client, status
             marks.note(Change(job.id, DEFERRED, last))
             if exc.code == 421:  # the server closes this connection: open another
                 client = _drop(client)
@@ -362,7 +475,9 @@ async def _send_one(
     return client, DEFERRED
 
 
-async def _transaction(client: aiosmtplib.SMTP, job: Outgoing, data: bytes, progress: _Progress) -> str:
+async def _transaction(
+    client: aiosmtplib.SMTP, job: Outgoing, data: bytes, progress: _Progress, guard: Guard
+) -> str:
     """MAIL, RCPT, DATA for one recipient; the server's reply to the data.
 
     aiosmtplib's `sendmail` parses both addresses twice more and scans the whole message
@@ -376,12 +491,16 @@ async def _transaction(client: aiosmtplib.SMTP, job: Outgoing, data: bytes, prog
     reply = await client.execute_command(b"MAIL", b"FROM:<%s>" % job.sender.encode(), *size)
     if reply.code != 250:
         raise aiosmtplib.SMTPSenderRefused(reply.code, reply.message, job.sender)
+    progress.stage = "RCPT"
     reply = await client.execute_command(b"RCPT", b"TO:<%s>" % job.recipient.encode())
     if reply.code not in (250, 251):
         raise aiosmtplib.SMTPRecipientRefused(reply.code, reply.message, job.recipient)
+    guard.accepted += 1
+    progress.stage = "DATA"
     reply = await client.execute_command(b"DATA")
     if reply.code != 354:
         raise aiosmtplib.SMTPDataError(reply.code, reply.message)
+    progress.stage = "content"
     reply = await _content(client, data, progress)
     if reply.code != 250:
         raise aiosmtplib.SMTPDataError(reply.code, reply.message)

@@ -34,6 +34,13 @@ SCHEMA = [
     "CREATE TABLE IF NOT EXISTS soft_bounces ("
     " key TEXT NOT NULL, message TEXT NOT NULL, source TEXT NOT NULL, at TEXT NOT NULL,"
     " PRIMARY KEY (key, message))",
+    # Reports that proved nothing (bounces import): set aside with the reason, suppressing nobody.
+    "CREATE TABLE IF NOT EXISTS reviews ("
+    " message TEXT NOT NULL, key TEXT NOT NULL, kind TEXT NOT NULL, shown TEXT NOT NULL,"
+    " reason TEXT NOT NULL, source TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (message, key))",
+    # The messages of each mailbox already read: an import never reads a mailbox whole again.
+    "CREATE TABLE IF NOT EXISTS seen_messages ("
+    " mailbox TEXT NOT NULL, key TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (mailbox, key))",
 ]
 
 
@@ -44,6 +51,19 @@ class Entry:
     reason: str  # one of REASONS
     source: str  # the campaign code, the file, the message that brought it
     at: str = ""  # ISO 8601, UTC; set when written if empty
+
+
+@dataclass(frozen=True)
+class Review:
+    """A report set aside: it suppressed nobody, and says why."""
+
+    message: str  # the report's Message-ID, or its key in the mailbox
+    key: str  # the store's key of the address it names ("" for a message that could not be read)
+    kind: str  # hard bounce, soft bounce, complaint, unsubscribe, unreadable
+    shown: str  # the address masked (a***@example.com)
+    reason: str
+    source: str  # the mailbox
+    at: str = ""
 
 
 def now() -> str:
@@ -190,16 +210,7 @@ class Store:
         first reason and date: the first unsubscribe is the one the law counts from."""
         stamp = now()
         rows = [(e.key, e.channel, e.reason, e.source[:500], e.at or stamp) for e in entries]
-        statement = self._sql(self._insert_ignore("suppressions", 5))
-        with self._transaction():
-            if self.postgres:
-                cursor = self.db.cursor()
-                cursor.executemany(statement, rows)
-                new = max(cursor.rowcount, 0)  # psycopg: the rows inserted, summed
-            else:
-                before = self.db.total_changes
-                self.db.executemany(statement, rows)
-                new = self.db.total_changes - before  # a row ignored on conflict is no change
+        new = self._insert(self._insert_ignore("suppressions", 5), rows)
         return new, len(rows) - new
 
     def remove(self, keys: Iterable[str], channel: str) -> int:
@@ -265,6 +276,37 @@ class Store:
             new, _ = self.add([Entry(key, "email", "soft bounces", said)])
             return new > 0
         return False
+
+    def to_review(self, items: Iterable[Review]) -> int:
+        """Set reports aside; returns how many are new (a report read again is there once)."""
+        stamp = now()
+        rows = [
+            (r.message, r.key, r.kind, r.shown, r.reason[:500], r.source[:500], r.at or stamp) for r in items
+        ]
+        return self._insert(self._insert_ignore("reviews", 7), rows)
+
+    def reviews(self) -> list[Review]:
+        query = "SELECT message, key, kind, shown, reason, source, at FROM reviews ORDER BY at, message, key"
+        return [Review(*row) for row in self._rows(query)]
+
+    def seen(self, mailbox: str) -> set[str]:
+        """The keys of this mailbox's messages already read."""
+        return {key for (key,) in self._rows("SELECT key FROM seen_messages WHERE mailbox = ?", [mailbox])}
+
+    def mark_seen(self, mailbox: str, keys: Iterable[str]) -> None:
+        stamp = now()
+        self._insert(self._insert_ignore("seen_messages", 3), [(mailbox, key, stamp) for key in keys])
+
+    def _insert(self, statement: str, rows: list[tuple[Any, ...]]) -> int:
+        statement = self._sql(statement)
+        with self._transaction():
+            if self.postgres:
+                cursor = self.db.cursor()
+                cursor.executemany(statement, rows)
+                return max(cursor.rowcount, 0)  # psycopg: the rows inserted, summed
+            before = self.db.total_changes
+            self.db.executemany(statement, rows)
+            return self.db.total_changes - before  # a row ignored on conflict is no change
 
     def entries(self) -> Iterator[Entry]:
         for row in self._rows(f"SELECT {COLUMNS} FROM suppressions ORDER BY at, key"):
