@@ -73,6 +73,12 @@ def unsubscribe_arguments(command: argparse.ArgumentParser) -> None:
     serve.add_argument("--host", default="127.0.0.1", help="default: 127.0.0.1 (the proxy forwards to it)")
     serve.add_argument("--port", type=int, default=8025, help="default: 8025")
     serve.add_argument("--store", help=STORE_HELP)
+    serve.add_argument(
+        "--spool",
+        type=Path,
+        help="where unsubscribes wait while the store cannot take them, replayed into it "
+        "(default: unsubscribe-spool.jsonl in the user's publipost data folder)",
+    )
     serve.set_defaults(run=cmd_serve)
     mailto = unsubscribe_actions.add_parser(
         "import", help="read unsubscribe e-mails (the mailto: of List-Unsubscribe) from a Maildir or mbox"
@@ -300,9 +306,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     secret, location = _secret(), _location(args)
     Store(location).close()  # created, or checked to be a store, before the first request
+    app = create_app(secret, location, args.spool)
     print(f"unsubscribe endpoint on http://{args.host}:{args.port}/ → store {shown(location)}")
     print("  GET shows a confirmation page; POST List-Unsubscribe=One-Click unsubscribes at once")
-    uvicorn.run(create_app(secret, location), host=args.host, port=args.port, log_level="warning")
+    print(f"  while the store cannot take a write: spooled to {app.state.writer.spool}, replayed")
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return EXIT_OK
 
 

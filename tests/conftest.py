@@ -89,3 +89,16 @@ def campaign_dir(tmp_path):
         return tmp_path / "campaign.yaml"
 
     return _make
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A throwaway PostgreSQL server (tests/pgkit.py), shared: each test takes a database of its own."""
+    from tests.pgkit import Postgres
+
+    try:
+        server = Postgres()
+    except RuntimeError as exc:
+        pytest.skip(f"no PostgreSQL to test the shared store against: {exc}")
+    yield server
+    server.stop()

@@ -216,18 +216,6 @@ def test_the_store_location_comes_from_config(tmp_path, run, monkeypatch):
 # --- PostgreSQL -----------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def postgres():
-    from tests.pgkit import Postgres
-
-    try:
-        server = Postgres()
-    except RuntimeError as exc:
-        pytest.skip(f"no PostgreSQL to test the shared store against: {exc}")
-    yield server
-    server.stop()
-
-
 def test_the_same_store_on_postgresql(postgres, couette, run, monkeypatch):
     url = postgres.database("store_campaigns")
     monkeypatch.setenv("PUBLIPOST_STORE", url)

@@ -42,15 +42,18 @@ def couette(tmp_path):
 class Endpoint:
     """`publipost unsubscribe serve`'s app on a real uvicorn, on a free loopback port."""
 
-    def __init__(self, location: str):
+    def __init__(self, location: str, spool=None, **options):
+        import tempfile
+        from pathlib import Path
+
         from publipost.unsubscribe.app import create_app
 
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
-        config = uvicorn.Config(
-            create_app(SECRET.encode(), location), host="127.0.0.1", port=self.port, log_level="warning"
-        )
+        self.spool = spool or Path(tempfile.mkdtemp(prefix="publipost-spool-")) / "spool.jsonl"
+        self.app = create_app(SECRET.encode(), location, self.spool, **options)
+        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
@@ -126,7 +129,7 @@ def test_one_click_page_forged_test_and_replayed_tokens(couette, run, own_store)
             data={"List-Unsubscribe": "One-Click"},
         )
         assert bad.status_code == 400
-        assert client.post(endpoint.url(_link(third)), content=b"x" * 5000).status_code == 413
+        assert client.post(endpoint.url(_link(third)), content=b"x" * 20_000).status_code == 413
         assert client.post(endpoint.url(_link(third)), data={"other": "1"}).status_code == 400
     with Store(str(own_store)) as store:
         entries = list(store.entries())

@@ -87,10 +87,18 @@ def shown(location: str) -> str:
 class Store:
     """One connection to the store. Use as a context manager."""
 
-    def __init__(self, location: str, *, create: bool = True):
+    def __init__(
+        self, location: str, *, create: bool = True, busy_seconds: float = BUSY_SECONDS, db: Any = None
+    ):
+        """`db`: a connection from a pool (the unsubscribe endpoint's), already checked to be a
+        store; `busy_seconds`: how long a SQLite write waits for another writer's lock."""
         self.location = location
         self.postgres = is_url(location)
-        self.db: Any = self._connect_postgres() if self.postgres else self._connect_sqlite(create)
+        self.busy_seconds = busy_seconds
+        if db is not None:
+            self.db = db
+            return
+        self.db = self._connect_postgres() if self.postgres else self._connect_sqlite(create)
         self._migrate()
 
     # --- connecting ---------------------------------------------------------------------------
@@ -101,8 +109,8 @@ class Store:
             raise FileNotFoundError(path)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level=None)
-            db.execute(f"PRAGMA busy_timeout = {BUSY_SECONDS * 1000}")
+            db = sqlite3.connect(path, timeout=self.busy_seconds, isolation_level=None)
+            db.execute(f"PRAGMA busy_timeout = {int(self.busy_seconds * 1000)}")
         except (OSError, sqlite3.Error) as exc:
             raise PublipostError(
                 f"cannot open the store: {exc}",

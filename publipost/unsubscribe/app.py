@@ -6,27 +6,41 @@ links, so a GET never unsubscribes anyone. POST unsubscribes: the mail client's 
 request (body `List-Unsubscribe=One-Click`, answered 200 at once) or the page's button. The
 token is an HMAC of the campaign code and the address key, checked in constant time; a forged,
 test or malformed token gets 400 and changes nothing; clicking twice changes nothing more.
+
+The body is read only after its declared length passed MAX_BODY, and streamed with the same cap
+(a request without a length). Both encodings RFC 8058 §3.2 allows, urlencoded and
+multipart/form-data, go through Starlette's form parser (python-multipart): percent-encoding,
+a trailing CRLF, extra fields and any charset are what mail providers send. The token in the
+URL decides; the body only says it is a one-click request. Writes go through writer.py: in
+worker threads, to the store or else a durable spool, replayed every REPLAY seconds.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import re
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from html import escape
+from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from publipost.mailer.message import check_token
-from publipost.store.db import Entry, Store
+from publipost.store.db import Entry
+from publipost.unsubscribe.writer import WAIT, Writer
 
 CODE = re.compile(r"[A-Z0-9]{2,12}")
 KEY = re.compile(r"[0-9a-f]{64}")
 TOKEN = re.compile(r"[0-9a-f]{32}|test-[0-9a-f]{27}")
-MAX_BODY = 4096  # a one-click body is 26 bytes; a form, a few more
+MAX_BODY = 16_384  # a one-click body is 26 bytes; a multipart one a few hundred
+REPLAY = 10.0  # seconds between two attempts to move the spool into the store
 
 WORDS = {
     "en": {
@@ -60,14 +74,17 @@ class Asked:
     language: str
 
 
-def create_app(secret: bytes, location: str) -> Starlette:
-    store: dict[str, Store] = {}
+def create_app(
+    secret: bytes,
+    location: str,
+    spool: Path | None = None,
+    *,
+    wait: float = WAIT,
+    replay_every: float = REPLAY,
+) -> Starlette:
+    from publipost.store.config import default_location
 
-    def connection() -> Store:
-        """One connection, opened on first use in the server's own thread."""
-        if "db" not in store:
-            store["db"] = Store(location)
-        return store["db"]
+    writer = Writer(location, spool or default_location().with_name("unsubscribe-spool.jsonl"), wait)
 
     async def page(request: Request) -> Response:
         asked = _parse(dict(request.query_params))
@@ -75,8 +92,7 @@ def create_app(secret: bytes, location: str) -> Starlette:
         verdict = _verdict(secret, asked)
         if verdict != "valid" or asked is None:
             return _html(language, WORDS[language][verdict], status=400)
-        already = bool(connection().find([asked.key], "email"))
-        if already:
+        if await run_in_threadpool(writer.suppressed, asked.key):
             return _html(language, WORDS[language]["already"])
         button = escape(WORDS[language]["button"])
         form = (
@@ -86,10 +102,10 @@ def create_app(secret: bytes, location: str) -> Starlette:
         return _html(language, WORDS[language]["ask"], extra=form)
 
     async def unsubscribe(request: Request) -> Response:
-        body = await request.body()
-        if len(body) > MAX_BODY:
+        body = await _capped_body(request)
+        if body is None:
             return PlainTextResponse("request too large", status_code=413)
-        form = dict(re.findall(r"([^&=]+)=([^&]*)", body.decode("ascii", "replace")))
+        form = await _form(request, body)
         asked = _parse(dict(request.query_params))
         language = asked.language if asked else _language(request.query_params.get("l"))
         one_click = form.get("List-Unsubscribe") == "One-Click"
@@ -99,18 +115,70 @@ def create_app(secret: bytes, location: str) -> Starlette:
                 return PlainTextResponse(verdict if verdict != "valid" else "bad request", status_code=400)
             return _html(language, WORDS[language][verdict if verdict != "valid" else "invalid"], status=400)
         source = f"{asked.code}, {'one-click' if one_click else 'unsubscribe page'}"
-        new, _ = connection().add([Entry(asked.key, "email", "unsubscribed", source)])
+        new = await run_in_threadpool(writer.add, Entry(asked.key, "email", "unsubscribed", source))
         if one_click:
             return PlainTextResponse("unsubscribed")
-        return _html(language, WORDS[language]["done" if new else "already"])
+        return _html(language, WORDS[language]["already" if new is False else "done"])
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async def replaying() -> None:
+            while True:
+                await run_in_threadpool(writer.replay)
+                await asyncio.sleep(replay_every)
+
+        task = asyncio.create_task(replaying())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            await run_in_threadpool(writer.replay)
+            await run_in_threadpool(writer.close)
 
     routes = [
         Route("/{path:path}", page, methods=["GET"]),
         Route("/{path:path}", unsubscribe, methods=["POST"]),
     ]
-    app = Starlette(routes=routes)
-    app.state.store = store
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.writer = writer
     return app
+
+
+async def _capped_body(request: Request) -> bytes | None:
+    """The body, or None when it is over MAX_BODY: refused on its declared length before a byte
+    is read, else counted as it streams in."""
+    declared = request.headers.get("content-length", "")
+    if declared and (not declared.isdigit() or int(declared) > MAX_BODY):
+        return None
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY:
+            return None
+    return bytes(body)
+
+
+async def _form(request: Request, body: bytes) -> dict[str, str]:
+    """The body's fields, urlencoded or multipart/form-data, each value stripped of the white
+    space and line ends some clients add; {} for a body that is neither."""
+
+    async def replay() -> dict[str, Any]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    content_type = request.headers.get("content-type", "")
+    if not content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        content_type = "application/x-www-form-urlencoded"  # a bare body, as some clients send it
+    scope = dict(request.scope)
+    scope["headers"] = [(k, v) for k, v in request.scope["headers"] if k != b"content-type"] + [
+        (b"content-type", content_type.encode("latin-1"))
+    ]
+    try:
+        async with Request(scope, replay).form(max_files=0, max_fields=20) as form:
+            return {key: str(value).strip() for key, value in form.items() if isinstance(value, str)}
+    except Exception:  # a malformed multipart body: no fields
+        return {}
 
 
 def _parse(query: dict[str, Any]) -> Asked | None:
