@@ -307,6 +307,12 @@ def _send_arguments(command: argparse.ArgumentParser) -> None:
     )
     command.add_argument("--timeout", type=_positive, default=30, help="seconds per message (default: 30)")
     command.add_argument(
+        "--journal-lost",
+        action="store_true",
+        help="the send journal is lost after a run that crashed: send to those the manifest does not "
+        "record (that run's recipients may get a second copy)",
+    )
+    command.add_argument(
         "--max-bounce-rate",
         type=_share,
         default=0.10,
@@ -802,6 +808,7 @@ def cmd_send(args: argparse.Namespace) -> int:
                 resend=args.resend,
                 retry_uncertain=args.retry_uncertain,
                 accept_changes=args.accept_changes,
+                journal_lost=args.journal_lost,
                 ready=lambda: _print_audience(prepared, out_dir),
                 progress=(lambda status, n: advance(n, status)) if advance else None,
             )
@@ -851,6 +858,11 @@ def _print_send_report(report: SendReport, args: argparse.Namespace, out_dir: Pa
         print(
             f"addresses  {len(reconciled.readdressed)} not yet mailed recipients have a new address: "
             "mailed there"
+        )
+    if report.restored:
+        print(
+            f"journal    {report.restored} recipients the manifest records as mailed were to send in the "
+            "journal (lost or restored from a backup): not mailed again"
         )
     if reconciled and reconciled.withdrawn:
         print(f"withdrawn  {reconciled.withdrawn} recipients are no longer in the audience: not mailed")

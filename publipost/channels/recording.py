@@ -8,7 +8,8 @@ from pathlib import Path
 
 from publipost.campaigns.audience import EMAIL, ID, VARIANT, Outcome
 from publipost.campaigns.table import ROW
-from publipost.mailer.journal import IN_FLIGHT, Entry
+from publipost.errors import PublipostError, Where
+from publipost.mailer.journal import FAILED, IN_FLIGHT, SENT, Change, Entry, Journal
 from publipost.prepared import Prepared
 from publipost.results.manifest import CONTROL, FILE, MAIN, Mailing, Manifest
 from publipost.store.keys import email_key
@@ -35,7 +36,8 @@ def record_letters(prepared: Prepared, out_dir: Path, failed_rows: Iterable[int]
 
 
 def record_sends(prepared: Prepared, out_dir: Path, entries: Iterable[Entry]) -> None:
-    """The send journal's outcomes: the journal decides, the manifest copies."""
+    """The send journal's outcomes: the journal decides, the manifest copies (and the send is
+    no longer running: see restore_outcomes)."""
     code = prepared.campaign.code
     variant_of: dict[str, str] = {}
     if prepared.variants:
@@ -53,6 +55,41 @@ def record_sends(prepared: Prepared, out_dir: Path, entries: Iterable[Entry]) ->
         for e in entries
     )
     _record(prepared, out_dir, mailed)
+    with Manifest(out_dir / FILE) as manifest:
+        manifest.sending(False)
+
+
+# The manifest's outcomes a journal must never send again: it records them as mailed.
+_FINAL = {"sent": SENT, "uncertain": IN_FLIGHT, "failed": FAILED}
+
+
+def restore_outcomes(out_dir: Path, journal: Journal, *, created: bool, journal_lost: bool) -> int:
+    """Make the journal agree with the manifest before a send: a recipient the manifest records as
+    sent, uncertain or failed is never to send again, whatever became of the journal (deleted,
+    restored from an older backup). Returns how many recipients that changed.
+
+    A journal just created while the manifest says a send was running (it had not recorded its
+    outcomes: it crashed, or still runs elsewhere) means whom that run mailed is known nowhere:
+    refused, unless the operator says the journal is lost (`journal_lost`), and then those the
+    manifest does not record may be mailed again.
+    """
+    with Manifest(out_dir / FILE) as manifest:
+        if created and manifest.sending() and not journal_lost:
+            raise PublipostError(
+                "the send journal is missing, and the manifest says a send of this campaign was running "
+                "and never recorded whom it mailed",
+                Where(journal.path),
+                "restore send-journal.sqlite from where it was; or, if it is lost, run with --journal-lost "
+                "(recipients the manifest records are not mailed again; those that run mailed may be)",
+            )
+        outcomes = manifest.outcomes("email")
+        manifest.sending(True)
+    changes = [
+        Change(rid, _FINAL[status], f"{status} on {at[:10]}, as the manifest records", claim=True)
+        for rid, (status, at) in outcomes.items()
+        if status in _FINAL
+    ]
+    return sum(journal.apply(changes)) if changes else 0
 
 
 def suppress_hard_bounces(prepared: Prepared, entries: Iterable[Entry]) -> int:

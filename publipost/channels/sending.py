@@ -21,7 +21,7 @@ from typing import Any
 from publipost.campaigns.audience import ID, VARIANT, Recipient
 from publipost.campaigns.emails import check_email
 from publipost.channels.email import Composer, email_recipients
-from publipost.channels.recording import check_manifest, record_sends, suppress_hard_bounces
+from publipost.channels.recording import check_manifest, record_sends, restore_outcomes, suppress_hard_bounces
 from publipost.channels.resume import check_journal
 from publipost.csvout import separator_for, write_csv
 from publipost.errors import PublipostError
@@ -65,6 +65,7 @@ class SendReport:
     tests: list[tuple[str, str, str]] = field(default_factory=list)  # a test send: id, seed, status
     shown: list[bytes] = field(default_factory=list)  # a dry run's first messages (--show)
     suppressed: int = 0  # addresses refused for good, newly in the suppression store
+    restored: int = 0  # recipients the journal had lost, set back from the manifest's outcomes
     stopped: list[str] = field(default_factory=list)  # why the run stopped: the relay refused, bounce rate
     blocked: dict[str, str] = field(default_factory=dict)  # domains that refused the campaign this run
 
@@ -88,6 +89,7 @@ def send_campaign(
     resend: bool = False,
     retry_uncertain: bool = False,
     accept_changes: bool = False,
+    journal_lost: bool = False,
     progress: Callable[[str, int], None] | None = None,  # an outcome, how many recipients
     processes: int | None = None,
     ready: Callable[[], None] | None = None,
@@ -126,6 +128,7 @@ def send_campaign(
     check_manifest(prepared, out_dir)
     journal_path = out_dir / "send-journal.sqlite"
     with SendLock(journal_path):
+        created = not journal_path.exists()
         journal = Journal(journal_path)
         report.journal = journal.path
         try:
@@ -144,6 +147,8 @@ def send_campaign(
                 resend=resend,
                 retry_uncertain=retry_uncertain,
                 accept_changes=accept_changes,
+                created=created,
+                journal_lost=journal_lost,
             )
             record_sends(prepared, out_dir, journal.entries(*STATUSES))
             report.suppressed = suppress_hard_bounces(prepared, journal.entries("failed"))
@@ -171,11 +176,15 @@ def _deliver_journal(
     resend: bool,
     retry_uncertain: bool,
     accept_changes: bool,
+    created: bool,
+    journal_lost: bool,
 ) -> None:
-    """Bind the journal to the campaign, bring it up to date with the audience, send what is to send."""
+    """Bind the journal to the campaign, bring it up to date with the audience and with the
+    manifest (nobody it records as mailed is mailed again), send what is to send."""
     audience = prepared.audience
     report.changes_accepted = check_journal(journal, prepared, accept_changes=accept_changes)
     report.reconciled = journal.reconcile(audience.mailing_list())
+    report.restored = restore_outcomes(out_dir, journal, created=created, journal_lost=journal_lost)
     if resend:
         journal.reset((SENT, FAILED, IN_FLIGHT))
     elif retry_uncertain:

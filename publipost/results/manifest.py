@@ -173,6 +173,23 @@ class Manifest:
             )
         return len(rows)
 
+    def outcomes(self, channel: str) -> dict[str, tuple[str, str]]:
+        """id → (status, when) of every mailing on a channel."""
+        query = "SELECT id, status, at FROM mailings WHERE channel = ?"
+        return {rid: (status, at) for rid, status, at in self.db.execute(query, (channel,))}
+
+    def sending(self, running: bool | None = None) -> bool:
+        """Whether a send was running and has not yet copied its outcomes here (a crash leaves it
+        so); with `running`, say so first. A send sets it before its first message and clears it
+        once its outcomes are recorded."""
+        if running is not None:
+            with self.db:
+                if running:
+                    self.db.execute("INSERT OR REPLACE INTO meta VALUES ('sending', 'yes')")
+                else:
+                    self.db.execute("DELETE FROM meta WHERE key = 'sending'")
+        return self.db.execute("SELECT 1 FROM meta WHERE key = 'sending'").fetchone() is not None
+
     def lookup(self) -> tuple[dict[str, str], set[str], dict[str, str]]:
         """What responses are matched against: response code → id, the ids, e-mail key → id."""
         codes, ids, emails = {}, set(), {}
