@@ -243,6 +243,11 @@ def _render_arguments(command: argparse.ArgumentParser) -> None:
         metavar="ADDRESS",
         help="pdf, eml: draw on a Dask cluster: tcp://SCHEDULER:8786, or local:N for N local workers",
     )
+    command.add_argument(
+        "--store-changed",
+        action="store_true",
+        help="print or send although the suppression store is not the one this campaign ran with",
+    )
     command.set_defaults(run=cmd_render)
 
 
@@ -306,6 +311,11 @@ def _send_arguments(command: argparse.ArgumentParser) -> None:
         "--per-domain", type=_count(1), help="at most this many messages at once per recipient domain"
     )
     command.add_argument("--timeout", type=_positive, default=30, help="seconds per message (default: 30)")
+    command.add_argument(
+        "--store-changed",
+        action="store_true",
+        help="print or send although the suppression store is not the one this campaign ran with",
+    )
     command.add_argument(
         "--journal-lost",
         action="store_true",
@@ -730,6 +740,12 @@ def _local_path(value: str) -> Path:
     return Path(value)
 
 
+def _store_changed(prepared: Prepared, args: argparse.Namespace) -> None:
+    """--store-changed: the operator says another store than the campaign's last is right."""
+    if args.store_changed and prepared.audience.store is not None:
+        prepared.audience.store.accept_change = True
+
+
 def cmd_render(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
@@ -738,6 +754,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     from publipost.channels.base import LintBlocked
 
     prepared = prepare(args.campaign)
+    _store_changed(prepared, args)
     # An unknown id is bad input: refused before anything is printed.
     only = prepared.audience.only(args.only) if args.only else None
     channel = for_format(prepared.campaign, args.format)  # before anything is printed or written
@@ -782,6 +799,7 @@ def cmd_send(args: argparse.Namespace) -> int:
         )
     relay = parse_relay(args.smtp, allow_plain_auth=args.allow_plain_auth) if args.smtp else None
     prepared = prepare(args.campaign)
+    _store_changed(prepared, args)
     out_dir = args.out or prepared.out_dir
     out_dir.mkdir(parents=True, exist_ok=True)
     limits = Limits(
@@ -980,7 +998,8 @@ def _print_audience(prepared: Prepared, out_dir: Path) -> None:
         warning = "store      OFF: this campaign does not consult the suppression store (store: false)"
         print(f"\n\033[1m{warning}\033[0m" if sys.stdout.isatty() else f"\n{warning.upper()}")
     elif store is not None:
-        state = "" if store.entries else " (empty: nothing suppressed yet)"
+        state = f" ({store.total:,} entries, id {store.id[:8]})" if store.id else ""
+        state = state if store.entries else " (does not exist yet: nothing suppressed)"
         print(f"\nstore      {_show_store(store.location)}{state}")
     if audience.suppression:
         print()

@@ -102,3 +102,19 @@ def postgres():
         pytest.skip(f"no PostgreSQL to test the shared store against: {exc}")
     yield server
     server.stop()
+
+
+@pytest.fixture
+def couette(tmp_path):
+    """The French example campaign, copied without its output: a test may send and print it."""
+    import shutil
+
+    folder = tmp_path / "vente-couette"
+    shutil.copytree(EXAMPLES / "vente-couette", folder, ignore=shutil.ignore_patterns("out"))
+    return folder / "campaign.yaml"
+
+
+@pytest.fixture
+def send_key(monkeypatch):
+    """The campaign key (unsubscribe tokens, signed Message-IDs), as a real send has it."""
+    monkeypatch.setenv("PUBLIPOST_UNSUBSCRIBE_SECRET", "a-test-campaign-key-of-48-bytes-" * 2)

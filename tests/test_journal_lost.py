@@ -10,19 +10,7 @@ import shutil
 
 import pytest
 
-from tests.conftest import EXAMPLES
-
-
-@pytest.fixture(autouse=True)
-def secret(monkeypatch):
-    monkeypatch.setenv("PUBLIPOST_UNSUBSCRIBE_SECRET", "journal-test-key-" * 3)
-
-
-@pytest.fixture
-def couette(tmp_path):
-    folder = tmp_path / "vente-couette"
-    shutil.copytree(EXAMPLES / "vente-couette", folder, ignore=shutil.ignore_patterns("out"))
-    return folder / "campaign.yaml"
+pytestmark = pytest.mark.usefixtures("send_key")
 
 
 def _delivered(out):
@@ -70,11 +58,11 @@ def test_a_journal_lost_after_a_crash_is_refused_until_the_operator_says_so(coue
     def crash(*args, **kwargs):  # the process dies after sending, before recording its outcomes
         raise SystemExit(137)
 
+    record_sends = sending.record_sends
     monkeypatch.setattr(sending, "record_sends", crash)
     with pytest.raises(SystemExit):
         run("send", couette, "--limit", "20")
-    monkeypatch.undo()
-    monkeypatch.setenv("PUBLIPOST_UNSUBSCRIBE_SECRET", "journal-test-key-" * 3)
+    monkeypatch.setattr(sending, "record_sends", record_sends)
     assert _delivered(out) == 50
     _forget_journal(out)
     refused = run("send", couette)

@@ -42,6 +42,18 @@ def test_publipost_toml_options_severity_and_prefixes(tmp_path):
     assert all(f.severity == "error" and "(max 8)" in f.message for f in findings)
 
 
+def test_a_publipost_toml_naming_the_store_is_no_lint_error(tmp_path, run):
+    """`store = …` at the top of publipost.toml is the store's setting (README): lint, and every
+    command that lints, took it for an unknown lint setting and stopped (exit 2)."""
+    (tmp_path / "publipost.toml").write_text(
+        'store = "suppressions.sqlite"\nignore = ["sentence-too-long"]\n'
+    )
+    path = _letter(tmp_path, GOOD["fr"].replace("Vous dormez à poings fermés.", LONG))
+    assert lint_paths([path]).active == []
+    result = run("lint", path)
+    assert result.code == 0, result.err
+
+
 def test_per_file_ignores_glob(tmp_path):
     (tmp_path / "publipost.toml").write_text('[lint.per-file-ignores]\n"relances/*.md" = ["PP104"]\n')
     text = GOOD["fr"].replace("\nP.S. Répondez avant le 31 décembre : votre cadeau vous attend.\n", "")

@@ -111,6 +111,9 @@ class StoreCheck:
     postal: int = 0  # postal addresses suppressed
     entries: bool = True  # False: the store does not exist yet (nothing suppressed)
     real: str = field(default="", repr=False)  # the location itself (a URL may hold a password)
+    id: str = ""  # the store's own id ("" when it does not exist yet)
+    total: int = 0  # entries it holds
+    accept_change: bool = False  # another store than the one this campaign ran with is fine (--store-changed)
 
 
 @dataclass
@@ -614,6 +617,7 @@ def _consult_store(audience: Audience, campaign: Campaign, location: str | None)
         keys["postal"] = [postal_key(v) if v[1].strip() else None for v in lines]
     with Store(location, create=False) as store:
         found = {kind: store.said([k for k in listed if k], kind) for kind, listed in keys.items()}
+        check.id, check.total = store.identity(), store.total()
     channel_of = {"email": "email", "postal": "letter"}
     lost = pd.Series("", index=frame.index, dtype=object)
     taken: dict[str, pd.Series] = {}  # channel → the store's reason, on the rows it takes

@@ -118,8 +118,28 @@ def suppress_hard_bounces(prepared: Prepared, entries: Iterable[Entry]) -> int:
 
 def check_manifest(prepared: Prepared, out_dir: Path) -> None:
     """Before a print run or a send: the manifest is this campaign's, with the same code and
-    control group (exit 2 before anything is printed or sent)."""
+    control group, and the same suppression store (exit 2 before anything is printed or sent)."""
     _record(prepared, out_dir, [], held_out=False)
+    check = prepared.audience.store
+    if check is None or not check.consulted:  # store: false is said in the YAML, and in capitals
+        return
+    with Manifest(out_dir / FILE) as manifest:
+        before = manifest.store()
+        if before and before[0] and before[0] != check.id and manifest.mailed() and not check.accept_change:
+            now = (
+                f"{check.location} (id {check.id[:8]}, {check.total} entries)"
+                if check.id
+                else (f"{check.location}, which does not exist (nothing suppressed)")
+            )
+            raise PublipostError(
+                f"this campaign was printed or sent consulting the store {before[1]} (id {before[0][:8]}); "
+                f"the store now is {now}: people unsubscribed there would be targeted",
+                Where(manifest.path),
+                f"point PUBLIPOST_STORE (or the config file: {check.origin}) back at {before[1]}; "
+                "--store-changed if the store really is another one now",
+            )
+        if check.id:
+            manifest.store((check.id, check.location))
 
 
 def _record(prepared: Prepared, out_dir: Path, mailings: Iterable[Mailing], held_out: bool = True) -> None:

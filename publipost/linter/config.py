@@ -21,6 +21,7 @@ from publipost.linter.rule import SEVERITIES, Rule
 from publipost.linter.rules import all_rules
 
 CONFIG_FILES = ("publipost.toml", ".publipost.toml", "pyproject.toml")
+NOT_LINT = ("store",)  # publipost.toml's other settings (store/config.py reads `store`)
 KEYS = {
     "select",
     "ignore",
@@ -173,7 +174,7 @@ def load_config(path: Path, extending: tuple[Path, ...] = ()) -> LintConfig:
     if path.name == "pyproject.toml":
         data = data.get("tool", {}).get("publipost", {}).get("lint", {})
     else:
-        data = data.get("lint", data)
+        data = data.get("lint", {key: value for key, value in data.items() if key not in NOT_LINT})
     base = LintConfig()
     if isinstance(data, dict) and "extend" in data:
         data = dict(data)

@@ -134,7 +134,7 @@ class Manifest:
         if control is None:
             return
         share = control_share(control)
-        mailed = self.db.execute("SELECT 1 FROM mailings WHERE channel != 'none' LIMIT 1").fetchone()
+        mailed = self.mailed()
         before = found.get("control")
         if mailed and before is not None and before != share:
             held = "no control group" if before == "0%" else f"a control group of {before}"
@@ -172,6 +172,23 @@ class Manifest:
                 rows,
             )
         return len(rows)
+
+    def store(self, identity: tuple[str, str] | None = None) -> tuple[str, str] | None:
+        """(id, location) of the suppression store the runs consulted; with `identity`, set it."""
+        if identity is not None:
+            with self.db:
+                self.db.execute("INSERT OR REPLACE INTO meta VALUES ('store', ?)", ("\t".join(identity),))
+        found = self.db.execute("SELECT value FROM meta WHERE key = 'store'").fetchone()
+        if found is None:
+            return None
+        store_id, _, location = found[0].partition("\t")
+        return store_id, location
+
+    def mailed(self) -> bool:
+        """Whether anyone was printed or mailed (the control group is no one)."""
+        return (
+            self.db.execute("SELECT 1 FROM mailings WHERE channel != 'none' LIMIT 1").fetchone() is not None
+        )
 
     def outcomes(self, channel: str) -> dict[str, tuple[str, str]]:
         """id → (status, when) of every mailing on a channel."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -172,6 +173,7 @@ class Store:
                 self._execute(statement)
             self._execute(self._insert_ignore("store_meta", 2), ("application", APPLICATION))
             self._execute(self._insert_ignore("store_meta", 2), ("schema", str(SCHEMA_VERSION)))
+            self._execute(self._insert_ignore("store_meta", 2), ("id", uuid.uuid4().hex))
 
     def _foreign(self) -> PublipostError:
         if self.postgres:
@@ -324,6 +326,15 @@ class Store:
         """(channel, reason) → entries."""
         rows = self._rows("SELECT channel, reason, COUNT(*) FROM suppressions GROUP BY channel, reason")
         return {(channel, reason): int(count) for channel, reason, count in rows}
+
+    def identity(self) -> str:
+        """The store's own id, made when it was created: a run records it, so that a store
+        moved keeps its identity and another store under the same name does not."""
+        found = self._rows("SELECT value FROM store_meta WHERE key = 'id'")
+        return str(found[0][0]) if found else ""
+
+    def total(self) -> int:
+        return int(self._rows("SELECT COUNT(*) FROM suppressions")[0][0])
 
     def soft_counts(self) -> int:
         return int(self._rows("SELECT COUNT(DISTINCT key) FROM soft_bounces")[0][0])
