@@ -22,6 +22,9 @@ class FaultyHandler:
       late…@     queued, then 250 only after `delay` seconds (a slow before-queue filter)
       gone…@     queued, then the connection dropped without a reply
       hang…@     never answers (nothing queued)
+      garbage…@  queued, then a reply that is no SMTP reply at all
+      long…@     queued, then a reply line of 9,000 characters (aiosmtplib reads at most 8 KB)
+      twoxx…@    queued, then 251 (any 2yz completes the transaction)
     slow…@       answers after `delay` seconds; anything else: accepted at once.
 
     `delivered` holds every message queued: a recipient found twice there was mailed twice.
@@ -63,6 +66,12 @@ class FaultyHandler:
         if address.startswith("gone"):
             server.transport.close()
             return "421 closing"
+        if address.startswith("garbage"):
+            return "hello? this is not SMTP"
+        if address.startswith("long"):
+            return "250 " + "x" * 9000
+        if address.startswith("twoxx"):
+            return "251 2.0.0 Queued"
         if address.startswith(("slow", "late")):
             await asyncio.sleep(self.delay)
         return "250 2.0.0 Accepted"

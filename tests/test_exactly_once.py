@@ -87,6 +87,24 @@ def test_a_lost_reply_after_the_data_is_uncertain_never_resent(tmp_path, run):
     _names_match_envelopes(handler)
 
 
+def test_a_reply_after_the_data_that_is_not_smtp_is_uncertain_never_resent(tmp_path, run):
+    """Garbage, or a line over 8 KB, after the final dot: the server may have the message. It is
+    an unknown outcome, never a 4xx to retry (which queued four copies per run)."""
+    addresses = ["garbage@example.com", "long@example.com", "twoxx@example.com", "ok@example.com"]
+    rows = [f"{i},{a.split('@')[0].capitalize()},Smith,{a}" for i, a in enumerate(addresses, start=1)]
+    path = _write(tmp_path, rows)
+    handler = FaultyHandler()
+    with SmtpServer(handler) as server:
+        first = run("send", path, "--out", tmp_path / "out", "--smtp", server.url)
+        again = run("send", path, "--out", tmp_path / "out", "--smtp", server.url)
+    assert first.code == 1 and "this run: 2 sent, 2 uncertain" in first.out
+    assert "nothing new to send" in again.out
+    assert handler.per_recipient() == Counter({a: 1 for a in addresses})  # each queued once, ever
+    failures = (tmp_path / "out" / "send-failures.csv").read_text()
+    assert "garbage@example.com,uncertain,\"no valid reply after the data was sent (Malformed" in failures
+    assert "long@example.com,uncertain,no valid reply after the data was sent (Response too long)" in failures
+
+
 def test_a_new_uncertain_recipient_fails_the_run(tmp_path, run):
     path = _write(tmp_path, ["1,Gone,Smith,gone@example.com", "2,Ok,Smith,ok@example.com"])
     with SmtpServer(FaultyHandler()) as server:

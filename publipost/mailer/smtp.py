@@ -448,6 +448,16 @@ async def _send_one(
             return client, SENT
         except aiosmtplib.SMTPResponseException as exc:  # a reply: refused sender, recipient or data
             last = f"{progress.stage} {exc.code} {exc.message}"
+            if not 400 <= exc.code < 600:  # not an SMTP reply: garbage, a line over 8 KB (code -1)
+                if progress.data_sent:  # the server may have queued it: an unknown outcome, not a 4xx
+                    reply = f"no valid reply after the data was sent ({exc.message[:200]})"
+                    marks.note(Change(job.id, IN_FLIGHT, reply))
+                    return _drop(client), UNCERTAIN
+                marks.note(
+                    Change(job.id, DEFERRED, f"{progress.stage}: not an SMTP reply ({exc.message[:200]})")
+                )
+                client = _drop(client)  # what follows on this connection cannot be trusted either
+                continue
             if exc.code >= 500:
                 status = guard.judge(job, progress.stage, last, exc.code, exc.message, stop)
                 marks.note(Change(job.id, status, last))
@@ -502,7 +512,7 @@ async def _transaction(
         raise aiosmtplib.SMTPDataError(reply.code, reply.message)
     progress.stage = "content"
     reply = await _content(client, data, progress)
-    if reply.code != 250:
+    if not 200 <= reply.code < 300:  # any 2yz completes the transaction (RFC 5321 §4.2.1)
         raise aiosmtplib.SMTPDataError(reply.code, reply.message)
     return reply.message
 
