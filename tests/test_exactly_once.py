@@ -101,7 +101,7 @@ def test_a_reply_after_the_data_that_is_not_smtp_is_uncertain_never_resent(tmp_p
     assert "nothing new to send" in again.out
     assert handler.per_recipient() == Counter({a: 1 for a in addresses})  # each queued once, ever
     failures = (tmp_path / "out" / "send-failures.csv").read_text()
-    assert "garbage@example.com,uncertain,\"no valid reply after the data was sent (Malformed" in failures
+    assert 'garbage@example.com,uncertain,"no valid reply after the data was sent (Malformed' in failures
     assert "long@example.com,uncertain,no valid reply after the data was sent (Response too long)" in failures
 
 

@@ -252,9 +252,37 @@ class Composer:
         from publipost.templates.merge import RecipientError
 
         try:
-            return self.message(recipient)
+            data = self.message(recipient)
         except RecipientError as exc:
             raise NotComposed(str(exc)) from None
+        campaign = self.prepared.campaign  # with email.unsubscribe, the header is always there
+        if (
+            self.unsubscribe is None
+            and not campaign.reply
+            and not offers_unsubscribe(data, campaign.language)
+        ):
+            raise NotComposed(
+                "this message offers no way to unsubscribe (no List-Unsubscribe header, no unsubscribe "
+                "link): not sent; set email.unsubscribe"
+            )
+        return data
+
+
+def offers_unsubscribe(message: bytes, language: str) -> bool:
+    """Whether a composed message lets its reader leave the list: a List-Unsubscribe header, or
+    a link in its HTML whose address or text says unsubscribe. The law gate reads what is sent,
+    not the copy: a comment or "we never unsubscribe anyone" in the copy is no way out."""
+    import re
+    from email import message_from_bytes, policy
+
+    from publipost.linter.campaign import unsubscribe_link
+
+    head = message.split(b"\r\n\r\n", 1)[0]
+    if re.search(rb"^List-Unsubscribe:", head, re.MULTILINE | re.IGNORECASE):
+        return True
+    parsed = message_from_bytes(message, policy=policy.default)
+    html = parsed.get_body(("html",)) if hasattr(parsed, "get_body") else None
+    return html is not None and unsubscribe_link(html.get_content(), language)
 
 
 def campaign_dkim_key(campaign: Campaign) -> DkimKey | None:

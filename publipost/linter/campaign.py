@@ -85,7 +85,9 @@ def section_document(campaign: Campaign, section: str, samples: Samples | None) 
     if section == "email" and campaign.email is not None:
         doc.subject = _whole(copies.get("email.subject"), "subject")
         doc.preheader = _whole(copies.get("email.preheader"), "preheader")
-        doc.unsubscribe = bool(campaign.email.unsubscribe) or "unsubscribe" in body_copy.text.lower()
+        doc.unsubscribe = bool(campaign.email.unsubscribe) or unsubscribe_link(
+            blank_comments(body_copy.text), campaign.language
+        )
         doc.plain_text = True  # publipost writes the text part from the same copy
     sender = campaign.sender
     doc.signer = (
@@ -156,3 +158,26 @@ def _merged_samples(
     if len(merged.body) != len(template):
         return []
     return [(unit, block.text) for unit, block in zip(template, merged.body, strict=True)]
+
+
+_LINKS = re.compile(
+    r"\[([^\]]*)\]\(\s*<?([^)\s>]*)"  # Markdown: [text](url)
+    r"|<a\b[^<>]*\bhref\s*=\s*[\"']?([^\"'\s>]*)[^<>]*>(.*?)</a\s*>"  # HTML: <a href="url">text</a>
+    r"|<?(https?://[^\s<>)\]]+|mailto:[^\s<>)\]]+)",  # a bare address (linkified)
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def unsubscribe_link(copy: str, language: str) -> bool:
+    """Whether the copy holds a link whose text or address says unsubscribe: the word alone
+    ("never unsubscribe", a comment) lets nobody leave the list."""
+    from publipost.linter.document import mentions_unsubscribe
+
+    for found in _LINKS.finditer(copy):
+        text, url = (found[1] or found[4] or ""), (found[2] or found[3] or found[5] or "")
+        if url and (mentions_unsubscribe(text, language) or _UNSUBSCRIBE_URL.search(url)):
+            return True
+    return False
+
+
+_UNSUBSCRIBE_URL = re.compile(r"unsubscribe|d[eé]sabonn|d[eé]sinscri|opt-?out", re.IGNORECASE)

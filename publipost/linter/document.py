@@ -367,7 +367,7 @@ def email_from_markup(path: Path, source: str) -> LintDoc:
             setattr(doc, role, Unit(role, inner.strip(), _at(positions, start)))
     doc.personalised = uses_recipient_field(source)
     doc.links = any(  # a link to anything but the unsubscribe page
-        not _mentions_unsubscribe(text, language)
+        not mentions_unsubscribe(text, language)
         for text in re.findall(r"<(?:a|mj-button)\b[^<>]*\bhref=[^<>]*>([^<]*)", source, re.IGNORECASE)
     )
     doc.images_without_alt = [
@@ -375,7 +375,7 @@ def email_from_markup(path: Path, source: str) -> LintDoc:
         for tag in re.findall(r"<(?:mj-image|img)\b[^<>]*>", source, re.IGNORECASE)
         if not re.search(r"\balt=", tag, re.IGNORECASE)
     ]
-    doc.unsubscribe = _mentions_unsubscribe(source, language)
+    doc.unsubscribe = mentions_unsubscribe(source, language)
     doc.plain_text = any(path.with_suffix(s).is_file() for s in (".txt", ".text"))
     doc.anchor = positions.where(0)
     return doc
@@ -434,11 +434,11 @@ def _html_language(source: str) -> str | None:
     return match.group(1).lower() if match and match.group(1).lower() in ("fr", "en") else None
 
 
-def _mentions_unsubscribe(text: str, language: str) -> bool:
+def mentions_unsubscribe(text: str, language: str) -> bool:
     from publipost.linter.words import word_list
 
     return "unsubscribe" in text.lower() or bool(word_list(language, "unsubscribe").find(text))
 
 
 def _unsubscribe_line(text: str, language: str) -> bool:
-    return _mentions_unsubscribe(text, language) and len(text) < 200
+    return mentions_unsubscribe(text, language) and len(text) < 200
