@@ -489,7 +489,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
 
     def ready(url: str) -> None:
         print(f"preview of {_show(args.campaign)} at {url} (Ctrl-C to stop)", flush=True)
-        if args.port is None and not url.endswith(":8642/"):
+        if args.port is None and ":8642/" not in url:
             print("  (port 8642 was taken: another free port was chosen)", flush=True)
         if not args.no_open:
             import webbrowser

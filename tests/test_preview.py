@@ -33,16 +33,32 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+class Served(str):
+    """The preview's address (…/, to add paths to), with `entry`: the URL it printed, with its token."""
+
+    entry: str
+
+
+# A client that keeps the preview's cookie, as a browser does once it opened the printed link.
+_opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+
+
+def _open(url: str, request: urllib.request.Request | None = None):
+    return _opener.open(request or url, timeout=10)
+
+
 @contextmanager
-def serving(campaign: Path, *args: str) -> Iterator[str]:
-    """`publipost preview` in its own process; yields the URL it printed once listening."""
+def serving(campaign: Path, *args: str) -> Iterator[Served]:
+    """`publipost preview` in its own process; yields its address once listening."""
     command = [sys.executable, "-u", "-m", "publipost", "preview", str(campaign), "--no-open", *args]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         line = process.stdout.readline()
         assert line.startswith("preview of "), line + process.stderr.read()
-        url = line.split(" at ", 1)[1].split()[0]
-        yield url.replace("localhost", "127.0.0.1")
+        printed = line.split(" at ", 1)[1].split()[0].replace("localhost", "127.0.0.1")
+        served = Served(printed.split("?", 1)[0])
+        served.entry = printed
+        yield served
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -51,7 +67,7 @@ def serving(campaign: Path, *args: str) -> Iterator[str]:
 def _when_read(url: str) -> str:
     """The page once the campaign is read (the server answers at once, "Reading…" until then)."""
     for _ in range(300):
-        body = urllib.request.urlopen(url, timeout=10).read().decode()
+        body = _open(getattr(url, "entry", url)).read().decode()
         if "Reading the campaign" not in body:
             return body
         time.sleep(0.1)
@@ -71,7 +87,7 @@ def test_a_marketer_steps_through_recipients_and_sees_her_edits_live(tmp_path):
     letter.write_text(original.replace("de novembre à mars.", "de novembre à mars." + LONG), encoding="utf-8")
     with serving(folder / "campaign.yaml", "--port", str(_free_port())) as url, browser() as chromium:
         page = chromium.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(url)
+        page.goto(url.entry)
         first = page.locator("#current").inner_text()
         assert first.startswith("1 / 128") and "C00002" in first  # the same count as validate
         assert "targeted" in page.locator("#audience").inner_text()
@@ -135,9 +151,9 @@ def test_a_campaign_that_does_not_load_still_serves_its_error(tmp_path):
         body = _when_read(url)
         assert "The campaign does not load" in body and "nope.csv" in body
         # Another site's page (DNS rebinding) cannot read the customers' data through the preview.
-        request = urllib.request.Request(url, headers={"Host": "attacker.example"})
+        request = urllib.request.Request(url.entry, headers={"Host": "attacker.example"})
         with pytest.raises(urllib.error.HTTPError) as refused:
-            urllib.request.urlopen(request, timeout=10)
+            _open(url, request)
         assert refused.value.code == 400
 
 
@@ -228,3 +244,61 @@ def test_the_preview_reads_nothing_outside_the_campaigns_folder(tmp_path):
         body = _when_read(url)
     assert "The campaign does not load" in body and "outside" in body
     assert "top.secret" not in body and "Secret" not in body
+
+
+def test_the_preview_answers_only_with_its_token_and_is_never_framed_elsewhere(tmp_path):
+    """Issue 25, 7: while the preview runs, another site's page could frame /search?q=… and count
+    the frames it got back to learn who is a customer. Now a request without this run's token is
+    refused, and every answer forbids other origins to frame or load it."""
+    folder = _copy("vente-couette", tmp_path)
+    with serving(folder / "campaign.yaml", "--port", str(_free_port())) as url:
+        _when_read(url)
+        for path in ("", "search?q=dupont", "r/C00002", "events"):
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(url + path, timeout=10)  # no token, no cookie
+            assert refused.value.code == 403
+            assert "Dupont" not in refused.value.read().decode()
+        page = _open(url + "r/C00002")  # the cookie the printed link set
+        assert page.headers["Content-Security-Policy"] == "frame-ancestors 'none'"
+        assert page.headers["X-Frame-Options"] == "DENY"
+        assert page.headers["Cross-Origin-Resource-Policy"] == "same-origin"
+        framed = _open(url + "r/C00002/email.html")  # the page frames the e-mail itself
+        assert "frame-ancestors 'self'" in framed.headers["Content-Security-Policy"]
+        assert "script-src 'none'" in framed.headers["Content-Security-Policy"]
+        assert framed.headers["X-Frame-Options"] == "SAMEORIGIN"
+
+        # Another site (localhost is not 127.0.0.1 to a browser) frames two searches, one for a
+        # customer: in a browser that has the preview open, both frames come back alike, empty.
+        attacker = tmp_path / "attacker"
+        attacker.mkdir()
+        preview = str(url)
+        (attacker / "index.html").write_text(
+            f'<iframe id="a" src="{preview}search?q=dupont"></iframe>'
+            f'<iframe id="b" src="{preview}search?q=zzzzzz"></iframe>'
+        )
+        port = _free_port()
+        site = subprocess.Popen(
+            [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
+            cwd=attacker,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            with browser() as chromium:
+                context = chromium.new_context()
+                own = context.new_page()
+                own.goto(url.entry)  # the marketer's tab: the preview open, its cookie set
+                assert own.locator("#current").inner_text()
+                other = context.new_page()
+                for _ in range(100):
+                    try:
+                        other.goto(f"http://localhost:{port}/index.html")
+                        break
+                    except Exception:  # the attacker's server is still starting
+                        time.sleep(0.1)
+                other.wait_for_timeout(1500)
+                counts = other.evaluate("[window.frames[0].length, window.frames[1].length]")
+                assert counts[0] == counts[1] == 0
+        finally:
+            site.terminate()
+            site.wait(timeout=10)

@@ -3,13 +3,17 @@
 Every route renders from the Preview's current load; a watcher (watchfiles) loads again when
 a file under the campaign's folder or the customer file's changes, and tells open pages by
 server-sent events. The page's data is the customers' data: the server answers only requests
-addressed to the loopback names (a DNS-rebinding page cannot read it), unless --host is given.
+addressed to the loopback names (a DNS-rebinding page cannot read it), unless --host is given,
+and only requests that carry this run's token (see Gate): another site's page cannot frame or
+load it to learn who is a customer.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
+import secrets
 import socket
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -18,11 +22,13 @@ from urllib.parse import quote
 
 import anyio
 from starlette.applications import Starlette
+from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from publipost.errors import PublipostError
 from publipost.preview import page
@@ -44,7 +50,64 @@ class Changes:
         self.event = asyncio.Event()
 
 
-def make_app(preview: Preview, *, watch: bool = True, loopback: bool = True) -> Starlette:
+class Gate:
+    """Only this run's pages: a request carries the token (`?token=`, as in the URL the command
+    printed, which also sets a cookie) or the cookie (SameSite=Strict: a page of another site
+    that frames or loads the preview sends none). Without it, 403: a page elsewhere cannot
+    probe `/search?q=…` to learn who is a customer, letter by letter (Jupyter's way).
+
+    Every answer also forbids framing by other origins (CSP frame-ancestors, X-Frame-Options;
+    the recipient's e-mail, letter and images may be framed by the preview itself) and loading
+    from other origins (Cross-Origin-Resource-Policy)."""
+
+    def __init__(self, app: ASGIApp, token: str, cookie: str):
+        self.app, self.token, self.cookie = app, token, cookie
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        given = request.query_params.get("token")
+        by_query = given is not None and hmac.compare_digest(given.encode(), self.token.encode())
+        kept = request.cookies.get(self.cookie, "")
+        allowed = by_query or hmac.compare_digest(kept.encode(), self.token.encode())
+        framed_by_us = request.url.path.startswith("/r/") and request.url.path.count("/") > 2
+
+        async def guarded(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                ancestors = "'self'" if framed_by_us and allowed else "'none'"
+                policy = headers.get("content-security-policy")
+                headers["Content-Security-Policy"] = (
+                    f"{policy}; frame-ancestors {ancestors}" if policy else f"frame-ancestors {ancestors}"
+                )
+                headers["X-Frame-Options"] = "SAMEORIGIN" if ancestors == "'self'" else "DENY"
+                headers["Cross-Origin-Resource-Policy"] = "same-origin"
+                headers["Referrer-Policy"] = "no-referrer"  # the token never leaves in a Referer
+                if by_query:
+                    headers.append(
+                        "Set-Cookie", f"{self.cookie}={self.token}; Path=/; HttpOnly; SameSite=Strict"
+                    )
+            await send(message)
+
+        if not allowed:
+            refused = HTMLResponse(
+                "<!doctype html><meta charset=utf-8><title>publipost preview</title>"
+                "<p>This preview opens from the link <code>publipost preview</code> printed "
+                "(it ends with <code>?token=…</code>).</p>",
+                status_code=403,
+                headers={"Cache-Control": "no-store"},
+            )
+            await refused(scope, receive, guarded)
+            return
+        await self.app(scope, receive, guarded)
+
+
+def make_app(
+    preview: Preview, *, watch: bool = True, loopback: bool = True, token: str = "", cookie: str = "preview"
+) -> Starlette:
+    """`token`: what every request must carry (see Gate); a new random one when not given."""
     changes = Changes()
 
     async def reload() -> None:
@@ -170,6 +233,7 @@ def make_app(preview: Preview, *, watch: bool = True, loopback: bool = True) -> 
         Route("/r/{rid}/cid/{cid:path}", email_image),
     ]
     middleware = [Middleware(TrustedHostMiddleware, allowed_hosts=list(LOOPBACK))] if loopback else []
+    middleware.append(Middleware(Gate, token=token or secrets.token_urlsafe(24), cookie=cookie))
     return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
 
 
@@ -254,9 +318,10 @@ def serve(preview: Preview, sock: socket.socket, *, loopback: bool, ready: Calla
     import uvicorn
 
     host, port = sock.getsockname()[:2]
-    url = f"http://{'localhost' if loopback else host}:{port}/"
+    token = secrets.token_urlsafe(24)  # this run's: printed once, never written anywhere
+    url = f"http://{'localhost' if loopback else host}:{port}/?token={token}"
     config = uvicorn.Config(
-        make_app(preview, loopback=loopback),
+        make_app(preview, loopback=loopback, token=token, cookie=f"publipost-preview-{port}"),
         log_level="warning",
         timeout_graceful_shutdown=1,
         lifespan="on",
