@@ -108,6 +108,7 @@ def test_an_invalid_email_is_listed_whatever_the_filter(campaign_dir, tmp_path, 
         ('url: "https://x.example/u\\r\\nBcc: victim@example.net"', "one line of ASCII"),
         ("url: https://exämple.fr/désinscription", "percent-encode other characters"),
         ('mailto: "stop@x.example\\r\\nBcc: v@example.net"', "is invalid"),
+        ("url: https://x.example/unsubscribe#form", "cannot hold a #fragment"),  # issue 25, 10
     ],
 )
 def test_unsubscribe_targets_cannot_carry_headers_or_crash_a_send(campaign_dir, run, unsubscribe, message):

@@ -252,6 +252,22 @@ def test_the_split_cannot_change_after_a_print_run_but_the_copy_can(couette, run
     assert "'A 60% · B 40%'" in refused.err
 
 
+def test_eml_and_mbox_renders_keep_the_sends_control_and_split(couette, run):
+    """Issue 25, 10: `send` refused a changed control share, `render --format eml|mbox` wrote
+    messages for former control members."""
+    assert run("send", couette, "--limit", "5").code == 0
+    text = couette.read_text(encoding="utf-8")
+    assert "\ncontrol:" not in text
+    couette.write_text(text.replace("\nlanguage:", "\ncontrol: 30%\nlanguage:", 1), encoding="utf-8")
+    for fmt in ("eml", "mbox"):
+        refused = run("render", couette, "--format", fmt)
+        assert refused.code == 2, (fmt, refused.err)
+        assert "a control group of 30% now would choose the baseline after the fact" in refused.err
+        assert not (couette.parent / "out" / "emails").exists()
+    couette.write_text(text, encoding="utf-8")  # the control group as it was sent: fine
+    assert run("render", couette, "--format", "mbox").code == 0
+
+
 def test_each_variant_is_linted_and_findings_name_the_variant(couette, run):
     block = AB.replace(
         'ps: "Répondez avant',

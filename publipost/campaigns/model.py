@@ -342,6 +342,11 @@ class Unsubscribe(Section):
                 "the unsubscribe url must be one line of ASCII without spaces, quotes or angle brackets: "
                 "write the domain in its IDNA form (xn--…) and percent-encode other characters (%C3%A9 for é)"
             )
+        if "#" in value:  # the token is added as a query: after a fragment, it never reaches the server
+            raise ValueError(
+                "the unsubscribe url cannot hold a #fragment: browsers and mail clients never send it, and "
+                "the token publipost adds after it would be lost (every unsubscribe refused)"
+            )
         return value
 
     @field_validator("mailto")

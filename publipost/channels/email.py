@@ -61,6 +61,10 @@ class EmailChannel(Channel):
         self.require(prepared.campaign)
         if fmt == "text":
             return email_texts(prepared, out_dir, progress)
+        if options.record:  # messages as sent: the same control group and split as the send and print
+            from publipost.channels.recording import check_manifest
+
+            check_manifest(prepared, out_dir)
         if fmt == "mbox":
             return mbox_file(prepared, out_dir, progress)
         with executor_for(options) as executor:
