@@ -200,3 +200,22 @@ def test_eml_files_drawn_on_the_cluster_are_the_local_ones(tmp_path, run):
     assert not list((out / "emails").glob(".*.part"))
     mbox = run("render", campaign, "--format", "mbox", "--dask", "local:2")
     assert mbox.code == 2 and "--dask draws print files and .eml files" in mbox.err
+
+
+def test_no_other_process_can_join_or_use_a_local_cluster():
+    """Issue 25, 12: `--dask local:N` listened in clear on 127.0.0.1: any process of the machine
+    could connect, run code on the workers and read the campaign's secrets. Now only this run,
+    holding the cluster's in-memory TLS key, gets in."""
+    from distributed import Client
+    from distributed.security import Security
+
+    from publipost.run.cluster import DaskCluster
+
+    with DaskCluster("local:1") as cluster:
+        address = cluster.cluster.scheduler_address
+        assert address.startswith("tls://127.0.0.1:")
+        assert cluster.client.run(os.getpid)  # the run itself works
+        with pytest.raises((OSError, TimeoutError)):  # in clear: refused
+            Client(address.replace("tls://", "tcp://"), timeout=3)
+        with pytest.raises((OSError, TimeoutError)):  # with a certificate of its own: refused too
+            Client(address, security=Security.temporary(), timeout=3)

@@ -137,6 +137,22 @@ def test_a_second_send_of_the_same_campaign_is_refused_while_the_first_runs(tmp_
     assert sink.received == Counter({f"r{i}@example.com": 1 for i in range(300)})
 
 
+def test_an_output_folder_whose_filesystem_enforces_no_lock_is_refused(tmp_path, run, monkeypatch):
+    """Issue 25, 12: on a share where flock is accepted and enforced by nobody, two sends both
+    ran (21 duplicates). The lock proves itself with a second process first. The filesystem is
+    simulated: flock that succeeds for everyone, as such a mount behaves."""
+    import fcntl
+
+    path = _write(tmp_path, ["1,Ann,Smith,ann@example.com"])
+    monkeypatch.setattr(fcntl, "flock", lambda fd, operation: None)
+    with SmtpServer(SlowSink()) as server:
+        refused = run("send", path, "--out", tmp_path / "out", "--smtp", server.url)
+    assert refused.code == 2
+    assert "the output folder's filesystem does not enforce file locks" in refused.err
+    assert "--out" in refused.err
+    assert server.handler.received == Counter()  # nothing sent
+
+
 def test_claims_are_atomic_even_without_the_lock(tmp_path):
     """Two deliveries over one journal at once (as if the lock could not be taken, on a network
     file system): each recipient is claimed by one of them only."""

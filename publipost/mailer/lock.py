@@ -5,6 +5,11 @@ would each read the same pending recipients. The lock is an OS file lock (flock,
 msvcrt on Windows) on a file beside the journal: the kernel releases it when the process
 dies, so a crash never leaves a stale lock behind. The holder writes its pid into the file
 so the second run can say who holds it. Sending processes forked by the holder share it.
+
+Some filesystems (a network share mounted without lock support, some FUSE mounts) accept a lock
+and enforce nothing: two sends would both run, and mail people twice. So the lock proves itself
+once taken: a child process tries to take it too, and must be refused. If it is not, the send
+stops before anything is sent (SQLite's own locks do not work there either).
 """
 
 from __future__ import annotations
@@ -32,6 +37,15 @@ class SendLock:
                 f"a send of this campaign is already running (pid {holder})",
                 Where(self.path),
                 "wait for it to finish, or stop it; the journal lets the next run resume where it stopped",
+            )
+        if not _enforced(self.path):
+            _unlock(file)
+            file.close()
+            raise PublipostError(
+                "the output folder's filesystem does not enforce file locks: two sends could both run and "
+                "mail people twice",
+                Where(self.path),
+                "give --out a folder on a local disk (the journal, manifest and locks live there)",
             )
         file.seek(0)
         file.truncate()
@@ -66,6 +80,28 @@ def _try_lock(file: IO[str]) -> bool:
     except BlockingIOError:
         return False
     return True
+
+
+def _enforced(path: Path) -> bool:
+    """Whether another process is refused the lock this one holds (POSIX only: forks a child
+    that tries, and exits 0 if it was refused)."""
+    if not hasattr(os, "fork"):
+        return True
+    import fcntl
+
+    pid = os.fork()
+    if pid == 0:  # the child: try the lock, say whether it was refused, and leave at once
+        code = 1
+        try:
+            with path.open("a", encoding="ascii") as other:
+                try:
+                    fcntl.flock(other.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    code = 0
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status) == 0
 
 
 def _unlock(file: IO[str]) -> None:

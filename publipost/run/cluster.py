@@ -7,6 +7,10 @@ broadcast); each job is a task. A worker lost mid-run has its tasks recomputed e
 the scheduler; a chunk's files are named by the chunk, so a recomputed chunk replaces its
 files and no letter is missing or doubled. The workers write where the run says (`--out`): a
 folder every worker can reach.
+
+A LocalCluster speaks mutual TLS with a key made for the run and held in memory (Dask's
+Security.temporary): its workers run whatever their scheduler sends and see the campaign's
+secrets, so no other process of the machine may join it or submit to it. It has no dashboard.
 """
 
 from __future__ import annotations
@@ -39,14 +43,19 @@ class DaskCluster:
             count = address.removeprefix("local:")
             if not count.isdigit() or int(count) < 1:
                 raise PublipostError(f"--dask {address}: write local:N, N workers (e.g. local:2)")
+            from distributed.security import Security
+
+            security = Security.temporary()
             self.cluster = LocalCluster(
                 n_workers=int(count),
                 threads_per_worker=1,
                 processes=True,
                 host="127.0.0.1",
-                dashboard_address="127.0.0.1:0",  # its HTTP server on loopback, any free port
+                protocol="tls://",
+                security=security,
+                dashboard_address=None,
             )
-            self.client = Client(self.cluster)
+            self.client = Client(self.cluster, security=security)
         elif address.startswith(("tcp://", "tls://")):
             try:
                 self.client = Client(address, timeout=10)
