@@ -134,3 +134,78 @@ def test_crafted_mjml_lints_in_bounded_time(tmp_path, html):
     (tmp_path / "email.mjml").write_text(html)
     code, _out, err = _publipost("lint", tmp_path / "email.mjml", "--isolated", cwd=tmp_path)
     assert code in (0, 1) and "Traceback" not in err, err
+
+
+def _workbook(tmp_path, extra_rows: str = "", sheet_xml=None):
+    """A real XLSX (openpyxl) of the base customers, its sheet's XML changed as a forger would."""
+    import csv
+    import io
+    import zipfile
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Clients"
+    for row in csv.reader(io.StringIO(textwrap.dedent(BASE_CSV).strip()), delimiter=";"):
+        sheet.append(row)
+    plain = tmp_path / "plain.xlsx"
+    book.save(plain)
+    forged = tmp_path / "clients.xlsx"
+    with (
+        zipfile.ZipFile(plain) as source,
+        zipfile.ZipFile(forged, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as out,
+    ):
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                text = data.decode()
+                text = (
+                    sheet_xml(text)
+                    if sheet_xml
+                    else text.replace("</sheetData>", extra_rows + "</sheetData>")
+                )
+                data = text.encode()
+            out.writestr(item, data)
+    return forged
+
+
+@pytest.mark.parametrize(
+    ("forge", "said"),
+    [
+        (  # one stray cell at the last column, 200,000 rows down: pandas pads every row to it
+            {"extra_rows": '<row r="200000"><c r="XFD200000" t="inlineStr"><is><t>x</t></is></c></row>'},
+            "the sheet spans 200,000 rows × 16,384 columns (its last cell: XFD200000)",
+        ),
+        (  # the same without cell references: 200,000 rows of one value, then one 16,384 cells wide
+            {
+                "extra_rows": '<row><c t="inlineStr"><is><t>x</t></is></c></row>' * 200_000
+                + "<row>"
+                + "<c/>" * 16_383
+                + '<c t="inlineStr"><is><t>x</t></is></c></row>'
+            },
+            "16,384 columns",
+        ),
+        (  # 300 MB of blank space between two elements, deflated to a few hundred KB
+            {"sheet_xml": lambda text: text.replace("<sheetData>", "<sheetData>" + " " * 300_000_000)},
+            "more than a spreadsheet's data ever compresses (a workbook bomb)",
+        ),
+    ],
+    ids=["stray-cell", "blank-cells", "blank-space"],
+)
+def test_an_xlsx_bomb_is_refused_in_bounded_time_and_memory(tmp_path, forge, said):
+    """Issue 25, 13: a 1.5 KB workbook took 2.7 GB; others ran 268 s, then MemoryError."""
+    workbook = _workbook(tmp_path, **forge)
+    assert workbook.stat().st_size < 2_000_000
+    campaign = _folder(tmp_path, BASE_CAMPAIGN.replace("source: clients.csv", "source: clients.xlsx"))
+    code, _, err = _publipost("validate", campaign, cwd=tmp_path)
+    assert code == 2, err
+    assert said in err and "clients.xlsx" in err and "Traceback" not in err
+
+
+def test_a_plain_workbook_still_reads(tmp_path):
+    workbook = _workbook(tmp_path)
+    assert workbook.exists()
+    campaign = _folder(tmp_path, BASE_CAMPAIGN.replace("source: clients.csv", "source: clients.xlsx"))
+    code, _, err = _publipost("validate", campaign, cwd=tmp_path)
+    assert code == 0, err

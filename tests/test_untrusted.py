@@ -67,6 +67,21 @@ def test_a_link_met_while_walking_a_folder_is_refused(repo, run):
     _nothing_leaked(result)
 
 
+def test_a_named_file_that_links_outside_is_refused(repo, run, tmp_path, monkeypatch):
+    """Issue 25, 13: `lint letter.md`, letter.md a committed link to a file outside, printed that
+    file's lines (`lint .` refused it). A link to a file inside is linted as before."""
+    (tmp_path / "outside.md").write_text(f"**Bonjour**\n\n{SECRET} dans une phrase bien trop longue.\n")
+    (repo / "letter.md").symlink_to(tmp_path / "outside.md")
+    monkeypatch.chdir(repo)
+    for named in (repo / "letter.md", "letter.md"):
+        result = run("lint", named)
+        assert result.code == 2 and "this file (a link) lies outside the repository" in result.err
+        _nothing_leaked(result)
+    (repo / "inside.md").symlink_to(repo / "lettre.md")
+    inside = run("lint", repo / "inside.md")
+    assert inside.code != 2 and "lies outside" not in inside.err, inside.err  # linted, not refused
+
+
 def test_proc_files_and_odd_encodings_are_refused(repo, run, monkeypatch):
     monkeypatch.setenv("PUBLIPOST_TEST_SECRET", SECRET)
     path = _campaign(repo, **{"source: clients.csv": "source: /proc/self/environ\n  encoding: utf-16-le"})

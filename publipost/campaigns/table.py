@@ -261,6 +261,9 @@ def sniff_separator(text: str) -> str:
 
 
 def _read_excel(path: Path, sheet: str | None, rows: int | None = None) -> Table:
+    from publipost.campaigns.workbook import check_workbook
+
+    check_workbook(path, sheet)  # bounded before pandas pads every row to the widest
     try:
         frame = pd.read_excel(
             path, sheet_name=sheet or 0, dtype=str, keep_default_na=False, engine="openpyxl", nrows=rows

@@ -7,6 +7,7 @@ for finding in result.findings: print(finding.line, finding.name, finding.messag
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -181,6 +182,16 @@ def _boundary(path: Path, allow_outside: bool) -> Path | None:
     return None if allow_outside else repository_root(path)
 
 
+def _repository_of_link(path: Path) -> Path:
+    """The repository a named file sits in, found from where its name is, not from where a
+    link leads (repository_root resolves links first: a link's target would always be inside)."""
+    folder = Path(os.path.abspath(path)).parent
+    for candidate in (folder, *folder.parents):
+        if (candidate / ".git").exists():
+            return candidate.resolve()
+    return folder.resolve()
+
+
 def collect(
     paths: list[Path],
     *,
@@ -236,6 +247,8 @@ def collect(
                         if wanted(child, kind, named=False):
                             found.append((child, kind))
         else:
+            if not allow_outside:  # a named link to outside: refused before it is read, as when walking
+                check_path(path, _repository_of_link(path), Where(path), "this file (a link)")
             kind = _kind(path, walking=False)
             if kind is None and path.suffix.lower() in CAMPAIGN_SUFFIXES:
                 continue  # YAML that is not a campaign: nothing to lint in it
