@@ -569,8 +569,10 @@ def cmd_responses_import(args: argparse.Namespace) -> int:
                 + (f", {len(report.problems)} not attributed" if report.problems else "")
             )
             problems += [(report.file.name, row, why) for row, why in sorted(report.problems)]
-    for file, row, why in problems[:20]:
-        print(f"  {file}, row {row}: {why}", file=sys.stderr)
+    from publipost.errors import shown
+
+    for file, row, why in problems[:20]:  # values from the file: escapes and line breaks shown, not run
+        print(f"  {shown(file, 80)}, row {row}: {shown(why, 300)}", file=sys.stderr)
     if problems:
         path = folder / "responses-rejects.csv"
         write_csv(path, ["file", "row", "reason"], problems)
@@ -615,8 +617,10 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def _segments(campaign: Campaign, column: str) -> pd.Series:
     """id → the value of a customer file's column (by field name or header)."""
+    import pandas as pd
+
     from publipost.api import load_audience
-    from publipost.campaigns.audience import ID
+    from publipost.campaigns.audience import ID, Outcome
 
     audience = load_audience(campaign)
     by_header = {header: name for name, header in audience.headers.items()}
@@ -627,7 +631,11 @@ def _segments(campaign: Campaign, column: str) -> pd.Series:
             hint=audience.suggest(column) or f"columns: {', '.join(audience.headers.values())}",
         )
     frame = audience.frame
-    return frame.set_index(ID)[name]
+    # One value per recipient: an id also found on rejected or duplicate rows (the same customer
+    # exported twice) is counted once, with the row that was targeted.
+    kept = frame["_outcome"].isin([Outcome.TARGETED, Outcome.CONTROL])
+    ordered = pd.concat([frame[kept], frame[~kept]])
+    return ordered.drop_duplicates(ID).set_index(ID)[name]
 
 
 def cmd_schema(args: argparse.Namespace) -> int:

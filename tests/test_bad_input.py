@@ -158,3 +158,33 @@ def test_a_short_unsubscribe_key_is_refused(campaign_dir, run, monkeypatch):
     result = run("send", campaign_dir(EMAIL_CAMPAIGN), "--smtp", "smtp://127.0.0.1:9")
     assert result.code == 2 and "holds 5 bytes; an unsubscribe key needs at least 32" in result.err
     assert "short" not in result.err.replace("holds 5 bytes", "")
+
+
+@pytest.mark.parametrize(
+    "nesting",
+    [
+        "name: " + "[" * 5000 + "]" * 5000,
+        "name: x\n" + "".join("  " * i + f"k{i}:\n" for i in range(60)) + "  " * 60 + "v: 1\n",
+    ],
+    ids=["flow", "block"],
+)
+def test_deep_yaml_nesting_is_an_error_not_a_traceback(tmp_path, run, nesting):
+    """Issue 25, 14."""
+    (tmp_path / "campaign.yaml").write_text(nesting)
+    result = run("validate", tmp_path / "campaign.yaml")
+    assert result.code == 2 and "nests deeper than a campaign ever does" in result.err
+
+
+def test_urls_with_a_password_are_never_echoed(tmp_path, run, monkeypatch, campaign_dir):
+    """Issue 25, 14: `smtp:/user:PASS@host` (one slash) was echoed whole; a PostgreSQL URL with an
+    unclosed '[' ended in a traceback holding the password."""
+    campaign = campaign_dir()
+    result = run("send", campaign, "--smtp", "smtp:/dana:Hunter2Pass@mail.example", "--dry-run")
+    assert (
+        result.code == 2 and "Hunter2Pass" not in result.err + result.out and "not an SMTP URL" in result.err
+    )
+    monkeypatch.setenv("PUBLIPOST_STORE", "postgresql://dana:Hunter2Pass@[db.example/campaigns")
+    for command in (["suppress", "stats"], ["validate", campaign, "--out", tmp_path / "out"]):
+        refused = run(*command)
+        assert refused.code == 2 and "the store's URL cannot be read" in refused.err
+        assert "Hunter2Pass" not in refused.err + refused.out

@@ -100,3 +100,22 @@ def test_report_without_a_manifest_or_with_a_bad_column(tmp_path, run):
     assert bad.code == 2 and "--by Segmnt: the customer file has no such column" in bad.err
     by = run("report", folder / "campaign.yaml", "--by", "Segment")
     assert by.code == 0 and "customer" in by.out and "subscriber" in by.out
+
+
+def test_report_by_a_column_counts_each_recipient_once(tmp_path, run):
+    """Issue 25, 14: an id also on rejected rows (the same customer exported twice, once without
+    an address) was counted once per row in `report --by`."""
+    import json
+
+    folder = tmp_path / "launch-planner"
+    shutil.copytree(EXAMPLES / "launch-planner", folder, ignore=shutil.ignore_patterns("out"))
+    data = folder / "data" / "customers.csv"
+    lines = data.read_text(encoding="utf-8").splitlines()
+    first = lines[1].split(",")
+    again = [*first[:5], "", "", "", "", "", "not-an-address", first[11], first[12]]
+    data.write_text("\n".join([*lines, ",".join(again), ",".join(again)]) + "\n", encoding="utf-8")
+    assert run("render", folder / "campaign.yaml", "--format", "pdf").code == 0
+    plain = json.loads(run("report", folder / "campaign.yaml", "--format", "json").out)
+    by = json.loads(run("report", folder / "campaign.yaml", "--by", "Segment", "--format", "json").out)
+    mailed = sum(v["mailed"] for v in plain["variants"] if v["name"] != "control")
+    assert sum(s["mailed"] for s in by["segments"]) == mailed

@@ -114,3 +114,14 @@ def test_a_missing_responses_file_is_named(mailed, run, tmp_path):
     missing = run("responses", "import", campaign, tmp_path / "nope.csv")
     assert missing.code == 2 and "nope.csv: responses file not found" in missing.err
     assert "target.source" not in missing.err  # not the customer file's hint
+
+
+def test_terminal_escapes_in_a_web_order_are_shown_not_run(mailed, run, tmp_path):
+    """Issue 25, 14: a web order's `ref` holding an escape sequence was printed raw."""
+    campaign, _ = mailed
+    orders = tmp_path / "orders.csv"
+    orders.write_text('ref,date,amount\n"PLAN27-\x1b[2J\x1b]0;pwned\x07-X",2026-12-05,12\n', encoding="utf-8")
+    result = run("responses", "import", campaign, orders)
+    assert result.code == 1
+    assert "\x1b" not in result.err + result.out and "\x07" not in result.err + result.out
+    assert "\\x1b[2J" in result.err  # shown, escaped

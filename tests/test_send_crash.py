@@ -98,3 +98,19 @@ def test_ctrl_c_stops_cleanly_and_resume_delivers_everyone_once(campaign, tmp_pa
         resumed.communicate(timeout=60)
     assert resumed.returncode == 0
     assert sink.received == Counter({f"r{i}@example.com": 1 for i in range(RECIPIENTS)})
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_to_the_parent_alone_stops_every_sending_process(campaign, tmp_path, sig):
+    """Issue 25, 14: `kill -INT PID` (not the group) was ignored: the children went on sending."""
+    sink = SlowSink()
+    with SmtpServer(sink) as server:
+        process = _start(campaign, server.url, tmp_path / "out")
+        _wait_for(sink, 100, process)
+        os.kill(process.pid, sig)  # the parent only, as a supervisor or `kill PID` does
+        out, _ = process.communicate(timeout=30)
+        assert process.returncode == 1 and "interrupted" in out
+        journal = Journal(tmp_path / "out" / "send-journal.sqlite")
+        assert journal.count(IN_FLIGHT) == 0
+        assert journal.count(SENT) == sum(sink.received.values()) < RECIPIENTS
+        journal.close()

@@ -77,6 +77,12 @@ def load_yaml(path: Path) -> YamlDoc:
         raise CampaignError(f"cannot read campaign file: {exc.strerror}", Where(path)) from None
     try:
         raw = YAML(typ="rt").load(text)
+    except RecursionError:  # ruamel's parser recurses once per level of [ or {
+        raise CampaignError(
+            f"the YAML nests deeper than a campaign ever does (more than {MAX_DEPTH} levels)",
+            Where(path),
+            "a campaign is a few levels deep: check the brackets",
+        ) from None
     except DuplicateKeyError as exc:
         raise _duplicate_key_error(path, exc) from None
     except MarkedYAMLError as exc:
@@ -138,8 +144,18 @@ def _duplicate_key_error(path: Path, exc: DuplicateKeyError) -> CampaignError:
     )
 
 
+MAX_DEPTH = 40  # levels of nesting: a campaign has five or six
+
+
 def _plain(node: Any, loc: Loc, doc: YamlDoc, budget: _Budget) -> Any:
     budget.spend(node)
+    if len(loc) > MAX_DEPTH:  # the schema, the error messages and this walk all recurse per level
+        parent = loc[:-1]
+        raise CampaignError(
+            f"the YAML nests deeper than a campaign ever does (more than {MAX_DEPTH} levels)",
+            doc.where(parent) if parent in doc.values else Where(doc.path),
+            "a campaign is a few levels deep: check the brackets and the indentation",
+        )
     if isinstance(node, CommentedMap):
         out = {}
         for key, value in node.items():

@@ -86,11 +86,13 @@ def parse_relay(url: str, *, allow_plain_auth: bool = False) -> Relay:
 
 
 def _redacted(url: str) -> str:
-    """A URL as it may be printed: whatever stands between '//' and '@' could hold a password."""
-    scheme, separator, rest = url.partition("//")
-    if not separator or "@" not in rest:
+    """A URL as it may be printed: whatever stands between the scheme and the last '@' could hold
+    a password, with or without the '//' (smtp:/user:PASS@host)."""
+    if "@" not in url:
         return url
-    return f"{scheme}//***@{rest.rsplit('@', 1)[1]}"
+    scheme, colon, rest = url.partition(":")
+    head = f"{scheme}:{'//' if rest.startswith('//') else ''}" if colon else ""
+    return f"{head}***@{url.rsplit('@', 1)[1]}"
 
 
 @dataclass(frozen=True)

@@ -116,6 +116,7 @@ class LocalProcesses:
                     os.close(reader)
                     _die_with_parent()
                     signal.signal(signal.SIGINT, signal.SIG_DFL)
+                    signal.signal(signal.SIGTERM, signal.SIG_DFL)
                     code = work(shared, shard, lambda data: _write_all(writer, data))
                 except BaseException:  # a child reports through its exit code only
                     code = 1
@@ -123,7 +124,15 @@ class LocalProcesses:
             children.append(pid)
         os.close(writer)
         codes: list[int] = []
-        previous = signal.signal(signal.SIGINT, lambda *_: None)  # children stop themselves
+
+        def forward(signum: int, _frame: object) -> None:
+            """Ctrl-C reaches the whole group and each child stops itself; a signal sent to this
+            process alone (kill PID, a supervisor's SIGTERM) is passed on so they stop too."""
+            for pid in children:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signum)
+
+        previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGINT, signal.SIGTERM)}
         open_reader: int | None = reader
         try:
             while children:
@@ -136,7 +145,8 @@ class LocalProcesses:
             while open_reader is not None:  # what the last children said before they left
                 open_reader = _relay(open_reader, on_bytes)
         finally:
-            signal.signal(signal.SIGINT, previous)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
             if open_reader is not None:
                 os.close(open_reader)
         return codes

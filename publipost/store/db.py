@@ -76,9 +76,16 @@ def is_url(location: str) -> bool:
 
 
 def shown(location: str) -> str:
-    """The location as messages may print it: a URL without its password."""
+    """The location as messages may print it: a URL without its password (even one that is not
+    a valid URL: everything between '//' and the last '@' is hidden)."""
     if not is_url(location):
         return location
+    try:
+        parts = urlsplit(location)
+        parts.port  # noqa: B018 (a port that is not a number raises here)
+    except ValueError:
+        scheme, _, rest = location.partition("//")
+        return f"{scheme}//***@{rest.rsplit('@', 1)[1]}" if "@" in rest else location
     parts = urlsplit(location)
     user = f"{parts.username}@" if parts.username else ""
     port = f":{parts.port}" if parts.port else ""
@@ -95,6 +102,14 @@ class Store:
         store; `busy_seconds`: how long a SQLite write waits for another writer's lock."""
         self.location = location
         self.postgres = is_url(location)
+        if self.postgres:
+            try:
+                urlsplit(location).port  # noqa: B018 (an unclosed '[' or a port that is not a number)
+            except ValueError as exc:
+                raise PublipostError(
+                    f"the store's URL cannot be read ({exc}): {shown(location)}",
+                    hint="check PUBLIPOST_STORE: postgresql://USER@HOST:PORT/DATABASE (no password shown)",
+                ) from None
         self.busy_seconds = busy_seconds
         if db is not None:
             self.db = db
