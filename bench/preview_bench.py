@@ -26,9 +26,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from print_bench import make_campaign
 
+# Keeps the preview's cookie, as a browser does once it opened the link the command printed.
+_opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+
 
 def _get(url: str) -> str:
-    with urllib.request.urlopen(url, timeout=120) as response:
+    with _opener.open(url, timeout=120) as response:
         return response.read().decode("latin-1")
 
 
@@ -43,8 +46,9 @@ def main() -> None:
     command = [sys.executable, "-m", "publipost", "preview", str(campaign), "--no-open", "--port", str(port)]
     server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        server.stdout.readline()
+        printed = server.stdout.readline()  # "preview of … at http://localhost:PORT/?token=… (Ctrl-C…)"
         answering = time.perf_counter() - started
+        _get(url + "?token=" + printed.split("?token=", 1)[1].split()[0])
         while "Reading the campaign" in (body := _get(url)):
             time.sleep(0.05)
         first = time.perf_counter() - started

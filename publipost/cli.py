@@ -977,6 +977,8 @@ def _print_audience(prepared: Prepared, out_dir: Path) -> None:
     print(f"customers  {_show(table.path)} ({read_as})")
     if audience.keyed_by == "e-mail address":
         print("ids        no id column: recipients are known by their e-mail address (target.id names one)")
+    for number, condition in enumerate(audience.conditions):  # target.where, as it was understood
+        print(f"{'where' if number == 0 else '':<11}{condition}")
     counts = audience.counts
     channels = " · ".join(f"{c.plural} {audience.channel_count(c.name)}" for c in channels_of(campaign))
     print()

@@ -186,7 +186,7 @@ def test_every_row_ends_in_one_place(campaign_dir, tmp_path):
     assert counts == {"targeted": 2, "filtered out": 1, "duplicate": 1, "suppressed": 1, "rejected": 2}
     assert [r.id for r in audience] == ["1", "7"]
     notes = {n.row: (n.outcome, n.reason) for n in audience.notes}
-    assert notes[3] == ("filtered out", "does not match target.where")
+    assert notes[3] == ("filtered out", "does not match target.where (segment)")
     assert notes[4] == ("duplicate", "same email as row 2")
     assert notes[5] == ("rejected", "postal address incomplete: no address1, postcode, city")
     assert notes[6] == ("suppressed", "email listed in stop.csv")

@@ -31,7 +31,7 @@ from publipost.campaigns.parts import read_source
 from publipost.campaigns.reach import Reach, default_reach
 from publipost.campaigns.suppression import POSTAL_FIELDS, SuppressionList, postal_key, read_suppression
 from publipost.campaigns.table import ROW, Table, table_from_frame
-from publipost.campaigns.where import where_mask
+from publipost.campaigns.where import Reading, where_mask
 from publipost.csvout import write_csv
 from publipost.errors import AudienceError
 from publipost.folding import fold_words
@@ -126,6 +126,7 @@ class Audience:
     suppression: list[SuppressionList] = field(default_factory=list)  # the exclude lists, as read
     keyed_by: str = "row"  # what recipient ids come from: a column, the e-mail address, or the row
     store: StoreCheck | None = None
+    conditions: list[str] = field(default_factory=list)  # target.where, each condition as it was read
     complaints: Complaints | None = None  # a complaints file (kind: complaint-reply), checked
     # each channel and its problem per row, kept until outcomes are final (_note_partial)
     _partial: dict[str, tuple[Reach, pd.Series]] = field(default_factory=dict, repr=False)
@@ -564,16 +565,22 @@ def _normalise_emails(audience: Audience) -> None:
 
 
 def _filter(audience: Audience, campaign: Campaign) -> None:
+    """A row whose cell cannot be read for a condition is a reject, with why; a row that does not
+    meet a condition is filtered out, naming the field."""
     if not campaign.target.where:
         return
-    keep = where_mask(
+    filtered = where_mask(
         audience.frame,
         campaign.target.where,
         campaign.where,
         audience.suggest,
-        dayfirst=campaign.language == "fr",
+        reading=Reading(campaign.language, campaign.target.date_format),
     )
-    _set_outcome(audience, ~keep, Outcome.FILTERED, "does not match target.where")
+    audience.conditions = filtered.understood
+    unreadable = filtered.unreadable != ""
+    _set_outcome(audience, unreadable, Outcome.REJECTED, filtered.unreadable)
+    reasons = "does not match target.where (" + filtered.failed + ")"
+    _set_outcome(audience, ~filtered.keep & ~unreadable, Outcome.FILTERED, reasons)
 
 
 def _suppress(audience: Audience, campaign: Campaign) -> None:

@@ -158,6 +158,7 @@ class Target(Section):
     id: str | None = None
     columns: dict[str, str] = {}
     where: dict[str, Any] = {}
+    date_format: str | None = None  # how the file writes dates (%d.%m.%Y); default: the language's form
     exclude: list[Exclusion] = []
     dedupe: list[str] | None = None
     sort: list[str] = []  # print order by these fields (postcode: presort rates); else the file order
@@ -175,6 +176,16 @@ class Target(Section):
             value = [value]
         if isinstance(value, list):
             return [{"path": item} if isinstance(item, str) else item for item in value]
+        return value
+
+    @field_validator("date_format")
+    @classmethod
+    def _date_format(cls, value: str | None) -> str | None:
+        """strftime's codes, with a day, a month and a year: what target.where reads dates with."""
+        if value is None:
+            return value
+        if not all(code in value for code in ("%d", "%m")) or not ("%Y" in value or "%y" in value):
+            raise ValueError("a date format has %d, %m and %Y (or %y): e.g. '%d.%m.%Y' for 31.01.2023")
         return value
 
     @field_validator("encoding")

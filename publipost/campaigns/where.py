@@ -1,4 +1,4 @@
-"""The declarative audience filter of `target.where`.
+"""The declarative audience filter of `target.where`, typed.
 
 Conditions are data, never code: no expression is evaluated. Each key names a
 field; its value is a condition, and all conditions must hold.
@@ -9,23 +9,68 @@ field; its value is a condition, and all conditions must hold.
     city: {not: Paris}             negation of any condition
     optin: {in: [oui, yes, 1]}     in / not_in
     phone: {empty: false}          present or absent
+
+A condition compares by the type of its value, never as text by accident: a YAML date, an ISO
+date or a date in the campaign language's usual form (dd/mm/yyyy in French, mm/dd/yyyy in
+English; `target.date_format` to say otherwise) is a date; a number, or text that reads as one
+in that language (`1 234,50`, `1.234,50`, `$1,234.50`), compared with gt/gte/lt/lte, is a
+number; true/false is a yes/no. The column's cells are read as that type. A condition that
+cannot be read is an error (exit 2, with its place); a cell that cannot be read as its
+condition's type makes its row a reject with the reason ("date unreadable: '31/02/2023'"),
+never a row silently filtered out.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 import pandas as pd
 
-from publipost.errors import AudienceError, Where, did_you_mean
+from publipost.errors import AudienceError, Where, did_you_mean, shown
 
 COMPARISONS = {"gt", "gte", "lt", "lte"}
 # `optin: true` matches what spreadsheets put in a yes/no column.
 TRUE_WORDS = ["yes", "y", "true", "1", "oui", "o", "x", "vrai"]
 FALSE_WORDS = ["no", "n", "false", "0", "non", "faux", ""]
 OPERATORS = {"eq", "ne", "in", "not_in", "not", "empty"} | COMPARISONS
+SYMBOLS = {"eq": "=", "ne": "≠", "gt": ">", "gte": "≥", "lt": "<", "lte": "≤"}
+
+Kind = Literal["text", "number", "date", "yes/no"]
+DATE_FORMS = {"fr": ("%d/%m/%Y", "dd/mm/yyyy"), "en": ("%m/%d/%Y", "mm/dd/yyyy")}
+_LOOKS_LIKE_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}")
+_TIME = re.compile(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$")
+_CURRENCY = re.compile(r"^(EUR|USD|GBP|CHF|€|\$|£)|(EUR|USD|GBP|CHF|€|\$|£)$", re.IGNORECASE)
+_SPACES = re.compile(r"[\s\u00a0\u202f']")
+_PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
+_FORMATTED_NUMBER = re.compile(r"\d[\s\u00a0\u202f.,]\d|[€$£]")
+
+
+@dataclass
+class Reading:
+    """How the campaign's dates and numbers are written: from its language, or target.date_format."""
+
+    language: str
+    date_format: str | None = None
+
+    @property
+    def date_form(self) -> tuple[str, str]:
+        if self.date_format:
+            return self.date_format, self.date_format
+        return DATE_FORMS.get(self.language, DATE_FORMS["en"])
+
+
+@dataclass
+class Filtered:
+    """What target.where decided for each row."""
+
+    keep: pd.Series  # the rows that meet every condition
+    failed: pd.Series  # for a row left out, the first field whose condition it does not meet
+    unreadable: pd.Series  # for a row whose cell cannot be read as its condition's type, why
+    understood: list[str] = field(default_factory=list)  # each condition as it was read
 
 
 def where_mask(
@@ -34,10 +79,13 @@ def where_mask(
     locate: Callable[[tuple], Where],
     suggest: Callable[[str], str],
     *,
-    dayfirst: bool,
-) -> pd.Series:
-    """Rows of `frame` that meet every condition of `where`."""
-    mask = pd.Series(True, index=frame.index)
+    reading: Reading,
+) -> Filtered:
+    """Rows of `frame` that meet every condition of `where`, and why the others do not."""
+    keep = pd.Series(True, index=frame.index)
+    failed = pd.Series("", index=frame.index, dtype=object)
+    unreadable = pd.Series("", index=frame.index, dtype=object)
+    understood = []
     for field_name, condition in where.items():
         if field_name not in frame.columns:
             raise AudienceError(
@@ -45,74 +93,238 @@ def where_mask(
                 locate(("target", "where", field_name)),
                 suggest(field_name),
             )
-        column = frame[field_name].astype(str)
-        mask &= _condition(column, condition, locate(("target", "where", field_name)), dayfirst)
-    return mask
+        column = frame[field_name].astype(str).str.strip()
+        test = _Test(field_name, column, locate(("target", "where", field_name)), reading)
+        hit = test.condition(condition)
+        understood.append(f"{field_name} {test.said(condition)}")
+        failed = failed.where((failed != "") | hit, field_name)
+        unreadable = unreadable.where(unreadable != "", test.unreadable)
+        keep &= hit
+    return Filtered(keep, failed.where(~keep, ""), unreadable, understood)
 
 
-def _condition(column: pd.Series, condition: Any, where: Where, dayfirst: bool) -> pd.Series:
-    if isinstance(condition, list):
-        return _isin(column, condition)
-    if isinstance(condition, bool):
-        return _isin(column, TRUE_WORDS if condition else FALSE_WORDS)
-    if not isinstance(condition, dict):
-        return _compare(column, "eq", condition, where, dayfirst)
-    mask = pd.Series(True, index=column.index)
-    for op, value in condition.items():
-        if op not in OPERATORS:
-            suggestion = did_you_mean(op, OPERATORS)
-            raise AudienceError(
-                f"unknown filter operator '{op}'",
-                where,
-                suggestion or f"operators: {', '.join(sorted(OPERATORS))}",
+class _Test:
+    """One field's condition, evaluated on its column, noting the cells it could not read."""
+
+    def __init__(self, name: str, column: pd.Series, where: Where, reading: Reading):
+        self.name, self.column, self.where, self.reading = name, column, where, reading
+        self.unreadable = pd.Series("", index=column.index, dtype=object)
+        self._parsed: dict[Kind, pd.Series] = {}
+
+    # --- the condition ---------------------------------------------------------------------
+
+    def condition(self, condition: Any) -> pd.Series:
+        if isinstance(condition, list):
+            return self._isin(condition)
+        if isinstance(condition, bool):
+            return self._yes_no(condition)
+        if not isinstance(condition, dict):
+            return self._compare("eq", condition)
+        mask = pd.Series(True, index=self.column.index)
+        for op, value in condition.items():
+            if op not in OPERATORS:
+                raise AudienceError(
+                    f"unknown filter operator '{op}'",
+                    self.where,
+                    did_you_mean(op, OPERATORS) or f"operators: {', '.join(sorted(OPERATORS))}",
+                )
+            if op == "not":
+                mask &= ~self.condition(value)
+            elif op in ("eq", "ne") and isinstance(value, bool):
+                hit = self._yes_no(value)
+                mask &= hit if op == "eq" else ~hit
+            elif op in ("in", "not_in"):
+                hit = self._isin(value if isinstance(value, list) else [value])
+                mask &= hit if op == "in" else ~hit
+            elif op == "empty":
+                blank = self.column == ""
+                mask &= blank if value else ~blank
+            else:
+                mask &= self._compare(op, value)
+        return mask
+
+    def said(self, condition: Any) -> str:
+        """The condition as it was understood, for validate's summary."""
+        if isinstance(condition, list):
+            return f"in {', '.join(self._shown(v) for v in condition)} ({self._kind_of_list(condition)})"
+        if isinstance(condition, bool):
+            return f"is {'yes' if condition else 'no'} (yes/no)"
+        if not isinstance(condition, dict):
+            return self.said({"eq": condition})
+        parts = []
+        for op, value in condition.items():
+            if op == "not":
+                parts.append(f"not ({self.said(value)})")
+            elif op == "empty":
+                parts.append("is empty" if value else "is not empty")
+            elif op in ("in", "not_in"):
+                values = value if isinstance(value, list) else [value]
+                word = "in" if op == "in" else "not in"
+                parts.append(
+                    f"{word} {', '.join(self._shown(v) for v in values)} ({self._kind_of_list(values)})"
+                )
+            elif isinstance(value, bool):
+                parts.append(f"{'is' if op == 'eq' else 'is not'} {'yes' if value else 'no'} (yes/no)")
+            else:
+                kind, typed = self._typed(op, value)
+                parts.append(f"{SYMBOLS[op]} {self._shown(typed)} ({self._kind_said(kind)})")
+        return " and ".join(parts)
+
+    # --- typing -------------------------------------------------------------------------------
+
+    def _typed(self, op: str, value: Any) -> tuple[Kind, Any]:
+        """The condition value's type and its value as that type (exit 2 when it cannot be read)."""
+        if isinstance(value, dict | list) or value is None:
+            raise AudienceError(f"'{op}' takes one value", self.where, "e.g. {gte: 18}")
+        if isinstance(value, dt.datetime):
+            return "date", pd.Timestamp(value)
+        if isinstance(value, dt.date):
+            return "date", pd.Timestamp(value)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return "number", float(value)
+        text = str(value).strip()
+        if _LOOKS_LIKE_DATE.fullmatch(text):
+            date = read_date(text, self.reading)
+            if date is None:
+                form = self.reading.date_form[1]
+                raise AudienceError(
+                    f"'{text}' is not a date ({form}, or ISO: 2023-01-31)",
+                    self.where,
+                    f"write the date as {form} or 2023-01-31"
+                    + ("" if self.reading.date_format else ", or set target.date_format"),
+                )
+            return "date", date
+        if op in COMPARISONS or _FORMATTED_NUMBER.search(text):  # bare digits in quotes: a code, as text
+            number = read_number(text, self.reading.language)
+            if number is not None:
+                return "number", number
+        if op in COMPARISONS:
+            number = None
+            if number is None:
+                raise AudienceError(
+                    f"'{text}' is neither a number nor a date: '{op}' compares numbers or dates",
+                    self.where,
+                    "e.g. {gte: 18}, {lt: 2023-01-01}; for text, use eq, ne, in or not_in",
+                )
+            return "number", number
+        return "text", text.casefold()
+
+    def _cells(self, kind: Kind, *, note: bool) -> pd.Series:
+        """The column read as `kind` (NaT/NaN where empty or unreadable); with `note`, the
+        unreadable cells make their rows rejects (an order needs a value; equality does not)."""
+        if kind not in self._parsed:
+            unique = pd.Series(self.column.unique())
+            if kind == "date":
+                values = unique.map(lambda text: read_date(text, self.reading) if text else None)
+            else:
+                values = unique.map(lambda text: read_number(text, self.reading.language) if text else None)
+            parsed = self.column.map(dict(zip(unique, values, strict=True)))
+            self._parsed[kind] = pd.to_datetime(parsed) if kind == "date" else pd.to_numeric(parsed)
+        result = self._parsed[kind]
+        if note:
+            what = (
+                f"date unreadable (read as {self.reading.date_form[1]} or ISO)"
+                if kind == "date"
+                else ("number unreadable")
             )
-        if op == "not":
-            mask &= ~_condition(column, value, where, dayfirst)
-        elif op in ("eq", "ne") and isinstance(value, bool):
-            hit = _condition(column, value, where, dayfirst)
-            mask &= hit if op == "eq" else ~hit
-        elif op in ("in", "not_in"):
-            values = value if isinstance(value, list) else [value]
-            hit = _isin(column, values)
-            mask &= hit if op == "in" else ~hit
-        elif op == "empty":
-            blank = column.str.strip() == ""
-            mask &= blank if value else ~blank
-        else:
-            mask &= _compare(column, op, value, where, dayfirst)
-    return mask
+            self._note((self.column != "") & result.isna(), what)
+        return result
+
+    def _note(self, bad: pd.Series, what: str) -> None:
+        if bad.any():
+            said = self.column[bad].map(lambda text: f"{self.name}: {what}: '{shown(text)}'")
+            self.unreadable = self.unreadable.where(
+                self.unreadable != "", said.reindex(self.column.index, fill_value="")
+            )
+
+    # --- the tests ----------------------------------------------------------------------------
+
+    def _compare(self, op: str, value: Any) -> pd.Series:
+        kind, right = self._typed(op, value)
+        if kind != "text" and op in ("eq", "ne"):  # an empty or unreadable cell is not that value
+            equal = (self._cells(kind, note=False) == right).fillna(False).astype(bool)
+            return equal if op == "eq" else ~equal
+        left = self.column.str.casefold() if kind == "text" else self._cells(kind, note=True)
+        result = {
+            "eq": lambda: left == right,
+            "ne": lambda: left != right,
+            "gt": lambda: left > right,
+            "gte": lambda: left >= right,
+            "lt": lambda: left < right,
+            "lte": lambda: left <= right,
+        }[op]()
+        return result.fillna(False).astype(bool)
+
+    def _yes_no(self, wanted: bool) -> pd.Series:
+        folded = self.column.str.casefold()
+        words = set(TRUE_WORDS) | set(FALSE_WORDS)
+        self._note(~folded.isin(words), "yes/no unreadable (yes, no, oui, non, 1, 0, x…)")
+        return folded.isin(TRUE_WORDS if wanted else FALSE_WORDS)
+
+    def _kind_of_list(self, values: list[Any]) -> Kind:
+        kinds: set[Kind] = {self._typed("eq", v)[0] for v in values}
+        return kinds.pop() if len(kinds) == 1 else "text"
+
+    def _isin(self, values: list[Any]) -> pd.Series:
+        kind = self._kind_of_list(values)
+        if kind == "text":
+            wanted = {str(v).strip().casefold() for v in values}
+            return self.column.str.casefold().isin(wanted)
+        typed = [self._typed("eq", v)[1] for v in values]
+        return self._cells(kind, note=False).isin(typed).fillna(False).astype(bool)
+
+    def _shown(self, value: Any) -> str:
+        if isinstance(value, pd.Timestamp | dt.date):
+            return value.strftime("%Y-%m-%d")
+        if isinstance(value, float):
+            return f"{value:g}"
+        return f"'{value}'" if isinstance(value, str) else str(value)
+
+    def _kind_said(self, kind: Kind) -> str:
+        if kind == "date":
+            return f"date; cells read as {self.reading.date_form[1]} or ISO"
+        return kind
 
 
-def _isin(column: pd.Series, values: list[Any]) -> pd.Series:
-    wanted = {_text(v).casefold() for v in values}
-    return column.str.strip().str.casefold().isin(wanted)
-
-
-def _compare(column: pd.Series, op: str, value: Any, where: Where, dayfirst: bool) -> pd.Series:
-    left: pd.Series
-    right: Any
-    if isinstance(value, dict | list) or value is None:
-        raise AudienceError(f"'{op}' takes one value", where, "e.g. {gte: 18}")
-    if isinstance(value, bool | str):
-        left, right = column.str.strip().str.casefold(), _text(value).casefold()
-    elif isinstance(value, int | float):
-        left = pd.to_numeric(column.str.strip().str.replace(",", ".", regex=False), errors="coerce")
-        right = value
-    elif isinstance(value, dt.date):
-        left = pd.to_datetime(column.str.strip(), errors="coerce", dayfirst=dayfirst, format="mixed")
-        right = pd.Timestamp(value)
+def read_date(text: str, reading: Reading) -> pd.Timestamp | None:
+    """A date as people and exports write it: ISO (with or without a time), or the campaign's
+    form (dd/mm/yyyy in French, mm/dd/yyyy in English, or target.date_format; '-' and '.' may
+    stand for '/', and two-digit years are read too). None when it is no such date."""
+    text = _TIME.sub("", text.strip())
+    if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", text):
+        forms = ["%Y-%m-%d"]
     else:
-        raise AudienceError(f"cannot compare with {value!r}", where, "use text, a number or a date")
-    result = {
-        "eq": lambda: left == right,
-        "ne": lambda: left != right,
-        "gt": lambda: left > right,
-        "gte": lambda: left >= right,
-        "lt": lambda: left < right,
-        "lte": lambda: left <= right,
-    }[op]()
-    return result.fillna(False).astype(bool)
+        form = reading.date_form[0]
+        text = text if reading.date_format else re.sub(r"[.-]", "/", text)
+        forms = [form] if reading.date_format else [form, form.replace("%Y", "%y")]
+    for form in forms:
+        try:
+            return pd.Timestamp(dt.datetime.strptime(text, form))
+        except ValueError:
+            continue
+    return None
 
 
-def _text(value: Any) -> str:
-    return str(value).strip()
+def read_number(text: str, language: str) -> float | None:
+    """A number as people and exports write it in this language: `1 234,50` and `1.234,50` in
+    French, `1,234.50` in English, with a currency sign or code; whichever separator comes last
+    is the decimal one when both appear. None when it is not a number."""
+    text = _CURRENCY.sub("", text.strip()).strip()
+    text = _SPACES.sub("", text)
+    if not text:
+        return None
+    decimal = "," if language == "fr" else "."
+    if "," in text and "." in text:
+        decimal = "," if text.rfind(",") > text.rfind(".") else "."
+        text = text.replace("." if decimal == "," else ",", "")
+    else:
+        mark = "," if "," in text else "." if "." in text else ""
+        if mark:
+            grouped = re.fullmatch(r"[+-]?\d{1,3}(" + re.escape(mark) + r"\d{3})+", text)
+            if text.count(mark) > 1 or (grouped and mark != decimal):
+                text = text.replace(mark, "") if grouped else text
+            decimal = mark if text.count(mark) == 1 else decimal
+    text = text.replace(decimal, ".") if decimal == "," else text
+    if not _PLAIN_NUMBER.fullmatch(text):
+        return None
+    return float(text)

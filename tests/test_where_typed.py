@@ -1,0 +1,238 @@
+"""target.where compares by type, never as text by accident (issue 26, 1).
+
+A file of a few thousand rows is generated with the true value of every cell kept aside: dates
+written as French or English people and exports write them (and some ISO), numbers with their
+separators and currency signs, yes/no words, text, empty cells, and cells nobody can read. Every
+operator on every type, in both languages, is checked against the expected rows computed from the
+true values, never by parsing the cells again. Then the French example through the real CLI."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import operator
+import random
+import shutil
+
+import pandas as pd
+import pytest
+
+from publipost.campaigns.where import Reading, where_mask
+from publipost.errors import AudienceError, Where
+from tests.conftest import EXAMPLES
+
+ROWS = 3000
+OPS = {
+    "eq": operator.eq,
+    "ne": operator.ne,
+    "gt": operator.gt,
+    "gte": operator.ge,
+    "lt": operator.lt,
+    "lte": operator.le,
+}
+
+
+def _write_date(day: dt.date, language: str, rng: random.Random) -> str:
+    style = rng.random()
+    if style < 0.2:
+        return day.isoformat()
+    if style < 0.3:
+        return f"{day.isoformat()} 00:00:00"  # as XLSX exports dates
+    if language == "fr":
+        return day.strftime("%d/%m/%Y" if style < 0.8 else "%d-%m-%Y")
+    return day.strftime("%m/%d/%Y")
+
+
+def _write_number(value: float, language: str, rng: random.Random) -> str:
+    whole, cents = divmod(round(value * 100), 100)
+    style = rng.random()
+    if language == "fr":
+        grouped = f"{whole:,}".replace(",", " ") if style < 0.5 else f"{whole:,}".replace(",", ".")
+        return f"{grouped},{cents:02d}" + (" €" if style < 0.3 else "")
+    return ("$" if style < 0.3 else "") + f"{whole:,}.{cents:02d}"
+
+
+def _generate(language: str, seed: int = 7):
+    """(the cells as written, the true values: None for empty, 'bad' for unreadable)."""
+    rng = random.Random(seed)
+    cells, truth = [], []
+    yes = {"fr": ["oui", "Oui", "x", "1", "vrai"], "en": ["yes", "Y", "x", "1", "true"]}[language]
+    no = {"fr": ["non", "0", "faux", ""], "en": ["no", "N", "0", "false", ""]}[language]
+    for n in range(ROWS):
+        day = dt.date(2021, 1, 1) + dt.timedelta(days=rng.randrange(0, 1200))
+        amount = round(rng.uniform(0, 5000), 2)
+        flag = rng.random() < 0.5
+        pick = rng.random()
+        row = {
+            "id": str(n),
+            "segment": rng.choice(["gold", "Gold ", "silver", "bronze"]),
+            "last_order": _write_date(day, language, rng),
+            "amount": _write_number(amount, language, rng),
+            "optin": rng.choice(yes if flag else no),
+        }
+        true = {
+            "segment": row["segment"].strip().casefold(),
+            "last_order": day,
+            "amount": amount,
+            "optin": flag,
+        }
+        if pick < 0.04:  # empty cells
+            row["last_order"], row["amount"] = "", ""
+            true["last_order"], true["amount"] = None, None
+        elif pick < 0.06:  # cells nobody can read
+            row["last_order"], row["amount"], row["optin"] = "31/02/2023", "douze", "peut-être"
+            true["last_order"], true["amount"], true["optin"] = "bad", "bad", "bad"
+        cells.append(row)
+        truth.append(true)
+    return pd.DataFrame(cells), truth
+
+
+def _run(frame, where, language):
+    def locate(loc):
+        return Where(None)
+
+    return where_mask(frame, where, locate, lambda name: "", reading=Reading(language))
+
+
+def _expected(truth, field, test, op="lt"):
+    """ids kept and ids rejected, from the true values alone. An order (gt, gte, lt, lte) needs a
+    value: an unreadable cell rejects its row. Equality does not: such a cell is not that value."""
+    kept, rejected = set(), set()
+    for n, true in enumerate(truth):
+        value = true[field]
+        if value == "bad" and op in ("gt", "gte", "lt", "lte"):
+            rejected.add(str(n))
+        elif value in (None, "bad"):
+            if op == "ne":
+                kept.add(str(n))
+        elif test(value):
+            kept.add(str(n))
+    return kept, rejected
+
+
+def _got(frame, filtered):
+    kept = set(frame.loc[filtered.keep & (filtered.unreadable == ""), "id"])
+    rejected = set(frame.loc[filtered.unreadable != "", "id"])
+    return kept, rejected
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+@pytest.mark.parametrize("op", list(OPS))
+def test_dates_compare_as_dates_however_written(language, op):
+    frame, truth = _generate(language)
+    bound = dt.date(2022, 6, 15)
+    written = {"fr": "15/06/2022", "en": "06/15/2022"}[language]
+    expected = _expected(truth, "last_order", lambda v: OPS[op](v, bound), op)
+    for value in (bound, "2022-06-15", written):  # a YAML date, ISO, and the language's own form
+        filtered = _run(frame, {"last_order": {op: value}}, language)
+        assert _got(frame, filtered) == expected, (op, value)
+        assert all("last_order: date unreadable" in r for r in filtered.unreadable if r)
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+@pytest.mark.parametrize("op", list(OPS))
+def test_numbers_compare_as_numbers_however_written(language, op):
+    frame, truth = _generate(language)
+    written = {"fr": "1 234,50", "en": "1,234.50"}[language]
+    expected = _expected(truth, "amount", lambda v: OPS[op](v, 1234.5), op)
+    for value in (1234.5, written):
+        filtered = _run(frame, {"amount": {op: value}}, language)
+        assert _got(frame, filtered) == expected, (op, value)
+        assert all(r == "amount: number unreadable: 'douze'" for r in filtered.unreadable if r)
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+@pytest.mark.parametrize("wanted", [True, False])
+def test_yes_no_and_unreadable_words(language, wanted):
+    frame, truth = _generate(language)
+    expected = _expected(truth, "optin", lambda v: v is wanted, "gt")  # a yes/no must be readable
+    filtered = _run(frame, {"optin": wanted}, language)
+    assert _got(frame, filtered) == expected
+    assert all("optin: yes/no unreadable" in r for r in filtered.unreadable if r)
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_text_empty_membership_and_negation(language):
+    frame, truth = _generate(language)
+    cases = [
+        ({"segment": "GOLD"}, lambda t: t["segment"] == "gold"),
+        ({"segment": {"ne": "gold"}}, lambda t: t["segment"] != "gold"),
+        ({"segment": ["gold", "Silver"]}, lambda t: t["segment"] in ("gold", "silver")),
+        ({"segment": {"not_in": ["gold"]}}, lambda t: t["segment"] != "gold"),
+        ({"segment": {"not": "bronze"}}, lambda t: t["segment"] != "bronze"),
+        ({"amount": {"empty": True}}, lambda t: t["amount"] is None),
+        ({"amount": {"empty": False}}, lambda t: t["amount"] is not None),
+    ]
+    for where, test in cases:
+        filtered = _run(frame, where, language)
+        kept = set(frame.loc[filtered.keep, "id"])
+        assert kept == {str(n) for n, t in enumerate(truth) if test(t)}, where
+        assert (filtered.unreadable == "").all()
+
+
+@pytest.mark.parametrize(
+    ("where", "said"),
+    [
+        ({"last_order": {"lt": "31/02/2023"}}, "'31/02/2023' is not a date (dd/mm/yyyy"),
+        ({"amount": {"gte": "beaucoup"}}, "'beaucoup' is neither a number nor a date"),
+        ({"amount": {"gte": [1, 2]}}, "'gte' takes one value"),
+        ({"amount": {"bigger": 3}}, "unknown filter operator 'bigger'"),
+    ],
+)
+def test_a_condition_that_cannot_be_read_is_an_error(where, said):
+    frame, _ = _generate("fr")
+    with pytest.raises(AudienceError) as refused:
+        _run(frame, where, "fr")
+    assert said in str(refused.value)
+
+
+def test_the_french_example_targets_the_same_people_however_the_date_is_written(tmp_path, run):
+    """Done when: {lt: 01/01/2023}, {lt: 2023-01-01} and a YAML date leave out the same rows, those
+    an independent reading of the file says; an unreadable cell is a reject with its reason."""
+    from publipost.api import prepare
+
+    folder = tmp_path / "vente-couette"
+    shutil.copytree(EXAMPLES / "vente-couette", folder, ignore=shutil.ignore_patterns("out"))
+    campaign = folder / "campaign.yaml"
+    source = folder / "data" / "clients.csv"
+    rows = list(csv.reader(io.StringIO(source.read_bytes().decode("cp1252")), delimiter=";"))
+    date, optin = rows[0].index("Dernier achat"), rows[0].index("Opt-in courrier")
+    rows[5][date] = "31/02/2023"  # a cell nobody can read (spreadsheet row 6)
+    written = io.StringIO()
+    csv.writer(written, delimiter=";", lineterminator="\r\n").writerows(rows)
+    source.write_bytes(written.getvalue().encode("cp1252"))
+
+    def late_or_empty(cell: str) -> bool:  # the independent reading: dd/mm/yyyy by hand
+        if not cell.strip():
+            return True
+        day, month, year = (int(part) for part in cell.strip().split("/"))
+        return (year, month, day) >= (2023, 1, 1)
+
+    # spreadsheet rows (the header is row 1) that meet the opt-in but not "bought before 2023"
+    expected = {
+        number
+        for number, row in enumerate(rows[1:], start=2)
+        if len(row) > date
+        and row[optin].strip().casefold() in ("oui", "yes", "1", "x", "o", "vrai", "true", "y")
+        and number != 6
+        and late_or_empty(row[date])
+    }
+    original = campaign.read_text(encoding="utf-8")
+    assert "dernier_achat: {gte: 2022-01-01}" in original
+    seen = []
+    for written in ("01/01/2023", "'2023-01-01'", "2023-01-01"):  # French form, ISO text, a YAML date
+        campaign.write_text(original.replace("{gte: 2022-01-01}", f"{{lt: {written}}}"), encoding="utf-8")
+        result = run("validate", campaign, "--out", folder / "out")
+        assert result.code == 0, result.err
+        assert "dernier_achat < 2023-01-01 (date; cells read as dd/mm/yyyy or ISO)" in result.out
+        rejects = (folder / "out" / "rejects.csv").read_text(encoding="utf-8-sig")
+        assert "dernier_achat: date unreadable (read as dd/mm/yyyy or ISO): '31/02/2023'" in rejects
+        audience = prepare(campaign).audience
+        left_out = {
+            n.row for n in audience.notes if n.reason == "does not match target.where (dernier_achat)"
+        }
+        rejected_first = {n.row for n in audience.notes if n.outcome == "rejected"}
+        assert left_out == expected - rejected_first
+        seen.append(left_out)
+    assert seen[0] == seen[1] == seen[2] and seen[0]
