@@ -184,9 +184,22 @@ def _responses_arguments(command: argparse.ArgumentParser) -> None:
     imported.add_argument("campaign", type=Path, help="the campaign YAML file")
     imported.add_argument("files", type=Path, nargs="+", metavar="FILE", help="the responses files")
     imported.add_argument(
-        "--out", type=_local_path, help="the campaign's output folder (default: out/ beside it)"
+        "--replace",
+        action="store_true",
+        help="take this file's amounts for responses imported before with other amounts (a corrected export)",
     )
+    listed = response_commands.add_parser("list", help="the imports: file, when, responses counted, rejected")
+    removed = response_commands.add_parser("remove", help="undo one import (its number: see list)")
+    removed.add_argument("campaign", type=Path, help="the campaign YAML file")
+    removed.add_argument("number", type=_count(1), metavar="IMPORT", help="the import's number (see list)")
+    listed.add_argument("campaign", type=Path, help="the campaign YAML file")
+    for action in (imported, listed, removed):
+        action.add_argument(
+            "--out", type=_local_path, help="the campaign's output folder (default: out/ beside it)"
+        )
     imported.set_defaults(run=cmd_responses_import)
+    listed.set_defaults(run=cmd_responses_list)
+    removed.set_defaults(run=cmd_responses_remove)
 
 
 def _report_arguments(command: argparse.ArgumentParser) -> None:
@@ -549,28 +562,73 @@ def cmd_manifest(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_responses_list(args: argparse.Namespace) -> int:
+    from publipost.errors import shown
+
+    _, _, manifest = _manifest_of(args.campaign, args.out)
+    with manifest:
+        imports = manifest.imports()
+    if not imports:
+        print("no responses imported yet (publipost responses import CAMPAIGN FILE…)")
+        return EXIT_OK
+    print(f"{'import':>6}  {'when':<20} {'rows':>6} {'counted':>8} {'rejected':>9}  file")
+    for number, file, at, rows, counted, rejected, replace in imports:
+        extra = "  (--replace)" if replace else ""
+        print(f"{number:>6}  {at[:19]:<20} {rows:>6} {counted:>8} {rejected:>9}  {shown(file, 60)}{extra}")
+    return EXIT_OK
+
+
+def cmd_responses_remove(args: argparse.Namespace) -> int:
+    _, _, manifest = _manifest_of(args.campaign, args.out)
+    with manifest:
+        removed = manifest.remove_import(args.number)
+    if removed is None:
+        raise PublipostError(f"there is no import {args.number}", hint="publipost responses list shows them")
+    file, before, after = removed
+    print(f"import {args.number} ({file}) removed: {before} responses counted before, {after} now")
+    return EXIT_OK
+
+
 def cmd_responses_import(args: argparse.Namespace) -> int:
     """Every file read and checked first (a file without a usable column stops everything, exit 2);
-    then the rows attributed, new ones added; rows not attributed listed with their row and why."""
+    then each file recorded as an import, its responses counted once whatever file brings them;
+    rows not attributed listed with their row and why."""
     from publipost.csvout import write_csv
+    from publipost.errors import shown
     from publipost.results.responses import read_responses
 
     campaign, folder, manifest = _manifest_of(args.campaign, args.out)
     with manifest:
         codes, ids, emails = manifest.lookup()
         read = [read_responses(path, campaign.code, codes, ids, emails) for path in args.files]
-        problems = []
+        problems, corrected = [], 0
         for responses, report in read:
-            report.new = manifest.add_responses(responses)
-            report.again = len(responses) - report.new
-            print(
-                f"{_show(report.file)}: {report.rows} rows, {report.new} responses added"
-                + (f", {report.again} already imported" if report.again else "")
-                + (f", {len(report.problems)} not attributed" if report.problems else "")
+            done = manifest.add_import(
+                report.file.name,
+                report.digest,
+                report.rows,
+                len(report.problems),
+                responses,
+                replace=args.replace,
             )
+            parts = [f"{report.rows} rows", f"{done.added} responses added"]
+            if done.duplicates:
+                parts.append(f"{done.duplicates} already imported")
+            if done.corrected:
+                parts.append(f"{len(done.corrected)} with another amount than counted")
+            if report.problems:
+                parts.append(f"{len(report.problems)} not attributed")
+            print(f"{_show(report.file)}: {', '.join(parts)} (import {done.id})")
+            for row, counted, here in done.corrected[:10]:
+                taken = "taken (--replace)" if done.replaced else "kept"
+                print(f"  row {row}: amount {here} here, {counted} counted: {taken}")
+            corrected += 0 if done.replaced else len(done.corrected)
             problems += [(report.file.name, row, why) for row, why in sorted(report.problems)]
-    from publipost.errors import shown
-
+    if corrected:
+        print(
+            f"{corrected} responses were imported before with another amount: the first amounts are kept; "
+            "import again with --replace to take these (publipost responses list shows the imports)"
+        )
     for file, row, why in problems[:20]:  # values from the file: escapes and line breaks shown, not run
         print(f"  {shown(file, 80)}, row {row}: {shown(why, 300)}", file=sys.stderr)
     if problems:

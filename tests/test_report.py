@@ -34,11 +34,15 @@ def synthetic(tmp_path_factory):
         else:
             mailings.append(Mailing(rid, index + 2, "letter", group, f"PLAN27-{rid}-X", "printed"))
         if rng.random() < RATES[group]:
-            responses.append(Response("synthetic", index, "orders.csv", rid, "id", "2026-12-10", 34.0))
+            responses.append(
+                Response(
+                    "synthetic", index, "orders.csv", rid, "id", "2026-12-10", 34.0, f"{rid}|2026-12-10|#1"
+                )
+            )
     with Manifest(folder / "out" / FILE) as manifest:
         manifest.bind("Planora 2027 launch", "PLAN27")
         manifest.record(mailings)
-        manifest.add_responses(responses)
+        manifest.add_import("orders.csv", "synthetic", len(responses), 0, responses, replace=False)
     return campaign, groups, {r.id for r in responses}
 
 

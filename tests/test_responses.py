@@ -125,3 +125,80 @@ def test_terminal_escapes_in_a_web_order_are_shown_not_run(mailed, run, tmp_path
     assert result.code == 1
     assert "\x1b" not in result.err + result.out and "\x07" not in result.err + result.out
     assert "\\x1b[2J" in result.err  # shown, escaped
+
+
+def _counted(campaign):
+    db = sqlite3.connect(campaign.parent / "out" / "manifest.sqlite")
+    count, total = db.execute("SELECT COUNT(*), COALESCE(SUM(amount), 0) FROM responses").fetchone()
+    db.close()
+    return count, total
+
+
+def test_a_corrected_export_never_counts_an_order_twice_and_imports_can_be_undone(mailed, run, tmp_path):
+    """Issue 26, 2: a corrected export (one amount fixed) added every row again (12 -> 17 orders)."""
+    campaign, rows = mailed
+    letters = [r for r in rows if r[1] == "letter"][:5]
+    first = tmp_path / "orders.csv"
+    first.write_text("code,date,amount\n" + "".join(f"{r[3]},2026-12-02,34.00\n" for r in letters))
+    corrected = tmp_path / "orders-corrected.csv"
+    lines = first.read_text().splitlines()
+    lines[3] = lines[3].replace("34.00", "43.00")  # the third order's amount, fixed
+    corrected.write_text("\n".join(lines) + "\n")
+
+    assert "5 responses added (import 1)" in run("responses", "import", campaign, first).out
+    assert _counted(campaign) == (5, 170.0)
+    again = run("responses", "import", campaign, corrected)
+    assert again.code == 0, again.err
+    assert "0 responses added, 4 already imported, 1 with another amount than counted (import 2)" in again.out
+    assert "row 4: amount 43.0 here, 34.0 counted: kept" in again.out
+    assert _counted(campaign) == (5, 170.0)  # nothing counted twice; the first amounts kept
+    replaced = run("responses", "import", campaign, corrected, "--replace")
+    assert "row 4: amount 43.0 here, 34.0 counted: taken (--replace)" in replaced.out
+    assert _counted(campaign) == (5, 179.0)
+
+    listed = run("responses", "list", campaign)
+    assert listed.code == 0 and "orders-corrected.csv  (--replace)" in listed.out
+    removed = run("responses", "remove", campaign, "3")  # undo the --replace
+    assert "import 3 (orders-corrected.csv) removed: 5 responses counted before, 5 now" in removed.out
+    assert _counted(campaign) == (5, 170.0)
+    run("responses", "remove", campaign, "1")  # the first import gone: the corrected copy counts
+    assert _counted(campaign) == (5, 179.0)
+    run("responses", "remove", campaign, "2")
+    assert _counted(campaign) == (0, 0.0)
+    assert "5 responses added" in run("responses", "import", campaign, first).out
+    assert _counted(campaign) == (5, 170.0)
+    assert run("responses", "remove", campaign, "99").code == 2
+
+
+def test_two_orders_of_one_day_in_one_file_are_two_and_an_order_number_tells_orders_apart(
+    mailed, run, tmp_path
+):
+    campaign, rows = mailed
+    code = next(r[3] for r in rows if r[1] == "letter")
+    same_day = tmp_path / "same-day.csv"
+    same_day.write_text(f"code,date,amount\n{code},2026-12-02,10\n{code},2026-12-02,20\n")
+    assert "2 responses added" in run("responses", "import", campaign, same_day).out
+    numbered = tmp_path / "numbered.csv"  # the same two orders by their numbers, and a third
+    numbered.write_text(
+        f"code,date,amount,order\n{code},2026-12-02,10,A1\n{code},2026-12-02,20,A2\n{code},2026-12-02,5,A3\n"
+    )
+    assert "3 responses added" in run("responses", "import", campaign, numbered).out
+    again = run("responses", "import", campaign, numbered)
+    assert "0 responses added, 3 already imported" in again.out
+
+
+def test_a_manifest_of_an_earlier_version_keeps_its_responses(mailed, run):
+    campaign, rows = mailed
+    code = next(r[3] for r in rows if r[1] == "letter")
+    db = sqlite3.connect(campaign.parent / "out" / "manifest.sqlite")
+    with db:  # as publipost 0.1 left it: responses, and no imports
+        db.execute("DROP TABLE IF EXISTS imports")
+        db.execute("DROP TABLE IF EXISTS import_rows")
+        db.execute(
+            "INSERT INTO responses VALUES ('abc', 2, 'old.csv', ?, 'response code', '2026-12-01', 12.5)",
+            (next(r[0] for r in rows if r[3] == code),),
+        )
+    db.close()
+    listed = run("responses", "list", campaign)
+    assert listed.code == 0 and "old.csv" in listed.out
+    assert _counted(campaign) == (1, 12.5)

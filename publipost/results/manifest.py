@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,8 +38,8 @@ CREATE TABLE IF NOT EXISTS mailings (
 );
 CREATE INDEX IF NOT EXISTS mailings_code ON mailings (response_code);
 CREATE INDEX IF NOT EXISTS mailings_email ON mailings (email_key);
-CREATE TABLE IF NOT EXISTS responses (
-    source TEXT NOT NULL,          -- SHA-256 of the imported file: importing it again adds nothing
+CREATE TABLE IF NOT EXISTS responses (  -- what the report counts: each response once (see imports)
+    source TEXT NOT NULL,          -- SHA-256 of the file it was taken from
     source_row INTEGER NOT NULL,
     file TEXT NOT NULL,
     id TEXT NOT NULL,              -- the recipient it is attributed to
@@ -47,6 +47,25 @@ CREATE TABLE IF NOT EXISTS responses (
     date TEXT,
     amount REAL,
     PRIMARY KEY (source, source_row)
+);
+CREATE TABLE IF NOT EXISTS imports (
+    id INTEGER PRIMARY KEY,
+    file TEXT NOT NULL,
+    digest TEXT NOT NULL,          -- SHA-256 of the file
+    at TEXT NOT NULL,
+    replace INTEGER NOT NULL,      -- 1: its amounts replace those of earlier imports (--replace)
+    rows INTEGER NOT NULL,
+    rejected INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS import_rows (  -- every attributed row of every import, counted or not
+    import_id INTEGER NOT NULL,
+    key TEXT NOT NULL,             -- who, when, order number (and which repeat in its file)
+    source_row INTEGER NOT NULL,
+    id TEXT NOT NULL,
+    matched_by TEXT NOT NULL,
+    date TEXT,
+    amount REAL,
+    PRIMARY KEY (import_id, key)
 );
 """
 
@@ -75,6 +94,20 @@ class Response:
     matched_by: str
     date: str | None
     amount: float | None
+    key: str = ""  # the response itself, whatever file brings it: who|date|order#repeat
+
+
+@dataclass
+class ImportResult:
+    """What one import did to the responses counted."""
+
+    id: int
+    added: int = 0  # responses counted now that were not before
+    duplicates: int = 0  # the same responses, already counted (from this file or another)
+    corrected: list[tuple[int, float | None, float | None]] = field(
+        default_factory=list
+    )  # row, counted, here
+    replaced: bool = False  # whether the corrected amounts were taken (--replace)
 
 
 def control_share(control: float | None) -> str:
@@ -101,6 +134,7 @@ class Manifest:
             raise PublipostError(
                 "this file is not a publipost manifest", Where(path), "move it away, or choose another --out"
             ) from None
+        self._migrate_responses()
 
     def bind(
         self,
@@ -218,13 +252,122 @@ class Manifest:
                 emails[key] = rid
         return codes, ids, emails
 
-    def add_responses(self, responses: Iterable[Response]) -> int:
-        """The new ones (a file imported again adds nothing); how many were new."""
-        rows = [(r.source, r.source_row, r.file, r.id, r.matched_by, r.date, r.amount) for r in responses]
+    def add_import(
+        self, file: str, digest: str, rows: int, rejected: int, responses: list[Response], *, replace: bool
+    ) -> ImportResult:
+        """Record an import and every response it attributes; count each response once.
+
+        A response is known by its content (who, when, order number), never by its file: the
+        same orders imported again, from this file or a corrected copy, add nothing. A response
+        already counted with another amount is a correction: reported, and taken only with
+        `replace`."""
+        before = self._active()
+        at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         with self.db:
-            before = self.db.total_changes
+            cursor = self.db.execute(
+                "INSERT INTO imports (file, digest, at, replace, rows, rejected) VALUES (?, ?, ?, ?, ?, ?)",
+                (file, digest, at, int(replace), rows, rejected),
+            )
+            number = int(cursor.lastrowid or 0)
+            self.db.executemany(
+                "INSERT OR IGNORE INTO import_rows VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(number, r.key, r.source_row, r.id, r.matched_by, r.date, r.amount) for r in responses],
+            )
+        result = ImportResult(number, replaced=replace)
+        for response in responses:
+            counted = before.get(response.key)
+            if counted is None:
+                result.added += 1
+            elif counted[5] == response.amount:
+                result.duplicates += 1
+            else:
+                result.corrected.append((response.source_row, counted[5], response.amount))
+        self._count()
+        return result
+
+    def imports(self) -> list[tuple[int, str, str, int, int, int, int]]:
+        """(id, file, when, rows, responses it brings that are counted, rejected, replace)."""
+        counted = self._active()
+        brought: dict[int, int] = {}
+        for row in counted.values():
+            brought[row[0]] = brought.get(row[0], 0) + 1
+        listed = self.db.execute("SELECT id, file, at, rows, rejected, replace FROM imports ORDER BY id")
+        return [(i, f, at, n, brought.get(i, 0), bad, rep) for i, f, at, n, bad, rep in listed]
+
+    def remove_import(self, number: int) -> tuple[str, int, int] | None:
+        """Undo an import: (its file, responses counted before, after); None if there is none.
+        Responses it shared with another import stay counted, from that one."""
+        found = self.db.execute("SELECT file FROM imports WHERE id = ?", (number,)).fetchone()
+        if found is None:
+            return None
+        before = len(self._active())
+        with self.db:
+            self.db.execute("DELETE FROM import_rows WHERE import_id = ?", (number,))
+            self.db.execute("DELETE FROM imports WHERE id = ?", (number,))
+        self._count()
+        return found[0], before, len(self._active())
+
+    def _active(self) -> dict[str, tuple[Any, ...]]:
+        """key → the row counted: its first import's, or the latest --replace import's."""
+        rows = self.db.execute(
+            "SELECT r.import_id, r.source_row, i.file, r.id, r.matched_by, r.amount, r.date, i.digest, "
+            "i.replace, r.key FROM import_rows r JOIN imports i ON i.id = r.import_id ORDER BY r.import_id"
+        )
+        active: dict[str, tuple[Any, ...]] = {}
+        for row in rows:
+            key, replace = row[9], row[8]
+            if key not in active or replace:
+                active[key] = row
+        return active
+
+    def _count(self) -> None:
+        """The responses table, as the report reads it: each response once."""
+        rows = [
+            (digest, source_row, file, rid, how, date, amount)
+            for _, source_row, file, rid, how, amount, date, digest, _, _ in self._active().values()
+        ]
+        with self.db:
+            self.db.execute("DELETE FROM responses")
             self.db.executemany("INSERT OR IGNORE INTO responses VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
-            return self.db.total_changes - before
+
+    def _migrate_responses(self) -> None:
+        """A manifest of an earlier publipost holds responses without their imports: each file's
+        responses become one import, keyed as the import does now."""
+        if self.db.execute("SELECT 1 FROM imports LIMIT 1").fetchone() is not None:
+            return
+        old = self.db.execute(
+            "SELECT source, source_row, file, id, matched_by, date, amount FROM responses ORDER BY rowid"
+        ).fetchall()
+        if not old:
+            return
+        by_source: dict[str, list[Response]] = {}
+        for row in old:
+            by_source.setdefault(row[0], []).append(Response(*row))
+        at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        with self.db:
+            for digest, responses in by_source.items():
+                cursor = self.db.execute(
+                    "INSERT INTO imports (file, digest, at, replace, rows, rejected) "
+                    "VALUES (?, ?, ?, 0, ?, 0)",
+                    (responses[0].file, digest, at, len(responses)),
+                )
+                seen: dict[str, int] = {}
+                for r in responses:
+                    base = f"{r.id}|{r.date or ''}|"
+                    seen[base] = seen.get(base, 0) + 1
+                    self.db.execute(
+                        "INSERT OR IGNORE INTO import_rows VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (
+                            cursor.lastrowid,
+                            f"{base}#{seen[base]}",
+                            r.source_row,
+                            r.id,
+                            r.matched_by,
+                            r.date,
+                            r.amount,
+                        ),
+                    )
+        self._count()
 
     def mailings(self) -> Any:
         """Every mailing (id, channel, variant, status) as a DataFrame: for reports by recipient."""

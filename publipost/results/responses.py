@@ -28,15 +28,15 @@ COLUMNS = {
     "email": ("email", "e_mail", "mail", "courriel", "adresse_email", "adresse_e_mail"),
     "date": ("date", "order_date", "date_commande", "date_de_commande", "date_reponse", "received"),
     "amount": ("amount", "montant", "total", "montant_ttc", "total_ttc", "revenue", "chiffre_d_affaires"),
+    "order": ("order", "order_id", "order_number", "order_no", "commande", "n_commande", "numero_commande"),
 }
 
 
 @dataclass
 class Imported:
     file: Path
+    digest: str = ""
     rows: int = 0
-    new: int = 0
-    again: int = 0  # already imported (the same file, or the same rows of it)
     problems: list[tuple[int, str]] = field(default_factory=list)  # row, why it is not attributed
 
 
@@ -51,9 +51,10 @@ def read_responses(
     table = read_table(path)
     columns = _columns(table.frame.columns, path)
     source = table.digest
-    report = Imported(path, rows=table.rows_read)
+    report = Imported(path, source, rows=table.rows_read)
     report.problems += table.malformed
     responses: list[Response] = []
+    repeats: dict[str, int] = {}
     frame = table.frame
     for record in frame.to_dict("records"):
         row = int(record[ROW])
@@ -64,7 +65,14 @@ def read_responses(
         if problem or found is None:
             report.problems.append((row, problem or "no code, id or e-mail on this row"))
             continue
-        responses.append(Response(source, row, path.name, found, how, date, amount))
+        # Known by who, when and the order number, never by the file: the same order from a
+        # corrected export is the same response. Two such rows of one file (a second order the
+        # same day, with no order number) are two responses: their repeat is part of the key.
+        order = str(record.get(columns.get("order", ""), "") or "").strip()
+        base = f"{found}|{date or ''}|{order}"
+        repeats[base] = repeats.get(base, 0) + 1
+        key = f"{base}#{repeats[base]}"
+        responses.append(Response(source, row, path.name, found, how, date, amount, key))
     return responses, report
 
 
