@@ -191,9 +191,15 @@ def test_a_manifest_of_an_earlier_version_keeps_its_responses(mailed, run):
     campaign, rows = mailed
     code = next(r[3] for r in rows if r[1] == "letter")
     db = sqlite3.connect(campaign.parent / "out" / "manifest.sqlite")
-    with db:  # as publipost 0.1 left it: responses, and no imports
+    with db:  # as publipost 0.1 left it: responses (of its shape), and no imports
         db.execute("DROP TABLE IF EXISTS imports")
         db.execute("DROP TABLE IF EXISTS import_rows")
+        db.execute("DROP TABLE responses")
+        db.execute(
+            "CREATE TABLE responses (source TEXT NOT NULL, source_row INTEGER NOT NULL, file TEXT NOT NULL, "
+            "id TEXT NOT NULL, matched_by TEXT NOT NULL, date TEXT, amount REAL, "
+            "PRIMARY KEY (source, source_row))"
+        )
         db.execute(
             "INSERT INTO responses VALUES ('abc', 2, 'old.csv', ?, 'response code', '2026-12-01', 12.5)",
             (next(r[0] for r in rows if r[3] == code),),
@@ -202,3 +208,31 @@ def test_a_manifest_of_an_earlier_version_keeps_its_responses(mailed, run):
     listed = run("responses", "list", campaign)
     assert listed.code == 0 and "old.csv" in listed.out
     assert _counted(campaign) == (1, 12.5)
+
+
+def test_each_response_counts_for_one_channel_and_the_channels_add_up(mailed, run, tmp_path):
+    """Issue 26, 3: in a letter + e-mail campaign the report credited every response to both."""
+    import json
+
+    campaign, rows = mailed
+    both = [r for r in rows if r[1] == "letter" and any(o[0] == r[0] and o[1] == "email" for o in rows)]
+    coupon, clicked, by_id = both[0], both[1], both[2]
+    url = f"https://planora.example/order?utm_source=publipost&utm_medium=email&ref={clicked[3]}"
+    orders = tmp_path / "orders.csv"
+    orders.write_text(
+        "code,landing_page,id,date,amount\n"
+        f"{coupon[3]},,,2026-12-02,30\n"  # a coupon: the letter's
+        f",{url},,2026-12-03,40\n"  # a tracked e-mail link: its ref read from the URL, the e-mail's
+        f",,{by_id[0]},2026-12-04,50\n"  # by id only: the letter, which that recipient got
+    )
+    result = run("responses", "import", campaign, orders)
+    assert result.code == 0, result.err + result.out
+    report = json.loads(run("report", campaign, "--format", "json").out)
+    channels = {c["name"]: c for c in report["channels"]}
+    assert (channels["letter"]["responses"], channels["email"]["responses"]) == (2, 1)
+    assert (channels["letter"]["revenue"], channels["email"]["revenue"]) == (80.0, 40.0)
+    mailed_total = sum(v["responses"] for v in report["variants"] if v["name"] != "control")
+    assert channels["letter"]["responses"] + channels["email"]["responses"] == mailed_total
+    assert "counts for the e-mail when it says so" in report["channel_rule"]
+    text = run("report", campaign).out
+    assert "each response once:" in text

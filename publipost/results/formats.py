@@ -23,6 +23,8 @@ def as_text(report: Report) -> str:
         p = f"p = {test['p_value']:.4f}" if test["p_value"] is not None else "no responses yet"
         lines += ["", f"between the variants: {test['test']} {p}: {verdict}"]
     lines += ["", *_table("channel", report.channels, report.currency)]
+    if report.channel_rule:
+        lines.append(f"  (each response once: {report.channel_rule})")
     if report.segments:
         lines += ["", *_table(report.segment_by or "segment", report.segments, report.currency)]
     money = report.money

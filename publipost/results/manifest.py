@@ -46,6 +46,7 @@ CREATE TABLE IF NOT EXISTS responses (  -- what the report counts: each response
     matched_by TEXT NOT NULL,      -- response code, id or e-mail
     date TEXT,
     amount REAL,
+    channel TEXT,                  -- letter or email when the row says which (a tracked link's medium)
     PRIMARY KEY (source, source_row)
 );
 CREATE TABLE IF NOT EXISTS imports (
@@ -65,6 +66,7 @@ CREATE TABLE IF NOT EXISTS import_rows (  -- every attributed row of every impor
     matched_by TEXT NOT NULL,
     date TEXT,
     amount REAL,
+    channel TEXT,
     PRIMARY KEY (import_id, key)
 );
 """
@@ -95,6 +97,7 @@ class Response:
     date: str | None
     amount: float | None
     key: str = ""  # the response itself, whatever file brings it: who|date|order#repeat
+    channel: str | None = None  # letter or email, when the row says which (utm_medium)
 
 
 @dataclass
@@ -270,8 +273,11 @@ class Manifest:
             )
             number = int(cursor.lastrowid or 0)
             self.db.executemany(
-                "INSERT OR IGNORE INTO import_rows VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [(number, r.key, r.source_row, r.id, r.matched_by, r.date, r.amount) for r in responses],
+                "INSERT OR IGNORE INTO import_rows VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (number, r.key, r.source_row, r.id, r.matched_by, r.date, r.amount, r.channel)
+                    for r in responses
+                ],
             )
         result = ImportResult(number, replaced=replace)
         for response in responses:
@@ -311,7 +317,8 @@ class Manifest:
         """key → the row counted: its first import's, or the latest --replace import's."""
         rows = self.db.execute(
             "SELECT r.import_id, r.source_row, i.file, r.id, r.matched_by, r.amount, r.date, i.digest, "
-            "i.replace, r.key FROM import_rows r JOIN imports i ON i.id = r.import_id ORDER BY r.import_id"
+            "i.replace, r.key, r.channel FROM import_rows r JOIN imports i ON i.id = r.import_id "
+            "ORDER BY r.import_id"
         )
         active: dict[str, tuple[Any, ...]] = {}
         for row in rows:
@@ -323,16 +330,25 @@ class Manifest:
     def _count(self) -> None:
         """The responses table, as the report reads it: each response once."""
         rows = [
-            (digest, source_row, file, rid, how, date, amount)
-            for _, source_row, file, rid, how, amount, date, digest, _, _ in self._active().values()
+            (digest, source_row, file, rid, how, date, amount, channel)
+            for _, source_row, file, rid, how, amount, date, digest, _, _, channel in self._active().values()
         ]
         with self.db:
             self.db.execute("DELETE FROM responses")
-            self.db.executemany("INSERT OR IGNORE INTO responses VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+            self.db.executemany(
+                "INSERT OR IGNORE INTO responses (source, source_row, file, id, matched_by, date, amount, "
+                "channel) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
 
     def _migrate_responses(self) -> None:
         """A manifest of an earlier publipost holds responses without their imports: each file's
         responses become one import, keyed as the import does now."""
+        for table in ("responses", "import_rows"):
+            columns = {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
+            if "channel" not in columns:
+                with self.db:
+                    self.db.execute(f"ALTER TABLE {table} ADD COLUMN channel TEXT")
         if self.db.execute("SELECT 1 FROM imports LIMIT 1").fetchone() is not None:
             return
         old = self.db.execute(
@@ -356,7 +372,7 @@ class Manifest:
                     base = f"{r.id}|{r.date or ''}|"
                     seen[base] = seen.get(base, 0) + 1
                     self.db.execute(
-                        "INSERT OR IGNORE INTO import_rows VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        "INSERT OR IGNORE INTO import_rows VALUES (?, ?, ?, ?, ?, ?, ?, NULL)",
                         (
                             cursor.lastrowid,
                             f"{base}#{seen[base]}",
@@ -381,8 +397,9 @@ class Manifest:
         import pandas as pd
 
         return pd.read_sql_query(
-            "SELECT r.id, r.date, r.amount, (SELECT CASE WHEN MAX(m.variant = 'control') THEN 'control' "
-            "ELSE MAX(m.variant) END FROM mailings m WHERE m.id = r.id) AS variant FROM responses r",
+            "SELECT r.id, r.date, r.amount, r.channel, (SELECT CASE WHEN MAX(m.variant = 'control') "
+            "THEN 'control' ELSE MAX(m.variant) END FROM mailings m WHERE m.id = r.id) AS variant "
+            "FROM responses r",
             self.db,
         )
 

@@ -65,6 +65,7 @@ class Report:
     customers_won: float | None = None
     value_of_customers_won: float | None = None
     timeline: list[dict[str, Any]] = field(default_factory=list)  # date, variant, cumulative responses
+    channel_rule: str | None = None  # how a response is credited to one channel, when there are two
 
     def as_dict(self) -> dict[str, Any]:
         return _clean(asdict(self))
@@ -95,13 +96,14 @@ def build(
     for channel in ("letter", "email"):
         rows = people[people[f"mailed_{channel}"].astype(bool)]
         if rows["count"].sum():
-            group = _group(channel, rows, delivered_column=f"delivered_{channel}")
+            group = _group(channel, rows, delivered_column=f"delivered_{channel}", channel=channel)
             if control is not None:
                 _lift(group, control)
             channels.append(group)
     report = Report(
         campaign, code, currency, variants + ([control] if control else []), channels, segment_by=segment_by
     )
+    report.channel_rule = CHANNEL_RULE if len(channels) > 1 else None
     if segments is not None:  # per recipient (one row each, indexed by id)
         mailed = people[people["variant"] != CONTROL].join(segments.rename("segment"), how="left")
         mailed["segment"] = mailed["segment"].fillna("(none)")
@@ -150,19 +152,63 @@ def per_recipient(mailings: pd.DataFrame, responses: pd.DataFrame) -> pd.DataFra
     amounts = responses["amount"].fillna(0).to_numpy(dtype=float) if len(responses) else np.array([])
     people["revenue"] = np.bincount(positions[known], weights=amounts[known], minlength=n)
     people["responded"] = people["orders"] > 0
+    _per_channel(people, responses, positions, amounts)
     people["count"] = 1
     # Recipients recorded but never attempted (pending, withdrawn) are in no group.
     return people[people["mailed"].to_numpy() | (names == CONTROL)]
 
 
-def _group(name: str, rows: pd.DataFrame, delivered_column: str = "delivered") -> Group:
+CHANNEL_RULE = (
+    "a response counts for the e-mail when it says so (a tracked link's utm_medium=email), for the letter "
+    "when it says so, else for the letter when the recipient got one; a recipient counts once, for the "
+    "channel of their first response"
+)
+
+
+def _per_channel(
+    people: pd.DataFrame, responses: pd.DataFrame, positions: np.ndarray, amounts: np.ndarray
+) -> None:
+    """Each response credited to one channel (CHANNEL_RULE): the channel rows add up to the total."""
+    n = len(people)
+    known = positions >= 0
+    got_letter = people["mailed_letter"].to_numpy()
+    got_email = people["mailed_email"].to_numpy()
+    said = (
+        responses["channel"].fillna("").to_numpy(dtype=object)
+        if "channel" in responses and len(responses)
+        else np.full(len(positions), "", dtype=object)
+    )
+    safe = np.where(known, positions, 0)
+    email = known & got_email[safe] & ((said == "email") | ~got_letter[safe])
+    letter = known & ~email
+    order = (
+        np.argsort(pd.to_datetime(responses["date"], errors="coerce").to_numpy(), kind="stable")
+        if len(responses)
+        else np.array([], dtype=int)
+    )
+    first_email = np.zeros(n, dtype=bool)
+    seen = np.zeros(n, dtype=bool)
+    for index in order:  # a recipient's first response decides the channel they count for
+        if known[index] and not seen[positions[index]]:
+            seen[positions[index]] = True
+            first_email[positions[index]] = email[index]
+    for name, mask, first in (("letter", letter, ~first_email), ("email", email, first_email)):
+        people[f"orders_{name}"] = np.bincount(positions[mask], minlength=n)
+        people[f"revenue_{name}"] = np.bincount(positions[mask], weights=amounts[mask], minlength=n)
+        people[f"responded_{name}"] = people["responded"].to_numpy() & first
+
+
+def _group(
+    name: str, rows: pd.DataFrame, delivered_column: str = "delivered", channel: str | None = None
+) -> Group:
     from statsmodels.stats.proportion import proportion_confint
 
+    suffix = f"_{channel}" if channel else ""
     count = rows["count"]
     n = int(count.sum())
-    k = int(count[rows["responded"].astype(bool)].sum())
-    orders = int(rows["orders"].sum())
-    revenue = float(rows["revenue"].sum())
+    k = int(count[rows[f"responded{suffix}"].astype(bool)].sum())
+    orders = int(rows[f"orders{suffix}"].sum())
+    revenue = float(rows[f"revenue{suffix}"].sum())
     low, high = proportion_confint(k, n, alpha=1 - CONFIDENCE, method="wilson") if n else (0.0, 0.0)
     if delivered_column == "delivered":
         delivered = rows["delivered_letter"].astype(bool) | rows["delivered_email"].astype(bool)

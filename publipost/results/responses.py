@@ -29,7 +29,11 @@ COLUMNS = {
     "date": ("date", "order_date", "date_commande", "date_de_commande", "date_reponse", "received"),
     "amount": ("amount", "montant", "total", "montant_ttc", "total_ttc", "revenue", "chiffre_d_affaires"),
     "order": ("order", "order_id", "order_number", "order_no", "commande", "n_commande", "numero_commande"),
+    "medium": ("medium", "utm_medium", "canal", "channel"),
+    "url": ("url", "landing_page", "landing_url", "page", "lien", "page_d_arrivee", "link"),
 }
+EMAIL_WORDS = ("email", "e_mail", "mail", "courriel", "newsletter")
+LETTER_WORDS = ("letter", "lettre", "courrier", "print", "papier", "postal", "direct_mail", "coupon")
 
 
 @dataclass
@@ -58,6 +62,9 @@ def read_responses(
     frame = table.frame
     for record in frame.to_dict("records"):
         row = int(record[ROW])
+        medium, ref = _from_url(str(record.get(columns.get("url", ""), "") or ""))
+        if ref and not str(record.get(columns.get("code", ""), "") or "").strip():
+            record, columns = {**record, "_ref": ref}, {**columns, "code": "_ref"}  # a ref read from the URL
         found, how, problem = _attribute(record, columns, campaign_code, codes, ids, emails)
         date, date_problem = _date(record.get(columns.get("date", ""), ""))
         amount, amount_problem = parse_amount(record.get(columns.get("amount", ""), ""))
@@ -72,8 +79,32 @@ def read_responses(
         base = f"{found}|{date or ''}|{order}"
         repeats[base] = repeats.get(base, 0) + 1
         key = f"{base}#{repeats[base]}"
-        responses.append(Response(source, row, path.name, found, how, date, amount, key))
+        channel = _channel(str(record.get(columns.get("medium", ""), "") or "") or medium)
+        responses.append(Response(source, row, path.name, found, how, date, amount, key, channel))
     return responses, report
+
+
+def _from_url(url: str) -> tuple[str, str]:
+    """(utm_medium, ref) of a landing-page URL, as the tracked links set them."""
+    from urllib.parse import parse_qs, urlsplit
+
+    if "?" not in url:
+        return "", ""
+    try:
+        query = parse_qs(urlsplit(url.strip()).query)
+    except ValueError:
+        return "", ""
+    return (query.get("utm_medium") or [""])[0], (query.get("ref") or [""])[0]
+
+
+def _channel(said: str) -> str | None:
+    """letter or email, from what a row says of its medium; None when it says nothing of it."""
+    word = snake(said) if said.strip() else ""
+    if any(word == w or word.startswith(w) for w in EMAIL_WORDS):
+        return "email"
+    if any(word == w or word.startswith(w) for w in LETTER_WORDS):
+        return "letter"
+    return None
 
 
 def _columns(headers: pd.Index, path: Path) -> dict[str, str]:
