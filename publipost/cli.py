@@ -616,6 +616,8 @@ def cmd_responses_import(args: argparse.Namespace) -> int:
                 parts.append(f"{done.duplicates} already imported")
             if done.corrected:
                 parts.append(f"{len(done.corrected)} with another amount than counted")
+            if report.outsiders:
+                parts.append(f"{report.outsiders} not mailed by this campaign (left aside)")
             if report.problems:
                 parts.append(f"{len(report.problems)} not attributed")
             print(f"{_show(report.file)}: {', '.join(parts)} (import {done.id})")

@@ -236,3 +236,44 @@ def test_each_response_counts_for_one_channel_and_the_channels_add_up(mailed, ru
     assert "counts for the e-mail when it says so" in report["channel_rule"]
     text = run("report", campaign).out
     assert "each response once:" in text
+
+
+def test_codes_as_keyed_at_a_till_e_mail_only_customers_and_outsiders(tmp_path, run):
+    """Issue 26, 4 (done when: a code keyed `plan27 pl 0010 7` is attributed; an e-mail-only
+    recipient's order is matched by address); orders from customers this campaign did not mail
+    are counted apart, and do not fail the import."""
+    folder = tmp_path / "launch-planner"
+    shutil.copytree(EXAMPLES / "launch-planner", folder, ignore=shutil.ignore_patterns("out"))
+    campaign = folder / "campaign.yaml"
+    data = folder / "data" / "customers.csv"
+    lines = data.read_text(encoding="utf-8").splitlines()
+    cells = lines[4].split(",")
+    cells[5:10] = ["", "", "", "", ""]  # PL-0004 has no postal address any more: e-mail only
+    lines[4] = ",".join(cells)
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert run("render", campaign, "--format", "pdf").code == 0
+    assert run("send", campaign).code == 0
+    db = sqlite3.connect(folder / "out" / "manifest.sqlite")
+    letters = dict(db.execute("SELECT id, response_code FROM mailings WHERE channel = 'letter'").fetchall())
+    emails = {rid for (rid,) in db.execute("SELECT id FROM mailings WHERE channel = 'email'")}
+    db.close()
+    assert "PL-0004" in emails and "PL-0004" not in letters
+    assert letters["PL-0010"] == "PLAN27-PL-0010-7"
+    keyed = tmp_path / "till.csv"
+    keyed.write_text(
+        "code,email,date,amount\n"
+        "plan27 pl 0010 7,,2026-12-02,10\n"  # lower case, spaces
+        f"{letters['PL-0001'].replace('-', '')},,2026-12-02,10\n"  # no dashes
+        f"{letters['PL-0002'].replace('-', chr(0x2013))},,2026-12-02,10\n"  # en dashes
+        f"{letters['PL-0009'].replace('0', 'O')},,2026-12-02,10\n"  # O for 0: the check character decides
+        f",{cells[10].upper()},2026-12-03,20\n"  # the e-mail-only customer, by address
+        ",stranger@example.com,2026-12-02,99\n",  # a customer this campaign did not mail
+        encoding="utf-8",
+    )
+    result = run("responses", "import", campaign, keyed)
+    assert result.code == 0, result.out + result.err
+    assert "5 responses added, 1 not mailed by this campaign (left aside)" in result.out
+    db = sqlite3.connect(folder / "out" / "manifest.sqlite")
+    attributed = {rid for (rid,) in db.execute("SELECT id FROM responses")}
+    db.close()
+    assert attributed == {"PL-0010", "PL-0001", "PL-0002", "PL-0004", "PL-0009"}

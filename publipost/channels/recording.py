@@ -51,6 +51,7 @@ def record_sends(prepared: Prepared, out_dir: Path, entries: Iterable[Entry]) ->
             variant_of.get(e.id) or MAIN,
             response_code(code, e.id),
             "uncertain" if e.status == IN_FLIGHT else e.status,
+            email_key(e.address),  # an e-mail-only customer's order is matched by address
         )
         for e in entries
     )

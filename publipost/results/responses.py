@@ -19,7 +19,7 @@ from publipost.campaigns.table import ROW, read_table
 from publipost.errors import AudienceError, Where
 from publipost.results.manifest import Response
 from publipost.store.keys import email_key
-from publipost.templates.codes import ALPHABET, is_valid
+from publipost.templates.codes import ALPHABET, check_character, is_valid
 
 # Headers (after folding: lower case, no accents, words joined by _) each column is known by.
 COLUMNS = {
@@ -42,6 +42,7 @@ class Imported:
     digest: str = ""
     rows: int = 0
     problems: list[tuple[int, str]] = field(default_factory=list)  # row, why it is not attributed
+    outsiders: int = 0  # rows of customers this campaign did not mail: an order export holds them all
 
 
 def read_responses(
@@ -59,13 +60,17 @@ def read_responses(
     report.problems += table.malformed
     responses: list[Response] = []
     repeats: dict[str, int] = {}
+    keyed = {_alnum(code): code for code in codes}  # a code as keyed: letters and digits only
     frame = table.frame
     for record in frame.to_dict("records"):
         row = int(record[ROW])
         medium, ref = _from_url(str(record.get(columns.get("url", ""), "") or ""))
         if ref and not str(record.get(columns.get("code", ""), "") or "").strip():
             record, columns = {**record, "_ref": ref}, {**columns, "code": "_ref"}  # a ref read from the URL
-        found, how, problem = _attribute(record, columns, campaign_code, codes, ids, emails)
+        found, how, problem = _attribute(record, columns, campaign_code, codes, ids, emails, keyed)
+        if problem in (NOT_A_RECIPIENT, NOT_AN_ADDRESS):
+            report.outsiders += 1
+            continue
         date, date_problem = _date(record.get(columns.get("date", ""), ""))
         amount, amount_problem = parse_amount(record.get(columns.get("amount", ""), ""))
         problem = problem or date_problem or amount_problem
@@ -126,6 +131,12 @@ def _columns(headers: pd.Index, path: Path) -> dict[str, str]:
     return found
 
 
+NOT_A_RECIPIENT = "not mailed by this campaign (id)"
+NOT_AN_ADDRESS = "not mailed by this campaign (e-mail)"
+_DASHES = re.compile("[\u2010-\u2015\u2212\ufe58\ufe63\uff0d_/.]")
+_CONFUSED = {"O": "0", "0": "O", "I": "1", "1": "I"}
+
+
 def _attribute(
     record: dict,
     columns: dict[str, str],
@@ -133,33 +144,53 @@ def _attribute(
     codes: dict[str, str],
     ids: set[str],
     emails: dict[str, str],
+    keyed: dict[str, str],
 ) -> tuple[str | None, str, str]:
     """(recipient id, matched by, problem)."""
-    code = str(record.get(columns.get("code", ""), "") or "").strip().upper()
-    if code:
-        code = re.sub(r"\s+", "", code)
+    raw = str(record.get(columns.get("code", ""), "") or "").strip()
+    if raw:
+        code = re.sub(r"\s+", "-", _DASHES.sub("-", raw.upper())).strip("-")
+        known = code if code in codes else keyed.get(_alnum(code)) or _confusion(_alnum(code), keyed)
+        if known:
+            return codes[known], "response code", ""
         if not is_valid(code):
             guesses = likely_codes(code, codes)[:3]
             hint = f" (did you mean {' or '.join(guesses)}?)" if guesses else ""
             return None, "", f"response code {code}: the check character does not match: a typo{hint}"
-        if code in codes:
-            return codes[code], "response code", ""
         prefix = code.split("-", 1)[0]
         if prefix != campaign_code:
             return None, "", f"response code {code} is another campaign's ({prefix}, not {campaign_code})"
         return None, "", f"response code {code} was never printed or sent for this campaign"
     rid = str(record.get(columns.get("id", ""), "") or "").strip()
     if rid:
-        return (
-            (rid, "id", "") if rid in ids else (None, "", f"no recipient of this campaign has the id '{rid}'")
-        )
+        return (rid, "id", "") if rid in ids else (None, "", NOT_A_RECIPIENT)
     address = str(record.get(columns.get("email", ""), "") or "")
     key = email_key(address)
     if key:
         if key in emails:
             return emails[key], "e-mail", ""
-        return None, "", "this e-mail address is not one of the campaign's recipients"
+        return None, "", NOT_AN_ADDRESS
     return None, "", ""
+
+
+def _alnum(code: str) -> str:
+    return "".join(c for c in code.upper() if c.isascii() and c.isalnum())
+
+
+def _confusion(letters: str, keyed: dict[str, str]) -> str | None:
+    """The one known code this could be with O and 0, I and 1 read the other way, when its check
+    character holds only for that reading (at most 10 such characters are tried)."""
+    places = [i for i, c in enumerate(letters) if c in _CONFUSED][:10]
+    found = set()
+    for mask in range(1, 2 ** len(places)):
+        chars = list(letters)
+        for bit, place in enumerate(places):
+            if mask >> bit & 1:
+                chars[place] = _CONFUSED[chars[place]]
+        candidate = "".join(chars)
+        if candidate in keyed and check_character(candidate[:-1]) == candidate[-1]:
+            found.add(keyed[candidate])
+    return found.pop() if len(found) == 1 else None
 
 
 def likely_codes(code: str, codes: dict[str, str]) -> list[str]:
