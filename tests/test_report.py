@@ -91,6 +91,8 @@ def test_the_html_report_opens_with_its_plots(synthetic, run, tmp_path):
         for plot in ("#plot-rates", "#plot-timeline", "#plot-money"):
             assert page.eval_on_selector(plot, "img => img.complete && img.naturalWidth > 300"), plot
         assert "they differ at 95 %" in page.inner_text("#test")
+        assert page.inner_text("#verdict").startswith("Verdict. B leads (")
+        assert "Incremental: only what they spent over the control group" in page.inner_text("#roi-said")
         assert "ROI" in page.inner_text("#money")
 
 
@@ -123,3 +125,93 @@ def test_report_by_a_column_counts_each_recipient_once(tmp_path, run):
     by = json.loads(run("report", folder / "campaign.yaml", "--by", "Segment", "--format", "json").out)
     mailed = sum(v["mailed"] for v in plain["variants"] if v["name"] != "control")
     assert sum(s["mailed"] for s in by["segments"]) == mailed
+
+
+def _probability_better(leader, runner):
+    """P(leader's rate > runner's) for Beta(1 + k, 1 + n - k) posteriors, by numerical integration."""
+    from scipy import integrate
+    from scipy.stats import beta
+
+    a = beta(1 + leader["responses"], 1 + leader["mailed"] - leader["responses"])
+    b = beta(1 + runner["responses"], 1 + runner["mailed"] - runner["responses"])
+    value, _ = integrate.quad(lambda x: a.pdf(x) * b.cdf(x), 0, 0.2, limit=200, points=[0.02, 0.03])
+    return value
+
+
+def _needed(p1, p2):
+    """Per group, two-sided 95 %, power 80 %: 2 ((z_.975 + z_.8) / h)^2, h = Cohen's h (each arcsine
+    has variance 1/(4n), their difference doubled: Cohen 1988, table 6.4.1, h = 0.2 needs 392)."""
+    from scipy.stats import norm
+
+    h = abs(2 * np.arcsin(np.sqrt(p1)) - 2 * np.arcsin(np.sqrt(p2)))
+    assert round(2 * ((norm.ppf(0.975) + norm.ppf(0.8)) / 0.2) ** 2) == 392  # the table's value
+    return 2 * ((norm.ppf(0.975) + norm.ppf(0.8)) / h) ** 2
+
+
+def test_the_verdict_says_who_leads_how_surely_and_what_it_would_take(synthetic, run, tmp_path):
+    """Issue 26, 5: at the top of the report, which variant leads, the probability it is better,
+    whether it is significant, the sample size a difference this size needs; ROI gross and
+    incremental, said which is which."""
+    campaign, _, _ = synthetic
+    report = json.loads(run("report", campaign, "--format", "json").out)
+    verdict = report["verdict"]
+    by = {v["name"]: v for v in report["variants"]}
+    assert verdict["leader"] == "B" and verdict["significant"] is True
+    assert verdict["probability_better"] == pytest.approx(_probability_better(by["B"], by["A"]), abs=0.003)
+    expected = _needed(by["B"]["response_rate"], by["A"]["response_rate"])
+    assert verdict["needed_per_variant"] == int(np.ceil(expected))
+    assert "beta-binomial" in verdict["method"]
+    text = run("report", campaign).out
+    assert text.splitlines()[2].startswith("verdict    B leads (")
+    text = " ".join(text.split())  # the verdict is wrapped
+    assert "probability of being the better one; significantly (95 %)." in text
+    money = report["money"]
+    assert money["gross_roi"] == pytest.approx((money["revenue"] - money["cost"]) / money["cost"])
+    assert money["incremental_roi"] == pytest.approx(
+        (money["incremental_revenue"] - money["cost"]) / money["cost"]
+    )
+    assert "ROI " in text and " gross, " in text and " incremental" in text
+    assert "(gross: all the revenue of those mailed; incremental:" in text
+
+
+def test_a_small_test_says_it_is_not_sure_and_a_small_control_group_says_so(tmp_path, run):
+    """300 recipients a variant and a control group of 20: the verdict says how many it would
+    take, and that the control group cannot measure a lift of the size observed."""
+    folder = tmp_path / "launch-planner"
+    shutil.copytree(EXAMPLES / "launch-planner", folder, ignore=shutil.ignore_patterns("out"))
+    campaign = folder / "campaign.yaml"
+    mailings, responses = [], []
+    for index in range(620):
+        rid = f"S{index:04d}"
+        group = "control" if index < 20 else ("A" if index % 2 else "B")
+        channel = "none" if group == "control" else "letter"
+        mailings.append(
+            Mailing(rid, index + 2, channel, group, None, "held out" if group == "control" else "printed")
+        )
+        responded = {"A": index % 25 == 1, "B": index % 40 == 0, "control": index == 7}[group]  # 4 % and 5 %
+        if responded:
+            responses.append(
+                Response("s", index, "o.csv", rid, "id", "2026-12-10", 30.0, f"{rid}|2026-12-10|#1")
+            )
+    with Manifest(folder / "out" / FILE) as manifest:
+        manifest.bind("Planora 2027 launch", "PLAN27")
+        manifest.record(mailings)
+        manifest.add_import("o.csv", "s", len(responses), 0, responses, replace=False)
+    report = json.loads(run("report", campaign, "--format", "json").out)
+    verdict = report["verdict"]
+    assert verdict["significant"] is False and verdict["needed_per_variant"] > 300
+    assert verdict["control_too_small"] is True and verdict["control_detectable_lift"] > 1
+    text = " ".join(run("report", campaign).out.split())
+    assert "not yet significantly (95 %)" in text and "mail about" in text
+    assert "The control group is too small to measure a lift of the size observed" in text
+
+
+def test_the_timeline_runs_forward_whatever_the_import_order(synthetic, run, tmp_path):
+    """Issue 26, 5: B's cumulative line ran backwards, its dates drawn in import order."""
+    campaign, _, _ = synthetic
+    report = json.loads(run("report", campaign, "--format", "json").out)
+    for variant in ("A", "B"):
+        points = [p for p in report["timeline"] if p["variant"] == variant]
+        dates = [p["date"] for p in points]
+        assert dates == sorted(dates)
+        assert [p["responses"] for p in points] == sorted(p["responses"] for p in points)

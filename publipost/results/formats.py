@@ -16,6 +16,8 @@ def as_json(report: Report) -> str:
 
 def as_text(report: Report) -> str:
     lines = [f"{report.campaign} ({report.code}): results", ""]
+    if report.verdict and report.verdict.sentence:
+        lines += [*_wrapped("verdict    " + report.verdict.sentence, "           "), ""]
     lines += _table("variant", report.variants, report.currency)
     if report.between_variants:
         test = report.between_variants
@@ -24,7 +26,7 @@ def as_text(report: Report) -> str:
         lines += ["", f"between the variants: {test['test']} {p}: {verdict}"]
     lines += ["", *_table("channel", report.channels, report.currency)]
     if report.channel_rule:
-        lines.append(f"  (each response once: {report.channel_rule})")
+        lines += _wrapped(f"  (each response once: {report.channel_rule})", "   ")
     if report.segments:
         lines += ["", *_table(report.segment_by or "segment", report.segments, report.currency)]
     money = report.money
@@ -43,11 +45,17 @@ def as_text(report: Report) -> str:
         ]
         if money.cost_per_response is not None:
             lines.append(f"per response  {_money(money.cost_per_response, c)}")
-        if money.roi is not None:
-            lines.append(
-                f"ROI           {money.roi:+.0%}"
-                + (" (incremental)" if money.incremental_revenue is not None else "")
-            )
+        if money.gross_roi is not None:
+            line = f"ROI           {money.gross_roi:+.0%} gross"
+            if money.incremental_roi is not None:
+                line += f", {money.incremental_roi:+.0%} incremental"
+            lines.append(line)
+            if money.incremental_roi is not None:
+                said = (
+                    "              (gross: all the revenue of those mailed; incremental: only what they "
+                    "spent over the control group's rate, what the mailing itself brought)"
+                )
+                lines += _wrapped(said, "               ")
         if money.break_even_rate is not None:
             lines.append(f"break-even    a response rate of {money.break_even_rate:.2%}")
     if report.lifetime_value is not None:
@@ -57,6 +65,12 @@ def as_text(report: Report) -> str:
             f"worth {_money(report.value_of_customers_won, report.currency)}"
         )
     return "\n".join(lines) + "\n"
+
+
+def _wrapped(text: str, indent: str, width: int = 100) -> list[str]:
+    import textwrap
+
+    return textwrap.wrap(text, width, subsequent_indent=indent)
 
 
 def _table(title: str, groups: list[Group], currency: str) -> list[str]:
@@ -100,6 +114,7 @@ def _plots(report: Report) -> dict[str, str]:
 
     matplotlib.use("Agg")  # no display: files only
     import matplotlib.pyplot as plt
+    import numpy as np
 
     plots: dict[str, str] = {}
     groups = report.variants
@@ -125,9 +140,9 @@ def _plots(report: Report) -> dict[str, str]:
         for point in report.timeline:
             by.setdefault(point["variant"], []).append(point)
         for variant, points in by.items():
-            axes.step(
-                [p["date"] for p in points], [p["responses"] for p in points], where="post", label=variant
-            )
+            # dates on a time axis: as text, each variant's labels would follow the import order
+            dates = [np.datetime64(p["date"][:10]) for p in points]
+            axes.step(dates, [p["responses"] for p in points], where="post", label=variant)
         axes.set_ylabel("responses")
         axes.set_title("Cumulative responses over time")
         axes.legend()
