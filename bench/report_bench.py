@@ -42,13 +42,16 @@ def main() -> None:
         for i, g in enumerate(groups)
     )
     chosen = rng.choice(recipients, size=min(answers, recipients), replace=False)
-    responses = (
-        Response("bench", int(i), "orders.csv", f"R{i:07d}", "id", "2026-12-10", 34.0) for i in chosen
-    )
+    responses = [
+        Response(
+            "bench", int(i), "orders.csv", f"R{i:07d}", "id", "2026-12-10", 34.0, f"R{i:07d}|2026-12-10|#1"
+        )
+        for i in chosen
+    ]
     with Manifest(folder / "out" / FILE) as manifest:
         manifest.bind("Planora 2027 launch", "PLAN27")
         manifest.record(mailings)
-        manifest.add_responses(responses)
+        manifest.add_import("orders.csv", "bench", len(responses), 0, responses, replace=False)
     written = time.perf_counter() - started
     print(f"{recipients:,} recipients, {len(chosen):,} responses (manifest written in {written:.1f} s)")
     for fmt in ("json", "html"):

@@ -102,10 +102,17 @@ def render(
     *,
     options: RenderOptions | None = None,
     progress: Callable[[int], None] | None = None,
+    lint: bool = True,
 ) -> Written:
     """Every recipient's output in `fmt` (pdf, text, eml, mbox, or a registered channel's), by the
-    campaign's channel that writes it, under `out_dir` (default: out/ beside the campaign)."""
+    campaign's channel that writes it, under `out_dir` (default: out/ beside the campaign).
+
+    A produced format (a print file, e-mails as sent) passes the channel's lint gate first, as
+    `publipost render` does: LintBlocked, and nothing written, when the copy has lint errors;
+    `lint=False` is the library's --no-lint."""
     unit = for_format(prepared.campaign, fmt)
+    if lint and fmt in unit.produced:
+        unit.check_gate(prepared, "nothing was written", "pass lint=False (publipost render --no-lint)")
     target = Path(out_dir) if out_dir is not None else prepared.out_dir
     return unit.write(prepared, target, fmt, options or RenderOptions(), progress)
 
@@ -119,11 +126,12 @@ def render_letters(
     duplex: bool = False,
     jobs: int | None = None,
     progress: Callable[[int], None] | None = None,
+    lint: bool = True,
 ) -> Written:
-    """The print file(s) (pdf) or plain-text letters (text) of every recipient a letter reaches."""
-    target = Path(out_dir) if out_dir is not None else prepared.out_dir
+    """The print file(s) (pdf) or plain-text letters (text) of every recipient a letter reaches;
+    the print file behind the letter's lint gate (see render)."""
     options = RenderOptions(per_file=per_file, duplex=duplex, jobs=jobs)
-    return channel("letter").write(prepared, target, format, options, progress)
+    return render(prepared, format, out_dir, options=options, progress=progress, lint=lint)
 
 
 def render_emails(
@@ -132,8 +140,12 @@ def render_emails(
     *,
     format: str = "eml",
     progress: Callable[[int], None] | None = None,
+    lint: bool = True,
 ) -> Written:
-    """Every e-mail as it would be sent: .eml files, one mbox, or their texts."""
+    """Every e-mail as it would be sent: .eml files, one mbox (behind the e-mail's lint gate, see
+    render), or their texts."""
+    if lint and format in ("eml", "mbox"):
+        channel("email").check_gate(prepared, "nothing was written", "pass lint=False (render --no-lint)")
     target = Path(out_dir) if out_dir is not None else prepared.out_dir
     return channel("email").write(prepared, target, format, RenderOptions(), progress)
 

@@ -118,3 +118,22 @@ def couette(tmp_path):
 def send_key(monkeypatch):
     """The campaign key (unsubscribe tokens, signed Message-IDs), as a real send has it."""
     monkeypatch.setenv("PUBLIPOST_UNSUBSCRIBE_SECRET", "a-test-campaign-key-of-48-bytes-" * 2)
+
+
+# Modules whose every test drives a browser, a cluster, a bench or processes killed mid-run.
+SLOW_MODULES = {
+    "test_dask",
+    "test_email_browser",
+    "test_send_crash",
+    "test_bench",
+    "test_preview",
+    "test_pre_commit",
+}
+
+
+def pytest_collection_modifyitems(items):
+    """Marks slow what `pytest -m "not slow"` (the quick loop) leaves out; CI runs everything."""
+    for item in items:
+        module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
+        if module in SLOW_MODULES or "postgres" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)

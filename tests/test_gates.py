@@ -74,3 +74,32 @@ def test_what_stays_an_error(tmp_path):
     findings = lint_text(tmp_path, text).active
     errors = [(f.name, f.severity) for f in findings if f.severity == "error"]
     assert errors == [("signature-missing", "error")]
+
+
+def test_the_library_passes_the_same_gate_as_the_command(tmp_path):
+    """Issue 28, 1: `publipost.render(p, "pdf")` wrote all 127 letters of a copy that
+    `publipost render --format pdf` refuses."""
+    import pytest
+
+    import publipost
+    from publipost.channels.base import LintBlocked
+
+    folder = _example(tmp_path)
+    letter = folder / "lettre.md"
+    letter.write_text(
+        letter.read_text().replace("**une chaleur égale toute la nuit**", "**une chaleur égale")
+    )
+    prepared = publipost.prepare(folder / "campaign.yaml")
+    out = tmp_path / "out"
+    for call in (
+        lambda: publipost.render(prepared, "pdf", out),
+        lambda: publipost.render_letters(prepared, out),
+    ):
+        with pytest.raises(LintBlocked) as blocked:
+            call()
+        assert "markdown-literal" in str(blocked.value) and "lint=False" in str(blocked.value)
+    assert not list(out.glob("**/*.pdf"))
+    assert publipost.render(prepared, "eml", out).written  # the letter's fault is not the e-mail's
+    assert publipost.render_letters(prepared, out, format="text").written  # a look: never gated
+    forced = publipost.render(prepared, "pdf", out, lint=False)
+    assert forced.written == 127 and list(out.glob("**/*.pdf"))

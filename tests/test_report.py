@@ -75,6 +75,7 @@ def test_the_report_recovers_the_rates_and_finds_the_difference(synthetic, run):
     assert "between the variants: chi-square p = " in text.out and "they differ (95 %)" in text.out
 
 
+@pytest.mark.slow
 def test_the_html_report_opens_with_its_plots(synthetic, run, tmp_path):
     campaign, _, _ = synthetic
     target = tmp_path / "report.html"
