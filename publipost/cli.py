@@ -868,6 +868,14 @@ def cmd_send(args: argparse.Namespace) -> int:
     relay = parse_relay(args.smtp, allow_plain_auth=args.allow_plain_auth) if args.smtp else None
     prepared = prepare(args.campaign)
     _store_changed(prepared, args)
+    email = prepared.campaign.email
+    if relay is not None and not args.dry_run and email is not None and email.dkim is None:
+        print(
+            "publipost: warning: these messages go to a real relay unsigned: Gmail and Yahoo require "
+            "bulk mail to carry a DKIM signature aligned with the From domain (and RFC 8058 the "
+            "unsubscribe headers to be signed); set email.dkim (README: DKIM)",
+            file=sys.stderr,
+        )
     out_dir = args.out or prepared.out_dir
     out_dir.mkdir(parents=True, exist_ok=True)
     limits = Limits(

@@ -372,7 +372,46 @@ def test_dkim_signature_covers_the_unsubscribe_pair_and_verifies(tmp_path):
     signature = handler.delivered[0]["DKIM-Signature"]
     signed = {h.strip().lower() for h in signature.split("h=")[1].split(";")[0].split(":")}
     assert {"from", "subject", "date", "message-id", "list-unsubscribe", "list-unsubscribe-post"} <= signed
+    # issue 27: what a relay must not change unseen, and the campaign's ids for the providers' tools
+    assert {"to", "content-type", "mime-version", "list-id", "feedback-id"} <= signed
+    message = handler.delivered[0]
+    assert message["List-Id"] == "<plannew.planora.example>" or message["List-Id"].endswith(
+        ".planora.example>"
+    )
+    assert message["Feedback-ID"] == f"{prepared.campaign.code}:email:marketing:planora.example"
     assert not dkim.verify(raw.replace(b"Discover the new planner", b"Discover the old planner"), dnsfunc=dns)
+    assert not dkim.verify(raw.replace(b"List-Id: <", b"List-Id: <x"), dnsfunc=dns)
+
+
+def test_bounces_go_to_the_bounce_address_and_unsigned_mail_to_a_real_relay_is_warned_of(tmp_path, run):
+    """Issue 27: sender.bounce is the envelope sender (MAIL FROM, the Return-Path bounces come
+    back to); a real relay without email.dkim gets a warning, the capture server none."""
+    from tests.smtpkit import ScriptedRelay
+
+    campaign = CAMPAIGN.replace(
+        "  email: dana@planora.example\n",
+        "  email: dana@planora.example\n  bounce: bounces@planora.example\n",
+    )
+    _campaign(tmp_path, ["ann@example.com", "bob@example.com"], campaign)
+    handler = ScriptedRelay()
+    senders = []
+    original = handler.handle_MAIL
+
+    async def handle_mail(server, session, envelope, address, options):
+        senders.append(address)
+        return await original(server, session, envelope, address, options)
+
+    handler.handle_MAIL = handle_mail
+    with SmtpServer(handler) as server:
+        result = run("send", tmp_path / "campaign.yaml", "--out", tmp_path / "out", "--smtp", server.url)
+    assert result.code == 0, result.err
+    assert set(senders) == {"bounces@planora.example"} and sorted(handler.queued) == [
+        "ann@example.com",
+        "bob@example.com",
+    ]
+    assert "warning: these messages go to a real relay unsigned" in result.err
+    rehearsal = run("send", tmp_path / "campaign.yaml", "--out", tmp_path / "rehearsal")
+    assert "unsigned" not in rehearsal.err
 
 
 def test_short_dkim_keys_are_refused(tmp_path, run):

@@ -235,6 +235,7 @@ class Sender(Section):
     place: str | None = None
     email: str | None = None
     reply_to: str | None = None
+    bounce: str | None = None  # the envelope sender (Return-Path): where bounces go; default: email
     signature: str | None = None
     # Who the company is, as the law asks a business letter and a commercial e-mail to say
     # (Code de commerce R123-237: name, legal form, capital, RCS and city, registered office).
@@ -257,7 +258,7 @@ class Sender(Section):
         """The sender block: the display name and the postal address lines."""
         return [line for line in (self.display_name, *self.address) if line]
 
-    @field_validator("email", "reply_to")
+    @field_validator("email", "reply_to", "bounce")
     @classmethod
     def _email(cls, value: str | None) -> str | None:
         if value is None:

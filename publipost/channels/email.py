@@ -190,6 +190,7 @@ class Composer:
         self.code = campaign.code
         sender, address = campaign.sender, campaign.sender.email
         self.sender_address = address
+        self.envelope_sender = sender.bounce or address  # MAIL FROM: where bounces go
         self.template = MessageTemplate(
             Sender(sender.display_name, address, sender.reply_to),
             campaign.name,

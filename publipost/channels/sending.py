@@ -191,7 +191,7 @@ def _deliver_journal(
         journal.reset((IN_FLIGHT,))
     allowed = {e.id for e in islice(journal.todo(), limit)} if limit is not None else None
     report.attempted = journal.count(PENDING) + journal.count(DEFERRED) if allowed is None else len(allowed)
-    sender = prepared.campaign.sender.email or ""
+    sender = composer.envelope_sender  # sender.bounce, else the From address
 
     def outgoing(own: Journal, shard: int = 0, shards: int = 1) -> Iterator[Outgoing]:
         """The work, read from the journal a batch at a time, with those recipients' data."""
@@ -363,7 +363,7 @@ def _send_to_seeds(
             raise NotComposed(str(exc)) from None
 
     outgoing = [
-        Outgoing(f"{r.id}->{seed}", composer.sender_address, seed, partial(compose, r, seed))
+        Outgoing(f"{r.id}->{seed}", composer.envelope_sender, seed, partial(compose, r, seed))
         for r, seed in pairs
     ]
     path = out_dir / "test-sends.sqlite"

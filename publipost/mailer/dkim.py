@@ -16,7 +16,22 @@ from dataclasses import dataclass, field
 from publipost.errors import PublipostError, Where
 
 KEY_VARIABLE = "PUBLIPOST_DKIM_KEY"
-SIGNED = (b"From", b"To", b"Subject", b"Date", b"Message-ID", b"List-Unsubscribe", b"List-Unsubscribe-Post")
+# What receivers check (RFC 8058 §4: the unsubscribe pair must be signed; Gmail and Yahoo's bulk
+# sender rules) and what a relay must not be able to change unseen.
+SIGNED = (
+    b"From",
+    b"To",
+    b"Subject",
+    b"Date",
+    b"Message-ID",
+    b"Reply-To",
+    b"Content-Type",
+    b"MIME-Version",
+    b"List-Id",
+    b"List-Unsubscribe",
+    b"List-Unsubscribe-Post",
+    b"Feedback-ID",
+)
 MIN_BITS = 1024
 RSA, ED25519 = b"rsa-sha256", b"ed25519-sha256"
 

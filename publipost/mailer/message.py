@@ -179,9 +179,14 @@ class MessageTemplate:
         shared = [_header("From", _address(sender.name, sender.address))]
         if sender.reply_to:
             shared.append(_header("Reply-To", sender.reply_to))
+        label = re.sub(r"[^a-z0-9-]", "", code.lower()) or "campaign"
         shared += [
             _header("Date", format_datetime(when)),
             _header("X-Publipost-Campaign", code),
+            # RFC 2919: one id per campaign, so that a reader's filters and the providers' tools
+            # (Gmail's feedback loop groups complaints by Feedback-ID) can tell campaigns apart.
+            _header("List-Id", f"<{label}.{self.domain}>"),
+            _header("Feedback-ID", f"{code}:email:marketing:{self.domain}"),
             "MIME-Version: 1.0",
         ]
         self.shared = "\r\n".join(shared)
