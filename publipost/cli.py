@@ -15,7 +15,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from publipost.errors import PublipostError, Where
+from publipost.errors import NothingToProduce, PublipostError, Where
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -34,6 +34,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.run(args)
+    except NothingToProduce as exc:
+        print(f"publipost: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
     except PublipostError as exc:
         for error in (exc, *exc.others):
             print(f"publipost: error: {error}", file=sys.stderr)
@@ -1070,6 +1073,12 @@ def _print_audience(prepared: Prepared, out_dir: Path) -> None:
             how = f"by {campaign.variant_by}" if campaign.variant_by else "by a hash of code and id"
             print(f"    {'variants':<11}{'':>7}   {shares} ({how})")
     print(f"  {'─' * 20}\n  {'rows read':<13}{audience.rows_read:>7}")
+    from publipost.channels.letter import unreached_hint
+
+    for unit in channels_of(campaign):  # a channel that reaches nobody: said now, not at render
+        if len(audience) and not audience.channel_count(unit.name):
+            why = unreached_hint(prepared, unit.name) or "see rejects.csv"
+            print(f"\npublipost: warning: no recipient gets the {unit.name}: {why}", file=sys.stderr)
     if campaign.reply:
         print("\nstore      not consulted: a reply to a complaint is a service letter, not marketing")
     elif store is not None and not store.consulted:

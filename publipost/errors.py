@@ -59,6 +59,11 @@ class TemplateError(PublipostError):
     """A template does not compile or uses a field the audience does not have."""
 
 
+class NothingToProduce(PublipostError):
+    """The input is fine, and reaches nobody by this channel: the command ran and found a
+    problem (exit 1), not bad input (exit 2)."""
+
+
 def did_you_mean(word: str, choices: list[str] | set[str]) -> str | None:
     """A 'did you mean …' phrase for the closest choice, or None."""
     from difflib import get_close_matches  # only on a mistake: difflib is not paid on every run

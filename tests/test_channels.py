@@ -82,3 +82,33 @@ def test_a_third_channel_is_accounted_for_rendered_and_reported(json_channel, ca
 def test_a_format_no_channel_of_the_campaign_writes_is_a_clear_error(campaign_dir, run):
     result = run("render", campaign_dir(), "--format", "eml")
     assert result.code == 2 and "this campaign has no email to render as eml" in result.err
+
+
+def test_zero_letters_is_a_clear_problem_not_a_traceback(tmp_path, run):
+    """Issue 32, 1: no recipient with a usable postal address ended in pikepdf's JobUsageError."""
+    import csv
+    import shutil
+
+    import pytest
+
+    import publipost
+    from publipost.errors import NothingToProduce
+    from tests.conftest import EXAMPLES
+
+    folder = tmp_path / "launch-planner"
+    shutil.copytree(EXAMPLES / "launch-planner", folder, ignore=shutil.ignore_patterns("out"))
+    data = folder / "data" / "customers.csv"
+    rows = list(csv.reader(data.open(encoding="utf-8")))
+    for row in rows[1:]:
+        row[5] = ""  # no street line anywhere
+    with data.open("w", newline="", encoding="utf-8") as out:
+        csv.writer(out).writerows(rows)
+    validated = run("validate", folder / "campaign.yaml")
+    assert validated.code == 0
+    assert "warning: no recipient gets the letter: postal address incomplete: no address1 (" in validated.err
+    rendered = run("render", folder / "campaign.yaml", "--format", "pdf")
+    assert rendered.code == 1 and "Traceback" not in rendered.err
+    assert "no recipient has a usable postal address: nothing to print" in rendered.err
+    with pytest.raises(NothingToProduce):
+        publipost.render_letters(publipost.prepare(folder / "campaign.yaml"), tmp_path / "api")
+    assert run("send", folder / "campaign.yaml").code == 0  # the e-mails still go

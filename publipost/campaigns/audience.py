@@ -291,6 +291,23 @@ class Audience:
             fields = dict(zip(names, cells, strict=True))
             yield Recipient(int(row), rid, fields, email or None, reached, variant)
 
+    def why_unreached(self, channel: str, most: int = 2) -> list[tuple[str, int]]:
+        """The main reasons the rows that were read do not get this channel (for the message
+        when it reaches nobody): the reasons of rows reached by another channel only, and of
+        rejected rows, most frequent first."""
+        from collections import Counter
+
+        own = {"letter": "letter only", "email": "e-mail only"}.get(channel, f"{channel} only")
+        counted = Counter(
+            part
+            for n in self.notes
+            if n.outcome == Outcome.REJECTED.value
+            or (n.outcome.endswith(" only") and n.outcome != own)
+            or (n.outcome.startswith("not by") and channel in n.outcome)
+            for part in n.reason.split(" (the row is")[0].split("; ")
+        )
+        return counted.most_common(most)
+
     def write_rejects(self, path: Path, separator: str = ",") -> int:
         """Rows not (fully) targeted, with row number, outcome and reason; filtered rows are left out.
         For a file in parts, each row's part and its row there too."""

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from publipost.channels.base import Channel, Progress, RenderOptions, Written, executor_for
+from publipost.errors import NothingToProduce
 
 if TYPE_CHECKING:
     from publipost.campaigns.audience import Recipient
@@ -79,6 +80,12 @@ class LetterChannel(Channel):
         from publipost.channels.printing import render_pdf
         from publipost.channels.recording import check_manifest, record_letters
 
+        if not prepared.audience.channel_count("letter"):
+            raise NothingToProduce(
+                "no recipient has a usable postal address: nothing to print",
+                hint=unreached_hint(prepared, "letter") or "validate lists every row and why",
+            )
+
         if options.record:
             check_manifest(prepared, out_dir)
         with executor_for(options) as executor:
@@ -124,3 +131,9 @@ def text_letters(prepared: Prepared, out_dir: Path, progress: Progress | None = 
         if progress:
             progress(1)
     return report
+
+
+def unreached_hint(prepared: Prepared, channel: str) -> str:
+    """The main reasons a channel reaches nobody, for the message that says so."""
+    reasons = prepared.audience.why_unreached(channel)
+    return "; ".join(f"{reason} ({count} rows)" for reason, count in reasons)
