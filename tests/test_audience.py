@@ -442,3 +442,42 @@ def test_the_fast_email_check_agrees_with_email_validator(address):
     from publipost.campaigns.emails import _address, check_email
 
     assert check_email(address) == _address(address)
+
+
+def test_a_dataframe_reads_as_a_spreadsheet_shows_it(tmp_path):
+    """Issue 32, 2: a ZIP column with one missing value is float64 in pandas, and every US letter
+    was refused ("ZIP code '80202.0' is not 5 or 9 digits"); dates read with a midnight time."""
+    import datetime as dt
+
+    import numpy as np
+
+    import publipost
+    from tests.conftest import EXAMPLES
+
+    campaign = publipost.load_campaign(EXAMPLES / "launch-planner" / "campaign.yaml")
+    customers = EXAMPLES / "launch-planner" / "data" / "customers.csv"
+    source = pd.read_csv(customers, dtype=str, keep_default_na=False)
+    frame = source.copy()
+    frame["ZIP"] = pd.to_numeric(frame["ZIP"], errors="coerce").astype("float64")  # as pandas reads it
+    frame.loc[frame.index[-1], "ZIP"] = np.nan  # one missing value: the column stays float64
+    frame["Customer ID"] = frame["Customer ID"].astype("string")
+    frame["Last order"] = pd.to_datetime("2026-10-01") + pd.to_timedelta(np.arange(len(frame)) % 3, unit="D")
+    frame["Orders"] = pd.array([i % 4 if i % 5 else None for i in range(len(frame))], dtype="Int64")
+    frame["Score"] = np.where(np.arange(len(frame)) % 2, 120.5, 3.0)
+    frame["Since"] = [dt.date(2020, 1, 1 + i % 28) for i in range(len(frame))]
+    prepared = publipost.prepare(campaign, frame)
+    plain = publipost.prepare(campaign, source)
+    missing = 1 if plain.audience.frame["postcode"].iloc[-1] else 0  # the row whose ZIP was taken away
+    assert prepared.audience.channel_count("letter") >= plain.audience.channel_count("letter") - missing > 90
+    cells = prepared.audience.frame
+    assert "80202" in set(cells["postcode"]) and not any(z.endswith(".0") for z in cells["postcode"])
+    assert "04101" in set(cells["postcode"])  # 4101 as a number: a US ZIP has five digits (Pub. 28)
+    assert any(c.reason == "leading zero lost by a spreadsheet" for c in prepared.audience.corrections)
+    assert set(cells["last_order"]) == {"2026-10-01", "2026-10-02", "2026-10-03"}
+    assert set(cells["orders"]) == {"", "0", "1", "2", "3"}
+    assert set(cells["score"]) == {"120.5", "3"}
+    assert cells["since"].iloc[0] == "2020-01-01"
+    frame["Bad"] = [[1, 2]] * len(frame)
+    with pytest.raises(publipost.PublipostError) as refused:
+        publipost.prepare(campaign, frame)
+    assert "the column 'Bad' holds list values" in str(refused.value)

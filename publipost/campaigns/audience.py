@@ -435,12 +435,31 @@ def _clean(audience: Audience, campaign: Campaign) -> None:
                 lambda v: v.zfill(5),
                 "leading zero lost by a spreadsheet",
             )
+        elif name == "postcode" and _us_addresses(campaign):  # a US ZIP has five digits (Pub. 28)
+            stripped = _fix(
+                audience,
+                frame,
+                name,
+                stripped,
+                SHORT_ZIP,
+                lambda v: v.split("-")[0].zfill(5) + (v[v.index("-") :] if "-" in v else ""),
+                "leading zero lost by a spreadsheet",
+            )
         flagged = stripped.str.contains(MARKUP.pattern, regex=True)
         for row, value in zip(frame.loc[flagged, ROW], stripped[flagged], strict=True):
             audience.corrections.append(
                 Correction(int(row), name, value, value, "template or markup characters: printed as written")
             )
         frame[name] = stripped
+
+
+SHORT_ZIP = re.compile(r"^\d{3,4}(?:-\d{4})?$")
+
+
+def _us_addresses(campaign: Campaign) -> bool:
+    from publipost.campaigns.presets import campaign_preset
+
+    return campaign_preset(campaign).address_style.name == "us"
 
 
 def _fix(

@@ -82,8 +82,15 @@ def read_table(
 
 def table_from_frame(frame: pd.DataFrame, name: str = "<DataFrame>") -> Table:
     """Customer data handed over as a DataFrame (a notebook, a web app): read like a file,
-    every cell as text, the first row being spreadsheet row 2."""
-    data = frame.astype("string").fillna("").astype(object).reset_index(drop=True)
+    every cell as the text a spreadsheet shows, the first row being spreadsheet row 2.
+
+    pandas' own types would otherwise speak: a ZIP column with one missing value is float64,
+    and 80202 would read "80202.0" (every US letter refused); a date would read with a time of
+    midnight. Numbers read as written (80202, 120.5), dates as ISO dates (with the time only
+    when there is one), missing values as empty cells."""
+    data = pd.DataFrame(
+        {column: _as_text(frame[column], str(column), name) for column in frame.columns}, index=frame.index
+    ).reset_index(drop=True)
     data.columns = clean_headers([str(c) for c in data.columns])
     data[ROW] = range(2, len(data) + 2)
     digest = hashlib.sha256(pd.util.hash_pandas_object(data, index=False).values.tobytes()).hexdigest()
@@ -280,6 +287,47 @@ def _read_excel(path: Path, sheet: str | None, rows: int | None = None) -> Table
     frame.columns = clean_headers([str(c) for c in frame.columns])
     frame[ROW] = range(2, len(frame) + 2)
     return Table(path, frame, encoding="xlsx")
+
+
+def _as_text(column: pd.Series, header: str, name: str) -> pd.Series:
+    """A DataFrame column as the text a spreadsheet shows (see table_from_frame)."""
+    if pd.api.types.is_datetime64_any_dtype(column):
+        times = column.dropna()
+        midnight = bool(
+            (times.dt.hour == 0).all() and (times.dt.minute == 0).all() and (times.dt.second == 0).all()
+        )
+        text = column.dt.strftime("%Y-%m-%d" if midnight else "%Y-%m-%d %H:%M:%S")
+        return text.fillna("").astype(object)
+    if pd.api.types.is_float_dtype(column) or column.dtype == object:
+        return column.map(lambda value: _cell(value, header, name)).astype(object)
+    return column.astype("string").fillna("").astype(object)
+
+
+def _cell(value: object, header: str, name: str) -> str:
+    import datetime as dt
+
+    import numpy as np
+
+    if value is None or value is pd.NA or value is pd.NaT:
+        return ""
+    if isinstance(value, float | np.floating):
+        number = float(value)
+        if np.isnan(number):
+            return ""
+        if number.is_integer() and abs(number) < 2**53:
+            return str(int(number))
+        return np.format_float_positional(number, trim="-")
+    if isinstance(value, dt.datetime | pd.Timestamp):
+        return value.strftime("%Y-%m-%d" if value.time() == dt.time() else "%Y-%m-%d %H:%M:%S")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dict | list | set | tuple | bytes):
+        raise AudienceError(
+            f"the column '{header}' holds {type(value).__name__} values, not text, numbers or dates",
+            Where(Path(name)),
+            "give each customer's value in the column as text, a number or a date",
+        )
+    return str(value)
 
 
 def _read_parquet(path: Path) -> Table:
