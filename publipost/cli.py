@@ -126,6 +126,12 @@ def _lint_arguments(command: argparse.ArgumentParser) -> None:
         "--fail-on", choices=["error", "warning", "info"], help="lowest severity that fails (exit 1)"
     )
     command.add_argument("--max-warnings", type=_count(0), help="fail when there are more warnings than this")
+    command.add_argument(
+        "--min-score",
+        type=float,
+        metavar="SCORE",
+        help="fail when a copy's overall score (0-5) is below this",
+    )
     command.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings (advisory jobs)")
     command.add_argument(
         "--config", type=Path, help="configuration file (default: found from each file upward)"
@@ -717,7 +723,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
 def cmd_lint(args: argparse.Namespace) -> int:
     from publipost.linter import report
     from publipost.linter.config import apply, config_for
-    from publipost.linter.engine import fails, lint_paths
+    from publipost.linter.engine import below_score, fails, lint_paths
     from publipost.linter.rules import all_rules
 
     if args.list_rules or args.explain:
@@ -742,6 +748,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
             ("ignore", _split(args.ignore)),
             ("fail-on", args.fail_on),
             ("max-warnings", args.max_warnings),
+            ("min-score", args.min_score),
         )
         if v is not None
     }
@@ -780,6 +787,10 @@ def cmd_lint(args: argparse.Namespace) -> int:
         args.output_file.write_text(output, encoding="utf-8")
     else:
         sys.stdout.write(output)
+    for name in below_score(result, config):  # on stderr: stdout stays machine-readable
+        path, kind = name.rsplit("#", 1)
+        score = result.scores[name].overall
+        print(f"{path} ({kind}): score {score} is below min-score {config.min_score}", file=sys.stderr)
     return EXIT_PROBLEMS if fails(result, config) and not args.exit_zero else EXIT_OK
 
 

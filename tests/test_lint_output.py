@@ -57,6 +57,26 @@ def test_sarif_validates_against_the_schema(run, tmp_path):
     rules = document["runs"][0]["tool"]["driver"]["rules"]
     assert all(rules[r["ruleIndex"]]["id"] == r["ruleId"] for r in results)
     assert len({r["partialFingerprints"]["publipost/v1"] for r in results}) == len(results)
+    (score,) = document["runs"][0]["properties"]["scores"].values()  # issue 32, 7
+    assert 0 <= score["overall"] <= 5 and score["words"] > 0
+
+
+def test_a_ci_gate_on_the_score(run, tmp_path):
+    """Issue 32, 7: a CI could not fail on the score. --min-score (or min-score in the config)
+    fails below it, naming the copy and its score on stderr; stdout stays the report."""
+    sarif, path = _lint(run, tmp_path, "--format", "sarif")
+    overall = next(iter(json.loads(sarif.out)["runs"][0]["properties"]["scores"].values()))["overall"]
+    # --select PP9: no finding of the letter's is shown; the score judges the whole copy all the same
+    below = run("lint", path, "--format", "json", "--select", "PP9", "--min-score", str(overall + 0.1))
+    above = run("lint", path, "--min-score", str(overall), "--select", "PP9")
+    assert below.code == 1 and f"score {overall} is below min-score {overall + 0.1}" in below.err
+    json.loads(below.out)  # the report itself stays a JSON array
+    assert above.code == 0, above.err
+    (tmp_path / "publipost.toml").write_text(f"min-score = {min(5.0, overall + 0.5)}\n")
+    assert run("lint", path, "--select", "PP9").code == 1
+    (tmp_path / "publipost.toml").write_text("min-score = 7\n")
+    refused = run("lint", path)
+    assert refused.code == 2 and "min-score is 7" in refused.err
 
 
 def test_github_annotations_line_by_line(run, tmp_path):

@@ -31,6 +31,7 @@ KEYS = {
     "lang",
     "fail-on",
     "max-warnings",
+    "min-score",
     "include",
     "exclude",
     "extend",
@@ -47,6 +48,7 @@ class LintConfig:
     lang: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)  # language → list → extra words
     fail_on: str = "error"
     max_warnings: int | None = None
+    min_score: float | None = None  # fail when a copy's overall score (0-5) is below it: a CI gate
     include: tuple[str, ...] = ()  # globs: files linted as letters even where they look like documentation
     exclude: tuple[str, ...] = ()  # globs: files never linted, walked or named (as pre-commit names them)
     custom: tuple[type[Rule], ...] = ()  # the house's own rules (linter/custom.py)
@@ -98,6 +100,7 @@ class LintConfig:
             "lang": {k: {n: list(w) for n, w in v.items()} for k, v in self.lang.items()},
             "fail-on": self.fail_on,
             "max-warnings": self.max_warnings,
+            "min-score": self.min_score,
             "include": list(self.include),
             "exclude": list(self.exclude),
         }
@@ -288,6 +291,13 @@ def apply(config: LintConfig, data: dict[str, Any], where: Where) -> LintConfig:
         changes["fail_on"] = data["fail-on"]
     if "max-warnings" in data:
         changes["max_warnings"] = data["max-warnings"]
+    if "min-score" in data:
+        score = data["min-score"]
+        if isinstance(score, bool) or not isinstance(score, int | float) or not 0 <= score <= 5:
+            raise PublipostError(
+                f"min-score is {score!r}", where, "a score from 0 to 5, e.g. min-score = 3.5"
+            )
+        changes["min_score"] = float(score)
     for key in ("include", "exclude"):
         if key in data:
             globs = data[key]

@@ -494,5 +494,14 @@ def fails(result: LintResult, config: LintConfig) -> bool:
     active = result.active
     if any(RANK[f.severity] >= RANK[config.fail_on] for f in active):
         return True
+    if below_score(result, config):
+        return True
     warnings = sum(f.severity == "warning" for f in active)
     return config.max_warnings is not None and warnings > config.max_warnings
+
+
+def below_score(result: LintResult, config: LintConfig) -> list[str]:
+    """The copies whose overall score is under `min-score` (a CI gate on the score)."""
+    if config.min_score is None:
+        return []
+    return [name for name, score in result.scores.items() if score.overall < config.min_score]

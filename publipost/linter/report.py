@@ -248,6 +248,19 @@ def sarif(result: LintResult) -> str:
                 },
                 "columnKind": "unicodeCodePoints",
                 "results": results,
+                # each copy's score (0-5), for a dashboard or a gate (lint --min-score)
+                "properties": {
+                    "scores": {
+                        name: {
+                            "overall": s.overall,
+                            "structure": s.structure,
+                            "style": s.style,
+                            "readability": s.readability,
+                            "words": s.words,
+                        }
+                        for name, s in result.scores.items()
+                    }
+                },
             }
         ],
     }
