@@ -339,6 +339,26 @@ def _send_arguments(command: argparse.ArgumentParser) -> None:
         help="print or send although the suppression store is not the one this campaign ran with",
     )
     command.add_argument(
+        "--wait",
+        action="store_true",
+        help="when a domain asks to slow down (4xx), wait for its recipients' time in this run "
+        "instead of leaving them to the next send",
+    )
+    command.add_argument(
+        "--retry-delays",
+        type=_durations,
+        default=(60.0, 300.0, 900.0, 1800.0),
+        metavar="LIST",
+        help="how long a domain is left alone after each 4xx of a run (default: 1m,5m,15m,30m)",
+    )
+    command.add_argument(
+        "--max-retry-time",
+        type=_duration,
+        default=4 * 86400.0,
+        metavar="TIME",
+        help="a recipient deferred longer than this fails (default: 4d, as mail servers give up)",
+    )
+    command.add_argument(
         "--journal-lost",
         action="store_true",
         help="the send journal is lost after a run that crashed: send to those the manifest does not "
@@ -467,6 +487,25 @@ def _positive(text: str) -> float:
     if value <= 0:
         raise argparse.ArgumentTypeError(f"{text} must be above 0")
     return value
+
+
+_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+
+
+def _duration(text: str) -> float:
+    """An argparse type: a duration, 90s, 5m, 2h, 4d, or seconds."""
+    number, unit = (text[:-1], text[-1]) if text and text[-1] in _UNITS else (text, "s")
+    try:
+        value = float(number) * _UNITS[unit]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a duration: write 90s, 5m, 2h or 4d") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"'{text}' is negative")
+    return value
+
+
+def _durations(text: str) -> tuple[float, ...]:
+    return tuple(_duration(part.strip()) for part in text.split(",") if part.strip())
 
 
 def _share(text: str) -> float:
@@ -898,6 +937,9 @@ def cmd_send(args: argparse.Namespace) -> int:
         per_domain=args.per_domain,
         timeout=args.timeout,
         max_bounce_rate=args.max_bounce_rate,
+        retry_delays=args.retry_delays,
+        max_retry_time=args.max_retry_time,
+        wait=args.wait,
     )
     total = prepared.audience.channel_count("email")
     try:
@@ -1000,6 +1042,18 @@ def _print_send_report(report: SendReport, args: argparse.Namespace, out_dir: Pa
             "  nobody was suppressed for it; the recipients not mailed are deferred: fix the relay "
             "(or check the list), then run the same command again",
             file=sys.stderr,
+        )
+    if report.expired:
+        print(f"{report.expired} recipients deferred for too long (--max-retry-time) now failed")
+    for domain, said in sorted(report.paused.items()):
+        print(f"{domain} asked to slow down ({said}): its recipients were deferred, not hammered")
+    if report.next_due and report.counts.get("deferred"):
+        import datetime as dt
+
+        when = dt.datetime.fromtimestamp(report.next_due).strftime("%H:%M:%S")
+        print(
+            f"{report.counts['deferred']} recipients deferred: the next send from {when} takes those whose "
+            "time has come (--wait waits for them in the run)"
         )
     for domain, said in sorted(report.blocked.items()):
         print(

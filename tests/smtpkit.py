@@ -133,6 +133,7 @@ class ScriptedRelay:
         self.mail, self.rcpt, self.content = mail, rcpt, content
         self.queued: Counter[str] = Counter()
         self.rcpt_seen: Counter[str] = Counter()
+        self.rcpt_times: list[tuple[str, float]] = []  # (address, when the server saw its RCPT)
 
     async def handle_MAIL(self, server, session, envelope, address, options):
         if self.mail:
@@ -141,7 +142,10 @@ class ScriptedRelay:
         return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, options):
+        import time
+
         self.rcpt_seen[address] += 1
+        self.rcpt_times.append((address, time.monotonic()))
         refused = self.rcpt(address)
         if refused:
             return refused

@@ -22,7 +22,7 @@ from publipost.mailer.smtp import Limits, Outgoing, deliver, parse_relay
 from tests.smtpkit import FaultyHandler, SlowSink, SmtpServer
 from tests.test_send import CAMPAIGN
 
-TIGHT = Limits(concurrency=4, attempts=3, backoff=0.01, timeout=1.0)
+TIGHT = Limits(concurrency=4, attempts=3, backoff=0.01, timeout=1.0, retry_delays=(0.02,), wait=True)
 
 
 @pytest.fixture(autouse=True)

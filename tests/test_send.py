@@ -67,7 +67,8 @@ def _bound_journal(tmp_path, prepared):
     return journal
 
 
-FAST = Limits(concurrency=3, attempts=4, backoff=0.01, timeout=5)
+# Retries of a 4xx spaced by milliseconds, and waited for in the run: the engine's moves, quickly.
+FAST = Limits(concurrency=3, attempts=4, backoff=0.01, timeout=5, retry_delays=(0.02,), wait=True)
 
 
 @pytest.fixture(autouse=True)

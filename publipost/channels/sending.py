@@ -68,6 +68,9 @@ class SendReport:
     restored: int = 0  # recipients the journal had lost, set back from the manifest's outcomes
     stopped: list[str] = field(default_factory=list)  # why the run stopped: the relay refused, bounce rate
     blocked: dict[str, str] = field(default_factory=dict)  # domains that refused the campaign this run
+    paused: dict[str, str] = field(default_factory=dict)  # domains that asked to slow down (4xx)
+    next_due: float | None = None  # when the first recipient deferred by a domain's pause may go
+    expired: int = 0  # deferred longer than --max-retry-time: failed now
 
     @property
     def rate(self) -> float:
@@ -189,8 +192,9 @@ def _deliver_journal(
         journal.reset((SENT, FAILED, IN_FLIGHT))
     elif retry_uncertain:
         journal.reset((IN_FLIGHT,))
+    report.expired = journal.expire(limits.max_retry_time)
     allowed = {e.id for e in islice(journal.todo(), limit)} if limit is not None else None
-    report.attempted = journal.count(PENDING) + journal.count(DEFERRED) if allowed is None else len(allowed)
+    report.attempted = journal.due() if allowed is None else len(allowed)
     sender = composer.envelope_sender  # sender.bounce, else the From address
 
     def outgoing(own: Journal, shard: int = 0, shards: int = 1) -> Iterator[Outgoing]:
@@ -219,11 +223,30 @@ def _deliver_journal(
             asyncio.run(probe(target, limits.timeout))
         if ready:
             ready()
-        if processes > 1 and report.attempted >= 200 * processes:
-            report.interrupted = _deliver_in_processes(outgoing, target, journal, limits, heard, processes)
-        elif report.attempted:
-            report.interrupted = _run(deliver_all(outgoing(journal), target, journal, limits, heard))
-    report.stopped, report.blocked = run_stops(journal)
+
+        def one_pass() -> bool:
+            due = journal.due() if allowed is None else report.attempted
+            if processes > 1 and due >= 200 * processes:
+                return _deliver_in_processes(outgoing, target, journal, limits, heard, processes)
+            return _run(deliver_all(outgoing(journal), target, journal, limits, heard)) if due else False
+
+        report.interrupted = one_pass() if report.attempted else False
+        # --wait: the deferred recipients' domains asked to slow down; wait for them here
+        while limits.wait and not report.interrupted and not run_stops(journal).stopped:
+            report.expired += journal.expire(limits.max_retry_time)  # --wait gives up in time too
+            due = journal.paused(allowed)  # recipients whose domain asked to slow down
+            if due is None:
+                break
+            try:
+                time.sleep(max(0.0, due - time.time()))
+            except KeyboardInterrupt:
+                report.interrupted = True
+                break
+            told["deferred"] -= journal.paused_due(allowed)  # their outcome is this pass's now
+            report.interrupted = one_pass()
+    stops = run_stops(journal)
+    report.stopped, report.blocked, report.paused = stops.stopped, stops.blocked, stops.paused
+    report.next_due = journal.next_due()
     report.counts = journal.counts()
     report.uncertain = [e.id for e in journal.entries(IN_FLIGHT)]
     report.failures = [
@@ -287,6 +310,8 @@ def _deliver_in_processes(
         timeout=limits.timeout,
         backoff=limits.backoff,
         max_bounce_rate=limits.max_bounce_rate,
+        retry_delays=limits.retry_delays,
+        max_retry_time=limits.max_retry_time,
     )
 
     def deliver_shard(_: None, shard: int, emit: Callable[[bytes], None]) -> int:

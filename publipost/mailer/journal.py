@@ -35,7 +35,7 @@ PENDING, IN_FLIGHT, SENT, DEFERRED, FAILED, WITHDRAWN = (
 )
 STATUSES = (PENDING, IN_FLIGHT, SENT, DEFERRED, FAILED, WITHDRAWN)
 TODO = (PENDING, DEFERRED)  # what a run sends
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: not_before and first_deferred (a domain that asked to slow down)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS recipients (
@@ -45,7 +45,9 @@ CREATE TABLE IF NOT EXISTS recipients (
     status TEXT NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0,
     reply TEXT NOT NULL DEFAULT '',
-    updated REAL NOT NULL
+    updated REAL NOT NULL,
+    not_before REAL NOT NULL DEFAULT 0,  -- a deferred recipient is not tried before (epoch seconds)
+    first_deferred REAL                  -- since when it has been deferred: --max-retry-time
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
@@ -71,6 +73,7 @@ class Change:
     reply: str = ""
     attempt: bool = False
     claim: bool = False
+    not_before: float = 0.0  # deferred: not tried again before this time (epoch seconds)
 
 
 @dataclass
@@ -95,6 +98,10 @@ class Journal:
             if existed:
                 self._check_schema()
             self.db.executescript(SCHEMA)
+            columns = {row[1] for row in self.db.execute("PRAGMA table_info(recipients)")}
+            for column, kind in (("not_before", "REAL NOT NULL DEFAULT 0"), ("first_deferred", "REAL")):
+                if column not in columns:  # a journal of schema 1 or 2
+                    self.db.execute(f"ALTER TABLE recipients ADD COLUMN {column} {kind}")
         except sqlite3.DatabaseError as exc:
             self.db.close()
             raise PublipostError(
@@ -102,7 +109,7 @@ class Journal:
                 Where(path),
                 "choose another output folder with --out; publipost does not overwrite it",
             ) from None
-        if not existed:
+        if not existed or int(self.meta().get("schema", "1")) < SCHEMA_VERSION:
             self.set_meta("schema", str(SCHEMA_VERSION))
 
     def _check_schema(self) -> None:
@@ -212,13 +219,16 @@ class Journal:
         return result
 
     def todo(self, shard: int = 0, shards: int = 1, batch: int = 1000) -> Iterator[Entry]:
-        """Pending and deferred recipients, read a batch at a time (memory stays flat), one shard of them."""
+        """Pending recipients, and deferred ones whose time has come, read a batch at a time
+        (memory stays flat), one shard of them."""
         last = 0
+        now = time.time()
         while True:
             rows = self.db.execute(
                 "SELECT rowid, id, row, address, status, attempts, reply FROM recipients "
-                "WHERE rowid > ? AND status IN (?, ?) AND rowid % ? = ? ORDER BY rowid LIMIT ?",
-                (last, PENDING, DEFERRED, shards, shard, batch),
+                "WHERE rowid > ? AND status IN (?, ?) AND not_before <= ? AND rowid % ? = ? "
+                "ORDER BY rowid LIMIT ?",
+                (last, PENDING, DEFERRED, now, shards, shard, batch),
             ).fetchall()
             if not rows:
                 return
@@ -252,10 +262,13 @@ class Journal:
         try:
             for change in changes:
                 condition = " AND status IN (?, ?)" if change.claim else ""
+                deferred = change.status == DEFERRED
                 cursor = self.db.execute(
-                    "UPDATE recipients SET status = ?, reply = ?, attempts = attempts + ?, updated = ? "
-                    f"WHERE id = ?{condition}",
-                    (change.status, change.reply, int(change.attempt), now, change.id)
+                    "UPDATE recipients SET status = ?, reply = ?, attempts = attempts + ?, updated = ?, "
+                    "not_before = ?, first_deferred = CASE WHEN ? THEN COALESCE(first_deferred, ?) "
+                    f"WHEN ? THEN first_deferred ELSE NULL END WHERE id = ?{condition}",
+                    (change.status, change.reply, int(change.attempt), now, change.not_before)
+                    + (deferred, now, change.status == IN_FLIGHT, change.id)
                     + (TODO if change.claim else ()),
                 )
                 done.append(cursor.rowcount == 1)
@@ -273,7 +286,51 @@ class Journal:
         """Make recipients in these states pending again (--resend, --retry-uncertain)."""
         marks = ", ".join("?" for _ in statuses)
         cursor = self.db.execute(
-            f"UPDATE recipients SET status = ?, updated = ? WHERE status IN ({marks})",
+            f"UPDATE recipients SET status = ?, updated = ?, not_before = 0, first_deferred = NULL "
+            f"WHERE status IN ({marks})",
             (PENDING, time.time(), *statuses),
+        )
+        return cursor.rowcount
+
+    def due(self) -> int:
+        """Recipients a run sends now: pending, and deferred whose time has come."""
+        found = self.db.execute(
+            "SELECT COUNT(*) FROM recipients WHERE status IN (?, ?) AND not_before <= ?",
+            (PENDING, DEFERRED, time.time()),
+        ).fetchone()
+        return int(found[0])
+
+    def paused_due(self, among: set[str] | None = None) -> int:
+        """Recipients deferred by a domain's pause whose time has come (a pass retries them)."""
+        rows = self.db.execute(
+            "SELECT id FROM recipients WHERE status = ? AND not_before > 0 AND not_before <= ?",
+            (DEFERRED, time.time()),
+        ).fetchall()
+        return sum(1 for (rid,) in rows if among is None or rid in among)
+
+    def paused(self, among: set[str] | None = None) -> float | None:
+        """When the first recipient deferred by a domain's pause may go (epoch seconds, maybe
+        past already), or None when none waits so (--wait waits for these only)."""
+        rows = self.db.execute(
+            "SELECT id, not_before FROM recipients WHERE status = ? AND not_before > 0", (DEFERRED,)
+        ).fetchall()
+        times = [at for rid, at in rows if among is None or rid in among]
+        return min(times) if times else None
+
+    def next_due(self) -> float | None:
+        """When the first deferred recipient not yet due may be tried (epoch seconds), or None."""
+        found = self.db.execute(
+            "SELECT MIN(not_before) FROM recipients WHERE status = ? AND not_before > ?",
+            (DEFERRED, time.time()),
+        ).fetchone()
+        return found[0] if found and found[0] is not None else None
+
+    def expire(self, seconds: float) -> int:
+        """Recipients deferred for longer than `seconds` fail (an MTA gives up after days too)."""
+        days = seconds / 86400
+        cursor = self.db.execute(
+            "UPDATE recipients SET status = ?, reply = ? || reply, updated = ?, not_before = 0 "
+            "WHERE status = ? AND first_deferred IS NOT NULL AND first_deferred < ?",
+            (FAILED, f"gave up after {days:g} days deferred: ", time.time(), DEFERRED, time.time() - seconds),
         )
         return cursor.rowcount

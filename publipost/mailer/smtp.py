@@ -104,6 +104,12 @@ class Limits:
     timeout: float = 30.0  # seconds, per message
     backoff: float = 0.5  # seconds, doubled at each retry, with jitter
     max_bounce_rate: float = 0.10  # addresses refused for good, of those tried: past it, the run stops
+    # A 4xx reply ("slow down", greylisting, a full queue) pauses its domain: the n-th pause of a
+    # run lasts retry_delays[n] seconds (the last repeats). RFC 5321 §4.5.4.1: retries spaced by
+    # at least 30 minutes; providers throttle a sender that hammers them.
+    retry_delays: tuple[float, ...] = (60.0, 300.0, 900.0, 1800.0)
+    max_retry_time: float = 4 * 86400.0  # deferred longer than this: failed (as MTAs give up)
+    wait: bool = False  # wait for the deferred recipients' time within the run, instead of the next send
 
 
 MIN_SAMPLE = 20  # recipients tried before the bounce rate is judged
@@ -122,11 +128,29 @@ class Guard:
         self.refused: list[str] = []  # ids refused for good this run
         self.early = 0  # refusals at RCPT while no recipient had been accepted
         self.blocked: dict[str, str] = {}  # domain → the reply that refused it
+        self.paused: dict[str, tuple[float, str]] = {}  # domain → (until, the reply that asked)
+        self.pauses: dict[str, int] = {}  # domain → how many times it asked this run
+        self.delays = limits.retry_delays or (60.0,)
         self.stopped = ""  # why the run stopped
 
     def stop(self, why: str, stop: asyncio.Event) -> None:
         self.stopped = self.stopped or why
         stop.set()
+
+    def pause(self, job: Outgoing, reply: str) -> float:
+        """A 4xx reply: the recipient's domain is left alone for the next delay; until when."""
+        domain = _domain(job.recipient)
+        count = self.pauses.get(domain, 0)
+        until = time.time() + self.delays[min(count, len(self.delays) - 1)]
+        self.pauses[domain] = count + 1
+        if until > self.paused.get(domain, (0.0, ""))[0]:
+            self.paused[domain] = (until, reply)
+        return until
+
+    def waiting(self, job: Outgoing) -> tuple[float, str] | None:
+        """(until, why) when the recipient's domain is paused now."""
+        found = self.paused.get(_domain(job.recipient))
+        return found if found and found[0] > time.time() else None
 
     def judge(
         self, job: Outgoing, stage: Stage, reply: str, code: int, message: str, stop: asyncio.Event
@@ -167,8 +191,9 @@ class Guard:
         if self.refused and (nobody or "--max-bounce-rate" in self.stopped):
             why = "the relay accepted no recipient" if nobody else "the run stopped at its bounce rate"
             journal.apply([Change(rid, DEFERRED, f"not blamed: {why}") for rid in self.refused])
-        if self.stopped or self.blocked:
-            said = json.dumps({"stopped": self.stopped, "blocked": self.blocked})
+        if self.stopped or self.blocked or self.paused:
+            paused = {domain: reply for domain, (_, reply) in self.paused.items()}
+            said = json.dumps({"stopped": self.stopped, "blocked": self.blocked, "paused": paused})
             journal.set_meta(STOPS + str(os.getpid()), said)
 
 
@@ -176,19 +201,27 @@ def _domain(address: str) -> str:
     return address.rsplit("@", 1)[-1].lower()
 
 
-def run_stops(journal: Journal, *, clear: bool = False) -> tuple[list[str], dict[str, str]]:
-    """Why the last run stopped (each process's reason) and the domains that refused it."""
-    stopped: list[str] = []
-    blocked: dict[str, str] = {}
+@dataclass
+class Stops:
+    """What the last run learnt of the relay and the domains (each process's, together)."""
+
+    stopped: list[str] = field(default_factory=list)  # why it stopped
+    blocked: dict[str, str] = field(default_factory=dict)  # domain → the refusal
+    paused: dict[str, str] = field(default_factory=dict)  # domain → the 4xx that asked to slow down
+
+
+def run_stops(journal: Journal, *, clear: bool = False) -> Stops:
+    found = Stops()
     for key, value in journal.meta().items():
         if key.startswith(STOPS):
             said = json.loads(value)
-            if said.get("stopped") and said["stopped"] not in stopped:
-                stopped.append(said["stopped"])
-            blocked.update(said.get("blocked", {}))
+            if said.get("stopped") and said["stopped"] not in found.stopped:
+                found.stopped.append(said["stopped"])
+            found.blocked.update(said.get("blocked", {}))
+            found.paused.update(said.get("paused", {}))
             if clear:
                 journal.db.execute("DELETE FROM meta WHERE key = ?", (key,))
-    return stopped, blocked
+    return found
 
 
 @dataclass(frozen=True)
@@ -315,7 +348,13 @@ async def deliver(
         try:
             while not stop.is_set() and (job := next(jobs, None)) is not None:
                 gate = domain_gate(job.recipient)
-                if _domain(job.recipient) in guard.blocked:
+                paused = guard.waiting(job)
+                if paused is not None:  # its domain asked to slow down: not even a connection
+                    until, said = paused
+                    why = f"not tried: its domain asked to slow down ({said})"
+                    marks.note(Change(job.id, DEFERRED, why, claim=True, not_before=until))
+                    status = DEFERRED
+                elif _domain(job.recipient) in guard.blocked:
                     said = guard.blocked[_domain(job.recipient)]
                     marks.note(
                         Change(
@@ -465,11 +504,15 @@ async def _send_one(
                 marks.note(Change(job.id, status, last))
                 await _reset(client)
                 return client, status
-            marks.note(Change(job.id, DEFERRED, last))
+            # A 4xx: the domain asked to wait. No retry seconds later (four tries in four seconds
+            # is hammering): the recipient waits with its domain, for this run (--wait) or the next.
+            until = guard.pause(job, last)
+            marks.note(Change(job.id, DEFERRED, last, not_before=until))
             if exc.code == 421:  # the server closes this connection: open another
                 client = _drop(client)
             else:
                 await _reset(client)
+            return client, DEFERRED
         except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
             cause = f"{exc.__class__.__name__}: {exc}".strip(": ")
             if progress.data_sent:  # RFC 1047: the message may be queued; sending it again could duplicate it
