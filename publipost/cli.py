@@ -211,6 +211,52 @@ def _responses_arguments(command: argparse.ArgumentParser) -> None:
     removed.set_defaults(run=cmd_responses_remove)
 
 
+def _dkim_arguments(command: argparse.ArgumentParser) -> None:
+    actions = command.add_subparsers(required=True, metavar="ACTION")
+    keygen = actions.add_parser("keygen", help="a new signing key (0600) and the TXT record to publish")
+    dns = actions.add_parser("dns", help="the TXT record that publishes an existing key")
+    for action in (keygen, dns):
+        action.add_argument("--domain", required=True, help="the signing domain (d=), the From's domain")
+        action.add_argument("--selector", required=True, help="the selector (s=), e.g. s2026")
+    keygen.add_argument("--type", choices=["rsa", "ed25519"], default="rsa", help="default: rsa (2048 bits)")
+    keygen.add_argument("--out", type=Path, default=Path("dkim.pem"), help="the key file (default: dkim.pem)")
+    dns.add_argument("key", type=Path, metavar="KEY", help="the PEM key file")
+    keygen.set_defaults(run=cmd_dkim_keygen)
+    dns.set_defaults(run=cmd_dkim_dns)
+
+
+def cmd_dkim_keygen(args: argparse.Namespace) -> int:
+    """The key is written with 0600 and never printed; an existing file is never overwritten."""
+    from publipost.mailer.dkim import dns_record, generate
+
+    if args.out.exists():
+        raise PublipostError(
+            "this file exists: a key is never overwritten", Where(args.out), "give --out another file"
+        )
+    pem = generate(args.type)
+    name, value = dns_record(pem, args.selector, args.domain)  # checked before it is written
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(args.out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as out:
+        out.write(pem)
+    print(f"key written to {_show(args.out)} (mode 0600; email.dkim.key_file, or PUBLIPOST_DKIM_KEY)")
+    print(f"publish this TXT record, then sign with selector {args.selector}:")
+    print(f'{name}. IN TXT "{value}"')
+    return EXIT_OK
+
+
+def cmd_dkim_dns(args: argparse.Namespace) -> int:
+    from publipost.mailer.dkim import dns_record
+
+    if not args.key.is_file():
+        raise PublipostError(
+            "key file not found", Where(args.key), "give the PEM file email.dkim.key_file names"
+        )
+    name, value = dns_record(args.key.read_bytes(), args.selector, args.domain)
+    print(f'{name}. IN TXT "{value}"')
+    return EXIT_OK
+
+
 def _report_arguments(command: argparse.ArgumentParser) -> None:
     command.add_argument("campaign", type=Path, help="the campaign YAML file")
     command.add_argument("--format", choices=["text", "json", "html"], default="text", help="default: text")
@@ -399,6 +445,7 @@ COMMANDS: list[tuple[str, str, Callable[[argparse.ArgumentParser], None]]] = [
     ("unsubscribe", "the unsubscribe endpoint, and mailto unsubscribes", _store_command("unsubscribe")),
     ("bounces", "bounces and complaints, read back into the store", _store_command("bounces")),
     ("schema", "print the campaign file's JSON Schema", _schema_arguments),
+    ("dkim", "DKIM keys: make one, and the DNS record to publish", _dkim_arguments),
     ("design", "letter designs: print a built-in one to start yours from", _design_arguments),
     ("render", "write one document per recipient", _render_arguments),
     ("send", "send the campaign's e-mails (no relay named: a local capture server)", _send_arguments),

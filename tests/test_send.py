@@ -829,3 +829,50 @@ def test_ed25519_dkim_keys_sign_and_other_keys_are_refused(tmp_path, run):
     result = run("send", tmp_path / "campaign.yaml", "--out", tmp_path / "out2")
     assert result.code == 2 and "the DKIM key is an ECDSA key: DKIM signs with RSA" in result.err
     assert "Traceback" not in result.err
+
+
+@pytest.mark.parametrize("kind", ["rsa", "ed25519"])
+def test_dkim_keygen_and_the_record_it_prints_verify_a_real_send(tmp_path, run, kind):
+    """Issue 27, 5: a sender makes a key and publishes its record; a message publipost signs
+    with the key verifies against exactly that record (dkimpy, the record as the DNS answer)."""
+    import os
+    import re
+
+    import dkim
+
+    made = run(
+        "dkim",
+        "keygen",
+        "--domain",
+        "planora.example",
+        "--selector",
+        "s2027",
+        "--type",
+        kind,
+        "--out",
+        tmp_path / "dkim.pem",
+    )
+    assert made.code == 0, made.err
+    assert oct(os.stat(tmp_path / "dkim.pem").st_mode & 0o777) == "0o600"
+    assert "PRIVATE KEY" not in made.out  # the key itself is never printed
+    name, value = re.search(r'^(\S+)\. IN TXT "([^"]+)"$', made.out, re.MULTILINE).groups()
+    assert name == "s2027._domainkey.planora.example" and value.startswith(f"v=DKIM1; k={kind}; p=")
+    again = run("dkim", "dns", tmp_path / "dkim.pem", "--domain", "planora.example", "--selector", "s2027")
+    assert value in again.out
+    assert (
+        run("dkim", "keygen", "--domain", "d.example", "--selector", "s", "--out", tmp_path / "dkim.pem").code
+        == 2
+    )
+
+    campaign = CAMPAIGN + "  dkim:\n    selector: s2027\n    key_file: dkim.pem\n"
+    prepared = _campaign(tmp_path, ["ann@example.com"], campaign)
+    handler = FaultyHandler()
+    with SmtpServer(handler) as server:
+        send_campaign(prepared, tmp_path / "out", relay=parse_relay(server.url), limits=FAST)
+    (raw,) = handler.raw
+
+    def dns(query, timeout=5):
+        assert query == b"s2027._domainkey.planora.example."
+        return value.encode()
+
+    assert dkim.verify(raw, dnsfunc=dns)

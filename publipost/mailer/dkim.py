@@ -105,3 +105,35 @@ def sign(data: bytes, key: DkimKey) -> bytes:
         include_headers=headers,
     )
     return signature + data
+
+
+def generate(kind: str = "rsa") -> bytes:
+    """A new signing key as PEM (PKCS#8): RSA 2048 bits (what every receiver verifies), or
+    Ed25519 (RFC 8463; publish an RSA key beside it for receivers that do not verify it yet)."""
+    from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+    from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+
+    key = ed25519.Ed25519PrivateKey.generate() if kind == "ed25519" else rsa.generate_private_key(65537, 2048)
+    return key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
+
+
+def dns_record(pem: bytes, selector: str, domain: str) -> tuple[str, str]:
+    """(name, value) of the TXT record that publishes the key's public half (RFC 6376 §3.6.1;
+    RFC 8463 for k=ed25519): what receivers look the signature's s= and d= up by."""
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+    from cryptography.hazmat.primitives.serialization import (
+        Encoding,
+        PublicFormat,
+        load_pem_private_key,
+    )
+
+    checked = read_key(pem, selector, domain)  # the same checks as signing: a key that signs
+    key = load_pem_private_key(pem, password=None)
+    public = key.public_key()
+    if isinstance(public, ed25519.Ed25519PublicKey):
+        raw = public.public_bytes(Encoding.Raw, PublicFormat.Raw)
+        value = f"v=DKIM1; k=ed25519; p={base64.b64encode(raw).decode()}"
+    else:
+        der = public.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+        value = f"v=DKIM1; k=rsa; p={base64.b64encode(der).decode()}"
+    return f"{checked.selector}._domainkey.{checked.domain}", value
