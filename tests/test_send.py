@@ -351,24 +351,32 @@ def _rsa_key(path, bits):
     return public
 
 
+def _signed_send(tmp_path, selector, record):
+    """One message sent with the key in tmp_path/dkim.pem, and a DNS answering `record` for its
+    selector (no network): (prepared, handler, the bytes received, the DNS function)."""
+    campaign = CAMPAIGN + f"  dkim:\n    selector: {selector}\n    key_file: dkim.pem\n"
+    prepared = _campaign(tmp_path, ["ann@example.com"], campaign)
+    handler = FaultyHandler()
+    with SmtpServer(handler) as server:
+        send_campaign(prepared, tmp_path / "out", relay=parse_relay(server.url), limits=FAST)
+    (raw,) = handler.raw
+
+    def dns(name, timeout=5):
+        assert name == f"{selector}._domainkey.planora.example.".encode()
+        return record
+
+    return prepared, handler, raw, dns
+
+
 def test_dkim_signature_covers_the_unsubscribe_pair_and_verifies(tmp_path):
     import base64
 
     import dkim
 
     public = _rsa_key(tmp_path / "dkim.pem", 2048)
-    campaign = CAMPAIGN + "  dkim:\n    selector: s2026\n    key_file: dkim.pem\n"
-    prepared = _campaign(tmp_path, ["ann@example.com"], campaign)
-    handler = FaultyHandler()
-    with SmtpServer(handler) as server:
-        send_campaign(prepared, tmp_path / "out", relay=parse_relay(server.url), limits=FAST)
-    (raw,) = handler.raw
-    record = b"v=DKIM1; k=rsa; p=" + base64.b64encode(public)
-
-    def dns(name, timeout=5):  # the public key a DNS TXT record would hold: no network
-        assert name == b"s2026._domainkey.planora.example."
-        return record
-
+    prepared, handler, raw, dns = _signed_send(
+        tmp_path, "s2026", b"v=DKIM1; k=rsa; p=" + base64.b64encode(public)
+    )
     assert dkim.verify(raw, dnsfunc=dns)
     signature = handler.delivered[0]["DKIM-Signature"]
     signed = {h.strip().lower() for h in signature.split("h=")[1].split(";")[0].split(":")}
@@ -864,15 +872,5 @@ def test_dkim_keygen_and_the_record_it_prints_verify_a_real_send(tmp_path, run, 
         == 2
     )
 
-    campaign = CAMPAIGN + "  dkim:\n    selector: s2027\n    key_file: dkim.pem\n"
-    prepared = _campaign(tmp_path, ["ann@example.com"], campaign)
-    handler = FaultyHandler()
-    with SmtpServer(handler) as server:
-        send_campaign(prepared, tmp_path / "out", relay=parse_relay(server.url), limits=FAST)
-    (raw,) = handler.raw
-
-    def dns(query, timeout=5):
-        assert query == b"s2027._domainkey.planora.example."
-        return value.encode()
-
+    _, _, raw, dns = _signed_send(tmp_path, "s2027", value.encode())
     assert dkim.verify(raw, dnsfunc=dns)
