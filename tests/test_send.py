@@ -546,6 +546,25 @@ class _Watcher:
         return "250 OK"
 
 
+def test_the_per_domain_limit_holds_across_sending_processes(tmp_path):
+    """Issue 27, 4: --per-domain 2 allowed 4 connections to one domain with two processes (each
+    process counted its own). Recipients are sharded by domain now: one process per domain."""
+    domains = ["one.example", "two.example", "three.example"]
+    addresses = [f"r{i}@{domains[i % 3]}" for i in range(420)]  # enough to shard over two processes
+    prepared = _campaign(tmp_path, addresses)
+    watcher = _Watcher()
+    with SmtpServer(watcher) as server:
+        report = send_campaign(
+            prepared,
+            tmp_path / "out",
+            relay=parse_relay(server.url),
+            processes=2,
+            limits=Limits(concurrency=8, per_domain=2, backoff=0.01, timeout=5),
+        )
+    assert report.counts["sent"] == 420 and len(watcher.arrivals) == 420
+    assert max(watcher.most.values()) <= 2, watcher.most
+
+
 def test_per_domain_limit(tmp_path):
     addresses = [f"a{i}@one.example" for i in range(6)] + [f"b{i}@two.example" for i in range(6)]
     prepared = _campaign(tmp_path, addresses)

@@ -297,8 +297,10 @@ def _deliver_in_processes(
     """One process per core, each with its share of the messages, its connections and its own
     connection to the journal (SQLite in WAL mode takes their writes in turn).
 
-    Each child reads its shard of the work from the journal: composition costs more than
-    sending, so one event loop cannot keep the sink busy. Outcomes come back a byte each: asking
+    Each child reads its shard of the work from the journal, the recipients of some domains
+    (journal.shard_of): composition costs more than sending, so one event loop cannot keep the
+    sink busy, and a domain sent to by one process has its per-domain limit and its pauses
+    held for the whole send. Outcomes come back a byte each: asking
     the journal would cost a scan of every row several times a second (24 ms each at 100,000
     recipients). Ctrl-C reaches every process; each lets its messages in flight finish.
     """

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
@@ -86,12 +87,20 @@ class Reconciled:
     readdressed: list[tuple[str, str, str]] = field(default_factory=list)  # (id, old address, new address)
 
 
+def shard_of(address: str, shards: int) -> int:
+    """The sending process an address's domain belongs to (a stable hash, not Python's)."""
+    if shards <= 1:
+        return 0
+    return zlib.crc32(address.rsplit("@", 1)[-1].lower().encode()) % shards
+
+
 class Journal:
     def __init__(self, path: Path):
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         existed = path.exists() and path.stat().st_size > 0
         self.db = sqlite3.connect(path, isolation_level=None, timeout=30)  # autocommit
+        self.db.create_function("shard_of", 2, shard_of, deterministic=True)
         try:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
@@ -220,13 +229,15 @@ class Journal:
 
     def todo(self, shard: int = 0, shards: int = 1, batch: int = 1000) -> Iterator[Entry]:
         """Pending recipients, and deferred ones whose time has come, read a batch at a time
-        (memory stays flat), one shard of them."""
+        (memory stays flat), one shard of them. Shards split by the recipient's domain: each
+        domain is sent to by one process, so a per-domain limit and a domain's pause hold for
+        the whole send, not per process."""
         last = 0
         now = time.time()
         while True:
             rows = self.db.execute(
                 "SELECT rowid, id, row, address, status, attempts, reply FROM recipients "
-                "WHERE rowid > ? AND status IN (?, ?) AND not_before <= ? AND rowid % ? = ? "
+                "WHERE rowid > ? AND status IN (?, ?) AND not_before <= ? AND shard_of(address, ?) = ? "
                 "ORDER BY rowid LIMIT ?",
                 (last, PENDING, DEFERRED, now, shards, shard, batch),
             ).fetchall()
