@@ -143,3 +143,20 @@ def test_a_huge_configuration_file_is_refused_before_it_is_read(repo, run):
     (repo / "pyproject.toml").write_text("[tool.publipost.lint]\n" + "# padding\n" * 200_000)
     result = run("lint", repo / "lettre.md")
     assert result.code == 2 and "this configuration file is 2.0 MB" in result.err
+
+
+def test_ci_finds_what_a_local_run_finds(run, couette, monkeypatch):
+    """Issue 32, 3: under CI=true (no data read) the example got PP107 personalization-missing
+    and a lower score that no local run could reproduce; with fail-on = warning, CI failed."""
+    import json
+
+    local = run("lint", couette, "--format", "sarif")
+    monkeypatch.setenv("CI", "true")
+    ci = run("lint", couette, "--format", "sarif")
+
+    def seen(result):
+        run_ = json.loads(result.out)["runs"][0]
+        return sorted(r["ruleId"] for r in run_["results"]), run_["properties"]["scores"]
+
+    assert seen(ci) == seen(local)
+    assert "PP107" not in seen(ci)[0]
