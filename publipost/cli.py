@@ -1117,8 +1117,8 @@ def _print_send_report(report: SendReport, args: argparse.Namespace, out_dir: Pa
         print(f"withdrawn  {reconciled.withdrawn} recipients are no longer in the audience: not mailed")
     if report.tests:
         print("test messages ([TEST] in the subject, unsubscribe link inert; the send's journal untouched):")
-        for rid, seed, status in report.tests:
-            print(f"  {rid:<12} → {seed:<32} {dict(SEND_STATUSES).get(status, status)}")
+        for rid, seed, status in report.tests:  # "C00002 (B)": the recipient, and the variant shown
+            print(f"  {rid:<16} → {seed:<32} {dict(SEND_STATUSES).get(status, status)}")
         return
     counts = report.counts
     for status, label in SEND_STATUSES:

@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import mailbox
+import re
 import shutil
 from email import policy
 from email.parser import BytesParser
@@ -392,10 +393,12 @@ def test_a_test_send_shows_every_variant(couette, run):
         str(BytesParser(policy=policy.default).parsebytes(box.get_bytes(k))["Subject"])
         for k in box.iterkeys()
     ]
-    assert all(s.startswith("[TEST]") for s in subjects)
-    assert any("Dernier rappel" in s for s in subjects) and any(
-        "Votre couette d'hiver" in s for s in subjects
-    )
+    # issue 32, 9: each test message says which variant it shows, in its subject and in the output
+    assert all(s.startswith(("[TEST A] ", "[TEST B] ")) for s in subjects)
+    assert any(s.startswith("[TEST B] Dernier rappel") for s in subjects)
+    assert any(s.startswith("[TEST A] Votre couette d'hiver") for s in subjects)
+    assert re.search(r"\(A\)\s+→ seed@example\.com", result.out)
+    assert re.search(r"\(B\)\s+→ seed@example\.com", result.out)
 
 
 def test_envelopes_follow_the_variants_teasers(couette, run):

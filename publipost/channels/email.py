@@ -248,6 +248,7 @@ class Composer:
             unsubscribe=unsubscribe,
             test=test,
             address_key=email_key(to_address) or "",
+            variant=recipient.variant if test else "",  # "" when the campaign has no variants
         )
         return sign(data, self.dkim) if self.dkim else data
 

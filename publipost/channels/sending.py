@@ -413,7 +413,10 @@ def _send_to_seeds(
             report.counts = journal.counts()
             report.attempted = len(pairs)
             statuses = {e.id: e.status for e in journal.entries(*journal.counts())}
-            report.tests = [(r.id, seed, statuses.get(f"{r.id}->{seed}", "")) for r, seed in pairs]
+            report.tests = [
+                (f"{r.id} ({r.variant})" if r.variant else r.id, seed, statuses.get(f"{r.id}->{seed}", ""))
+                for r, seed in pairs
+            ]
             report.failures = [
                 (e.row, e.id, e.address, e.status, e.reply) for e in journal.entries(FAILED, DEFERRED)
             ]

@@ -205,18 +205,20 @@ class MessageTemplate:
         unsubscribe: Unsubscribe | None,
         test: bool = False,
         address_key: str = "",
+        variant: str = "",
     ) -> bytes:
         """`html` may come in pieces (a template's fixed parts and merged values): see quoted_printable.
 
         A test message says so in its subject and a header, and has a Message-ID of its own
         (threading never mixes it with the recipient's real message). `address_key` is the
-        store's key of `to_address`, bound into the Message-ID (see message_id)."""
+        store's key of `to_address`, bound into the Message-ID (see message_id); a test of a
+        variant says which in its subject ([TEST B])."""
         rid = recipient_id + (".test" if test else "")
         mid = message_id(self.campaign, self.code, rid, address_key, self.secret, self.domain)
         headers = [
             self.shared,
             _header("To", _address(to_name, to_address)),
-            _subject(f"[TEST] {subject}" if test else subject),
+            _subject((f"[TEST {variant}] " if variant else "[TEST] ") + subject if test else subject),
             _header("Message-ID", mid),
         ]
         if test:
