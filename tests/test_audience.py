@@ -481,3 +481,37 @@ def test_a_dataframe_reads_as_a_spreadsheet_shows_it(tmp_path):
     with pytest.raises(publipost.PublipostError) as refused:
         publipost.prepare(campaign, frame)
     assert "the column 'Bad' holds list values" in str(refused.value)
+
+
+def test_one_count_and_one_wording_everywhere(couette, run):
+    """Issue 32, 8: the CLI said 16 rows not (fully) targeted, the preview 90 (it counted the rows
+    target.where filters out); a filtered row with no e-mail at all read "e-mail invalid"."""
+    import csv
+    import io
+    import re
+
+    from publipost.preview.page import recipient_page
+    from publipost.preview.state import Preview
+
+    data = couette.parent / "data" / "clients.csv"
+    lines = data.read_bytes().decode("cp1252").split("\r\n")
+    assert lines[1].startswith("C00001;") and lines[1].endswith(";non")  # not opted in: filtered out
+    cells = lines[1].split(";")
+    cells[8] = ""  # and no e-mail at all
+    lines[1] = ";".join(cells)
+    data.write_bytes("\r\n".join(lines).encode("cp1252"))
+    result = run("validate", couette)
+    said = int(re.search(r"(\d+) rows not \(fully\) targeted", result.out).group(1))
+    rows = list(
+        csv.reader(
+            io.StringIO((couette.parent / "out" / "rejects.csv").read_text(encoding="utf-8-sig")),
+            delimiter=";",
+        )
+    )
+    assert len(rows) - 1 == said
+    preview = Preview(couette)
+    preview.load()
+    page = recipient_page(preview, preview.loaded, preview.recipient(preview.loaded.ids[0]), couette.parent)
+    assert re.search(rf"<summary>{said}( \(of \d+\))? rows not \(fully\) targeted", page)
+    (row,) = [r for r in rows[1:] if r[0] == "2"]
+    assert row[1:3] == ["no e-mail", "no e-mail address (the row is filtered out)"]

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from publipost.campaigns.emails import check_email
+from publipost.campaigns.emails import NO_EMAIL, check_email
 
 if TYPE_CHECKING:
     from publipost.campaigns.complaints import Complaints
@@ -308,11 +308,16 @@ class Audience:
         )
         return counted.most_common(most)
 
+    def not_targeted(self) -> list[RowNote]:
+        """The rows not (fully) targeted, as rejects.csv and the preview list them (one count,
+        everywhere): rows filtered out by target.where are the filter doing its job, not listed."""
+        return sorted((n for n in self.notes if n.outcome != Outcome.FILTERED), key=lambda n: n.row)
+
     def write_rejects(self, path: Path, separator: str = ",") -> int:
         """Rows not (fully) targeted, with row number, outcome and reason; filtered rows are left out.
         For a file in parts, each row's part and its row there too."""
         originals = self.frame.set_index(ROW)
-        listed = sorted((n for n in self.notes if n.outcome != Outcome.FILTERED), key=lambda n: n.row)
+        listed = self.not_targeted()
         parted = bool(self.source.parts)
 
         def where(row: int) -> list[object]:
@@ -584,7 +589,8 @@ def _note_partial(audience: Audience) -> None:
         listed = elsewhere & problem.reindex(frame.index, fill_value="").ne("")
         for index in frame.index[listed]:
             reason = f"{problem.at[index]} (the row is {frame.at[index, '_outcome']})"
-            audience.notes.append(RowNote(int(frame.at[index, ROW]), channel.invalid, reason))
+            label = "no e-mail" if problem.at[index] == NO_EMAIL else channel.invalid  # not "invalid": absent
+            audience.notes.append(RowNote(int(frame.at[index, ROW]), label, reason))
 
 
 def _normalise_emails(audience: Audience) -> None:

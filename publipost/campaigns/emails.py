@@ -10,6 +10,9 @@ from functools import lru_cache
 DOT_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
 
 
+NO_EMAIL = "no e-mail address"  # the problem of an empty cell: absent, not invalid
+
+
 def check_email(value: str) -> tuple[str, str]:
     """(normalised address, '') or ('', reason). Syntax only: no DNS look-up.
 
@@ -22,7 +25,7 @@ def check_email(value: str) -> tuple[str, str]:
     result as checking the whole address, 5x faster on 100,000 rows (tested against it).
     """
     if not value:
-        return "", "no e-mail address"
+        return "", NO_EMAIL
     local, at, domain = value.rpartition("@")
     if at and len(value) <= 254 and len(local) <= 64 and DOT_ATOM.fullmatch(local):
         checked = _domain(domain)

@@ -103,8 +103,8 @@ def audience_summary(loaded: Loaded) -> dict[str, Any]:
         ],
         "rows": audience.rows_read,
         "channels": [(c.plural, audience.channel_count(c.name)) for c in channels_of(campaign)],
-        "rejected": sorted(audience.notes, key=lambda n: n.row)[:200],
-        "more": max(0, len(audience.notes) - 200),
+        "rejected": audience.not_targeted()[:200],  # the rows rejects.csv lists: one count everywhere
+        "more": max(0, len(audience.not_targeted()) - 200),
         "lists": audience.suppression,
         "store": audience.store,
     }
