@@ -515,3 +515,32 @@ def test_one_count_and_one_wording_everywhere(couette, run):
     assert re.search(rf"<summary>{said}( \(of \d+\))? rows not \(fully\) targeted", page)
     (row,) = [r for r in rows[1:] if r[0] == "2"]
     assert row[1:3] == ["no e-mail", "no e-mail address (the row is filtered out)"]
+
+
+def test_a_notebook_gets_the_rejects_as_a_dataframe_and_names_the_id_column_as_it_is(tmp_path, run):
+    """Issue 32, 6: rejects as a DataFrame (the rows rejects.csv lists); target.id accepts the
+    column's own header ("Customer ID", or customer_id) when it names the id field."""
+    import shutil
+
+    import publipost
+    from tests.conftest import EXAMPLES
+
+    folder = tmp_path / "launch-planner"
+    shutil.copytree(EXAMPLES / "launch-planner", folder, ignore=shutil.ignore_patterns("out"))
+    campaign = folder / "campaign.yaml"
+    text = campaign.read_text(encoding="utf-8")
+    for spelling in ("Customer ID", "customer_id"):
+        campaign.write_text(
+            text.replace(
+                "  source: data/customers.csv\n", f"  source: data/customers.csv\n  id: {spelling}\n"
+            ),
+            encoding="utf-8",
+        )
+        result = run("validate", campaign)
+        assert result.code == 0, result.err
+    prepared = publipost.prepare(campaign)
+    rejects = prepared.audience.rejects()
+    written = (folder / "out" / "rejects.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert len(rejects) == len(written) - 1 > 0
+    assert list(rejects.columns[:3]) == ["row", "outcome", "reason"] and "Customer ID" in rejects.columns
+    assert set(prepared.audience.targeted["_id"]) >= {"PL-0001", "PL-0002"}  # ids from the column

@@ -313,18 +313,17 @@ class Audience:
         everywhere): rows filtered out by target.where are the filter doing its job, not listed."""
         return sorted((n for n in self.notes if n.outcome != Outcome.FILTERED), key=lambda n: n.row)
 
-    def write_rejects(self, path: Path, separator: str = ",") -> int:
-        """Rows not (fully) targeted, with row number, outcome and reason; filtered rows are left out.
-        For a file in parts, each row's part and its row there too."""
+    def _reject_rows(self) -> tuple[list[str], list[list[object]]]:
+        """rejects.csv's header and rows: row number (and for a file in parts its part and row
+        there), outcome, reason, then the row as it was read. Filtered rows are left out."""
         originals = self.frame.set_index(ROW)
-        listed = self.not_targeted()
         parted = bool(self.source.parts)
 
         def where(row: int) -> list[object]:
             found = self.source.part_of(row) if parted else None
             return list(found) if found else []
 
-        rows = (
+        rows = [
             [
                 note.row,
                 *where(note.row),
@@ -332,11 +331,21 @@ class Audience:
                 note.reason,
                 *(originals.at[note.row, f] if note.row in originals.index else "" for f in self.headers),
             ]
-            for note in listed
-        )
+            for note in self.not_targeted()
+        ]
         places = ["part", "part row"] if parted else []
-        write_csv(path, ["row", *places, "outcome", "reason", *self.headers.values()], rows, separator)
-        return len(listed)
+        return ["row", *places, "outcome", "reason", *self.headers.values()], rows
+
+    def rejects(self) -> pd.DataFrame:
+        """The rows not (fully) targeted and why, as a DataFrame (a notebook's rejects.csv)."""
+        header, rows = self._reject_rows()
+        return pd.DataFrame(rows, columns=header)
+
+    def write_rejects(self, path: Path, separator: str = ",") -> int:
+        """Rows not (fully) targeted, with row number, outcome and reason (see _reject_rows)."""
+        header, rows = self._reject_rows()
+        write_csv(path, header, rows, separator)
+        return len(rows)
 
     def write_corrections(self, path: Path, separator: str = ",") -> int:
         corrections = sorted(self.corrections, key=lambda c: c.row)
@@ -749,6 +758,11 @@ def _assign_ids(audience: Audience, campaign: Campaign) -> None:
     """
     frame = audience.frame
     id_field = campaign.target.id or ("id" if "id" in frame.columns else None)
+    if id_field and id_field not in frame.columns:  # the column's own header names its field too
+        from publipost.campaigns.fields import snake
+
+        by_header = {snake(header): name for name, header in audience.headers.items()}
+        id_field = by_header.get(snake(id_field), id_field)
     if id_field and id_field not in frame.columns:
         raise AudienceError(
             f"target.id names '{id_field}', which the customer file does not have",
