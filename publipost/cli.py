@@ -910,6 +910,8 @@ def cmd_lint(args: argparse.Namespace) -> int:
         letter_kind=args.kind,
     )
     for name, reason in result.skipped:  # on stderr: the report on stdout stays machine-readable
+        if reason == "excluded by the configuration":
+            continue  # asked for: silent, as ruff's force-exclude (pre-commit names every file)
         print(f"{name}: skipped: {reason} (list it under `include` to lint it)", file=sys.stderr)
     fmt = args.format
     if fmt == "auto":

@@ -57,8 +57,7 @@ def _pre_commit(repo: Path, *files: str) -> subprocess.CompletedProcess[str]:
 def test_a_changed_copy_file_is_linted_within_its_campaign(repo):
     """lettre.md alone lacks the hook, signature and P.S. its campaign adds: linted within it,
     it passes; the hook's files pattern also hands over YAML that is not a campaign, and a
-    documentation page, which are left alone. pre-commit splits the files into batches (one
-    per core): each batch lints the campaign its files belong to."""
+    documentation page, which are left alone."""
     files = [
         "couette/lettre.md",
         "couette/email.md",
@@ -82,3 +81,31 @@ def test_a_changed_copy_file_is_linted_within_its_campaign(repo):
     assert (
         "PP104" not in failed.stdout and "PP103" not in failed.stdout
     )  # its campaign's P.S. and signature count
+
+
+def test_all_files_lints_each_campaign_once_and_excluded_files_silently(repo):
+    """Issue 32, 4: `pre-commit run --all-files` split the files into batches, one per core, and a
+    campaign whose files fell in two batches was linted (and its findings printed) twice; each
+    file the configuration excludes was reported as skipped."""
+    letter = repo / "couette" / "lettre.md"
+    broken = "Je vous souhaite de **douces nuits."
+    letter.write_text(
+        letter.read_text(encoding="utf-8").replace("Je vous souhaite de douces nuits.", broken, 1),
+        encoding="utf-8",
+    )
+    (repo / "publipost.toml").write_text('exclude = ["drafts/**"]\n')
+    (repo / "drafts").mkdir()
+    (repo / "drafts" / "idea.md").write_text("Bonjour {{ first_name }},\n\nUne idée.\n\nP.S. Plus tard.\n")
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
+    env = {**os.environ, "PRE_COMMIT_HOME": str(repo.parent / "cache"), "CI": "true"}
+    done = subprocess.run(
+        [str(BIN / "pre-commit"), "run", "--all-files"],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert done.stdout.count("PP109") == 1, done.stdout  # one finding, printed once
+    assert "idea.md" not in done.stdout + done.stderr  # excluded by the configuration: silently
