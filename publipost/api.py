@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
     from publipost.channels.sending import SendReport
     from publipost.linter.document import LintDoc
+    from publipost.mailer.smtp import Limits
 
 CampaignSource = str | Path | Campaign | Mapping[str, Any]
 
@@ -77,15 +78,32 @@ def _compiled(campaign: Campaign, audience: Audience) -> Prepared:
     return prepared
 
 
-def lint(target: Prepared | str | Path | Sequence[str | Path], **options: Any) -> LintResult:
+def lint(
+    target: Prepared | str | Path | Sequence[str | Path],
+    *,
+    overrides: dict[str, Any] | None = None,
+    config_path: Path | None = None,
+    isolated: bool = False,
+    allow_outside: bool = False,
+    data: bool = True,
+) -> LintResult:
     """Findings on the copy: of a prepared campaign (its channels' documents, merged with its
-    audience's longest values), or of files and folders (as `publipost lint` does)."""
+    audience's longest values), or of files and folders (as `publipost lint` does). `overrides`
+    are configuration settings as in publipost.toml ({"select": ["PP2"], "min-score": 3.5})."""
     if isinstance(target, Prepared):
         campaign, found = target.campaign, Samples.of(target.audience)
         docs = documents_of(campaign, found)
-        return lint_docs(campaign.path, docs, **options)
+        return lint_docs(campaign.path, docs, overrides=overrides, config_path=config_path, isolated=isolated)
     paths = [Path(target)] if isinstance(target, str | Path) else [Path(p) for p in target]
-    return lint_paths(paths, campaign_documents=campaign_documents, **options)
+    return lint_paths(
+        paths,
+        overrides=overrides,
+        config_path=config_path,
+        isolated=isolated,
+        allow_outside=allow_outside,
+        data=data,
+        campaign_documents=campaign_documents,
+    )
 
 
 def campaign_documents(path: Path, boundary: Path | None, data: bool) -> list[LintDoc]:
@@ -155,18 +173,42 @@ def send(
     out_dir: str | Path | None = None,
     *,
     smtp: str | None = None,
-    **options: Any,
+    allow_plain_auth: bool = False,
+    limits: Limits | None = None,
+    lint: bool = True,
+    dry_run: bool = False,
+    test_to: list[str] | None = None,
+    test_recipients: list[str] | None = None,
+    limit: int | None = None,
+    resend: bool = False,
+    retry_uncertain: bool = False,
+    accept_changes: bool = False,
+    journal_lost: bool = False,
 ) -> SendReport:
     """Send the e-mails: through the relay `smtp` names (smtp://host:port, its password from
     PUBLIPOST_SMTP_PASSWORD), or without one into a local capture server. Resumable and safe
-    to run again (see the README's guarantees); `options` are those of `publipost send`
-    (limit, resend, retry_uncertain, accept_changes, lint, limits …)."""
+    to run again (see the README's guarantees); the options are those of `publipost send`,
+    typed (`limits`: connections, rate, per-domain, timeout, bounce rate, retry delays, wait)."""
     from publipost.channels.sending import send_campaign
     from publipost.mailer.smtp import parse_relay
 
-    relay = parse_relay(smtp, allow_plain_auth=options.pop("allow_plain_auth", False)) if smtp else None
+    relay = parse_relay(smtp, allow_plain_auth=allow_plain_auth) if smtp else None
     target = Path(out_dir) if out_dir is not None else prepared.out_dir
-    return send_campaign(prepared, target, relay=relay, **options)
+    return send_campaign(
+        prepared,
+        target,
+        relay=relay,
+        limits=limits,
+        lint=lint,
+        dry_run=dry_run,
+        test_to=test_to,
+        test_recipients=test_recipients,
+        limit=limit,
+        resend=resend,
+        retry_uncertain=retry_uncertain,
+        accept_changes=accept_changes,
+        journal_lost=journal_lost,
+    )
 
 
 def send_test(
