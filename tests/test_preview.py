@@ -140,7 +140,11 @@ def test_a_marketer_steps_through_recipients_and_sees_her_edits_live(tmp_path):
         longest = prepare(folder / "campaign.yaml").audience.longest_id()
         page.click("#longest")
         page.wait_for_url(f"**/r/{longest}")
-        assert f"<b>{longest}</b>" in page.locator("#current").inner_html()
+        assert f'<span id="rid">{longest}</span>' in page.locator("#current").inner_html()  # the name first
+        # issue 32, 12: the recipient by name, then the id; glyphs every font has (no ⏮ ⏭)
+        assert page.locator("#current b").inner_text() != longest
+        assert page.locator("#last").inner_text() == "last »"
+        assert page.locator("#first").inner_text() == "« first"
 
 
 def test_a_campaign_that_does_not_load_still_serves_its_error(tmp_path):
