@@ -52,7 +52,10 @@ def main() -> None:
         while "Reading the campaign" in (body := _get(url)):
             time.sleep(0.05)
         first = time.perf_counter() - started
-        recipient = re.search(r"<b>([^<]+)</b>", body.split('id="current"', 1)[1]).group(1)
+        current = body.split('id="current"', 1)[1]  # the id after the name, or alone when there is none
+        recipient = (re.search(r'id="rid">([^<]+)<', current) or re.search(r"<b>([^<]+)</b>", current)).group(
+            1
+        )
         _get(f"{url}r/{recipient}/letter/1.png")  # the page's images, as a browser fetches them
         _get(f"{url}r/{recipient}/email.html")
         shown = time.perf_counter() - started
