@@ -90,3 +90,9 @@ def test_dask_bench():
     out = _bench("dask_bench.py", "30", "20")
     assert "speed-up, 2 workers over 1" in out and "letters/hour" in out
     assert "peak memory per worker" in out
+
+
+def test_domains_bench():
+    out = _bench("domains_bench.py", "120")
+    assert "accepting domains with the faulty ones:" in out and "ratio: " in out
+    assert "throttle.example (421):" in out and "most connections at once to one domain:" in out
