@@ -19,8 +19,12 @@ import re
 QUOTED_ID = re.compile(r"<([A-Z0-9]{2,12})\.([A-Za-z0-9._-]+)\.([0-9a-f]{32})@[^>\s]+>")
 
 
-def message_tag(secret: bytes, campaign: str, code: str, recipient_id: str, address_key: str) -> str:
-    salt = hashlib.sha256(campaign.encode()).hexdigest()[:8]
+def campaign_salt(campaign: str) -> str:
+    """The tag's first 8 hex: the campaign's, computed once per campaign (not per message)."""
+    return hashlib.sha256(campaign.encode()).hexdigest()[:8]
+
+
+def message_tag(secret: bytes, salt: str, code: str, recipient_id: str, address_key: str) -> str:
     return salt + _mac(secret, code, recipient_id, salt, address_key)
 
 

@@ -17,8 +17,10 @@ def signed_id(
     """The Message-ID publipost gives the message of this recipient sent to this address."""
     from publipost.mailer.message import message_id
     from publipost.store.keys import email_key
+    from publipost.tokens import campaign_salt
 
-    return message_id(campaign, code, recipient, email_key(address) or "", secret.encode(), "planora.example")
+    key = email_key(address) or ""
+    return message_id(campaign_salt(campaign), code, recipient, key, secret.encode(), "planora.example")
 
 
 ORIGINAL = """\

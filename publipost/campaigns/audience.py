@@ -439,25 +439,10 @@ def _clean(audience: Audience, campaign: Campaign) -> None:
         stripped = column.str.strip().str.replace(r"\s{2,}", " ", regex=True)
         if name in NAME_FIELDS:
             stripped = _fix(audience, frame, name, stripped, None, proper_case, "name case", needs_casing)
-        if name == "postcode" and campaign.language == "fr":
+        if name == "postcode" and (lost := LOST_ZERO.get(_address_style(campaign))):
+            pattern, restore = lost  # a spreadsheet read the postcode as a number: its zero is gone
             stripped = _fix(
-                audience,
-                frame,
-                name,
-                stripped,
-                FOUR_DIGITS,
-                lambda v: v.zfill(5),
-                "leading zero lost by a spreadsheet",
-            )
-        elif name == "postcode" and _us_addresses(campaign):  # a US ZIP has five digits (Pub. 28)
-            stripped = _fix(
-                audience,
-                frame,
-                name,
-                stripped,
-                SHORT_ZIP,
-                lambda v: v.split("-")[0].zfill(5) + (v[v.index("-") :] if "-" in v else ""),
-                "leading zero lost by a spreadsheet",
+                audience, frame, name, stripped, pattern, restore, "leading zero lost by a spreadsheet"
             )
         flagged = stripped.str.contains(MARKUP.pattern, regex=True)
         for row, value in zip(frame.loc[flagged, ROW], stripped[flagged], strict=True):
@@ -468,12 +453,18 @@ def _clean(audience: Audience, campaign: Campaign) -> None:
 
 
 SHORT_ZIP = re.compile(r"^\d{3,4}(?:-\d{4})?$")
+# Postcodes a spreadsheet stored as numbers, by address style: French codes have five digits
+# (La Poste), US ZIPs five, or five and four (USPS Publication 28): shorter ones lost zeros.
+LOST_ZERO: dict[str, tuple[re.Pattern[str], Callable[[str], str]]] = {
+    "fr": (FOUR_DIGITS, lambda v: v.zfill(5)),
+    "us": (SHORT_ZIP, lambda v: v.split("-")[0].zfill(5) + (v[v.index("-") :] if "-" in v else "")),
+}
 
 
-def _us_addresses(campaign: Campaign) -> bool:
+def _address_style(campaign: Campaign) -> str:
     from publipost.campaigns.presets import campaign_preset
 
-    return campaign_preset(campaign).address_style.name == "us"
+    return campaign_preset(campaign).address_style.name
 
 
 def _fix(

@@ -225,12 +225,13 @@ class Composer:
         campaign = self.prepared.campaign
         email = self.prepared.merge.email(recipient)
         config, unsubscribe, test = self.unsubscribe, None, test_to is not None
+        recipient_key = email_key(recipient.email)  # once: the token and the Message-ID both need it
         if config:
             unsubscribe = unsubscribe_for(
                 config.url,
                 config.mailto,
                 self.code,
-                email_key(recipient.email) or recipient.id,
+                recipient_key or recipient.id,
                 self.secret,
                 test=test,
                 language=campaign.language,
@@ -247,7 +248,7 @@ class Composer:
             recipient_id=recipient.id,
             unsubscribe=unsubscribe,
             test=test,
-            address_key=email_key(to_address) or "",
+            address_key=(email_key(test_to) if test_to else recipient_key) or "",
             variant=recipient.variant if test else "",  # "" when the campaign has no variants
         )
         return sign(data, self.dkim) if self.dkim else data

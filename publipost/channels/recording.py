@@ -9,7 +9,7 @@ from pathlib import Path
 from publipost.campaigns.audience import EMAIL, ID, VARIANT, Outcome
 from publipost.campaigns.table import ROW
 from publipost.errors import PublipostError, Where
-from publipost.mailer.journal import FAILED, IN_FLIGHT, SENT, Change, Entry, Journal
+from publipost.mailer.journal import DEFERRED, FAILED, IN_FLIGHT, PENDING, SENT, Change, Entry, Journal
 from publipost.prepared import Prepared
 from publipost.results.manifest import CONTROL, FILE, MAIN, Mailing, Manifest
 from publipost.store.keys import email_key
@@ -85,10 +85,11 @@ def restore_outcomes(out_dir: Path, journal: Journal, *, created: bool, journal_
             )
         outcomes = manifest.outcomes("email")
         manifest.sending(True)
+    todo = {e.id for e in journal.entries(PENDING, DEFERRED)}  # a resume changes none: only those to send
     changes = [
         Change(rid, _FINAL[status], f"{status} on {at[:10]}, as the manifest records", claim=True)
         for rid, (status, at) in outcomes.items()
-        if status in _FINAL
+        if status in _FINAL and rid in todo
     ]
     return sum(journal.apply(changes)) if changes else 0
 

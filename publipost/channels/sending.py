@@ -12,7 +12,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Coroutine, Iterable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from itertools import islice
 from pathlib import Path
@@ -304,16 +304,10 @@ def _deliver_in_processes(
     the journal would cost a scan of every row several times a second (24 ms each at 100,000
     recipients). Ctrl-C reaches every process; each lets its messages in flight finish.
     """
-    share = Limits(
+    share = replace(  # every other limit as given (a field added to Limits is never forgotten here)
+        limits,
         concurrency=max(1, limits.concurrency // processes),
         rate=limits.rate / processes if limits.rate else None,
-        per_domain=limits.per_domain,
-        attempts=limits.attempts,
-        timeout=limits.timeout,
-        backoff=limits.backoff,
-        max_bounce_rate=limits.max_bounce_rate,
-        retry_delays=limits.retry_delays,
-        max_retry_time=limits.max_retry_time,
     )
 
     def deliver_shard(_: None, shard: int, emit: Callable[[bytes], None]) -> int:

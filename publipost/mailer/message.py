@@ -30,7 +30,7 @@ from typing import Literal, Protocol, cast
 from urllib.parse import quote
 
 from publipost.errors import PublipostError
-from publipost.tokens import message_tag
+from publipost.tokens import campaign_salt, message_tag
 
 SECRET_VARIABLE = "PUBLIPOST_UNSUBSCRIBE_SECRET"
 MIN_SECRET_BYTES = 32
@@ -144,14 +144,11 @@ def check_token(secret: bytes, code: str, address_key: str, token: str) -> Token
     return "invalid"
 
 
-def message_id(
-    campaign: str, code: str, recipient_id: str, address_key: str, secret: bytes, domain: str
-) -> str:
+def message_id(salt: str, code: str, recipient_id: str, address_key: str, secret: bytes, domain: str) -> str:
     """Unique per campaign and recipient, the same on every run (a resend is the same message),
-    and signed: the proof a bounce or complaint must quote to act (publipost/tokens.py)."""
-    return (
-        f"<{code}.{recipient_id}.{message_tag(secret, campaign, code, recipient_id, address_key)}@{domain}>"
-    )
+    and signed: the proof a bounce or complaint must quote to act (publipost/tokens.py). `salt`
+    is the campaign's (tokens.campaign_salt), computed once per campaign."""
+    return f"<{code}.{recipient_id}.{message_tag(secret, salt, code, recipient_id, address_key)}@{domain}>"
 
 
 class MessageTemplate:
@@ -174,6 +171,7 @@ class MessageTemplate:
         secret: bytes = b"",
     ):
         self.campaign, self.code, self.secret = campaign, code, secret
+        self.salt = campaign_salt(campaign)  # the Message-ID tag's, once per campaign
         self.domain = sender.domain
         self.boundary = f"=_publipost_{secrets.token_hex(12)}"
         shared = [_header("From", _address(sender.name, sender.address))]
@@ -214,7 +212,7 @@ class MessageTemplate:
         store's key of `to_address`, bound into the Message-ID (see message_id); a test of a
         variant says which in its subject ([TEST B])."""
         rid = recipient_id + (".test" if test else "")
-        mid = message_id(self.campaign, self.code, rid, address_key, self.secret, self.domain)
+        mid = message_id(self.salt, self.code, rid, address_key, self.secret, self.domain)
         headers = [
             self.shared,
             _header("To", _address(to_name, to_address)),
