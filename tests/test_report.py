@@ -202,6 +202,16 @@ def test_a_small_test_says_it_is_not_sure_and_a_small_control_group_says_so(tmp_
     verdict = report["verdict"]
     assert verdict["significant"] is False and verdict["needed_per_variant"] > 300
     assert verdict["control_too_small"] is True and verdict["control_detectable_lift"] > 1
+    # independently: the arcsine difference h two groups of n1 and n2 detect at 95 % and 80 %
+    # (z_.975 + z_.8) / sqrt(n1 n2 / (n1 + n2)), turned back into a rate over the control's
+    from scipy.stats import norm
+
+    by = {v["name"]: v for v in report["variants"]}
+    n1, n2 = by[verdict["leader"]]["mailed"], by["control"]["mailed"]
+    base = by["control"]["responses"] / n2
+    h = (norm.ppf(0.975) + norm.ppf(0.8)) / np.sqrt(n1 * n2 / (n1 + n2))
+    expected = np.sin(np.arcsin(np.sqrt(base)) + h / 2) ** 2 / base - 1
+    assert verdict["control_detectable_lift"] == pytest.approx(expected, rel=0.01)
     text = " ".join(run("report", campaign).out.split())
     assert "not yet significantly (95 %)" in text and "mail about" in text
     assert "The control group is too small to measure a lift of the size observed" in text

@@ -27,6 +27,9 @@ Stage = Literal["MAIL", "RCPT", "DATA", "content"]
 Blame = Literal["recipient", "domain", "relay"]
 
 _ENHANCED = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
+# The texts the common MTAs send when they will not relay or want a login: Postfix "Relay access
+# denied", Sendmail "Relaying denied", Exim "relay not permitted", Microsoft "Unable to relay",
+# and RFC 4954 §6's 530 5.7.0 "Authentication required".
 _RELAY_WORDS = re.compile(
     r"relay(ing)?\s+(access\s+)?(denied|not\s+permitted|prohibited|refused|not\s+allowed)"
     r"|(not\s+(allowed|permitted)|unable)\s+to\s+relay|authenticat(ion|e)\s+(is\s+)?required"

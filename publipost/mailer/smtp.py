@@ -103,16 +103,19 @@ class Limits:
     attempts: int = 4  # per message, for 4xx replies and failures before the data
     timeout: float = 30.0  # seconds, per message
     backoff: float = 0.5  # seconds, doubled at each retry, with jitter
-    max_bounce_rate: float = 0.10  # addresses refused for good, of those tried: past it, the run stops
+    # Addresses refused for good, of those tried: past it, the run stops and asks. Not a norm: our
+    # choice, ten times the 1 % hard-bounce level deliverability guides treat as a list problem,
+    # so that an old list is flagged and a relay refusing everyone is stopped early.
+    max_bounce_rate: float = 0.10
     # A 4xx reply ("slow down", greylisting, a full queue) pauses its domain: the n-th pause of a
     # run lasts retry_delays[n] seconds (the last repeats). RFC 5321 §4.5.4.1: retries spaced by
     # at least 30 minutes; providers throttle a sender that hammers them.
     retry_delays: tuple[float, ...] = (60.0, 300.0, 900.0, 1800.0)
-    max_retry_time: float = 4 * 86400.0  # deferred longer than this: failed (as MTAs give up)
+    max_retry_time: float = 4 * 86400.0  # deferred longer: failed (RFC 5321 §4.5.4.1: give up after 4-5 days)
     wait: bool = False  # wait for the deferred recipients' time within the run, instead of the next send
 
 
-MIN_SAMPLE = 20  # recipients tried before the bounce rate is judged
+MIN_SAMPLE = 20  # recipients tried before the bounce rate is judged (our choice: 2 refusals are not a rate)
 REFUSED_BEFORE_ANY = 3  # refusals with no recipient ever accepted: the relay, not the addresses
 STOPS = "stops:"  # journal meta keys: why a run (a process of it) stopped, which domains refused
 

@@ -32,6 +32,8 @@ COLUMNS = {
     "medium": ("medium", "utm_medium", "canal", "channel"),
     "url": ("url", "landing_page", "landing_url", "page", "lien", "page_d_arrivee", "link"),
 }
+# utm_medium values as tracking guides write them (Google Analytics' default channel grouping
+# reads "email", "e-mail", "e_mail", "e mail" as e-mail), and their French words.
 EMAIL_WORDS = ("email", "e_mail", "mail", "courriel", "newsletter")
 LETTER_WORDS = ("letter", "lettre", "courrier", "print", "papier", "postal", "direct_mail", "coupon")
 
