@@ -151,3 +151,26 @@ def test_the_endpoint_outlives_a_postgresql_restart(postgres, tmp_path):
         postgres.resume()
         _wait_for(lambda: email_key(ADDRESSES[2]) in _keys(url))
     assert _keys(url) == {email_key(a) for a in ADDRESSES[:3]}
+
+
+def test_an_unsubscribe_neither_store_nor_spool_can_keep_is_never_answered_ok(tmp_path):
+    """The 200 means durable: with the store locked and the spool unwritable (its path a folder:
+    refused even to root), the answer is 503 with Retry-After (a mail client asks again), never a
+    200 for a request that is kept nowhere."""
+    store = tmp_path / "store.sqlite"
+    Store(str(store)).close()
+    spool = tmp_path / "spool.jsonl"
+    spool.mkdir()
+    locker = sqlite3.connect(store, isolation_level=None)
+    locker.execute("BEGIN EXCLUSIVE")
+    try:
+        with (
+            Endpoint(str(store), spool, wait=0.3, replay_every=60) as endpoint,
+            httpx.Client(timeout=10) as client,
+        ):
+            answer = client.post(_url(endpoint, ADDRESSES[0]), data={"List-Unsubscribe": "One-Click"})
+    finally:
+        locker.execute("ROLLBACK")
+        locker.close()
+    assert answer.status_code == 503 and answer.headers["Retry-After"] == "60"
+    assert answer.text == "unsubscribe not recorded: try again"

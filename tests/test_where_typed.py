@@ -236,3 +236,20 @@ def test_the_french_example_targets_the_same_people_however_the_date_is_written(
         assert left_out == expected - rejected_first
         seen.append(left_out)
     assert seen[0] == seen[1] == seen[2] and seen[0]
+
+
+@pytest.mark.parametrize(
+    ("written", "said"),
+    [("%d/%m", "has %d, %m and %Y"), ("%d/%m/%Y %Q", "cannot write and read back a date")],
+)
+def test_a_date_format_that_cannot_read_dates_is_refused_at_validate(tmp_path, run, written, said):
+    """A bad target.date_format made every date cell unreadable; now refused with its place."""
+    folder = tmp_path / "vente-couette"
+    shutil.copytree(EXAMPLES / "vente-couette", folder, ignore=shutil.ignore_patterns("out"))
+    campaign = folder / "campaign.yaml"
+    text = campaign.read_text(encoding="utf-8")
+    campaign.write_text(
+        text.replace("target:\n", f'target:\n  date_format: "{written}"\n', 1), encoding="utf-8"
+    )
+    result = run("validate", campaign)
+    assert result.code == 2 and "target.date_format" in result.err and said in result.err

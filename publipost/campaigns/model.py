@@ -186,6 +186,15 @@ class Target(Section):
             return value
         if not all(code in value for code in ("%d", "%m")) or not ("%Y" in value or "%y" in value):
             raise ValueError("a date format has %d, %m and %Y (or %y): e.g. '%d.%m.%Y' for 31.01.2023")
+        import datetime as dt
+
+        sample = dt.datetime(2023, 1, 31)
+        try:  # a date written with it must read back as the same date (an unknown % code does not)
+            same = dt.datetime.strptime(sample.strftime(value), value) == sample
+        except ValueError:
+            same = False
+        if not same:
+            raise ValueError(f"'{value}' cannot write and read back a date: use strftime's %d %m %Y %y only")
         return value
 
     @field_validator("encoding")

@@ -115,7 +115,12 @@ def create_app(
                 return PlainTextResponse(verdict if verdict != "valid" else "bad request", status_code=400)
             return _html(language, WORDS[language][verdict if verdict != "valid" else "invalid"], status=400)
         source = f"{asked.code}, {'one-click' if one_click else 'unsubscribe page'}"
-        new = await run_in_threadpool(writer.add, Entry(asked.key, "email", "unsubscribed", source))
+        try:
+            new = await run_in_threadpool(writer.add, Entry(asked.key, "email", "unsubscribed", source))
+        except OSError:  # neither the store nor the spool took it: say so, and ask to come back
+            return PlainTextResponse(
+                "unsubscribe not recorded: try again", status_code=503, headers={"Retry-After": "60"}
+            )
         if one_click:
             return PlainTextResponse("unsubscribed")
         return _html(language, WORDS[language]["already" if new is False else "done"])

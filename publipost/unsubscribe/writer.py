@@ -134,7 +134,7 @@ class Writer:
     def _read_spool(self) -> list[Entry]:
         try:
             lines = self.spool.read_text(encoding="ascii").splitlines()
-        except FileNotFoundError:
+        except OSError:  # none yet, or unreadable: nothing to replay now (a write to it fails: 503)
             return []
         entries = []
         for line in lines:
