@@ -133,3 +133,28 @@ def test_max_bounce_rate_is_checked_as_usage(run, tmp_path, capsys):
             run("send", tmp_path / "campaign.yaml", "--max-bounce-rate", bad)
         assert exc.value.code == 2
         assert "argument --max-bounce-rate" in capsys.readouterr().err
+
+
+def test_a_relay_refusal_stops_every_sending_process(own_store, tmp_path):
+    """A large send runs in two processes; each meets the relay's refusal, stops, and says why
+    through the journal: the run reports it once, nothing delivered, nobody suppressed."""
+    from publipost.channels.sending import send_campaign
+    from publipost.mailer.smtp import Limits, parse_relay
+
+    addresses = [f"r{n}@{('one', 'two', 'three')[n % 3]}.example" for n in range(420)]
+    prepared = _campaign(tmp_path, addresses)
+    handler = ScriptedRelay(mail="550 5.7.1 Sender address rejected: not owned by user")
+    with SmtpServer(handler) as server:
+        report = send_campaign(
+            prepared,
+            tmp_path / "out",
+            relay=parse_relay(server.url),
+            processes=2,
+            limits=Limits(concurrency=4),
+        )
+    assert report.stopped == [
+        "the relay refused at MAIL: MAIL 550 5.7.1 Sender address rejected: not owned by user"
+    ]
+    assert sum(handler.queued.values()) == 0 and report.counts["failed"] == 0
+    assert report.counts["sent"] == 0 and report.counts["deferred"] + report.counts["pending"] == 420
+    assert _store_keys(own_store, addresses) == {}

@@ -19,7 +19,7 @@ from publipost.campaigns.table import ROW, read_table
 from publipost.errors import AudienceError, Where
 from publipost.results.manifest import Response
 from publipost.store.keys import email_key
-from publipost.templates.codes import ALPHABET, check_character, is_valid
+from publipost.templates.codes import ALPHABET, alnum, check_character, is_valid
 
 # Headers (after folding: lower case, no accents, words joined by _) each column is known by.
 COLUMNS = {
@@ -62,7 +62,7 @@ def read_responses(
     report.problems += table.malformed
     responses: list[Response] = []
     repeats: dict[str, int] = {}
-    keyed = {_alnum(code): code for code in codes}  # a code as keyed: letters and digits only
+    keyed = {alnum(code): code for code in codes}  # a code as keyed: letters and digits only
     frame = table.frame
     for record in frame.to_dict("records"):
         row = int(record[ROW])
@@ -152,7 +152,7 @@ def _attribute(
     raw = str(record.get(columns.get("code", ""), "") or "").strip()
     if raw:
         code = re.sub(r"\s+", "-", _DASHES.sub("-", raw.upper())).strip("-")
-        known = code if code in codes else keyed.get(_alnum(code)) or _confusion(_alnum(code), keyed)
+        known = code if code in codes else keyed.get(alnum(code)) or _confusion(alnum(code), keyed)
         if known:
             return codes[known], "response code", ""
         if not is_valid(code):
@@ -173,10 +173,6 @@ def _attribute(
             return emails[key], "e-mail", ""
         return None, "", NOT_AN_ADDRESS
     return None, "", ""
-
-
-def _alnum(code: str) -> str:
-    return "".join(c for c in code.upper() if c.isascii() and c.isalnum())
 
 
 def _confusion(letters: str, keyed: dict[str, str]) -> str | None:
@@ -220,18 +216,13 @@ def _date(value: object) -> tuple[str | None, str]:
 
 
 def parse_amount(value: object) -> tuple[float | None, str]:
-    """'1 234,50 €', '1.234,50', '$1,234.50', '89.9' → a number; anything else is reported."""
+    """'1 234,50 €', '1.234,50', '$1,234.50', '89.9' → a number; anything else is reported. Read
+    as target.where reads numbers (one reader), the English way where it is ambiguous: an export's
+    '1,234' is a thousand, its '89,90' a decimal comma."""
+    from publipost.campaigns.where import read_number
+
     text = str(value or "").strip()
     if not text:
         return None, ""
-    cleaned = re.sub(r"[\s\u00a0\u202f€$£]|EUR|USD|GBP", "", text, flags=re.IGNORECASE)
-    if "," in cleaned and "." in cleaned:  # the last separator is the decimal one
-        decimal = "," if cleaned.rfind(",") > cleaned.rfind(".") else "."
-        cleaned = cleaned.replace("." if decimal == "," else ",", "").replace(",", ".")
-    elif re.fullmatch(r"-?\d{1,3}(,\d{3})+", cleaned):  # 1,234 or 12,345,678: thousands
-        cleaned = cleaned.replace(",", "")
-    else:  # 89,90: a decimal comma
-        cleaned = cleaned.replace(",", ".")
-    if not re.fullmatch(r"-?\d+(\.\d+)?", cleaned):
-        return None, f"amount '{text}' is not a number"
-    return float(cleaned), ""
+    number = read_number(text, "en")
+    return (number, "") if number is not None else (None, f"amount '{text}' is not a number")

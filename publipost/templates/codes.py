@@ -14,7 +14,7 @@ ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 def check_character(payload: str) -> str:
     """ISO/IEC 7064 MOD 37,36 over the letters and digits of `payload`."""
     p = 36
-    for char in _alnum(payload):
+    for char in alnum(payload):
         s = (p + ALPHABET.index(char)) % 36 or 36
         p = (s * 2) % 37
     return ALPHABET[(37 - p) % 36]
@@ -30,5 +30,6 @@ def is_valid(code: str) -> bool:
     return bool(payload) and len(check) == 1 and check_character(payload) == check
 
 
-def _alnum(text: str) -> str:
+def alnum(text: str) -> str:
+    """The letters and digits of a code, as the check character reads it (and a till keys it)."""
     return "".join(c for c in text.upper() if c in ALPHABET)
