@@ -15,7 +15,9 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from publipost import i18n
 from publipost.errors import NothingToProduce, PublipostError, Where
+from publipost.i18n import N_, _, ngettext
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -33,13 +35,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser(argv)
     args = parser.parse_args(argv)
     try:
+        i18n.override(getattr(args, "lang", None))
         return args.run(args)
     except NothingToProduce as exc:
         print(f"publipost: {exc}", file=sys.stderr)
         return EXIT_PROBLEMS
     except PublipostError as exc:
         for error in (exc, *exc.others):
-            print(f"publipost: error: {error}", file=sys.stderr)
+            print("publipost: " + _("error") + f": {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except BrokenPipeError:  # `publipost … | head`: the reader left; say nothing more
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -52,6 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("publipost: interrupted", file=sys.stderr)
         return 130
+    finally:
+        i18n.reset()  # a library user (a notebook, a test) running commands one after another
 
 
 def _parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
@@ -69,10 +74,31 @@ def _parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     listed = invoked is None or any(arg in ("-h", "--help") for arg in given[: given.index(invoked)])
     for name, summary, arguments in COMMANDS:
         if name == invoked:
-            arguments(commands.add_parser(name, help=summary))
+            command = commands.add_parser(name, help=summary)
+            arguments(command)
+            for leaf in _leaves(command):
+                taken = "--language" in leaf._option_string_actions  # init's: the starter's language
+                names = ("--lang",) if taken else ("--lang", "--language")  # lint's older name
+                leaf.add_argument(*names, dest="lang", metavar="LANG", help=LANG_HELP)
         elif listed or invoked not in COMMAND_NAMES:  # help, or a mistake to list the commands for
             commands.add_parser(name, help=summary)
     return parser
+
+
+LANG_HELP = (
+    "the tool's own words (summaries, hints, report) in this language: en or fr; default: "
+    "PUBLIPOST_LANG, else the campaign's language, else the locale's"
+)
+
+
+def _leaves(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser]:
+    """The parsers that take options: a command's, or each of its actions' (`responses import`)."""
+    actions = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    if not actions:
+        yield parser
+    for action in actions:
+        for child in action.choices.values():
+            yield from _leaves(child)
 
 
 def _store_command(name: str) -> Callable[[argparse.ArgumentParser], None]:
@@ -142,11 +168,6 @@ def _lint_arguments(command: argparse.ArgumentParser) -> None:
     )
     command.add_argument("--list-rules", action="store_true", help="list the rules and exit")
     command.add_argument("--explain", metavar="RULE", help="explain a rule (code or slug) and exit")
-    command.add_argument(
-        "--language",
-        choices=("en", "fr"),
-        help="--explain in this language (default: the locale's, LANG=fr_FR… gives French)",
-    )
     command.add_argument("--allow-outside", action="store_true", help=ALLOW_OUTSIDE)
     command.add_argument(
         "--kind",
@@ -513,15 +534,6 @@ class _Version(argparse.Action):
         parser.exit()
 
 
-def _user_language() -> str:
-    """French when the user's locale is (LC_ALL, LC_MESSAGES, LANG, as gettext reads them)."""
-    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = os.environ.get(name)
-        if value:
-            return "fr" if value.lower().startswith("fr") else "en"
-    return "en"
-
-
 def _version() -> str:
     """The installed distribution's version (what pip installed), else the package's own."""
     from importlib.metadata import PackageNotFoundError, version
@@ -540,6 +552,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     boundary = None if args.allow_outside else repository_root(args.campaign)
     prepared = prepare(args.campaign, boundary=boundary)
+    i18n.activate(prepared.campaign.language)
     out_dir = args.out or prepared.out_dir
     out_dir.mkdir(parents=True, exist_ok=True)
     _print_audience(prepared, out_dir)
@@ -680,6 +693,7 @@ def _manifest_of(path: Path, out: Path | None) -> tuple[Campaign, Path, Manifest
     from publipost.results.manifest import FILE, Manifest
 
     campaign = load_campaign(path)
+    i18n.activate(campaign.language)
     folder = out or campaign.path.parent / "out"
     manifest = Manifest(folder / FILE, create=False)
     try:
@@ -697,7 +711,7 @@ def cmd_manifest(args: argparse.Namespace) -> int:
 
     from publipost.results.manifest import COLUMNS
 
-    _, _, manifest = _manifest_of(args.campaign, args.out)
+    _campaign, _folder, manifest = _manifest_of(args.campaign, args.out)
     with manifest:
         rows = [dict(zip(COLUMNS, row, strict=True)) for row in manifest.rows()]
     if args.format == "json":
@@ -712,27 +726,40 @@ def cmd_manifest(args: argparse.Namespace) -> int:
 def cmd_responses_list(args: argparse.Namespace) -> int:
     from publipost.errors import shown
 
-    _, _, manifest = _manifest_of(args.campaign, args.out)
+    _campaign, _folder, manifest = _manifest_of(args.campaign, args.out)
     with manifest:
         imports = manifest.imports()
     if not imports:
-        print("no responses imported yet (publipost responses import CAMPAIGN FILE…)")
+        print(_("no responses imported yet (publipost responses import CAMPAIGN FILE…)"))
         return EXIT_OK
-    print(f"{'import':>6}  {'when':<20} {'rows':>6} {'counted':>8} {'rejected':>9}  file")
+    heads, when = (_("import"), _("rows"), _("counted"), _("rejected")), _("when")
+    widths = [max(6, len(h)) for h in heads]
+    print(
+        f"{heads[0]:>{widths[0]}}  "
+        + f"{when:<20} "
+        + " ".join(f"{h:>{w}}" for h, w in zip(heads[1:], widths[1:], strict=True))
+        + "  "
+        + _("file")
+    )
     for number, file, at, rows, counted, rejected, replace in imports:
         extra = "  (--replace)" if replace else ""
-        print(f"{number:>6}  {at[:19]:<20} {rows:>6} {counted:>8} {rejected:>9}  {shown(file, 60)}{extra}")
+        figures = " ".join(f"{n:>{w}}" for n, w in zip((rows, counted, rejected), widths[1:], strict=True))
+        print(f"{number:>{widths[0]}}  {at[:19]:<20} {figures}  {shown(file, 60)}{extra}")
     return EXIT_OK
 
 
 def cmd_responses_remove(args: argparse.Namespace) -> int:
-    _, _, manifest = _manifest_of(args.campaign, args.out)
+    _campaign, _folder, manifest = _manifest_of(args.campaign, args.out)
     with manifest:
         removed = manifest.remove_import(args.number)
     if removed is None:
         raise PublipostError(f"there is no import {args.number}", hint="publipost responses list shows them")
     file, before, after = removed
-    print(f"import {args.number} ({file}) removed: {before} responses counted before, {after} now")
+    print(
+        _("import {number} ({file}) removed: {before} responses counted before, {after} now").format(
+            number=args.number, file=file, before=before, after=after
+        )
+    )
     return EXIT_OK
 
 
@@ -758,34 +785,55 @@ def cmd_responses_import(args: argparse.Namespace) -> int:
                 responses,
                 replace=args.replace,
             )
-            parts = [f"{report.rows} rows", f"{done.added} responses added"]
+            parts = [
+                _("{n} rows").format(n=report.rows),
+                _("{n} responses added").format(n=done.added),
+            ]
             if done.duplicates:
-                parts.append(f"{done.duplicates} already imported")
+                parts.append(_("{n} already imported").format(n=done.duplicates))
             if done.corrected:
-                parts.append(f"{len(done.corrected)} with another amount than counted")
+                parts.append(_("{n} with another amount than counted").format(n=len(done.corrected)))
             if report.outsiders:
-                parts.append(f"{report.outsiders} not mailed by this campaign (left aside)")
+                parts.append(_("{n} not mailed by this campaign (left aside)").format(n=report.outsiders))
             if report.problems:
-                parts.append(f"{len(report.problems)} not attributed")
-            print(f"{_show(report.file)}: {', '.join(parts)} (import {done.id})")
+                parts.append(_("{n} not attributed").format(n=len(report.problems)))
+            print(
+                _("{path}: {parts} (import {id})").format(
+                    path=_show(report.file), parts=", ".join(parts), id=done.id
+                )
+            )
             for row, counted, here in done.corrected[:10]:
-                taken = "taken (--replace)" if done.replaced else "kept"
-                print(f"  row {row}: amount {here} here, {counted} counted: {taken}")
+                taken = _("taken (--replace)") if done.replaced else _("kept")
+                print(
+                    "  "
+                    + _("row {row}: amount {here} here, {counted} counted: {taken}").format(
+                        row=row, here=here, counted=counted, taken=taken
+                    )
+                )
             corrected += 0 if done.replaced else len(done.corrected)
             problems += [(report.file.name, row, why) for row, why in sorted(report.problems)]
     if corrected:
         print(
-            f"{corrected} responses were imported before with another amount: the first amounts are kept; "
-            "import again with --replace to take these (publipost responses list shows the imports)"
+            _(
+                "{n} responses were imported before with another amount: the first amounts are kept; "
+                "import again with --replace to take these (publipost responses list shows the imports)"
+            ).format(n=corrected)
         )
     for file, row, why in problems[:20]:  # values from the file: escapes and line breaks shown, not run
-        print(f"  {shown(file, 80)}, row {row}: {shown(why, 300)}", file=sys.stderr)
+        print(
+            "  " + _("{file}, row {row}: {why}").format(file=shown(file, 80), row=row, why=shown(why, 300)),
+            file=sys.stderr,
+        )
     if problems:
         path = folder / "responses-rejects.csv"
         write_csv(path, ["file", "row", "reason"], problems)
-        more = f" (and {len(problems) - 20} more)" if len(problems) > 20 else ""
-        rows = "row" if len(problems) == 1 else "rows"
-        print(f"{len(problems)} {rows} not attributed{more}, with row and reason: {_show(path)}")
+        more = _(" (and {n} more)").format(n=len(problems) - 20) if len(problems) > 20 else ""
+        said = ngettext(
+            "{n} row not attributed{more}, with row and reason: {path}",
+            "{n} rows not attributed{more}, with row and reason: {path}",
+            len(problems),
+        )
+        print(said.format(n=len(problems), more=more, path=_show(path)))
     return EXIT_PROBLEMS if problems else EXIT_OK
 
 
@@ -818,7 +866,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     else:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(output, encoding="utf-8")
-        print(f"report written to {_show(target)}")
+        print(_("report written to {path}").format(path=_show(target)))
     return EXIT_OK
 
 
@@ -876,7 +924,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
         explained = next((r for r in every if args.explain in (r.code, r.code.lower(), r.name)), None)
         if explained is None:
             raise PublipostError(f"no rule is named '{args.explain}'", hint="see publipost lint --list-rules")
-        print(explained.explain(args.language or _user_language()))
+        print(explained.explain(i18n.current()))
         return EXIT_OK
     paths = args.paths or [Path(".")]
     overrides = {
@@ -976,6 +1024,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     from publipost.channels.base import LintBlocked
 
     prepared = prepare(args.campaign)
+    i18n.activate(prepared.campaign.language)
     _store_changed(prepared, args)
     # An unknown id is bad input: refused before anything is printed.
     only = prepared.audience.only(args.only) if args.only else None
@@ -1021,6 +1070,7 @@ def cmd_send(args: argparse.Namespace) -> int:
         )
     relay = parse_relay(args.smtp, allow_plain_auth=args.allow_plain_auth) if args.smtp else None
     prepared = prepare(args.campaign)
+    i18n.activate(prepared.campaign.language)
     _store_changed(prepared, args)
     email = prepared.campaign.email
     if relay is not None and not args.dry_run and email is not None and email.dkim is None:
@@ -1079,108 +1129,153 @@ def cmd_send(args: argparse.Namespace) -> int:
 
 # The journal's statuses as the report names them, in the order a reader looks for them.
 SEND_STATUSES = (
-    ("sent", "sent"),
-    ("failed", "failed"),
-    ("deferred", "deferred"),
-    ("in flight", "uncertain"),
-    ("pending", "pending"),
-    ("withdrawn", "withdrawn"),
+    ("sent", N_("sent")),
+    ("failed", N_("failed")),
+    ("deferred", N_("deferred")),
+    ("in flight", N_("uncertain")),
+    ("pending", N_("pending")),
+    ("withdrawn", N_("withdrawn")),
 )
+RUN_OUTCOMES = {
+    "sent": N_("{n} sent"),
+    "failed": N_("{n} failed"),
+    "deferred": N_("{n} deferred"),
+    "uncertain": N_("{n} uncertain"),
+    "skipped": N_("{n} skipped"),
+}
 
 
 def _print_send_report(report: SendReport, args: argparse.Namespace, out_dir: Path) -> None:
     if args.dry_run:
         for message in report.shown:
             print(_shown(message))
-        print(f"dry run: {report.counts.get('rendered', 0)} e-mails rendered, nothing sent")
+        print(_("dry run: {n} e-mails rendered, nothing sent").format(n=report.counts.get("rendered", 0)))
         for row, reason in report.not_rendered:
-            print(f"  row {row}: not rendered: {reason}", file=sys.stderr)
+            print(
+                "  " + _("row {row}: not rendered: {reason}").format(row=row, reason=reason), file=sys.stderr
+            )
         return
-    print(
-        f"\nrelay      {report.relay}"
-        + (f" (capture server: {_show(report.maildir)})" if report.maildir else "")
-    )
+    capture = _(" (capture server: {path})").format(path=_show(report.maildir)) if report.maildir else ""
+    print("\n" + _line(_("relay"), f"{report.relay}{capture}"))
     if report.lint_skipped:
-        print("lint       skipped (--no-lint)")
+        print(_line(_("lint"), _("skipped (--no-lint)")))
     if report.changes_accepted:
-        print(f"changes    accepted (--accept-changes): {', '.join(report.changes_accepted)}")
+        print(
+            _line(
+                _("changes"),
+                _("accepted (--accept-changes): {changes}").format(
+                    changes=", ".join(report.changes_accepted)
+                ),
+            )
+        )
     reconciled = report.reconciled
     if reconciled and reconciled.readdressed:
-        print(
-            f"addresses  {len(reconciled.readdressed)} not yet mailed recipients have a new address: "
-            "mailed there"
-        )
+        said = _("{n} not yet mailed recipients have a new address: mailed there")
+        print(_line(_("addresses"), said.format(n=len(reconciled.readdressed))))
     if report.restored:
-        print(
-            f"journal    {report.restored} recipients the manifest records as mailed were to send in the "
-            "journal (lost or restored from a backup): not mailed again"
+        said = _(
+            "{n} recipients the manifest records as mailed were to send in the journal (lost or restored "
+            "from a backup): not mailed again"
         )
+        print(_line(_("journal"), said.format(n=report.restored)))
     if reconciled and reconciled.withdrawn:
-        print(f"withdrawn  {reconciled.withdrawn} recipients are no longer in the audience: not mailed")
+        said = _("{n} recipients are no longer in the audience: not mailed")
+        print(_line(_("withdrawn"), said.format(n=reconciled.withdrawn)))
+    labels = {status: _(label) for status, label in SEND_STATUSES}
     if report.tests:
-        print("test messages ([TEST] in the subject, unsubscribe link inert; the send's journal untouched):")
+        print(
+            _("test messages ([TEST] in the subject, unsubscribe link inert; the send's journal untouched):")
+        )
         for rid, seed, status in report.tests:  # "C00002 (B)": the recipient, and the variant shown
-            print(f"  {rid:<16} → {seed:<32} {dict(SEND_STATUSES).get(status, status)}")
+            print(f"  {rid:<16} → {seed:<32} {labels.get(status, status)}")
         return
     counts = report.counts
-    for status, label in SEND_STATUSES:
+    for status, _label in SEND_STATUSES:
         if counts.get(status) or status in ("sent", "failed", "deferred"):
-            print(f"  {label:<11}{counts.get(status, 0):>7}")
+            print(f"  {labels[status]:<11}{counts.get(status, 0):>7}")
     if report.attempted:
         done = report.this_run
-        summary = ", ".join(
-            f"{done[s]} {s}" for s in ("sent", "failed", "deferred", "uncertain", "skipped") if done[s]
+        summary = ", ".join(_(RUN_OUTCOMES[s]).format(n=done[s]) for s in RUN_OUTCOMES if done[s])
+        print(
+            _("this run: {summary} in {seconds} s ({rate}/s)").format(
+                summary=summary or _("nothing"),
+                seconds=i18n.number(report.seconds, 1),
+                rate=i18n.number(report.rate),
+            )
         )
-        print(f"this run: {summary or 'nothing'} in {report.seconds:.1f} s ({report.rate:,.0f}/s)")
     elif not report.interrupted:
-        print("this run: nothing new to send: every recipient of the journal has an outcome")
+        print(_("this run: nothing new to send: every recipient of the journal has an outcome"))
     if report.suppressed:
-        print(f"{report.suppressed} addresses refused for good (5.1.x) are now in the suppression store")
+        print(
+            _("{n} addresses refused for good (5.1.x) are now in the suppression store").format(
+                n=report.suppressed
+            )
+        )
     for why in report.stopped:
-        print(f"stopped: {why}", file=sys.stderr)
+        print(_("stopped: {why}").format(why=why), file=sys.stderr)
     if report.stopped:
         print(
-            "  nobody was suppressed for it; the recipients not mailed are deferred: fix the relay "
-            "(or check the list), then run the same command again",
+            "  "
+            + _(
+                "nobody was suppressed for it; the recipients not mailed are deferred: fix the relay "
+                "(or check the list), then run the same command again"
+            ),
             file=sys.stderr,
         )
     if report.expired:
-        print(f"{report.expired} recipients deferred for too long (--max-retry-time) now failed")
+        print(
+            _("{n} recipients deferred for too long (--max-retry-time) now failed").format(n=report.expired)
+        )
     for domain, said in sorted(report.paused.items()):
-        print(f"{domain} asked to slow down ({said}): its recipients were deferred, not hammered")
+        print(
+            _("{domain} asked to slow down ({said}): its recipients were deferred, not hammered").format(
+                domain=domain, said=said
+            )
+        )
     if report.next_due and report.counts.get("deferred"):
         import datetime as dt
 
         when = dt.datetime.fromtimestamp(report.next_due).strftime("%H:%M:%S")
         print(
-            f"{report.counts['deferred']} recipients deferred: the next send from {when} takes those whose "
-            "time has come (--wait waits for them in the run)"
+            _(
+                "{n} recipients deferred: the next send from {when} takes those whose time has come "
+                "(--wait waits for them in the run)"
+            ).format(n=report.counts["deferred"], when=when)
         )
     for domain, said in sorted(report.blocked.items()):
         print(
-            f"{domain} refused the campaign ({said}): its other recipients were not tried this run, "
-            "and nobody was suppressed",
+            _(
+                "{domain} refused the campaign ({said}): its other recipients were not tried this run, "
+                "and nobody was suppressed"
+            ).format(domain=domain, said=said),
             file=sys.stderr,
         )
     if args.limit and report.counts.get("pending"):
         print(
-            f"{report.counts['pending']} recipients still pending (--limit): the next run goes on with them"
+            _("{n} recipients still pending (--limit): the next run goes on with them").format(
+                n=report.counts["pending"]
+            )
         )
     if report.uncertain:
         print(
-            f"{len(report.uncertain)} recipients are uncertain: their message went out and no reply came "
-            "back (or a run stopped), so it may have been accepted; they are not sent again "
-            "(check the relay's log; --retry-uncertain sends them)"
+            _(
+                "{n} recipients are uncertain: their message went out and no reply came back (or a run "
+                "stopped), so it may have been accepted; they are not sent again (check the relay's log; "
+                "--retry-uncertain sends them)"
+            ).format(n=len(report.uncertain))
         )
     if report.failures:
         print(
-            f"{len(report.failures)} not (surely) delivered, with the server's reply: "
-            f"{_show(out_dir / 'send-failures.csv')}"
+            _("{n} not (surely) delivered, with the server's reply: {path}").format(
+                n=len(report.failures), path=_show(out_dir / "send-failures.csv")
+            )
         )
     if report.interrupted:
         print(
-            f"interrupted: messages in flight finished; run the same command again to resume "
-            f"(journal: {_show(report.journal or out_dir)})"
+            _(
+                "interrupted: messages in flight finished; run the same command again to resume "
+                "(journal: {path})"
+            ).format(path=_show(report.journal or out_dir))
         )
 
 
@@ -1201,7 +1296,7 @@ def _shown(data: bytes) -> str:
 
 
 def _print_audience(prepared: Prepared, out_dir: Path) -> None:
-    from publipost.campaigns.audience import Outcome
+    from publipost.campaigns.audience import OUTCOME_LABELS, Outcome
     from publipost.channels import channels_of
     from publipost.csvout import separator_for
 
@@ -1209,15 +1304,23 @@ def _print_audience(prepared: Prepared, out_dir: Path) -> None:
     table = audience.source
     sep = {"\t": "tab", None: None}.get(table.separator, f"'{table.separator}'")
     read_as = ", ".join(p for p in (table.encoding, sep) if p)
-    purpose = "replies to complaints" if campaign.reply else f"objective: {campaign.objective}"
-    print(f"campaign   {campaign.name} ({campaign.language}, {purpose})")
-    print(f"customers  {_show(table.path)} ({read_as})")
+    if campaign.reply:
+        purpose = _("replies to complaints")
+    else:
+        purpose = _("objective: {objective}").format(objective=_(str(campaign.objective)))
+    print(_line(_("campaign"), f"{campaign.name} ({campaign.language}, {purpose})"))
+    print(_line(_("customers"), f"{_show(table.path)} ({read_as})"))
     if audience.keyed_by == "e-mail address":
-        print("ids        no id column: recipients are known by their e-mail address (target.id names one)")
+        print(
+            _line(
+                _("ids"),
+                _("no id column: recipients are known by their e-mail address (target.id names one)"),
+            )
+        )
     for number, condition in enumerate(audience.conditions):  # target.where, as it was understood
-        print(f"{'where' if number == 0 else '':<11}{condition}")
+        print(_line(_("where") if number == 0 else "", condition))
     counts = audience.counts
-    channels = " · ".join(f"{c.plural} {audience.channel_count(c.name)}" for c in channels_of(campaign))
+    channels = " · ".join(f"{_(c.plural)} {audience.channel_count(c.name)}" for c in channels_of(campaign))
     print()
     store = audience.store
     for outcome in Outcome:
@@ -1227,39 +1330,62 @@ def _print_audience(prepared: Prepared, out_dir: Path) -> None:
             continue
         extra = f"   {channels}" if outcome is Outcome.TARGETED else ""
         if outcome is Outcome.CONTROL:
-            extra = f"   {campaign.control:.0%} held out: mailed nothing, to measure what the mailing causes"
-        label = outcome.value
+            extra = "   " + _("{share} held out: mailed nothing, to measure what the mailing causes").format(
+                share=i18n.percent(campaign.control)
+            )
+        label = _(OUTCOME_LABELS[outcome])
         if outcome is Outcome.STORE and store is not None:
-            label = "store"
-            extra = f"   suppressed (store): {store.emails} e-mail and {store.postal} postal addresses found"
+            label = _("store")
+            extra = "   " + _(
+                "suppressed (store): {emails} e-mail and {postal} postal addresses found"
+            ).format(emails=store.emails, postal=store.postal)
         print(f"  {label:<13}{counts[outcome.value]:>7}{extra}")
         if outcome is Outcome.TARGETED and campaign.variants:
             split = audience.variant_counts()
             shares = " · ".join(f"{v.name} {split.get(v.name, 0)}" for v in campaign.variants)
-            how = f"by {campaign.variant_by}" if campaign.variant_by else "by a hash of code and id"
-            print(f"    {'variants':<11}{'':>7}   {shares} ({how})")
-    print(f"  {'─' * 20}\n  {'rows read':<13}{audience.rows_read:>7}")
+            if campaign.variant_by:
+                how = _("by {column}").format(column=campaign.variant_by)
+            else:
+                how = _("by a hash of code and id")
+            label = _("variants")
+            print(f"    {label:<11}{'':>7}   {shares} ({how})")
+    label = _("rows read")
+    print(f"  {'─' * 20}\n  {label:<13}{audience.rows_read:>7}")
     from publipost.channels.letter import unreached_hint
 
     for unit in channels_of(campaign):  # a channel that reaches nobody: said now, not at render
         if len(audience) and not audience.channel_count(unit.name):
-            why = unreached_hint(prepared, unit.name) or "see rejects.csv"
-            print(f"\npublipost: warning: no recipient gets the {unit.name}: {why}", file=sys.stderr)
+            why = unreached_hint(prepared, unit.name) or _("see rejects.csv")
+            said = _("no recipient gets the {channel}: {why}").format(channel=_(unit.name), why=why)
+            print("\npublipost: " + _("warning") + f": {said}", file=sys.stderr)
     if campaign.reply:
-        print("\nstore      not consulted: a reply to a complaint is a service letter, not marketing")
+        print(
+            "\n"
+            + _line(_("store"), _("not consulted: a reply to a complaint is a service letter, not marketing"))
+        )
     elif store is not None and not store.consulted:
-        warning = "store      OFF: this campaign does not consult the suppression store (store: false)"
+        warning = _line(
+            _("store"), _("OFF: this campaign does not consult the suppression store (store: false)")
+        )
         print(f"\n\033[1m{warning}\033[0m" if sys.stdout.isatty() else f"\n{warning.upper()}")
     elif store is not None:
-        state = f" ({store.total:,} entries, id {store.id[:8]})" if store.id else ""
-        state = state if store.entries else " (does not exist yet: nothing suppressed)"
-        print(f"\nstore      {_show_store(store.location)}{state}")
+        state = _(" ({entries} entries, id {id})").format(entries=i18n.number(store.total), id=store.id[:8])
+        state = state if store.id else ""
+        state = state if store.entries else _(" (does not exist yet: nothing suppressed)")
+        print("\n" + _line(_("store"), f"{_show_store(store.location)}{state}"))
     if audience.suppression:
         print()
         for listing in audience.suppression:
             print(
-                f"suppression list {_show(listing.path)}: {listing.entries} entries, "
-                f"{listing.suppressed} customers suppressed (matched on {' and '.join(listing.match)})"
+                _(
+                    "suppression list {path}: {entries} entries, {suppressed} customers suppressed "
+                    "(matched on {match})"
+                ).format(
+                    path=_show(listing.path),
+                    entries=listing.entries,
+                    suppressed=listing.suppressed,
+                    match=_(" and ").join(listing.match),
+                )
             )
     if audience.complaints is not None:
         _print_complaints(audience.complaints, campaign.target.customers)
@@ -1268,9 +1394,22 @@ def _print_audience(prepared: Prepared, out_dir: Path) -> None:
     corrections = audience.write_corrections(out_dir / "corrections.csv", separator)
     print()
     if rejects:
-        print(f"{rejects} rows not (fully) targeted, with row and reason: {_show(out_dir / 'rejects.csv')}")
+        print(
+            _("{n} rows not (fully) targeted, with row and reason: {path}").format(
+                n=rejects, path=_show(out_dir / "rejects.csv")
+            )
+        )
     if corrections:
-        print(f"{corrections} values corrected or flagged: {_show(out_dir / 'corrections.csv')}")
+        print(
+            _("{n} values corrected or flagged: {path}").format(
+                n=corrections, path=_show(out_dir / "corrections.csv")
+            )
+        )
+
+
+def _line(label: str, text: str) -> str:
+    """A summary line: a label in the first ten columns, then what it says."""
+    return f"{label:<10} {text}" if label else f"{'':<11}{text}"
 
 
 def _print_complaints(complaints: Any, customers: int | None) -> None:
@@ -1278,21 +1417,30 @@ def _print_complaints(complaints: Any, customers: int | None) -> None:
     from publipost.campaigns.complaints import BANDS, DEADLINE_DAYS, LATER
 
     rows = complaints.rows
-    print(f"\nreplies    {len(rows)} complaints, answered on {complaints.reply_date.isoformat()}")
+    said = _("{n} complaints, answered on {date}").format(n=len(rows), date=i18n.date(complaints.reply_date))
+    print("\n" + _line(_("replies"), said))
     for c in complaints.late:
-        when = c.received.isoformat()
-        print(f"  late       row {c.row} ({c.id}): received {when}, {c.days} days (over {DEADLINE_DAYS})")
-    for c in complaints.serious:
-        print(
-            f"  call first row {c.row} ({c.id}) {c.name}: {c.phone} (a serious complaint: phone, then write)"
+        said = _("row {row} ({id}): received {when}, {days} days (over {limit})").format(
+            row=c.row, id=c.id, when=i18n.date(c.received), days=c.days, limit=DEADLINE_DAYS
         )
+        print("  " + _line(_("late"), said))
+    for c in complaints.serious:
+        said = _("row {row} ({id}) {name}: {phone} (a serious complaint: phone, then write)").format(
+            row=c.row, id=c.id, name=c.name, phone=c.phone
+        )
+        print("  " + _line(_("call first"), said))
     subjects = complaints.by_subject()
-    print("  by subject " + " · ".join(f"{s} {n}" for s, n in subjects.most_common()))
+    print("  " + _line(_("by subject"), " · ".join(f"{s} {n}" for s, n in subjects.most_common())))
     delays = complaints.by_delay()
-    labels = [label for _, label in BANDS] + [LATER]
-    print("  by delay   " + " · ".join(f"{label} {delays[label]}" for label in labels))
+    labels = [label for _limit, label in BANDS] + [LATER]
+    print("  " + _line(_("by delay"), " · ".join(f"{_(label)} {delays[label]}" for label in labels)))
     if customers:
-        print(f"  complaint rate {len(rows) / customers:.2%} of {customers:,} customers")
+        print(
+            "  "
+            + _("complaint rate {rate} of {n} customers").format(
+                rate=i18n.percent(len(rows) / customers, 2), n=i18n.number(customers)
+            )
+        )
 
 
 def _show_store(location: str) -> str:

@@ -54,6 +54,13 @@ def not_under_ci(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def english(monkeypatch):
+    """The tool's own words in English, whatever the campaign's language: most tests assert the
+    English wording; the French ones (test_french_tool.py) ask for French."""
+    monkeypatch.setenv("PUBLIPOST_LANG", "en")
+
+
+@pytest.fixture(autouse=True)
 def own_store(monkeypatch, tmp_path_factory):
     """Each test its own suppression store: never the user's, never another test's."""
     path = tmp_path_factory.mktemp("store") / "store.sqlite"

@@ -17,7 +17,12 @@ def _bench(*args: str) -> str:
         capture_output=True,
         text=True,
         timeout=300,
-        env={"PATH": "/usr/bin:/bin", "HOME": "/tmp", "PUBLIPOST_UNSUBSCRIBE_SECRET": "k" * 32},
+        env={
+            "PATH": "/usr/bin:/bin",
+            "HOME": "/tmp",
+            "PUBLIPOST_UNSUBSCRIBE_SECRET": "k" * 32,
+            "PUBLIPOST_LANG": "en",
+        },
     )
     assert done.returncode == 0, done.stderr[-3000:]
     return done.stdout

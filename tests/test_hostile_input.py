@@ -32,7 +32,7 @@ def _publipost(*args, cwd):
         text=True,
         timeout=CPU_SECONDS * 2,
         preexec_fn=_limited,
-        env={"PATH": "/usr/bin:/bin", "HOME": str(cwd)},
+        env={"PATH": "/usr/bin:/bin", "HOME": str(cwd), "PUBLIPOST_LANG": "en"},
     )
     return done.returncode, done.stdout, done.stderr
 

@@ -200,6 +200,7 @@ def test_explain_speaks_the_copy_s_language(run, monkeypatch):
     """Findings on French copy are French; so is --explain, by the locale or --language."""
     french = run("lint", "--explain", "ps-missing", "--language", "fr")
     assert french.code == 0 and "Pas de post-scriptum" in french.out and "par défaut : warning" in french.out
+    monkeypatch.delenv("PUBLIPOST_LANG")  # which says English for the other tests
     monkeypatch.setenv("LANG", "fr_FR.UTF-8")
     monkeypatch.delenv("LC_ALL", raising=False)
     monkeypatch.delenv("LC_MESSAGES", raising=False)

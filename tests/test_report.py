@@ -93,7 +93,7 @@ def test_the_html_report_opens_with_its_plots(synthetic, run, tmp_path):
             assert page.eval_on_selector(plot, "img => img.complete && img.naturalWidth > 300"), plot
         assert "they differ at 95 %" in page.inner_text("#test")
         assert page.inner_text("#verdict").startswith("Verdict. B leads (")
-        assert "Incremental: only what they spent over the control group" in page.inner_text("#roi-said")
+        assert "incremental: only what they spent over the control group" in page.inner_text("#roi-said")
         assert "ROI" in page.inner_text("#money")
 
 
@@ -165,7 +165,7 @@ def test_the_verdict_says_who_leads_how_surely_and_what_it_would_take(synthetic,
     text = run("report", campaign).out
     assert text.splitlines()[2].startswith("verdict    B leads (")
     text = " ".join(text.split())  # the verdict is wrapped
-    assert "probability of being the better one; significantly (95 %)." in text
+    assert "of being the better one. The difference is significant (95 %)." in text
     money = report["money"]
     assert money["gross_roi"] == pytest.approx((money["revenue"] - money["cost"]) / money["cost"])
     assert money["incremental_roi"] == pytest.approx(
@@ -213,7 +213,7 @@ def test_a_small_test_says_it_is_not_sure_and_a_small_control_group_says_so(tmp_
     expected = np.sin(np.arcsin(np.sqrt(base)) + h / 2) ** 2 / base - 1
     assert verdict["control_detectable_lift"] == pytest.approx(expected, rel=0.01)
     text = " ".join(run("report", campaign).out.split())
-    assert "not yet significantly (95 %)" in text and "mail about" in text
+    assert "The difference is not yet significant (95 %)" in text and "mail about" in text
     assert "The control group is too small to measure a lift of the size observed" in text
 
 

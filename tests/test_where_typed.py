@@ -225,7 +225,7 @@ def test_the_french_example_targets_the_same_people_however_the_date_is_written(
         campaign.write_text(original.replace("{gte: 2022-01-01}", f"{{lt: {written}}}"), encoding="utf-8")
         result = run("validate", campaign, "--out", folder / "out")
         assert result.code == 0, result.err
-        assert "dernier_achat < 2023-01-01 (date; cells read as dd/mm/yyyy or ISO)" in result.out
+        assert "dernier_achat < 1 January 2023 (date; cells read as dd/mm/yyyy or ISO)" in result.out
         rejects = (folder / "out" / "rejects.csv").read_text(encoding="utf-8-sig")
         assert "dernier_achat: date unreadable (read as dd/mm/yyyy or ISO): '31/02/2023'" in rejects
         audience = prepare(campaign).audience

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from publipost.campaigns.emails import NO_EMAIL, check_email
+from publipost.i18n import N_, chosen, speaking
 
 if TYPE_CHECKING:
     from publipost.campaigns.complaints import Complaints
@@ -63,6 +64,18 @@ class Outcome(StrEnum):
     SUPPRESSED = "suppressed"  # by the campaign's exclude: files
     STORE = "suppressed (store)"  # by the sender's suppression store (unsubscribes, bounces, complaints)
     REJECTED = "rejected"
+
+
+# The outcomes as summaries show them (the values above are the CSV's and the JSON's).
+OUTCOME_LABELS = {
+    Outcome.TARGETED: N_("targeted"),
+    Outcome.CONTROL: N_("control group"),
+    Outcome.FILTERED: N_("filtered out"),
+    Outcome.DUPLICATE: N_("duplicate"),
+    Outcome.SUPPRESSED: N_("suppressed"),
+    Outcome.STORE: N_("suppressed (store)"),
+    Outcome.REJECTED: N_("rejected"),
+}
 
 
 @dataclass(frozen=True)
@@ -611,13 +624,14 @@ def _filter(audience: Audience, campaign: Campaign) -> None:
     meet a condition is filtered out, naming the field."""
     if not campaign.target.where:
         return
-    filtered = where_mask(
-        audience.frame,
-        campaign.target.where,
-        campaign.where,
-        audience.suggest,
-        reading=Reading(campaign.language, campaign.target.date_format),
-    )
+    with speaking(chosen(campaign.language)):  # each condition said in the campaign's language
+        filtered = where_mask(
+            audience.frame,
+            campaign.target.where,
+            campaign.where,
+            audience.suggest,
+            reading=Reading(campaign.language, campaign.target.date_format),
+        )
     audience.conditions = filtered.understood
     unreadable = filtered.unreadable != ""
     _set_outcome(audience, unreadable, Outcome.REJECTED, filtered.unreadable)

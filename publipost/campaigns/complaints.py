@@ -18,12 +18,13 @@ import pandas as pd
 from publipost.campaigns.model import Campaign
 from publipost.errors import AudienceError, Where
 from publipost.folding import fold
+from publipost.i18n import N_
 
 REQUIRED = ("received", "reference")
 SERIOUS = {"serious", "grave", "high", "haute", "elevee", "urgent", "urgente", "critical", "critique", "3"}
 DEADLINE_DAYS = 7
-BANDS = ((2, "0–2 days"), (7, "3–7 days"), (14, "8–14 days"))
-LATER = "over 14 days"
+BANDS = ((2, N_("0–2 days")), (7, N_("3–7 days")), (14, N_("8–14 days")))
+LATER = N_("over 14 days")
 MAX_LISTED = 10
 
 

@@ -21,6 +21,7 @@ from publipost.campaigns.copy import Copy
 from publipost.campaigns.profiles import profile_name
 from publipost.errors import Where, did_you_mean
 from publipost.folding import fold
+from publipost.i18n import N_
 
 
 class Objective(StrEnum):
@@ -42,6 +43,18 @@ FRENCH_OBJECTIVES = {
     "rendez-vous": Objective.APPOINTMENT,
     "evenement": Objective.EVENT,
 }
+
+# The objectives as summaries name them (mailing-rules.md §1).
+OBJECTIVES = (
+    N_("sale"),
+    N_("launch"),
+    N_("awareness"),
+    N_("loyalty"),
+    N_("reactivation"),
+    N_("appointment"),
+    N_("event"),
+)
+CHANNEL_NAMES = (N_("letter"), N_("email"))
 
 # What the `objective` key accepts: the objectives, and their French words with or without accents.
 ObjectiveWord = Literal[

@@ -30,7 +30,9 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from publipost import i18n
 from publipost.errors import AudienceError, Where, did_you_mean, shown
+from publipost.i18n import N_, _
 
 COMPARISONS = {"gt", "gte", "lt", "lte"}
 # `optin: true` matches what spreadsheets put in a yes/no column.
@@ -40,6 +42,7 @@ OPERATORS = {"eq", "ne", "in", "not_in", "not", "empty"} | COMPARISONS
 SYMBOLS = {"eq": "=", "ne": "≠", "gt": ">", "gte": "≥", "lt": "<", "lte": "≤"}
 
 Kind = Literal["text", "number", "date", "yes/no"]
+KINDS = (N_("text"), N_("number"), N_("date"), N_("yes/no"))  # as validate names them
 DATE_FORMS = {"fr": ("%d/%m/%Y", "dd/mm/yyyy"), "en": ("%m/%d/%Y", "mm/dd/yyyy")}
 _LOOKS_LIKE_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}")
 _TIME = re.compile(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$")
@@ -144,31 +147,38 @@ class _Test:
         return mask
 
     def said(self, condition: Any) -> str:
-        """The condition as it was understood, for validate's summary."""
+        """The condition as it was understood, for validate's summary (in the campaign's language)."""
         if isinstance(condition, list):
-            return f"in {', '.join(self._shown(v) for v in condition)} ({self._kind_of_list(condition)})"
+            return _("in {values} ({kind})").format(
+                values=", ".join(self._shown(v) for v in condition), kind=_(self._kind_of_list(condition))
+            )
         if isinstance(condition, bool):
-            return f"is {'yes' if condition else 'no'} (yes/no)"
+            return _("is yes (yes/no)") if condition else _("is no (yes/no)")
         if not isinstance(condition, dict):
             return self.said({"eq": condition})
         parts = []
         for op, value in condition.items():
             if op == "not":
-                parts.append(f"not ({self.said(value)})")
+                parts.append(_("not ({condition})").format(condition=self.said(value)))
             elif op == "empty":
-                parts.append("is empty" if value else "is not empty")
+                parts.append(_("is empty") if value else _("is not empty"))
             elif op in ("in", "not_in"):
                 values = value if isinstance(value, list) else [value]
-                word = "in" if op == "in" else "not in"
-                parts.append(
-                    f"{word} {', '.join(self._shown(v) for v in values)} ({self._kind_of_list(values)})"
-                )
+                listed = ", ".join(self._shown(v) for v in values)
+                word = _("in {values} ({kind})") if op == "in" else _("not in {values} ({kind})")
+                parts.append(word.format(values=listed, kind=_(self._kind_of_list(values))))
             elif isinstance(value, bool):
-                parts.append(f"{'is' if op == 'eq' else 'is not'} {'yes' if value else 'no'} (yes/no)")
+                said = {
+                    (True, True): _("is yes (yes/no)"),
+                    (True, False): _("is no (yes/no)"),
+                    (False, True): _("is not yes (yes/no)"),
+                    (False, False): _("is not no (yes/no)"),
+                }
+                parts.append(said[op == "eq", value])
             else:
                 kind, typed = self._typed(op, value)
                 parts.append(f"{SYMBOLS[op]} {self._shown(typed)} ({self._kind_said(kind)})")
-        return " and ".join(parts)
+        return _(" and ").join(parts)
 
     # --- typing -------------------------------------------------------------------------------
 
@@ -275,15 +285,18 @@ class _Test:
 
     def _shown(self, value: Any) -> str:
         if isinstance(value, pd.Timestamp | dt.date):
-            return value.strftime("%Y-%m-%d")
+            return i18n.date(value)  # 1 January 2023 / 1 janvier 2023: no day and month to confuse
         if isinstance(value, float):
-            return f"{value:g}"
+            return i18n.number(value, 2).rstrip("0").rstrip(".,")
         return f"'{value}'" if isinstance(value, str) else str(value)
 
     def _kind_said(self, kind: Kind) -> str:
         if kind == "date":
-            return f"date; cells read as {self.reading.date_form[1]} or ISO"
-        return kind
+            form = self.reading.date_form[1]
+            if not self.reading.date_format:
+                form = {"dd/mm/yyyy": _("dd/mm/yyyy"), "mm/dd/yyyy": _("mm/dd/yyyy")}.get(form, form)
+            return _("date; cells read as {form} or ISO").format(form=form)
+        return _(kind)
 
 
 def read_date(text: str, reading: Reading) -> pd.Timestamp | None:

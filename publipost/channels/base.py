@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from publipost.errors import PublipostError
+from publipost.i18n import N_, _
 
 if TYPE_CHECKING:
     from publipost.campaigns.model import Campaign
@@ -69,15 +70,20 @@ class Written:
     out: Path  # the folder (or the single file) written
     written: int = 0
     failed: list[tuple[int, str]] = field(default_factory=list)  # (row, reason)
-    verb: str = "not rendered"
+    verb: str = N_("not rendered")
 
     def summary(self, show: Show) -> list[str]:
-        return [f"{self.written} {self.what} written to {show(self.out)}"]
+        return [
+            _("{n} {what} written to {path}").format(n=self.written, what=_(self.what), path=show(self.out))
+        ]
 
     def failure_lines(self) -> list[str]:
-        lines = [f"  row {row}: {self.verb}: {reason}" for row, reason in self.failed]
+        lines = [
+            "  " + _("row {row}: {verb}: {reason}").format(row=row, verb=_(self.verb), reason=reason)
+            for row, reason in self.failed
+        ]
         if self.failed and self.verb == "not rendered":
-            lines.append(f"{len(self.failed)} recipients could not be rendered (see above)")
+            lines.append(_("{n} recipients could not be rendered (see above)").format(n=len(self.failed)))
         return lines
 
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from publipost.channels.base import Channel, Progress, RenderOptions, Written, executor_for
 from publipost.errors import PublipostError
+from publipost.i18n import N_
 
 if TYPE_CHECKING:
     from publipost.campaigns.audience import Audience, Recipient
@@ -28,7 +29,7 @@ EML_CHUNK = 500  # messages per job when .eml files are written by several proce
 class EmailChannel(Channel):
     name = "email"
     lint_section = "email"
-    plural = "e-mails"
+    plural = N_("e-mails")
     formats = ("eml", "mbox", "text")
     produced = ("eml", "mbox")
 
@@ -87,7 +88,7 @@ def mbox_file(prepared: Prepared, out_dir: Path, progress: Progress | None = Non
     target = out_dir / "emails"
     target.mkdir(parents=True, exist_ok=True)
     box = mailbox.mbox(target / "emails.mbox")
-    report = Written("email", "e-mails", target / "emails.mbox")
+    report = Written("email", N_("e-mails"), target / "emails.mbox")
     try:
         for _, data in each_rendered(email_recipients(prepared), composer.message, report.failed):
             box.add(data)
@@ -131,7 +132,7 @@ def eml_files(
         chunks = Mapped(spans, lambda span: (0, span[1] - span[0], audience.rows_of("email", *span)))
         shared = prepared.with_audience(audience.rows_of("email", 0, 0))
     run = EmlRun(shared, target, secret, dt.datetime.now(dt.UTC))
-    report = Written("email", "e-mails", target)
+    report = Written("email", N_("e-mails"), target)
     for written, failed in executor.map_unordered(eml_chunk, run, chunks):
         report.written += written
         report.failed += failed
@@ -164,7 +165,7 @@ def email_texts(prepared: Prepared, out_dir: Path, progress: Progress | None = N
 
     target = out_dir / "emails"
     target.mkdir(parents=True, exist_ok=True)
-    report = Written("email", "e-mail texts", target)
+    report = Written("email", N_("e-mail texts"), target)
     for recipient, content in each_rendered(
         email_recipients(prepared), lambda r: render_text_email(prepared.of(r).merge.email(r)), report.failed
     ):

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from publipost.channels.base import Channel, Progress, RenderOptions, Written, executor_for
 from publipost.errors import NothingToProduce
+from publipost.i18n import N_
 
 if TYPE_CHECKING:
     from publipost.campaigns.audience import Recipient
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 class LetterChannel(Channel):
     name = "letter"
     lint_section = "letter"
-    plural = "letters"
+    plural = N_("letters")
     formats = ("pdf", "text")
     produced = ("pdf",)
 
@@ -109,7 +110,7 @@ def text_letters(prepared: Prepared, out_dir: Path, progress: Progress | None = 
 
     target = out_dir / "letters"
     target.mkdir(parents=True, exist_ok=True)
-    report = Written("letter", "letters", target)
+    report = Written("letter", N_("letters"), target)
     from publipost.templates.environment import labelled
     from publipost.templates.inline import shown_url
 

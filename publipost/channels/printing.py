@@ -21,9 +21,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from publipost import i18n
 from publipost.campaigns.audience import Audience, Recipient
 from publipost.campaigns.presets import campaign_preset
 from publipost.channels.base import Progress, Show, Written
+from publipost.i18n import N_, _
 from publipost.prepared import Prepared
 from publipost.run.executor import Executor, Mapped, local
 from publipost.templates.layout import unprintable
@@ -53,16 +55,21 @@ class PrintReport(Written):
         return self.written / self.seconds if self.seconds else 0.0
 
     def summary(self, show: Show) -> list[str]:
-        many = f"{len(self.files)} files in {show(self.out)}"
+        many = _("{n} files in {path}").format(n=len(self.files), path=show(self.out))
         where = show(self.files[0]) if len(self.files) == 1 else many
         lines = [
-            f"{self.written} letters ({self.pages} pages) written to {where} "
-            f"in {self.seconds:.1f} s ({self.rate:,.0f} letters/s)"
+            _("{n} letters ({pages} pages) written to {where} in {seconds} s ({rate} letters/s)").format(
+                n=self.written,
+                pages=self.pages,
+                where=where,
+                seconds=i18n.number(self.seconds, 1),
+                rate=i18n.number(self.rate),
+            )
         ]
         if self.resumed:
-            lines.append(f"resumed: {self.resumed} chunks drawn by the stopped run were kept")
+            lines.append(_("resumed: {n} chunks drawn by the stopped run were kept").format(n=self.resumed))
         if self.envelopes:
-            lines.append(f"carrier envelopes: {show(self.envelopes)}")
+            lines.append(_("carrier envelopes: {path}").format(path=show(self.envelopes)))
         return lines
 
 
@@ -167,7 +174,7 @@ def render_pdf(
     target = out_dir / "letters"
     size = per_file or CHUNK
     chunks = [Chunk(i, start, min(start + size, total)) for i, start in enumerate(range(0, total, size))]
-    report = PrintReport("letter", "letters", target, verb="not printed")
+    report = PrintReport("letter", N_("letters"), target, verb=N_("not printed"))
     parts: list[tuple[int, list[Path], list[int]]] = []
     if per_file == 0:  # one print file: its chunks are kept until the merge, and resumed
         work = target / ".chunks"
@@ -213,7 +220,7 @@ def render_pdf(
     else:
         report.files = [f for _, files, _ in parts for f in files]
         if leaflet_path:
-            for _, files, counts in parts:
+            for _chunk, files, counts in parts:
                 for file in files:
                     _merge([(file, counts if per_file > 1 else counts[:1])], file, leaflet_path, duplex)
     if leaflet_path:

@@ -12,26 +12,35 @@ from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from publipost.i18n import N_, _, chosen, current, ngettext, number, speaking
+
 if TYPE_CHECKING:
     from publipost.campaigns.audience import Recipient
     from publipost.linter.engine import Finding
     from publipost.preview.state import EmailView, Loaded, Preview
 
 SEVERITY_ORDER = {"info": 0, "warning": 1, "error": 2}
+SEVERITY_WORDS = (N_("info"), N_("warning"), N_("error"))  # as the page shows them
 
 
 @cache
 def _environment() -> Environment:
-    return Environment(
+    environment = Environment(
         loader=PackageLoader("publipost.preview", "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    environment.install_gettext_callables(gettext=_, ngettext=ngettext, newstyle=False)  # type: ignore[attr-defined]
+    return environment
 
 
-def render(template: str, **values: Any) -> str:
-    return _environment().get_template(template).render(**values)
+def render(template: str, language: str | None = None, **values: Any) -> str:
+    """The page in the campaign's language (or --lang's); a page without a campaign (loading, an
+    error) in the one chosen for the command."""
+    with speaking(chosen(language)):
+        return _environment().get_template(template).render(lang=current(), number=number, **values)
 
 
 @dataclass
@@ -51,6 +60,13 @@ class Annotated:
 
 
 def recipient_page(preview: Preview, loaded: Loaded, recipient: Recipient, cwd: Path) -> str:
+    with speaking(
+        chosen(loaded.prepared.campaign.language)
+    ):  # the labels computed here too, not only the template's
+        return _recipient_page(preview, loaded, recipient, cwd)
+
+
+def _recipient_page(preview: Preview, loaded: Loaded, recipient: Recipient, cwd: Path) -> str:
     campaign = loaded.prepared.campaign
     base = campaign.path.parent.resolve()
     position = loaded.ids.index(recipient.id)
@@ -60,6 +76,7 @@ def recipient_page(preview: Preview, loaded: Loaded, recipient: Recipient, cwd: 
     has_envelope = bool(campaign.letter and campaign.letter.envelope) and pages > 0
     return render(
         "recipient.html.j2",
+        current(),
         version=preview.version,
         campaign=campaign,
         loaded=loaded,
@@ -72,7 +89,7 @@ def recipient_page(preview: Preview, loaded: Loaded, recipient: Recipient, cwd: 
         envelope=has_envelope,
         email=email,
         findings=findings,
-        explanations=_explanations(findings),
+        explanations=_explanations(findings, current()),
         files=annotated_files(loaded, findings, cwd),
         places=[_place(f, cwd, base) for f in findings],
         scores={_relative(path, base): score for path, score in loaded.lint.scores.items()},
@@ -92,17 +109,19 @@ def missing_page(preview: Preview, rid: str, first: str | None, reason: str | No
 
 
 def audience_summary(loaded: Loaded) -> dict[str, Any]:
-    from publipost.campaigns.audience import Outcome
+    from publipost.campaigns.audience import OUTCOME_LABELS, Outcome
     from publipost.channels import channels_of
 
     audience, campaign = loaded.prepared.audience, loaded.prepared.campaign
     counts = audience.counts
     return {
         "outcomes": [
-            (o.value, counts[o.value]) for o in Outcome if o is not Outcome.CONTROL or campaign.control
+            (o.value, _(OUTCOME_LABELS[o]), counts[o.value])
+            for o in Outcome
+            if o is not Outcome.CONTROL or campaign.control
         ],
         "rows": audience.rows_read,
-        "channels": [(c.plural, audience.channel_count(c.name)) for c in channels_of(campaign)],
+        "channels": [(_(c.plural), audience.channel_count(c.name)) for c in channels_of(campaign)],
         "rejected": audience.not_targeted()[:200],  # the rows rejects.csv lists: one count everywhere
         "more": max(0, len(audience.not_targeted()) - 200),
         "lists": audience.suppression,
@@ -120,11 +139,11 @@ def _neighbours(ids: list[str], position: int) -> dict[str, str | None]:
     }
 
 
-def _explanations(findings: list[Finding]) -> dict[str, str]:
+def _explanations(findings: list[Finding], language: str) -> dict[str, str]:
     from publipost.linter.rules import all_rules
 
     wanted = {f.rule for f in findings}
-    return {rule.code: rule.explain() for rule in all_rules() if rule.code in wanted}
+    return {rule.code: rule.explain(language) for rule in all_rules() if rule.code in wanted}
 
 
 def annotated_files(loaded: Loaded, findings: list[Finding], cwd: Path) -> list[Annotated]:

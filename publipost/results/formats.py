@@ -7,6 +7,8 @@ import io
 import json
 from typing import Any
 
+from publipost.i18n import N_, _, ngettext, number, percent, speaking
+from publipost.i18n import money as i18n_money
 from publipost.results.report import Group, Report
 
 
@@ -15,56 +17,99 @@ def as_json(report: Report) -> str:
 
 
 def as_text(report: Report) -> str:
-    lines = [f"{report.campaign} ({report.code}): results", ""]
+    with speaking(report.language):
+        return _text(report)
+
+
+# Group names as the report shows them: the channels and the control group are words to translate;
+# variants and segments are the user's own names.
+SHOWN_NAMES = {"control": N_("control"), "letter": N_("letter"), "email": N_("e-mail")}
+
+
+def shown_name(name: str) -> str:
+    return _(SHOWN_NAMES[name]) if name in SHOWN_NAMES else name
+
+
+def _text(report: Report) -> str:
+    c = report.currency
+    lines = [_("{campaign} ({code}): results").format(campaign=report.campaign, code=report.code), ""]
     if report.verdict and report.verdict.sentence:
-        lines += [*_wrapped("verdict    " + report.verdict.sentence, "           "), ""]
-    lines += _table("variant", report.variants, report.currency)
+        label = _("verdict")
+        lines += [*_wrapped(f"{label:<11}" + report.verdict.sentence, " " * 11), ""]
+    lines += _table(_("variant"), report.variants, c)
     if report.between_variants:
         test = report.between_variants
-        verdict = "they differ (95 %)" if test["significant"] else "no significant difference"
-        p = f"p = {test['p_value']:.4f}" if test["p_value"] is not None else "no responses yet"
-        lines += ["", f"between the variants: {test['test']} {p}: {verdict}"]
-    lines += ["", *_table("channel", report.channels, report.currency)]
-    if report.channel_rule:
-        lines += _wrapped(f"  (each response once: {report.channel_rule})", "   ")
-    if report.segments:
-        lines += ["", *_table(report.segment_by or "segment", report.segments, report.currency)]
-    money = report.money
-    if money:
-        c = report.currency
+        verdict = _("they differ (95 %)") if test["significant"] else _("no significant difference")
+        p = f"p = {number(test['p_value'], 4)}" if test["p_value"] is not None else _("no responses yet")
         lines += [
             "",
-            f"cost          {_money(money.cost, c)} "
-            f"({money.letters} letters, {money.emails} e-mails, fixed costs)",
-            f"revenue       {_money(money.revenue, c)}"
-            + (
-                f", {_money(money.incremental_revenue, c)} over the control group"
-                if money.incremental_revenue is not None
-                else ""
+            _("between the variants: {test} {p}: {verdict}").format(test=test["test"], p=p, verdict=verdict),
+        ]
+    lines += ["", *_table(_("channel"), report.channels, c)]
+    if report.channel_rule:
+        lines += _wrapped("  " + _("(each response once: {rule})").format(rule=report.channel_rule), "   ")
+    if report.segments:
+        lines += ["", *_table(report.segment_by or _("segment"), report.segments, c)]
+    money = report.money
+    if money:
+        lines += [
+            "",
+            _line(
+                _("cost"),
+                _("{cost} ({letters} letters, {emails} e-mails, fixed costs)").format(
+                    cost=i18n_money(money.cost, c), letters=number(money.letters), emails=number(money.emails)
+                ),
+            ),
+            _line(
+                _("revenue"),
+                i18n_money(money.revenue, c)
+                + (
+                    _(", {amount} over the control group").format(
+                        amount=i18n_money(money.incremental_revenue, c)
+                    )
+                    if money.incremental_revenue is not None
+                    else ""
+                ),
             ),
         ]
         if money.cost_per_response is not None:
-            lines.append(f"per response  {_money(money.cost_per_response, c)}")
+            lines.append(_line(_("per response"), i18n_money(money.cost_per_response, c)))
         if money.gross_roi is not None:
-            line = f"ROI           {money.gross_roi:+.0%} gross"
+            said = _("{roi} gross").format(roi=percent(money.gross_roi, signed=True))
             if money.incremental_roi is not None:
-                line += f", {money.incremental_roi:+.0%} incremental"
-            lines.append(line)
+                said += _(", {roi} incremental").format(roi=percent(money.incremental_roi, signed=True))
+            lines.append(_line(_("ROI"), said))
             if money.incremental_roi is not None:
-                said = (
-                    "              (gross: all the revenue of those mailed; incremental: only what they "
-                    "spent over the control group's rate, what the mailing itself brought)"
-                )
-                lines += _wrapped(said, "               ")
+                lines += _wrapped(" " * 14 + "(" + _(ROI_SAID) + ")", " " * 15)
         if money.break_even_rate is not None:
-            lines.append(f"break-even    a response rate of {money.break_even_rate:.2%}")
+            lines.append(
+                _line(
+                    _("break-even"),
+                    _("a response rate of {rate}").format(rate=percent(money.break_even_rate, 2)),
+                )
+            )
     if report.lifetime_value is not None:
         lines.append(
-            f"lifetime      {_money(report.lifetime_value, report.currency)} a customer; "
-            f"{report.customers_won:.0f} customers won, "
-            f"worth {_money(report.value_of_customers_won, report.currency)}"
+            _line(
+                _("lifetime"),
+                _("{value} a customer; {won} customers won, worth {worth}").format(
+                    value=i18n_money(report.lifetime_value, c),
+                    won=number(report.customers_won or 0),
+                    worth=i18n_money(report.value_of_customers_won, c),
+                ),
+            )
         )
     return "\n".join(lines) + "\n"
+
+
+ROI_SAID = N_(
+    "gross: all the revenue of those mailed; incremental: only what they spent over the control group's "
+    "rate, what the mailing itself brought"
+)
+
+
+def _line(label: str, text: str) -> str:
+    return f"{label:<13} {text}"
 
 
 def _wrapped(text: str, indent: str, width: int = 100) -> list[str]:
@@ -74,27 +119,28 @@ def _wrapped(text: str, indent: str, width: int = 100) -> list[str]:
 
 
 def _table(title: str, groups: list[Group], currency: str) -> list[str]:
-    head = (
-        f"{title:<14}{'mailed':>8}{'delivered':>10}{'responses':>10}{'rate':>8}  "
-        f"{'95 % interval':<16}{'revenue':>12}  lift over control"
-    )
+    heads = (_("mailed"), _("delivered"), _("responses"), _("rate"))
+    widths = [max(base, len(h) + 1) for h, base in zip(heads, (8, 10, 10, 8), strict=True)]
+    head = f"{title:<14}" + "".join(f"{h:>{w}}" for h, w in zip(heads, widths, strict=True))
+    interval, revenue, lift = _("95 % interval"), _("revenue"), _("lift over control")
+    head += f"  {interval:<16}{revenue:>12}  {lift}"
     rows = [head]
     for g in groups:
-        interval = f"{g.ci_low:.1%}–{g.ci_high:.1%}"
+        interval = f"{percent(g.ci_low, 1)}–{percent(g.ci_high, 1)}"
         lift = ""
         if g.lift is not None:
-            lift = f"{g.lift:+.0%} ({g.lift_low:+.0%} to {g.lift_high:+.0%})"
+            lift = _("{lift} ({low} to {high})").format(
+                lift=percent(g.lift, signed=True),
+                low=percent(g.lift_low, signed=True),
+                high=percent(g.lift_high, signed=True),
+            )
+        numbers = (number(g.mailed), number(g.delivered), number(g.responses), percent(g.response_rate, 1))
         rows.append(
-            f"{g.name[:14]:<14}{g.mailed:>8}{g.delivered:>10}{g.responses:>10}{g.response_rate:>8.1%}  "
-            f"{interval:<16}{_money(g.revenue, currency):>12}  {lift}"
+            f"{shown_name(g.name)[:14]:<14}"
+            + "".join(f"{n:>{w}}" for n, w in zip(numbers, widths, strict=True))
+            + f"  {interval:<16}{i18n_money(g.revenue, currency):>12}  {lift}"
         )
     return rows
-
-
-def _money(value: float | None, currency: str) -> str:
-    if value is None:
-        return "—"
-    return f"{value:,.2f} {currency}"
 
 
 def as_html(report: Report) -> str:
@@ -102,11 +148,22 @@ def as_html(report: Report) -> str:
     from jinja2 import Environment, PackageLoader, select_autoescape
 
     environment = Environment(
-        loader=PackageLoader("publipost.results", "templates"), autoescape=select_autoescape(default=True)
+        loader=PackageLoader("publipost.results", "templates"),
+        autoescape=select_autoescape(default=True),
+        extensions=["jinja2.ext.i18n"],
     )
-    return environment.get_template("report.html.j2").render(
-        report=report, plots=_plots(report), money=lambda v: _money(v, report.currency)
-    )
+    environment.install_gettext_callables(gettext=_, ngettext=ngettext, newstyle=False)  # type: ignore[attr-defined]
+    with speaking(report.language):
+        return environment.get_template("report.html.j2").render(
+            report=report,
+            plots=_plots(report),
+            money=lambda v: i18n_money(v, report.currency),
+            percent=percent,
+            number=number,
+            name=shown_name,
+            roi_said=_(ROI_SAID),
+            lang=report.language,
+        )
 
 
 def _plots(report: Report) -> dict[str, str]:
@@ -125,14 +182,14 @@ def _plots(report: Report) -> dict[str, str]:
         [(g.ci_high - g.response_rate) * 100 for g in groups],
     ]
     axes.bar(
-        [g.name for g in groups],
+        [shown_name(g.name) for g in groups],
         rates,
         yerr=errors,
         capsize=6,
         color=["#1a4d8f" if g.name != "control" else "#999" for g in groups],
     )
-    axes.set_ylabel("response rate (%)")
-    axes.set_title("Response rate by variant, with 95 % intervals")
+    axes.set_ylabel(_("response rate (%)"))
+    axes.set_title(_("Response rate by variant, with 95 % intervals"))
     plots["rates"] = _png(figure)
     if report.timeline:
         figure, axes = plt.subplots(figsize=(6, 3.2))
@@ -142,23 +199,25 @@ def _plots(report: Report) -> dict[str, str]:
         for variant, points in by.items():
             # dates on a time axis: as text, each variant's labels would follow the import order
             dates = [np.datetime64(p["date"][:10]) for p in points]
-            axes.step(dates, [p["responses"] for p in points], where="post", label=variant)
-        axes.set_ylabel("responses")
-        axes.set_title("Cumulative responses over time")
+            axes.step(dates, [p["responses"] for p in points], where="post", label=shown_name(variant))
+        axes.set_ylabel(_("responses"))
+        axes.set_title(_("Cumulative responses over time"))
         axes.legend()
         figure.autofmt_xdate()
         plots["timeline"] = _png(figure)
     money = report.money
     if money and money.cost:
         figure, axes = plt.subplots(figsize=(6, 3.2))
-        labels = ["cost", "revenue"] + (["over control"] if money.incremental_revenue is not None else [])
+        labels = [_("cost"), _("revenue")] + (
+            [_("over control")] if money.incremental_revenue is not None else []
+        )
         values = [money.cost, money.revenue] + (
             [money.incremental_revenue] if money.incremental_revenue is not None else []
         )
         axes.bar(labels, values, color=["#a33", "#1a4d8f", "#2a7"][: len(values)])
         axes.set_title(
-            f"Cost and revenue ({report.currency})"
-            + (f": ROI {money.roi:+.0%}" if money.roi is not None else "")
+            _("Cost and revenue ({currency})").format(currency=report.currency)
+            + (f": ROI {percent(money.roi, signed=True)}" if money.roi is not None else "")
         )
         plots["money"] = _png(figure)
     plt.close("all")

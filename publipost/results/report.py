@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from publipost.i18n import N_, _, current, number, percent
 from publipost.results.manifest import CONTROL, DELIVERED, MAILED
 
 CONFIDENCE = 0.95
@@ -83,6 +84,7 @@ class Report:
     timeline: list[dict[str, Any]] = field(default_factory=list)  # date, variant, cumulative responses
     channel_rule: str | None = None  # how a response is credited to one channel, when there are two
     verdict: Verdict | None = None
+    language: str = "en"  # of the sentences (verdict, channel rule) and of the text and HTML forms
 
     def as_dict(self) -> dict[str, Any]:
         return _clean(asdict(self))
@@ -120,7 +122,8 @@ def build(
     report = Report(
         campaign, code, currency, variants + ([control] if control else []), channels, segment_by=segment_by
     )
-    report.channel_rule = CHANNEL_RULE if len(channels) > 1 else None
+    report.language = current()
+    report.channel_rule = _(CHANNEL_RULE) if len(channels) > 1 else None
     if segments is not None:  # per recipient (one row each, indexed by id)
         mailed = people[people["variant"] != CONTROL].join(segments.rename("segment"), how="left")
         mailed["segment"] = mailed["segment"].fillna("(none)")
@@ -176,7 +179,7 @@ def per_recipient(mailings: pd.DataFrame, responses: pd.DataFrame) -> pd.DataFra
     return people[people["mailed"].to_numpy() | (names == CONTROL)]
 
 
-CHANNEL_RULE = (
+CHANNEL_RULE = N_(
     "a response counts for the e-mail when it says so (a tracked link's utm_medium=email), for the letter "
     "when it says so, else for the letter when the recipient got one; a recipient counts once, for the "
     "channel of their first response"
@@ -386,29 +389,45 @@ def _detectable_lift(group: Group, control: Group) -> float | None:
     return float(reached / base - 1)
 
 
-def _chance(probability: float) -> str:
-    return "an over 99 %" if probability >= 0.995 else f"a {probability:.0%}"
-
-
 def _sentence(verdict: Verdict, ranked: list[Group]) -> str:
     parts = []
     if len(ranked) >= 2 and verdict.probability_better is not None:
-        runner = ranked[1]
-        sure = "significantly" if verdict.significant else "not yet significantly"
+        runner, p = ranked[1], verdict.probability_better
+        chance = _("over {percent}").format(percent=percent(0.99)) if p >= 0.995 else percent(p)
         parts.append(
-            f"{verdict.leader} leads ({ranked[0].response_rate:.2%} against {runner.name}'s "
-            f"{runner.response_rate:.2%}), with {_chance(verdict.probability_better)} probability of being "
-            f"the better one; {sure} (95 %)."
+            _(
+                "{leader} leads ({rate} against {runner}'s {runner_rate}), with a probability of {chance} "
+                "of being the better one."
+            ).format(
+                leader=verdict.leader,
+                rate=percent(ranked[0].response_rate, 2),
+                runner=runner.name,
+                runner_rate=percent(runner.response_rate, 2),
+                chance=chance,
+            )
         )
-        if not verdict.significant and verdict.needed_per_variant:
-            needed = f"{verdict.needed_per_variant:,}"
-            parts.append(f"To be sure of a difference this size, mail about {needed} per variant.")
+        if verdict.significant:
+            parts.append(_("The difference is significant (95 %)."))
+        else:
+            parts.append(_("The difference is not yet significant (95 %)."))
+            if verdict.needed_per_variant:
+                parts.append(
+                    _("To be sure of a difference this size, mail about {n} per variant.").format(
+                        n=number(verdict.needed_per_variant)
+                    )
+                )
     elif ranked:
-        parts.append(f"{ranked[0].name}: {ranked[0].response_rate:.2%} responded.")
+        parts.append(
+            _("{name}: {rate} responded.").format(
+                name=ranked[0].name, rate=percent(ranked[0].response_rate, 2)
+            )
+        )
     if verdict.control_too_small and verdict.control_detectable_lift is not None:
         parts.append(
-            f"The control group is too small to measure a lift of the size observed: it detects a lift of "
-            f"{verdict.control_detectable_lift:.0%} or more."
+            _(
+                "The control group is too small to measure a lift of the size observed: it detects a lift "
+                "of {lift} or more."
+            ).format(lift=percent(verdict.control_detectable_lift))
         )
     return " ".join(parts)
 
