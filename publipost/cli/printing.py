@@ -1,0 +1,160 @@
+"""The audience as validate, render and send print it: where every row went, in the reader's
+language; the rejects and corrections files it names."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from publipost import i18n
+from publipost.cli.common import shown_path, shown_store, summary_line
+from publipost.i18n import _
+
+if TYPE_CHECKING:
+    from publipost.prepared import Prepared
+
+
+def print_audience(prepared: Prepared, out_dir: Path) -> None:
+    from publipost.campaigns.audience import OUTCOME_LABELS, Outcome
+    from publipost.channels import channels_of
+    from publipost.csvout import separator_for
+
+    campaign, audience = prepared.campaign, prepared.audience
+    table = audience.source
+    sep = {"\t": "tab", None: None}.get(table.separator, f"'{table.separator}'")
+    read_as = ", ".join(p for p in (table.encoding, sep) if p)
+    if campaign.reply:
+        purpose = _("replies to complaints")
+    else:
+        purpose = _("objective: {objective}").format(objective=_(str(campaign.objective)))
+    print(summary_line(_("campaign"), f"{campaign.name} ({campaign.language}, {purpose})"))
+    print(summary_line(_("customers"), f"{shown_path(table.path)} ({read_as})"))
+    if audience.keyed_by == "e-mail address":
+        print(
+            summary_line(
+                _("ids"),
+                _("no id column: recipients are known by their e-mail address (target.id names one)"),
+            )
+        )
+    for number, condition in enumerate(audience.conditions):  # target.where, as it was understood
+        print(summary_line(_("where") if number == 0 else "", condition))
+    counts = audience.counts
+    channels = " · ".join(f"{_(c.plural)} {audience.channel_count(c.name)}" for c in channels_of(campaign))
+    print()
+    store = audience.store
+    for outcome in Outcome:
+        if outcome is Outcome.CONTROL and not campaign.control:
+            continue
+        if outcome is Outcome.STORE and (store is None or not store.consulted):
+            continue
+        extra = f"   {channels}" if outcome is Outcome.TARGETED else ""
+        if outcome is Outcome.CONTROL:
+            extra = "   " + _("{share} held out: mailed nothing, to measure what the mailing causes").format(
+                share=i18n.percent(campaign.control)
+            )
+        label = _(OUTCOME_LABELS[outcome])
+        if outcome is Outcome.STORE and store is not None:
+            label = _("store")
+            extra = "   " + _(
+                "suppressed (store): {emails} e-mail and {postal} postal addresses found"
+            ).format(emails=store.emails, postal=store.postal)
+        print(f"  {label:<13}{counts[outcome.value]:>7}{extra}")
+        if outcome is Outcome.TARGETED and campaign.variants:
+            split = audience.variant_counts()
+            shares = " · ".join(f"{v.name} {split.get(v.name, 0)}" for v in campaign.variants)
+            if campaign.variant_by:
+                how = _("by {column}").format(column=campaign.variant_by)
+            else:
+                how = _("by a hash of code and id")
+            label = _("variants")
+            print(f"    {label:<11}{'':>7}   {shares} ({how})")
+    label = _("rows read")
+    print(f"  {'─' * 20}\n  {label:<13}{audience.rows_read:>7}")
+    from publipost.channels.letter import unreached_hint
+
+    for unit in channels_of(campaign):  # a channel that reaches nobody: said now, not at render
+        if len(audience) and not audience.channel_count(unit.name):
+            why = unreached_hint(prepared, unit.name) or _("see rejects.csv")
+            said = _("no recipient gets the {channel}: {why}").format(channel=_(unit.name), why=why)
+            print("\npublipost: " + _("warning") + f": {said}", file=sys.stderr)
+    if campaign.reply:
+        print(
+            "\n"
+            + summary_line(
+                _("store"), _("not consulted: a reply to a complaint is a service letter, not marketing")
+            )
+        )
+    elif store is not None and not store.consulted:
+        warning = summary_line(
+            _("store"), _("OFF: this campaign does not consult the suppression store (store: false)")
+        )
+        print(f"\n\033[1m{warning}\033[0m" if sys.stdout.isatty() else f"\n{warning.upper()}")
+    elif store is not None:
+        state = _(" ({entries} entries, id {id})").format(entries=i18n.number(store.total), id=store.id[:8])
+        state = state if store.id else ""
+        state = state if store.entries else _(" (does not exist yet: nothing suppressed)")
+        print("\n" + summary_line(_("store"), f"{shown_store(store.location)}{state}"))
+    if audience.suppression:
+        print()
+        for listing in audience.suppression:
+            print(
+                _(
+                    "suppression list {path}: {entries} entries, {suppressed} customers suppressed "
+                    "(matched on {match})"
+                ).format(
+                    path=shown_path(listing.path),
+                    entries=listing.entries,
+                    suppressed=listing.suppressed,
+                    match=_(" and ").join(listing.match),
+                )
+            )
+    if audience.complaints is not None:
+        print_complaints(audience.complaints, campaign.target.customers)
+    separator = separator_for(table.separator, campaign.language)
+    rejects = audience.write_rejects(out_dir / "rejects.csv", separator)
+    corrections = audience.write_corrections(out_dir / "corrections.csv", separator)
+    print()
+    if rejects:
+        print(
+            _("{n} rows not (fully) targeted, with row and reason: {path}").format(
+                n=rejects, path=shown_path(out_dir / "rejects.csv")
+            )
+        )
+    if corrections:
+        print(
+            _("{n} values corrected or flagged: {path}").format(
+                n=corrections, path=shown_path(out_dir / "corrections.csv")
+            )
+        )
+
+
+def print_complaints(complaints: Any, customers: int | None) -> None:
+    """mailing-rules.md §7: the delays, who to call first, and the indicators."""
+    from publipost.campaigns.complaints import BANDS, DEADLINE_DAYS, LATER
+
+    rows = complaints.rows
+    said = _("{n} complaints, answered on {date}").format(n=len(rows), date=i18n.date(complaints.reply_date))
+    print("\n" + summary_line(_("replies"), said))
+    for c in complaints.late:
+        said = _("row {row} ({id}): received {when}, {days} days (over {limit})").format(
+            row=c.row, id=c.id, when=i18n.date(c.received), days=c.days, limit=DEADLINE_DAYS
+        )
+        print("  " + summary_line(_("late"), said))
+    for c in complaints.serious:
+        said = _("row {row} ({id}) {name}: {phone} (a serious complaint: phone, then write)").format(
+            row=c.row, id=c.id, name=c.name, phone=c.phone
+        )
+        print("  " + summary_line(_("call first"), said))
+    subjects = complaints.by_subject()
+    print("  " + summary_line(_("by subject"), " · ".join(f"{s} {n}" for s, n in subjects.most_common())))
+    delays = complaints.by_delay()
+    labels = [label for _limit, label in BANDS] + [LATER]
+    print("  " + summary_line(_("by delay"), " · ".join(f"{_(label)} {delays[label]}" for label in labels)))
+    if customers:
+        print(
+            "  "
+            + _("complaint rate {rate} of {n} customers").format(
+                rate=i18n.percent(len(rows) / customers, 2), n=i18n.number(customers)
+            )
+        )

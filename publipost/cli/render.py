@@ -1,0 +1,107 @@
+"""`publipost render`: one document per recipient."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from publipost import i18n
+from publipost.cli.common import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    Formats,
+    accept_store_change,
+    at_least,
+    local_path,
+    progress_bar,
+    shown_path,
+)
+from publipost.cli.printing import print_audience
+from publipost.errors import PublipostError
+
+if TYPE_CHECKING:
+    pass
+
+
+def arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument("campaign", type=Path, help="the campaign YAML file")
+    command.add_argument(
+        "--format",
+        choices=Formats(),
+        default="text",
+        metavar="FORMAT",  # argparse would list the choices at once, importing every channel
+        help="%(choices)s (default: text); eml: one file per e-mail; mbox: one mailbox",
+    )
+    command.add_argument("--out", type=local_path, help="output folder (default: out/ beside the campaign)")
+    command.add_argument(
+        "--per-file",
+        type=at_least(0),
+        default=0,
+        metavar="N",
+        help="pdf: letters per file (0: one combined print file; 1: one PDF per recipient)",
+    )
+    command.add_argument(
+        "--duplex",
+        action="store_true",
+        help="pdf: add a blank page after letters with an odd page count (double-sided printing)",
+    )
+    command.add_argument(
+        "--jobs", type=at_least(1), help="pdf: processes to draw with (default: one per core)"
+    )
+    command.add_argument("--only", nargs="+", metavar="ID", help="render these recipients only (by id)")
+    command.add_argument(
+        "--no-lint", action="store_true", help="pdf, eml, mbox: write even if the copy has lint errors"
+    )
+    command.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        help="pdf, eml: draw on a Dask cluster: tcp://SCHEDULER:8786, or local:N for N local workers",
+    )
+    command.add_argument(
+        "--store-changed",
+        action="store_true",
+        help="print or send although the suppression store is not the one this campaign ran with",
+    )
+    command.set_defaults(run=cmd_render)
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from publipost.api import prepare
+    from publipost.channels import RenderOptions, for_format
+    from publipost.channels.base import LintBlocked
+
+    prepared = prepare(args.campaign)
+    i18n.activate(prepared.campaign.language)
+    accept_store_change(prepared, args)
+    # An unknown id is bad input: refused before anything is printed.
+    only = prepared.audience.only(args.only) if args.only else None
+    channel = for_format(prepared.campaign, args.format)  # before anything is printed or written
+    if args.dask and args.format not in ("pdf", "eml"):
+        raise PublipostError(
+            f"--dask draws print files and .eml files; render --format {args.format} runs here"
+        )
+    if args.format in channel.produced and not args.no_lint:
+        try:
+            channel.check_gate(prepared, "nothing was written", "render with --no-lint")
+        except LintBlocked as exc:
+            print(f"publipost: {exc}", file=sys.stderr)
+            return EXIT_PROBLEMS
+    out_dir = args.out or prepared.out_dir
+    out_dir.mkdir(parents=True, exist_ok=True)
+    print_audience(prepared, out_dir)
+    if only is not None:
+        prepared = replace(prepared, audience=only)
+    options = RenderOptions(
+        per_file=args.per_file, duplex=args.duplex, jobs=args.jobs, record=only is None, dask=args.dask
+    )
+    label = "printing" if args.format == "pdf" else "rendering"
+    with progress_bar(prepared.audience.channel_count(channel.name), label) as advance:
+        report = channel.write(prepared, out_dir, args.format, options, advance)
+    print("\n" + "\n".join(report.summary(shown_path)))
+    for line in report.failure_lines():
+        print(line, file=sys.stderr)
+    return EXIT_PROBLEMS if report.failed else EXIT_OK
