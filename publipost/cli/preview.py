@@ -14,6 +14,7 @@ from publipost.cli.common import (
     shown_path,
 )
 from publipost.errors import PublipostError
+from publipost.extras import needs
 
 if TYPE_CHECKING:
     pass
@@ -35,6 +36,7 @@ def arguments(command: argparse.ArgumentParser) -> None:
 
 def cmd_preview(args: argparse.Namespace) -> int:
     """Starts whatever the campaign's state: one that does not load shows its error on the page."""
+    needs("preview", "publipost preview")
     from publipost.campaigns.paths import repository_root
     from publipost.preview.server import bind, serve
     from publipost.preview.state import Preview

@@ -14,6 +14,7 @@ from publipost.cli.common import (
     shown_path,
 )
 from publipost.errors import PublipostError
+from publipost.extras import needs
 from publipost.i18n import _
 
 if TYPE_CHECKING:
@@ -34,6 +35,7 @@ def arguments(command: argparse.ArgumentParser) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    needs("report", "publipost report")  # before anything is read or printed
     from publipost.results import formats
     from publipost.results.report import build, per_recipient
 

@@ -16,6 +16,7 @@ from publipost.cli.stores import (
     store_of,
     unsubscribe_secret,
 )
+from publipost.extras import needs
 from publipost.store.db import Entry, Store, shown
 
 
@@ -43,6 +44,7 @@ def arguments(command: argparse.ArgumentParser) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    needs("serve", "publipost unsubscribe serve")
     import uvicorn
 
     from publipost.unsubscribe.app import create_app

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from publipost.extras import needs
 from publipost.i18n import N_, _, current, number, percent
 from publipost.results.manifest import CONTROL, DELIVERED, MAILED
 
@@ -105,6 +106,7 @@ def build(
 ) -> Report:
     """`people`: one row per recipient (`per_recipient`), with `count` = 1 so that a row may also
     stand for many; `responses`: the responses with `variant` and `date` (the timeline)."""
+    needs("report", "the report")
     variants = [_group(name, rows) for name, rows in people.groupby("variant", sort=True) if name != CONTROL]
     control_rows = people[people["variant"] == CONTROL]
     control = _group(CONTROL, control_rows) if len(control_rows) else None
