@@ -1,8 +1,12 @@
-"""What a rule is: a code, a slug, a default severity, a source, messages in both languages, a check.
+"""What a rule is: a code, a slug, a default severity, a source, messages in both languages, its
+weight in the score, a check.
 
 Rules report hits as offsets inside units; the engine turns them into findings
 with positions, severities and messages. `--list-rules`, `--explain` and the
-README's rule table are generated from these classes.
+README's rule table are generated from these classes. A rule registers itself by being defined
+in a module of `publipost/linter/rules/` (every module there is loaded): adding a rule is one
+class in one file (its weight declared) and its French explanation in explain/fr.toml;
+tests/test_rule_registry.py refuses a rule without one of them.
 """
 
 from __future__ import annotations
@@ -19,6 +23,22 @@ from publipost.linter.document import LintDoc, Unit
 from publipost.linter.text import WordList
 
 SEVERITIES = ("info", "warning", "error")
+ONCE, RATE, READING_EASE = "once", "rate", "reading ease"  # how a rule's findings count in the score
+DIMENSIONS = ("structure", "style", "readability")
+
+
+@dataclass(frozen=True)
+class Weight:
+    """A rule's weight in the copy's score (linter/score.py): the dimension it lowers, by how many
+    points, and whether once (a missing element) or by how often it fires per 100 words."""
+
+    dimension: str
+    points: float
+    counts: str = ONCE
+
+
+# Every built-in rule by code, in the order its module defines it (Rule.__init_subclass__).
+REGISTRY: dict[str, type[Rule]] = {}
 
 
 @dataclass(frozen=True)
@@ -50,6 +70,14 @@ class Rule:
     options: ClassVar[dict[str, Any]] = {}
     law: ClassVar[bool] = False  # guards the law: no copy's lint: or suppression comment turns it off
     message: ClassVar[dict[str, str]]
+    weight: ClassVar[Weight | None]  # declared by every rule: None says on purpose it is not scored
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "code" in vars(cls) and cls.__module__.startswith("publipost.linter.rules."):
+            if cls.code in REGISTRY:
+                raise TypeError(f"two rules have the code {cls.code}: {REGISTRY[cls.code]} and {cls}")
+            REGISTRY[cls.code] = cls
 
     def check(self, doc: LintDoc, ctx: Context) -> Iterator[Hit]:
         raise NotImplementedError

@@ -27,60 +27,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from publipost.linter.document import LintDoc
-from publipost.linter.rule import Hit
+from publipost.linter.rule import ONCE, RATE, READING_EASE, Hit, Weight
+from publipost.linter.rules import all_rules
 from publipost.linter.text import words
 
-ONCE, RATE = "once", "rate"
-
-# code → (dimension, weight, how it counts). Rules not listed (suppression comments) are not scored.
-WEIGHTS: dict[str, tuple[str, float, str]] = {
-    "PP101": ("structure", 1.5, ONCE),  # hook-missing
-    "PP102": ("structure", 0.25, ONCE),  # date-place-missing
-    "PP103": ("structure", 1.5, ONCE),  # signature-missing
-    "PP104": ("structure", 0.75, ONCE),  # ps-missing
-    "PP105": ("structure", 0.25, ONCE),  # ps-weak
-    "PP106": ("structure", 0.25, ONCE),  # emphasis-missing
-    "PP107": ("structure", 0.5, ONCE),  # personalization-missing
-    "PP108": ("structure", 0.5, ONCE),  # offer-not-in-copy
-    "PP109": ("structure", 1.0, ONCE),  # markdown-literal
-    "PP110": ("structure", 0.25, ONCE),  # legal-mentions-missing
-    "PP111": ("structure", 0.75, ONCE),  # call-to-act-vague
-    "PP112": ("structure", 0.5, ONCE),  # reply-device-missing
-    "PP113": ("structure", 0.25, ONCE),  # proof-missing
-    "PP204": ("structure", 0.25, ONCE),  # hook-too-long
-    "PP302": ("structure", 0.25, ONCE),  # hook-no-magic-word
-    "PP402": ("structure", 0.5, ONCE),  # hook-no-benefit
-    "PP201": ("style", 1.25, RATE),  # sentence-too-long
-    "PP202": ("style", 1.25, RATE),  # paragraph-too-long
-    "PP203": ("style", 0.5, RATE),  # sentence-clause-chain
-    "PP301": ("style", 0.5, ONCE),  # magic-words-missing
-    "PP303": ("style", 0.75, RATE),  # stock-phrase
-    "PP304": ("style", 0.5, ONCE),  # paragraph-not-linked
-    "PP305": ("style", 0.5, RATE),  # unproven-claim
-    "PP306": ("style", 0.25, RATE),  # tense-not-present
-    "PP401": ("style", 1.0, ONCE),  # reader-focus
-    "PP403": ("style", 0.5, RATE),  # feature-not-benefit
-    "PP601": ("structure", 0.25, ONCE),  # subject-too-long
-    "PP602": ("structure", 0.25, ONCE),  # preheader-missing
-    "PP603": ("style", 0.5, RATE),  # spam-trigger
-    "PP604": ("structure", 1.5, ONCE),  # unsubscribe-missing
-    "PP605": ("structure", 0.5, ONCE),  # plain-text-missing
-    "PP606": ("structure", 0.75, ONCE),  # link-missing
-    "PP607": ("style", 0.25, RATE),  # link-text-vague
-    "PP608": ("style", 0.25, RATE),  # image-alt-missing
-    "PP609": ("style", 0.25, RATE),  # underline-in-email
-    "PP610": ("structure", 0.75, ONCE),  # subject-no-hook
-    "PP701": ("structure", 0.75, ONCE),
-    "PP702": ("structure", 0.75, ONCE),
-    "PP703": ("structure", 0.75, ONCE),
-    "PP704": ("style", 0.75, RATE),
-    "PP705": ("structure", 0.5, ONCE),
-    "PP706": ("structure", 1.0, ONCE),
-    "PP707": ("structure", 0.5, ONCE),
-    "PP708": ("structure", 1.0, ONCE),
-}
-USER_RULE = ("style", 0.5, RATE)  # rules a project writes as data
-READABILITY = "PP501"
+# code → the rule's weight, as each rule declares it (linter/rule.py, Weight); unscored rules
+# (suppression comments, advice for a profile) declare None.
+WEIGHTS: dict[str, Weight] = {rule.code: rule.weight for rule in all_rules() if rule.weight is not None}
+USER_RULE = Weight("style", 0.5, RATE)  # rules a project writes as data
 READABILITY_SPAN = 20  # reading-ease points below the target at which a paragraph counts whole
 MIX = {"structure": 0.45, "style": 0.40, "readability": 0.15}
 LABELS = {
@@ -117,7 +71,7 @@ def score(doc: LintDoc, hits: Iterable[tuple[str, Hit]]) -> Score:
     counts: Counter[str] = Counter()
     unreadable = 0.0
     for code, hit in hits:
-        if code == READABILITY:
+        if code in WEIGHTS and WEIGHTS[code].counts == READING_EASE:
             if hit.unit is not None and total:
                 below = (hit.args["min"] - hit.args["score"]) / READABILITY_SPAN
                 unreadable += len(words(hit.unit.plain)) / total * min(1.0, below)
@@ -125,9 +79,11 @@ def score(doc: LintDoc, hits: Iterable[tuple[str, Hit]]) -> Score:
         counts[code] += 1
     cost = {"structure": 0.0, "style": 0.0}
     for code, n in counts.items():
-        dimension, weight, how = WEIGHTS.get(code, ("", 0, ONCE) if code.startswith("PP") else USER_RULE)
-        if dimension:
-            cost[dimension] += weight if how == ONCE else weight * min(1.0, n / per_100)
+        weight = WEIGHTS.get(code) if code.startswith("PP") else USER_RULE
+        if weight is not None:
+            cost[weight.dimension] += weight.points * (
+                1.0 if weight.counts == ONCE else min(1.0, n / per_100)
+            )
     structure = max(0.0, 5 - cost["structure"])
     style = max(0.0, 5 - cost["style"])
     readability = max(0.0, 5 * (1 - unreadable))

@@ -1,18 +1,16 @@
 """Every rule, by family: PP1 structure, PP2 length, PP3 wording, PP4 reader focus, PP5 readability,
-PP6 e-mail, PP7 replies to complaints, PP9 meta (suppression comments)."""
+PP6 e-mail, PP7 replies to complaints, PP9 meta (suppression comments). Every module of this
+package is loaded, and its rules register themselves (linter/rule.py): a new family is a new file."""
 
-from publipost.linter.rule import Rule
-from publipost.linter.rules import action, email, focus, length, meta, readability, reply, structure, wording
+import importlib
+import pkgutil
 
-RULES: list[type[Rule]] = sorted(
-    (
-        cls
-        for module in (structure, action, length, wording, focus, readability, email, reply, meta)
-        for cls in vars(module).values()
-        if isinstance(cls, type) and issubclass(cls, Rule) and "code" in vars(cls)
-    ),
-    key=lambda cls: cls.code,
-)
+from publipost.linter.rule import REGISTRY, Rule
+
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")
+
+RULES: list[type[Rule]] = sorted(REGISTRY.values(), key=lambda cls: cls.code)
 
 
 def all_rules() -> list[type[Rule]]:

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 
 from publipost.linter.document import LintDoc, Unit
-from publipost.linter.rule import Context, Hit, Rule
+from publipost.linter.rule import ONCE, Context, Hit, Rule, Weight
 from publipost.linter.text import WordList
 
 # A phone number (04 72 00 00 00, 1-800-555-0134, +33 4 72…), a web address, an e-mail address.
@@ -73,6 +73,7 @@ class CallToActVague(Rule):
     """
 
     code, name, severity, source = "PP111", "call-to-act-vague", "warning", "mailing-rules.md §5–6"
+    weight = Weight("structure", 0.75, ONCE)
     message = {
         "en": "the call to act does not say {missing}: tell the reader what to do, and by when",
         "fr": "l'appel à agir ne dit pas {missing} : dites au lecteur quoi faire, et avant quand",
@@ -115,6 +116,7 @@ class ReplyDeviceMissing(Rule):
     """
 
     code, name, severity, source = "PP112", "reply-device-missing", "warning", "mailing-rules.md §6"
+    weight = Weight("structure", 0.5, ONCE)
     kinds = ("letter",)
     message = {
         "en": "no way to reply: give a coupon, a phone number or a web address",
@@ -145,6 +147,7 @@ class ProofMissing(Rule):
     """
 
     code, name, severity, source = "PP113", "proof-missing", "warning", "mailing-rules.md §3.2"
+    weight = Weight("structure", 0.25, ONCE)
     message = {
         "en": "nothing proves the offer: give a figure, a guarantee or a customer's words",
         "fr": "rien ne prouve l'offre : donnez un chiffre, une garantie ou la parole d'un client",

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from publipost.linter.document import LintDoc, uses_recipient_field
-from publipost.linter.rule import Context, Hit, Rule
+from publipost.linter.rule import ONCE, RATE, Context, Hit, Rule, Weight
 from publipost.linter.rules.focus import reader_words
 from publipost.linter.rules.length import SAMPLE_VALUE
 
@@ -19,6 +19,7 @@ class SubjectTooLong(Rule):
     """
 
     code, name, severity, source = "PP601", "subject-too-long", "warning", "norms.md §4.4"
+    weight = Weight("structure", 0.25, ONCE)
     kinds = ("email",)
     options = {"max-chars": 50}
     message = {
@@ -42,6 +43,7 @@ class PreheaderMissing(Rule):
     """
 
     code, name, severity, source = "PP602", "preheader-missing", "warning", "norms.md §4.4"
+    weight = Weight("structure", 0.25, ONCE)
     kinds = ("email",)
     message = {
         "en": "no preheader: write the line shown after the subject (50 to 100 characters)",
@@ -62,6 +64,7 @@ class SpamTrigger(Rule):
     """
 
     code, name, severity, source = "PP603", "spam-trigger", "warning", "norms.md §4.5"
+    weight = Weight("style", 0.5, RATE)
     kinds = ("email",)
     message = {
         "en": "spam filters penalise {what}",
@@ -118,6 +121,7 @@ class UnsubscribeMissing(Rule):
     """
 
     code, name, severity, source = "PP604", "unsubscribe-missing", "error", "norms.md §4.1, §5"
+    weight = Weight("structure", 1.5, ONCE)
     kinds = ("email",)
     law = True
     message = {
@@ -140,6 +144,7 @@ class PlainTextMissing(Rule):
     """
 
     code, name, severity, source = "PP605", "plain-text-missing", "warning", "norms.md §4.3, §4.5"
+    weight = Weight("structure", 0.5, ONCE)
     kinds = ("email",)
     message = {
         "en": "no plain-text part: add {name} beside this file",
@@ -159,6 +164,7 @@ class LinkMissing(Rule):
     """
 
     code, name, severity, source = "PP606", "link-missing", "warning", "mailing-rules.md §1; norms.md §4"
+    weight = Weight("structure", 0.75, ONCE)
     kinds = ("email",)
     message = {
         "en": "no link and no call to action: the reader cannot act from the e-mail; add cta: or a link",
@@ -186,6 +192,7 @@ class LinkTextVague(Rule):
         "warning",
         "mailing-rules.md §3.3; norms.md §4.3",
     )
+    weight = Weight("style", 0.25, RATE)
     kinds = ("letter", "email")
     message = {
         "en": "link text '{text}' says nothing of where it leads: say what the reader gets",
@@ -212,6 +219,7 @@ class ImageAltMissing(Rule):
     """
 
     code, name, severity, source = "PP608", "image-alt-missing", "warning", "norms.md §4.3"
+    weight = Weight("style", 0.25, RATE)
     kinds = ("email",)
     message = {
         "en": "image {src} has no alt text: mail apps that block images show nothing in its place",
@@ -234,6 +242,7 @@ class UnderlineInEmail(Rule):
     """
 
     code, name, severity, source = "PP609", "underline-in-email", "warning", "norms.md §4.3"
+    weight = Weight("style", 0.25, RATE)
     kinds = ("email",)
     message = {
         "en": "underlined text in an e-mail reads as a link: use bold",
@@ -256,6 +265,7 @@ class SubjectNoHook(Rule):
     """
 
     code, name, severity, source = "PP610", "subject-no-hook", "warning", "mailing-rules.md §4; norms.md §4.4"
+    weight = Weight("structure", 0.75, ONCE)
     kinds = ("email",)
     message = {
         "en": "the subject is the e-mail's hook: speak to the reader or say what they get",

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from publipost.campaigns.profiles import NAMES
 from publipost.linter.document import LintDoc
-from publipost.linter.rule import Context, Hit, Rule
+from publipost.linter.rule import ONCE, RATE, Context, Hit, Rule, Weight
 from publipost.linter.rules.action import proving_figures
 from publipost.linter.text import words
 
@@ -45,6 +45,7 @@ class ReaderFocus(Rule):
     """
 
     code, name, severity, source = "PP401", "reader-focus", "warning", "mailing-rules.md §2"
+    weight = Weight("style", 1.0, ONCE)
     message = {
         "en": "{writer} writer words (we, our, I …) for {reader} reader words (you, your): write about the reader",
         "fr": "{writer} mots de l'auteur (nous, notre, je …) pour {reader} du lecteur (vous, votre) : parlez du lecteur",
@@ -68,6 +69,7 @@ class HookNoBenefit(Rule):
     """
 
     code, name, severity, source = "PP402", "hook-no-benefit", "warning", "mailing-rules.md §4"
+    weight = Weight("structure", 0.5, ONCE)
     message = {
         "en": "the hook does not speak to the reader (no you/your): promise them a benefit",
         "fr": "l'accroche ne parle pas au lecteur (ni vous ni votre) : promettez-lui un bénéfice",
@@ -89,6 +91,7 @@ class FeatureNotBenefit(Rule):
     """
 
     code, name, severity, source = "PP403", "feature-not-benefit", "warning", "mailing-rules.md §2–3"
+    weight = Weight("style", 0.5, RATE)
     message = {
         "en": '"{feature}": a feature; say what it does for the reader (you sleep, you save…)',
         "fr": "« {feature} » : une caractéristique ; dites ce qu'elle apporte au lecteur (vous dormez, vous gagnez…)",
@@ -115,6 +118,7 @@ class ToneForProfile(Rule):
     """
 
     code, name, severity, source = "PP404", "tone-for-profile", "info", "mailing-rules.md §8"
+    weight = None  # advice for one reader profile, not a flaw of the copy: not scored
     options = {"driver-max-words": 200, "expressive-max-figures": 4}
     message = {
         "en": "for a reader of the {profile} profile: {advice}",

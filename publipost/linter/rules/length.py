@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from publipost.linter.document import LintDoc, Unit
-from publipost.linter.rule import Context, Hit, Rule
+from publipost.linter.rule import ONCE, RATE, Context, Hit, Rule, Weight
 from publipost.linter.text import Token, WordList, words
 from publipost.templates.layout import printed_lines
 from publipost.templates.markdown import jinja_spans, replace_spans
@@ -39,6 +39,7 @@ class SentenceTooLong(Rule):
     """
 
     code, name, severity, source = "PP201", "sentence-too-long", "warning", "mailing-rules.md §3.1"
+    weight = Weight("style", 1.25, RATE)
     kinds = ("letter", "email", "reply")
     options = {"max-words": 25, "max-words-error": 0}
     message = {
@@ -65,6 +66,7 @@ class ParagraphTooLong(Rule):
     """
 
     code, name, severity, source = "PP202", "paragraph-too-long", "warning", "mailing-rules.md §5"
+    weight = Weight("style", 1.25, RATE)
     kinds = ("letter", "email", "reply")
     options = {"max-lines": 5}
     message = {
@@ -147,6 +149,7 @@ class SentenceClauseChain(Rule):
     """
 
     code, name, severity, source = "PP203", "sentence-clause-chain", "warning", "mailing-rules.md §3.1"
+    weight = Weight("style", 0.5, RATE)
     kinds = ("letter", "email", "reply")
     options = {"max-subordinators": 1}
     message = {
@@ -170,6 +173,7 @@ class HookTooLong(Rule):
     """
 
     code, name, severity, source = "PP204", "hook-too-long", "warning", "mailing-rules.md §4"
+    weight = Weight("structure", 0.25, ONCE)
     options = {"max-words": 15}
     message = {
         "en": "hook of {n} words (max {max}): a hook is read in one glance",

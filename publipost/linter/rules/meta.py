@@ -14,6 +14,7 @@ from publipost.linter.rule import Context, Hit, Rule
 
 class _Meta(Rule):
     source = "lint-conventions.md §7"
+    weight = None  # about suppression comments, not the copy: not scored
 
     def check(self, doc: LintDoc, ctx: Context) -> Iterator[Hit]:
         return iter(())

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from publipost.linter.document import LintDoc
 from publipost.linter.reading_ease import reading_ease
-from publipost.linter.rule import Context, Hit, Rule
+from publipost.linter.rule import READING_EASE, Context, Hit, Rule, Weight
 from publipost.linter.text import words
 
 
@@ -19,6 +19,7 @@ class ReadabilityLow(Rule):
     """
 
     code, name, severity, source = "PP501", "readability-low", "info", "lint-conventions.md §6"
+    weight = Weight("readability", 5.0, READING_EASE)  # the whole readability dimension
     kinds = ("letter", "email", "reply")
     options = {"min-score": 60, "min-words": 12}
     message = {

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import ClassVar
 
 from publipost.linter.document import LintDoc, Unit
-from publipost.linter.rule import Context, Hit, Rule
+from publipost.linter.rule import ONCE, RATE, Context, Hit, Rule, Weight
 from publipost.linter.text import words
 
 SOURCE = "mailing-rules.md §7 (003)"
@@ -53,6 +53,7 @@ class ReplyNoReference(Rule):
     """
 
     code, name, severity, source = "PP701", "reply-no-reference", "warning", SOURCE
+    weight = Weight("structure", 0.75, ONCE)
     kinds = ("reply",)
     message = {
         "en": "the reply does not refer to the customer's letter: name it, with its date or reference",
@@ -75,6 +76,7 @@ class ReplyBareAcknowledgement(Rule):
     """
 
     code, name, severity, source = "PP702", "reply-bare-acknowledgement", "warning", SOURCE
+    weight = Weight("structure", 0.75, ONCE)
     kinds = ("reply",)
     options = {"min-words": 60}
     message = {
@@ -97,6 +99,7 @@ class ReplyNoApology(_Missing):
     """
 
     code, name, severity, source = "PP703", "reply-no-apology", "warning", SOURCE
+    weight = Weight("structure", 0.75, ONCE)
     wanted = "reply-apology"
     message = {
         "en": 'the reply never apologises: "We are sorry for…"',
@@ -115,6 +118,7 @@ class ReplyMinimises(Rule):
     """
 
     code, name, severity, source = "PP704", "reply-minimises", "warning", SOURCE
+    weight = Weight("style", 0.75, RATE)
     kinds = ("reply",)
     message = {
         "en": '"{phrase}" minimises the customer\'s trouble: state it as they lived it',
@@ -135,6 +139,7 @@ class ReplyNoThanks(_Missing):
     """
 
     code, name, severity, source = "PP705", "reply-no-thanks", "warning", SOURCE
+    weight = Weight("structure", 0.5, ONCE)
     wanted = "reply-thanks"
     message = {
         "en": 'the reply never thanks the customer: "Thank you for letting us know."',
@@ -152,6 +157,7 @@ class ReplyNoAction(_Missing):
     """
 
     code, name, severity, source = "PP706", "reply-no-action", "warning", SOURCE
+    weight = Weight("structure", 1.0, ONCE)
     wanted = "reply-action"
     message = {
         "en": 'the reply says nothing of what you will do: "We will replace…", "We have changed…"',
@@ -167,6 +173,7 @@ class ReplyNoImportance(Rule):
     """
 
     code, name, severity, source = "PP707", "reply-no-importance", "warning", SOURCE
+    weight = Weight("structure", 0.5, ONCE)
     kinds = ("reply",)
     message = {
         "en": "the reply does not end on the customer's importance: their loyalty, their trust",
@@ -187,6 +194,7 @@ class ReplySells(Rule):
     """
 
     code, name, severity, source = "PP708", "reply-sells", "warning", SOURCE
+    weight = Weight("structure", 1.0, ONCE)
     kinds = ("reply",)
     message = {
         "en": "{what} in a reply to a complaint: solve the problem first, sell later",

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from publipost.linter.document import LintDoc
-from publipost.linter.rule import Context, Hit, Rule
+from publipost.linter.rule import ONCE, Context, Hit, Rule, Weight
 from publipost.linter.text import fold
 
 # A greeting is generic when nothing is left once its courtesy words are taken out: « Chère
@@ -36,6 +36,7 @@ class HookMissing(Rule):
     """
 
     code, name, severity, source = "PP101", "hook-missing", "error", "mailing-rules.md §4"
+    weight = Weight("structure", 1.5, ONCE)
     message = {
         "en": "no hook before the salutation: open with a bold line that promises the reader a benefit",
         "fr": "pas d'accroche avant la formule d'appel : ouvrez sur une ligne en gras qui promet un bénéfice",
@@ -56,6 +57,7 @@ class DatePlaceMissing(Rule):
     """
 
     code, name, severity, source = "PP102", "date-place-missing", "warning", "mailing-rules.md §5.2"
+    weight = Weight("structure", 0.25, ONCE)
     kinds = ("letter", "reply")
     message = {
         "en": 'the letter has no place for its date line: add sender.place ("London, 22 November 2026")',
@@ -85,6 +87,7 @@ class SignatureMissing(Rule):
     """
 
     code, name, severity, source = "PP103", "signature-missing", "error", "mailing-rules.md §5.7"
+    weight = Weight("structure", 1.5, ONCE)
     kinds = ("letter", "email", "reply")
     message = {
         "en": "the signatory's {missing} is missing: end with the name, then the function, of the person who signs",
@@ -117,6 +120,7 @@ class PsMissing(Rule):
     """
 
     code, name, severity, source = "PP104", "ps-missing", "warning", "mailing-rules.md §5.8"
+    weight = Weight("structure", 0.75, ONCE)
     message = {
         "en": "no P.S.: the post-scriptum is read before the body; restate the offer or call to act there",
         "fr": "pas de P.S. : le post-scriptum est lu avant le corps ; rappelez-y l'offre ou appelez à agir",
@@ -137,6 +141,7 @@ class PsWeak(Rule):
     """
 
     code, name, severity, source = "PP105", "ps-weak", "warning", "mailing-rules.md §5.8"
+    weight = Weight("structure", 0.25, ONCE)
     message = {
         "en": "this P.S. neither restates the offer nor calls to act",
         "fr": "ce P.S. ne rappelle pas l'offre et n'appelle pas à agir",
@@ -169,6 +174,7 @@ class EmphasisMissing(Rule):
     """
 
     code, name, severity, source = "PP106", "emphasis-missing", "warning", "mailing-rules.md §5.6"
+    weight = Weight("structure", 0.25, ONCE)
     message = {
         "en": "no bold or underline in the body: mark the key benefit with **bold** or __underline__",
         "fr": "ni gras ni souligné dans le corps : signalez le bénéfice clé en **gras** ou __souligné__",
@@ -196,6 +202,7 @@ class PersonalizationMissing(Rule):
     """
 
     code, name, severity, source = "PP107", "personalization-missing", "warning", "mailing-rules.md §2"
+    weight = Weight("structure", 0.5, ONCE)
     message = {
         "en": "the copy never uses the recipient's name: greet with a merge field such as {{{{ first_name }}}}",
         "fr": "le texte n'utilise jamais le nom du destinataire : saluez avec un champ comme {{{{ salutation }}}}",
@@ -218,6 +225,7 @@ class OfferNotInCopy(Rule):
     """
 
     code, name, severity, source = "PP108", "offer-not-in-copy", "warning", "mailing-rules.md §1.1"
+    weight = Weight("structure", 0.5, ONCE)
     message = {
         "en": "the offer's {missing} never appears in the copy: name it, e.g. {example}",
         "fr": "{missing} de l'offre n'apparaît jamais dans le texte : citez-le, par exemple {example}",
@@ -270,6 +278,7 @@ class MarkdownLiteral(Rule):
     """
 
     code, name, severity, source = "PP109", "markdown-literal", "error", "design.md (letter Markdown)"
+    weight = Weight("structure", 1.0, ONCE)
     kinds = ("letter", "email", "reply")
     message = {
         "en": "{what} would print as typed: close it",
@@ -303,6 +312,7 @@ class LegalMentionsMissing(Rule):
     """
 
     code, name, severity, source = "PP110", "legal-mentions-missing", "warning", "norms.md §5"
+    weight = Weight("structure", 0.25, ONCE)
     kinds = ("letter", "email")
     message = {
         "en": "no legal mentions (sender.legal): a French business letter states its company's identity",

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from publipost.linter.document import LintDoc, Unit
-from publipost.linter.rule import Context, Hit, Rule
+from publipost.linter.rule import ONCE, RATE, Context, Hit, Rule, Weight
 from publipost.linter.rules.action import proves
 from publipost.linter.rules.length import sentence_spans
 from publipost.linter.text import WordList, words
@@ -20,6 +20,7 @@ class MagicWordsMissing(Rule):
     """
 
     code, name, severity, source = "PP301", "magic-words-missing", "warning", "mailing-rules.md §3.4"
+    weight = Weight("style", 0.5, ONCE)
     message = {
         "en": "no magic word anywhere ({examples}): use at least one where it is true",
         "fr": "aucun mot magique ({examples}) : utilisez-en au moins un, là où il est vrai",
@@ -47,6 +48,7 @@ class HookNoMagicWord(Rule):
     """
 
     code, name, severity, source = "PP302", "hook-no-magic-word", "warning", "mailing-rules.md §4"
+    weight = Weight("structure", 0.25, ONCE)
     message = {
         "en": "the hook has no magic word (free, new, discover, now, gift)",
         "fr": "l'accroche n'a aucun mot magique (gratuit, nouveau, découvrir, maintenant, cadeau)",
@@ -66,6 +68,7 @@ class StockPhrase(Rule):
     """
 
     code, name, severity, source = "PP303", "stock-phrase", "warning", "mailing-rules.md §3 (004)"
+    weight = Weight("style", 0.75, RATE)
     kinds = ("letter", "email", "reply")
     message = {
         "en": 'stock phrase "{phrase}": say what the reader can do, concretely',
@@ -91,6 +94,7 @@ class ParagraphNotLinked(Rule):
     """
 
     code, name, severity, source = "PP304", "paragraph-not-linked", "warning", "mailing-rules.md §5"
+    weight = Weight("style", 0.5, ONCE)
     options = {"min-paragraphs": 3}
     message = {
         "en": '{n} body paragraphs and no link between them: use "indeed", "as a result", "what\'s more" …',
@@ -136,6 +140,7 @@ class UnprovenClaim(Rule):
     """
 
     code, name, severity, source = "PP305", "unproven-claim", "warning", "mailing-rules.md §3.2"
+    weight = Weight("style", 0.5, RATE)
     message = {
         "en": '"{claim}" with no figure or fact in the sentence: prove it',
         "fr": "« {claim} » sans chiffre ni fait dans la phrase : prouvez-le",
@@ -182,6 +187,7 @@ class TenseNotPresent(Rule):
     """
 
     code, name, severity, source = "PP306", "tense-not-present", "info", "mailing-rules.md §3.2"
+    weight = Weight("style", 0.25, RATE)
     options = {"max-futures": 1}
     message = {
         "en": '"{words}": write in the present, directly ("you save", not "you could save")',
