@@ -36,7 +36,8 @@ if TYPE_CHECKING:
     from publipost.linter.engine import Finding, LintResult
     from publipost.prepared import Prepared
 
-__version__ = "0.1.0"
+from publipost._version import __version__ as __version__
+
 __all__ = [
     "Audience",
     "Campaign",

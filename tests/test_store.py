@@ -279,3 +279,24 @@ def test_a_store_that_cannot_be_opened_and_a_missing_file(tmp_path, run, monkeyp
         missing = run("suppress", *args)
         assert missing.code == 2 and f"{tmp_path / 'gone.csv'}: file not found" in missing.err
         assert "target.source" not in missing.err  # not a campaign's customer file
+
+
+def test_the_default_store_is_the_platform_s_unless_one_was_kept_where_0_1_put_it(tmp_path, monkeypatch):
+    """Issue 28: platformdirs places the store where each system expects (on macOS, ~/Library/
+    Application Support); a store publipost 0.1 kept in ~/.local/share stays the one used, or
+    every customer it suppresses would be mailed again from an empty store."""
+    import platformdirs
+
+    from publipost.store.config import default_location
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    elsewhere = tmp_path / "Library" / "Application Support" / "publipost"
+    monkeypatch.setattr(platformdirs, "user_data_path", lambda name, appauthor=None: elsewhere)
+    assert default_location() == elsewhere / "store.sqlite"  # nothing kept yet: the platform's
+    legacy = tmp_path / "xdg" / "publipost" / "store.sqlite"
+    legacy.parent.mkdir(parents=True)
+    legacy.write_bytes(b"")
+    assert default_location() == legacy  # the store that holds the suppressions
+    elsewhere.mkdir(parents=True)
+    (elsewhere / "store.sqlite").write_bytes(b"")
+    assert default_location() == elsewhere / "store.sqlite"  # once moved, the platform's

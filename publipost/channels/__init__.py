@@ -53,17 +53,22 @@ def documents_of(campaign: Campaign, samples: Samples | None) -> list[LintDoc]:
 
 
 def formats() -> list[str]:
-    """Every `render --format` some channel writes."""
-    return list(dict.fromkeys(f for c in _CHANNELS.values() for f in c.formats))
+    """Every `render --format` some channel writes; a format two channels write is also offered
+    under each channel's name (`letter.text`, `email.text`), so that either can be asked for."""
+    plain = list(dict.fromkeys(f for c in _CHANNELS.values() for f in c.formats))
+    shared = [f for f in plain if sum(f in c.formats for c in _CHANNELS.values()) > 1]
+    return plain + [f"{c.name}.{f}" for f in shared for c in _CHANNELS.values() if f in c.formats]
 
 
-def for_format(campaign: Campaign, fmt: str) -> Channel:
-    """The campaign's channel that writes `fmt` (the first in report order: text is the letter's
-    when the campaign has one)."""
+def for_format(campaign: Campaign, fmt: str) -> tuple[Channel, str]:
+    """The campaign's channel that writes `fmt`, and the format as that channel names it.
+    `letter.text` names the channel; a bare `text` is the first channel's in report order (the
+    letter's when the campaign has one)."""
+    name, _, bare = fmt.rpartition(".")
     for candidate in channels_of(campaign):
-        if fmt in candidate.formats:
-            return candidate
-    writers = [c.name for c in _CHANNELS.values() if fmt in c.formats]
+        if bare in candidate.formats and name in ("", candidate.name):
+            return candidate, bare
+    writers = [c.name for c in _CHANNELS.values() if bare in c.formats and name in ("", c.name)]
     raise PublipostError(
         f"this campaign has no {' or '.join(writers) or 'channel'} to render as {fmt}",
         campaign.where(()),

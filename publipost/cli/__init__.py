@@ -133,6 +133,6 @@ def _version() -> str:
     try:
         return version("publipost")
     except PackageNotFoundError:
-        from publipost import __version__
+        from publipost._version import __version__
 
         return __version__

@@ -32,7 +32,8 @@ def arguments(command: argparse.ArgumentParser) -> None:
         choices=Formats(),
         default="text",
         metavar="FORMAT",  # argparse would list the choices at once, importing every channel
-        help="%(choices)s (default: text); eml: one file per e-mail; mbox: one mailbox",
+        help="%(choices)s (default: text, the letter's when there is one); eml: one file per e-mail; "
+        "mbox: one mailbox; letter.text, email.text: that channel's text",
     )
     command.add_argument("--out", type=local_path, help="output folder (default: out/ beside the campaign)")
     command.add_argument(
@@ -79,12 +80,10 @@ def cmd_render(args: argparse.Namespace) -> int:
     accept_store_change(prepared, args)
     # An unknown id is bad input: refused before anything is printed.
     only = prepared.audience.only(args.only) if args.only else None
-    channel = for_format(prepared.campaign, args.format)  # before anything is printed or written
-    if args.dask and args.format not in ("pdf", "eml"):
-        raise PublipostError(
-            f"--dask draws print files and .eml files; render --format {args.format} runs here"
-        )
-    if args.format in channel.produced and not args.no_lint:
+    channel, fmt = for_format(prepared.campaign, args.format)  # before anything is printed or written
+    if args.dask and fmt not in ("pdf", "eml"):
+        raise PublipostError(f"--dask draws print files and .eml files; render --format {fmt} runs here")
+    if fmt in channel.produced and not args.no_lint:
         try:
             channel.check_gate(prepared, "nothing was written", "render with --no-lint")
         except LintBlocked as exc:
@@ -98,9 +97,9 @@ def cmd_render(args: argparse.Namespace) -> int:
     options = RenderOptions(
         per_file=args.per_file, duplex=args.duplex, jobs=args.jobs, record=only is None, dask=args.dask
     )
-    label = "printing" if args.format == "pdf" else "rendering"
+    label = "printing" if fmt == "pdf" else "rendering"
     with progress_bar(prepared.audience.channel_count(channel.name), label) as advance:
-        report = channel.write(prepared, out_dir, args.format, options, advance)
+        report = channel.write(prepared, out_dir, fmt, options, advance)
     print("\n" + "\n".join(report.summary(shown_path)))
     for line in report.failure_lines():
         print(line, file=sys.stderr)

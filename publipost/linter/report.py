@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote
 
-from publipost import __version__
+from publipost._version import __version__
 from publipost.linter.engine import Finding, LintResult
 from publipost.linter.rules import all_rules
 

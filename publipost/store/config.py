@@ -19,8 +19,16 @@ FILES = ("publipost.toml", ".publipost.toml", "pyproject.toml")
 
 
 def default_location() -> Path:
+    """The platform's data folder (platformdirs: XDG_DATA_HOME on Linux, ~/Library/Application
+    Support on macOS, the roaming app data on Windows). A store kept where publipost 0.1 put it
+    on every system (XDG's ~/.local/share) stays the one used: a store that moved silently would
+    be an empty one, and every suppressed customer mailed again."""
+    from platformdirs import user_data_path
+
+    here = user_data_path("publipost", appauthor=False) / "store.sqlite"
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "publipost" / "store.sqlite"
+    before = Path(base) / "publipost" / "store.sqlite"
+    return before if before.exists() and not here.exists() else here
 
 
 def store_location(start: Path | None = None) -> tuple[str, str]:
