@@ -108,7 +108,6 @@ def test_a_house_rule_is_selected_ignored_suppressed_and_in_sarif_like_any(tmp_p
         ('kind = "existence"\ntokens = ["x"]\nscope = ["footer"]', "scope is"),
         ('kind = "existence"\ntokens = ["x"]\nmessage = "{nope}"', "unknown field"),
         ('tokens = ["x"]', "no such rule"),
-        ('kind = "existence"\npatterns = ["(a+)+$"]', "repeats a repetition"),
         ('kind = "existence"\ntokens = ["x"]\nmessage = { en = 3 }', "message is a string"),
         ('kind = "occurrence"\ntokens = ["x"]\nmin = true', "min is a whole number"),
     ],
@@ -138,3 +137,35 @@ def test_a_built_in_rule_s_options_must_be_a_table(tmp_path, run):
     assert (
         "rules.sentence-too-long is 12: a table of options" in result.err and "publipost.toml" in result.err
     )
+
+
+def test_a_pattern_that_backtracks_is_stopped_with_its_name_and_the_fix(tmp_path, run):
+    """Issue 28: a house rule's pattern runs under a time limit (the `regex` module's timeout),
+    not a walk of re's private parser: (a|aa)+$ on a long run of a's followed by "!" stops in a
+    fraction of a second, exit 2, naming the rule, the pattern and the fix."""
+    import time
+
+    (tmp_path / "publipost.toml").write_text(
+        '[lint.rules.house-x]\nkind = "existence"\npatterns = ["(a|aa)+$"]\n', encoding="utf-8"
+    )
+    path = tmp_path / "letter.md"
+    path.write_text(GOOD["en"].replace("You see your tasks at a glance.", "a" * 60 + "!"), encoding="utf-8")
+    started = time.monotonic()
+    result = run("lint", path)
+    assert result.code == 2 and result.out == ""
+    assert "rules.house-x: pattern '(a|aa)+$' took over 0.25 s on one paragraph" in result.err
+    assert "hint: write a+ or (ab)+" in result.err and "publipost.toml" in result.err
+    assert time.monotonic() - started < 10
+
+
+def test_house_patterns_keep_python_s_unicode_word_boundaries(tmp_path):
+    """RE2 was the other guard; its \\b is ASCII-only and \\bété\\b would never match French copy."""
+    (tmp_path / "publipost.toml").write_text(
+        '[lint.rules.house-ete]\nkind = "existence"\npatterns = ["\\\\bété\\\\b"]\n', encoding="utf-8"
+    )
+    path = tmp_path / "lettre.md"
+    path.write_text(
+        GOOD["fr"].replace("Vous dormez à poings fermés.", "Vous dormez bien tout l'été."), encoding="utf-8"
+    )
+    found = [f for f in lint_paths([path]).active if f.name == "house-ete"]
+    assert [f.message for f in found] == ["« été » : la charte l'évite"]
