@@ -94,23 +94,67 @@ def test_an_english_reply_says_re_your_letter(tmp_path, run):
     assert "Re: your letter of 20 November 2026 (ref. R-7)" in text and "about torn pages" in text
 
 
+def _pages(campaign) -> list[str]:
+    reader = PdfReader(campaign.parent / "out" / "letters" / "letters.pdf")
+    return [" ".join((p.extract_text() or "").split()) for p in reader.pages]
+
+
 @pytest.mark.parametrize(
     ("old", "new", "said"),
     [
         (
             "24/11/2026;R-2291",
             "24/12/2026;R-2291",
-            "row 2: received 2026-12-24, after the reply's date (2026-11-27)",
+            "received 2026-12-24, after the reply's date (2026-11-27): reply held back",
         ),
-        ("24/11/2026;R-2291", "le 24 novembre;R-2291", "row 2: received date 'le 24 novembre' is not a date"),
-        ("04 78 00 11 22;25/11/2026", ";25/11/2026", "row 4: a serious complaint with no phone number"),
+        (
+            "24/11/2026;R-2291",
+            "le 24 novembre;R-2291",
+            "received date 'le 24 novembre' is not a date (write 12/11/2026 or 2026-11-12): reply held back",
+        ),
     ],
 )
-def test_bad_rows_stop_everything_with_their_row(replies, run, old, new, said):
+def test_a_row_that_cannot_be_answered_is_held_back_and_the_others_print(replies, run, old, new, said):
+    """Issue 30, 3: a batch never blocks on a few rows; the bad one is held back with its reason."""
     _edit_csv(replies, old, new)
-    result = run("render", replies, "--format", "pdf")
-    assert result.code == 2 and said in result.err, result.err
-    assert not (replies.parent / "out" / "letters").exists()  # nothing printed
+    checked = run("validate", replies)
+    assert checked.code == 0, checked.err
+    assert "held back  1 reply held back, with its reason: rejects.csv" in checked.out
+    rejects = (replies.parent / "out" / "rejects.csv").read_text(encoding="utf-8-sig")
+    assert re.search(rf"^2;rejected;.*{re.escape(said)}", rejects, re.M), rejects
+    printed = run("render", replies, "--format", "pdf")
+    assert printed.code == 0, printed.err
+    pages = _pages(replies)
+    assert len(pages) == 4 and not any("R-2291" in page for page in pages)  # the other four replies
+
+
+def test_a_serious_complaint_with_no_phone_is_answered_in_writing_and_listed(replies, run):
+    """Issue 30, 3: three postal complaints without a phone number blocked the batch (exit 2,
+    "add the 'phone' column" though the column was there). By default they are answered in
+    writing now and validate lists them; `replies.missing_phone: hold` holds them back, naming
+    the empty cell."""
+    _edit_csv(replies, "04 78 00 11 22;25/11/2026", ";25/11/2026")
+    checked = run("validate", replies)
+    assert checked.code == 0, checked.err
+    assert (
+        "  no phone   row 4 (C02210, R-2302) Anne Roy: a serious complaint with no phone number: answer in "
+        "writing within 48 hours" in checked.out
+    )
+    assert "call first" not in checked.out  # nobody left to phone
+    assert run("render", replies, "--format", "pdf").code == 0
+    assert len(_pages(replies)) == 5 and any("R-2302" in page for page in _pages(replies))
+
+    campaign = replies.read_text(encoding="utf-8")
+    replies.write_text(campaign + "\nreplies:\n  missing_phone: hold\n", encoding="utf-8")
+    held = run("validate", replies)
+    assert held.code == 0 and "1 reply held back" in held.out
+    rejects = (replies.parent / "out" / "rejects.csv").read_text(encoding="utf-8-sig")
+    assert (
+        "4;rejected;" in rejects and "its phone cell is empty" in rejects and "missing_phone: hold" in rejects
+    )
+    assert run("render", replies, "--format", "pdf").code == 0
+    pages = _pages(replies)
+    assert len(pages) == 4 and not any("R-2302" in page for page in pages)
 
 
 def test_a_complaints_file_without_its_reference_column(replies, run):

@@ -423,6 +423,11 @@ def load_audience(
 
         check_columns(audience.headers, audience.suggest, campaign)
         audience.complaints = read_complaints(audience.targeted, campaign, ID)
+        held = audience.complaints.held
+        if held:  # those rows only: the batch goes on
+            mask = audience.frame.index.isin(list(held))
+            reasons = pd.Series(held).reindex(audience.frame.index, fill_value="")
+            _set_outcome(audience, pd.Series(mask, index=audience.frame.index), Outcome.REJECTED, reasons)
     _note_partial(audience)
     return audience
 

@@ -1,10 +1,13 @@
 """A complaints file, for replies (kind: complaint-reply): checked, then measured.
 
 mailing-rules.md §7: reply within a week; phone first when the complaint is serious. Every
-row's delay (from the day the complaint was received to the reply's date) is computed; a
-received date that cannot be read, or lies in the future, and a serious complaint with no
-phone number are bad input (exit 2, rows named) since they would make the reply wrong or late.
-The indicators the course names: complaints by subject and by delay, and the complaint rate.
+row's delay (from the day the complaint was received to the reply's date) is computed. A row
+that cannot be answered as written (a received date that cannot be read, or lies after the
+reply's date) is held back with its reason, and the others are answered: a batch never waits
+on a few rows. A serious complaint with no phone number cannot be phoned first: it is answered
+in writing at once and listed (`replies.missing_phone: write`, the default), or held back
+(`hold`). The indicators the course names: complaints by subject and by delay, and the
+complaint rate.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from publipost.campaigns.model import Campaign
-from publipost.errors import AudienceError, Where
+from publipost.errors import AudienceError
 from publipost.folding import fold
 from publipost.i18n import N_
 
@@ -25,7 +28,6 @@ SERIOUS = {"serious", "grave", "high", "haute", "elevee", "urgent", "urgente", "
 DEADLINE_DAYS = 7
 BANDS = ((2, N_("0–2 days")), (7, N_("3–7 days")), (14, N_("8–14 days")))
 LATER = N_("over 14 days")
-MAX_LISTED = 10
 
 
 @dataclass
@@ -38,12 +40,14 @@ class Complaint:
     phone: str
     subject: str
     name: str
+    reference: str = ""  # the customer's reference (the ticket), what a service lead follows up by
 
 
 @dataclass
 class Complaints:
     reply_date: dt.date
     rows: list[Complaint] = field(default_factory=list)
+    held: dict[int, str] = field(default_factory=dict)  # frame index → why its reply is held back
 
     @property
     def late(self) -> list[Complaint]:
@@ -51,7 +55,13 @@ class Complaints:
 
     @property
     def serious(self) -> list[Complaint]:
-        return [c for c in self.rows if c.serious]
+        """To phone first: the serious complaints that have a number."""
+        return [c for c in self.rows if c.serious and c.phone]
+
+    @property
+    def no_phone(self) -> list[Complaint]:
+        """Serious, and no number to call: answered in writing now, within 48 hours."""
+        return [c for c in self.rows if c.serious and not c.phone]
 
     def by_subject(self) -> Counter[str]:
         return Counter(c.subject or "(no subject)" for c in self.rows)
@@ -82,7 +92,8 @@ _what = {"received": "the date the complaint came in", "reference": "the custome
 def read_complaints(
     frame: pd.DataFrame, campaign: Campaign, id_column: str, today: dt.date | None = None
 ) -> Complaints:
-    """The targeted rows as complaints; bad dates and serious rows without a phone are errors."""
+    """The targeted rows as complaints; the rows that cannot be answered as written, in `held`
+    with their reason (the caller holds them back), never an error that stops the batch."""
     from publipost.campaigns.table import ROW
 
     reply_date = (campaign.letter.date if campaign.letter and campaign.letter.date else None) or (
@@ -94,8 +105,8 @@ def read_complaints(
         dayfirst=campaign.language == "fr",
         format="mixed",
     )
-    problems: list[tuple[int, str]] = []
     complaints = Complaints(reply_date)
+    hold_unreachable = campaign.replies.missing_phone == "hold"
     severity = frame["severity"].astype(str) if "severity" in frame else pd.Series("", index=frame.index)
     phones = frame["phone"].astype(str).str.strip() if "phone" in frame else pd.Series("", index=frame.index)
     subjects = (
@@ -106,21 +117,25 @@ def read_complaints(
         written = str(frame.at[index, "received"]).strip()
         when = received.at[index]
         if pd.isna(when):
-            problems.append(
-                (row, f"received date '{written[:40]}' is not a date (write 12/11/2026 or 2026-11-12)")
+            complaints.held[index] = (
+                f"received date '{written[:40]}' is not a date (write 12/11/2026 or 2026-11-12): "
+                "reply held back"
             )
             continue
         day = when.date()
         if day > reply_date:
-            problems.append(
-                (row, f"received {day.isoformat()}, after the reply's date ({reply_date.isoformat()})")
+            complaints.held[index] = (
+                f"received {day.isoformat()}, after the reply's date ({reply_date.isoformat()}): "
+                "reply held back"
             )
             continue
         serious = fold(severity.at[index].strip()) in SERIOUS
         phone = phones.at[index]
-        if serious and not phone:
-            problems.append(
-                (row, "a serious complaint with no phone number: call first (add the 'phone' column)")
+        if serious and not phone and hold_unreachable:
+            empty = "its phone cell is empty" if "phone" in frame else "the file has no phone column"
+            complaints.held[index] = (
+                f"a serious complaint with no phone number ({empty}): reply held back "
+                "(replies.missing_phone: hold); call the customer another way, or set missing_phone: write"
             )
             continue
         name = " ".join(str(frame.at[index, n]) for n in ("first_name", "last_name") if n in frame).strip()
@@ -134,14 +149,7 @@ def read_complaints(
                 phone,
                 subjects.at[index],
                 name,
+                str(frame.at[index, "reference"]).strip(),
             )
-        )
-    if problems:
-        listed = "; ".join(f"row {row}: {reason}" for row, reason in problems[:MAX_LISTED])
-        more = f" (and {len(problems) - MAX_LISTED} more)" if len(problems) > MAX_LISTED else ""
-        raise AudienceError(
-            f"{len(problems)} complaints cannot be answered as written: {listed}{more}",
-            Where(campaign.resolve(campaign.target.source or "")),
-            "correct those rows in the complaints file; nothing was printed or sent",
         )
     return complaints

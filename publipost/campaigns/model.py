@@ -515,6 +515,15 @@ class Costs(Section):
     fixed: float = Field(default=0, ge=0)  # design, lists, set-up
 
 
+class Replies(Section):
+    """How a complaint-reply campaign treats a row it cannot handle as the course says
+    (mailing-rules.md §7: a serious complaint is phoned first)."""
+
+    # A serious complaint with no phone number: `write` answers it in writing now (validate
+    # lists it: no call possible, the letter within 48 hours); `hold` keeps its reply back.
+    missing_phone: Literal["write", "hold"] = "write"
+
+
 class Value(Section):
     """A customer's lifetime value: average order × orders a year × years as a customer
     (mailing-rules.md), what a customer won is worth beyond the first order."""
@@ -638,6 +647,7 @@ class Campaign(Section):
     email: Email | None = None
     cta: Cta | None = None
     costs: Costs = Costs()
+    replies: Replies = Replies()  # complaint-reply campaigns only
     value: Value | None = None
     links: Links = Links()
     brand: Brand = Brand()

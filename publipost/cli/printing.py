@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from publipost import i18n
 from publipost.cli.common import shown_path, shown_store, summary_line
-from publipost.i18n import _
+from publipost.i18n import _, ngettext
 
 if TYPE_CHECKING:
     from publipost.prepared import Prepared
@@ -146,6 +146,19 @@ def print_complaints(complaints: Any, customers: int | None) -> None:
             row=c.row, id=c.id, name=c.name, phone=c.phone
         )
         print("  " + summary_line(_("call first"), said))
+    for c in complaints.no_phone:  # a serious complaint nobody can phone: the letter goes now
+        said = _(
+            "row {row} ({id}, {reference}) {name}: a serious complaint with no phone number: answer in "
+            "writing within 48 hours"
+        ).format(row=c.row, id=c.id, reference=c.reference, name=c.name)
+        print("  " + summary_line(_("no phone"), said))
+    if complaints.held:
+        said = ngettext(
+            "{n} reply held back, with its reason: rejects.csv",
+            "{n} replies held back, with their reasons: rejects.csv",
+            len(complaints.held),
+        ).format(n=len(complaints.held))
+        print("  " + summary_line(_("held back"), said))
     subjects = complaints.by_subject()
     print("  " + summary_line(_("by subject"), " · ".join(f"{s} {n}" for s, n in subjects.most_common())))
     delays = complaints.by_delay()
