@@ -3,6 +3,7 @@ file, its deadlines and indicators, the letter's subject line, the reply rules, 
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 
@@ -32,9 +33,14 @@ def test_validate_reports_delays_calls_and_indicators(replies, run):
     out = result.out
     assert "(fr, replies to complaints)" in out
     assert "replies    5 complaints, answered on 27 November 2026" in out
-    late = re.findall(r"late +row (\d+) \((\w+)\): received (\d+ \w+ \d{4}), (\d+) days", out)
-    assert late == [("3", "C00877", "10 November 2026", "17"), ("6", "C00402", "2 November 2026", "25")]
-    assert "call first row 4 (C02210) Anne Roy: 04 78 00 11 22" in out
+    late = re.findall(
+        r"late +([\w-]+) ([\w ]+) \(row (\d+)\): received (\d+ \w+ \d{4}), (\d+) days, (\d+) overdue", out
+    )
+    assert late == [
+        ("R-2250", "Paul Martin", "3", "10 November 2026", "17", "10"),
+        ("R-2214", "Léa Nguyen", "6", "2 November 2026", "25", "18"),
+    ]
+    assert "call first R-2302 Anne Roy (row 4): 04 78 00 11 22" in out
     assert "by subject Couette livrée déchirée 2 · Retard de livraison 2 · Facturation en double 1" in out
     assert "by delay   0–2 days 2 · 3–7 days 1 · 8–14 days 0 · over 14 days 2" in out
     assert "complaint rate 0.10% of 4,800 customers" in out
@@ -90,7 +96,7 @@ def test_an_english_reply_says_re_your_letter(tmp_path, run):
         encoding="utf-8",
     )
     assert run("render", tmp_path / "campaign.yaml", "--format", "text").code == 0
-    text = (tmp_path / "out" / "letters" / "7.txt").read_text(encoding="utf-8")
+    text = (tmp_path / "out" / "letters" / "R-7.txt").read_text(encoding="utf-8")  # named by its ticket
     assert "Re: your letter of 20 November 2026 (ref. R-7)" in text and "about torn pages" in text
 
 
@@ -137,7 +143,7 @@ def test_a_serious_complaint_with_no_phone_is_answered_in_writing_and_listed(rep
     checked = run("validate", replies)
     assert checked.code == 0, checked.err
     assert (
-        "  no phone   row 4 (C02210, R-2302) Anne Roy: a serious complaint with no phone number: answer in "
+        "  no phone   R-2302 Anne Roy (row 4): a serious complaint with no phone number: answer in "
         "writing within 48 hours" in checked.out
     )
     assert "call first" not in checked.out  # nobody left to phone
@@ -171,3 +177,33 @@ def test_a_sales_campaign_still_needs_its_objective(campaign_dir, run):
     result = run("validate", path)
     assert result.code == 2 and "missing required key 'objective' in the top level" in result.err
     assert "kind: complaint-reply" in result.err
+
+
+def test_replies_are_followed_up_by_ticket_and_the_day_s_new_ones_print_alone(replies, run):
+    """Issue 30, 4: the complaint's reference is the reply's id (render --only R-2250); the next
+    day's complaint added to the file, render --new prints it alone, and then nothing."""
+    one = run("render", replies, "--format", "text", "--only", "R-2250")
+    assert one.code == 0, one.err
+    assert [p.name for p in (replies.parent / "out" / "letters").glob("*.txt")] == ["R-2250.txt"]
+    assert run("render", replies, "--format", "pdf").code == 0
+    assert len(_pages(replies)) == 5
+    path = replies.parent / "data" / "reclamations.csv"
+    text = path.read_text(encoding="cp1252")
+    added = (  # Paul Martin (C00877) complains a second time: a reply of its own, not a duplicate
+        "C00877;M.;Paul;Martin;3 rue Neuve;01000;Bourg-en-Bresse;06 12 34 56 78;26/11/2026;R-2320;"
+        "Facturation en double;normale;nous avons annulé la facture;;Marc Lefèvre\n"
+    )
+    path.write_text(text + ("" if text.endswith("\n") else "\n") + added, encoding="cp1252")
+    new = run("render", replies, "--format", "pdf", "--new")
+    assert new.code == 0, new.err
+    pages = _pages(replies)
+    assert (
+        len(pages) == 1 and "réf. R-2320" in pages[0]
+    )  # the same customer's second complaint: its own reply
+    again = run("render", replies, "--format", "pdf", "--new")
+    assert again.code == 0 and "nothing new to print" in again.out
+    listed = run("manifest", replies, "--format", "json")
+    printed = {row["id"] for row in json.loads(listed.out) if row["status"] == "printed"}
+    assert printed == {"R-2291", "R-2250", "R-2302", "R-2310", "R-2214", "R-2320"}
+    wrong = run("render", replies, "--format", "text", "--new")
+    assert wrong.code == 2 and "--new prints the letters not printed before" in wrong.err

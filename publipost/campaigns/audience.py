@@ -728,6 +728,10 @@ def _match_key(frame: pd.DataFrame, key: str) -> pd.Series:
 def _dedupe(audience: Audience, campaign: Campaign) -> None:
     frame = audience.frame
     keys = campaign.target.dedupe
+    if keys is None and campaign.reply and "reference" in frame.columns:
+        # Every complaint gets its reply: a customer who complained twice is two rows to answer,
+        # not a duplicate; the same complaint exported twice (its reference twice) is one.
+        keys = ["reference"]
     if keys is None:
         keys = (
             ["email"]
@@ -767,7 +771,10 @@ def _assign_ids(audience: Audience, campaign: Campaign) -> None:
     a customer is inserted above. Others (letters only) are known by their row.
     """
     frame = audience.frame
-    id_field = campaign.target.id or ("id" if "id" in frame.columns else None)
+    # A reply is followed up by its ticket: the complaint's reference is its id (a customer with
+    # two complaints gets two replies; render --only TK-48300 finds it), whatever the channels.
+    reference = "reference" if campaign.reply and "reference" in frame.columns else None
+    id_field = campaign.target.id or reference or ("id" if "id" in frame.columns else None)
     if id_field and id_field not in frame.columns:  # the column's own header names its field too
         from publipost.campaigns.fields import snake
 

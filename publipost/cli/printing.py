@@ -136,21 +136,26 @@ def print_complaints(complaints: Any, customers: int | None) -> None:
     rows = complaints.rows
     said = _("{n} complaints, answered on {date}").format(n=len(rows), date=i18n.date(complaints.reply_date))
     print("\n" + summary_line(_("replies"), said))
-    for c in complaints.late:
-        said = _("row {row} ({id}): received {when}, {days} days (over {limit})").format(
-            row=c.row, id=c.id, when=i18n.date(c.received), days=c.days, limit=DEADLINE_DAYS
+    for c in complaints.late:  # by ticket and customer: what a service lead follows up by
+        said = _("{reference} {name} (row {row}): received {when}, {days} days, {overdue} overdue").format(
+            reference=c.reference,
+            name=c.name,
+            row=c.row,
+            when=i18n.date(c.received),
+            days=c.days,
+            overdue=c.days - DEADLINE_DAYS,
         )
         print("  " + summary_line(_("late"), said))
     for c in complaints.serious:
-        said = _("row {row} ({id}) {name}: {phone} (a serious complaint: phone, then write)").format(
-            row=c.row, id=c.id, name=c.name, phone=c.phone
+        said = _("{reference} {name} (row {row}): {phone} (a serious complaint: phone, then write)").format(
+            reference=c.reference, name=c.name, row=c.row, phone=c.phone
         )
         print("  " + summary_line(_("call first"), said))
     for c in complaints.no_phone:  # a serious complaint nobody can phone: the letter goes now
         said = _(
-            "row {row} ({id}, {reference}) {name}: a serious complaint with no phone number: answer in "
+            "{reference} {name} (row {row}): a serious complaint with no phone number: answer in "
             "writing within 48 hours"
-        ).format(row=c.row, id=c.id, reference=c.reference, name=c.name)
+        ).format(reference=c.reference, name=c.name, row=c.row)
         print("  " + summary_line(_("no phone"), said))
     if complaints.held:
         said = ngettext(

@@ -20,9 +20,10 @@ from publipost.cli.common import (
 )
 from publipost.cli.printing import print_audience
 from publipost.errors import PublipostError
+from publipost.i18n import _
 
 if TYPE_CHECKING:
-    pass
+    from publipost.prepared import Prepared
 
 
 def arguments(command: argparse.ArgumentParser) -> None:
@@ -61,11 +62,31 @@ def arguments(command: argparse.ArgumentParser) -> None:
         help="pdf, eml: draw on a Dask cluster: tcp://SCHEDULER:8786, or local:N for N local workers",
     )
     command.add_argument(
+        "--new",
+        action="store_true",
+        help="pdf: print only the letters the manifest does not record as printed (the day's new "
+        "complaints, the customers added to the file); the print file holds those alone",
+    )
+    command.add_argument(
         "--store-changed",
         action="store_true",
         help="print or send although the suppression store is not the one this campaign ran with",
     )
     command.set_defaults(run=cmd_render)
+
+
+def not_printed(prepared: Prepared, out_dir: Path) -> list[str]:
+    """The ids the letter reaches that the manifest does not record as printed, in print order."""
+    from publipost.campaigns.audience import ID
+    from publipost.results.manifest import FILE, Manifest
+
+    printed: set[str] = set()
+    if (out_dir / FILE).exists():
+        with Manifest(out_dir / FILE, create=False) as manifest:
+            printed = {
+                rid for rid, (status, _at) in manifest.outcomes("letter").items() if status == "printed"
+            }
+    return [rid for rid in prepared.audience.reached("letter")[ID].tolist() if rid not in printed]
 
 
 def cmd_render(args: argparse.Namespace) -> int:
@@ -81,6 +102,10 @@ def cmd_render(args: argparse.Namespace) -> int:
     # An unknown id is bad input: refused before anything is printed.
     only = prepared.audience.only(args.only) if args.only else None
     channel, fmt = for_format(prepared.campaign, args.format)  # before anything is printed or written
+    if args.new and (fmt != "pdf" or only is not None):
+        raise PublipostError(
+            "--new prints the letters not printed before: use it with --format pdf, without --only"
+        )
     if args.dask and fmt not in ("pdf", "eml"):
         raise PublipostError(f"--dask draws print files and .eml files; render --format {fmt} runs here")
     if fmt in channel.produced and not args.no_lint:
@@ -94,6 +119,14 @@ def cmd_render(args: argparse.Namespace) -> int:
     print_audience(prepared, out_dir)
     if only is not None:
         prepared = replace(prepared, audience=only)
+    if args.new:
+        fresh = not_printed(prepared, args.out or prepared.out_dir)
+        if not fresh:
+            print(
+                "\n" + _("nothing new to print: the manifest records every letter of the audience as printed")
+            )
+            return EXIT_OK
+        prepared = replace(prepared, audience=prepared.audience.only(fresh))
     options = RenderOptions(
         per_file=args.per_file, duplex=args.duplex, jobs=args.jobs, record=only is None, dask=args.dask
     )
