@@ -41,6 +41,34 @@ def test_the_starter_validates_lints_clean_and_renders(tmp_path, run, language, 
         assert len(mailbox.Maildir(tmp_path / "sent" / "maildir", create=False)) == 3
 
 
+@pytest.mark.parametrize(
+    ("language", "body", "reference"),
+    [("fr", "reponse.md", "réf. R-2291"), ("en", "reply.md", "ref. T-2291")],
+)
+def test_the_complaint_reply_starter_validates_lints_clean_and_prints(
+    tmp_path, run, language, body, reference
+):
+    """Issue 30: `init --kind complaint-reply` writes replies that work at once: validate lists
+    the delays and whom to call, lint finds nothing with the reply rules, one letter per row."""
+    folder = tmp_path / "replies"
+    made = run("init", folder, "--kind", "complaint-reply", "--language", language)
+    assert made.code == 0 and (folder / body).exists() and not (folder / "email.md").exists()
+    campaign = folder / "campaign.yaml"
+    checked = run("validate", campaign)
+    assert (
+        checked.code == 0 and "targeted           3" in checked.out and "rejected           0" in checked.out
+    )
+    assert "call first T-2302" in checked.out or "call first R-2302" in checked.out
+    linted = run("lint", campaign)
+    assert linted.code == 0 and "0 errors, 0 warnings, 0 info" in linted.out and "(reply)" in linted.out
+    assert run("render", campaign, "--format", "pdf").code == 0
+    with pdfplumber.open(folder / "out" / "letters" / "letters.pdf") as pdf:
+        pages = [page.extract_text() for page in pdf.pages]
+    assert len(pages) == 3 and reference in pages[0]
+    refused = run("init", tmp_path / "other", "--kind", "complaint-reply", "--channels", "letter,email")
+    assert refused.code == 2 and "the complaint-reply starter is a letter" in refused.err
+
+
 def test_init_never_overwrites_and_refuses_what_it_does_not_know(tmp_path, run):
     folder = tmp_path / "camp"
     folder.mkdir()

@@ -23,8 +23,13 @@ def arguments(command: argparse.ArgumentParser) -> None:
     )
     command.add_argument(
         "--channels",
-        default="letter,email",
-        help="letter, email or letter,email (default: both)",
+        help="letter, email or letter,email (default: both; a complaint-reply starter is a letter)",
+    )
+    command.add_argument(
+        "--kind",
+        choices=["sales", "complaint-reply"],
+        default="sales",
+        help="sales (default): an offer to sell; complaint-reply: one reply per row of a complaints file",
     )
     command.set_defaults(run=cmd_init)
 
@@ -32,8 +37,8 @@ def arguments(command: argparse.ArgumentParser) -> None:
 def cmd_init(args: argparse.Namespace) -> int:
     from publipost.campaigns.starter import write_starter
 
-    channels = comma_list([args.channels]) or []
-    written = write_starter(args.folder, args.language, channels)
+    channels = comma_list([args.channels]) if args.channels is not None else None
+    written = write_starter(args.folder, args.language, channels, args.kind)
     campaign = args.folder / "campaign.yaml"
     print(f"wrote {len(written)} files in {shown_path(args.folder)}:")
     for path in written:
