@@ -39,7 +39,8 @@ def main() -> int:
         recall = tp / (tp + fn) if tp + fn else 1.0
         worst = min(worst, precision, recall)
         rows.append(
-            f"{code:<20} precision {precision:.2f}  recall {recall:.2f}  ({tp} found, {fp} wrong, {fn} missed)"
+            f"{code:<20} precision {precision:.2f}  recall {recall:.2f}  "
+            f"({tp} found, {fp} wrong, {fn} missed)"
         )
     print("\n".join(rows))
     for name in sorted(expected):

@@ -35,6 +35,7 @@ class Weight:
     dimension: str
     points: float
     counts: str = ONCE
+    cap: float | None = None  # when the rule fires, the overall score stays below this
 
 
 # Every built-in rule by code, in the order its module defines it (Rule.__init_subclass__).

@@ -88,6 +88,8 @@ def score(doc: LintDoc, hits: Iterable[tuple[str, Hit]]) -> Score:
     style = max(0.0, 5 - cost["style"])
     readability = max(0.0, 5 * (1 - unreadable))
     overall = MIX["structure"] * structure + MIX["style"] * style + MIX["readability"] * readability
+    caps = [w.cap for code in counts if (w := WEIGHTS.get(code)) is not None and w.cap is not None]
+    overall = min([overall, *caps])
     return Score(
         round(structure, 1), round(style, 1), round(readability, 1), round(overall, 1), total, doc.language
     )

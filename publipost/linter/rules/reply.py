@@ -90,17 +90,30 @@ class ReplyBareAcknowledgement(Rule):
             yield Hit(None, args={"n": count})
 
 
-class ReplyNoApology(_Missing):
+class ReplyNoApology(Rule):
     """The reply never apologises.
 
-    Why: the customer was let down; say you are sorry, plainly, before anything else.
+    Why: the customer was let down; say you are sorry, plainly, before anything else, and for
+    what you did. "Sorry you feel that way" or « désolés si vous avez été gênée » is no apology
+    (PP709): it does not count here.
     Example (fr): « Nous vous prions de nous excuser pour ce retard. »
     Example (en): "We are sorry for the delay."
     """
 
     code, name, severity, source = "PP703", "reply-no-apology", "warning", SOURCE
     weight = Weight("structure", 0.75, ONCE)
-    wanted = "reply-apology"
+    kinds = ("reply",)
+
+    def check(self, doc: LintDoc, ctx: Context) -> Iterator[Hit]:
+        apologies, non = ctx.words("reply-apology"), ctx.words("reply-non-apology")
+        for unit in doc.units:
+            # an apology word inside a non-apology, or just before one (« désolés | que vous ayez
+            # eu l'impression »), is part of it
+            hedged = [(t.start, t.end) for t in non.find(unit.text)]
+            if any(all(t.end + 4 <= a or t.start >= b for a, b in hedged) for t in apologies.find(unit.text)):
+                return
+        yield Hit(None)
+
     message = {
         "en": 'the reply never apologises: "We are sorry for…"',
         "fr": "la réponse ne présente pas d'excuses : « Nous vous prions de nous excuser pour… »",
@@ -127,6 +140,38 @@ class ReplyMinimises(Rule):
 
     def check(self, doc: LintDoc, ctx: Context) -> Iterator[Hit]:
         listed = ctx.words("reply-minimising")
+        for unit in doc.copy_units:
+            for token in listed.find(unit.text):
+                yield Hit(unit, token.start, token.end, {"phrase": " ".join(token.text.split())})
+
+
+class ReplyNonApology(Rule):
+    """A non-apology: sorry for the customer's feelings, sorry if, or the fault put on fate or others.
+
+    Why: an apology takes responsibility for what was done. "We are sorry you feel that way"
+    apologises for the customer's feelings, "sorry if you were offended" doubts there was harm,
+    "unfortunately, delays happen", « indépendant de notre volonté », « pas de notre ressort »
+    put the fault on fate or someone else, "mistakes were made" on nobody (Lazare, On Apology,
+    2004; Fried, "How to say you're sorry", 2016). The customer reads it as no apology at all,
+    and a reply holding one cannot score "strong".
+    Example (fr): « Nous sommes désolés que vous ayez eu l'impression d'être mal servie. »
+    Use instead: « Nous vous prions de nous excuser : nous avons mal préparé votre commande. »
+    Example (en): "We are sorry if you were offended." Use instead: "We apologize: our answer was rude."
+    """
+
+    code, name, severity, source = "PP709", "reply-non-apology", "warning", SOURCE
+    # A non-apology caps the score below "strong" (4): the reply fails its first duty.
+    weight = Weight("structure", 1.0, ONCE, cap=3.4)
+    kinds = ("reply",)
+    message = {
+        "en": '"{phrase}" is not an apology: it puts the fault on the customer\'s feelings, on chance or on others; '
+        "say what you did and that you are sorry for it",
+        "fr": "« {phrase} » n'est pas une excuse : elle renvoie la faute sur le ressenti du client, le sort ou "
+        "un tiers ; dites ce que vous avez fait, et excusez-vous-en",
+    }
+
+    def check(self, doc: LintDoc, ctx: Context) -> Iterator[Hit]:
+        listed = ctx.words("reply-non-apology")
         for unit in doc.copy_units:
             for token in listed.find(unit.text):
                 yield Hit(unit, token.start, token.end, {"phrase": " ".join(token.text.split())})
