@@ -144,7 +144,7 @@ def test_a_serious_complaint_with_no_phone_is_answered_in_writing_and_listed(rep
     assert checked.code == 0, checked.err
     assert (
         "  no phone   R-2302 Anne Roy (row 4): a serious complaint with no phone number: answer in "
-        "writing within 48 hours" in checked.out
+        "writing within 24 hours" in checked.out
     )
     assert "call first" not in checked.out  # nobody left to phone
     assert run("render", replies, "--format", "pdf").code == 0

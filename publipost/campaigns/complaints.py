@@ -60,7 +60,7 @@ class Complaints:
 
     @property
     def no_phone(self) -> list[Complaint]:
-        """Serious, and no number to call: answered in writing now, within 48 hours."""
+        """Serious, and no number to call: answered in writing now, within 24 hours (§7)."""
         return [c for c in self.rows if c.serious and not c.phone]
 
     def by_subject(self) -> Counter[str]:

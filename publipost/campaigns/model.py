@@ -520,7 +520,7 @@ class Replies(Section):
     (mailing-rules.md §7: a serious complaint is phoned first)."""
 
     # A serious complaint with no phone number: `write` answers it in writing now (validate
-    # lists it: no call possible, the letter within 48 hours); `hold` keeps its reply back.
+    # lists it: no call possible, the letter within 24 hours, §7); `hold` keeps its reply back.
     missing_phone: Literal["write", "hold"] = "write"
 
 

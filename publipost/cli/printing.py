@@ -154,7 +154,7 @@ def print_complaints(complaints: Any, customers: int | None) -> None:
     for c in complaints.no_phone:  # a serious complaint nobody can phone: the letter goes now
         said = _(
             "{reference} {name} (row {row}): a serious complaint with no phone number: answer in "
-            "writing within 48 hours"
+            "writing within 24 hours"
         ).format(reference=c.reference, name=c.name, row=c.row)
         print("  " + summary_line(_("no phone"), said))
     if complaints.held:
