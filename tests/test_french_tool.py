@@ -263,3 +263,13 @@ def test_money_percent_and_dates_are_babel_s_in_each_language():
         assert i18n.percent(0.065, 1) == "6.5%" and i18n.percent(-0.3, signed=True) == "-30%"
         assert i18n.date(dt.date(2023, 1, 1)) == "1 January 2023"
         assert i18n.money(None, "EUR") == "—"
+
+
+def test_an_error_s_frame_is_in_the_campaign_s_language(campaign_language, run, tmp_path):
+    """The frame ("error", "hint") follows the language; the messages are English for now (README)."""
+    campaign = _copy("vente-couette", tmp_path)
+    wrong = run("render", campaign, "--format", "pdf", "--only", "ZZZ")
+    assert wrong.code == 2 and wrong.err.startswith("publipost: erreur: no customer has the id 'ZZZ'")
+    assert "\n  conseil: ids are listed by validate" in wrong.err
+    english = run("render", campaign, "--format", "pdf", "--only", "ZZZ", "--lang", "en")
+    assert "publipost: error: " in english.err and "\n  hint: " in english.err

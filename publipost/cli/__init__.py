@@ -55,25 +55,34 @@ def main(argv: list[str] | None = None) -> int:
         i18n.override(getattr(args, "lang", None))
         return args.run(args)
     except NothingToProduce as exc:
-        print(f"publipost: {exc}", file=sys.stderr)
+        print(f"publipost: {_framed(exc)}", file=sys.stderr)
         return EXIT_PROBLEMS
     except PublipostError as exc:
         for error in (exc, *exc.others):
-            print("publipost: " + _("error") + f": {error}", file=sys.stderr)
+            print("publipost: " + _("error") + f": {_framed(error)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except BrokenPipeError:  # `publipost … | head`: the reader left; say nothing more
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_PROBLEMS
     except OSError as exc:  # an output folder that cannot be written, a disk that is full
         where = f"{exc.filename}: " if exc.filename else ""
-        print(f"publipost: error: {where}{exc.strerror or exc}", file=sys.stderr)
-        print("  hint: choose an output folder you can write to with --out", file=sys.stderr)
+        print("publipost: " + _("error") + f": {where}{exc.strerror or exc}", file=sys.stderr)
+        print(
+            "  " + _("hint") + ": " + _("choose an output folder you can write to with --out"),
+            file=sys.stderr,
+        )
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        print("publipost: interrupted", file=sys.stderr)
+        print("publipost: " + _("interrupted"), file=sys.stderr)
         return 130
     finally:
         i18n.reset()  # a library user (a notebook, a test) running commands one after another
+
+
+def _framed(error: PublipostError) -> str:
+    """The error as it prints, its "hint:" in the reader's language (the messages themselves are
+    English for now: README, "The tool's language")."""
+    return str(error).replace("\n  hint: ", "\n  " + _("hint") + ": ")
 
 
 def _parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
