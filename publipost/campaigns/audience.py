@@ -459,8 +459,9 @@ def _clean(audience: Audience, campaign: Campaign) -> None:
             stripped = _fix(audience, frame, name, stripped, None, proper_case, "name case", needs_casing)
         if name == "postcode" and (lost := LOST_ZERO.get(_address_style(campaign))):
             pattern, restore = lost  # a spreadsheet read the postcode as a number: its zero is gone
-            stripped = _fix(
-                audience, frame, name, stripped, pattern, restore, "leading zero lost by a spreadsheet"
+            home = _domestic(frame, _address_style(campaign))  # a Belgian 1000 is Brussels, not 01000
+            stripped.loc[home] = _fix(
+                audience, frame, name, stripped[home], pattern, restore, "leading zero lost by a spreadsheet"
             )
         flagged = stripped.str.contains(MARKUP.pattern, regex=True)
         for row, value in zip(frame.loc[flagged, ROW], stripped[flagged], strict=True):
@@ -477,6 +478,18 @@ LOST_ZERO: dict[str, tuple[re.Pattern[str], Callable[[str], str]]] = {
     "fr": (FOUR_DIGITS, lambda v: v.zfill(5)),
     "us": (SHORT_ZIP, lambda v: v.split("-")[0].zfill(5) + (v[v.index("-") :] if "-" in v else "")),
 }
+
+
+def _domestic(frame: pd.DataFrame, style: str) -> pd.Series:
+    """The rows addressed in the home country: no Country column, an empty cell, or the home
+    country however it is written."""
+    if "country" not in frame.columns:
+        return pd.Series(True, index=frame.index)
+    from publipost.campaigns.countries import country_code
+
+    written = frame["country"].astype(str).str.strip()
+    codes = written.map(lambda v: country_code(v) if v else style.upper())
+    return (codes == style.upper()).astype(bool)
 
 
 def _address_style(campaign: Campaign) -> str:

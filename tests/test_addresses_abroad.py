@@ -1,0 +1,108 @@
+"""Issue 29, 4: addresses outside France and the US as each country's post expects them, the
+home country never printed on domestic mail, and a spreadsheet's lost zero restored only on
+domestic postcodes (a Belgian 1000 is Brussels, not Bourg-en-Bresse's 01000).
+
+Expected blocks from the posts' published guidance: Royal Mail "How to address your mail"
+(town in capitals, then the postcode with its space, on its own line), PostNL (1012 LG), bpost
+and Deutsche Post (postcode then town), Swiss Post (no "CH-" when the country line says it),
+USPS Publication 28 (CITY, ST ZIP); the country last, in the sender's language (UPU)."""
+
+from __future__ import annotations
+
+import pytest
+
+from publipost.campaigns.postal import FR, US, AddressError, format_address
+
+
+def _fields(first, last, street, postcode, city, country, civility="", state=""):
+    return {
+        "civility": civility,
+        "first_name": first,
+        "last_name": last,
+        "address1": street,
+        "postcode": postcode,
+        "city": city,
+        "country": country,
+        "state": state,
+    }
+
+
+@pytest.mark.parametrize(
+    ("fields", "block"),
+    [
+        (
+            _fields("John", "Smith", "10 Downing Street", "SW1A2AA", "London", "Royaume-Uni", "M."),
+            ["Monsieur John Smith", "10 Downing Street", "LONDON", "SW1A 2AA", "ROYAUME-UNI"],
+        ),
+        (
+            _fields("Jan", "Jansen", "Damrak 1", "1012LG", "Amsterdam", "Pays-Bas", "M."),
+            ["Monsieur Jan Jansen", "Damrak 1", "1012 LG AMSTERDAM", "PAYS-BAS"],
+        ),
+        (
+            _fields("Marie", "Dubois", "Rue de la Loi 16", "1000", "Bruxelles", "Belgique", "Mme"),
+            ["Madame Marie Dubois", "Rue de la Loi 16", "1000 BRUXELLES", "BELGIQUE"],
+        ),
+        (
+            _fields("Anna", "Schmidt", "Platz der Republik 1", "11011", "Berlin", "Deutschland", "Mme"),
+            ["Madame Anna Schmidt", "Platz der Republik 1", "11011 BERLIN", "ALLEMAGNE"],
+        ),
+        (
+            _fields("Hans", "Muster", "Bundesplatz 3", "3005", "Bern", "CH", "M."),
+            ["Monsieur Hans Muster", "Bundesplatz 3", "3005 BERN", "SUISSE"],
+        ),
+        (
+            _fields("Jane", "Doe", "1600 Pennsylvania Avenue NW", "20500", "Washington", "USA", state="DC"),
+            ["Jane Doe", "1600 Pennsylvania Avenue NW", "WASHINGTON, DC 20500", "ETATS-UNIS"],
+        ),
+    ],
+    ids=["uk", "nl", "be", "de", "ch", "us"],
+)
+def test_mail_from_france_is_addressed_as_the_destination_s_post_expects(fields, block):
+    assert format_address(fields, FR) == block
+
+
+def test_mail_from_the_us_names_the_country_in_english():
+    fields = _fields("Claire", "Martin", "12 rue de la République", "75008", "Paris", "France")
+    assert format_address(fields, US) == ["Claire Martin", "12 rue de la République", "75008 PARIS", "FRANCE"]
+
+
+@pytest.mark.parametrize("written", ["France", "FRANCE", "france", "FR", "fra", " France "])
+def test_domestic_mail_has_no_country_line_however_the_column_writes_it(written):
+    fields = _fields("Jeanne", "Dupont", "12 rue des Lilas", "69003", "Lyon", written, "Mme")
+    assert format_address(fields, FR) == ["Madame Jeanne Dupont", "12 rue des Lilas", "69003 LYON"]
+    us = _fields(
+        "Ann",
+        "Smith",
+        "1 Main St",
+        "78701",
+        "Austin",
+        {"France": "USA"}.get(written, "United States"),
+        state="TX",
+    )
+    assert format_address(us, US)[-1] == "AUSTIN TX 78701"
+
+
+def test_an_unknown_country_or_a_postcode_of_the_wrong_shape_is_a_reason_not_a_guess():
+    with pytest.raises(AddressError, match="country 'Atlantis' is not one publipost knows"):
+        format_address(_fields("Paul", "Roy", "2 rue X", "1234", "Nowhere", "Atlantis"), FR)
+    with pytest.raises(AddressError, match="not an address the post of NL accepts: postcode '12345' invalid"):
+        format_address(_fields("Jan", "Jansen", "Damrak 1", "12345", "Amsterdam", "Nederland"), FR)
+
+
+def test_a_lost_zero_is_restored_on_domestic_postcodes_only(campaign_dir, run):
+    csv = (
+        "id;Civilité;Prénom;Nom;Adresse;Code postal;Ville;Pays\n"
+        "1;Mme;Marie;Dubois;Rue de la Loi 16;1000;Bruxelles;Belgique\n"
+        "2;Mme;Léa;Martin;3 rue Neuve;1000;Bourg-en-Bresse;FRANCE\n"
+        "3;M.;Paul;Roy;8 rue Haute;1000;Bourg-en-Bresse;\n"
+    )
+    campaign = campaign_dir(csv=csv)
+    assert run("validate", campaign).code == 0
+    corrections = (campaign.parent / "out" / "corrections.csv").read_text(encoding="utf-8-sig")
+    assert "3;postcode;1000;01000;" in corrections and "4;postcode;1000;01000;" in corrections
+    assert "2;postcode" not in corrections  # the Belgian postcode is left as written
+    assert run("render", campaign, "--format", "text", "--no-lint").code == 0
+    brussels = (campaign.parent / "out" / "letters" / "1.txt").read_text(encoding="utf-8")
+    assert "1000 BRUXELLES" in brussels and "BELGIQUE" in brussels and "01000" not in brussels
+    bourg = (campaign.parent / "out" / "letters" / "2.txt").read_text(encoding="utf-8")
+    assert "01000 BOURG EN BRESSE" in bourg and "FRANCE" not in bourg
