@@ -106,3 +106,66 @@ def test_a_lost_zero_is_restored_on_domestic_postcodes_only(campaign_dir, run):
     assert "1000 BRUXELLES" in brussels and "BELGIQUE" in brussels and "01000" not in brussels
     bourg = (campaign.parent / "out" / "letters" / "2.txt").read_text(encoding="utf-8")
     assert "01000 BOURG EN BRESSE" in bourg and "FRANCE" not in bourg
+
+
+def _us(street, extra=""):
+    return {
+        "first_name": "Ann",
+        "last_name": "Smith",
+        "address1": street,
+        "address2": extra,
+        "postcode": "78701",
+        "city": "Austin",
+        "state": "TX",
+    }
+
+
+@pytest.mark.parametrize(
+    ("street", "extra", "delivery"),
+    [
+        ("12 North Main Street Apartment 5", "", "12 N MAIN ST APT 5"),  # pre-directional, suffix, unit
+        ("1600 Pennsylvania Avenue Northwest", "", "1600 PENNSYLVANIA AVE NW"),  # post-directional
+        ("55 North Avenue #5", "", "55 NORTH AVE # 5"),  # NORTH is the street's name; # kept (§213)
+        ("12 Oak Street", "Suite 200", "12 OAK ST STE 200"),  # the unit ends the delivery line
+    ],
+)
+def test_us_delivery_lines_take_publication_28_s_abbreviations_always(street, extra, delivery):
+    """Issue 29, 4: USPS abbreviations were applied only past 40 characters, and "#5" lost its #."""
+    assert format_address(_us(street, extra), US) == ["ANN SMITH", delivery, "AUSTIN TX 78701"]
+
+
+def test_bp_cs_tsa_go_on_line_five_and_cedex_stays_on_the_last():
+    """Issue 29, 4: NF Z 10-011 puts a special distribution service under the street (line 5),
+    not above the company line; « LYON CEDEX 02 » is the last line as written."""
+    company = {
+        "civility": "M.",
+        "first_name": "Paul",
+        "last_name": "Roy",
+        "company": "Literie Martin",
+        "address1": "BP 45",
+        "address2": "12 rue de la République",
+        "postcode": "69002",
+        "city": "Lyon Cedex 02",
+    }
+    assert format_address(company, FR) == [
+        "Literie Martin",
+        "Monsieur Paul Roy",
+        "12 rue de la République",
+        "BP 45",
+        "69002 LYON CEDEX 02",
+    ]
+    person = {
+        "civility": "Mme",
+        "first_name": "Léa",
+        "last_name": "Roy",
+        "address1": "3 rue Neuve",
+        "address2": "TSA 30012",
+        "postcode": "75008",
+        "city": "Paris Cedex 08",
+    }
+    assert format_address(person, FR) == [
+        "Madame Léa Roy",
+        "3 rue Neuve",
+        "TSA 30012",
+        "75008 PARIS CEDEX 08",
+    ]

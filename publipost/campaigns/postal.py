@@ -183,19 +183,74 @@ def _fitting(lines: list[str], most: int, width: int, what_to_do: str = "") -> l
     return lines
 
 
+# NF Z 10-011 line 5: a special distribution service or a locality, under the street (La Poste,
+# « Bien adresser son courrier »): BP, CS, TSA, Poste restante, and a lieu-dit.
+_LINE_FIVE = re.compile(r"^\s*(B\.?\s?P\.?|CS|TSA|POSTE\s+RESTANTE|LIEU[\s-]DIT)\b", re.IGNORECASE)
+
+
 def _french_lines(fields: dict[str, str], abroad: bool) -> list[str]:
     postcode, city = fields.get("postcode", "").replace(" ", ""), fields.get("city", "")
     if not abroad and not re.fullmatch(r"\d{5}", postcode):
         raise AddressError(f"postcode '{postcode}' is not 5 digits (NF Z 10-011)")
     person = _person(fields, "fr", FR.max_chars)
-    lines = [fields.get("company", ""), person, fields.get("address2", "")]
-    lines = [line for line in lines if line]
-    street = _plain(fields.get("address1", ""))
+    extra, street = fields.get("address2", ""), fields.get("address1", "")
+    service = [line for line in (street, extra) if line and _LINE_FIVE.match(line)]  # BP, CS, TSA: line 5
+    if street in service and extra and extra not in service:
+        street, extra = extra, ""  # « BP 45 » in the street column, the street in the other
+    else:
+        extra = "" if extra in service else extra
+        street = "" if street in service else street
+    lines = [line for line in (fields.get("company", ""), person, extra) if line]
+    street = _plain(street)
     if len(street) > FR.max_chars:  # abbreviate only what is too long (La Poste: streets over 32)
         street = _abbreviate(street, FRENCH_STREET_ABBREVIATIONS, FR.max_chars)
-    lines.append(street)
+    lines += [line for line in (street, *(_plain(s) for s in service)) if line]
+    # line 6: « 75008 PARIS CEDEX 08 », the CEDEX and its number after the locality, as written
     lines.append(_fold(_plain(f"{postcode} {city}")).upper())
     return lines
+
+
+# USPS Publication 28: the secondary unit designators (Appendix C2) and directionals (§233).
+US_UNITS = {
+    "APARTMENT": "APT",
+    "SUITE": "STE",
+    "BUILDING": "BLDG",
+    "FLOOR": "FL",
+    "ROOM": "RM",
+    "DEPARTMENT": "DEPT",
+}
+US_DIRECTIONS = {
+    "NORTH": "N",
+    "SOUTH": "S",
+    "EAST": "E",
+    "WEST": "W",
+    "NORTHEAST": "NE",
+    "NORTHWEST": "NW",
+    "SOUTHEAST": "SE",
+    "SOUTHWEST": "SW",
+}
+US_SUFFIXES = {k: v for k, v in US_ABBREVIATIONS.items() if k not in US_UNITS and k not in US_DIRECTIONS}
+
+
+def _us_delivery(line: str) -> str:
+    """A delivery line as Publication 28 writes it, always (not only past 40 characters): the
+    street suffix abbreviated (Appendix C1: the last suffix word before a unit or a
+    post-directional), pre- and post-directionals (§233), the unit designator (C2); the
+    street's own name untouched (NORTH AVENUE keeps NORTH: there it is the name)."""
+    words = line.split()
+    unit = next((i for i, w in enumerate(words) if w in US_UNITS or w == "#"), len(words))
+    for i, w in enumerate(words):
+        if w in US_UNITS:
+            words[i] = US_UNITS[w]
+    street = words[:unit]
+    suffix = next((i for i in range(len(street) - 1, 0, -1) if street[i] in US_SUFFIXES), None)
+    if suffix is not None:
+        street[suffix] = US_SUFFIXES[street[suffix]]
+        if suffix + 1 < len(street) and street[suffix + 1] in US_DIRECTIONS:  # post-directional
+            street[suffix + 1] = US_DIRECTIONS[street[suffix + 1]]
+        if len(street) > 2 and street[1] in US_DIRECTIONS and suffix > 2:  # 12 NORTH MAIN ST: pre-directional
+            street[1] = US_DIRECTIONS[street[1]]
+    return " ".join(street + words[unit:])
 
 
 def _us_lines(fields: dict[str, str]) -> list[str]:
@@ -214,12 +269,15 @@ def _us_lines(fields: dict[str, str]) -> list[str]:
         f"{fields.get('city', '')} {fields.get('state', '')} {postcode}",
     ]
     out = []
+    delivery_lines = {secondary.strip(), delivery.strip()} - {""}
     for line in filter(None, (line.strip() for line in lines)):
-        line = re.sub(r"[^\w\s-]", "", _fold(line).upper())
-        line = " ".join(line.split())
-        if len(line) > US.max_chars:
-            line = _abbreviate(line, US_ABBREVIATIONS, US.max_chars)
-        out.append(line)
+        upper = re.sub(r"[^\w\s#-]", "", _fold(line).upper())  # Pub. 28 keeps the hyphen and the #
+        upper = " ".join(upper.replace("#", " # ").split())  # Pub. 28 §213: "425 FLOWER BLVD # 72"
+        if line in delivery_lines:
+            upper = _us_delivery(upper)
+        if len(upper) > US.max_chars:
+            upper = _abbreviate(upper, US_ABBREVIATIONS, US.max_chars)
+        out.append(upper)
     return out
 
 
