@@ -182,6 +182,7 @@ def send(
     limit: int | None = None,
     resend: bool = False,
     retry_uncertain: bool = False,
+    retry_failed: str | None = None,
     accept_changes: bool = False,
     journal_lost: bool = False,
 ) -> SendReport:
@@ -206,6 +207,7 @@ def send(
         limit=limit,
         resend=resend,
         retry_uncertain=retry_uncertain,
+        retry_failed=retry_failed,
         accept_changes=accept_changes,
         journal_lost=journal_lost,
     )

@@ -158,3 +158,61 @@ def test_a_relay_refusal_stops_every_sending_process(own_store, tmp_path):
     assert sum(handler.queued.values()) == 0 and report.counts["failed"] == 0
     assert report.counts["sent"] == 0 and report.counts["deferred"] + report.counts["pending"] == 420
     assert _store_keys(own_store, addresses) == {}
+
+
+@pytest.mark.parametrize(
+    ("wanted", "sent_again"),
+    [
+        ("policy", {"pol@blocked.example"}),
+        ("all", {"pol@blocked.example", "full@other.example"}),
+    ],
+)
+def test_retry_failed_sends_the_failures_of_a_class_again_and_nobody_delivered(
+    run, own_store, tmp_path, wanted, sent_again
+):
+    """Issue 27: `send --retry-failed --class policy|transient|all` sends failed recipients of that
+    class again; a delivered recipient is never sent a second copy, and an address refused for good
+    (5.1.x) stays failed (and suppressed). A blocking domain's recipients are deferred, and fail
+    once --max-retry-time has passed: those are the policy failures."""
+    import time
+
+    addresses = [
+        "ok1@example.com",
+        "ok2@example.com",
+        "pol@blocked.example",
+        "full@other.example",
+        "gone@example.net",
+    ]
+    _campaign(tmp_path, addresses)
+    refusals = {
+        "pol@blocked.example": "554 5.7.1 Message rejected: blocked by policy",
+        "full@other.example": "552 5.2.2 Mailbox full",
+        "gone@example.net": "550 5.1.1 No such user",
+    }
+    first = ScriptedRelay(content=refusals.get)
+    assert _send(run, tmp_path, first, "--concurrency", "1").code == 1
+    assert sorted(first.queued) == ["ok1@example.com", "ok2@example.com"]
+    time.sleep(1.2)
+    still = ScriptedRelay(content=refusals.get)  # the block holds; the deferral is given up on
+    _send(run, tmp_path, still, "--max-retry-time", "1s")
+    assert not still.queued and _statuses(tmp_path)["pol@blocked.example"][0] == "failed"
+    fixed = ScriptedRelay()
+    again = _send(run, tmp_path, fixed, "--retry-failed", "--class", wanted)
+    assert f"retried    {len(sent_again)} failed recipients ({wanted}) to send again" in again.out, again.out
+    assert set(fixed.queued) == sent_again and set(fixed.queued.values()) == {1}  # nobody delivered twice
+    assert _statuses(tmp_path)["gone@example.net"][0] == "failed"  # the refused address is never retried
+    assert set(_store_keys(own_store, ["gone@example.net"])) == {email_key("gone@example.net")}
+    twice = _send(run, tmp_path, ScriptedRelay(), "--retry-failed", "--resend")
+    assert twice.code == 2 and "--retry-failed sends failed recipients again; --resend" in twice.err
+
+
+def test_failures_are_classed_from_their_replies():
+    from publipost.mailer.blame import failure_class
+
+    assert failure_class("RCPT 550 5.1.1 No such user") == "address"
+    assert failure_class("content 554 5.7.1 Message rejected: spam content") == "policy"
+    assert failure_class("content 550 Blocked for abuse") == "policy"
+    assert failure_class("gave up after 4 days deferred: content 554 5.7.1 blocked") == "policy"
+    assert failure_class("gave up after 4 days deferred: RCPT 421 4.7.0 Try again later") == "transient"
+    assert failure_class("connection lost after DATA") == "transient"
+    assert failure_class("content 552 5.2.2 Mailbox full") == "other"

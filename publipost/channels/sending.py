@@ -25,6 +25,7 @@ from publipost.channels.recording import check_manifest, record_sends, restore_o
 from publipost.channels.resume import check_journal
 from publipost.csvout import separator_for, write_csv
 from publipost.errors import PublipostError
+from publipost.mailer.blame import retried
 from publipost.mailer.journal import DEFERRED, FAILED, IN_FLIGHT, PENDING, SENT, STATUSES, Journal, Reconciled
 from publipost.mailer.lock import SendLock
 from publipost.mailer.message import unsubscribe_secret
@@ -71,6 +72,7 @@ class SendReport:
     paused: dict[str, str] = field(default_factory=dict)  # domains that asked to slow down (4xx)
     next_due: float | None = None  # when the first recipient deferred by a domain's pause may go
     expired: int = 0  # deferred longer than --max-retry-time: failed now
+    retried: tuple[str, int] | None = None  # --retry-failed: the class, and how many failed are pending again
 
     @property
     def rate(self) -> float:
@@ -91,6 +93,7 @@ def send_campaign(
     limit: int | None = None,
     resend: bool = False,
     retry_uncertain: bool = False,
+    retry_failed: str | None = None,  # policy | transient | all: failed recipients sent again
     accept_changes: bool = False,
     journal_lost: bool = False,
     progress: Callable[[str, int], None] | None = None,  # an outcome, how many recipients
@@ -149,6 +152,7 @@ def send_campaign(
                 limit=limit,
                 resend=resend,
                 retry_uncertain=retry_uncertain,
+                retry_failed=retry_failed,
                 accept_changes=accept_changes,
                 created=created,
                 journal_lost=journal_lost,
@@ -178,6 +182,7 @@ def _deliver_journal(
     limit: int | None,
     resend: bool,
     retry_uncertain: bool,
+    retry_failed: str | None,
     accept_changes: bool,
     created: bool,
     journal_lost: bool,
@@ -192,6 +197,9 @@ def _deliver_journal(
         journal.reset((SENT, FAILED, IN_FLIGHT))
     elif retry_uncertain:
         journal.reset((IN_FLIGHT,))
+    if retry_failed and not resend:
+        again = [e.id for e in journal.entries(FAILED) if retried(e.reply, retry_failed)]
+        report.retried = (retry_failed, journal.retry(again))
     report.expired = journal.expire(limits.max_retry_time)
     allowed = {e.id for e in islice(journal.todo(), limit)} if limit is not None else None
     report.attempted = journal.due() if allowed is None else len(allowed)

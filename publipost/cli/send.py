@@ -73,6 +73,20 @@ def arguments(command: argparse.ArgumentParser) -> None:
         help="send again to uncertain recipients: their message went out and no reply came back",
     )
     command.add_argument(
+        "--retry-failed",
+        action="store_true",
+        help="send again to failed recipients of --class (never to a delivered one, never to an address "
+        "refused for good)",
+    )
+    command.add_argument(
+        "--class",
+        dest="retry_class",
+        choices=["policy", "transient", "all"],
+        default="all",
+        help="with --retry-failed: policy (5.7.x refusals), transient (4xx or no reply that outlived the "
+        "retries), all (both, and full mailboxes, content refusals); default: all",
+    )
+    command.add_argument(
         "--accept-changes",
         action="store_true",
         help="resume although the copy or the customer file changed since the send began",
@@ -138,6 +152,10 @@ def cmd_send(args: argparse.Namespace) -> int:
     from publipost.channels.sending import send_campaign
     from publipost.mailer.smtp import Limits, parse_relay
 
+    if args.retry_failed and args.resend:
+        raise PublipostError(
+            "--retry-failed sends failed recipients again; --resend sends everyone again", hint="choose one"
+        )
     if args.show and not args.dry_run:
         raise PublipostError("--show prints a dry run's messages", hint="add --dry-run")
     if args.test_recipient and not args.test_to:
@@ -184,6 +202,7 @@ def cmd_send(args: argparse.Namespace) -> int:
                 limit=args.limit,
                 resend=args.resend,
                 retry_uncertain=args.retry_uncertain,
+                retry_failed=args.retry_class if args.retry_failed else None,
                 accept_changes=args.accept_changes,
                 journal_lost=args.journal_lost,
                 ready=lambda: print_audience(prepared, out_dir),
@@ -235,6 +254,13 @@ def _print_send_report(report: SendReport, args: argparse.Namespace, out_dir: Pa
         return
     capture = _(" (capture server: {path})").format(path=shown_path(report.maildir)) if report.maildir else ""
     print("\n" + summary_line(_("relay"), f"{report.relay}{capture}"))
+    if report.retried:
+        kind, n = report.retried
+        print(
+            summary_line(
+                _("retried"), _("{n} failed recipients ({kind}) to send again").format(n=n, kind=kind)
+            )
+        )
     if report.lint_skipped:
         print(summary_line(_("lint"), _("skipped (--no-lint)")))
     if report.changes_accepted:

@@ -59,6 +59,36 @@ def _about_the_address(code: int, subject: int | None, detail: int | None) -> bo
     return subject == 1 or (subject == 2 and detail == 1)
 
 
+RETRY_CLASSES = ("policy", "transient", "all")
+
+
+def failure_class(reply: str) -> str:
+    """What a failed recipient's journal reply says, for `send --retry-failed --class`:
+    `address` (the address refused itself, 5.1.x: final, and suppressed), `policy` (5.7.x: the
+    domain or the relay refused this sender or campaign), `transient` (a 4xx or no reply that
+    outlived the retries, a lost connection), `other` (a full mailbox, a content or routing
+    refusal: 5.2.x, 5.6.x, 5.4.x)."""
+    if address_refused(reply):
+        return "address"
+    # "gave up after 4 days deferred: content 554 5.7.1 …": a domain that refused the campaign
+    # (deferred, not failed, at the time) is a policy failure once given up on; a 4xx, transient.
+    reply = reply.split("deferred: ", 1)[1] if reply.startswith("gave up after") else reply
+    code = next((w for w in reply.split() if len(w) == 3 and w.isdigit() and w[0] in "245"), "")
+    enhanced = _ENHANCED.search(reply)
+    if not code or code.startswith("4"):
+        return "transient"
+    if (enhanced and enhanced[2] == "7") or re.search(r"block|spam|policy|reputation|listed", reply, re.I):
+        return "policy"
+    return "other"
+
+
+def retried(reply: str, wanted: str) -> bool:
+    """Whether `--retry-failed --class wanted` sends this failed recipient again; a refused address
+    never (it is in the suppression store, and would bounce again)."""
+    found = failure_class(reply)
+    return found != "address" and (wanted == "all" or found == wanted)
+
+
 def address_refused(reply: str) -> bool:
     """Whether a journal's reply ("RCPT 550 5.1.1 …", as the mailer writes it) is a refusal of
     the address itself: what may suppress it. Replies of other stages never are."""

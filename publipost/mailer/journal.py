@@ -303,6 +303,20 @@ class Journal:
         )
         return cursor.rowcount
 
+    def retry(self, ids: list[str]) -> int:
+        """Failed recipients pending again (send --retry-failed): only failed ones, so nobody the
+        journal records as sent or in flight is ever sent again."""
+        changed = 0
+        for start in range(0, len(ids), 500):
+            part = ids[start : start + 500]
+            marks = ", ".join("?" for _ in part)
+            changed += self.db.execute(
+                f"UPDATE recipients SET status = ?, updated = ?, not_before = 0, first_deferred = NULL "
+                f"WHERE status = ? AND id IN ({marks})",
+                (PENDING, time.time(), FAILED, *part),
+            ).rowcount
+        return changed
+
     def due(self) -> int:
         """Recipients a run sends now: pending, and deferred whose time has come."""
         found = self.db.execute(
