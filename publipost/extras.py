@@ -8,7 +8,7 @@ says which one to install (exit 2), never an ImportError's traceback.
 
 from __future__ import annotations
 
-import importlib
+import importlib.util
 
 from publipost.errors import PublipostError
 
@@ -21,12 +21,15 @@ EXTRAS = {
 
 
 def needs(extra: str, what: str) -> None:
-    """Refuse `what` (a command, a format) when `extra`'s modules cannot be imported."""
+    """Refuse `what` (a command, a format) when `extra`'s modules are not installed (looked up, not
+    imported: `report --format json` does not pay for matplotlib)."""
     for module in EXTRAS[extra]:
         try:
-            importlib.import_module(module)
+            found = importlib.util.find_spec(module) is not None
         except ImportError:
+            found = False
+        if not found:
             raise PublipostError(
                 f"{what} needs publipost's '{extra}' extra ({module} is not installed)",
                 hint=f"pip install 'publipost[{extra}]'",
-            ) from None
+            )

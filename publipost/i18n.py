@@ -136,10 +136,13 @@ def locale() -> str:
     return _LOCALES[current()]
 
 
-def number(value: float, digits: int = 0) -> str:
-    """1,234 in English, 1 234 in French (a narrow no-break space, as CLDR writes it)."""
+def number(value: float, digits: int | None = 0) -> str:
+    """1,234 in English, 1 234 in French (a narrow no-break space, as CLDR writes it), with
+    `digits` decimals; None: as many as the value has (10, 12.5), CLDR's default."""
     from babel.numbers import format_decimal
 
+    if digits is None:
+        return format_decimal(value, locale=locale())
     pattern = "#,##0" + ("." + "0" * digits if digits else "")
     return format_decimal(value, pattern, locale=locale())
 
@@ -150,10 +153,7 @@ def money(value: float | None, currency: str) -> str:
         return "—"
     from babel.numbers import format_currency
 
-    try:
-        return format_currency(value, currency, locale=locale())
-    except Exception:  # a currency code CLDR does not know: the figure, then the code
-        return f"{number(value, 2)} {currency}"
+    return format_currency(value, currency, locale=locale())  # a code CLDR does not know: "5,00 XYZ"
 
 
 def percent(value: float | None, digits: int = 0, *, signed: bool = False) -> str:

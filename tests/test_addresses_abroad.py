@@ -85,6 +85,9 @@ def test_domestic_mail_has_no_country_line_however_the_column_writes_it(written)
 def test_an_unknown_country_or_a_postcode_of_the_wrong_shape_is_a_reason_not_a_guess():
     with pytest.raises(AddressError, match="country 'Atlantis' is not one publipost knows"):
         format_address(_fields("Paul", "Roy", "2 rue X", "1234", "Nowhere", "Atlantis"), FR)
+    for union in ("EU", "Union européenne", "United Nations"):  # CLDR territories, not countries
+        with pytest.raises(AddressError, match=f"country '{union}' is not one publipost knows"):
+            format_address(_fields("Paul", "Roy", "2 rue X", "1000", "Bruxelles", union), FR)
     with pytest.raises(AddressError, match="not an address the post of NL accepts: postcode '12345' invalid"):
         format_address(_fields("Jan", "Jansen", "Damrak 1", "12345", "Amsterdam", "Nederland"), FR)
 
@@ -125,7 +128,7 @@ def _us(street, extra=""):
     [
         ("12 North Main Street Apartment 5", "", "12 N MAIN ST APT 5"),  # pre-directional, suffix, unit
         ("1600 Pennsylvania Avenue Northwest", "", "1600 PENNSYLVANIA AVE NW"),  # post-directional
-        ("55 North Avenue #5", "", "55 NORTH AVE # 5"),  # NORTH is the street's name; # kept (§213)
+        ("55 North Avenue #5", "", "55 NORTH AVE # 5"),  # NORTH is the street's name; # kept (Pub. 28's form)
         ("12 Oak Street", "Suite 200", "12 OAK ST STE 200"),  # the unit ends the delivery line
     ],
 )

@@ -488,7 +488,9 @@ def _domestic(frame: pd.DataFrame, style: str) -> pd.Series:
     from publipost.campaigns.countries import country_code
 
     written = frame["country"].astype(str).str.strip()
-    codes = written.map(lambda v: country_code(v) if v else style.upper())
+    codes = written.map(
+        {v: country_code(v) if v else style.upper() for v in written.unique()}
+    )  # once a value
     return (codes == style.upper()).astype(bool)
 
 

@@ -13,6 +13,9 @@ import unicodedata
 from functools import cache
 
 LANGUAGES = ("en", "fr", "de", "nl", "es", "it", "pt")
+# CLDR's two-letter territories that are no country a letter can go to (ISO 3166 reserved or
+# user-assigned codes: the European Union, the Eurozone, the United Nations, pseudo-locales).
+NOT_COUNTRIES = {"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"}
 # Names and codes people write that CLDR does not list as names.
 ALIASES = {
     "uk": "GB",
@@ -47,6 +50,7 @@ def country_code(text: str) -> str | None:
     return _names().get(_key(text))
 
 
+@cache
 def country_name(code: str, language: str) -> str:
     """The destination's name for the envelope's last line: in the sender's language, in
     capitals without accents (La Poste writes ROYAUME-UNI, ALLEMAGNE; USPS, GERMANY)."""
@@ -70,7 +74,7 @@ def _names() -> dict[str, str]:
     names: dict[str, str] = {}
     for language in LANGUAGES:
         for code, name in Locale.parse(language).territories.items():
-            if len(code) == 2 and code.isalpha():
+            if len(code) == 2 and code.isalpha() and code not in NOT_COUNTRIES:
                 names.setdefault(_key(name), code)
                 names.setdefault(code.lower(), code)
     names.update(ALIASES)

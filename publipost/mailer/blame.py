@@ -77,6 +77,8 @@ def failure_class(reply: str) -> str:
     enhanced = _ENHANCED.search(reply)
     if not code or code.startswith("4"):
         return "transient"
+    # 5.7.x is policy (RFC 3463 §3.8); without an enhanced code, the words receivers' blocks use
+    # ("blocked", "spam", "policy", "poor reputation", "listed at …").
     if (enhanced and enhanced[2] == "7") or re.search(r"block|spam|policy|reputation|listed", reply, re.I):
         return "policy"
     return "other"
