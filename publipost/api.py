@@ -15,7 +15,14 @@ from publipost.campaigns.audience import Audience
 from publipost.campaigns.audience import load_audience as _load_audience
 from publipost.campaigns.load import load_campaign as _load_campaign
 from publipost.campaigns.model import Campaign
-from publipost.channels import RenderOptions, Written, channel, channels_of, documents_of, for_format
+from publipost.channels import (
+    RenderOptions,
+    Written,
+    channels_of,
+    documents_of,
+    for_format,
+    merged_documents_of,
+)
 from publipost.linter.campaign import Samples
 from publipost.linter.engine import LintResult, lint_docs, lint_paths
 from publipost.prepared import Prepared
@@ -26,6 +33,7 @@ if TYPE_CHECKING:
 
     from publipost.channels.sending import SendReport
     from publipost.linter.document import LintDoc
+    from publipost.linter.engine import Finding
     from publipost.mailer.smtp import Limits
 
 CampaignSource = str | Path | Campaign | Mapping[str, Any]
@@ -92,7 +100,7 @@ def lint(
     are configuration settings as in publipost.toml ({"select": ["PP2"], "min-score": 3.5})."""
     if isinstance(target, Prepared):
         campaign, found = target.campaign, Samples.of(target.audience)
-        docs = documents_of(campaign, found)
+        docs = documents_of(campaign, found) + merged_documents_of(campaign, target.audience)
         return lint_docs(campaign.path, docs, overrides=overrides, config_path=config_path, isolated=isolated)
     paths = [Path(target)] if isinstance(target, str | Path) else [Path(p) for p in target]
     return lint_paths(
@@ -109,8 +117,10 @@ def lint(
 def campaign_documents(path: Path, boundary: Path | None, data: bool) -> list[LintDoc]:
     """A campaign file's lint documents, through its channels (what `publipost lint` reads)."""
     campaign = _load_campaign(path, boundary=boundary)
-    found = Samples.of(load_audience(campaign)) if data else None
-    return documents_of(campaign, found)
+    if not data:
+        return documents_of(campaign, None)
+    audience = load_audience(campaign)
+    return documents_of(campaign, Samples.of(audience)) + merged_documents_of(campaign, audience)
 
 
 def render(
@@ -121,18 +131,25 @@ def render(
     options: RenderOptions | None = None,
     progress: Callable[[int], None] | None = None,
     lint: bool = True,
+    strict: bool = False,
 ) -> Written:
     """Every recipient's output in `fmt` (pdf, text, eml, mbox, or a registered channel's), by the
     campaign's channel that writes it, under `out_dir` (default: out/ beside the campaign).
 
     A produced format (a print file, e-mails as sent) passes the channel's lint gate first, as
     `publipost render` does: LintBlocked, and nothing written, when the copy has lint errors;
-    `lint=False` is the library's --no-lint."""
+    `lint=False` is the library's --no-lint. A reply to a complaint whose merged text has an
+    error is held back alone (`Written.held`, and the audience's rejects), unless `strict`."""
     unit, fmt = for_format(prepared.campaign, fmt)
+    held: list[Finding] = []
     if lint and fmt in unit.produced:
-        unit.check_gate(prepared, "nothing was written", "pass lint=False (publipost render --no-lint)")
+        prepared, held = unit.check_gate(
+            prepared, "nothing was written", "pass lint=False (publipost render --no-lint)", strict=strict
+        )
     target = Path(out_dir) if out_dir is not None else prepared.out_dir
-    return unit.write(prepared, target, fmt, options or RenderOptions(), progress)
+    written = unit.write(prepared, target, fmt, options or RenderOptions(), progress)
+    written.held = held
+    return written
 
 
 def render_letters(
@@ -162,10 +179,7 @@ def render_emails(
 ) -> Written:
     """Every e-mail as it would be sent: .eml files, one mbox (behind the e-mail's lint gate, see
     render), or their texts."""
-    if lint and format in ("eml", "mbox"):
-        channel("email").check_gate(prepared, "nothing was written", "pass lint=False (render --no-lint)")
-    target = Path(out_dir) if out_dir is not None else prepared.out_dir
-    return channel("email").write(prepared, target, format, RenderOptions(), progress)
+    return render(prepared, f"email.{format}", out_dir, progress=progress, lint=lint)
 
 
 def send(
@@ -176,6 +190,7 @@ def send(
     allow_plain_auth: bool = False,
     limits: Limits | None = None,
     lint: bool = True,
+    strict: bool = False,
     dry_run: bool = False,
     test_to: list[str] | None = None,
     test_recipients: list[str] | None = None,
@@ -201,6 +216,7 @@ def send(
         relay=relay,
         limits=limits,
         lint=lint,
+        strict=strict,
         dry_run=dry_run,
         test_to=test_to,
         test_recipients=test_recipients,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -144,3 +145,19 @@ def pytest_collection_modifyitems(items):
         module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
         if module in SLOW_MODULES or "postgres" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture
+def replies(tmp_path):
+    """The complaint-reply example, copied: its campaign file."""
+    folder = tmp_path / "reclamations"
+    shutil.copytree(EXAMPLES / "reclamations", folder, ignore=shutil.ignore_patterns("out"))
+    return folder / "campaign.yaml"
+
+
+def edit_complaints(campaign: Path, old: str, new: str) -> None:
+    """Replace text in the example's complaints file (cp1252, as a French spreadsheet saves it)."""
+    path = campaign.parent / "data" / "reclamations.csv"
+    text = path.read_text(encoding="cp1252")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="cp1252")

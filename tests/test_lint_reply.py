@@ -155,8 +155,8 @@ def test_each_reply_rule_passes_and_fails(run, tmp_path, rule, language, good, b
 
 
 def test_the_kind_comes_from_the_command_line_too(run, tmp_path):
-    plain = GOOD_EN.split("---\n", 2)[2]  # no front matter: a sales letter by default
-    as_sales = {f["rule"] for f in _findings(run, tmp_path, plain)}
+    plain = GOOD_EN.split("---\n", 2)[2]  # no front matter: read as a reply by its content
+    as_sales = {f["rule"] for f in _findings(run, tmp_path, plain, "--kind", "sales")}
     assert "PP101" in as_sales and "PP701" not in as_sales
     as_reply = {f["rule"] for f in _findings(run, tmp_path, plain, "--kind", "complaint-reply")}
     assert "PP101" not in as_reply and not as_reply & set(REPLY_RULES)
@@ -254,3 +254,29 @@ def test_the_replies_corpus_is_held_to_its_expectations():
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.count("precision 1.00  recall 1.00") == 3
+
+
+def _bare(text: str) -> str:
+    """The letter without its front matter."""
+    return text.split("---\n", 2)[2]
+
+
+@pytest.mark.parametrize("good", [GOOD_FR, GOOD_EN], ids=["fr", "en"])
+def test_a_reply_without_front_matter_is_recognised_by_its_content_and_lint_says_so(run, tmp_path, good):
+    """Issue 30: a standalone reply got the sales rules, an error included (no hook). It refers to
+    the customer's letter, apologises and quotes no price: it is read as a reply, and said so."""
+    found = _findings(run, tmp_path, _bare(good))
+    assert not {f["rule"] for f in found} & (set(REPLY_RULES) | {"PP101", "PP103"}), found
+    text = run("lint", tmp_path / "reply.md", "--isolated")
+    assert "linted as a reply to a complaint" in text.out and "kind: sales" in text.out
+    assert "(reply)" in text.out  # its score is a reply's
+    forced = _findings(run, tmp_path, "---\nkind: sales\n---\n" + _bare(good))
+    assert "PP101" in {f["rule"] for f in forced}  # asked for: the sales rules, no hook
+
+
+def test_a_sales_letter_quoting_a_price_stays_a_sales_letter(run, tmp_path):
+    sales = _bare(GOOD_FR).replace("sans frais.", "sans frais, et 20 % sur votre prochaine commande.")
+    path = tmp_path / "reply.md"
+    path.write_text(sales, encoding="utf-8")
+    text = run("lint", path, "--isolated")
+    assert "(letter)" in text.out and "linted as a reply" not in text.out

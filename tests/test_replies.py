@@ -5,26 +5,11 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 
 import pytest
 from pypdf import PdfReader
 
-from tests.conftest import EXAMPLES
-
-
-@pytest.fixture
-def replies(tmp_path):
-    folder = tmp_path / "reclamations"
-    shutil.copytree(EXAMPLES / "reclamations", folder, ignore=shutil.ignore_patterns("out"))
-    return folder / "campaign.yaml"
-
-
-def _edit_csv(campaign, old: str, new: str) -> None:
-    path = campaign.parent / "data" / "reclamations.csv"
-    text = path.read_text(encoding="cp1252")
-    assert old in text
-    path.write_text(text.replace(old, new), encoding="cp1252")
+from tests.conftest import edit_complaints
 
 
 def test_validate_reports_delays_calls_and_indicators(replies, run):
@@ -122,7 +107,7 @@ def _pages(campaign) -> list[str]:
 )
 def test_a_row_that_cannot_be_answered_is_held_back_and_the_others_print(replies, run, old, new, said):
     """Issue 30, 3: a batch never blocks on a few rows; the bad one is held back with its reason."""
-    _edit_csv(replies, old, new)
+    edit_complaints(replies, old, new)
     checked = run("validate", replies)
     assert checked.code == 0, checked.err
     assert "held back  1 reply held back, with its reason: rejects.csv" in checked.out
@@ -139,7 +124,7 @@ def test_a_serious_complaint_with_no_phone_is_answered_in_writing_and_listed(rep
     "add the 'phone' column" though the column was there). By default they are answered in
     writing now and validate lists them; `replies.missing_phone: hold` holds them back, naming
     the empty cell."""
-    _edit_csv(replies, "04 78 00 11 22;25/11/2026", ";25/11/2026")
+    edit_complaints(replies, "04 78 00 11 22;25/11/2026", ";25/11/2026")
     checked = run("validate", replies)
     assert checked.code == 0, checked.err
     assert (
@@ -164,7 +149,7 @@ def test_a_serious_complaint_with_no_phone_is_answered_in_writing_and_listed(rep
 
 
 def test_a_complaints_file_without_its_reference_column(replies, run):
-    _edit_csv(replies, "Date de réception;Référence;", "Date de réception;Numéro dossier;")
+    edit_complaints(replies, "Date de réception;Référence;", "Date de réception;Numéro dossier;")
     result = run("validate", replies)
     assert result.code == 2 and "a complaints file needs a 'reference' column" in result.err
     assert "target.columns" in result.err

@@ -259,6 +259,15 @@ class Audience:
             _lookup=None,
         )
 
+    def held_back(self, reasons: dict[int, str]) -> Audience:
+        """The same audience with these rows (spreadsheet row → why) held back: reached by no
+        channel, listed with their reason (rejects.csv), the others untouched."""
+        frame = self.frame.copy()
+        held = replace(self, frame=frame, notes=list(self.notes), _lookup=None)
+        mask = frame[ROW].astype(int).isin(list(reasons))
+        _set_outcome(held, mask, Outcome.REJECTED, frame[ROW].astype(int).map(reasons).fillna(""))
+        return held
+
     def why_not(self, recipient_id: str) -> str:
         """Why no targeted recipient has this id: its row's outcome, or no such id."""
         rows = self.frame[self.frame[ID] == recipient_id]
@@ -463,7 +472,8 @@ def _clean(audience: Audience, campaign: Campaign) -> None:
             stripped.loc[home] = _fix(
                 audience, frame, name, stripped[home], pattern, restore, "leading zero lost by a spreadsheet"
             )
-        flagged = stripped.str.contains(MARKUP.pattern, regex=True)
+        # a Message-ID is <id@domain> by its RFC: its brackets are no markup
+        flagged = stripped.str.contains(MARKUP.pattern, regex=True) & (name != "message_id")
         for row, value in zip(frame.loc[flagged, ROW], stripped[flagged], strict=True):
             audience.corrections.append(
                 Correction(int(row), name, value, value, "template or markup characters: printed as written")

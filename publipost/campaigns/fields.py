@@ -92,6 +92,8 @@ COMPLAINT_FIELDS: dict[str, tuple[str, ...]] = {
     "measure": ("measure", "mesure", "mesure_corrective", "corrective_measure", "corrective_action"),
     "gesture": ("gesture", "geste", "geste_commercial", "commercial_gesture"),
     "handler": ("handler", "gestionnaire", "traite_par", "handled_by", "charge_de_clientele"),
+    # the customer's own e-mail: an e-mail reply threads under it (In-Reply-To, References)
+    "message_id": ("message_id", "id_du_message", "identifiant_du_message", "id_message", "in_reply_to"),
 }
 SYNONYMS = {alias: name for name, aliases in STANDARD_FIELDS.items() for alias in aliases}
 COMPLAINT_SYNONYMS = {

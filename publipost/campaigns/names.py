@@ -8,6 +8,7 @@ correctly. Names already in mixed case are trusted as typed (McDonald, de Gaulle
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import lru_cache
 
 from publipost.folding import fold
@@ -87,3 +88,11 @@ def title(civility: str, language: str) -> str:
     if language == "fr":
         return {"m": "Monsieur", "f": "Madame"}.get(who or "", "")
     return {"m": "Mr", "f": "Mrs" if fold(civility).startswith("mrs") else "Ms"}.get(who or "", "")
+
+
+def display_name(fields: Mapping[str, object]) -> str:
+    """How a list names a customer: civility, first and last name as the file holds them
+    ("Mme Anne Roy"), or the company."""
+    parts = [str(fields.get(k) or "").strip() for k in ("civility", "first_name", "last_name")]
+    named = " ".join(p for p in parts if p)
+    return named if any(parts[1:]) else str(fields.get("company") or "").strip() or named

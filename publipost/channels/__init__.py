@@ -11,6 +11,7 @@ from publipost.channels.letter import LetterChannel
 from publipost.errors import PublipostError
 
 if TYPE_CHECKING:
+    from publipost.campaigns.audience import Audience
     from publipost.campaigns.model import Campaign
     from publipost.linter.campaign import Samples
     from publipost.linter.document import LintDoc
@@ -50,6 +51,43 @@ def documents_of(campaign: Campaign, samples: Samples | None) -> list[LintDoc]:
         for unit in channels_of(version)
         for doc in unit.lint_documents(version, samples)
     ]
+
+
+def merged_documents_of(campaign: Campaign, audience: Audience) -> list[LintDoc]:
+    """What the linter reads of the merged copy: every reply to a complaint (each goes to one
+    person); in a sales campaign, the letters of a sample of rows for each free-text column the
+    copy merges (its longest values and its commonest). A copy that does not merge is linted
+    as a template only (validate names what stops it)."""
+    from publipost.campaigns.table import ROW
+    from publipost.errors import PublipostError
+    from publipost.linter.merged import prose_fields, sample_rows
+    from publipost.prepared import Prepared
+    from publipost.templates.merge import Merge
+
+    try:
+        prepared = Prepared(campaign, audience, Merge(campaign, audience.fields, audience.headers))
+        prepared.variants = {
+            name: Prepared(variant, audience, Merge(variant, audience.fields, audience.headers))
+            for name, variant in campaign.by_variant.items()
+        }
+    except PublipostError:
+        return []
+    docs: list[LintDoc] = []
+    for unit in channels_of(campaign):
+        if campaign.reply:
+            docs += unit.merged_documents(prepared)
+            continue
+        copy = "\n".join(
+            c.text
+            for v in campaign.each_variant()
+            for k, c in v.copies.items()
+            if k.startswith(f"{unit.name}.")
+        )
+        fields = prose_fields(copy)
+        if fields:
+            rows = sample_rows(audience.reached(unit.name), fields, ROW)
+            docs += unit.merged_documents(prepared, set(rows)) if rows else []
+    return docs
 
 
 def formats() -> list[str]:

@@ -10,7 +10,7 @@ one module (and `publipost.channels.register`).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -19,6 +19,7 @@ from publipost.errors import PublipostError
 from publipost.i18n import N_, _
 
 if TYPE_CHECKING:
+    from publipost.campaigns.audience import Recipient
     from publipost.campaigns.model import Campaign
     from publipost.campaigns.reach import Reach
     from publipost.linter.campaign import Samples
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from publipost.linter.engine import Finding
     from publipost.prepared import Prepared
     from publipost.run.executor import Executor
+    from publipost.templates.merge import MergedEmail, MergedLetter
 
 Progress = Callable[[int], None]
 
@@ -71,6 +73,7 @@ class Written:
     written: int = 0
     failed: list[tuple[int, str]] = field(default_factory=list)  # (row, reason)
     verb: str = N_("not rendered")
+    held: list[Finding] = field(default_factory=list)  # merged copy the lint gate held back, per row
 
     def summary(self, show: Show) -> list[str]:
         return [
@@ -131,28 +134,79 @@ class Channel:
         """Its output for every recipient it reaches, in `fmt`, under `out_dir`."""
         raise NotImplementedError
 
+    def merged(self, prepared: Prepared, recipient: Recipient) -> MergedLetter | MergedEmail | None:
+        """What this recipient reads of the channel's copy, merged (None: nothing to lint)."""
+        return None
+
+    def merged_documents(self, prepared: Prepared, rows: Collection[int] | None = None) -> list[LintDoc]:
+        """The merged copy of the recipients it reaches (of these rows only, if given) as lint
+        documents, each pointing at its row of the customer file (linter/merged.py)."""
+        from publipost.campaigns.names import display_name
+        from publipost.errors import Where
+        from publipost.linter.campaign import Samples
+        from publipost.linter.merged import merged_document
+        from publipost.templates.merge import RecipientError
+
+        samples = Samples.of(prepared.audience)
+        templates = {
+            c.variant_name or "": doc
+            for c in prepared.campaign.each_variant()
+            for doc in self.lint_documents(c, samples)
+        }
+        source = prepared.audience.source.path
+        docs = []
+        for recipient in prepared.audience.recipients_of(self.name):
+            if rows is not None and recipient.row not in rows:
+                continue
+            template = templates.get(recipient.variant) or templates.get("")
+            try:
+                merged = self.merged(prepared.of(recipient), recipient)
+            except RecipientError:
+                continue  # rendering says why, row by row
+            if template is None or merged is None:
+                continue
+            name = display_name(recipient.fields)
+            label = f"{recipient.id}, {name}" if name else recipient.id
+            docs.append(merged_document(template, merged, label, Where(source, recipient.row)))
+        return docs
+
     def gate(self, prepared: Prepared) -> list[Finding]:
         """The findings at error severity that stop this channel's output: its own copy's, with
-        the rules that guard the law enforced whatever the configuration says."""
+        the rules that guard the law enforced whatever the configuration says; for replies to
+        complaints, each merged reply's as well (each goes to one person, and its text varies)."""
         from publipost.linter.campaign import Samples
         from publipost.linter.engine import lint_docs
 
         samples = Samples.of(prepared.audience)
         docs = [d for c in prepared.campaign.each_variant() for d in self.lint_documents(c, samples)]
+        if prepared.campaign.reply:
+            docs += self.merged_documents(prepared)
         result = lint_docs(prepared.campaign.path, docs, enforce_law=True)
         return [f for f in result.active if f.severity == "error"]
 
-    def check_gate(self, prepared: Prepared, nothing: str, override: str) -> None:
-        """Stop with the gate's findings, if any: before anything is produced."""
+    def check_gate(
+        self, prepared: Prepared, nothing: str, override: str, *, strict: bool = False
+    ) -> tuple[Prepared, list[Finding]]:
+        """Stop with the gate's findings, if any: before anything is produced. A finding in one
+        recipient's merged copy holds back that recipient only (listed with it, in rejects.csv),
+        unless `strict`: the others go on. Returns what goes on, and the findings held back."""
         errors = self.gate(prepared)
-        if errors:
+        own = [f for f in errors if "row" in f.context]
+        blocking = [f for f in errors if "row" not in f.context] or (own if strict else [])
+        if blocking:
             listed = "\n".join(
-                f"  {f.path}:{f.line}:{f.column}: {f.rule} {f.name} {f.message}" for f in errors[:10]
+                f"  {f.path}:{f.line}:{f.column}: {f.rule} {f.name} {f.message}" for f in blocking[:10]
             )
             raise LintBlocked(
-                f"the {self.name}'s copy has {len(errors)} lint error(s); {nothing}:\n{listed}",
+                f"the {self.name}'s copy has {len(blocking)} lint error(s); {nothing}:\n{listed}",
                 hint=f"fix them (publipost lint shows them all), or {override}",
             )
+        if not own:
+            return prepared, []
+        reasons: dict[int, str] = {}
+        for f in own:
+            reasons.setdefault(int(f.context["row"]), f"held back by lint: {f.rule} {f.name}: {f.message}")
+        return prepared.with_audience(prepared.audience.held_back(reasons)), own
 
     def require(self, campaign: Campaign) -> None:
         if not self.enabled(campaign):

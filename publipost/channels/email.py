@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from publipost.prepared import Prepared
     from publipost.run.executor import Executor
     from publipost.templates.email_html import EmailRenderer
+    from publipost.templates.merge import MergedEmail
 
 EML_CHUNK = 500  # messages per job when .eml files are written by several processes or a cluster
 
@@ -46,6 +47,9 @@ class EmailChannel(Channel):
         from publipost.templates.email_html import EmailRenderer
 
         return EmailRenderer(prepared.campaign, prepared.audience.fields)
+
+    def merged(self, prepared: Prepared, recipient: Recipient) -> MergedEmail:
+        return prepared.merge.email(recipient)
 
     def render_one(self, prepared: Prepared, recipient: Recipient) -> bytes:
         """The recipient's message, with an inert unsubscribe token (a look, not a send)."""
@@ -199,6 +203,7 @@ class Composer:
             date or dt.datetime.now(dt.UTC),
             self.renderer.images,
             secret,
+            service=campaign.reply,
         )
         self.unsubscribe = campaign.email.unsubscribe
         self.dkim = campaign_dkim_key(campaign)
@@ -218,8 +223,9 @@ class Composer:
         address: To names the seed, the subject says [TEST], the unsubscribe token is inert."""
         from publipost.campaigns.postal import recipient_name
         from publipost.mailer.dkim import sign
-        from publipost.mailer.message import unsubscribe_for
+        from publipost.mailer.message import thread_id, unsubscribe_for
         from publipost.store.keys import email_key
+        from publipost.templates.merge import RecipientError
 
         if recipient.variant in self.variants:
             return self.variants[recipient.variant].message(recipient, test_to)
@@ -240,6 +246,11 @@ class Composer:
         link = (unsubscribe.url or unsubscribe.mailto) if unsubscribe else None
         body = self.renderer.render(email, link, self.prepared.merge.context(recipient))
         to_address = test_to or recipient.email or ""
+        cell = str(recipient.fields.get("message_id") or "").strip() if campaign.reply else ""
+        try:
+            in_reply_to = thread_id(cell) if cell else ""
+        except ValueError as exc:
+            raise RecipientError(f"message_id: {exc}") from None
         data = self.template.build(
             to_name="" if test else recipient_name(recipient.fields, campaign.language),
             to_address=to_address,
@@ -251,6 +262,7 @@ class Composer:
             test=test,
             address_key=(email_key(test_to) if test_to else recipient_key) or "",
             variant=recipient.variant if test else "",  # "" when the campaign has no variants
+            in_reply_to=in_reply_to,
         )
         return sign(data, self.dkim) if self.dkim else data
 

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from publipost.campaigns.model import Campaign
     from publipost.campaigns.reach import PostalReach
     from publipost.prepared import Prepared
+    from publipost.templates.merge import MergedLetter
 
 
 class LetterChannel(Channel):
@@ -60,6 +61,9 @@ class LetterChannel(Channel):
             check_logo(
                 campaign.resolve(campaign.brand.logo), campaign.where(("brand", "logo")), campaign.boundary
             )
+
+    def merged(self, prepared: Prepared, recipient: Recipient) -> MergedLetter:
+        return prepared.merge.letter(recipient)
 
     def render_one(self, prepared: Prepared, recipient: Recipient) -> bytes:
         """The recipient's letter as a PDF of its own."""

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from publipost.campaigns.audience import ID, VARIANT, Recipient
 from publipost.campaigns.emails import check_email
@@ -43,6 +43,9 @@ from publipost.mailer.smtp import (
 from publipost.prepared import Prepared
 from publipost.run.executor import LocalProcesses, worker_count
 from publipost.templates.merge import RecipientError, each_rendered
+
+if TYPE_CHECKING:
+    from publipost.linter.engine import Finding
 
 
 @dataclass
@@ -73,6 +76,7 @@ class SendReport:
     next_due: float | None = None  # when the first recipient deferred by a domain's pause may go
     expired: int = 0  # deferred longer than --max-retry-time: failed now
     retried: tuple[str, int] | None = None  # --retry-failed: the class, and how many failed are pending again
+    held: list[Finding] = field(default_factory=list)  # replies the lint gate held back (their merged text)
 
     @property
     def rate(self) -> float:
@@ -86,6 +90,7 @@ def send_campaign(
     relay: Relay | None = None,
     limits: Limits | None = None,
     lint: bool = True,
+    strict: bool = False,  # a recipient's merged copy with a lint error stops the send (else: held back)
     dry_run: bool = False,
     show: int = 0,  # a dry run keeps this many messages for the caller to print
     test_to: list[str] | None = None,
@@ -113,7 +118,7 @@ def send_campaign(
     # Bad input first (exit 2: the key, the DKIM key), then the copy's faults (exit 1).
     composer = Composer(prepared, unsubscribe_secret(out_dir, real_relay=relay is not None and not dry_run))
     if lint:
-        _lint_gate(prepared)
+        prepared = _lint_gate(prepared, report, strict)
     recipients = islice(email_recipients(prepared), limit)  # streamed: never a list of everyone
     started = time.perf_counter()
     if dry_run:
@@ -452,12 +457,16 @@ def test_choice(prepared: Prepared, ids: list[str] | None) -> list[Recipient]:
     return [found[i] for i in ids]
 
 
-def _lint_gate(prepared: Prepared) -> None:
+def _lint_gate(prepared: Prepared, report: SendReport, strict: bool) -> Prepared:
     """The e-mail's own findings at error severity stop the send (the prepared campaign and
-    audience, nothing read again; the law's rules whatever a configuration says)."""
+    audience, nothing read again; the law's rules whatever a configuration says); a reply whose
+    merged text has one is held back alone (report.held)."""
     from publipost.channels import channel
 
-    channel("email").check_gate(prepared, "nothing was sent", "send with --no-lint")
+    prepared, report.held = channel("email").check_gate(
+        prepared, "nothing was sent", "send with --no-lint", strict=strict
+    )
+    return prepared
 
 
 def _write_failures(path: Path, report: SendReport, separator: str) -> None:

@@ -176,3 +176,23 @@ def print_complaints(complaints: Any, customers: int | None) -> None:
                 rate=i18n.percent(len(rows) / customers, 2), n=i18n.number(customers)
             )
         )
+
+
+def print_held(held: list, command: str) -> None:
+    """The recipients the lint gate held back, each with its findings (on stderr)."""
+    if not held:
+        return
+    rows = {f.context["row"] for f in held}
+    print(
+        ngettext(
+            "{n} recipient held back: their merged copy has a lint error (the others went on)",
+            "{n} recipients held back: their merged copy has a lint error (the others went on)",
+            len(rows),
+        ).format(n=len(rows)),
+        file=sys.stderr,
+    )
+    for f in held:
+        print(f"  {shown_path(Path(f.path))}:{f.line}: {f.rule} {f.name}: {f.message}", file=sys.stderr)
+    advice = _("fix the row (or the copy), then run {command} again; --strict refuses the whole batch")
+    advice = advice.format(command=command)
+    print("  " + advice, file=sys.stderr)

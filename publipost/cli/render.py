@@ -18,7 +18,7 @@ from publipost.cli.common import (
     progress_bar,
     shown_path,
 )
-from publipost.cli.printing import print_audience
+from publipost.cli.printing import print_audience, print_held
 from publipost.errors import PublipostError
 from publipost.i18n import _
 
@@ -55,6 +55,12 @@ def arguments(command: argparse.ArgumentParser) -> None:
     command.add_argument("--only", nargs="+", metavar="ID", help="render these recipients only (by id)")
     command.add_argument(
         "--no-lint", action="store_true", help="pdf, eml, mbox: write even if the copy has lint errors"
+    )
+    command.add_argument(
+        "--strict",
+        action="store_true",
+        help="pdf, eml, mbox: refuse the whole batch when one recipient's merged copy has a lint error "
+        "(default: that recipient is held back, the others are written)",
     )
     command.add_argument(
         "--dask",
@@ -108,9 +114,12 @@ def cmd_render(args: argparse.Namespace) -> int:
         )
     if args.dask and fmt not in ("pdf", "eml"):
         raise PublipostError(f"--dask draws print files and .eml files; render --format {fmt} runs here")
+    held: list = []
     if fmt in channel.produced and not args.no_lint:
         try:
-            channel.check_gate(prepared, "nothing was written", "render with --no-lint")
+            prepared, held = channel.check_gate(
+                prepared, "nothing was written", "render with --no-lint", strict=args.strict
+            )
         except LintBlocked as exc:
             print(f"publipost: {exc}", file=sys.stderr)
             return EXIT_PROBLEMS
@@ -136,4 +145,5 @@ def cmd_render(args: argparse.Namespace) -> int:
     print("\n" + "\n".join(report.summary(shown_path)))
     for line in report.failure_lines():
         print(line, file=sys.stderr)
-    return EXIT_PROBLEMS if report.failed else EXIT_OK
+    print_held(held, "render")
+    return EXIT_PROBLEMS if report.failed or held else EXIT_OK

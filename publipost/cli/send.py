@@ -22,7 +22,7 @@ from publipost.cli.common import (
     shown_path,
     summary_line,
 )
-from publipost.cli.printing import print_audience
+from publipost.cli.printing import print_audience, print_held
 from publipost.errors import PublipostError
 from publipost.i18n import N_, _
 
@@ -66,6 +66,12 @@ def arguments(command: argparse.ArgumentParser) -> None:
         "--limit", type=at_least(1), help="send at most N messages this run (the next run goes on from there)"
     )
     command.add_argument("--no-lint", action="store_true", help="send even if the copy has lint errors")
+    command.add_argument(
+        "--strict",
+        action="store_true",
+        help="send nothing when one recipient's merged copy (a reply to a complaint) has a lint error "
+        "(default: that recipient is held back, the others are sent)",
+    )
     command.add_argument("--resend", action="store_true", help="send again to recipients already sent to")
     command.add_argument(
         "--retry-uncertain",
@@ -195,6 +201,7 @@ def cmd_send(args: argparse.Namespace) -> int:
                 relay=relay,
                 limits=limits,
                 lint=not args.no_lint,
+                strict=args.strict,
                 dry_run=args.dry_run,
                 show=args.show or 0,
                 test_to=args.test_to,
@@ -212,6 +219,7 @@ def cmd_send(args: argparse.Namespace) -> int:
         print(f"publipost: {exc}", file=sys.stderr)
         return EXIT_PROBLEMS
     _print_send_report(report, args, out_dir)
+    print_held(report.held, "send")
     if report.tests:
         return EXIT_PROBLEMS if any(status != "sent" for _, _, status in report.tests) else EXIT_OK
     # Not sent: a failure. Uncertain recipients left by this run too; those of an earlier run were
@@ -219,7 +227,7 @@ def cmd_send(args: argparse.Namespace) -> int:
     left = ("failed", "deferred") if args.limit else ("failed", "deferred", "pending")  # --limit leaves some
     failed = sum(report.counts.get(status, 0) for status in left) + len(report.not_rendered)
     stopped = report.this_run["uncertain"] or report.interrupted or report.stopped
-    return EXIT_PROBLEMS if failed or stopped else EXIT_OK
+    return EXIT_PROBLEMS if failed or stopped or report.held else EXIT_OK
 
 
 # The journal's statuses as the report names them, in the order a reader looks for them.

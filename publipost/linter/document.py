@@ -94,6 +94,11 @@ class LintDoc:
     anchors: list[tuple[Unit, int, int]] = field(default_factory=list)  # markup e-mails: each link's text
     coupon: bool | None = None  # campaign letters: the reply coupon is printed; None: not known
     profile: str | None = None  # the social profile the copy targets (mailing-rules.md §8), if any
+    # A merged document (what one recipient reads): whom it is for ("R-2302, Mme Anne Roy") and
+    # the customer file's row; its findings are those the template does not already have.
+    merged_for: str | None = None
+    row: int | None = None
+    assumed: str | None = None  # the kind was read from the content: how, and how to change it
 
     @property
     def units(self) -> list[Unit]:
@@ -142,6 +147,9 @@ def letter_from_markdown(
                 f"kind is one of: {', '.join(LETTER_KINDS)}",
             )
         kind = LETTER_KINDS[written]
+    assumed = kind == "letter" and written is None and _reads_as_reply(source, language)
+    if assumed:
+        kind = "reply"
 
     def unit(role: str, block: Block | None) -> Unit | None:
         if block is None:
@@ -162,7 +170,28 @@ def letter_from_markdown(
     doc.overrides = front.get("lint") or {}
     doc.profile = _profile(front.get("profile"), path, source)
     doc.anchor = positions.where(len(letter.front_matter) + 8 if letter.front_matter else 0)
+    if assumed:
+        doc.assumed = (
+            f"{path}: linted as a reply to a complaint (it refers to the customer's letter, apologises "
+            "and offers nothing); front matter `kind: sales` lints it as a sales letter"
+        )
     return doc
+
+
+_PRICE = re.compile(r"\d\s?(?:€|%|\$|£)|(?:€|\$|£)\s?\d|\b(?:EUR|USD)\b|\{\{-?\s*offer\.")
+
+
+def _reads_as_reply(source: str, language: str) -> bool:
+    """A letter with no kind written that answers a complaint: it refers to the customer's
+    letter, apologises (or tries to), and quotes no price or offer."""
+    from publipost.linter.words import word_list
+
+    text = mask_jinja(source)
+    return (
+        not _PRICE.search(source)
+        and bool(word_list(language, "reply-reference").find(text))
+        and any(word_list(language, name).find(text) for name in ("reply-apology", "reply-non-apology"))
+    )
 
 
 # "language: fr", "kind: complaint-reply": front matter of plain words only, read without a YAML

@@ -61,6 +61,7 @@ class LintResult:
     scores: dict[str, Score] = field(default_factory=dict)  # path → score
     skipped: list[tuple[str, str]] = field(default_factory=list)  # files named but not linted, and why
     custom: dict[str, type[Rule]] = field(default_factory=dict)  # the house's own rules that ran
+    notes: list[str] = field(default_factory=list)  # what was linted besides the copy (merged letters)
 
     @property
     def active(self) -> list[Finding]:
@@ -133,21 +134,80 @@ def lint_docs(
     result.custom = {r.code: r for r in config.custom}
     language = "en"
     by_variant: list[tuple[LintDoc, list[Finding]]] = []
-    for doc in docs:
+    templates = [d for d in docs if d.merged_for is None]
+    fired: dict[str, set[str]] = {}  # a template's key → the rules that fired on it
+    for doc in templates:
         language = doc.language
+        if doc.assumed:
+            result.notes.append(doc.assumed)
         doc_config = apply(config, doc.overrides, Where(doc.path)) if doc.overrides else config
         findings, hits = lint_doc(doc, doc_config, config, enforce_law=enforce_law)
-        suffix = f"@{doc.variant}" if doc.variant else ""
-        result.scores[f"{path}#{doc.kind}{suffix}"] = score(doc, hits)
+        key = _score_key(path, doc)
+        result.scores[key] = score(doc, hits)
+        fired[key] = {code for code, _hit in hits}
         if doc.variant:
             by_variant.append((doc, findings))
         else:
             result.findings += findings
     result.findings += _variant_findings(by_variant)
-    sources = {str(where.path) for doc in docs for unit in doc.units if (where := unit.locate(0)).path}
+    by_key = {_score_key(path, d): d for d in templates}
+    for doc in docs:
+        if doc.merged_for is not None:
+            key = _score_key(path, doc)
+            _lint_merged(result, doc, by_key.get(key), fired.get(key, set()), key, config, enforce_law)
+    merged = [d for d in docs if d.merged_for is not None]
+    if merged:
+        kind = "replies" if merged[0].kind == "reply" else f"{merged[0].kind}s"
+        how = (
+            "every one"
+            if merged[0].kind == "reply"
+            else "a sample: the longest and commonest of each text column"
+        )
+        result.notes.append(f"merged {kind} linted too: {len(merged)} ({how})")
+    sources = {str(where.path) for doc in templates for unit in doc.units if (where := unit.locate(0)).path}
     result.findings += _suppressions(path, sources, result, config, language)
     result.findings.sort(key=lambda f: (f.path, f.line, f.column, f.rule))
     return result
+
+
+def _score_key(path: Path, doc: LintDoc) -> str:
+    return f"{path}#{doc.kind}" + (f"@{doc.variant}" if doc.variant else "")
+
+
+def _lint_merged(
+    result: LintResult,
+    doc: LintDoc,
+    template: LintDoc | None,
+    fired: set[str],
+    key: str,
+    config: LintConfig,
+    enforce_law: bool,
+) -> None:
+    """A merged document's findings the template does not have (a rule that fired on the
+    template, on text the template holds, is the template's: reported once, there), each naming
+    whom it is for; the copy's score becomes the worst merged one's when that is lower."""
+    written = _folded(template.offer_text) if template is not None else ""
+
+    def own(code: str, hit: Hit) -> bool:
+        if code not in fired:
+            return True
+        return hit.unit is not None and _folded(hit.unit.text[hit.start : hit.end]) not in written
+
+    doc_config = apply(config, doc.overrides, Where(doc.path)) if doc.overrides else config
+    findings, hits = lint_doc(doc, doc_config, config, enforce_law=enforce_law, keep=own)
+    word = "pour" if doc.language == "fr" else "for"
+    for finding in findings:
+        finding.message += f" ({word} {doc.merged_for})"
+        finding.context = {**finding.context, "recipient": doc.merged_for, "row": doc.row}
+    result.findings += findings
+    merged = score(doc, hits)
+    current = result.scores.get(key)
+    if current is None or merged.overall < current.overall:
+        result.scores[key] = replace(merged, of=doc.merged_for)
+
+
+def _folded(text: str) -> str:
+    return " ".join(text.casefold().replace("\u2019", "'").split())
 
 
 def _variant_findings(linted: list[tuple[LintDoc, list[Finding]]]) -> list[Finding]:
@@ -176,6 +236,7 @@ def merge(into: LintResult, other: LintResult) -> None:
     into.files += other.files
     into.scores.update(other.scores)
     into.custom.update(other.custom)
+    into.notes += other.notes
 
 
 def _boundary(path: Path, allow_outside: bool) -> Path | None:
@@ -384,7 +445,12 @@ def _read(path: Path) -> str:
 
 
 def lint_doc(
-    doc: LintDoc, config: LintConfig, base: LintConfig | None = None, *, enforce_law: bool = False
+    doc: LintDoc,
+    config: LintConfig,
+    base: LintConfig | None = None,
+    *,
+    enforce_law: bool = False,
+    keep: Callable[[str, Hit], bool] | None = None,
 ) -> tuple[list[Finding], list[tuple[str, Hit]]]:
     """The document's findings under `config`, and the hits the score counts: every rule's, so
     that --select, ignore and per-file ignores change what is shown, never the score.
@@ -408,7 +474,7 @@ def lint_doc(
         enabled = own.enabled(rule, doc.path)
         for hit in rule().check(doc, ctx):
             scored.append((rule.code, hit))
-            if enabled:
+            if enabled and (keep is None or keep(rule.code, hit)):
                 shown.append(_finding(rule, hit, doc, own))
     return shown, scored
 
@@ -448,7 +514,9 @@ def _suppressions(
     comment is reported too); report the meta findings."""
     meta: list[Finding] = []
     rules = {r.code: r for r in config.every_rule()}
-    files = {f.path for f in result.findings if not f.suppressed} | sources | {str(path)}
+    # a merged document's findings point into the customer file: data, with no comments to read
+    files = {f.path for f in result.findings if not f.suppressed and "row" not in f.context}
+    files |= sources | {str(path)}
     for name in sorted(files):
         file = Path(name)
         if not file.is_file():

@@ -91,6 +91,10 @@ def summary(result: LintResult) -> str:
             f"\nscore {show_path(path)} ({kind}): overall {score.overall}/5 {score.label} · "
             f"structure {score.structure} · style {score.style} · readability {score.readability}"
         )
+        if score.of:
+            line += f" · lowest: {score.of}"
+    for note in result.notes:
+        line += f"\n{note}"
     return line
 
 
@@ -257,6 +261,7 @@ def sarif(result: LintResult) -> str:
                             "style": s.style,
                             "readability": s.readability,
                             "words": s.words,
+                            **({"of": s.of} if s.of else {}),
                         }
                         for name, s in result.scores.items()
                     }

@@ -53,6 +53,7 @@ class Score:
     overall: float
     words: int
     language: str = "en"
+    of: str | None = None  # a merged document's score (the worst reply's): whom it is for
 
     @property
     def label(self) -> str:

@@ -151,6 +151,19 @@ def message_id(salt: str, code: str, recipient_id: str, address_key: str, secret
     return f"<{code}.{recipient_id}.{message_tag(secret, salt, code, recipient_id, address_key)}@{domain}>"
 
 
+# RFC 5322 §3.6.4: msg-id = "<" id-left "@" id-right ">", printable ASCII without brackets or space.
+_MSG_ID = re.compile(r"<?([!-;=?-~]+@[!-;=?-~]+)>?")
+
+
+def thread_id(value: str) -> str:
+    """A customer's Message-ID as a header may carry it ("<id@domain>", brackets added when a
+    spreadsheet lost them); ValueError for anything else: a cell is data, never a header line."""
+    found = _MSG_ID.fullmatch(value.strip())
+    if not found or len(found.group(1)) > 900:
+        raise ValueError(f"'{value[:60]}' is not a Message-ID (write it as <id@domain>)")
+    return f"<{found.group(1)}>"
+
+
 class MessageTemplate:
     """Messages of one campaign as bytes, from a template prepared once.
 
@@ -169,6 +182,7 @@ class MessageTemplate:
         when: dt.datetime,
         images: Sequence[InlinePart] = (),
         secret: bytes = b"",
+        service: bool = False,
     ):
         self.campaign, self.code, self.secret = campaign, code, secret
         self.salt = campaign_salt(campaign)  # the Message-ID tag's, once per campaign
@@ -178,15 +192,15 @@ class MessageTemplate:
         if sender.reply_to:
             shared.append(_header("Reply-To", sender.reply_to))
         label = re.sub(r"[^a-z0-9-]", "", code.lower()) or "campaign"
-        shared += [
-            _header("Date", format_datetime(when)),
-            _header("X-Publipost-Campaign", code),
+        shared += [_header("Date", format_datetime(when)), _header("X-Publipost-Campaign", code)]
+        if not service:
             # RFC 2919: one id per campaign, so that a reader's filters and the providers' tools
-            # (Gmail's feedback loop groups complaints by Feedback-ID) can tell campaigns apart.
-            _header("List-Id", f"<{label}.{self.domain}>"),
-            _header("Feedback-ID", f"{code}:email:marketing:{self.domain}"),
-            "MIME-Version: 1.0",
-        ]
+            # can tell campaigns apart. A service message (a reply to one customer's complaint)
+            # is no list's: no List-Id.
+            shared.append(_header("List-Id", f"<{label}.{self.domain}>"))
+        # Gmail's feedback loop groups complaints by Feedback-ID: marketing apart from service.
+        kind = "service" if service else "marketing"
+        shared += [_header("Feedback-ID", f"{code}:email:{kind}:{self.domain}"), "MIME-Version: 1.0"]
         self.shared = "\r\n".join(shared)
         self.structure = f'Content-Type: multipart/alternative;\r\n boundary="{self.boundary}"'
         self.related = _related(images, f"=_publipost_{secrets.token_hex(12)}") if images else None
@@ -204,13 +218,16 @@ class MessageTemplate:
         test: bool = False,
         address_key: str = "",
         variant: str = "",
+        in_reply_to: str = "",
     ) -> bytes:
         """`html` may come in pieces (a template's fixed parts and merged values): see quoted_printable.
 
         A test message says so in its subject and a header, and has a Message-ID of its own
         (threading never mixes it with the recipient's real message). `address_key` is the
         store's key of `to_address`, bound into the Message-ID (see message_id); a test of a
-        variant says which in its subject ([TEST B])."""
+        variant says which in its subject ([TEST B]). `in_reply_to`, the Message-ID of the
+        customer's own e-mail (a reply to their complaint), threads the reply under it in their
+        mail client (RFC 5322 §3.6.4: In-Reply-To and References); checked by `thread_id`."""
         rid = recipient_id + (".test" if test else "")
         mid = message_id(self.salt, self.code, rid, address_key, self.secret, self.domain)
         headers = [
@@ -219,6 +236,8 @@ class MessageTemplate:
             _subject((f"[TEST {variant}] " if variant else "[TEST] ") + subject if test else subject),
             _header("Message-ID", mid),
         ]
+        if in_reply_to and not test:
+            headers += [f"In-Reply-To: {in_reply_to}", f"References: {in_reply_to}"]
         if test:
             headers.append("X-Publipost-Test: yes")
         if unsubscribe:

@@ -159,7 +159,8 @@ class ReplyNonApology(Rule):
     Example (en): "We are sorry if you were offended." Use instead: "We apologize: our answer was rude."
     """
 
-    code, name, severity, source = "PP709", "reply-non-apology", "warning", SOURCE
+    # An error: the reply fails its first duty (the print and send gates hold that reply back).
+    code, name, severity, source = "PP709", "reply-non-apology", "error", SOURCE
     # A non-apology caps the score below "strong" (4): the reply fails its first duty.
     weight = Weight("structure", 1.0, ONCE, cap=3.4)
     kinds = ("reply",)
@@ -238,7 +239,8 @@ class ReplySells(Rule):
     once the problem is solved.
     """
 
-    code, name, severity, source = "PP708", "reply-sells", "warning", SOURCE
+    # An error: selling to a customer who complains proves nobody listened (the gates hold it back).
+    code, name, severity, source = "PP708", "reply-sells", "error", SOURCE
     weight = Weight("structure", 1.0, ONCE)
     kinds = ("reply",)
     message = {
