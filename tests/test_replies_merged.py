@@ -82,6 +82,8 @@ def test_the_bad_reply_is_held_back_and_the_others_print(replies, run):
     assert checked.code == 0, checked.err
     for ticket in ("R-2291", "R-2250", "R-2302"):
         assert f"  no phone   {ticket} " in checked.out
+    fix = "  to fix     R-2310, M. Luc Bon (row 5): PP709 reply-non-apology: held back at print"
+    assert fix in checked.out
 
     printed = run("render", replies, "--format", "pdf", "--lang", "en")
     assert printed.code == 1  # something was not printed: said, on stderr

@@ -178,6 +178,24 @@ def print_complaints(complaints: Any, customers: int | None) -> None:
         )
 
 
+def print_replies_to_fix(prepared: Prepared) -> None:
+    """The replies whose merged text the print and send gates would hold back: validate lists
+    them by ticket, so that the service lead fixes the rows before printing."""
+    from publipost.channels import channels_of
+
+    found = {
+        (f.context["recipient"], f.context["row"], f.rule, f.name)
+        for unit in channels_of(prepared.campaign)
+        for f in unit.gate(prepared)
+        if "row" in f.context
+    }
+    for who, row, rule, name in sorted(found, key=lambda f: (f[1], f[2])):
+        said = _("{who} (row {row}): {rule} {name}: held back at print and send until fixed").format(
+            who=who, row=row, rule=rule, name=name
+        )
+        print("  " + summary_line(_("to fix"), said))
+
+
 def print_held(held: list, command: str) -> None:
     """The recipients the lint gate held back, each with its findings (on stderr)."""
     if not held:
