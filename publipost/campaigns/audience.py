@@ -38,6 +38,7 @@ from publipost.errors import AudienceError
 from publipost.folding import fold_words
 
 ID, EMAIL, VARIANT = "_id", "_email", "_variant"
+HOUSEHOLD = "_household"  # a household's letter: the name it carries (civility, first, last), or None
 REACH = "_reach_"  # + a channel's name: whether that channel reaches the row
 NAME_FIELDS = ("first_name", "last_name")
 # Patterns are written with literal characters (not \\u escapes) so that pandas can hand them to
@@ -86,11 +87,17 @@ class Recipient:
     email: str | None  # validated and normalised, or None when unusable
     channels: frozenset[str] = frozenset()  # the channels that can reach this recipient
     variant: str = ""  # the variant of the copy this recipient gets ("" without variants)
+    household: dict[str, str] | None = None  # target.household: how their letter names everyone
 
     @property
     def postal(self) -> bool:
         """Whether a printed letter can reach this recipient."""
         return "letter" in self.channels
+
+    @property
+    def letter_fields(self) -> dict[str, str]:
+        """The fields their letter is merged with: a household's names over their own."""
+        return {**self.fields, **self.household} if self.household else self.fields
 
 
 @dataclass(frozen=True)
@@ -296,22 +303,32 @@ class Audience:
         reach = [targeted[REACH + c] for c in channels]
         sets: dict[tuple[bool, ...], frozenset[str]] = {}
         variants = targeted[VARIANT] if VARIANT in targeted else ("",) * len(targeted)
+        households = targeted[HOUSEHOLD] if HOUSEHOLD in targeted else (None,) * len(targeted)
         for values in zip(
             targeted[ROW],
             targeted[ID],
             targeted[EMAIL],
             zip(*reach, strict=True) if reach else ((),) * len(targeted),
             variants,
+            households,
             *(targeted[n] for n in names),
             strict=True,
         ):
-            row, rid, email, flags, variant, *cells = values
+            row, rid, email, flags, variant, household, *cells = values
             key = tuple(bool(f) for f in flags)
             reached = sets.get(key)
             if reached is None:
                 reached = sets[key] = frozenset(c for c, f in zip(channels, key, strict=True) if f)
             fields = dict(zip(names, cells, strict=True))
-            yield Recipient(int(row), rid, fields, email or None, reached, variant)
+            yield Recipient(
+                int(row),
+                rid,
+                fields,
+                email or None,
+                reached,
+                variant,
+                household if isinstance(household, dict) else None,
+            )
 
     def why_unreached(self, channel: str, most: int = 2) -> list[tuple[str, int]]:
         """The main reasons the rows that were read do not get this channel (for the message
@@ -423,6 +440,7 @@ def load_audience(
     _suppress(audience, campaign)
     _consult_store(audience, campaign, store)
     _dedupe(audience, campaign)
+    _households(audience, campaign)
     _assign_ids(audience, campaign)
     _hold_out(audience, campaign)
     _assign_variants(audience, campaign)
@@ -750,6 +768,26 @@ def _match_key(frame: pd.DataFrame, key: str) -> pd.Series:
     return keys.where(parts[1].str.strip() != "", "")
 
 
+def _joined_key(audience: Audience, campaign: Campaign, setting: str, keys: list[str]) -> pd.Series:
+    """Each row's key over these columns (folded: case, accents and spacing never tell two
+    customers apart), for target.dedupe or target.household; a column the file lacks is an error."""
+    frame = audience.frame
+    for key in keys:
+        if key not in frame.columns:
+            raise AudienceError(
+                f"target.{setting} names '{key}', which the customer file does not have",
+                campaign.where(("target", setting)),
+                audience.suggest(key),
+            )
+    parts = [
+        (_match_key(frame, "email") if k == "email" else frame[k].astype(str).map(fold_words)) for k in keys
+    ]
+    joined = parts[0]
+    for part in parts[1:]:
+        joined = joined + "|" + part
+    return joined
+
+
 def _dedupe(audience: Audience, campaign: Campaign) -> None:
     frame = audience.frame
     keys = campaign.target.dedupe
@@ -763,21 +801,9 @@ def _dedupe(audience: Audience, campaign: Campaign) -> None:
             if "email" in frame.columns
             else [k for k in ("last_name", "first_name", "address1", "postcode") if k in frame.columns]
         )
-    for key in keys:
-        if key not in frame.columns:
-            raise AudienceError(
-                f"target.dedupe names '{key}', which the customer file does not have",
-                campaign.where(("target", "dedupe")),
-                audience.suggest(key),
-            )
     if not keys:
         return
-    parts = [
-        (_match_key(frame, "email") if k == "email" else frame[k].astype(str).map(fold_words)) for k in keys
-    ]
-    joined = parts[0]
-    for part in parts[1:]:
-        joined = joined + "|" + part
+    joined = _joined_key(audience, campaign, "dedupe", keys)
     live = (frame["_outcome"] == Outcome.TARGETED) & (joined.str.strip("|") != "")
     candidates = joined[live]
     first_row = frame.loc[live, ROW].groupby(candidates).transform("first")
@@ -786,6 +812,71 @@ def _dedupe(audience: Audience, campaign: Campaign) -> None:
     mask = pd.Series(False, index=frame.index)
     mask[duplicate.index] = duplicate
     _set_outcome(audience, mask, Outcome.DUPLICATE, reasons.reindex(frame.index, fill_value=""))
+
+
+def _households(audience: Audience, campaign: Campaign) -> None:
+    """target.household: one letter per household, to its first member in file order, addressed
+    to every member (households.py); the others keep their e-mail, or are listed as in the
+    household's letter when the letter was all that reached them."""
+    from publipost.campaigns.households import Person, together
+
+    keys = campaign.target.household
+    frame = audience.frame
+    letter = REACH + "letter"
+    if not keys or letter not in frame:
+        return
+    joined = _joined_key(audience, campaign, "household", keys)
+    live = (frame["_outcome"] == Outcome.TARGETED) & frame[letter] & (joined.str.strip("|") != "")
+    shared = joined[live][joined[live].duplicated(keep=False)]
+    if shared.empty:
+        return
+    names = [n for n in ("civility", "first_name", "last_name") if n in frame]
+    reached_otherwise = pd.Series(False, index=frame.index)
+    for name, (_channel, problem) in audience._partial.items():
+        if name != "letter":
+            reached_otherwise |= frame[REACH + name] & problem.reindex(frame.index, fill_value="").eq("")
+    duplicate = pd.Series(False, index=frame.index)
+    reasons = pd.Series("", index=frame.index)
+    households = pd.Series(None, index=frame.index, dtype=object)
+    for _key, members in shared.groupby(shared, sort=False).groups.items():
+        head, others = members[0], list(members[1:])
+        head_row = int(frame.at[head, ROW])
+        people = [
+            Person(
+                *(str(frame.at[i, n]) if n in names else "" for n in ("civility", "first_name", "last_name"))
+            )
+            for i in members
+        ]
+        named = together(people, campaign.language)
+        rows = ", ".join(str(int(frame.at[i, ROW])) for i in members)
+        names_of = dict(
+            zip(
+                ("civility", "first_name", "last_name"),
+                (named.civility, named.first_name, named.last_name),
+                strict=True,
+            )
+        )
+        if named != people[0]:
+            households.at[head] = names_of
+            audience.corrections.append(
+                Correction(
+                    head_row,
+                    "household",
+                    " ".join(v for v in (people[0].civility, people[0].first_name, people[0].last_name) if v),
+                    " ".join(v for v in names_of.values() if v),
+                    f"one letter for the household (rows {rows})",
+                )
+            )
+        why = f"same household as row {head_row}: its letter is addressed to both"
+        for index in others:
+            frame.at[index, letter] = False
+            if reached_otherwise.at[index]:
+                audience._partial["letter"][1].at[index] = why
+            else:
+                duplicate.at[index] = True
+                reasons.at[index] = why
+    frame[HOUSEHOLD] = households
+    _set_outcome(audience, duplicate, Outcome.DUPLICATE, reasons)
 
 
 def _assign_ids(audience: Audience, campaign: Campaign) -> None:

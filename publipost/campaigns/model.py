@@ -174,6 +174,9 @@ class Target(Section):
     date_format: str | None = None  # how the file writes dates (%d.%m.%Y); default: the language's form
     exclude: list[Exclusion] = []
     dedupe: list[str] | None = None
+    # one letter per household: the columns that make one (last_name, address1, postcode); the
+    # letter is addressed to every member, each member keeps their e-mail
+    household: list[str] | None = None
     sort: list[str] = []  # print order by these fields (postcode: presort rates); else the file order
     customers: int | None = Field(default=None, gt=0)  # replies: the customer base, for the complaint rate
 
@@ -232,7 +235,7 @@ class Target(Section):
             )
         return name
 
-    @field_validator("dedupe", mode="before", json_schema_input_type=str | list[str] | None)
+    @field_validator("dedupe", "household", mode="before", json_schema_input_type=str | list[str] | None)
     @classmethod
     def _dedupe(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value

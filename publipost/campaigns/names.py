@@ -71,13 +71,21 @@ _MALE = {"m", "mr", "monsieur", "mister", "sir", "herr", "h"}
 _FEMALE = {"mme", "madame", "mrs", "ms", "miss", "mlle", "mademoiselle", "f", "frau"}
 
 
+# A couple's civility as files write it: « M. et Mme », « Monsieur et Madame », "Mr & Mrs".
+_COUPLE = re.compile(r"(m|mr|monsieur)(et|and)(mme|mrs|ms|madame)|(mme|mrs|ms|madame)(et|and)(m|mr|monsieur)")
+COUPLE = "mf"
+
+
 @lru_cache(maxsize=1024)  # a file has a handful of civilities, asked for every recipient
 def gender(civility: str) -> str | None:
-    key = re.sub(r"[^a-z]", "", fold(civility or ""))
+    """m, f, or COUPLE (a couple addressed together); None when the civility says neither."""
+    key = re.sub(r"[^a-z]", "", fold(civility or "").replace("&", "and"))
     if key in _MALE:
         return "m"
     if key in _FEMALE:
         return "f"
+    if _COUPLE.fullmatch(key):
+        return COUPLE
     return None
 
 
@@ -86,8 +94,9 @@ def title(civility: str, language: str) -> str:
     """Monsieur, Madame; Mr, Mrs, Ms: what an address block and a salutation call the recipient."""
     who = gender(civility)
     if language == "fr":
-        return {"m": "Monsieur", "f": "Madame"}.get(who or "", "")
-    return {"m": "Mr", "f": "Mrs" if fold(civility).startswith("mrs") else "Ms"}.get(who or "", "")
+        return {"m": "Monsieur", "f": "Madame", COUPLE: "Monsieur et Madame"}.get(who or "", "")
+    female = "Mrs" if fold(civility).startswith("mrs") else "Ms"
+    return {"m": "Mr", "f": female, COUPLE: "Mr and Mrs"}.get(who or "", "")
 
 
 def display_name(fields: Mapping[str, object]) -> str:

@@ -71,7 +71,7 @@ US_ABBREVIATIONS = {
 }
 
 
-SHORT_TITLES = {"Monsieur": "M.", "Madame": "Mme"}
+SHORT_TITLES = {"Monsieur": "M.", "Madame": "Mme", "Monsieur et Madame": "M. et Mme"}
 
 
 def recipient_name(fields: dict[str, str], language: str) -> str:

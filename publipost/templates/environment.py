@@ -16,7 +16,7 @@ from typing import Any
 from jinja2 import StrictUndefined, Template
 from jinja2.sandbox import SandboxedEnvironment
 
-from publipost.campaigns.names import gender, title
+from publipost.campaigns.names import COUPLE, gender, title
 from publipost.templates.markdown import escape_markdown
 from publipost.templates.sandbox import BoundedEnvironment
 
@@ -137,6 +137,10 @@ def salutation(
     last = fields.get("last_name", "").strip()
     first = fields.get("first_name", "").strip()
     who = gender(civility)
+    if who == COUPLE:  # « M. et Mme » / "Mr and Mrs": both greeted
+        if language == "fr":
+            return "Madame, Monsieur,"
+        return f"Dear Mr and Mrs {last}," if last else "Dear Sir and Madam,"
     if style == "familiar" and first:
         return f"Bonjour {first}," if language == "fr" else f"Dear {first},"
     if language == "fr":

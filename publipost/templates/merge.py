@@ -196,7 +196,7 @@ class Merge:
     def context(self, recipient: Recipient, section: str = "email") -> dict[str, Any]:
         """What copy is rendered with: the campaign's names, the recipient's fields, and the
         greeting the section asks for (a `salutation` column wins)."""
-        fields = recipient.fields
+        fields = recipient.letter_fields if section == "letter" else recipient.fields
         part = self.campaign.letter if section == "letter" else self.campaign.email
         style, fallback = (part.greeting.style, part.greeting.fallback) if part else ("formal", None)
         greeting = fields.get("salutation") or salutation(
@@ -249,7 +249,7 @@ class Merge:
         from publipost.campaigns.presets import campaign_preset
 
         try:
-            return format_address(recipient.fields, campaign_preset(self.campaign).address_style)
+            return format_address(recipient.letter_fields, campaign_preset(self.campaign).address_style)
         except AddressError as exc:
             raise RecipientError(f"address: {exc}") from None
 
