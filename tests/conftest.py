@@ -161,3 +161,9 @@ def edit_complaints(campaign: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="cp1252")
     assert old in text
     path.write_text(text.replace(old, new), encoding="cp1252")
+
+
+def plain(text: str) -> str:
+    """`text` without its typography (no-break spaces as spaces, ’ as '): for tests about
+    something else than the typesetter (templates/typography.py, tested on its own)."""
+    return text.replace("\u00a0", " ").replace("\u202f", " ").replace("\u2019", "'")

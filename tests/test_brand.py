@@ -12,7 +12,7 @@ from PIL import Image
 from publipost.api import prepare
 from publipost.channels.email import Composer
 from publipost.templates.design import builtin_designs
-from tests.conftest import BASE_CAMPAIGN
+from tests.conftest import BASE_CAMPAIGN, plain
 
 EMAIL = "email:\n  subject: Offre\n  body: lettre.md\n"
 BRANDED = (
@@ -60,8 +60,12 @@ def test_the_email_carries_logo_colour_and_legal_lines(campaign_dir, tmp_path):
     parts = {p["Content-ID"].strip("<>"): p for p in message.walk() if p["Content-ID"]}
     assert parts[cid.group(1)].get_content() == (tmp_path / "logo.png").read_bytes()
     assert "color:#8a3b12" in html.replace(" ", "")
-    assert "Literie Martin SAS au capital de 50 000 €, RCS Lyon 812 345 678" in html
-    assert "Literie Martin SAS au capital de 50 000 €, RCS Lyon 812 345 678" in text
+    # typeset: « RCS Lyon 812 345 678 » is never split across two lines
+    assert (
+        "Literie Martin SAS au capital de\u00a050\u202f000\u00a0€, RCS\u00a0Lyon\u00a0812\u202f345\u202f678"
+        in html
+    )
+    assert "Literie Martin SAS au capital de 50 000 €, RCS Lyon 812 345 678" in plain(text)
 
 
 @pytest.mark.parametrize(
@@ -189,3 +193,17 @@ def test_a_brand_font_that_is_not_one(campaign_dir, tmp_path, run):
     no_bold = BRANDED.replace('  color: "#8a3b12"\n', '  color: "#8a3b12"\n  font: {regular: fake.ttf}\n')
     result = run("validate", campaign_dir(no_bold))
     assert result.code == 2 and "missing required key 'bold' in brand.font" in result.err
+
+
+def test_a_refused_colour_comes_with_the_nearest_shade_that_passes(campaign_dir, tmp_path, run):
+    """Issue 32, 11: the message names a colour of the same hue that passes 4.5:1, and it does."""
+    from publipost.campaigns.model import contrast
+
+    _logo(tmp_path)
+    result = run("validate", campaign_dir(BRANDED.replace('"#8a3b12"', "'#ffdd00'")))
+    found = re.search(r"the nearest shade that passes is (#[0-9a-f]{6})", result.err)
+    assert result.code == 2 and found, result.err
+    shade = found.group(1)
+    assert 4.5 <= contrast(shade) < 4.7  # the nearest: barely past the line, not black
+    accepted = run("validate", campaign_dir(BRANDED.replace('"#8a3b12"', f'"{shade}"')))
+    assert accepted.code == 0, accepted.err

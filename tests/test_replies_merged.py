@@ -12,7 +12,7 @@ import pytest
 from pypdf import PdfReader
 
 from publipost import api
-from tests.conftest import edit_complaints
+from tests.conftest import edit_complaints, plain
 
 BAD = "malheureusement les retards arrivent en cette saison, nous vous envoyons votre commande aujourd'hui"
 
@@ -216,7 +216,7 @@ def test_e_mail_replies_thread_under_the_customer_s_message_and_are_service_mail
     assert third["In-Reply-To"] == "<r2302@mail.exemple.fr>"  # the brackets a spreadsheet lost
     assert messages["client2@exemple.fr"]["In-Reply-To"] is None
     assert first["Subject"] == "Votre réclamation R-2291"
-    text = first.get_body(("plain",)).get_content()
+    text = plain(first.get_body(("plain",)).get_content())
     assert "Dans votre courrier du 24 novembre 2026 (réf. R-2291)" in text
     for message in messages.values():  # one customer's reply: service mail, not a list's
         assert message["List-Id"] is None and message["List-Unsubscribe"] is None

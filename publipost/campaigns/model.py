@@ -482,6 +482,21 @@ def contrast(colour: str, background: str = "#ffffff") -> float:
     return (light + 0.05) / (dark + 0.05)
 
 
+def passing_shade(colour: str, ratio: float = 4.5) -> str:
+    """The shade of `colour` (its hue and saturation, darker) nearest to it whose contrast on
+    white reaches `ratio`: what a refused brand colour can become without changing its hue."""
+    import colorsys
+
+    r, g, b = (int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
+    hue, lightness, saturation = colorsys.rgb_to_hls(r, g, b)
+    low, high = 0.0, lightness  # bisect the lightness: contrast only grows as it falls
+    for _ in range(30):
+        middle = (low + high) / 2
+        shade = "#" + "".join(f"{round(c * 255):02x}" for c in colorsys.hls_to_rgb(hue, middle, saturation))
+        low, high = (middle, high) if contrast(shade) >= ratio else (low, middle)
+    return "#" + "".join(f"{round(c * 255):02x}" for c in colorsys.hls_to_rgb(hue, low, saturation))
+
+
 class BrandFont(Section):
     regular: str  # a TTF or OTF file
     bold: str
@@ -505,7 +520,7 @@ class Brand(Section):
         if ratio < 4.5:
             raise ValueError(
                 f"{value} on white has a contrast of {ratio:.1f}:1; text needs 4.5:1 (WCAG 2 AA): "
-                "choose a darker colour"
+                f"choose a darker colour; the nearest shade that passes is {passing_shade(value.lower())}"
             )
         return value.lower()
 

@@ -33,6 +33,7 @@ from publipost.templates.merge import MergedEmail, RecipientError
 from publipost.templates.mjml_check import check_layout_fields
 from publipost.templates.sandbox import LOOP_GUARD, BoundedEnvironment
 from publipost.templates.text import email_text
+from publipost.templates.typography import typeset
 
 TEMPLATES = Path(__file__).parent / "email"
 # What a template can place, besides the recipient's fields and the campaign's offer, sender, campaign.
@@ -193,15 +194,21 @@ class EmailRenderer:
     @cached_property
     def footer(self) -> tuple[str, str, str]:
         """Who sends and from where (CAN-SPAM's postal address), and the unsubscribe label: per campaign."""
-        sender = self.campaign.sender
-        text, label = FOOTER[self.campaign.language]
+        sender, language = self.campaign.sender, self.campaign.language
+        text, label = FOOTER[language]
         postal = ", ".join(sender.block)
-        return text.format(company=sender.display_name.rstrip(".")), postal, label
+        # « client de Au Fil du Lin » → « client d’Au Fil du Lin »: the name is merged, so elided here
+        return typeset(text.format(company=sender.display_name.rstrip(".")), language), postal, label
+
+    @cached_property
+    def legal(self) -> list[str]:
+        """The legal lines, typeset (« RCS Annecy 901 234 567 » never split across two lines)."""
+        return [typeset(line, self.campaign.language) for line in self.campaign.sender.legal]
 
     @cached_property
     def footer_html(self) -> Markup:
         notice, postal, _ = self.footer
-        legal = Markup("").join(Markup("<br>{}").format(line) for line in self.campaign.sender.legal)
+        legal = Markup("").join(Markup("<br>{}").format(line) for line in self.legal)
         return Markup("{}<br>{}").format(notice, postal) + legal
 
     def render(
@@ -241,7 +248,7 @@ class EmailRenderer:
         text_part = email_text(email, tracking, self.cta_line)
         if email.preheader:
             text_part = f"{email.preheader}\n\n{text_part}"
-        text_part += f"\n--\n{notice}\n{postal}\n" + "".join(f"{line}\n" for line in sender.legal)
+        text_part += f"\n--\n{notice}\n{postal}\n" + "".join(f"{line}\n" for line in self.legal)
         if unsubscribe_url:
             text_part += labelled(unsubscribe_label, unsubscribe_url, campaign.language) + "\n"
         if tracking is not None:  # the recipient's response code in every tracked link

@@ -32,6 +32,7 @@ from publipost.templates.environment import (
 from publipost.templates.inline import FIELD, link_problems
 from publipost.templates.markdown import PS, escape_markdown, jinja_spans, parse_letter, replace_spans
 from publipost.templates.sandbox import LOOP_GUARD, constant_errors
+from publipost.templates.typography import typeset
 
 T = TypeVar("T")
 
@@ -218,13 +219,13 @@ class Merge:
     def letter(self, recipient: Recipient) -> MergedLetter:
         context = self.context(recipient, "letter")
         parts = self._parts("letter", context)
-        sender = self.campaign.sender
+        sender, language = self.campaign.sender, self.campaign.language
         return MergedLetter(
             recipient=recipient,
-            date_line=date_line(sender.place, self.letter_date, self.campaign.language),
+            date_line=typeset(date_line(sender.place, self.letter_date, language), language),
             sender=sender.block,
-            address=self._address(recipient),
-            subject_line=self._reply_subject(recipient) if self.campaign.reply else "",
+            address=self._address(recipient),  # the postal norm's, not the typesetter's
+            subject_line=typeset(self._reply_subject(recipient), language) if self.campaign.reply else "",
             **parts,
         )
 
@@ -257,7 +258,13 @@ class Merge:
         context = self.context(recipient)
         subject = self.render("email.subject", context)
         preheader = self.render("email.preheader", context) if "email.preheader" in self.templates else ""
-        return MergedEmail(recipient, _oneline(subject), _oneline(preheader), **self._parts("email", context))
+        language = self.campaign.language
+        return MergedEmail(
+            recipient,
+            typeset(_oneline(subject), language),
+            typeset(_oneline(preheader), language),
+            **self._parts("email", context),
+        )
 
     def _parts(self, section: str, context: dict[str, Any]) -> dict[str, Any]:
         doc = parse_letter(self.render(f"{section}.body", context))
@@ -276,12 +283,13 @@ class Merge:
             if doc.signature
             else [escape_markdown(line) for line in (sender.name, sender.function) if line]
         )
+        language = self.campaign.language
         return {
-            "hook": hook,
+            "hook": typeset(hook, language) if hook else hook,
             "salutation": doc.salutation.text if doc.salutation else escape_markdown(context["salutation"]),
-            "body": [b.text for b in doc.body],
+            "body": [typeset(b.text, language) for b in doc.body],
             "signature": signature,
-            "ps": ps,
+            "ps": [typeset(p, language) for p in ps],
         }
 
 

@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 
 from reportlab.lib.colors import HexColor, black
@@ -32,6 +32,7 @@ from publipost.templates.layout import FONTS, Column, Line, break_lines, parse_r
 from publipost.templates.links import tracking_for, with_ref
 from publipost.templates.merge import MergedLetter
 from publipost.templates.qr import qr_modules
+from publipost.templates.typography import typeset as typography
 
 REGULAR, BOLD = "LiberationSerif-Regular", "LiberationSerif-Bold"
 ADDRESS_SIZE, ADDRESS_LEADING = 10.5, 4.6  # pt, mm: 6 lines + a return line fit a 45 mm field
@@ -71,16 +72,6 @@ def register_fonts() -> None:
     """Embed the shipped TrueType fonts (subsets) in every PDF: full French coverage, print-safe."""
     for name in (REGULAR, BOLD):
         pdfmetrics.registerFont(TTFont(name, str(FONTS / f"{name}.ttf")))
-
-
-@lru_cache(maxsize=8192)
-def typography(text: str, language: str) -> str:
-    """French typography: a narrow no-break space before ; : ! ? and inside « », none breakable."""
-    if language != "fr":
-        return text
-    text = re.sub(r"[ \u00a0]+([;:!?»])", "\u202f\\1", text)
-    text = re.sub(r"«[ \u00a0]*", "«\u202f", text)
-    return re.sub(r"(\d) (€|%)", "\\1\u00a0\\2", text)
 
 
 @dataclass
@@ -244,11 +235,14 @@ class LetterPainter:
                 top = box.y + box.height + 3  # the sender block under the logo
         size, name_size = design.sender.width, design.sender.height
         y = self.height - top * mm - name_size
-        for index, line in enumerate(sender.block):
-            self._text(
-                canvas, line, design.sender.x * mm, y, name_size if index == 0 else size, bold=index == 0
-            )
-            y -= name_size + 2 if index == 0 else size + 2
+        # a logo shows the company's name: the block under it starts with the address, not the
+        # name again (a letter without a logo heads with the name)
+        named = self.logo is None or not sender.company
+        block = sender.block if named else sender.block[1:]
+        for index, line in enumerate(block):
+            name = named and index == 0
+            self._text(canvas, line, design.sender.x * mm, y, name_size if name else size, bold=name)
+            y -= name_size + 2 if name else size + 2
         if self.preset.return_line:
             x, top = self.preset.address_text_x * mm, self.height - self.preset.address_field.y * mm
             self._text(
