@@ -103,7 +103,7 @@ def test_a_marketer_steps_through_recipients_and_sees_her_edits_live(tmp_path):
         # the e-mail at 600 and 375 px, with its button; the inbox line
         for frame in ("#frame-600", "#frame-375"):
             assert page.frame_locator(frame).get_by_text("Commandez votre couette").is_visible()
-        assert page.locator("#subject").inner_text().startswith("Votre couette d'hiver, ")
+        assert page.locator("#subject").inner_text().startswith("Votre couette d’hiver, ")
         # the finding in place on the copy, its message on hover and on click
         mark = page.locator('mark[title*="PP201"]').first
         assert "phrase de " in mark.get_attribute("title") and "Elle vous accompagne" in mark.inner_text()
@@ -214,7 +214,7 @@ def test_the_state_renders_one_recipient_on_demand(tmp_path):
     pages = preview.letter_pages(recipient)
     assert len(pages) >= 1 and all(p.startswith(b"\x89PNG") for p in pages)
     view = preview.email(recipient)
-    assert view.subject == "Votre couette d'hiver, Mathis" and "/r/C00002/cid/" in view.html
+    assert view.subject == "Votre couette d’hiver, Mathis" and "/r/C00002/cid/" in view.html
     assert "t=test-" not in view.html  # the preview's tokens are not a real customer's either…
     assert {k for k, _, _ in preview._cache} == {preview.version}
     before = preview.version
