@@ -202,3 +202,25 @@ def test_sarif_uris_of_non_ascii_file_names_are_percent_encoded(run, tmp_path, m
     assert uris == {"%C3%89t%C3%A9%202026/lettre%20d%27%C3%A9t%C3%A9.md"}
     (uri,) = uris
     assert uri.isascii() and unquote(uri) == "Été 2026/lettre d'été.md"
+
+
+def test_rule_urls_are_given_only_where_they_resolve(run, tmp_path, monkeypatch):
+    """Issue 32, 7: the URLs pointed at a repository that may not exist. They come from the
+    installed package's documentation URL (pyproject's [project.urls]), or are left out."""
+    from publipost.linter import engine, report
+
+    result, _ = _lint(run, tmp_path, "--format", "json")
+    assert {f["url"] for f in json.loads(result.out)} == {None}  # this package names no documentation
+    sarif = json.loads(_lint(run, tmp_path, "--format", "sarif")[0].out)
+    driver = sarif["runs"][0]["tool"]["driver"]
+    assert "informationUri" not in driver and not any("helpUri" in r for r in driver["rules"])
+
+    docs = "https://docs.example.org/publipost/rules.html"
+    for module in (engine, report):
+        monkeypatch.setattr(module, "documentation", lambda: docs)
+    findings = json.loads(_lint(run, tmp_path, "--format", "json")[0].out)
+    claim = next(f for f in findings if f["rule"] == "PP305")
+    assert claim["url"] == f"{docs}#pp305"
+    sarif = json.loads(_lint(run, tmp_path, "--format", "sarif")[0].out)
+    rules = {r["id"]: r for r in sarif["runs"][0]["tool"]["driver"]["rules"]}
+    assert rules["PP305"]["helpUri"] == f"{docs}#pp305"

@@ -11,6 +11,7 @@ import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,31 @@ LETTER_SUFFIXES = {".md", ".markdown", ".txt", ".text"}
 EMAIL_SUFFIXES = {".mjml", ".html", ".htm"}
 CAMPAIGN_SUFFIXES = {".yaml", ".yml"}
 SKIP_DIRS = {"out", "node_modules", "__pycache__", "venv", ".venv", "build", "dist"}
-URL = "https://github.com/publipost/publipost/blob/main/README.md#{code}"
+
+
+@cache
+def documentation() -> str | None:
+    """Where the installed package says its documentation is (pyproject's
+    [project.urls] Documentation), or None: a rule's URL is given only when it resolves, never
+    a guess at a repository that may not exist."""
+    import importlib.metadata
+
+    try:
+        entries = importlib.metadata.metadata("publipost").get_all("Project-URL") or []
+    except importlib.metadata.PackageNotFoundError:
+        return None
+    found = [
+        url.strip()
+        for label, _, url in (e.partition(",") for e in entries)
+        if label.strip().lower() == "documentation"
+    ]
+    return found[0] if found else None
+
+
+def rule_url(code: str) -> str | None:
+    """The rule's entry in the documentation (`publipost lint --explain CODE` needs none)."""
+    base = documentation()
+    return f"{base.split('#')[0]}#{code.lower()}" if base else None
 
 
 @dataclass
@@ -44,7 +69,7 @@ class Finding:
     message: str
     language: str
     source: str
-    url: str
+    url: str | None  # None: the installed package names no documentation to link to
     suppressed: bool = False
     justification: str | None = None
     context: dict[str, Any] = field(default_factory=dict)
@@ -502,7 +527,7 @@ def _finding(rule: type[Rule], hit: Hit, doc: LintDoc, config: LintConfig) -> Fi
         message=rule.message[doc.language].format(**args),
         language=doc.language,
         source=rule.source,
-        url=URL.format(code=rule.code.lower()),
+        url=rule_url(rule.code),
         context=hit.context,
     )
 
@@ -552,7 +577,7 @@ def _suppressions(
                     message=rule.message[language].format(**problem.args),
                     language=language,
                     source=rule.source,
-                    url=URL.format(code=rule.code.lower()),
+                    url=rule_url(rule.code),
                 )
             )
     return meta

@@ -13,7 +13,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from publipost._version import __version__
-from publipost.linter.engine import Finding, LintResult
+from publipost.linter.engine import Finding, LintResult, documentation, rule_url
 from publipost.linter.rules import all_rules
 
 COLOURS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m"}
@@ -235,14 +235,14 @@ def sarif(result: LintResult) -> str:
                     "driver": {
                         "name": "publipost",
                         "version": __version__,
-                        "informationUri": "https://github.com/publipost/publipost",
+                        **({"informationUri": documentation()} if documentation() else {}),
                         "rules": [
                             {
                                 "id": r.code,
                                 "name": r.name,
                                 "shortDescription": {"text": r.summary()},
                                 "fullDescription": {"text": r.explain()},
-                                "helpUri": f"https://github.com/publipost/publipost/blob/main/README.md#{r.code.lower()}",
+                                **({"helpUri": url} if (url := rule_url(r.code)) else {}),
                                 "defaultConfiguration": {"level": SARIF_LEVEL[r.severity]},
                                 "properties": {"source": r.source},
                             }
