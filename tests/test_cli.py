@@ -228,6 +228,15 @@ def test_the_readmes_python_api_example_runs(tmp_path, monkeypatch, capsys):
     assert lines[0] == "3 2"
     assert lines[2].startswith("2 [") and ".txt" in lines[2]
     assert lines[3].startswith("3 ")
+    # issue 32, 6: the recipients as a DataFrame, each with the channels that reach them
+    assert lines[4].split() == ["id", "by_letter", "by_email", "first_name"]
+    table = [line.split() for line in lines[5:8]]
+    assert [row[1:] for row in table] == [
+        ["True", "True", "Ann"],
+        ["True", "True", "Bob"],
+        ["False", "True", "Cy"],
+    ]
+    assert all(row[0].startswith("m") for row in table)  # no id column: known by their address's hash
 
 
 def test_the_front_door_is_typed_and_lists_its_names():

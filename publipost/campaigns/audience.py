@@ -194,7 +194,23 @@ class Audience:
     def __iter__(self) -> Iterator[Recipient]:
         return self._recipients(self.targeted)
 
-    def recipients(self, ids: list[str]) -> Iterator[Recipient]:
+    def recipients(self) -> pd.DataFrame:
+        """The targeted recipients as a DataFrame (a notebook's view): id, row, variant, one
+        `by_<channel>` column per channel saying whether it reaches them, the e-mail address as
+        checked, then their fields as the copy names them."""
+        targeted = self.targeted
+        columns = {"id": targeted[ID], "row": targeted[ROW].astype(int)}
+        if VARIANT in targeted and targeted[VARIANT].astype(str).ne("").any():
+            columns["variant"] = targeted[VARIANT]
+        for channel in self.channels:
+            columns[f"by_{channel}"] = targeted[REACH + channel].astype(bool)
+        columns["email_checked"] = targeted[EMAIL].fillna("")
+        frame = pd.DataFrame(columns)
+        for name in self.fields:
+            frame[name] = targeted[name]
+        return frame.reset_index(drop=True)
+
+    def by_ids(self, ids: list[str]) -> Iterator[Recipient]:
         """The targeted recipients of these ids (unknown ones left out). A send reads its work
         from the journal a batch at a time: only that batch's data becomes Python objects."""
         if self._lookup is None:

@@ -214,7 +214,7 @@ def _deliver_journal(
         """The work, read from the journal a batch at a time, with those recipients' data."""
         entries = (e for e in own.todo(shard, shards) if allowed is None or e.id in allowed)
         while batch := list(islice(entries, 500)):
-            found = {r.id: r for r in audience.recipients([e.id for e in batch])}
+            found = {r.id: r for r in audience.by_ids([e.id for e in batch])}
             for entry in batch:
                 recipient = found.get(entry.id)
                 # The journal was reconciled with this audience: the envelope address and the
@@ -446,7 +446,7 @@ def test_choice(prepared: Prepared, ids: list[str] | None) -> list[Recipient]:
             shown = set(mailed.loc[mailed[ID].isin(ids), VARIANT])
             firsts = mailed.groupby(VARIANT, sort=False)[ID].first()
             ids += [str(rid) for name, rid in firsts.items() if name not in shown]
-    targeted = {r.id: r for r in audience.recipients(ids)}
+    targeted = {r.id: r for r in audience.by_ids(ids)}
     found = {i: r for i, r in targeted.items() if r.email}
     missing = [i for i in ids if i not in found]
     if missing:

@@ -150,7 +150,7 @@ class Preview:
         loaded = self.loaded
         if loaded is None:
             return None
-        return next(iter(loaded.prepared.audience.recipients([rid])), None)
+        return next(iter(loaded.prepared.audience.by_ids([rid])), None)
 
     def search(self, query: str) -> str | None:
         """The first recipient whose id is the query, or whose name contains it (any case, any accent)."""
