@@ -103,6 +103,14 @@ def test_a_marketer_steps_through_recipients_and_sees_her_edits_live(tmp_path):
         # the e-mail at 600 and 375 px, with its button; the inbox line
         for frame in ("#frame-600", "#frame-375"):
             assert page.frame_locator(frame).get_by_text("Commandez votre couette").is_visible()
+        # issue 32, 12: each frame as tall as its e-mail, so that a full-page capture shows it whole
+        for frame in ("frame-600", "frame-375"):
+            page.wait_for_function(
+                f"(() => {{ const f = document.getElementById('{frame}'), d = f.contentDocument;"
+                " return d && d.readyState === 'complete' && d.documentElement.scrollHeight > 900"
+                " && Math.abs(f.clientHeight - d.documentElement.scrollHeight) <= 4; })()",
+                timeout=10_000,
+            )
         assert page.locator("#subject").inner_text().startswith("Votre couette d’hiver, ")
         # the finding in place on the copy, its message on hover and on click
         mark = page.locator('mark[title*="PP201"]').first
@@ -306,3 +314,16 @@ def test_the_preview_answers_only_with_its_token_and_is_never_framed_elsewhere(t
         finally:
             site.terminate()
             site.wait(timeout=10)
+
+
+def test_an_error_names_its_file_as_the_command_line_does(tmp_path, monkeypatch):
+    """Issue 32, 12: the complaints error showed the campaign's absolute path in the preview."""
+    from tests.conftest import edit_complaints
+
+    folder = _copy("reclamations", tmp_path)
+    edit_complaints(folder / "campaign.yaml", "Date de réception;Référence;", "Date de réception;Dossier;")
+    monkeypatch.chdir(folder)
+    preview = Preview(Path("campaign.yaml"))
+    preview.load()
+    (error,) = preview.state.errors
+    assert error.startswith("campaign.yaml:9:11: a complaints file needs a 'reference' column"), error

@@ -9,6 +9,7 @@ pages and e-mail are cached until the next change on disk.
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -118,7 +119,9 @@ class Preview:
             prepared = prepare(self.path, boundary=self.boundary, rows=rows)
             found = lint(prepared)
         except PublipostError as exc:
-            self.state = Failed([str(error) for error in (exc, *exc.others)])
+            # as the command line shows it: paths relative to where the preview was started
+            here = f"{Path.cwd()}{os.sep}"
+            self.state = Failed([str(error).replace(here, "") for error in (exc, *exc.others)])
         else:
             self.state = Loaded(
                 prepared,
