@@ -75,6 +75,8 @@ def prepare(
         audience = load_audience(campaign, audience, rows=rows)
     prepared = _compiled(campaign, audience)
     prepared.variants = {name: _compiled(variant, audience) for name, variant in campaign.by_variant.items()}
+    for variant in prepared.variants.values():
+        variant.codes = prepared.codes  # one binding of response codes for all (Prepared.with_codes)
     return prepared
 
 

@@ -28,6 +28,22 @@ class Prepared:
     compilers: dict[str, Callable[[Prepared], Any]] = field(default_factory=dict, repr=False)
     # variant name → the variant prepared the same way (same audience, its own copy and templates)
     variants: dict[str, Prepared] = field(default_factory=dict, repr=False)
+    # recipient id → response code, when bound (short codes: channels/recording.py bind_codes)
+    codes: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def code_of(self, recipient_id: str) -> str:
+        """The response code this recipient's coupon and links carry."""
+        from publipost.templates.codes import response_code
+
+        return self.codes.get(recipient_id) or response_code(self.campaign.code, recipient_id)
+
+    def with_codes(self, codes: dict[str, str]) -> None:
+        """Bind response codes, for the campaign and its variants alike: in place, so that every
+        copy of this prepared campaign (a gate's, a composer's) carries them."""
+        self.codes.clear()
+        self.codes.update(codes)
+        for variant in self.variants.values():
+            variant.codes = self.codes
 
     def of(self, recipient: Any) -> Prepared:
         """What renders this recipient: their variant's, or the campaign's own."""
@@ -54,11 +70,13 @@ class Prepared:
             "audience": self.audience,
             "compilers": self.compilers,
             "variants": self.variants,
+            "codes": self.codes,
         }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.campaign, self.audience = state["campaign"], state["audience"]
         self.variants = state["variants"]
+        self.codes = state.get("codes", {})
         self.merge = Merge(self.campaign, self.audience.fields, self.audience.headers)
         self.compilers = state["compilers"]
         self.compiled = {name: compile_(self) for name, compile_ in self.compilers.items()}

@@ -66,10 +66,11 @@ class EmailChannel(Channel):
         self.require(prepared.campaign)
         if fmt == "text":
             return email_texts(prepared, out_dir, progress)
-        if options.record:  # messages as sent: the same control group and split as the send and print
-            from publipost.channels.recording import check_manifest
+        from publipost.channels.recording import bind_codes, check_manifest
 
+        if options.record:  # messages as sent: the same control group and split as the send and print
             check_manifest(prepared, out_dir)
+        bind_codes(prepared, out_dir, record=options.record)
         if fmt == "mbox":
             return mbox_file(prepared, out_dir, progress)
         with executor_for(options) as executor:
@@ -244,7 +245,9 @@ class Composer:
                 language=campaign.language,
             )
         link = (unsubscribe.url or unsubscribe.mailto) if unsubscribe else None
-        body = self.renderer.render(email, link, self.prepared.merge.context(recipient))
+        body = self.renderer.render(
+            email, link, self.prepared.merge.context(recipient), self.prepared.code_of(recipient.id)
+        )
         to_address = test_to or recipient.email or ""
         cell = str(recipient.fields.get("message_id") or "").strip() if campaign.reply else ""
         try:

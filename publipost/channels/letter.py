@@ -83,7 +83,7 @@ class LetterChannel(Channel):
         if fmt == "text":
             return text_letters(prepared, out_dir, progress)
         from publipost.channels.printing import render_pdf
-        from publipost.channels.recording import check_manifest, record_letters
+        from publipost.channels.recording import bind_codes, check_manifest, record_letters
 
         if not prepared.audience.channel_count("letter"):
             raise NothingToProduce(
@@ -93,6 +93,7 @@ class LetterChannel(Channel):
 
         if options.record:
             check_manifest(prepared, out_dir)
+        bind_codes(prepared, out_dir, record=options.record)
         with executor_for(options) as executor:
             report = render_pdf(
                 prepared,

@@ -386,16 +386,14 @@ def envelope_pdf(prepared: Prepared, recipient: Recipient) -> bytes | None:
 
 
 def _painter(prepared: Prepared) -> LetterPainter:
-    from publipost.templates.codes import response_code
     from publipost.templates.pdf import LetterPainter
 
     campaign = prepared.campaign
-    code = campaign.code
     signature = campaign.resolve(campaign.sender.signature) if campaign.sender.signature else None
     return LetterPainter(
         campaign,
         campaign_preset(campaign),
-        lambda rid: response_code(code, rid),
+        prepared.code_of,
         signature,
         forms=f"{campaign.variant_name}-" if campaign.variant_name else "",
     )

@@ -13,16 +13,15 @@ from publipost.mailer.journal import DEFERRED, FAILED, IN_FLIGHT, PENDING, SENT,
 from publipost.prepared import Prepared
 from publipost.results.manifest import CONTROL, FILE, MAIN, Mailing, Manifest
 from publipost.store.keys import email_key
-from publipost.templates.codes import response_code
 
 
 def record_letters(prepared: Prepared, out_dir: Path, failed_rows: Iterable[int]) -> None:
     """Every letter of the print run but those that failed, as printed now."""
-    code, skipped = prepared.campaign.code, set(failed_rows)
+    skipped = set(failed_rows)
     reached = prepared.audience.reached("letter")
     variants = reached[VARIANT].replace("", MAIN).tolist() if VARIANT in reached else [MAIN] * len(reached)
     printed = (
-        Mailing(rid, row, "letter", variant, response_code(code, rid), "printed", email_key(address))
+        Mailing(rid, row, "letter", variant, prepared.code_of(rid), "printed", email_key(address))
         for rid, row, address, variant in zip(
             reached[ID].tolist(),
             reached[ROW].astype(int).tolist(),
@@ -35,10 +34,40 @@ def record_letters(prepared: Prepared, out_dir: Path, failed_rows: Iterable[int]
     _record(prepared, out_dir, printed)
 
 
+def bind_codes(prepared: Prepared, out_dir: Path, *, record: bool) -> None:
+    """Short response codes for a campaign whose recipients have no customer number: each
+    recipient gets the next number of the campaign's counter (CAMPAIGN-0042-C), bound in the
+    manifest so that a reprint or the e-mails carry the same code. A recipient already printed
+    or mailed keeps the code they were given. Without `record` (a look: --only, a test send, the
+    preview), the numbers a run would bind are shown and nothing is written."""
+    from publipost.templates.codes import short_code
+
+    audience = prepared.audience
+    if audience.keyed_by.startswith("column"):
+        return  # the customer number is in the code: short and stable already
+    path = out_dir / FILE
+    numbers: dict[str, int] = {}
+    given: dict[str, str] = {}
+    if path.exists():
+        with Manifest(path, create=False) as manifest:
+            numbers, given = manifest.numbers(), manifest.recorded_codes()
+    counter = max(numbers.values(), default=0)
+    fresh = []
+    for rid in audience.targeted[ID].tolist():
+        if rid not in numbers and rid not in given:
+            counter += 1
+            numbers[rid] = counter
+            fresh.append((rid, counter))
+    if record and fresh:
+        with Manifest(path) as manifest:
+            manifest.bind_numbers(fresh)
+    code = prepared.campaign.code
+    prepared.with_codes({**{rid: short_code(code, n) for rid, n in numbers.items()}, **given})
+
+
 def record_sends(prepared: Prepared, out_dir: Path, entries: Iterable[Entry]) -> None:
     """The send journal's outcomes: the journal decides, the manifest copies (and the send is
     no longer running: see restore_outcomes)."""
-    code = prepared.campaign.code
     variant_of: dict[str, str] = {}
     if prepared.variants:
         targeted = prepared.audience.targeted
@@ -49,7 +78,7 @@ def record_sends(prepared: Prepared, out_dir: Path, entries: Iterable[Entry]) ->
             e.row,
             "email",
             variant_of.get(e.id) or MAIN,
-            response_code(code, e.id),
+            prepared.code_of(e.id),
             "uncertain" if e.status == IN_FLIGHT else e.status,
             email_key(e.address),  # an e-mail-only customer's order is matched by address
         )

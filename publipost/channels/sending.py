@@ -21,7 +21,13 @@ from typing import TYPE_CHECKING, Any
 from publipost.campaigns.audience import ID, VARIANT, Recipient
 from publipost.campaigns.emails import check_email
 from publipost.channels.email import Composer, email_recipients
-from publipost.channels.recording import check_manifest, record_sends, restore_outcomes, suppress_hard_bounces
+from publipost.channels.recording import (
+    bind_codes,
+    check_manifest,
+    record_sends,
+    restore_outcomes,
+    suppress_hard_bounces,
+)
 from publipost.channels.resume import check_journal
 from publipost.csvout import separator_for, write_csv
 from publipost.errors import PublipostError
@@ -119,6 +125,7 @@ def send_campaign(
     composer = Composer(prepared, unsubscribe_secret(out_dir, real_relay=relay is not None and not dry_run))
     if lint:
         prepared = _lint_gate(prepared, report, strict)
+    bind_codes(prepared, out_dir, record=False)  # a look (dry run, test send): the codes a run binds
     recipients = islice(email_recipients(prepared), limit)  # streamed: never a list of everyone
     started = time.perf_counter()
     if dry_run:
@@ -137,6 +144,7 @@ def send_campaign(
         return _send_to_seeds(composer, chosen, test_to, relay, out_dir, limits, report, started)
 
     check_manifest(prepared, out_dir)
+    bind_codes(prepared, out_dir, record=True)
     journal_path = out_dir / "send-journal.sqlite"
     with SendLock(journal_path):
         created = not journal_path.exists()

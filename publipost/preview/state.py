@@ -113,10 +113,12 @@ class Preview:
     def _load(self, rows: int | None) -> None:
         from publipost.api import lint, prepare
         from publipost.campaigns.audience import ID
+        from publipost.channels.recording import bind_codes
 
         started = time.perf_counter()
         try:  # no lock: the pages of the last load stay available while this one reads
             prepared = prepare(self.path, boundary=self.boundary, rows=rows)
+            bind_codes(prepared, prepared.out_dir, record=False)  # the codes a print run would bind
             found = lint(prepared)
         except PublipostError as exc:
             # as the command line shows it: paths relative to where the preview was started

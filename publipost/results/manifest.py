@@ -49,6 +49,10 @@ CREATE TABLE IF NOT EXISTS responses (  -- what the report counts: each response
     channel TEXT,                  -- letter or email when the row says which (a tracked link's medium)
     PRIMARY KEY (source, source_row)
 );
+CREATE TABLE IF NOT EXISTS short_codes (  -- a campaign without customer ids: each recipient's number
+    id TEXT PRIMARY KEY,
+    number INTEGER NOT NULL UNIQUE
+);
 CREATE TABLE IF NOT EXISTS imports (
     id INTEGER PRIMARY KEY,
     file TEXT NOT NULL,
@@ -209,6 +213,24 @@ class Manifest:
                 rows,
             )
         return len(rows)
+
+    def numbers(self) -> dict[str, int]:
+        """Each recipient's short-code number, as bound by earlier runs."""
+        return dict(self.db.execute("SELECT id, number FROM short_codes"))
+
+    def bind_numbers(self, numbers: Iterable[tuple[str, int]]) -> None:
+        """Bind new numbers (never renumbering one already bound: a printed code stays valid)."""
+        with self.db:
+            self.db.executemany("INSERT OR IGNORE INTO short_codes VALUES (?, ?)", list(numbers))
+
+    def recorded_codes(self) -> dict[str, str]:
+        """The response code each recipient was printed or mailed with (their first, if several)."""
+        found: dict[str, str] = {}
+        for rid, code in self.db.execute(
+            "SELECT id, response_code FROM mailings WHERE response_code IS NOT NULL ORDER BY rowid"
+        ):
+            found.setdefault(rid, code)
+        return found
 
     def store(self, identity: tuple[str, str] | None = None) -> tuple[str, str] | None:
         """(id, location) of the suppression store the runs consulted; with `identity`, set it."""

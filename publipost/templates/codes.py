@@ -1,7 +1,8 @@
 """Response codes printed on reply coupons, so replies can be counted by campaign and recipient.
 
 A code reads CAMPAIGN-RECIPIENT-C: a short campaign code (key codes are kept short:
-long ones are thought to depress response, norms.md §3.3), the recipient id, and a
+long ones are thought to depress response, norms.md §3.3), the recipient id (or, without a
+customer number, a per-campaign counter bound in the manifest: `short_code`), and a
 check character (ISO/IEC 7064 MOD 37,36) that catches a mistyped character or two
 swapped ones when an operator keys the code back in.
 """
@@ -23,6 +24,12 @@ def check_character(payload: str) -> str:
 def response_code(campaign: str, recipient_id: str) -> str:
     payload = f"{campaign}-{recipient_id.upper()}"
     return f"{payload}-{check_character(payload)}"
+
+
+def short_code(campaign: str, number: int) -> str:
+    """CAMPAIGN-0042-C: a per-campaign counter a till keys in a few strokes, for campaigns whose
+    recipients have no customer number (their ids are hashes of their e-mail addresses)."""
+    return response_code(campaign, f"{number:04d}")
 
 
 def is_valid(code: str) -> bool:

@@ -212,8 +212,14 @@ class EmailRenderer:
         return Markup("{}<br>{}").format(notice, postal) + legal
 
     def render(
-        self, email: MergedEmail, unsubscribe_url: str | None, context: dict | None = None
+        self,
+        email: MergedEmail,
+        unsubscribe_url: str | None,
+        context: dict | None = None,
+        code: str | None = None,
     ) -> EmailBody:
+        """The HTML and text parts; `code`, the recipient's response code (default: the
+        campaign's code and their id) in every tracked link."""
         campaign, sender, tracking = self.campaign, self.campaign.sender, self.tracking
         notice, postal, unsubscribe_label = self.footer
         footer = self.footer_html
@@ -252,7 +258,7 @@ class EmailRenderer:
         if unsubscribe_url:
             text_part += labelled(unsubscribe_label, unsubscribe_url, campaign.language) + "\n"
         if tracking is not None:  # the recipient's response code in every tracked link
-            ref = response_code(self.code, email.recipient.id)
+            ref = code or response_code(self.code, email.recipient.id)
             pieces = tuple(with_ref(piece, ref) for piece in pieces)
             text_part = with_ref(text_part, ref)
         return EmailBody(pieces, text_part)
