@@ -81,7 +81,9 @@ def prepare(
 
 
 def _compiled(campaign: Campaign, audience: Audience) -> Prepared:
-    prepared = Prepared(campaign, audience, Merge(campaign, audience.fields, audience.headers))
+    prepared = Prepared(
+        campaign, audience, Merge(campaign, audience.fields, audience.headers, audience.field_kinds)
+    )
     for unit in channels_of(campaign):
         prepared.compilers[unit.name] = unit.compile
         prepared.compiled[unit.name] = unit.compile(prepared)

@@ -77,6 +77,8 @@ class Prepared:
         self.campaign, self.audience = state["campaign"], state["audience"]
         self.variants = state["variants"]
         self.codes = state.get("codes", {})
-        self.merge = Merge(self.campaign, self.audience.fields, self.audience.headers)
+        self.merge = Merge(
+            self.campaign, self.audience.fields, self.audience.headers, self.audience.field_kinds
+        )
         self.compilers = state["compilers"]
         self.compiled = {name: compile_(self) for name, compile_ in self.compilers.items()}

@@ -477,6 +477,21 @@ def test_a_dataframe_reads_as_a_spreadsheet_shows_it(tmp_path):
     assert set(cells["orders"]) == {"", "0", "1", "2", "3"}
     assert set(cells["score"]) == {"120.5", "3"}
     assert cells["since"].iloc[0] == "2020-01-01"
+    # merged in copy, dates and decimals read in the copy's language, as money is; the rest as written
+    assert prepared.audience.field_kinds == {"last_order": "date", "score": "number"}
+    shown = "{{ last_order }} · {{ score }} · {{ orders }} · {{ last_order | date('d MMM') }}"
+    english = prepared.merge.env.from_string(shown)
+    recipient = next(r for r in prepared.audience if r.fields["score"] == "120.5" and r.fields["orders"])
+    day, orders = int(recipient.fields["last_order"][-1]), recipient.fields["orders"]
+    assert (
+        english.render(prepared.merge.context(recipient))
+        == f"{day} October 2026 · 120.5 · {orders} · {day} Oct"
+    )
+    french = publipost.prepare(campaign.model_copy(update={"language": "fr"}), frame)
+    said = french.merge.env.from_string("{{ last_order }} · {{ score }}").render(
+        french.merge.context(recipient)
+    )
+    assert said == f"{day} octobre 2026 · 120,5"
     frame["Bad"] = [[1, 2]] * len(frame)
     with pytest.raises(publipost.PublipostError) as refused:
         publipost.prepare(campaign, frame)

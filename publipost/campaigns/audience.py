@@ -157,6 +157,12 @@ class Audience:
         return list(self.headers)
 
     @property
+    def field_kinds(self) -> dict[str, str]:
+        """The fields a DataFrame gave as dates or numbers with decimals (see table._kind)."""
+        kinds = self.source.kinds
+        return {name: kinds[header] for name, header in self.headers.items() if header in kinds}
+
+    @property
     def rows_read(self) -> int:
         return len(self.frame)
 

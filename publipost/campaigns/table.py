@@ -43,6 +43,8 @@ class Table:
     rejected_values: dict[int, list[str]] = field(default_factory=dict)  # the fields of malformed rows
     digest: str = ""  # SHA-256 of the file's bytes: a send's journal notices when the file changes
     parts: list[Part] = field(default_factory=list)  # a file in parts (campaigns/parts.py): where each starts
+    # a DataFrame's typed columns: header → "date" or "number", merged in the copy's language
+    kinds: dict[str, str] = field(default_factory=dict)
 
     def part_of(self, row: int) -> tuple[str, int] | None:
         """The part file holding a row of a file in parts, and the row's number there."""
@@ -92,9 +94,27 @@ def table_from_frame(frame: pd.DataFrame, name: str = "<DataFrame>") -> Table:
         {column: _as_text(frame[column], str(column), name) for column in frame.columns}, index=frame.index
     ).reset_index(drop=True)
     data.columns = clean_headers([str(c) for c in data.columns])
+    kinds = {
+        header: kind
+        for header, column in zip(data.columns, frame.columns, strict=True)
+        if (kind := _kind(frame[column]))
+    }
     data[ROW] = range(2, len(data) + 2)
     digest = hashlib.sha256(pd.util.hash_pandas_object(data, index=False).values.tobytes()).hexdigest()
-    return Table(Path(name), data, encoding="DataFrame", digest=digest)
+    return Table(Path(name), data, encoding="DataFrame", digest=digest, kinds=kinds)
+
+
+def _kind(column: pd.Series) -> str | None:
+    """ "date" for a column of dates (no time of day), "number" for one of numbers with decimals:
+    what the copy shows in its language ("1 octobre 2026", "120,5"). Whole numbers (a ZIP, a
+    customer number) and text are shown as they are."""
+    if pd.api.types.is_datetime64_any_dtype(column):
+        times = column.dropna()
+        return "date" if bool((times.dt.normalize() == times).all()) else None
+    if pd.api.types.is_float_dtype(column):
+        values = column.dropna()
+        return "number" if bool((values != values.round()).any()) else None
+    return None
 
 
 def _unsupported(path: Path, suffix: str) -> AudienceError:

@@ -65,9 +65,13 @@ def merged_documents_of(campaign: Campaign, audience: Audience) -> list[LintDoc]
     from publipost.templates.merge import Merge
 
     try:
-        prepared = Prepared(campaign, audience, Merge(campaign, audience.fields, audience.headers))
+        prepared = Prepared(
+            campaign, audience, Merge(campaign, audience.fields, audience.headers, audience.field_kinds)
+        )
         prepared.variants = {
-            name: Prepared(variant, audience, Merge(variant, audience.fields, audience.headers))
+            name: Prepared(
+                variant, audience, Merge(variant, audience.fields, audience.headers, audience.field_kinds)
+            )
             for name, variant in campaign.by_variant.items()
         }
     except PublipostError:

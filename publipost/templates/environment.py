@@ -34,13 +34,34 @@ def money_locale(language: str, currency: str) -> str:
     return ENGLISH_MONEY.get(currency, "en_GB") if language == "en" else LOCALES[language]
 
 
+class DateValue(str):
+    """A date a DataFrame gave (its text: 2026-10-01, what filters and tests read); shown in
+    the copy's language ("1 octobre 2026") when merged as it is."""
+
+
+class NumberValue(str):
+    """A number with decimals a DataFrame gave (its text: 120.5); shown "120,5" in French."""
+
+
+def shown(value: object, language: str) -> object:
+    """What a merged value prints as: a DataFrame's dates and decimals in the copy's language."""
+    if isinstance(value, DateValue) and value:
+        return long_date(value, LOCALES[language])
+    if isinstance(value, NumberValue) and value:
+        from babel.numbers import format_decimal
+
+        return format_decimal(to_decimal(value), locale=LOCALES[language])
+    return value
+
+
 def make_environment(language: str, currency: str = "EUR", *, markdown: bool = True) -> SandboxedEnvironment:
     """The copy's environment. Copy is Markdown, so values are escaped for it; a subject or a
     preheader is plain text, where an escape would print (`markdown=False`)."""
+    escape = escape_markdown if markdown else _plain
     env = BoundedEnvironment(
         undefined=StrictUndefined,
         autoescape=False,
-        finalize=escape_markdown if markdown else _plain,
+        finalize=lambda value: escape(shown(value, language)),
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,

@@ -23,6 +23,8 @@ from publipost.campaigns.model import Campaign
 from publipost.errors import TemplateError, did_you_mean
 from publipost.templates.environment import (
     LOCALES,
+    DateValue,
+    NumberValue,
     compile_template,
     date_line,
     long_date,
@@ -90,6 +92,7 @@ class Merge:
     campaign: Campaign
     fields: list[str]
     headers: dict[str, str] = field(default_factory=dict)  # field → column header, for hints
+    kinds: dict[str, str] = field(default_factory=dict)  # a DataFrame's dates and decimals (table._kind)
 
     def __post_init__(self) -> None:
         offer = self.campaign.offer
@@ -198,6 +201,8 @@ class Merge:
         """What copy is rendered with: the campaign's names, the recipient's fields, and the
         greeting the section asks for (a `salutation` column wins)."""
         fields = recipient.letter_fields if section == "letter" else recipient.fields
+        if self.kinds:
+            fields = {**fields, **{k: _TYPED[kind](fields.get(k, "")) for k, kind in self.kinds.items()}}
         part = self.campaign.letter if section == "letter" else self.campaign.email
         style, fallback = (part.greeting.style, part.greeting.fallback) if part else ("formal", None)
         greeting = fields.get("salutation") or salutation(
@@ -291,6 +296,9 @@ class Merge:
             "signature": signature,
             "ps": [typeset(p, language) for p in ps],
         }
+
+
+_TYPED = {"date": DateValue, "number": NumberValue}
 
 
 def _oneline(text: str) -> str:
