@@ -525,6 +525,13 @@ class Brand(Section):
         return value.lower()
 
 
+class Print(Section):
+    """What the print shop receives: PDF/X-4, in its output condition (templates/press.py)."""
+
+    standard: Literal["pdf/x-4"] | None = None  # the print file as PDF/X-4 (render --pdfx asks once)
+    output_profile: str | None = None  # the print shop's CMYK .icc (default: Ghostscript's default CMYK)
+
+
 class Costs(Section):
     """What the mailing cost, in the offer's currency: the report's cost per response and ROI."""
 
@@ -669,6 +676,7 @@ class Campaign(Section):
     value: Value | None = None
     links: Links = Links()
     brand: Brand = Brand()
+    print_: Print = Field(default=Print(), alias="print")
     lint: dict[str, Any] = {}  # lint settings for this campaign, applied over the configuration files
     profile: Profile | None = None  # the social profile the copy targets (mailing-rules.md §8; lint: PP404)
     # Consult the sender's suppression store (unsubscribes, bounces, complaints of every

@@ -46,6 +46,7 @@ class RenderOptions:
     jobs: int | None = None  # processes to render with (default: one per core)
     record: bool = True  # a print run goes into the manifest; a look at a few letters (--only) does not
     dask: str | None = None  # pdf, eml: draw the chunks on a Dask cluster (tcp://HOST:8786, or local:N)
+    pdfx: bool = False  # pdf: PDF/X-4 for the print shop (also campaign.print.standard)
 
 
 @contextlib.contextmanager

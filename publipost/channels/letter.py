@@ -102,6 +102,7 @@ class LetterChannel(Channel):
                 duplex=options.duplex,
                 progress=progress,
                 executor=executor,
+                pdfx=options.pdfx or prepared.campaign.print_.standard == "pdf/x-4",
             )
         if options.record:
             record_letters(prepared, out_dir, (row for row, _ in report.failed))

@@ -31,8 +31,11 @@ from publipost.run.executor import Executor, Mapped, local
 from publipost.templates.layout import unprintable
 from publipost.templates.markdown import blank_comments, parse_letter
 from publipost.templates.merge import Merge, MergedLetter, RecipientError, each_rendered
+from publipost.templates.press import Press, finish_pdfx, subset_tags
 
 if TYPE_CHECKING:
+    from reportlab.pdfgen.canvas import Canvas
+
     from publipost.templates.pdf import LetterPainter
 
 CHUNK = 250  # letters per chunk file when one combined file is asked for
@@ -81,6 +84,7 @@ class PrintRun:
     work: Path  # the folder chunk files go to
     per_file: int
     duplex: bool
+    profile: Path | None = None  # PDF/X-4: the output profile (templates/press.py)
 
 
 @dataclass(frozen=True)
@@ -166,10 +170,12 @@ def render_pdf(
     jobs: int | None = None,
     progress: Progress | None = None,
     executor: Executor | None = None,
+    pdfx: bool = False,
 ) -> PrintReport:
     """Print files under `out_dir`: letters.pdf (per_file=0), files of N letters, or one per recipient.
     The chunks are drawn by `executor` (default: one process per core, or `jobs` of them)."""
     started = time.perf_counter()
+    profile = _profile(prepared) if pdfx else None  # a missing profile stops the run before drawing
     total = prepared.audience.channel_count("letter")
     target = out_dir / "letters"
     size = per_file or CHUNK
@@ -206,7 +212,7 @@ def render_pdf(
         shared = prepared.with_audience(audience.rows_of("letter", 0, 0))
     else:
         tasks = chunks
-    run = PrintRun(shared, work, per_file, duplex)
+    run = PrintRun(shared, work, per_file, duplex, profile)
     for result in executor.map_unordered(render_chunk, run, tasks):
         _collect(report, parts, result, progress)
     parts.sort()
@@ -217,12 +223,17 @@ def render_pdf(
         _merge([(files[0], counts) for _, files, counts in parts if files], combined, leaflet_path, duplex)
         shutil.rmtree(work)
         report.files = [combined] if report.written else []
+        if profile is not None and report.written:
+            finish_pdfx(combined, prepared.campaign.name, profile)
     else:
         report.files = [f for _, files, _ in parts for f in files]
         if leaflet_path:
             for _chunk, files, counts in parts:
                 for file in files:
                     _merge([(file, counts if per_file > 1 else counts[:1])], file, leaflet_path, duplex)
+        if profile is not None:
+            for file in report.files:
+                finish_pdfx(file, prepared.campaign.name, profile)
     if leaflet_path:
         import pikepdf
 
@@ -295,8 +306,9 @@ def render_chunk(run: PrintRun, chunk: Chunk) -> tuple[int, list[Path], list[int
     prepared = run.prepared
     campaign = prepared.campaign
     preset = campaign_preset(campaign)
-    painters = {name: _painter(variant) for name, variant in prepared.variants.items()}
-    painters[""] = _painter(prepared)
+    press = Press(run.profile) if run.profile else None
+    painters = {name: _painter(variant, press) for name, variant in prepared.variants.items()}
+    painters[""] = _painter(prepared, press)
     if chunk.rows is not None:
         recipients = chunk.rows.recipients_of("letter")
     else:
@@ -309,10 +321,14 @@ def render_chunk(run: PrintRun, chunk: Chunk) -> tuple[int, list[Path], list[int
     def letter_of(recipient: Recipient) -> MergedLetter:
         return printable_letter(prepared.of(recipient).merge, recipient)
 
+    def save(canvas: Canvas) -> None:
+        with subset_tags(Path(canvas._filename).name):  # unique across the merged file's chunks
+            canvas.save()
+
     for recipient, letter in each_rendered(recipients, letter_of, failed):
         if canvas is None or run.per_file == 1:
             if canvas is not None:
-                canvas.save()
+                save(canvas)
             if run.per_file == 1:
                 name = f"{recipient.id}.pdf"
             elif chunk.name:  # a chunk drawn twice at once (a worker thought lost): two files, one kept
@@ -333,7 +349,7 @@ def render_chunk(run: PrintRun, chunk: Chunk) -> tuple[int, list[Path], list[int
         painter = painters.get(recipient.variant, painters[""])
         counts.append(painter.paint(canvas, letter, duplex=run.duplex))
     if canvas is not None:
-        canvas.save()
+        save(canvas)
     if chunk.name:  # the file under its name, then the record that it is finished
         import json
 
@@ -385,7 +401,17 @@ def envelope_pdf(prepared: Prepared, recipient: Recipient) -> bytes | None:
     return buffer.getvalue()
 
 
-def _painter(prepared: Prepared) -> LetterPainter:
+def _profile(prepared: Prepared) -> Path:
+    from publipost.templates.press import output_profile
+
+    campaign = prepared.campaign
+    given = campaign.print_.output_profile
+    return output_profile(
+        campaign.resolve(given) if given else None, campaign.where(("print", "output_profile"))
+    )
+
+
+def _painter(prepared: Prepared, press: Press | None = None) -> LetterPainter:
     from publipost.templates.pdf import LetterPainter
 
     campaign = prepared.campaign
@@ -396,6 +422,7 @@ def _painter(prepared: Prepared) -> LetterPainter:
         prepared.code_of,
         signature,
         forms=f"{campaign.variant_name}-" if campaign.variant_name else "",
+        press=press,
     )
 
 
@@ -426,7 +453,9 @@ def _merge(sources: list[tuple[Path, list[int]]], output: Path, leaflet: Path | 
             pages += [str(blank), "1"] if blank else []
             first += count
     temporary = output.with_suffix(".tmp.pdf")
-    pikepdf.Job(["qpdf", "--empty", "--pages", *pages, "--", str(temporary)]).run()
+    # The first chunk as the primary input: its Info (title, author) is the print file's.
+    primary = pages[0] if pages else "--empty"
+    pikepdf.Job(["qpdf", primary, "--pages", *pages, "--", str(temporary)]).run()
     temporary.replace(output)
     if blank:
         blank.unlink()

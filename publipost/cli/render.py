@@ -63,6 +63,12 @@ def arguments(command: argparse.ArgumentParser) -> None:
         "(default: that recipient is held back, the others are written)",
     )
     command.add_argument(
+        "--pdfx",
+        action="store_true",
+        help="pdf: PDF/X-4 for a print shop: 100%% K text, CMYK colours and images, an output intent "
+        "(print.output_profile, default Ghostscript's CMYK profile); print.standard: pdf/x-4 asks always",
+    )
+    command.add_argument(
         "--dask",
         metavar="ADDRESS",
         help="pdf, eml: draw on a Dask cluster: tcp://SCHEDULER:8786, or local:N for N local workers",
@@ -112,6 +118,8 @@ def cmd_render(args: argparse.Namespace) -> int:
         raise PublipostError(
             "--new prints the letters not printed before: use it with --format pdf, without --only"
         )
+    if args.pdfx and fmt != "pdf":
+        raise PublipostError(f"--pdfx makes print files: use it with --format pdf, not {fmt}")
     if args.dask and fmt not in ("pdf", "eml"):
         raise PublipostError(f"--dask draws print files and .eml files; render --format {fmt} runs here")
     held: list = []
@@ -137,7 +145,12 @@ def cmd_render(args: argparse.Namespace) -> int:
             return EXIT_OK
         prepared = replace(prepared, audience=prepared.audience.only(fresh))
     options = RenderOptions(
-        per_file=args.per_file, duplex=args.duplex, jobs=args.jobs, record=only is None, dask=args.dask
+        per_file=args.per_file,
+        duplex=args.duplex,
+        jobs=args.jobs,
+        record=only is None,
+        dask=args.dask,
+        pdfx=args.pdfx,
     )
     label = "printing" if fmt == "pdf" else "rendering"
     with progress_bar(prepared.audience.channel_count(channel.name), label) as advance:

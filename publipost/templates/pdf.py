@@ -14,9 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any
 
-from reportlab.lib.colors import HexColor, black
+from reportlab.lib.colors import CMYKColor, Color, HexColor, black
 from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
@@ -31,6 +33,7 @@ from publipost.templates.inline import shown_url
 from publipost.templates.layout import FONTS, Column, Line, break_lines, parse_runs, text_width
 from publipost.templates.links import tracking_for, with_ref
 from publipost.templates.merge import MergedLetter
+from publipost.templates.press import Press
 from publipost.templates.qr import qr_modules
 from publipost.templates.typography import typeset as typography
 
@@ -92,6 +95,7 @@ class LetterPainter:
     # Forms are named per painter: a campaign's variants share a print file, each with its own
     # coupon (its offer may differ).
     forms: str = ""
+    press: Press | None = None  # PDF/X-4: colours and images in the output condition's CMYK
     words: dict[str, str] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -106,10 +110,25 @@ class LetterPainter:
         self.margin_bottom = self.design.margin_bottom * mm
         self.brand = self.campaign.brand
         self.logo = self.campaign.resolve(self.brand.logo) if self.brand.logo else None
+        # 100 % K under PDF/X (black on the black plate alone), else as the screen shows it
+        self.ink = CMYKColor(0, 0, 0, 1) if self.press else black
+        self.accent = self._colour(self.brand.color) if self.brand.color else None
+        self._images: dict[Path, Any] = {}
         register_fonts()
         self.words = WORDS[self.campaign.language]
         self.width, self.height = self.preset.size[0] * mm, self.preset.size[1] * mm
         self.left = self.design.margin_left * mm
+
+    def _colour(self, value: str) -> Color:
+        return CMYKColor(*self.press.cmyk(value)) if self.press else HexColor(value)
+
+    def _image(self, path: Path) -> Any:
+        """What drawImage draws: the file, or under PDF/X its CMYK conversion (read once)."""
+        if self.press is None:
+            return str(path)
+        if path not in self._images:
+            self._images[path] = ImageReader(self.press.image(path))
+        return self._images[path]
 
     # --- the page ------------------------------------------------------------------------------
 
@@ -215,14 +234,14 @@ class LetterPainter:
         """Sender block, return line and date line: the same on every first page of the run."""
         sender, language, design = self.campaign.sender, self.campaign.language, self.design
         if design.band:  # modern: a band of the brand colour across the top
-            canvas.setFillColor(HexColor(self.brand.color or "#333333"))
+            canvas.setFillColor(self.accent or self._colour("#333333"))
             canvas.rect(0, self.height - design.band * mm, self.width, design.band * mm, stroke=0, fill=1)
-            canvas.setFillColor(black)
+            canvas.setFillColor(self.ink)
         top = design.sender.y
         if self.logo is not None:
             box = design.logo
             canvas.drawImage(
-                str(self.logo),
+                self._image(self.logo),
                 box.x * mm,
                 self.height - (box.y + box.height) * mm,
                 width=box.width * mm,
@@ -345,9 +364,9 @@ class LetterPainter:
     ) -> Callable[[Canvas, float], None]:
         def draw(canvas: Canvas, top: float) -> None:
             x, baseline = self.left, top - space + (column.leading - column.size) / 2 + 2
-            coloured = column.name == "hook" and self.brand.color
+            coloured = column.name == "hook" and self.accent is not None
             if coloured:
-                canvas.setFillColor(HexColor(self.brand.color))
+                canvas.setFillColor(self.accent)
             for run in line.runs:
                 font = column.bold_font if run.bold else column.font
                 canvas.setFont(font, column.size)
@@ -361,7 +380,7 @@ class LetterPainter:
                     canvas.linkURL(href(run.link), area, relative=0, thickness=0)
                 x += width
             if coloured:
-                canvas.setFillColor(black)
+                canvas.setFillColor(self.ink)
 
         return draw
 
@@ -369,7 +388,7 @@ class LetterPainter:
         """Signature image, name and function: kept together with the end of the body (§5.7)."""
         rows = [Row(10, lambda c, y: None, keep_with_next=True)]
         if self.signature is not None:
-            path = str(self.signature)
+            path = self._image(self.signature)
             rows.append(
                 Row(
                     16 * mm,
@@ -504,7 +523,7 @@ class LetterPainter:
         canvas.saveState()
         canvas.translate(x + border * cell, y + size - border * cell)
         canvas.scale(cell, -cell)  # module units, rows downwards
-        canvas.setFillColor(black)
+        canvas.setFillColor(self.ink)
         # Whole numbers in module units: written as operators directly, since formatting
         # ~700 rectangles through reportlab's path object cost more than the encoding.
         operands = tuple(modules.runs[:, [1, 0, 2]].ravel().tolist())  # x y width per run

@@ -1,0 +1,154 @@
+"""What a print shop's prepress checks: colours in its inks, a declared output condition, fonts
+that cannot be confused. PDF/X-4 (ISO 15930-7) for the print file, and sound font subsets always.
+
+- **Colour.** Text, rules and QR codes are 100 % K (DeviceCMYK 0 0 0 1), so that black lands
+  on the black plate alone; the brand colour and the images are converted to the output
+  condition's CMYK through its ICC profile (LittleCMS, through Pillow's ImageCms), images
+  flattened on white (paper has no alpha).
+- **Output intent.** The profile is the print shop's (`print.output_profile: FILE.icc`); without
+  one, Ghostscript's default CMYK profile (Debian's libgs-common ships it, under the AGPL:
+  embedding it as your file's output intent is yours to decide, and a print shop will rather
+  give you theirs). The file says PDF/X-4 in its XMP (GTS_PDFXVersion), its Info (Title,
+  Trapped), and every page has a TrimBox and a BleedBox.
+- **Font subsets.** reportlab tags each document's subsets AAAAAA+, AAAAAB+…; merged from
+  chunk files, forty fonts named AAAAAA+LiberationSerif held different glyphs, which ISO
+  32000-1 §9.6.4 forbids (a RIP may take one for another). `subset_tags` makes each tag a hash
+  of the chunk and the subset, for every print file, PDF/X or not.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from publipost.errors import PublipostError, Where
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+# Where a Debian (or Ghostscript) install keeps its default CMYK profile.
+DEFAULT_PROFILES = (
+    Path("/usr/share/color/icc/ghostscript/default_cmyk.icc"),
+    Path("/usr/share/ghostscript/iccprofiles/default_cmyk.icc"),
+)
+
+
+@contextlib.contextmanager
+def subset_tags(salt: str) -> Iterator[None]:
+    """While a document is saved, its font subsets are tagged from `salt` (the chunk's name) and
+    their number: unique across the chunks a print file is merged from."""
+    from reportlab.pdfbase import ttfonts
+
+    original = ttfonts.SUBSETN
+
+    def tag(number: int, table: Any = None) -> bytes:
+        digest = hashlib.sha256(f"{salt}\0{number}".encode()).digest()
+        return bytes(65 + byte % 26 for byte in digest[:6])
+
+    ttfonts.SUBSETN = tag
+    try:
+        yield
+    finally:
+        ttfonts.SUBSETN = original
+
+
+def output_profile(given: Path | None, where: Where | None = None) -> Path:
+    """The output condition's ICC profile: the print shop's, or the system's default CMYK one."""
+    if given is not None:
+        if not given.is_file():
+            raise PublipostError(
+                "print.output_profile: file not found", where, "give the print shop's .icc file"
+            )
+        return given
+    found = next((path for path in DEFAULT_PROFILES if path.is_file()), None)
+    if found is None:
+        raise PublipostError(
+            "PDF/X needs a CMYK output profile, and none was given or found",
+            where,
+            "set print.output_profile to the print shop's .icc file (or install Ghostscript, whose "
+            "default CMYK profile is used without one)",
+        )
+    return found
+
+
+@dataclass(frozen=True)
+class Press:
+    """A PDF/X-4 run's colours: the output profile, and conversions into it (cached)."""
+
+    profile: Path
+    _cache: dict[str, tuple[float, float, float, float]] = field(default_factory=dict, compare=False)
+
+    @cached_property
+    def _transform(self) -> Any:
+        from PIL import ImageCms
+
+        return ImageCms.buildTransform(
+            ImageCms.createProfile("sRGB"), ImageCms.getOpenProfile(str(self.profile)), "RGB", "CMYK"
+        )
+
+    def cmyk(self, colour: str) -> tuple[float, float, float, float]:
+        """#rrggbb → (c, m, y, k), 0–1, through the output profile."""
+        if colour not in self._cache:
+            from PIL import Image, ImageCms
+
+            rgb = tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
+            pixel = ImageCms.applyTransform(Image.new("RGB", (1, 1), rgb), self._transform)
+            assert pixel is not None
+            self._cache[colour] = tuple(v / 255 for v in pixel.getpixel((0, 0)))  # type: ignore[assignment,union-attr]
+        return self._cache[colour]
+
+    def image(self, path: Path) -> Image.Image:
+        """An image in the output profile's CMYK, flattened on white."""
+        from PIL import Image, ImageCms
+
+        with Image.open(path) as opened:
+            source = opened.convert("RGBA")
+        flat = Image.new("RGB", source.size, (255, 255, 255))
+        flat.paste(source, mask=source.getchannel("A"))
+        converted = ImageCms.applyTransform(flat, self._transform)
+        assert converted is not None
+        return converted
+
+
+def finish_pdfx(path: Path, title: str, profile: Path) -> None:
+    """Make a drawn print file PDF/X-4: output intent, XMP identification, Info, page boxes."""
+    import pikepdf
+
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        icc = pikepdf.Stream(pdf, profile.read_bytes())
+        icc["/N"] = 4
+        intent = pikepdf.Dictionary(
+            Type=pikepdf.Name.OutputIntent,
+            S=pikepdf.Name("/GTS_PDFX"),
+            OutputConditionIdentifier=profile.stem,
+            Info=profile.stem,
+            RegistryName="http://www.color.org",
+            DestOutputProfile=pdf.make_indirect(icc),
+        )
+        pdf.Root.OutputIntents = pikepdf.Array([pdf.make_indirect(intent)])
+        for page in pdf.pages:
+            box = page.obj.MediaBox
+            page.obj.TrimBox = box
+            page.obj.BleedBox = box
+        pdf.docinfo["/Title"] = title
+        pdf.docinfo["/Creator"] = "publipost"
+        with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
+            with warnings.catch_warnings():  # reportlab's /Trapped has no XMP twin in pikepdf's map
+                warnings.simplefilter("ignore", UserWarning)
+                meta.load_from_docinfo(pdf.docinfo)
+            meta["pdfxid:GTS_PDFXVersion"] = "PDF/X-4"
+            meta["dc:title"] = title
+            meta["pdf:Trapped"] = "False"
+            meta["xmp:CreateDate"] = meta["xmp:ModifyDate"] = meta["xmp:MetadataDate"] = now.isoformat()
+        # what the XMP says, in the Info dictionary too (pikepdf maps neither key)
+        pdf.docinfo["/Trapped"] = pikepdf.Name("/False")
+        pdf.docinfo["/GTS_PDFXVersion"] = "PDF/X-4"
+        pdf.save(path)
