@@ -194,7 +194,7 @@ def test_per_file_modes_duplex_and_leaflet(tmp_path):
     path = _campaign(tmp_path, "id;Civilité;Prénom;Nom;Adresse;Code postal;Ville\n" + rows)
     prepared = prepare(path)
     each = render_pdf(prepared, tmp_path / "each", per_file=1, jobs=2)
-    assert sorted(p.name for p in each.files) == [f"{i}.pdf" for i in range(1, 8)]
+    assert sorted(p.name for p in each.files) == [f"{i:06d}-{i}.pdf" for i in range(1, 8)]  # print order
     chunks = render_pdf(prepared, tmp_path / "chunks", per_file=3, jobs=2)
     assert [len(PdfReader(p).pages) for p in chunks.files] == [3, 3, 1]
     duplex = render_pdf(prepared, tmp_path / "duplex", duplex=True, jobs=1)

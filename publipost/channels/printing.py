@@ -48,6 +48,7 @@ class PrintReport(Written):
     seconds: float = 0.0
     envelopes: Path | None = None  # the carrier envelopes' print file
     resumed: int = 0  # chunks a stopped run had drawn, taken as they were
+    job: Path | None = None  # letters/job.csv: each letter's file, first page, pages, sheets (inserters)
 
     @property
     def letters(self) -> int:
@@ -73,6 +74,10 @@ class PrintReport(Written):
             lines.append(_("resumed: {n} chunks drawn by the stopped run were kept").format(n=self.resumed))
         if self.envelopes:
             lines.append(_("carrier envelopes: {path}").format(path=show(self.envelopes)))
+        if self.job:
+            lines.append(
+                _("job index (file, first page, sheets per letter): {path}").format(path=show(self.job))
+            )
         return lines
 
 
@@ -234,15 +239,108 @@ def render_pdf(
         if profile is not None:
             for file in report.files:
                 finish_pdfx(file, prepared.campaign.name, profile)
+    leaflet_pages = 0
     if leaflet_path:
         import pikepdf
 
         with pikepdf.open(leaflet_path) as pdf:
-            report.pages += report.written * len(pdf.pages)
+            leaflet_pages = len(pdf.pages)
+            report.pages += report.written * leaflet_pages
+    if report.written:
+        report.job = _job_index(
+            prepared, report, [c for _, _, counts in parts for c in counts], leaflet_pages, duplex, per_file
+        )
     if prepared.campaign.letter and prepared.campaign.letter.envelope and report.written:
         report.envelopes = _envelopes(prepared, target)
     report.seconds = time.perf_counter() - started
     return report
+
+
+SHEET_GRAMS = {"a4": 5.0, "letter": 4.5}  # 80 g/m² A4 (0.0624 m²), 20 lb US Letter
+ENVELOPE_GRAMS = 5.0  # a DL or #10 window envelope of 80–90 g/m²
+# Weight steps: La Poste's letter rates (20, 100, 250 g…), USPS First-Class letters by the ounce.
+GRAM_STEPS = (20, 100, 250, 500, 1000, 2000, 3000)
+OUNCE = 28.35
+
+
+def _job_index(
+    prepared: Prepared,
+    report: PrintReport,
+    counts: list[int],
+    leaflet_pages: int,
+    duplex: bool,
+    per_file: int,
+) -> Path:
+    """letters/job.csv: each letter of the print run in print order, where it starts in which
+    file, its pages and sheets, its variant, postcode and weight class: what an inserter (or
+    the print shop's planner) keeps sets together and sorts mail by."""
+    import math
+
+    from publipost.campaigns.audience import ID, VARIANT
+    from publipost.campaigns.table import ROW
+    from publipost.csvout import separator_for, write_csv
+
+    failed = {row for row, _ in report.failed}
+    reached = prepared.audience.reached("letter")
+    postcodes = reached["postcode"].tolist() if "postcode" in reached else [""] * len(reached)
+    variants = reached[VARIANT].tolist() if VARIANT in reached else [""] * len(reached)
+    printed = [
+        (position, rid, variant, postcode)
+        for position, (rid, row, variant, postcode) in enumerate(
+            zip(reached[ID].tolist(), reached[ROW].astype(int).tolist(), variants, postcodes, strict=True),
+            start=1,
+        )
+        if row not in failed
+    ]
+    blank = 1 if duplex and leaflet_pages % 2 else 0  # the leaflet's blank back (see _merge)
+    us = prepared.campaign.language == "en" and campaign_preset(prepared.campaign).size[0] < 216.5
+    rows, page, files = [], 1, report.files
+    for index, ((position, rid, variant, postcode), pages) in enumerate(zip(printed, counts, strict=True)):
+        if per_file:
+            file = files[min(index // per_file, len(files) - 1)]
+            page = 1 if index % per_file == 0 else page
+        else:
+            file = files[0]
+        printed_pages = pages + leaflet_pages + blank
+        sheets = math.ceil(pages / 2) if duplex else pages
+        leaflet_sheets = math.ceil(leaflet_pages / 2) if leaflet_pages else 0
+        grams = (sheets + leaflet_sheets) * SHEET_GRAMS["letter" if us else "a4"] + ENVELOPE_GRAMS
+        if us:
+            weight_class = f"{max(1, math.ceil(grams / OUNCE))} oz"
+        else:
+            weight_class = f"≤ {next((s for s in GRAM_STEPS if grams <= s), GRAM_STEPS[-1])} g"
+        rows.append(
+            [
+                position,
+                rid,
+                file.name,
+                page,
+                printed_pages,
+                sheets,
+                variant or "",
+                postcode,
+                f"{grams:g}",
+                weight_class,
+            ]
+        )
+        page += printed_pages
+    path = report.out / "job.csv"
+    header = [
+        "set",
+        "id",
+        "file",
+        "first_page",
+        "pages",
+        "sheets",
+        "variant",
+        "postcode",
+        "weight_g",
+        "weight_class",
+    ]
+    write_csv(
+        path, header, rows, separator_for(prepared.audience.source.separator, prepared.campaign.language)
+    )
+    return path
 
 
 def _envelopes(prepared: Prepared, folder: Path) -> Path:
@@ -310,9 +408,11 @@ def render_chunk(run: PrintRun, chunk: Chunk) -> tuple[int, list[Path], list[int
     painters = {name: _painter(variant, press) for name, variant in prepared.variants.items()}
     painters[""] = _painter(prepared, press)
     if chunk.rows is not None:
-        recipients = chunk.rows.recipients_of("letter")
+        recipients = list(chunk.rows.recipients_of("letter"))
     else:
-        recipients = prepared.audience.recipients_of("letter", chunk.start, chunk.end)  # sliced here
+        recipients = list(prepared.audience.recipients_of("letter", chunk.start, chunk.end))  # sliced here
+    # each letter's number in the print file (its set, for the inserter): failed ones leave a gap
+    set_numbers = {r.id: chunk.start + position for position, r in enumerate(recipients, start=1)}
     files: list[Path] = []
     counts: list[int] = []
     failed: list[tuple[int, str]] = []
@@ -329,8 +429,8 @@ def render_chunk(run: PrintRun, chunk: Chunk) -> tuple[int, list[Path], list[int
         if canvas is None or run.per_file == 1:
             if canvas is not None:
                 save(canvas)
-            if run.per_file == 1:
-                name = f"{recipient.id}.pdf"
+            if run.per_file == 1:  # named in print order (the postcode sort's), then by recipient
+                name = f"{set_numbers[recipient.id]:06d}-{recipient.id}.pdf"
             elif chunk.name:  # a chunk drawn twice at once (a worker thought lost): two files, one kept
                 name = f"{chunk.name}.{os.getpid()}.part"
             else:
@@ -347,7 +447,7 @@ def render_chunk(run: PrintRun, chunk: Chunk) -> tuple[int, list[Path], list[int
             canvas.setTitle(campaign.name)
             canvas.setAuthor(campaign.sender.display_name)
         painter = painters.get(recipient.variant, painters[""])
-        counts.append(painter.paint(canvas, letter, duplex=run.duplex))
+        counts.append(painter.paint(canvas, letter, duplex=run.duplex, set_number=set_numbers[recipient.id]))
     if canvas is not None:
         save(canvas)
     if chunk.name:  # the file under its name, then the record that it is finished
@@ -423,6 +523,7 @@ def _painter(prepared: Prepared, press: Press | None = None) -> LetterPainter:
         signature,
         forms=f"{campaign.variant_name}-" if campaign.variant_name else "",
         press=press,
+        marks=campaign.print_.marks == "datamatrix",
     )
 
 

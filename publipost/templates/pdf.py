@@ -96,6 +96,7 @@ class LetterPainter:
     # coupon (its offer may differ).
     forms: str = ""
     press: Press | None = None  # PDF/X-4: colours and images in the output condition's CMYK
+    marks: bool = False  # a DataMatrix per sheet for the inserter (templates/inserter.py)
     words: dict[str, str] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -132,15 +133,20 @@ class LetterPainter:
 
     # --- the page ------------------------------------------------------------------------------
 
-    def paint(self, canvas: Canvas, letter: MergedLetter, duplex: bool = False) -> int:
-        """Draw one letter (and its coupon); returns the number of pages it took."""
+    def paint(
+        self, canvas: Canvas, letter: MergedLetter, duplex: bool = False, set_number: int | None = None
+    ) -> int:
+        """Draw one letter (and its coupon); returns the number of pages it took. `set_number`, the
+        letter's number in the print file, goes into each sheet's inserter mark."""
         self._furniture(canvas)
         pages = self._paginate(self._rows(letter), first_top=self._flow_top())
         coupon = self.settings.coupon
         coupon_on_last = coupon and self._room(pages[-1], len(pages) == 1) >= (COUPON_HEIGHT + 4) * mm
         total = len(pages) + (1 if coupon and not coupon_on_last else 0)
+        sheets = (total + 1) // 2 if duplex else total
         for number, page in enumerate(pages, start=1):
             canvas.doForm(self.forms + "marks")
+            self._sheet_mark(canvas, set_number, number, sheets, duplex)
             if number == 1:
                 canvas.doForm(self.forms + "head")
                 self._address(canvas, letter.address)
@@ -165,6 +171,7 @@ class LetterPainter:
             canvas.showPage()
         if coupon and not coupon_on_last:
             canvas.doForm(self.forms + "marks")
+            self._sheet_mark(canvas, set_number, total, sheets, duplex)
             self._running_header(canvas, letter, total, total)
             self._coupon(canvas, letter)
             canvas.showPage()
@@ -172,6 +179,26 @@ class LetterPainter:
             canvas.showPage()  # a blank back, so the next letter starts on a new sheet
             total += 1
         return total
+
+    def _sheet_mark(
+        self, canvas: Canvas, set_number: int | None, page: int, sheets: int, duplex: bool
+    ) -> None:
+        """The inserter's DataMatrix on the front of each sheet: job, set, sheet n of N, last."""
+        if not self.marks or set_number is None or (duplex and page % 2 == 0):
+            return
+        from publipost.templates.inserter import MODULE_MM, TOP_MM, X_MM, SheetMark, modules
+
+        sheet = (page + 1) // 2 if duplex else page
+        mark = SheetMark(self.campaign.code, set_number, sheet, sheets)
+        canvas.saveState()
+        canvas.translate(X_MM * mm, self.height - TOP_MM * mm)
+        canvas.scale(MODULE_MM * mm, -MODULE_MM * mm)  # module units, rows downwards
+        canvas.setFillColor(self.ink)
+        runs = modules(mark.text)
+        canvas.addLiteral(
+            "%d %d %d 1 re\n" * len(runs) % tuple(v for r, c, n in runs for v in (c, r, n)) + "f"
+        )
+        canvas.restoreState()
 
     def _furniture(self, canvas: Canvas) -> None:
         """What every letter of the run shares, drawn once per file as PDF forms (XObjects).

@@ -1,0 +1,107 @@
+"""Issue 29, item 2: sets an inserter can keep together. With `print: {marks: datamatrix}` each
+sheet carries a DataMatrix (job, set, sheet n of N, last), read back here from the rendered
+pages with zxing-cpp; letters/job.csv says where each letter starts and how many sheets it has,
+and agrees with the PDF page for page."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+import subprocess
+
+import pytest
+import zxingcpp
+from PIL import Image
+from pypdf import PdfReader
+
+from tests.conftest import EXAMPLES
+
+
+@pytest.fixture
+def couette(tmp_path):
+    folder = tmp_path / "vente-couette"
+    shutil.copytree(EXAMPLES / "vente-couette", folder, ignore=shutil.ignore_patterns("out"))
+    campaign = folder / "campaign.yaml"
+    campaign.write_text(
+        campaign.read_text(encoding="utf-8") + "\nprint:\n  marks: datamatrix\n", encoding="utf-8"
+    )
+    return campaign
+
+
+def _marks(pdf, first: int, last: int, folder) -> dict[int, list[str]]:
+    """The DataMatrix codes on each page, read from the page rendered at 200 dpi."""
+    subprocess.run(
+        [
+            "gs",
+            "-q",
+            "-o",
+            str(folder / "p%d.png"),
+            "-sDEVICE=pnggray",
+            "-r200",
+            f"-dFirstPage={first}",
+            f"-dLastPage={last}",
+            str(pdf),
+        ],
+        check=True,
+    )
+    found = {}
+    for number in range(first, last + 1):
+        image = Image.open(folder / f"p{number - first + 1}.png")
+        found[number] = [
+            r.text for r in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.DataMatrix)
+        ]
+    return found
+
+
+def _job(campaign) -> list[dict[str, str]]:
+    with (campaign.parent / "out" / "letters" / "job.csv").open(encoding="utf-8-sig") as file:
+        return list(csv.DictReader(file, delimiter=";"))
+
+
+def test_each_sheet_carries_its_set_and_the_job_index_agrees_with_the_pdf(couette, run, tmp_path):
+    assert run("render", couette, "--format", "pdf", "--no-lint").code == 0
+    pdf = couette.parent / "out" / "letters" / "letters.pdf"
+    job = _job(couette)
+    reader = PdfReader(pdf)
+    assert sum(int(row["pages"]) for row in job) == len(reader.pages)  # page for page
+    starts = [int(row["first_page"]) for row in job]
+    assert starts == [1 + sum(int(r["pages"]) for r in job[:i]) for i in range(len(job))]
+    assert [row["set"] for row in job[:3]] == ["1", "2", "3"] and job[0]["id"] == "C00002"
+    assert all(row["weight_class"] == "≤ 20 g" and row["sheets"] == row["pages"] for row in job)
+    # the marks of the first letters, and of the last one, read back from the rendered pages
+    marks = _marks(pdf, 1, 4, tmp_path)
+    code = "COUDOUVCM"  # the campaign's code, derived from its name
+    assert marks == {
+        1: [f"{code}-000001-01-02-C"],
+        2: [f"{code}-000001-02-02-L"],
+        3: [f"{code}-000002-01-02-C"],
+        4: [f"{code}-000002-02-02-L"],
+    }
+    last = job[-1]
+    first_page = int(last["first_page"])
+    tail = _marks(pdf, first_page, first_page, tmp_path)[first_page]
+    assert tail == [f"{code}-{int(last['set']):06d}-01-{int(last['sheets']):02d}-C"]
+    # each letter's first page is its recipient's (the coupon's response code names the id)
+    text = reader.pages[int(job[5]["first_page"])].extract_text()  # its second page: the coupon
+    assert job[5]["id"] in text
+
+
+def test_duplex_marks_the_fronts_only_and_counts_sheets(couette, run, tmp_path):
+    assert run("render", couette, "--format", "pdf", "--no-lint", "--duplex").code == 0
+    pdf = couette.parent / "out" / "letters" / "letters.pdf"
+    job = _job(couette)
+    assert all(row["sheets"] == "1" and row["pages"] == "2" for row in job)  # two pages, one sheet
+    marks = _marks(pdf, 1, 2, tmp_path)
+    assert marks == {1: ["COUDOUVCM-000001-01-01-L"], 2: []}
+
+
+def test_one_file_per_letter_keeps_the_print_order_in_its_names(couette, run):
+    assert run("render", couette, "--format", "pdf", "--no-lint", "--per-file", "1").code == 0
+    job = _job(couette)
+    names = sorted(
+        p.name
+        for p in (couette.parent / "out" / "letters").glob("*.pdf")
+        if not p.name.startswith("envelopes")
+    )
+    assert names == [row["file"] for row in job]  # sorted by name is the print (postcode) order
+    assert names[0] == f"000001-{job[0]['id']}.pdf" and all(row["first_page"] == "1" for row in job)
