@@ -167,3 +167,14 @@ def plain(text: str) -> str:
     """`text` without its typography (no-break spaces as spaces, ’ as '): for tests about
     something else than the typesetter (templates/typography.py, tested on its own)."""
     return text.replace("\u00a0", " ").replace("\u202f", " ").replace("\u2019", "'")
+
+
+def copy_example(name: str, folder: Path, addition: str = "") -> Path:
+    """An example copied under `folder` (without its out/), `addition` appended to its campaign
+    file; returns the campaign file."""
+    target = folder / name
+    shutil.copytree(EXAMPLES / name, target, ignore=shutil.ignore_patterns("out"))
+    campaign = target / "campaign.yaml"
+    if addition:
+        campaign.write_text(campaign.read_text(encoding="utf-8") + addition, encoding="utf-8")
+    return campaign

@@ -6,7 +6,6 @@ and agrees with the PDF page for page."""
 from __future__ import annotations
 
 import csv
-import shutil
 import subprocess
 
 import pytest
@@ -14,18 +13,12 @@ import zxingcpp
 from PIL import Image
 from pypdf import PdfReader
 
-from tests.conftest import EXAMPLES
+from tests.conftest import copy_example
 
 
 @pytest.fixture
 def couette(tmp_path):
-    folder = tmp_path / "vente-couette"
-    shutil.copytree(EXAMPLES / "vente-couette", folder, ignore=shutil.ignore_patterns("out"))
-    campaign = folder / "campaign.yaml"
-    campaign.write_text(
-        campaign.read_text(encoding="utf-8") + "\nprint:\n  marks: datamatrix\n", encoding="utf-8"
-    )
-    return campaign
+    return copy_example("vente-couette", tmp_path, "\nprint:\n  marks: datamatrix\n")
 
 
 def _marks(pdf, first: int, last: int, folder) -> dict[int, list[str]]:

@@ -6,19 +6,12 @@ dictionary through the merge. Read back with pikepdf, and inked with Ghostscript
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 
 import pikepdf
 import pytest
 
-from tests.conftest import EXAMPLES
-
-
-def _copy(name: str, tmp_path):
-    folder = tmp_path / name
-    shutil.copytree(EXAMPLES / name, folder, ignore=shutil.ignore_patterns("out"))
-    return folder / "campaign.yaml"
+from tests.conftest import copy_example
 
 
 def _colour_operators(pdf: pikepdf.Pdf) -> set[str]:
@@ -55,7 +48,7 @@ def _inkcov(path, page: int) -> tuple[float, float, float, float]:
 
 @pytest.mark.parametrize("example", ["vente-couette", "launch-planner"])
 def test_render_pdfx_writes_pdf_x_4(tmp_path, run, example):
-    campaign = _copy(example, tmp_path)
+    campaign = copy_example(example, tmp_path)
     result = run("render", campaign, "--format", "pdf", "--pdfx", "--no-lint")
     assert result.code == 0, result.err
     path = campaign.parent / "out" / "letters" / "letters.pdf"
@@ -80,7 +73,7 @@ def test_render_pdfx_writes_pdf_x_4(tmp_path, run, example):
 
 def test_without_pdfx_black_is_rgb_and_lands_on_four_plates(tmp_path, run):
     """What --pdfx changes (and what this test would catch if it stopped changing it)."""
-    campaign = _copy("vente-couette", tmp_path)
+    campaign = copy_example("vente-couette", tmp_path)
     assert run("render", campaign, "--format", "pdf", "--no-lint").code == 0
     with pikepdf.open(campaign.parent / "out" / "letters" / "letters.pdf") as pdf:
         assert "/OutputIntents" not in pdf.Root and "rg" in _colour_operators(pdf)
@@ -95,7 +88,7 @@ def test_font_subsets_are_named_uniquely_across_chunks(tmp_path, run, monkeypatc
     from publipost.channels import printing
 
     monkeypatch.setattr(printing, "CHUNK", 10)  # 127 letters: 13 chunk files merged
-    campaign = _copy("vente-couette", tmp_path)
+    campaign = copy_example("vente-couette", tmp_path)
     assert run("render", campaign, "--format", "pdf", "--no-lint", "--jobs", "1").code == 0
     names: dict[str, set[bytes]] = {}
     with pikepdf.open(campaign.parent / "out" / "letters" / "letters.pdf") as pdf:
@@ -109,7 +102,7 @@ def test_font_subsets_are_named_uniquely_across_chunks(tmp_path, run, monkeypatc
 
 
 def test_a_missing_output_profile_is_bad_input(tmp_path, run):
-    campaign = _copy("vente-couette", tmp_path)
+    campaign = copy_example("vente-couette", tmp_path)
     text = campaign.read_text(encoding="utf-8")
     campaign.write_text(
         text + "\nprint:\n  standard: pdf/x-4\n  output_profile: imprimeur.icc\n", encoding="utf-8"
