@@ -83,9 +83,10 @@ def test_duplex_marks_the_fronts_only_and_counts_sheets(couette, run, tmp_path):
     assert run("render", couette, "--format", "pdf", "--no-lint", "--duplex").code == 0
     pdf = couette.parent / "out" / "letters" / "letters.pdf"
     job = _job(couette)
-    assert all(row["sheets"] == "1" and row["pages"] == "2" for row in job)  # two pages, one sheet
-    marks = _marks(pdf, 1, 2, tmp_path)
-    assert marks == {1: ["COUDOUVCM-000001-01-01-L"], 2: []}
+    # the text's sheet, and the coupon's own (its back blank: cut out, it takes no text with it)
+    assert all(row["sheets"] == "2" and row["pages"] == "4" for row in job)
+    marks = _marks(pdf, 1, 4, tmp_path)
+    assert marks == {1: ["COUDOUVCM-000001-01-02-C"], 2: [], 3: ["COUDOUVCM-000001-02-02-L"], 4: []}
 
 
 def test_one_file_per_letter_keeps_the_print_order_in_its_names(couette, run):

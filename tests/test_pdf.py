@@ -258,3 +258,26 @@ def test_only_the_classic_letter_template_exists(tmp_path, run):
     path = _campaign(tmp_path, extra="  template: ma-lettre.j2\n")
     result = run("validate", path)
     assert result.code == 2 and "the only letter template so far is the built-in 'classic'" in result.err
+
+
+def test_in_duplex_the_coupon_never_backs_or_fronts_text_the_customer_keeps(tmp_path, run):
+    """Issue 29, 5: with --duplex, cutting the coupon out cut off the signatory's name, the P.S.
+    and the legal lines printed on its back. The coupon goes on a front whose back is blank."""
+    from tests.conftest import copy_example
+
+    campaign = copy_example("vente-couette", tmp_path)
+    assert run("render", campaign, "--format", "pdf", "--duplex", "--no-lint").code == 0
+    pages = [
+        (p.extract_text() or "").strip()
+        for p in PdfReader(campaign.parent / "out" / "letters" / "letters.pdf").pages
+    ]
+    assert len(pages) % 2 == 0
+    coupons = [i for i, text in enumerate(pages) if "BON DE RÉPONSE" in text]
+    assert coupons and all(i % 2 == 0 for i in coupons)  # 0-based: a front
+    for i in coupons:
+        assert pages[i + 1] == "", pages[i + 1][:80]  # its back: blank
+        assert "douces nuits" not in pages[i]  # a sheet of its own: the letter's end is not on it
+        assert "douces nuits" in pages[i - 2] and pages[i - 1] == ""  # the letter's back: blank too
+    # without duplex, the same letters take a page of text and a coupon page each
+    assert run("render", campaign, "--format", "pdf", "--no-lint").code == 0
+    assert len(PdfReader(campaign.parent / "out" / "letters" / "letters.pdf").pages) == len(pages) // 2

@@ -142,7 +142,14 @@ class LetterPainter:
         pages = self._paginate(self._rows(letter), first_top=self._flow_top())
         coupon = self.settings.coupon
         coupon_on_last = coupon and self._room(pages[-1], len(pages) == 1) >= (COUPON_HEIGHT + 4) * mm
-        total = len(pages) + (1 if coupon and not coupon_on_last else 0)
+        # Printed on both sides, a coupon cut out takes what is on its back with it: it goes on a
+        # front whose back is blank (the letter's last page when that is a front, else a sheet of
+        # its own), never behind or before text the customer keeps.
+        back_first = False
+        if duplex and coupon:
+            coupon_on_last = coupon_on_last and len(pages) % 2 == 1
+            back_first = not coupon_on_last and len(pages) % 2 == 1  # the last text page's back stays blank
+        total = len(pages) + (1 if coupon and not coupon_on_last else 0) + back_first
         sheets = (total + 1) // 2 if duplex else total
         for number, page in enumerate(pages, start=1):
             canvas.doForm(self.forms + "marks")
@@ -169,6 +176,8 @@ class LetterPainter:
             if number == len(pages) and coupon_on_last:
                 self._coupon(canvas, letter)
             canvas.showPage()
+        if back_first:
+            canvas.showPage()  # the back of the last page of text: blank
         if coupon and not coupon_on_last:
             canvas.doForm(self.forms + "marks")
             self._sheet_mark(canvas, set_number, total, sheets, duplex)
