@@ -73,3 +73,19 @@ def test_an_unanswering_resolver_is_a_clear_error(run, monkeypatch):
         monkeypatch.setenv("PUBLIPOST_DNS", f"127.0.0.1:{silent.getsockname()[1]}")
         result = run("domain", "check", "planora.example")
     assert result.code == 2 and "cannot ask DNS" in result.err
+
+
+def test_validate_says_whether_the_signature_aligns_with_from(signed_campaign, run, tmp_path):
+    """Issue 27: `validate` says whether the DKIM signature aligns with the From domain."""
+    campaign, _ = signed_campaign
+    checked = run("validate", campaign, "--lang", "en")
+    assert checked.code == 0, checked.err
+    assert "dkim       d=planora.example (selector s2027), aligned with From @planora.example" in checked.out
+    text = campaign.read_text(encoding="utf-8")
+    elsewhere = "    selector: s2027\n    domain: mailer.example\n"
+    campaign.write_text(text.replace("    selector: s2027\n", elsewhere))
+    other = run("validate", campaign, "--lang", "en").out
+    assert "d=mailer.example (selector s2027) is NOT aligned with From @planora.example: DMARC fails" in other
+    campaign.write_text(text.replace("  dkim:\n    selector: s2027\n    key_file: dkim.pem\n", ""))
+    unsigned = run("validate", campaign, "--lang", "en")
+    assert "dkim       none: the e-mails go unsigned; set email.dkim" in unsigned.out

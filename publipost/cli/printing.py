@@ -178,6 +178,28 @@ def print_complaints(complaints: Any, customers: int | None) -> None:
         )
 
 
+def print_authentication(prepared: Prepared) -> None:
+    """Whether the e-mails will carry a DKIM signature aligned with their From domain (DMARC),
+    which Gmail and Yahoo require of bulk senders since February 2024: said before any send."""
+    from publipost.mailer.domain import aligned
+
+    campaign = prepared.campaign
+    if campaign.email is None or not campaign.sender.email:
+        return
+    sender = campaign.sender.email.rpartition("@")[2].lower()
+    dkim = campaign.email.dkim
+    if dkim is None:
+        said = _("none: the e-mails go unsigned; set email.dkim (publipost dkim keygen, then dkim dns)")
+    else:
+        signing = (dkim.domain or sender).lower()
+        said = (
+            _("d={signing} (selector {selector}), aligned with From @{sender}")
+            if aligned(signing, sender)
+            else _("d={signing} (selector {selector}) is NOT aligned with From @{sender}: DMARC fails")
+        ).format(signing=signing, selector=dkim.selector, sender=sender)
+    print(summary_line(_("dkim"), said))
+
+
 def print_replies_to_fix(prepared: Prepared) -> None:
     """The replies whose merged text the print and send gates would hold back: validate lists
     them by ticket, so that the service lead fixes the rows before printing."""

@@ -112,9 +112,9 @@ def check_domain(
         policy = _tag(dmarc[0], "p") or "?"
         report.checks.append(Check("DMARC", policy in ("none", "quarantine", "reject"), f"policy p={policy}"))
     if selector:
-        aligned = _organisational(signing) == _organisational(domain)
-        said = f"d={signing} and From @{domain}" + ("" if aligned else ": not the same organisational domain")
-        report.checks.append(Check("alignment", aligned, said))
+        same = aligned(signing, domain)
+        said = f"d={signing} and From @{domain}" + ("" if same else ": not the same organisational domain")
+        report.checks.append(Check("alignment", same, said))
     return report
 
 
@@ -124,6 +124,12 @@ def _tag(record: str, name: str) -> str | None:
         if key.strip() == name:
             return "".join(value.split())
     return None
+
+
+def aligned(signing: str, domain: str) -> bool:
+    """DMARC's relaxed DKIM alignment: the signing domain and the From domain share their
+    organisational domain."""
+    return _organisational(signing) == _organisational(domain)
 
 
 def _organisational(domain: str) -> str:
