@@ -327,8 +327,26 @@ class Letter(Section):
     ps: str | None = None
     coupon: bool = True  # the reply coupon, "the shop's till" (mailing-rules.md §6)
     reply_address: list[str] = []  # where coupons go back (business reply); default: the sender's
-    envelope: Literal["dl", "c5"] | None = None  # also print the carrier envelopes
+    # the window envelope (publipost envelope list; dl, c5: the usual one of that size), whose
+    # carrier artwork is printed too; without one, the layout's usual envelope is checked only
+    envelope: str | None = None
     leaflet: str | None = None  # a PDF collated after each letter
+
+    @field_validator("envelope")
+    @classmethod
+    def _envelope(cls, value: str | None) -> str | None:
+        from publipost.campaigns.envelopes import envelope_names
+
+        known = ["dl", "c5", *envelope_names()]
+        if value is not None and value not in known:
+            listed = ", ".join(known)
+            raise ValueError(f"unknown envelope '{value}': one of {listed} (publipost envelope list)")
+        return value
+
+    @property
+    def carrier(self) -> str:
+        """The carrier envelope's artwork size: c5, or dl (DL and C6/5 alike)."""
+        return "c5" if (self.envelope or "").startswith("c5") else "dl"
 
     @field_validator("reply_address", mode="before", json_schema_input_type=str | list[str])
     @classmethod

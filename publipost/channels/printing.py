@@ -351,7 +351,7 @@ def _envelopes(prepared: Prepared, folder: Path) -> Path:
     from publipost.templates.pdf import ENVELOPES, REGULAR, paint_envelope, register_fonts
 
     campaign = prepared.campaign
-    size = campaign.letter.envelope if campaign.letter and campaign.letter.envelope else "dl"
+    size = campaign.letter.carrier if campaign.letter else "dl"
     register_fonts()
     width, height = ENVELOPES[size]
     path = folder / f"envelopes-{size}.pdf"
@@ -492,11 +492,11 @@ def envelope_pdf(prepared: Prepared, recipient: Recipient) -> bytes | None:
     if not (campaign.letter and campaign.letter.envelope):
         return None
     register_fonts()
-    width, height = ENVELOPES[campaign.letter.envelope]
+    width, height = ENVELOPES[campaign.letter.carrier]
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=(width * mm, height * mm), initialFontName=REGULAR)
     hook = prepared.of(recipient).merge.letter(recipient).hook
-    paint_envelope(canvas, campaign, hook, campaign_preset(campaign), campaign.letter.envelope)
+    paint_envelope(canvas, campaign, hook, campaign_preset(campaign), campaign.letter.carrier)
     canvas.save()
     return buffer.getvalue()
 

@@ -42,6 +42,7 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("dkim", "DKIM keys: make one, and the DNS record to publish", "dkim"),
     ("domain", "what the sending domain publishes: DKIM, SPF, DMARC, alignment", "domain"),
     ("design", "letter designs: print a built-in one to start yours from", "design"),
+    ("envelope", "window envelopes: the catalogue, and what a window always shows", "envelope"),
     ("render", "write one document per recipient", "render"),
     ("send", "send the campaign's e-mails (no relay named: a local capture server)", "send"),
 ]

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from publipost import i18n
 from publipost.cli.common import shown_path, shown_store, summary_line
-from publipost.i18n import _, ngettext
+from publipost.i18n import N_, _, ngettext
 
 if TYPE_CHECKING:
     from publipost.prepared import Prepared
@@ -198,6 +198,75 @@ def print_authentication(prepared: Prepared) -> None:
             else _("d={signing} (selector {selector}) is NOT aligned with From @{sender}: DMARC fails")
         ).format(signing=signing, selector=dkim.selector, sender=sender)
     print(summary_line(_("dkim"), said))
+
+
+SIDES = {
+    "top": N_("at the top"),
+    "bottom": N_("at the bottom"),
+    "left": N_("on the left"),
+    "right": N_("on the right"),
+}
+
+
+def print_window(prepared: Prepared) -> None:
+    """Whether the run's widest and longest address blocks stay in the envelope's window in
+    every position of the sheet (templates/window.py), with the figures when they do not."""
+    from publipost.campaigns.postal import AddressError, format_address
+    from publipost.campaigns.presets import campaign_preset
+    from publipost.templates.window import address_block, check_window
+
+    campaign = prepared.campaign
+    letters = prepared.audience.reached("letter")
+    if campaign.letter is None or letters.empty:
+        return
+    preset = campaign_preset(campaign)
+    fields = [f for f in ("company", "address1", "address2", "address3", "city", "country") if f in letters]
+    lengths = sum(letters[f].astype(str).str.len() for f in fields) if fields else None
+    filled = sum(letters[f].astype(str).str.strip().ne("") for f in fields) if fields else None
+    ids = set()
+    for measure in (lengths, filled):  # the widest and the longest blocks: 40 of each at most
+        if measure is not None:
+            ids |= set(letters.loc[measure.sort_values(ascending=False).index[:40], "_id"])
+    returned = " · ".join(campaign.sender.block)
+    blocks = []
+    for recipient in prepared.audience.by_ids(sorted(ids)):
+        try:
+            lines = format_address(recipient.letter_fields, preset.address_style)
+        except AddressError:
+            continue  # such a row is already rejected, with its reason
+        blocks.append(address_block(preset, lines, returned))
+    if not blocks:
+        return
+    check = check_window(preset, campaign.letter.envelope, blocks, campaign.where(("letter", "envelope")))
+    band, block = check.band, check.block
+    where = _("the address block (x {x0}–{x1}, y {y0}–{y1} mm)").format(
+        x0=i18n.number(block.x, 1),
+        x1=i18n.number(block.x + block.width, 1),
+        y0=i18n.number(block.y, 1),
+        y1=i18n.number(block.y + block.height, 1),
+    )
+    if not check.shortfalls:
+        said = _("{envelope}: {block} stays in the window in every position of the sheet").format(
+            envelope=check.envelope.name, block=where
+        )
+    else:
+        sides = ", ".join(
+            _("{mm} mm {side}").format(mm=i18n.number(mm, 1), side=_(SIDES[side]))
+            for side, mm in check.shortfalls.items()
+        )
+        said = _(
+            "{envelope}: {block} leaves what the window always shows (x {x0}–{x1}, y {y0}–{y1} mm) by "
+            "{sides}: readable only with the sheet resting just so"
+        ).format(
+            envelope=check.envelope.name,
+            block=where,
+            x0=i18n.number(band.left, 1),
+            x1=i18n.number(band.right, 1),
+            y0=i18n.number(band.top, 1),
+            y1=i18n.number(band.bottom, 1),
+            sides=sides,
+        )
+    print(summary_line(_("window"), said))
 
 
 def print_replies_to_fix(prepared: Prepared) -> None:

@@ -13,7 +13,7 @@ from publipost.cli.common import (
     EXIT_PROBLEMS,
     local_path,
 )
-from publipost.cli.printing import print_audience, print_authentication, print_replies_to_fix
+from publipost.cli.printing import print_audience, print_authentication, print_replies_to_fix, print_window
 
 if TYPE_CHECKING:
     pass
@@ -38,6 +38,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     out_dir = args.out or prepared.out_dir
     out_dir.mkdir(parents=True, exist_ok=True)
     print_audience(prepared, out_dir)
+    print_window(prepared)
     print_authentication(prepared)
     if prepared.campaign.reply:
         print_replies_to_fix(prepared)

@@ -38,7 +38,8 @@ from publipost.templates.qr import qr_modules
 from publipost.templates.typography import typeset as typography
 
 REGULAR, BOLD = "LiberationSerif-Regular", "LiberationSerif-Bold"
-ADDRESS_SIZE, ADDRESS_LEADING = 10.5, 4.6  # pt, mm: 6 lines + a return line fit a 45 mm field
+# pt, mm: six lines and the return line fit the 34 mm a DL window always shows (templates/window.py)
+ADDRESS_SIZE, ADDRESS_LEADING = 10.5, 4.2
 COUPON_HEIGHT = 56.0  # mm
 WORDS = {
     "fr": {

@@ -1,0 +1,125 @@
+"""Issue 29, item 1: the address in the window of the real envelope, whatever the position of the
+sheet in it. Positions are read from the rendered PDF (pdfplumber), the envelope's window from
+the catalogue, and every insert position is tried: the sheet moved to its limits (norms.md §1.1)."""
+
+from __future__ import annotations
+
+import re
+
+import pdfplumber
+import pytest
+
+from publipost.api import prepare
+from publipost.campaigns.envelopes import envelope, envelope_names, window_band
+from publipost.campaigns.postal import format_address
+from publipost.campaigns.presets import PAPER, campaign_preset
+from tests.conftest import copy_example
+
+MM = 72 / 25.4
+
+
+def test_the_band_of_din_680_s_dl_window_is_the_norm_s_worked_example():
+    """norms.md §1.1: a 45 mm window 15 mm above the bottom of a DL shows text between 50 and 84 mm
+    from the top of A4 folded in three, in every position; across, 20 to 100 mm."""
+    band = window_band(envelope("dl-left"), "A4")
+    assert (band.left, band.right, band.top, band.bottom) == (20, 100, 50, 84)
+
+
+def _longest(prepared, count=3) -> list[tuple[str, list[str]]]:
+    """The recipients whose address blocks are the tallest, then the widest."""
+    style = campaign_preset(prepared.campaign).address_style
+    blocks = [
+        (r.id, format_address(r.letter_fields, style)) for r in prepared.audience.recipients_of("letter")
+    ]
+    blocks.sort(key=lambda b: (len(b[1]), max(len(line) for line in b[1])), reverse=True)
+    return blocks[:count]
+
+
+@pytest.mark.parametrize(("example", "name"), [("vente-couette", "dl-right"), ("launch-planner", "us10")])
+def test_the_address_stays_in_the_window_in_every_insert_position(tmp_path, run, example, name):
+    campaign = copy_example(example, tmp_path)
+    prepared = prepare(campaign)
+    chosen = _longest(prepared)
+    assert (
+        run("render", campaign, "--format", "pdf", "--no-lint", "--only", *[rid for rid, _ in chosen]).code
+        == 0
+    )
+    window = envelope(name)
+    paper = campaign_preset(prepared.campaign).paper
+    width, height = PAPER[paper]
+    panel = height / 3  # folded in three: the address panel is the top third
+    play_x, play_y = window.width - width, window.height - panel
+    with pdfplumber.open(campaign.parent / "out" / "letters" / "letters.pdf") as pdf:
+        firsts = [p for p in pdf.pages if p.search(r"\S")][:: len(pdf.pages) // len(chosen)]
+        for page, (rid, lines) in zip(firsts, chosen, strict=True):
+            boxes = []
+            for line in lines:
+                found = page.search(re.escape(line), regex=True)
+                assert found, f"{rid}: '{line}' not on its first page"
+                boxes.append(found[0])
+            left = min(b["x0"] for b in boxes) / MM
+            right = max(b["x1"] for b in boxes) / MM
+            top = min(b["top"] for b in boxes) / MM
+            bottom = max(b["bottom"] for b in boxes) / MM
+            assert len(lines) >= 3 and bottom < panel  # on the address panel
+            for dx in (0, play_x):  # the sheet pushed to the left, then to the right
+                for dy in (0, play_y):  # resting on the bottom, then pushed up
+                    # page (from its top-left) → envelope (from its bottom-left)
+                    x0, x1 = left + dx, right + dx
+                    y_high, y_low = panel - top + dy, panel - bottom + dy
+                    w = window.window
+                    assert w.x <= x0 and x1 <= w.x + w.width, (rid, dx, dy, x0, x1)
+                    assert w.y <= y_low and y_high <= w.y + w.height, (rid, dx, dy, y_low, y_high)
+
+
+def test_validate_reports_the_window_with_the_figures(tmp_path, run, campaign_dir):
+    campaign = copy_example("vente-couette", tmp_path)
+    checked = run("validate", campaign, "--lang", "en")
+    assert checked.code == 0
+    assert re.search(
+        r"window     dl-right: the address block \(x 110\.0–\d+\.\d, y 4\d\.\d–\d+\.\d mm\) "
+        r"stays in the window",
+        checked.out,
+    )
+    # a DIN 5008 form B layout (its field 45 mm from the top) in a DIN 680 DL: out by the figures
+    from tests.conftest import BASE_CAMPAIGN
+
+    base = campaign_dir(BASE_CAMPAIGN.replace("letter:\n", "letter:\n  layout: din-b\n  envelope: dl-left\n"))
+    shifted = run("validate", base, "--lang", "en")
+    assert shifted.code == 0, shifted.err
+    found = re.search(
+        r"window     dl-left: .* leaves what the window always shows "
+        r"\(x 20\.0–100\.0, y 50\.0–90\.0 mm\) by (\d+\.\d) mm at the top",
+        shifted.out,
+    )
+    assert found and float(found.group(1)) > 2, shifted.out
+
+
+def test_the_catalogue_from_the_command_line(run):
+    listed = run("envelope", "list")
+    assert listed.code == 0 and [line.split()[0] for line in listed.out.splitlines()] == envelope_names()
+    shown = run("envelope", "show", "dl-left")
+    assert "window     90 × 45 mm, 20 mm from the left, 15 mm from the bottom" in shown.out
+    assert "the window always shows x 20–100, y 50–84 mm of the page" in shown.out
+    assert run("envelope", "show", "c4").code == 2
+
+
+def test_an_unknown_envelope_is_bad_input(tmp_path, run):
+    campaign = copy_example("vente-couette", tmp_path)
+    text = campaign.read_text(encoding="utf-8")
+    campaign.write_text(text.replace("  envelope: dl\n", "  envelope: b4\n"), encoding="utf-8")
+    refused = run("validate", campaign)
+    assert refused.code == 2 and "unknown envelope 'b4'" in refused.err and "dl-right" in refused.err
+
+
+def test_a_letter_folded_otherwise_than_its_envelope_takes_it_is_refused(campaign_dir, run):
+    """A C5 takes A4 folded in two; the French layout folds in three (marks at 99, 198 mm)."""
+    from tests.conftest import BASE_CAMPAIGN
+
+    path = campaign_dir(BASE_CAMPAIGN.replace("letter:\n", "letter:\n  envelope: c5\n"))
+    refused = run("validate", path, "--lang", "en")
+    assert refused.code == 2
+    assert (
+        "the c5-left envelope takes the sheet folded half (1 fold marks), "
+        "and the 'fr' layout folds it at 99, 198 mm" in refused.err
+    )
