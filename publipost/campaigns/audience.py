@@ -377,7 +377,11 @@ class Audience:
     def _reject_rows(self) -> tuple[list[str], list[list[object]]]:
         """rejects.csv's header and rows: row number (and for a file in parts its part and row
         there), outcome, reason, then the row as it was read. Filtered rows are left out."""
-        originals = self.frame.set_index(ROW)
+        notes = self.not_targeted()
+        fields = list(self.headers)
+        originals = self.frame.drop_duplicates(ROW).set_index(ROW)[fields]
+        # the listed rows' cells in one lookup (a cell at a time cost 1.6 s for 3,700 rows)
+        cells = originals.reindex([n.row for n in notes]).fillna("").to_numpy().tolist()
         parted = bool(self.source.parts)
 
         def where(row: int) -> list[object]:
@@ -385,14 +389,8 @@ class Audience:
             return list(found) if found else []
 
         rows = [
-            [
-                note.row,
-                *where(note.row),
-                note.outcome,
-                note.reason,
-                *(originals.at[note.row, f] if note.row in originals.index else "" for f in self.headers),
-            ]
-            for note in self.not_targeted()
+            [note.row, *where(note.row), note.outcome, note.reason, *values]
+            for note, values in zip(notes, cells, strict=True)
         ]
         places = ["part", "part row"] if parted else []
         return ["row", *places, "outcome", "reason", *self.headers.values()], rows
