@@ -68,6 +68,8 @@ def test_a_logo_is_not_followed_by_the_company_name_it_shows(campaign_dir, tmp_p
     with_address = BRANDED.replace(
         "  company: Literie Martin\n", "  company: Literie Martin\n  address: 12 rue Neuve, 69002 Lyon\n"
     )
-    assert "Literie Martin" not in head(with_address) and "12 rue Neuve" in head(with_address)
-    without_logo = with_address.replace("  logo: logo.png\n", "")
+    assert "Literie Martin" in head(with_address)  # a logo may be a symbol: the name stays
+    spelled = with_address.replace("  logo: logo.png\n", "  logo: logo.png\n  logo_shows_name: true\n")
+    assert "Literie Martin" not in head(spelled) and "12 rue Neuve" in head(spelled)
+    without_logo = spelled.replace("  logo: logo.png\n", "")
     assert "Literie Martin" in head(without_logo)

@@ -524,6 +524,8 @@ class Brand(Section):
     """How the campaign looks: a logo, a colour, a font."""
 
     logo: str | None = None  # PNG or JPEG: the letter's head, the e-mail's header
+    # the logo spells the company's name: the letterhead under it starts with the address
+    logo_shows_name: bool = False
     color: str | None = None  # #rrggbb: the hook, the button, rules; checked for contrast on white
     font: BrandFont | None = None  # letters: embedded; e-mails use a web-safe stack
 

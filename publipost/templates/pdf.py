@@ -291,9 +291,9 @@ class LetterPainter:
                 top = box.y + box.height + 3  # the sender block under the logo
         size, name_size = design.sender.width, design.sender.height
         y = self.height - top * mm - name_size
-        # a logo shows the company's name: the block under it starts with the address, not the
-        # name again (a letter without a logo heads with the name)
-        named = self.logo is None or not sender.company
+        # a logo that spells the company's name (brand.logo_shows_name): the block under it starts
+        # with the address, not the name again
+        named = self.logo is None or not sender.company or not self.brand.logo_shows_name
         block = sender.block if named else sender.block[1:]
         for index, line in enumerate(block):
             name = named and index == 0
