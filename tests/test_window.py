@@ -81,18 +81,23 @@ def test_validate_reports_the_window_with_the_figures(tmp_path, run, campaign_di
         r"stays in the window",
         checked.out,
     )
-    # a DIN 5008 form B layout (its field 45 mm from the top) in a DIN 680 DL: out by the figures
+    # the French layout (its block on the right) in a DIN 680 DL (its window on the left): refused
     from tests.conftest import BASE_CAMPAIGN
 
-    base = campaign_dir(BASE_CAMPAIGN.replace("letter:\n", "letter:\n  layout: din-b\n  envelope: dl-left\n"))
+    base = campaign_dir(BASE_CAMPAIGN.replace("letter:\n", "letter:\n  envelope: dl-left\n"))
     shifted = run("validate", base, "--lang", "en")
-    assert shifted.code == 0, shifted.err
-    found = re.search(
-        r"window     dl-left: .* leaves what the window always shows "
-        r"\(x 20\.0–100\.0, y 50\.0–90\.0 mm\) by (\d+\.\d) mm at the top",
-        shifted.out,
+    assert shifted.code == 2, shifted.out
+    assert (
+        "the 'fr' layout prints the address block outside what the dl-left window always shows "
+        in shifted.err
     )
-    assert found and float(found.group(1)) > 2, shifted.out
+    found = re.search(
+        r"\(x 20–100, y 50–84 mm of the page\): out by .*?(\d+(?:\.\d)?) mm at the right", shifted.err
+    )
+    assert found and float(found.group(1)) > 10, shifted.err
+    # DIN 5008 form B in the DIN 680 DL it is made for: in view
+    din = campaign_dir(BASE_CAMPAIGN.replace("letter:\n", "letter:\n  layout: din-b\n  envelope: dl-left\n"))
+    assert "window     dl-left: the address block (x 25.0" in run("validate", din, "--lang", "en").out
 
 
 def test_the_catalogue_from_the_command_line(run):
@@ -122,4 +127,27 @@ def test_a_letter_folded_otherwise_than_its_envelope_takes_it_is_refused(campaig
     assert (
         "the c5-left envelope takes the sheet folded half (1 fold marks), "
         "and the 'fr' layout folds it at 99, 198 mm" in refused.err
+    )
+
+
+def test_an_address_the_window_cannot_show_whole_is_listed_not_printed(tmp_path, run):
+    """A #10 window shows four address lines in every position of the sheet: a fifth (a company
+    and a c/o line) would be hidden when the sheet moves. That row's letter is
+    listed with the reason, the others print."""
+    import csv
+
+    campaign = copy_example("launch-planner", tmp_path)
+    data = campaign.parent / "data" / "customers.csv"
+    text = data.read_text(encoding="utf-8")
+    assert ",Ava,Taylor,,4070 Oak St,Suite 210," in text
+    five = ",Ava,Taylor,Taylor Events LLC,4070 Oak St,c/o Northwind Logistics,"  # a company and a c/o line
+    data.write_text(text.replace(",Ava,Taylor,,4070 Oak St,Suite 210,", five))
+    checked = run("validate", campaign, "--lang", "en")
+    assert checked.code == 0, checked.err
+    with (campaign.parent / "out" / "rejects.csv").open(encoding="utf-8-sig") as file:
+        rows = {row["row"]: row for row in csv.DictReader(file)}
+    assert rows["3"]["outcome"] == "e-mail only"
+    assert (
+        "the address takes 5 lines; the us10 window shows 4 in every position of the sheet"
+        in rows["3"]["reason"]
     )

@@ -47,6 +47,8 @@ class PostalReach:
     hold, and (when the printing layer says so) a font that can print them."""
 
     printable: Callable[[list[str]], str] | None = None  # why an address block cannot be printed
+    # the campaign → why an address block would leave its envelope's window (templates/window.py)
+    window: Callable[[Campaign], Callable[[list[str]], str]] | None = None
     name: str = "letter"
     only: str = "letter only"
     invalid: str | None = None
@@ -57,6 +59,7 @@ class PostalReach:
 
         frame = audience.frame
         style = campaign_preset(campaign).address_style
+        fits = self.window(campaign) if self.window else None
         names = [n for n in frame.columns if not n.startswith("_")]
         found: list[str] = []  # a list, made a Series once: writing a Series cell by cell copies it
         for values in frame[names].itertuples(index=False, name=None):
@@ -72,7 +75,7 @@ class PostalReach:
             except AddressError as exc:
                 found.append(str(exc))
                 continue
-            found.append((self.printable(lines) if self.printable else "") or "")
+            found.append((self.printable(lines) if self.printable else "") or (fits(lines) if fits else ""))
         return pd.Series(found, index=frame.index, dtype=object)
 
 

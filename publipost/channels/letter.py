@@ -31,8 +31,9 @@ class LetterChannel(Channel):
     def reach(self) -> PostalReach:
         from publipost.campaigns.reach import PostalReach
         from publipost.templates.layout import unprintable
+        from publipost.templates.window import window_fit
 
-        return PostalReach(printable=unprintable)
+        return PostalReach(printable=unprintable, window=window_fit)
 
     def compile(self, prepared: Prepared) -> None:
         """The design checked against the layout, the logo read: errors before anything is printed."""

@@ -238,6 +238,8 @@ def print_window(prepared: Prepared) -> None:
     if not blocks:
         return
     check = check_window(preset, campaign.letter.envelope, blocks, campaign.where(("letter", "envelope")))
+    if check is None:
+        return  # no envelope known for this layout: nothing to check against
     band, block = check.band, check.block
     where = _("the address block (x {x0}–{x1}, y {y0}–{y1} mm)").format(
         x0=i18n.number(block.x, 1),

@@ -8,25 +8,33 @@ and longest addresses, and compared with that band (`validate` reports it; norms
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from publipost.campaigns.envelopes import FOLDS, Band, Envelope, envelope, window_band
 from publipost.campaigns.presets import Box, Preset
 from publipost.errors import PublipostError, Where
 
+if TYPE_CHECKING:
+    from publipost.campaigns.model import Campaign
+
 PT = 25.4 / 72  # mm in a point
 RETURN_SIZE = 6.5  # pt: the sender's line at the top of the window (pdf.py draws it)
 # The preset's default window envelope when the campaign names none (or names a size only).
-ALIASES = {"dl": {"fr": "dl-right", "din-a": "dl-left", "din-b": "dl-left", "us": "us10"}, "c5": "c5-left"}
-DEFAULTS = {"fr": "dl-right", "din-a": "dl-left", "din-b": "dl-left", "us": "us10"}
+# DIN 5008 form A has no envelope of the catalogue (its field is meant for windows higher up):
+# a campaign names its own, or the window is not checked.
+ALIASES = {"c5": "c5-left"}
+DEFAULTS = {"fr": "dl-right", "din-b": "dl-left", "us": "us10"}
 
 
-def envelope_for(preset: Preset, named: str | None) -> Envelope:
-    """The window envelope a campaign's letters go in: the one it names, or its layout's usual."""
+def envelope_for(preset: Preset, named: str | None) -> Envelope | None:
+    """The window envelope a campaign's letters go in: the one it names, or its layout's usual
+    (None: the layout has none in the catalogue, and the campaign names none)."""
     if named is None or named == "dl":
-        return envelope(DEFAULTS.get(preset.name, "dl-right"))
-    alias = ALIASES.get(named)
-    return envelope(alias if isinstance(alias, str) else named)
+        usual = DEFAULTS.get(preset.name)
+        return envelope(usual) if usual else None
+    return envelope(ALIASES.get(named, named))
 
 
 def address_block(preset: Preset, lines: list[str], return_line: str | None) -> Box:
@@ -71,10 +79,13 @@ class WindowCheck:
 
 def check_window(
     preset: Preset, named: str | None, blocks: list[Box], where: Where | None = None
-) -> WindowCheck:
-    """The blocks against the envelope's window; a letter folded otherwise than the envelope
-    takes it (three panels for a DL, two for a C5) is bad input, with the figures."""
+) -> WindowCheck | None:
+    """The blocks against the envelope's window (None: no envelope to check against); a letter
+    folded otherwise than the envelope takes it (three panels for a DL, two for a C5) is bad
+    input, with the figures."""
     chosen = envelope_for(preset, named)
+    if chosen is None:
+        return None
     expected = FOLDS[chosen.fold] - 1
     if len(preset.fold_marks) != expected:
         marks = ", ".join(f"{m:g}" for m in preset.fold_marks) or "none"
@@ -91,3 +102,55 @@ def check_window(
     panel = preset.fold_marks[0] if preset.fold_marks else None
     band = window_band(chosen, preset.paper, panel)
     return WindowCheck(chosen, band, Box(left, top, right - left, bottom - top))
+
+
+MEASURED_FROM = 24  # characters: a shorter line is narrower than any window's band, unmeasured
+
+
+def window_fit(campaign: Campaign) -> Callable[[list[str]], str]:
+    """Per address block: why it would leave what the campaign's envelope window always shows
+    ('' when it stays in view). The band and the lines it holds are worked out once; a line is
+    measured in the letter's font only when it is long enough to matter."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    from publipost.campaigns.presets import campaign_preset
+    from publipost.templates.pdf import ADDRESS_SIZE, REGULAR
+
+    preset = campaign_preset(campaign)
+    named = campaign.letter.envelope if campaign.letter else None
+    returned = " · ".join(campaign.sender.block)
+    base = check_window(preset, named, [address_block(preset, ["x"], returned)], campaign.where(("letter",)))
+    if base is None:
+        return lambda lines: ""
+    band, chosen = base.band, base.envelope
+    lines_held = 0
+    while lines_held < 12 and band.holds(address_block(preset, ["x"] * (lines_held + 1), returned)):
+        lines_held += 1
+    if lines_held < 3:  # not even name, street and town: the layout and the envelope do not match
+        short = check_window(preset, named, [address_block(preset, ["x"] * 3, returned)])
+        assert short is not None
+        sides = ", ".join(f"{mm:g} mm at the {side}" for side, mm in short.shortfalls.items())
+        raise PublipostError(
+            f"the '{preset.name}' layout prints the address block outside what the {chosen.name} window "
+            f"always shows (x {band.left:g}–{band.right:g}, y {band.top:g}–{band.bottom:g} mm of the page): "
+            f"out by {sides}",
+            campaign.where(("letter",)),
+            "choose the envelope the layout is made for (publipost envelope list), or another letter.layout",
+        )
+    room = band.right - preset.address_text_x  # mm a line may take
+
+    def fit(lines: list[str]) -> str:
+        if len(lines) > lines_held:
+            return (
+                f"the address takes {len(lines)} lines; the {chosen.name} window shows {lines_held} "
+                "in every position of the sheet: shorten it in the customer file"
+            )
+        for line in lines:
+            if len(line) >= MEASURED_FROM and stringWidth(line, REGULAR, ADDRESS_SIZE) * PT > room:
+                return (
+                    f"address line '{line}' is wider than the {chosen.name} window shows in every position "
+                    f"({round(room, 1)} mm): shorten it in the customer file"
+                )
+        return ""
+
+    return fit
