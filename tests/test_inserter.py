@@ -99,3 +99,35 @@ def test_one_file_per_letter_keeps_the_print_order_in_its_names(couette, run):
     )
     assert names == [row["file"] for row in job]  # sorted by name is the print (postcode) order
     assert names[0] == f"000001-{job[0]['id']}.pdf" and all(row["first_page"] == "1" for row in job)
+
+
+def test_group_by_sheets_puts_sets_of_one_size_together(campaign_dir, run):
+    """Issue 29, 2: an A/B file interleaved 2- and 3-page letters. --group-by sheets orders the
+    print file by sheet count (print order kept within), and job.csv follows the file."""
+    from tests.conftest import BASE_CAMPAIGN
+
+    long = " ".join(["Votre couette vous attend, douce et chaude, pour tout l'hiver."] * 60)
+    rows = "\n".join(
+        f"{i};Mme;Anne;Roy{i};{i} rue Neuve;69002;Lyon;{long if i % 2 == 0 else 'À bientôt.'}"
+        for i in range(1, 7)
+    )
+    path = campaign_dir(
+        BASE_CAMPAIGN,
+        "id;Civilité;Prénom;Nom;Adresse;Code postal;Ville;Note\n" + rows + "\n",
+        "**Découvrez votre cadeau**\n\nBonjour,\n\n{{ note }}\n",
+    )
+    assert run("render", path, "--format", "pdf", "--no-lint").code == 0
+    plain = _job(path)
+    assert [row["id"] for row in plain] == ["1", "2", "3", "4", "5", "6"]
+    assert len({row["sheets"] for row in plain}) == 2  # two set sizes, interleaved
+    assert run("render", path, "--format", "pdf", "--no-lint", "--group-by", "sheets").code == 0
+    grouped = _job(path)
+    assert [row["id"] for row in grouped] == ["1", "3", "5", "2", "4", "6"]
+    sheets = [int(row["sheets"]) for row in grouped]
+    assert sheets == sorted(sheets)
+    reader = PdfReader(path.parent / "out" / "letters" / "letters.pdf")
+    assert sum(int(row["pages"]) for row in grouped) == len(reader.pages)
+    for row in grouped:  # each set starts where job.csv says: its recipient's name on that page
+        assert f"ROY{row['id']}" in reader.pages[int(row["first_page"]) - 1].extract_text().upper()
+    refused = run("render", path, "--format", "pdf", "--group-by", "sheets", "--per-file", "1")
+    assert refused.code == 2

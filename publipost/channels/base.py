@@ -47,6 +47,7 @@ class RenderOptions:
     record: bool = True  # a print run goes into the manifest; a look at a few letters (--only) does not
     dask: str | None = None  # pdf, eml: draw the chunks on a Dask cluster (tcp://HOST:8786, or local:N)
     pdfx: bool = False  # pdf: PDF/X-4 for the print shop (also campaign.print.standard)
+    by_sheets: bool = False  # pdf: letters of one sheet count together (--group-by sheets)
 
 
 @contextlib.contextmanager

@@ -104,6 +104,7 @@ class LetterChannel(Channel):
                 progress=progress,
                 executor=executor,
                 pdfx=options.pdfx or prepared.campaign.print_.standard == "pdf/x-4",
+                by_sheets=options.by_sheets,
             )
         if options.record:
             record_letters(prepared, out_dir, (row for row, _ in report.failed))

@@ -176,6 +176,7 @@ def render_pdf(
     progress: Progress | None = None,
     executor: Executor | None = None,
     pdfx: bool = False,
+    by_sheets: bool = False,
 ) -> PrintReport:
     """Print files under `out_dir`: letters.pdf (per_file=0), files of N letters, or one per recipient.
     The chunks are drawn by `executor` (default: one process per core, or `jobs` of them)."""
@@ -223,9 +224,16 @@ def render_pdf(
     parts.sort()
     leaflet = prepared.campaign.letter.leaflet if prepared.campaign.letter else None
     leaflet_path = prepared.campaign.resolve(leaflet) if leaflet else None
+    order: list[int] | None = None  # the letters' print order, when grouped
     if per_file == 0:
         combined = target / "letters.pdf"
-        _merge([(files[0], counts) for _, files, counts in parts if files], combined, leaflet_path, duplex)
+        order = _merge(
+            [(files[0], counts) for _, files, counts in parts if files],
+            combined,
+            leaflet_path,
+            duplex,
+            by_sheets,
+        )
         shutil.rmtree(work)
         report.files = [combined] if report.written else []
         if profile is not None and report.written:
@@ -248,7 +256,13 @@ def render_pdf(
             report.pages += report.written * leaflet_pages
     if report.written:
         report.job = _job_index(
-            prepared, report, [c for _, _, counts in parts for c in counts], leaflet_pages, duplex, per_file
+            order,
+            prepared,
+            report,
+            [c for _, _, counts in parts for c in counts],
+            leaflet_pages,
+            duplex,
+            per_file,
         )
     if prepared.campaign.letter and prepared.campaign.letter.envelope and report.written:
         report.envelopes = _envelopes(prepared, target)
@@ -264,6 +278,7 @@ OUNCE = 28.35
 
 
 def _job_index(
+    order: list[int] | None,
     prepared: Prepared,
     report: PrintReport,
     counts: list[int],
@@ -293,6 +308,8 @@ def _job_index(
         if row not in failed
     ]
     blank = 1 if duplex and leaflet_pages % 2 else 0  # the leaflet's blank back (see _merge)
+    if order is not None:  # grouped by sheets: the file's order
+        printed, counts = [printed[i] for i in order], [counts[i] for i in order]
     us = prepared.campaign.language == "en" and campaign_preset(prepared.campaign).size[0] < 216.5
     rows, page, files = [], 1, report.files
     for index, ((position, rid, variant, postcode), pages) in enumerate(zip(printed, counts, strict=True)):
@@ -527,8 +544,17 @@ def _painter(prepared: Prepared, press: Press | None = None) -> LetterPainter:
     )
 
 
-def _merge(sources: list[tuple[Path, list[int]]], output: Path, leaflet: Path | None, duplex: bool) -> None:
-    """Concatenate chunk files, each letter followed by the leaflet when there is one.
+def _merge(
+    sources: list[tuple[Path, list[int]]],
+    output: Path,
+    leaflet: Path | None,
+    duplex: bool,
+    by_sheets: bool = False,
+) -> list[int]:
+    """Concatenate chunk files, each letter followed by the leaflet when there is one; with
+    `by_sheets`, the letters of one sheet count together (fewest first, print order kept within),
+    so that an inserter runs each set size in one go. Returns the letters' order (indices in
+    print order).
 
     qpdf's own page job (through pikepdf) copies the pages in C++, without loading the run.
     """
@@ -544,15 +570,28 @@ def _merge(sources: list[tuple[Path, list[int]]], output: Path, leaflet: Path | 
                     box = pdf.pages[0].mediabox
                     empty.add_blank_page(page_size=(float(box[2]), float(box[3])))
                     empty.save(blank)
+    letters: list[tuple[Path, int, int]] = []  # file, first page, pages
     for path, counts in sources:
-        if leaflet is None:
-            pages += [str(path), "1-z"]
-            continue
         first = 1
         for count in counts:
+            letters.append((path, first, count))
+            first += count
+    order = list(range(len(letters)))
+    if by_sheets:
+        order.sort(key=lambda i: -(-letters[i][2] // 2) if duplex else letters[i][2])
+    ranges: list[tuple[Path, int, int]] = []  # consecutive pages of one file taken as one range
+    for index in order:
+        path, first, count = letters[index]
+        if leaflet is None and ranges and ranges[-1][0] == path and ranges[-1][2] + 1 == first:
+            ranges[-1] = (path, ranges[-1][1], first + count - 1)
+        else:
+            ranges.append((path, first, first + count - 1))
+        if leaflet is not None:
             pages += [str(path), f"{first}-{first + count - 1}", str(leaflet), "1-z"]
             pages += [str(blank), "1"] if blank else []
-            first += count
+    if leaflet is None:
+        for path, first, last in ranges:
+            pages += [str(path), f"{first}-{last}"]
     temporary = output.with_suffix(".tmp.pdf")
     # The first chunk as the primary input: its Info (title, author) is the print file's.
     primary = pages[0] if pages else "--empty"
@@ -560,6 +599,7 @@ def _merge(sources: list[tuple[Path, list[int]]], output: Path, leaflet: Path | 
     temporary.replace(output)
     if blank:
         blank.unlink()
+    return order
 
 
 def printable_letter(merge: Merge, recipient: Recipient) -> MergedLetter:

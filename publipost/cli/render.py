@@ -63,6 +63,12 @@ def arguments(command: argparse.ArgumentParser) -> None:
         "(default: that recipient is held back, the others are written)",
     )
     command.add_argument(
+        "--group-by",
+        choices=["sheets"],
+        help="pdf: letters of one sheet count together in the print file (fewest first), for an inserter "
+        "that runs each set size in one go; letters/job.csv follows the file",
+    )
+    command.add_argument(
         "--pdfx",
         action="store_true",
         help="pdf: PDF/X-4 for a print shop: 100%% K text, CMYK colours and images, an output intent "
@@ -118,6 +124,10 @@ def cmd_render(args: argparse.Namespace) -> int:
         raise PublipostError(
             "--new prints the letters not printed before: use it with --format pdf, without --only"
         )
+    if args.group_by and (fmt != "pdf" or args.per_file):
+        raise PublipostError(
+            "--group-by sheets orders one print file: use it with --format pdf, without --per-file"
+        )
     if args.pdfx and fmt != "pdf":
         raise PublipostError(f"--pdfx makes print files: use it with --format pdf, not {fmt}")
     if args.dask and fmt not in ("pdf", "eml"):
@@ -151,6 +161,7 @@ def cmd_render(args: argparse.Namespace) -> int:
         record=only is None,
         dask=args.dask,
         pdfx=args.pdfx,
+        by_sheets=args.group_by == "sheets",
     )
     label = "printing" if fmt == "pdf" else "rendering"
     with progress_bar(prepared.audience.channel_count(channel.name), label) as advance:
