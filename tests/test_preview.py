@@ -100,6 +100,18 @@ def test_a_marketer_steps_through_recipients_and_sees_her_edits_live(tmp_path):
         # the letter's real pages and its envelope, drawn from the PDF
         page.wait_for_function("document.querySelector('img[alt=\"letter page 1\"]').naturalWidth > 400")
         page.wait_for_function("document.getElementById('envelope').naturalWidth > 400")
+        # the window's always-visible band drawn over page 1, inside the page's picture
+        window, sheet = (
+            page.locator("#window").bounding_box(),
+            page.locator('img[alt="letter page 1"]').bounding_box(),
+        )
+        assert (
+            window
+            and sheet
+            and sheet["x"] < window["x"]
+            and window["x"] + window["width"] < sheet["x"] + sheet["width"]
+        )
+        assert abs((window["y"] - sheet["y"]) / sheet["height"] - 46 / 297) < 0.01  # 46 mm down an A4 page
         # the e-mail at 600 and 375 px, with its button; the inbox line
         for frame in ("#frame-600", "#frame-375"):
             assert page.frame_locator(frame).get_by_text("Commandez votre couette").is_visible()

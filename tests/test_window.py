@@ -151,3 +151,20 @@ def test_an_address_the_window_cannot_show_whole_is_listed_not_printed(tmp_path,
         "the address takes 5 lines; the us10 window shows 4 in every position of the sheet"
         in rows["3"]["reason"]
     )
+
+
+def test_the_preview_draws_the_window_over_the_first_page(tmp_path):
+    """What the envelope's window always shows, as a dashed box over the letter's first page."""
+    from publipost.preview.page import recipient_page
+    from publipost.preview.state import Preview
+
+    campaign = copy_example("vente-couette", tmp_path)
+    preview = Preview(campaign)
+    preview.load()
+    loaded = preview.loaded
+    page = recipient_page(preview, loaded, preview.recipient(loaded.ids[0]), campaign.parent)
+    found = re.search(r'<span class="window" id="window" title="([^"]+)" style="([^"]+)"', page)
+    assert found and "dl-right" in found.group(1)
+    # dl-right on A4: x 105–195, y 46–80 mm of 210 × 297
+    assert found.group(2) == "left: 50.0%; top: 15.49%; width: 42.86%; height: 11.45%"
+    assert page.count('id="window"') == 1  # page 1 only

@@ -16,6 +16,7 @@ from publipost.i18n import N_, _, chosen, current, ngettext, number, speaking
 
 if TYPE_CHECKING:
     from publipost.campaigns.audience import Recipient
+    from publipost.campaigns.model import Campaign
     from publipost.linter.engine import Finding
     from publipost.preview.state import EmailView, Loaded, Preview
 
@@ -77,6 +78,7 @@ def _recipient_page(preview: Preview, loaded: Loaded, recipient: Recipient, cwd:
     return render(
         "recipient.html.j2",
         current(),
+        window=_window(campaign) if pages else None,
         version=preview.version,
         campaign=campaign,
         loaded=loaded,
@@ -94,6 +96,26 @@ def _recipient_page(preview: Preview, loaded: Loaded, recipient: Recipient, cwd:
         places=[_place(f, cwd, base) for f in findings],
         scores={_relative(path, base): score for path, score in loaded.lint.scores.items()},
     )
+
+
+def _window(campaign: Campaign) -> dict[str, float | str] | None:
+    """The envelope window's always-visible band on page 1, in % of the page: drawn over it."""
+    from publipost.campaigns.presets import PAPER, campaign_preset
+    from publipost.templates.window import envelope_for, window_band
+
+    preset = campaign_preset(campaign)
+    chosen = envelope_for(preset, campaign.letter.envelope if campaign.letter else None)
+    if chosen is None:
+        return None
+    width, height = PAPER[preset.paper]
+    band = window_band(chosen, preset.paper, preset.fold_marks[0] if preset.fold_marks else None)
+    return {
+        "name": chosen.name,
+        "left": round(band.left / width * 100, 2),
+        "top": round(band.top / height * 100, 2),
+        "width": round((band.right - band.left) / width * 100, 2),
+        "height": round((band.bottom - band.top) / height * 100, 2),
+    }
 
 
 def loading_page(preview: Preview) -> str:
