@@ -110,3 +110,61 @@ def test_a_missing_output_profile_is_bad_input(tmp_path, run):
     refused = run("render", campaign, "--format", "pdf", "--no-lint")
     assert refused.code == 2 and "print.output_profile: file not found" in refused.err
     assert not (campaign.parent / "out" / "letters" / "letters.pdf").exists()
+
+
+def test_a_design_printing_to_the_edge_gets_its_bleed_and_crop_marks(tmp_path, run):
+    """The modern design's band runs to the paper's edge: under --pdfx it runs 3 mm past the trim
+    (the bleed), the page grows by a slug holding crop marks, TrimBox stays A4."""
+    from PIL import Image
+
+    campaign = copy_example("vente-couette", tmp_path)
+    text = campaign.read_text(encoding="utf-8")
+    campaign.write_text(text.replace("letter:\n", "letter:\n  design: modern\n", 1), encoding="utf-8")
+    assert run("render", campaign, "--format", "pdf", "--pdfx", "--no-lint").code == 0
+    path = campaign.parent / "out" / "letters" / "letters.pdf"
+    mm = 72 / 25.4
+    with pikepdf.open(path) as pdf:
+        page = pdf.pages[0].obj
+        trim = [round(float(v), 1) for v in page.TrimBox]
+        assert trim == [0, 0, 595.3, 841.9]  # A4
+        assert [round(float(v), 1) for v in page.BleedBox] == [
+            round(-3 * mm, 1),
+            round(-3 * mm, 1),
+            603.8,
+            850.4,
+        ]
+        assert [round(float(v), 1) for v in page.MediaBox] == [
+            round(-10 * mm, 1),
+            round(-10 * mm, 1),
+            623.6,
+            870.2,
+        ]
+    subprocess.run(
+        [
+            "gs",
+            "-q",
+            "-o",
+            str(tmp_path / "p.png"),
+            "-sDEVICE=pnggray",
+            "-r100",
+            "-dFirstPage=1",
+            "-dLastPage=1",
+            str(path),
+        ],
+        check=True,
+    )
+    image = Image.open(tmp_path / "p.png")
+    px = 100 / 25.4  # pixels a mm
+    band_row = round(12 * px)  # 2 mm below the trim's top: the band's height
+    assert image.getpixel((round(8.5 * px), band_row)) < 128  # the band, in the bleed left of the trim
+    assert image.getpixel((round(5 * px), round(20 * px))) == 255  # the slug: paper, no ink
+    corner = [image.getpixel((x, round(10 * px))) for x in range(0, round(6 * px))]
+    assert min(corner) < 128  # a crop mark on the trim's line, out in the slug
+
+
+def test_a_design_inside_the_paper_has_no_bleed(tmp_path, run):
+    campaign = copy_example("vente-couette", tmp_path)
+    assert run("render", campaign, "--format", "pdf", "--pdfx", "--no-lint").code == 0
+    with pikepdf.open(campaign.parent / "out" / "letters" / "letters.pdf") as pdf:
+        page = pdf.pages[0].obj
+        assert list(page.MediaBox) == list(page.TrimBox) == list(page.BleedBox)

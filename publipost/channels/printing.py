@@ -237,7 +237,7 @@ def render_pdf(
         shutil.rmtree(work)
         report.files = [combined] if report.written else []
         if profile is not None and report.written:
-            finish_pdfx(combined, prepared.campaign.name, profile)
+            finish_pdfx(combined, prepared.campaign.name, profile, _to_the_edge(prepared))
     else:
         report.files = [f for _, files, _ in parts for f in files]
         if leaflet_path:
@@ -246,7 +246,7 @@ def render_pdf(
                     _merge([(file, counts if per_file > 1 else counts[:1])], file, leaflet_path, duplex)
         if profile is not None:
             for file in report.files:
-                finish_pdfx(file, prepared.campaign.name, profile)
+                finish_pdfx(file, prepared.campaign.name, profile, _to_the_edge(prepared))
     leaflet_pages = 0
     if leaflet_path:
         import pikepdf
@@ -516,6 +516,13 @@ def envelope_pdf(prepared: Prepared, recipient: Recipient) -> bytes | None:
     paint_envelope(canvas, campaign, hook, campaign_preset(campaign), campaign.letter.carrier)
     canvas.save()
     return buffer.getvalue()
+
+
+def _to_the_edge(prepared: Prepared) -> bool:
+    """Whether the letter's design prints to the paper's edge (modern's band): it needs a bleed."""
+    from publipost.templates.design import design_for
+
+    return bool(design_for(prepared.campaign).band)
 
 
 def _profile(prepared: Prepared) -> Path:

@@ -33,7 +33,7 @@ from publipost.templates.inline import shown_url
 from publipost.templates.layout import FONTS, Column, Line, break_lines, parse_runs, text_width
 from publipost.templates.links import tracking_for, with_ref
 from publipost.templates.merge import MergedLetter
-from publipost.templates.press import Press
+from publipost.templates.press import BLEED_MM, Press
 from publipost.templates.qr import qr_modules
 from publipost.templates.typography import typeset as typography
 
@@ -223,7 +223,10 @@ class LetterPainter:
         canvas.beginForm(self.forms + "marks")
         self._marks(canvas)
         canvas.endForm()
-        canvas.beginForm(self.forms + "head")
+        bleed = (
+            BLEED_MM * mm if self.press else 0
+        )  # the form's box takes the bleed in: not clipped at the trim
+        canvas.beginForm(self.forms + "head", -bleed, -bleed, self.width + bleed, self.height + bleed)
         self._head(canvas)
         canvas.endForm()
         canvas.beginForm(self.forms + "coupon")
@@ -272,7 +275,16 @@ class LetterPainter:
         sender, language, design = self.campaign.sender, self.campaign.language, self.design
         if design.band:  # modern: a band of the brand colour across the top
             canvas.setFillColor(self.accent or self._colour("#333333"))
-            canvas.rect(0, self.height - design.band * mm, self.width, design.band * mm, stroke=0, fill=1)
+            # under PDF/X the band runs 3 mm past the trim (the bleed), so that a cut never shows paper
+            bleed = BLEED_MM * mm if self.press else 0
+            canvas.rect(
+                -bleed,
+                self.height - design.band * mm,
+                self.width + 2 * bleed,
+                design.band * mm + bleed,
+                stroke=0,
+                fill=1,
+            )
             canvas.setFillColor(self.ink)
         top = design.sender.y
         if self.logo is not None:

@@ -33,6 +33,9 @@ from publipost.errors import PublipostError, Where
 if TYPE_CHECKING:
     from PIL import Image
 
+BLEED_MM = 3.0  # what a design printing to the edge draws past the trim (the usual 3 mm)
+MARKS_MM = 10.0  # the slug round the bleed that holds the crop marks
+
 # Where a Debian (or Ghostscript) install keeps its default CMYK profile.
 DEFAULT_PROFILES = (
     Path("/usr/share/color/icc/ghostscript/default_cmyk.icc"),
@@ -117,8 +120,21 @@ class Press:
         return converted
 
 
-def finish_pdfx(path: Path, title: str, profile: Path) -> None:
-    """Make a drawn print file PDF/X-4: output intent, XMP identification, Info, page boxes."""
+def _crop_marks(trim: Any) -> bytes:
+    """Crop marks at the trim's corners, in the slug, 100 % K, never inside the bleed."""
+    x0, y0, x1, y1 = (float(v) for v in trim)
+    gap, length = (BLEED_MM + 0.5) * 72 / 25.4, 5 * 72 / 25.4
+    lines = []
+    for x, y, sx, sy in ((x0, y0, -1, -1), (x1, y0, 1, -1), (x0, y1, -1, 1), (x1, y1, 1, 1)):
+        lines.append(f"{x + sx * gap:.2f} {y:.2f} m {x + sx * (gap + length):.2f} {y:.2f} l S")
+        lines.append(f"{x:.2f} {y + sy * gap:.2f} m {x:.2f} {y + sy * (gap + length):.2f} l S")
+    return ("q 0 0 0 1 K 0.25 w\n" + "\n".join(lines) + "\nQ\n").encode()
+
+
+def finish_pdfx(path: Path, title: str, profile: Path, to_the_edge: bool = False) -> None:
+    """Make a drawn print file PDF/X-4: output intent, XMP identification, Info, page boxes. A
+    design printing to the edge (`to_the_edge`) gets its 3 mm bleed and crop marks: the page
+    grows by the slug, TrimBox stays the paper, BleedBox 3 mm round it."""
     import pikepdf
 
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
@@ -134,10 +150,22 @@ def finish_pdfx(path: Path, title: str, profile: Path) -> None:
             DestOutputProfile=pdf.make_indirect(icc),
         )
         pdf.Root.OutputIntents = pikepdf.Array([pdf.make_indirect(intent)])
+        marks = (
+            pdf.make_stream(_crop_marks(pdf.pages[0].obj.MediaBox))
+            if to_the_edge and len(pdf.pages)
+            else None
+        )
         for page in pdf.pages:
             box = page.obj.MediaBox
             page.obj.TrimBox = box
-            page.obj.BleedBox = box
+            if marks is None:
+                page.obj.BleedBox = box
+                continue
+            x0, y0, x1, y1 = (float(v) for v in box)
+            bleed, slug = BLEED_MM * 72 / 25.4, MARKS_MM * 72 / 25.4
+            page.obj.BleedBox = pikepdf.Array([x0 - bleed, y0 - bleed, x1 + bleed, y1 + bleed])
+            page.obj.MediaBox = pikepdf.Array([x0 - slug, y0 - slug, x1 + slug, y1 + slug])
+            page.contents_add(marks, prepend=False)
         pdf.docinfo["/Title"] = title
         pdf.docinfo["/Creator"] = "publipost"
         with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
