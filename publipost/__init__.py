@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from publipost.campaigns.audience import Audience, Recipient
     from publipost.campaigns.model import Campaign
     from publipost.channels import Channel, RenderOptions, Written, register
+    from publipost.channels.base import LintBlocked
     from publipost.channels.sending import SendReport
     from publipost.linter.engine import Finding, LintResult
     from publipost.prepared import Prepared
@@ -43,6 +44,7 @@ __all__ = [
     "Campaign",
     "Channel",
     "Finding",
+    "LintBlocked",
     "LintResult",
     "Prepared",
     "PublipostError",
@@ -79,6 +81,7 @@ _HOMES = {
     "RenderOptions": "publipost.channels",
     "Written": "publipost.channels",
     "register": "publipost.channels",
+    "LintBlocked": "publipost.channels.base",
     "SendReport": "publipost.channels.sending",
     "Finding": "publipost.linter.engine",
     "LintResult": "publipost.linter.engine",

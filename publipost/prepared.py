@@ -15,6 +15,7 @@ from typing import Any
 
 from publipost.campaigns.audience import Audience
 from publipost.campaigns.model import Campaign
+from publipost.templates.codes import response_code
 from publipost.templates.merge import Merge
 
 
@@ -33,8 +34,6 @@ class Prepared:
 
     def code_of(self, recipient_id: str) -> str:
         """The response code this recipient's coupon and links carry."""
-        from publipost.templates.codes import response_code
-
         return self.codes.get(recipient_id) or response_code(self.campaign.code, recipient_id)
 
     def with_codes(self, codes: dict[str, str]) -> None:

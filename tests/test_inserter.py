@@ -60,7 +60,12 @@ def test_each_sheet_carries_its_set_and_the_job_index_agrees_with_the_pdf(couett
     starts = [int(row["first_page"]) for row in job]
     assert starts == [1 + sum(int(r["pages"]) for r in job[:i]) for i in range(len(job))]
     assert [row["set"] for row in job[:3]] == ["1", "2", "3"] and job[0]["id"] == "C00002"
-    assert all(row["weight_class"] == "≤ 20 g" and row["sheets"] == row["pages"] for row in job)
+    # two A4 sheets of 80 g/m² (0.210 × 0.297 × 80 = 4.99 g each), a 5 g envelope: 15 g, the first step
+    sheet = 0.210 * 0.297 * 80
+    assert all(row["sheets"] == row["pages"] == "2" for row in job)
+    assert {(row["weight_g"], row["weight_class"]) for row in job} == {
+        (f"{round(2 * sheet + 5):g}", "≤ 20 g")
+    }
     # the marks of the first letters, and of the last one, read back from the rendered pages
     marks = _marks(pdf, 1, 4, tmp_path)
     code = "COUDOUVCM"  # the campaign's code, derived from its name

@@ -168,3 +168,21 @@ def test_a_design_inside_the_paper_has_no_bleed(tmp_path, run):
     with pikepdf.open(campaign.parent / "out" / "letters" / "letters.pdf") as pdf:
         page = pdf.pages[0].obj
         assert list(page.MediaBox) == list(page.TrimBox) == list(page.BleedBox)
+
+
+def test_an_output_profile_that_is_not_a_cmyk_icc_is_bad_input(tmp_path, run):
+    """Read before any letter is drawn: not a traceback from a worker on the first colour."""
+    campaign = copy_example("vente-couette", tmp_path)
+    text = campaign.read_text(encoding="utf-8")
+    from PIL import ImageCms
+
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    (campaign.parent / "srgb.icc").write_bytes(srgb)
+    (campaign.parent / "broken.icc").write_bytes(b"not a profile")
+    for name, said in (
+        ("srgb.icc", "a RGB profile; PDF/X-4's output intent"),
+        ("broken.icc", "not an ICC profile"),
+    ):
+        campaign.write_text(text + f"\nprint:\n  output_profile: {name}\n", encoding="utf-8")
+        refused = run("render", campaign, "--format", "pdf", "--pdfx", "--no-lint")
+        assert refused.code == 2 and said in refused.err and "campaign.yaml:" in refused.err, refused.err

@@ -11,6 +11,7 @@ import json
 import pytest
 from pypdf import PdfReader
 
+import publipost
 from publipost import api
 from tests.conftest import edit_complaints, plain
 
@@ -124,8 +125,9 @@ def test_the_library_holds_the_reply_back_as_the_command_does(replies):
     assert [(f.rule, f.context["recipient"]) for f in written.held] == [("PP709", "R-2310, M. Luc Bon")]
     result = api.lint(prepared)
     assert [f.rule for f in result.active] == ["PP709"]
-    with pytest.raises(api.LintBlocked if hasattr(api, "LintBlocked") else Exception, match="lint error"):
+    with pytest.raises(publipost.LintBlocked, match="the letter's copy has 1 lint error"):
         api.render(prepared, "pdf", replies.parent / "lib2", strict=True)
+    assert not (replies.parent / "lib2" / "letters" / "letters.pdf").exists()
 
 
 def test_no_data_lints_the_template_only_and_says_nothing_of_merged_replies(replies, run):
@@ -244,3 +246,28 @@ def test_an_e_mail_reply_with_a_non_apology_is_held_back_and_the_others_are_sent
     assert sent.code == 1
     assert "1 recipient held back" in sent.err and "(pour R-2310, M. Luc Bon)" in sent.err
     assert sorted(_sent(replies)) == [f"client{i}@exemple.fr" for i in (1, 2, 3, 5)]
+
+
+def test_a_held_e_mail_reply_once_fixed_is_sent_once_and_no_other_twice(replies, run):
+    """Nothing lost, nothing sent twice: the held reply is not in the send's journal; the row fixed
+    (the customer file changed: --accept-changes, as the message says), the next send mails it
+    and only it. Deliveries counted per recipient."""
+    from collections import Counter
+
+    _with_email(replies, ["", "", "", "", ""])
+    edit_complaints(replies, "nous vous envoyons votre commande aujourd'hui en express", BAD)
+    first = run("send", replies, "--lang", "en")
+    assert first.code == 1 and "run send again with --accept-changes" in first.err
+    edit_complaints(replies, BAD, "nous vous envoyons votre commande aujourd'hui en express")
+    refused = run("send", replies, "--lang", "en")
+    assert refused.code == 2 and "--accept-changes" in refused.err  # the journal saw the file change
+    again = run("send", replies, "--lang", "en", "--accept-changes")
+    assert again.code == 0, again.err
+    import email
+    from email import policy
+
+    counted = Counter(
+        email.message_from_bytes(path.read_bytes(), policy=policy.default)["To"].addresses[0].addr_spec
+        for path in (replies.parent / "out" / "maildir" / "new").iterdir()
+    )
+    assert counted == Counter({f"client{i}@exemple.fr": 1 for i in range(1, 6)})

@@ -11,12 +11,9 @@ the letter channel checks every recipient's address block against it (channels/l
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 
-from publipost.campaigns.presets import PAPER, Box
+from publipost.campaigns.presets import PAPER, Box, data_table
 
 FOLDS = {"tri": 3, "half": 2, "none": 1}  # panels a sheet is folded into
 
@@ -73,18 +70,12 @@ def window_band(envelope: Envelope, paper: str, panel: float | None = None) -> B
     )
 
 
-@cache
-def _table() -> dict:
-    with (Path(__file__).parent / "envelopes.toml").open("rb") as f:
-        return tomllib.load(f)
-
-
 def envelope_names() -> list[str]:
-    return list(_table())
+    return list(data_table("envelopes.toml"))
 
 
 def envelope(name: str) -> Envelope:
-    data = dict(_table()[name])
+    data = dict(data_table("envelopes.toml")[name])
     return Envelope(
         name=name,
         description=data["description"],

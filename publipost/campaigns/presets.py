@@ -43,9 +43,14 @@ class Preset:
 
 
 @cache
-def _table() -> dict:
-    with (Path(__file__).parent / "presets.toml").open("rb") as f:
+def data_table(name: str) -> dict:
+    """One of the TOML tables shipped beside this module (presets.toml, envelopes.toml), read once."""
+    with (Path(__file__).parent / name).open("rb") as f:
         return tomllib.load(f)
+
+
+def _table() -> dict:
+    return data_table("presets.toml")
 
 
 def preset_names() -> list[str]:

@@ -143,7 +143,9 @@ class Channel:
     def merged_documents(self, prepared: Prepared, rows: Collection[int] | None = None) -> list[LintDoc]:
         """The merged copy of the recipients it reaches (of these rows only, if given) as lint
         documents, each pointing at its row of the customer file (linter/merged.py)."""
+        from publipost.campaigns.audience import ID
         from publipost.campaigns.names import display_name
+        from publipost.campaigns.table import ROW
         from publipost.errors import Where
         from publipost.linter.campaign import Samples
         from publipost.linter.merged import merged_document
@@ -157,9 +159,13 @@ class Channel:
         }
         source = prepared.audience.source.path
         docs = []
-        for recipient in prepared.audience.recipients_of(self.name):
-            if rows is not None and recipient.row not in rows:
-                continue
+        audience = prepared.audience
+        if rows is None:
+            recipients = audience.recipients_of(self.name)
+        else:  # a sample: only its rows become Recipients, not the whole file
+            reached = audience.reached(self.name)
+            recipients = audience.by_ids(reached.loc[reached[ROW].isin(list(rows)), ID].tolist())
+        for recipient in recipients:
             template = templates.get(recipient.variant) or templates.get("")
             try:
                 merged = self.merged(prepared.of(recipient), recipient)

@@ -270,9 +270,13 @@ def render_pdf(
     return report
 
 
-SHEET_GRAMS = {"a4": 5.0, "letter": 4.5}  # 80 g/m² A4 (0.0624 m²), 20 lb US Letter
-ENVELOPE_GRAMS = 5.0  # a DL or #10 window envelope of 80–90 g/m²
-# Weight steps: La Poste's letter rates (20, 100, 250 g…), USPS First-Class letters by the ounce.
+# Weights are estimates from paper grammage (no norm: the print shop weighs a real set), to sort
+# sets into their rate step before the print shop confirms: A4 of 80 g/m² is 0.0624 m², 4.99 g;
+# US Letter of 20 lb bond (75 g/m²) is 0.0603 m², 4.5 g; a window envelope of 80–90 g/m², ~5 g.
+SHEET_GRAMS = {"a4": 5.0, "letter": 4.5}
+ENVELOPE_GRAMS = 5.0
+# Weight steps: La Poste's letter rates (up to 20, 100, 250, 500 g, 1, 2, 3 kg; not in norms.md:
+# la Poste's published tariff grid), USPS First-Class letters by the ounce (DMM 133, 3.5 oz at most).
 GRAM_STEPS = (20, 100, 250, 500, 1000, 2000, 3000)
 OUNCE = 28.35
 

@@ -304,6 +304,12 @@ def print_held(held: list, command: str) -> None:
     )
     for f in held:
         print(f"  {shown_path(Path(f.path))}:{f.line}: {f.rule} {f.name}: {f.message}", file=sys.stderr)
-    advice = _("fix the row (or the copy), then run {command} again; --strict refuses the whole batch")
-    advice = advice.format(command=command)
+    advice = (
+        _("fix the row (or the copy), then run render again; --strict refuses the whole batch")
+        if command == "render"
+        else _(
+            "fix the row (or the copy), then run send again with --accept-changes (the fixed row "
+            "changed the customer file; the others are not sent twice); --strict refuses the whole batch"
+        )
+    )
     print("  " + advice, file=sys.stderr)

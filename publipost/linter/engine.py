@@ -160,7 +160,10 @@ def lint_docs(
     language = "en"
     by_variant: list[tuple[LintDoc, list[Finding]]] = []
     templates = [d for d in docs if d.merged_for is None]
-    fired: dict[str, set[str]] = {}  # a template's key → the rules that fired on it
+    merged = [d for d in docs if d.merged_for is not None]
+    # per template, once (not once per merged reply): its configuration, the rules that fired on
+    # it, and its text folded, which the merged documents' findings are compared with
+    made: dict[str, Template] = {}
     for doc in templates:
         language = doc.language
         if doc.assumed:
@@ -169,18 +172,15 @@ def lint_docs(
         findings, hits = lint_doc(doc, doc_config, config, enforce_law=enforce_law)
         key = _score_key(path, doc)
         result.scores[key] = score(doc, hits)
-        fired[key] = {code for code, _hit in hits}
+        made[key] = Template(doc_config, {code for code, _hit in hits}, _folded(doc.offer_text))
         if doc.variant:
             by_variant.append((doc, findings))
         else:
             result.findings += findings
     result.findings += _variant_findings(by_variant)
-    by_key = {_score_key(path, d): d for d in templates}
-    for doc in docs:
-        if doc.merged_for is not None:
-            key = _score_key(path, doc)
-            _lint_merged(result, doc, by_key.get(key), fired.get(key, set()), key, config, enforce_law)
-    merged = [d for d in docs if d.merged_for is not None]
+    for doc in merged:
+        key = _score_key(path, doc)
+        _lint_merged(result, doc, made.get(key) or Template(config, set(), ""), key, config, enforce_law)
     if merged:
         kind = "replies" if merged[0].kind == "reply" else f"{merged[0].kind}s"
         how = (
@@ -199,27 +199,28 @@ def _score_key(path: Path, doc: LintDoc) -> str:
     return f"{path}#{doc.kind}" + (f"@{doc.variant}" if doc.variant else "")
 
 
+@dataclass(frozen=True)
+class Template:
+    """What the merged documents of one template are linted against, worked out once."""
+
+    config: LintConfig  # the template's configuration (its campaign's `lint:` applied)
+    fired: set[str]  # the rules that fired on it
+    written: str  # its copy, folded
+
+
 def _lint_merged(
-    result: LintResult,
-    doc: LintDoc,
-    template: LintDoc | None,
-    fired: set[str],
-    key: str,
-    config: LintConfig,
-    enforce_law: bool,
+    result: LintResult, doc: LintDoc, template: Template, key: str, config: LintConfig, enforce_law: bool
 ) -> None:
     """A merged document's findings the template does not have (a rule that fired on the
     template, on text the template holds, is the template's: reported once, there), each naming
     whom it is for; the copy's score becomes the worst merged one's when that is lower."""
-    written = _folded(template.offer_text) if template is not None else ""
 
     def own(code: str, hit: Hit) -> bool:
-        if code not in fired:
+        if code not in template.fired:
             return True
-        return hit.unit is not None and _folded(hit.unit.text[hit.start : hit.end]) not in written
+        return hit.unit is not None and _folded(hit.unit.text[hit.start : hit.end]) not in template.written
 
-    doc_config = apply(config, doc.overrides, Where(doc.path)) if doc.overrides else config
-    findings, hits = lint_doc(doc, doc_config, config, enforce_law=enforce_law, keep=own)
+    findings, hits = lint_doc(doc, template.config, config, enforce_law=enforce_law, keep=own)
     word = "pour" if doc.language == "fr" else "for"
     for finding in findings:
         finding.message += f" ({word} {doc.merged_for})"
