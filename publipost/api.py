@@ -204,11 +204,13 @@ def send(
     retry_failed: str | None = None,
     accept_changes: bool = False,
     journal_lost: bool = False,
+    channel: str = "email",
 ) -> SendReport:
     """Send the e-mails: through the relay `smtp` names (smtp://host:port, its password from
     PUBLIPOST_SMTP_PASSWORD), or without one into a local capture server. Resumable and safe
     to run again (see the README's guarantees); the options are those of `publipost send`,
-    typed (`limits`: connections, rate, per-domain, timeout, bounce rate, retry delays, wait)."""
+    typed (`limits`: connections, rate, per-domain, timeout, bounce rate, retry delays, wait).
+    `channel`: a registered channel that sends (its own transport) instead of the e-mail."""
     from publipost.channels.sending import send_campaign
     from publipost.mailer.smtp import parse_relay
 
@@ -230,6 +232,7 @@ def send(
         retry_failed=retry_failed,
         accept_changes=accept_changes,
         journal_lost=journal_lost,
+        channel=channel,
     )
 
 

@@ -17,6 +17,7 @@ class Copy:
     text: str
     origin: Where  # where line 1, column 1 of `text` stands
     indent: int = 0  # columns removed from every later line (YAML block scalars)
+    plain: bool = False  # text without Markdown (a subject line, an SMS): merged values not escaped
 
     def where(self, line: int = 1, column: int = 1) -> Where:
         """Map a 1-based position inside `text` to the file the user edits."""

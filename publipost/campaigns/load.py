@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 from publipost.campaigns.copy import Copy
 from publipost.campaigns.model import PRICED_OBJECTIVES, VARIANT_SECTIONS, Campaign
 from publipost.campaigns.paths import check_path, check_size, is_partitioned
+from publipost.campaigns.sections import BUILT_IN, registered
 from publipost.campaigns.yamlsource import Loc, YamlDoc, load_yaml
 from publipost.errors import AudienceError, CampaignError, Where, did_you_mean
 
@@ -39,10 +40,20 @@ def load_campaign(
 
 
 def _checked(doc: YamlDoc, boundary: Path | None) -> Campaign:
+    data, own = doc.data, {}
+    kinds = registered()
+    if isinstance(data, dict) and kinds.keys() & data.keys():  # a registered channel's section
+        own = {name: value for name, value in data.items() if name in kinds}
+        data = {name: value for name, value in data.items() if name not in kinds}
     try:
-        campaign = Campaign.model_validate(doc.data)
+        campaign = Campaign.model_validate(data)
     except ValidationError as exc:
         raise _schema_error(doc, exc, _sales_keys_missing(doc)) from None
+    for name, value in own.items():
+        try:
+            campaign._sections[name] = kinds[name].model.model_validate(value)
+        except ValidationError as exc:
+            raise _schema_error(doc, exc, [], (name,), kinds[name].model) from None
     campaign._path = doc.path.resolve()
     campaign._doc = doc
     campaign._boundary = boundary
@@ -198,21 +209,36 @@ def _sales_keys_missing(doc: YamlDoc) -> list[CampaignError]:
     ]
 
 
-def _schema_error(doc: YamlDoc, exc: ValidationError, more: list[CampaignError]) -> CampaignError:
-    errors = [_one_error(doc, dict(err)) for err in exc.errors()] + more
+def _schema_error(
+    doc: YamlDoc,
+    exc: ValidationError,
+    more: list[CampaignError],
+    prefix: Loc = (),
+    model: type[BaseModel] = Campaign,
+) -> CampaignError:
+    """The schema's errors, first in the file first; `prefix` and `model` for a registered
+    channel's section, validated apart (its errors' places are inside that section)."""
+    errors = [
+        _one_error(doc, {**err, "loc": prefix + tuple(err["loc"])}, prefix, model) for err in exc.errors()
+    ]
+    errors += more
     errors.sort(key=lambda e: (e.where.line or 0, e.where.column or 0) if e.where else (0, 0))
     first = errors[0]
     first.others.extend(errors[1:])
     return first
 
 
-def _one_error(doc: YamlDoc, err: dict[str, Any]) -> CampaignError:
+def _one_error(
+    doc: YamlDoc, err: dict[str, Any], prefix: Loc = (), model: type[BaseModel] = Campaign
+) -> CampaignError:
     loc: Loc = tuple(err["loc"])
     dotted = ".".join(str(part) for part in loc)
     kind = err["type"]
     if kind == "extra_forbidden":
         key = str(loc[-1])
-        allowed = _fields_at(Campaign, loc[:-1])
+        allowed = _fields_at(model, loc[len(prefix) : -1])
+        if not prefix and len(loc) == 1:
+            allowed |= set(registered())
         parent = ".".join(map(str, loc[:-1])) or "the top level"
         suggestion = did_you_mean(key, allowed)
         hint = suggestion or f"keys allowed here: {', '.join(sorted(allowed))}"
@@ -277,7 +303,7 @@ def _check_offer(campaign: Campaign, doc: YamlDoc) -> None:
             doc.where(("sender",), key=True),
             "add the From address under sender:, e.g. 'email: claire.martin@literie-martin.fr'",
         )
-    if campaign.letter is None and campaign.email is None:
+    if not campaign.channels:  # a channel of one's own (an SMS) counts as the others do
         raise CampaignError(
             "the campaign has neither a letter nor an e-mail",
             doc.where(()),
@@ -363,24 +389,26 @@ def _is_copy_file(value: str) -> bool:
 
 def _load_copies(campaign: Campaign, doc: YamlDoc) -> dict[str, Copy]:
     copies: dict[str, Copy] = {}
-    for section, keys in (("letter", ("hook", "body", "ps")), ("email", ("subject", "preheader", "body"))):
-        part = getattr(campaign, section)
-        if part is None:
+    kinds = registered()
+    sections = {**BUILT_IN, **{name: kind.copy for name, kind in kinds.items()}}
+    for section, keys in sections.items():
+        if campaign.section(section) is None:
             continue
+        plain = section in kinds and kinds[section].plain
         for key in keys:
             value = doc.data[section].get(key)  # unstripped, so positions hold
             if value is None:
                 continue
             name = f"{section}.{key}"
             if key == "body" and _is_copy_file(value):
-                copies[name] = _read_copy_file(name, campaign.resolve(value.strip()))
+                copies[name] = _read_copy_file(name, campaign.resolve(value.strip()), plain)
             else:
                 origin, indent = doc.text_start((section, key))
-                copies[name] = Copy(name, str(value), origin, indent)
+                copies[name] = Copy(name, str(value), origin, indent, plain)
     return copies
 
 
-def _read_copy_file(name: str, path: Path) -> Copy:
+def _read_copy_file(name: str, path: Path, plain: bool = False) -> Copy:
     check_size(path, Where(path), name)
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -390,4 +418,4 @@ def _read_copy_file(name: str, path: Path) -> Copy:
             Where(path),
             "save the copy file as UTF-8",
         ) from None
-    return Copy(name, text, Where(path, 1, 1))
+    return Copy(name, text, Where(path, 1, 1), plain=plain)

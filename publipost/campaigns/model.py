@@ -715,6 +715,7 @@ class Campaign(Section):
     _boundary: Path | None = PrivateAttr(default=None)  # files it names must lie inside (lint, validate)
     _variant: str | None = PrivateAttr(default=None)  # a variant's campaign: the variant's name
     _by_variant: dict[str, Campaign] = PrivateAttr(default_factory=dict)  # name → the variant's campaign
+    _sections: dict[str, Any] = PrivateAttr(default_factory=dict)  # a registered channel's (sections.py)
 
     @property
     def path(self) -> Path:
@@ -734,7 +735,15 @@ class Campaign(Section):
 
     @property
     def channels(self) -> list[str]:
-        return [name for name in ("letter", "email") if getattr(self, name) is not None]
+        built_in = [name for name in ("letter", "email") if getattr(self, name) is not None]
+        return built_in + list(self._sections)
+
+    def section(self, name: str) -> Any:
+        """A channel's section as checked (`letter`, `email`, or one a channel registered:
+        campaigns/sections.py), or None when the campaign has none."""
+        if name in ("letter", "email"):
+            return getattr(self, name)
+        return self._sections.get(name)
 
     @property
     def copies(self) -> dict[str, Copy]:

@@ -1,33 +1,36 @@
 """What a channel is: a way to reach a recipient, as one unit, the way a lint rule is one.
 
 A channel says which recipients it can reach (and why not), what it compiles once per
-campaign, how it renders one recipient, what its lint gate checks, and how its output is
-written. The audience accounting, the lint gates, the reports and the command line go
-through the campaign's channels instead of naming letters and e-mails; a new channel is
-one module (and `publipost.channels.register`).
+campaign, how it renders one recipient, what its lint gate checks, how its output is
+written and, if it sends, how a message is addressed, composed and carried (a Delivery and
+its Transport). The audience accounting, the lint gates, the send's journal, the reports and
+the command line go through the campaign's channels instead of naming letters and e-mails; a
+new channel is one module (and `publipost.channels.register`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from publipost.errors import PublipostError
 from publipost.i18n import N_, _
 
 if TYPE_CHECKING:
-    from publipost.campaigns.audience import Recipient
+    from publipost.campaigns.audience import Audience, Recipient
     from publipost.campaigns.model import Campaign
     from publipost.campaigns.reach import Reach
     from publipost.linter.campaign import Samples
     from publipost.linter.document import LintDoc
     from publipost.linter.engine import Finding
+    from publipost.mailer.journal import Entry, Journal
+    from publipost.mailer.smtp import Limits, Outgoing, Relay
     from publipost.prepared import Prepared
     from publipost.run.executor import Executor
-    from publipost.templates.merge import MergedEmail, MergedLetter
 
 Progress = Callable[[int], None]
 
@@ -92,6 +95,87 @@ class Written:
         return lines
 
 
+class Transport(Protocol):
+    """What carries a channel's messages: the SMTP relay (mailer/smtp.py `SmtpTransport`), or
+    a channel's own. `deliver` has the SMTP delivery's signature: it claims each recipient in
+    the journal before handing the message over and records the outcome after (journal.py's
+    Change), so that a run stopped anywhere resumes exactly; str() names it for the report."""
+
+    @property
+    def folder(self) -> Path | None:
+        """Where what it delivered can be looked at (the capture Maildir), if anywhere."""
+
+    async def probe(self, timeout: float) -> None:
+        """Fail before the first message when it cannot be reached."""
+
+    async def deliver(
+        self,
+        outgoing: Iterable[Outgoing],
+        journal: Journal,
+        limits: Limits,
+        *,
+        stop: asyncio.Event | None = None,
+        progress: Callable[[str, int], None] | None = None,
+    ) -> None: ...
+
+
+class Delivery:
+    """One send of a channel's messages: whom each goes to, the message itself, and the
+    transport. `publipost send` (channels/sending.py) owns the rest (lint gate, lock, journal,
+    reconciliation with the audience, fingerprints, test sends, the manifest), the same for
+    every channel."""
+
+    sender = ""  # the envelope sender (where bounces go), if the transport has one
+    parallel = False  # several processes may send it, each its share of the journal
+
+    def __init__(self, channel: str):
+        self.channel = channel
+
+    def address(self, recipient: Recipient) -> str:
+        """Where the recipient's message goes ('' when it cannot)."""
+        raise NotImplementedError
+
+    def mailing_list(self, audience: Audience) -> Iterator[tuple[str, int, str]]:
+        """(id, row, address) of the targeted recipients the channel reaches, in file order."""
+        return ((r.id, r.row, self.address(r)) for r in audience.recipients_of(self.channel))
+
+    def message(self, recipient: Recipient, test_to: str | None = None) -> bytes:
+        """The recipient's message; with `test_to`, the same as a test for that seed address.
+        Raises RecipientError when this recipient's copy cannot be rendered."""
+        raise NotImplementedError
+
+    def compose(self, recipient: Recipient) -> bytes:
+        """The message, for the transport: a recipient whose copy cannot be rendered fails alone."""
+        from publipost.mailer.smtp import NotComposed
+        from publipost.templates.merge import RecipientError
+
+        try:
+            return self.message(recipient)
+        except RecipientError as exc:
+            raise NotComposed(str(exc)) from None
+
+    def seed(self, value: str) -> str:
+        """A test send's seed address, checked and normalised (PublipostError if it is none)."""
+        return value.strip()
+
+    def fingerprints(self, prepared: Prepared) -> dict[str, str]:
+        """What its messages are made of, part by part (a journal refuses to resume once one
+        changed: channels/resume.py)."""
+        from publipost.channels.resume import fingerprints
+
+        return fingerprints(prepared, self.channel)
+
+    @contextlib.contextmanager
+    def transport(self, relay: Relay | None, out_dir: Path) -> Iterator[Transport]:
+        raise NotImplementedError
+        yield
+
+    def after(self, prepared: Prepared, failed: Iterable[Entry]) -> int:
+        """What the run's failures teach, once it is over (e-mail: hard bounces suppressed);
+        returns how many addresses that changed."""
+        return 0
+
+
 class Channel:
     name: ClassVar[str]  # "letter": the campaign section, and the audience's name for it
     plural: ClassVar[str]  # "letters", in reports
@@ -100,6 +184,7 @@ class Channel:
     # preview: rendering them passes the channel's lint gate, as sending does.
     produced: ClassVar[tuple[str, ...]] = ()
     lint_section: ClassVar[str | None] = None  # the campaign's copy section the linter reads
+    journal_file: ClassVar[str | None] = None  # a channel that sends: its send journal's file name
 
     def enabled(self, campaign: Campaign) -> bool:
         """Whether the campaign uses this channel."""
@@ -116,6 +201,12 @@ class Channel:
     def render_one(self, prepared: Prepared, recipient: Any) -> bytes | str:
         """One recipient's output, for a look before a run (a preview, a test)."""
         raise NotImplementedError
+
+    def preview_text(self, prepared: Prepared, recipient: Any) -> str:
+        """One recipient's output as the preview page shows a channel it has no view of its own
+        for (the letter's pages and the e-mail's frames have theirs)."""
+        output = self.render_one(prepared, recipient)
+        return output.decode("utf-8", "replace") if isinstance(output, bytes) else output
 
     def lint_documents(self, campaign: Campaign, samples: Samples | None) -> list[LintDoc]:
         """What its lint gate checks: its copy as lint documents."""
@@ -136,7 +227,12 @@ class Channel:
         """Its output for every recipient it reaches, in `fmt`, under `out_dir`."""
         raise NotImplementedError
 
-    def merged(self, prepared: Prepared, recipient: Recipient) -> MergedLetter | MergedEmail | None:
+    def delivery(self, prepared: Prepared, out_dir: Path, *, real: bool) -> Delivery:
+        """Its messages for one send (`real`: they leave this machine, so the unsubscribe secret
+        must be the sender's own, not a throwaway)."""
+        raise PublipostError(f"the {self.name} channel does not send", hint="render its output instead")
+
+    def merged(self, prepared: Prepared, recipient: Recipient) -> Any:
         """What this recipient reads of the channel's copy, merged (None: nothing to lint)."""
         return None
 

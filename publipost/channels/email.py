@@ -3,14 +3,15 @@ mbox, or sends through a relay (channels/sending.py)."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from publipost.channels.base import Channel, Progress, RenderOptions, Written, executor_for
+from publipost.channels.base import Channel, Delivery, Progress, RenderOptions, Written, executor_for
 from publipost.errors import PublipostError
 from publipost.i18n import N_
 
@@ -18,7 +19,10 @@ if TYPE_CHECKING:
     from publipost.campaigns.audience import Audience, Recipient
     from publipost.campaigns.model import Campaign
     from publipost.campaigns.reach import EmailReach
+    from publipost.channels.base import Transport
     from publipost.mailer.dkim import DkimKey
+    from publipost.mailer.journal import Entry
+    from publipost.mailer.smtp import Relay
     from publipost.prepared import Prepared
     from publipost.run.executor import Executor
     from publipost.templates.email_html import EmailRenderer
@@ -33,6 +37,7 @@ class EmailChannel(Channel):
     plural = N_("e-mails")
     formats = ("eml", "mbox", "text")
     produced = ("eml", "mbox")
+    journal_file = "send-journal.sqlite"
 
     def enabled(self, campaign: Campaign) -> bool:
         return campaign.email is not None
@@ -50,6 +55,11 @@ class EmailChannel(Channel):
 
     def merged(self, prepared: Prepared, recipient: Recipient) -> MergedEmail:
         return prepared.merge.email(recipient)
+
+    def delivery(self, prepared: Prepared, out_dir: Path, *, real: bool) -> EmailDelivery:
+        from publipost.mailer.message import unsubscribe_secret
+
+        return EmailDelivery(Composer(prepared, unsubscribe_secret(out_dir, real_relay=real)))
 
     def render_one(self, prepared: Prepared, recipient: Recipient) -> bytes:
         """The recipient's message, with an inert unsubscribe token (a look, not a send)."""
@@ -75,6 +85,55 @@ class EmailChannel(Channel):
             return mbox_file(prepared, out_dir, progress)
         with executor_for(options) as executor:
             return eml_files(prepared, out_dir, executor, progress)
+
+
+class EmailDelivery(Delivery):
+    """E-mails over SMTP: to the relay named, or to the embedded capture server (a Maildir under
+    the output folder: the real SMTP path, and no real person mailed)."""
+
+    parallel = True  # composing costs more than sending: one process per core, a shard each
+
+    def __init__(self, composer: Composer):
+        super().__init__("email")
+        self.composer = composer
+        self.sender = composer.envelope_sender  # sender.bounce, else the From address
+
+    def address(self, recipient: Recipient) -> str:
+        return recipient.email or ""
+
+    def mailing_list(self, audience: Audience) -> Iterator[tuple[str, int, str]]:
+        return audience.mailing_list()  # read from the columns: no Recipient built for each
+
+    def message(self, recipient: Recipient, test_to: str | None = None) -> bytes:
+        return self.composer.message(recipient, test_to)
+
+    def compose(self, recipient: Recipient) -> bytes:
+        return self.composer.compose(recipient)
+
+    def seed(self, value: str) -> str:
+        from publipost.campaigns.emails import check_email
+
+        address, problem = check_email(value)
+        if problem:
+            raise PublipostError(f"--test-to: {problem}", hint="e.g. --test-to me@example.com")
+        return address  # in ASCII, as SMTP carries it
+
+    @contextlib.contextmanager
+    def transport(self, relay: Relay | None, out_dir: Path) -> Iterator[Transport]:
+        from publipost.mailer.smtp import Relay, SmtpTransport
+
+        if relay is not None:
+            yield SmtpTransport(relay)
+            return
+        from publipost.mailer.capture import CaptureServer
+
+        with CaptureServer(out_dir / "maildir") as capture:
+            yield SmtpTransport(Relay("127.0.0.1", capture.port), capture.folder)
+
+    def after(self, prepared: Prepared, failed: Iterable[Entry]) -> int:
+        from publipost.channels.recording import suppress_hard_bounces
+
+        return suppress_hard_bounces(prepared, failed)
 
 
 def email_recipients(prepared: Prepared) -> Iterator[Recipient]:

@@ -65,7 +65,7 @@ def bind_codes(prepared: Prepared, out_dir: Path, *, record: bool) -> None:
     prepared.with_codes({**{rid: short_code(code, n) for rid, n in numbers.items()}, **given})
 
 
-def record_sends(prepared: Prepared, out_dir: Path, entries: Iterable[Entry]) -> None:
+def record_sends(prepared: Prepared, out_dir: Path, entries: Iterable[Entry], channel: str = "email") -> None:
     """The send journal's outcomes: the journal decides, the manifest copies (and the send is
     no longer running: see restore_outcomes)."""
     variant_of: dict[str, str] = {}
@@ -76,24 +76,26 @@ def record_sends(prepared: Prepared, out_dir: Path, entries: Iterable[Entry]) ->
         Mailing(
             e.id,
             e.row,
-            "email",
+            channel,
             variant_of.get(e.id) or MAIN,
             prepared.code_of(e.id),
             "uncertain" if e.status == IN_FLIGHT else e.status,
-            email_key(e.address),  # an e-mail-only customer's order is matched by address
+            email_key(e.address) if channel == "email" else None,  # an order is matched by e-mail
         )
         for e in entries
     )
     _record(prepared, out_dir, mailed)
     with Manifest(out_dir / FILE) as manifest:
-        manifest.sending(False)
+        manifest.sending(False, channel)
 
 
 # The manifest's outcomes a journal must never send again: it records them as mailed.
 _FINAL = {"sent": SENT, "uncertain": IN_FLIGHT, "failed": FAILED}
 
 
-def restore_outcomes(out_dir: Path, journal: Journal, *, created: bool, journal_lost: bool) -> int:
+def restore_outcomes(
+    out_dir: Path, journal: Journal, *, created: bool, journal_lost: bool, channel: str = "email"
+) -> int:
     """Make the journal agree with the manifest before a send: a recipient the manifest records as
     sent, uncertain or failed is never to send again, whatever became of the journal (deleted,
     restored from an older backup). Returns how many recipients that changed.
@@ -104,16 +106,16 @@ def restore_outcomes(out_dir: Path, journal: Journal, *, created: bool, journal_
     manifest does not record may be mailed again.
     """
     with Manifest(out_dir / FILE) as manifest:
-        if created and manifest.sending() and not journal_lost:
+        if created and manifest.sending(channel=channel) and not journal_lost:
             raise PublipostError(
                 "the send journal is missing, and the manifest says a send of this campaign was running "
                 "and never recorded whom it mailed",
                 Where(journal.path),
-                "restore send-journal.sqlite from where it was; or, if it is lost, run with --journal-lost "
+                f"restore {journal.path.name} from where it was; or, if it is lost, run with --journal-lost "
                 "(recipients the manifest records are not mailed again; those that run mailed may be)",
             )
-        outcomes = manifest.outcomes("email")
-        manifest.sending(True)
+        outcomes = manifest.outcomes(channel)
+        manifest.sending(True, channel)
     todo = {e.id for e in journal.entries(PENDING, DEFERRED)}  # a resume changes none: only those to send
     changes = [
         Change(rid, _FINAL[status], f"{status} on {at[:10]}, as the manifest records", claim=True)

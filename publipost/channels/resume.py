@@ -27,11 +27,17 @@ if TYPE_CHECKING:
     from publipost.prepared import Prepared
 
 
-def fingerprints(prepared: Prepared) -> dict[str, str]:
-    """Part name → SHA-256 of what a message is made of."""
+def fingerprints(prepared: Prepared, channel: str = "email") -> dict[str, str]:
+    """Part name → SHA-256 of what a channel's message is made of: its copy, its section's
+    settings, and what every channel shares (offer, sender, targeting, customer file)."""
     campaign = prepared.campaign
-    parts = {key: _hash(copy.text) for key, copy in campaign.copies.items() if key.startswith("email.")}
-    email = campaign.email
+    prefix = f"{channel}."
+    parts = {key: _hash(copy.text) for key, copy in campaign.copies.items() if key.startswith(prefix)}
+    email = campaign.email if channel == "email" else None
+    section = campaign.section(channel)
+    if channel != "email" and section is not None:
+        copy_keys = {key.removeprefix(prefix) for key in parts}
+        parts[f"{channel} settings"] = _hash(section.model_dump(mode="json", exclude=copy_keys))
     if email is not None:
         parts["e-mail settings"] = _hash(
             email.model_dump(mode="json", exclude={"subject", "preheader", "body"})
@@ -52,13 +58,16 @@ def _hash(value: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def check_journal(journal: Journal, prepared: Prepared, *, accept_changes: bool) -> list[str]:
+def check_journal(
+    journal: Journal, prepared: Prepared, *, accept_changes: bool, parts: dict[str, str] | None = None
+) -> list[str]:
     """Bind a new journal to this campaign, or check an existing one; the parts that changed
     (accepted) are returned. Raises when the journal is another campaign's, or when parts
-    changed and the operator did not accept it."""
+    changed and the operator did not accept it. `parts`: the channel's fingerprints (default:
+    the e-mail's)."""
     campaign = prepared.campaign
     meta = journal.meta()
-    now = fingerprints(prepared)
+    now = fingerprints(prepared) if parts is None else parts
     where = Where(journal.path)
     if "campaign" not in meta:
         if journal.count() and not accept_changes:
@@ -113,5 +122,5 @@ def check_journal(journal: Journal, prepared: Prepared, *, accept_changes: bool)
 
 
 def _listed(parts: list[str]) -> str:
-    named = [p if p.startswith("email.") else f"the {p}" for p in parts]
+    named = [p if "." in p else f"the {p}" for p in parts]
     return named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]

@@ -1,7 +1,10 @@
-"""An e-mail blast: lint gate, journal, the SMTP path, the report.
+"""A send, whatever the channel: lint gate, lock, journal, reconciliation, the report.
 
-Without a relay, messages go through the embedded capture server into a Maildir under
-the output folder: the real SMTP path, and no real person mailed.
+The channel's Delivery (channels/base.py) says where each recipient's message goes, composes
+it, and opens its transport; everything that keeps a send exactly-once is here, the same for
+every channel. The e-mail's delivery goes through the relay, or without one through the
+embedded capture server into a Maildir under the output folder: the real SMTP path, and no
+real person mailed.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import signal
 import time
 from collections import Counter
 from collections.abc import Callable, Coroutine, Iterable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from functools import partial
 from itertools import islice
@@ -19,33 +22,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from publipost.campaigns.audience import ID, VARIANT, Recipient
-from publipost.campaigns.emails import check_email
-from publipost.channels.email import Composer, email_recipients
-from publipost.channels.recording import (
-    bind_codes,
-    check_manifest,
-    record_sends,
-    restore_outcomes,
-    suppress_hard_bounces,
-)
+from publipost.channels.base import Channel, Delivery, Transport
+from publipost.channels.recording import bind_codes, check_manifest, record_sends, restore_outcomes
 from publipost.channels.resume import check_journal
 from publipost.csvout import separator_for, write_csv
 from publipost.errors import PublipostError
 from publipost.mailer.blame import retried
 from publipost.mailer.journal import DEFERRED, FAILED, IN_FLIGHT, PENDING, SENT, STATUSES, Journal, Reconciled
 from publipost.mailer.lock import SendLock
-from publipost.mailer.message import unsubscribe_secret
-from publipost.mailer.smtp import (
-    SKIPPED,
-    UNCERTAIN,
-    Limits,
-    NotComposed,
-    Outgoing,
-    Relay,
-    deliver,
-    probe,
-    run_stops,
-)
+from publipost.mailer.smtp import SKIPPED, UNCERTAIN, Limits, NotComposed, Outgoing, Relay, run_stops
 from publipost.prepared import Prepared
 from publipost.run.executor import LocalProcesses, worker_count
 from publipost.templates.merge import RecipientError, each_rendered
@@ -65,8 +50,9 @@ class SendReport:
     not_rendered: list[tuple[int, str]] = field(default_factory=list)
     attempted: int = 0
     seconds: float = 0.0
-    relay: str = ""
-    maildir: Path | None = None
+    relay: str = ""  # the transport, as the report names it
+    maildir: Path | None = None  # where what was delivered can be looked at (the capture Maildir)
+    channel: str = "email"
     interrupted: bool = False
     lint_skipped: bool = False
     journal: Path | None = None
@@ -110,27 +96,35 @@ def send_campaign(
     progress: Callable[[str, int], None] | None = None,  # an outcome, how many recipients
     processes: int | None = None,
     ready: Callable[[], None] | None = None,
+    channel: str = "email",
 ) -> SendReport:
-    """Send the campaign's e-mails. Every check comes first (lint, the journal, the relay);
-    `ready` is called once they all passed, before the first message: a caller prints there."""
+    """Send the campaign's messages of a channel (the e-mails by default). Every check comes
+    first (lint, the journal, the transport); `ready` is called once they all passed, before
+    the first message: a caller prints there."""
+    from publipost.channels import channel as channel_named
+
     campaign = prepared.campaign
-    if campaign.email is None:
+    unit = channel_named(channel)
+    if not unit.enabled(campaign):
+        what = "an e-mail" if channel == "email" else f"a {channel}"
         raise PublipostError(
-            "this campaign has no e-mail to send",
+            f"this campaign has no {what} to send",
             campaign.where(()),
-            "add an 'email:' section with subject and body",
+            "add an 'email:' section with subject and body"
+            if channel == "email"
+            else f"add a '{channel}:' section",
         )
-    report = SendReport(lint_skipped=not lint)
+    report = SendReport(lint_skipped=not lint, channel=channel)
     # Bad input first (exit 2: the key, the DKIM key), then the copy's faults (exit 1).
-    composer = Composer(prepared, unsubscribe_secret(out_dir, real_relay=relay is not None and not dry_run))
+    delivery = unit.delivery(prepared, out_dir, real=relay is not None and not dry_run)
     if lint:
-        prepared = _lint_gate(prepared, report, strict)
+        prepared = _lint_gate(unit, prepared, report, strict)
     bind_codes(prepared, out_dir, record=False)  # a look (dry run, test send): the codes a run binds
-    recipients = islice(email_recipients(prepared), limit)  # streamed: never a list of everyone
+    recipients = islice(prepared.audience.recipients_of(channel), limit)  # streamed: never a list
     started = time.perf_counter()
     if dry_run:
         rendered = 0
-        for _, message in each_rendered(recipients, composer.message, report.not_rendered):
+        for _, message in each_rendered(recipients, delivery.message, report.not_rendered):
             rendered += 1
             if len(report.shown) < show:
                 report.shown.append(message)
@@ -140,12 +134,13 @@ def send_campaign(
     limits = limits or Limits()
     processes = worker_count(processes)  # one where there is no fork (Windows)
     if test_to:
-        chosen = test_choice(prepared, test_recipients)
-        return _send_to_seeds(composer, chosen, test_to, relay, out_dir, limits, report, started)
+        chosen = test_choice(prepared, test_recipients, delivery)
+        return _send_to_seeds(delivery, unit, chosen, test_to, relay, out_dir, limits, report, started)
 
     check_manifest(prepared, out_dir)
     bind_codes(prepared, out_dir, record=True)
-    journal_path = out_dir / "send-journal.sqlite"
+    assert unit.journal_file is not None  # a channel that sends names its journal
+    journal_path = out_dir / unit.journal_file
     with SendLock(journal_path):
         created = not journal_path.exists()
         journal = Journal(journal_path)
@@ -153,7 +148,7 @@ def send_campaign(
         try:
             _deliver_journal(
                 prepared,
-                composer,
+                delivery,
                 journal,
                 relay,
                 limits,
@@ -170,19 +165,20 @@ def send_campaign(
                 created=created,
                 journal_lost=journal_lost,
             )
-            record_sends(prepared, out_dir, journal.entries(*STATUSES))
-            report.suppressed = suppress_hard_bounces(prepared, journal.entries("failed"))
+            record_sends(prepared, out_dir, journal.entries(*STATUSES), channel)
+            report.suppressed = delivery.after(prepared, journal.entries("failed"))
         finally:
             journal.close()
     report.seconds = time.perf_counter() - started
     source = prepared.audience.source
-    _write_failures(out_dir / "send-failures.csv", report, separator_for(source.separator, campaign.language))
+    failures = "send-failures.csv" if channel == "email" else f"send-failures-{channel}.csv"
+    _write_failures(out_dir / failures, report, separator_for(source.separator, campaign.language))
     return report
 
 
 def _deliver_journal(
     prepared: Prepared,
-    composer: Composer,
+    delivery: Delivery,
     journal: Journal,
     relay: Relay | None,
     limits: Limits,
@@ -203,9 +199,13 @@ def _deliver_journal(
     """Bind the journal to the campaign, bring it up to date with the audience and with the
     manifest (nobody it records as mailed is mailed again), send what is to send."""
     audience = prepared.audience
-    report.changes_accepted = check_journal(journal, prepared, accept_changes=accept_changes)
-    report.reconciled = journal.reconcile(audience.mailing_list())
-    report.restored = restore_outcomes(out_dir, journal, created=created, journal_lost=journal_lost)
+    report.changes_accepted = check_journal(
+        journal, prepared, accept_changes=accept_changes, parts=delivery.fingerprints(prepared)
+    )
+    report.reconciled = journal.reconcile(delivery.mailing_list(audience))
+    report.restored = restore_outcomes(
+        out_dir, journal, created=created, journal_lost=journal_lost, channel=delivery.channel
+    )
     if resend:
         journal.reset((SENT, FAILED, IN_FLIGHT))
     elif retry_uncertain:
@@ -216,7 +216,7 @@ def _deliver_journal(
     report.expired = journal.expire(limits.max_retry_time)
     allowed = {e.id for e in islice(journal.todo(), limit)} if limit is not None else None
     report.attempted = journal.due() if allowed is None else len(allowed)
-    sender = composer.envelope_sender  # sender.bounce, else the From address
+    sender = delivery.sender
 
     def outgoing(own: Journal, shard: int = 0, shards: int = 1) -> Iterator[Outgoing]:
         """The work, read from the journal a batch at a time, with those recipients' data."""
@@ -227,8 +227,8 @@ def _deliver_journal(
                 recipient = found.get(entry.id)
                 # The journal was reconciled with this audience: the envelope address and the
                 # message's own always name the same person. Anything else is left as it is.
-                if recipient is not None and recipient.email == entry.address:
-                    yield Outgoing(entry.id, sender, entry.address, partial(composer.compose, recipient))
+                if recipient is not None and delivery.address(recipient) == entry.address:
+                    yield Outgoing(entry.id, sender, entry.address, partial(delivery.compose, recipient))
 
     told = report.this_run
 
@@ -238,16 +238,16 @@ def _deliver_journal(
             progress(status, n)
 
     run_stops(journal, clear=True)  # what an earlier run learnt was reported then
-    with _server(relay, out_dir) as (target, maildir):
-        report.relay, report.maildir = str(target), maildir
+    with delivery.transport(relay, out_dir) as target:
+        report.relay, report.maildir = str(target), target.folder
         if report.attempted:
-            asyncio.run(probe(target, limits.timeout))
+            asyncio.run(target.probe(limits.timeout))
         if ready:
             ready()
 
         def one_pass() -> bool:
             due = journal.due() if allowed is None else report.attempted
-            if processes > 1 and due >= 200 * processes:
+            if delivery.parallel and processes > 1 and due >= 200 * processes:
                 return _deliver_in_processes(outgoing, target, journal, limits, heard, processes)
             return _run(deliver_all(outgoing(journal), target, journal, limits, heard)) if due else False
 
@@ -278,7 +278,7 @@ def _deliver_journal(
 
 async def deliver_all(
     outgoing: Iterable[Outgoing],
-    relay: Relay,
+    transport: Transport,
     journal: Journal,
     limits: Limits,
     progress: Callable[[str, int], None] | None,
@@ -299,7 +299,7 @@ async def deliver_all(
     except (NotImplementedError, RuntimeError):  # not the main thread: no signal handling
         pass
     try:
-        await deliver(outgoing, relay, journal, limits, stop=stop, progress=progress)
+        await transport.deliver(outgoing, journal, limits, stop=stop, progress=progress)
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             with suppress(NotImplementedError, RuntimeError):
@@ -309,7 +309,7 @@ async def deliver_all(
 
 def _deliver_in_processes(
     outgoing: Callable[[Journal, int, int], Iterator[Outgoing]],
-    relay: Relay,
+    relay: Transport,
     journal: Journal,
     limits: Limits,
     progress: Callable[[str, int], None] | None,
@@ -367,20 +367,9 @@ def _run(coroutine: Coroutine[Any, Any, bool]) -> bool:
     return uvloop.run(coroutine)
 
 
-@contextmanager
-def _server(relay: Relay | None, out_dir: Path) -> Iterator[tuple[Relay, Path | None]]:
-    """The relay named, or the embedded capture server delivering into out/maildir."""
-    if relay is not None:
-        yield relay, None
-        return
-    from publipost.mailer.capture import CaptureServer
-
-    with CaptureServer(out_dir / "maildir") as capture:
-        yield Relay("127.0.0.1", capture.port), capture.folder
-
-
 def _send_to_seeds(
-    composer: Composer,
+    delivery: Delivery,
+    unit: Channel,
     recipients: list[Recipient],
     seeds: list[str],
     relay: Relay | None,
@@ -391,31 +380,26 @@ def _send_to_seeds(
 ) -> SendReport:
     """Each chosen recipient's message to every seed address, marked as a test, in a journal of
     their own (test-sends.sqlite): the send's journal never hears of them."""
-    checked = [check_email(seed) for seed in seeds]
-    for _, problem in checked:
-        if problem:
-            raise PublipostError(f"--test-to: {problem}", hint="e.g. --test-to me@example.com")
-    seeds = list(dict.fromkeys(address for address, _ in checked))  # in ASCII, as SMTP carries them
+    seeds = list(dict.fromkeys(delivery.seed(seed) for seed in seeds))
     pairs = [(recipient, seed) for recipient in recipients for seed in seeds]
 
     def compose(recipient: Recipient, seed: str) -> bytes:
         try:
-            return composer.message(recipient, test_to=seed)
+            return delivery.message(recipient, test_to=seed)
         except RecipientError as exc:
             raise NotComposed(str(exc)) from None
 
     outgoing = [
-        Outgoing(f"{r.id}->{seed}", composer.envelope_sender, seed, partial(compose, r, seed))
-        for r, seed in pairs
+        Outgoing(f"{r.id}->{seed}", delivery.sender, seed, partial(compose, r, seed)) for r, seed in pairs
     ]
-    path = out_dir / "test-sends.sqlite"
+    path = out_dir / ("test-sends.sqlite" if unit.name == "email" else f"test-sends-{unit.name}.sqlite")
     with SendLock(path):
         journal = Journal(path)
         try:
             journal.reset((SENT, FAILED, IN_FLIGHT, DEFERRED, PENDING))  # test sends may be repeated
             journal.add([(f"{r.id}->{seed}", r.row, seed) for r, seed in pairs])
-            with _server(relay, out_dir) as (target, maildir):
-                report.relay, report.maildir = str(target), maildir
+            with delivery.transport(relay, out_dir) as target:
+                report.relay, report.maildir = str(target), target.folder
                 _run(
                     deliver_all(
                         outgoing,
@@ -441,37 +425,36 @@ def _send_to_seeds(
     return report
 
 
-def test_choice(prepared: Prepared, ids: list[str] | None) -> list[Recipient]:
+def test_choice(prepared: Prepared, ids: list[str] | None, delivery: Delivery) -> list[Recipient]:
     """The recipients a test send shows: those named, or the first and the one with the longest
     values (where layouts break), and the first of each variant neither of them gets. An id that
     is not an e-mail recipient is an error, with why."""
-    audience = prepared.audience
+    audience, channel = prepared.audience, delivery.channel
     if not ids:
-        first = next(iter(audience.mailing_list()), None)
-        ids = list(dict.fromkeys(i for i in (first and first[0], audience.longest_id("email")) if i))
+        first = next(iter(delivery.mailing_list(audience)), None)
+        ids = list(dict.fromkeys(i for i in (first and first[0], audience.longest_id(channel)) if i))
         if prepared.variants:
-            mailed = audience.reached("email")
+            mailed = audience.reached(channel)
             shown = set(mailed.loc[mailed[ID].isin(ids), VARIANT])
             firsts = mailed.groupby(VARIANT, sort=False)[ID].first()
             ids += [str(rid) for name, rid in firsts.items() if name not in shown]
     targeted = {r.id: r for r in audience.by_ids(ids)}
-    found = {i: r for i, r in targeted.items() if r.email}
+    found = {i: r for i, r in targeted.items() if delivery.address(r)}
     missing = [i for i in ids if i not in found]
     if missing:
-        reasons = [f"'{i}' has no e-mail address" if i in targeted else audience.why_not(i) for i in missing]
+        no = "e-mail address" if channel == "email" else f"{channel} address"
+        reasons = [f"'{i}' has no {no}" if i in targeted else audience.why_not(i) for i in missing]
         raise PublipostError(
             f"--test-recipient: {'; '.join(reasons)}", hint="ids are in validate's rejects.csv"
         )
     return [found[i] for i in ids]
 
 
-def _lint_gate(prepared: Prepared, report: SendReport, strict: bool) -> Prepared:
-    """The e-mail's own findings at error severity stop the send (the prepared campaign and
+def _lint_gate(unit: Channel, prepared: Prepared, report: SendReport, strict: bool) -> Prepared:
+    """The channel's own findings at error severity stop the send (the prepared campaign and
     audience, nothing read again; the law's rules whatever a configuration says); a reply whose
     merged text has one is held back alone (report.held)."""
-    from publipost.channels import channel
-
-    prepared, report.held = channel("email").check_gate(
+    prepared, report.held = unit.check_gate(
         prepared, "nothing was sent", "send with --no-lint", strict=strict
     )
     return prepared

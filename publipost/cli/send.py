@@ -28,6 +28,7 @@ from publipost.i18n import N_, _
 
 if TYPE_CHECKING:
     from publipost.channels.sending import SendReport
+    from publipost.prepared import Prepared
 
 
 def arguments(command: argparse.ArgumentParser) -> None:
@@ -43,6 +44,11 @@ def arguments(command: argparse.ArgumentParser) -> None:
     )
     command.add_argument(
         "--dry-run", action="store_true", help="render and lint every message, connect to nothing"
+    )
+    command.add_argument(
+        "--channel",
+        metavar="NAME",
+        help="the channel to send (default: the e-mail; a registered channel of one's own by its name)",
     )
     command.add_argument(
         "--show",
@@ -192,7 +198,8 @@ def cmd_send(args: argparse.Namespace) -> int:
         max_retry_time=args.max_retry_time,
         wait=args.wait,
     )
-    total = prepared.audience.channel_count("email")
+    channel = _channel_to_send(prepared, args.channel)
+    total = prepared.audience.channel_count(channel)
     try:
         with progress_bar(min(total, args.limit or total), "sending", outcomes=True) as advance:
             report = send_campaign(
@@ -212,6 +219,7 @@ def cmd_send(args: argparse.Namespace) -> int:
                 retry_failed=args.retry_class if args.retry_failed else None,
                 accept_changes=args.accept_changes,
                 journal_lost=args.journal_lost,
+                channel=channel,
                 ready=lambda: print_audience(prepared, out_dir),
                 progress=(lambda status, n: advance(n, status)) if advance else None,
             )
@@ -228,6 +236,23 @@ def cmd_send(args: argparse.Namespace) -> int:
     failed = sum(report.counts.get(status, 0) for status in left) + len(report.not_rendered)
     stopped = report.this_run["uncertain"] or report.interrupted or report.stopped
     return EXIT_PROBLEMS if failed or stopped or report.held else EXIT_OK
+
+
+def _channel_to_send(prepared: Prepared, asked: str | None) -> str:
+    """--channel as given (a channel the campaign has, that sends), else the e-mail, else the
+    campaign's one channel that sends."""
+    from publipost.channels import channels_of
+
+    sending = [c.name for c in channels_of(prepared.campaign) if c.journal_file]
+    if asked is None:
+        return "email" if "email" in sending or not sending else sending[0]
+    if asked not in sending:
+        raise PublipostError(
+            f"--channel {asked}: this campaign has no {asked} channel that sends",
+            prepared.campaign.where(()),
+            f"channels that send here: {', '.join(sending) or 'none'}",
+        )
+    return asked
 
 
 # The journal's statuses as the report names them, in the order a reader looks for them.

@@ -75,16 +75,16 @@ def section_document(campaign: Campaign, section: str, samples: Samples | None) 
         return Unit(role, block.text, _locator(copy, block.start))
 
     hook_copy = copies.get(f"{section}.hook")
-    doc.hook = _whole(hook_copy, "hook") if hook_copy else unit("hook", letter.hook)
+    doc.hook = copy_unit(hook_copy, "hook") if hook_copy else unit("hook", letter.hook)
     doc.salutation = unit("salutation", letter.salutation)
     doc.body = [u for b in letter.body if (u := unit("body", b))]
     doc.signature = unit("signature", letter.signature)
     ps_copy = copies.get(f"{section}.ps")
-    ps = [_whole(ps_copy, "ps")] if ps_copy else [unit("ps", b) for b in letter.ps]
+    ps = [copy_unit(ps_copy, "ps")] if ps_copy else [unit("ps", b) for b in letter.ps]
     doc.ps = [u for u in ps if u is not None]
     if section == "email" and campaign.email is not None:
-        doc.subject = _whole(copies.get("email.subject"), "subject")
-        doc.preheader = _whole(copies.get("email.preheader"), "preheader")
+        doc.subject = copy_unit(copies.get("email.subject"), "subject")
+        doc.preheader = copy_unit(copies.get("email.preheader"), "preheader")
         doc.unsubscribe = bool(campaign.email.unsubscribe) or unsubscribe_link(
             blank_comments(body_copy.text), campaign.language
         )
@@ -118,7 +118,7 @@ def section_document(campaign: Campaign, section: str, samples: Samples | None) 
     return doc
 
 
-def _whole(copy: Copy | None, role: str) -> Unit | None:
+def copy_unit(copy: Copy | None, role: str) -> Unit | None:
     if copy is None:
         return None
     lead = len(copy.text) - len(copy.text.lstrip())

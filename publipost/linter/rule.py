@@ -72,6 +72,7 @@ class Rule:
     law: ClassVar[bool] = False  # guards the law: no copy's lint: or suppression comment turns it off
     message: ClassVar[dict[str, str]]
     weight: ClassVar[Weight | None]  # declared by every rule: None says on purpose it is not scored
+    explanation_fr: ClassVar[str] = ""  # a rule registered from outside (explain/fr.toml is the package's)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -91,7 +92,7 @@ class Rule:
     def explain(cls, language: str = "en") -> str:
         """What --explain prints, in English (the docstring) or French (explain/fr.toml)."""
         options = "".join(f"\n  {k} = {v!r}" for k, v in cls.options.items())
-        french = _explanations("fr").get(cls.code) if language == "fr" else None
+        french = (_explanations("fr").get(cls.code) or cls.explanation_fr) if language == "fr" else None
         if french:
             law = " ; garde la loi : le texte ne peut pas la désactiver" if cls.law else ""
             head = f"{cls.code} {cls.name} (par défaut : {cls.severity} ; {cls.source}{law})"

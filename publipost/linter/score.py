@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from publipost.linter.document import LintDoc
-from publipost.linter.rule import ONCE, RATE, READING_EASE, Hit, Weight
+from publipost.linter.rule import ONCE, RATE, READING_EASE, REGISTRY, Hit, Weight
 from publipost.linter.rules import all_rules
 from publipost.linter.text import words
 
@@ -61,6 +61,15 @@ class Score:
         return LABELS.get(self.language, LABELS["en"])[round(self.overall)]
 
 
+def _weight(code: str) -> Weight | None:
+    """As the rule declares it (a rule registered from outside too); a project's rule written
+    as data (publipost.toml) weighs USER_RULE."""
+    rule = REGISTRY.get(code)
+    if rule is not None:
+        return rule.weight
+    return None if code.startswith("PP") else USER_RULE
+
+
 def copy_words(doc: LintDoc) -> int:
     return sum(len(words(unit.plain)) for unit in doc.units)
 
@@ -72,7 +81,7 @@ def score(doc: LintDoc, hits: Iterable[tuple[str, Hit]]) -> Score:
     counts: Counter[str] = Counter()
     unreadable = 0.0
     for code, hit in hits:
-        if code in WEIGHTS and WEIGHTS[code].counts == READING_EASE:
+        if (w := _weight(code)) is not None and w.counts == READING_EASE:
             if hit.unit is not None and total:
                 below = (hit.args["min"] - hit.args["score"]) / READABILITY_SPAN
                 unreadable += len(words(hit.unit.plain)) / total * min(1.0, below)
@@ -80,7 +89,7 @@ def score(doc: LintDoc, hits: Iterable[tuple[str, Hit]]) -> Score:
         counts[code] += 1
     cost = {"structure": 0.0, "style": 0.0}
     for code, n in counts.items():
-        weight = WEIGHTS.get(code) if code.startswith("PP") else USER_RULE
+        weight = _weight(code)
         if weight is not None:
             cost[weight.dimension] += weight.points * (
                 1.0 if weight.counts == ONCE else min(1.0, n / per_100)
@@ -89,7 +98,7 @@ def score(doc: LintDoc, hits: Iterable[tuple[str, Hit]]) -> Score:
     style = max(0.0, 5 - cost["style"])
     readability = max(0.0, 5 * (1 - unreadable))
     overall = MIX["structure"] * structure + MIX["style"] * style + MIX["readability"] * readability
-    caps = [w.cap for code in counts if (w := WEIGHTS.get(code)) is not None and w.cap is not None]
+    caps = [w.cap for code in counts if (w := _weight(code)) is not None and w.cap is not None]
     overall = min([overall, *caps])
     return Score(
         round(structure, 1), round(style, 1), round(readability, 1), round(overall, 1), total, doc.language

@@ -30,6 +30,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import aiosmtplib
@@ -384,6 +385,31 @@ async def deliver(
     finally:
         marks.close()
     guard.record(journal)
+
+
+@dataclass(frozen=True)
+class SmtpTransport:
+    """The e-mail's transport (channels/base.py `Transport`): a relay over SMTP."""
+
+    relay: Relay
+    folder: Path | None = None  # the capture server's Maildir, when the relay is that server
+
+    def __str__(self) -> str:
+        return str(self.relay)
+
+    async def probe(self, timeout: float) -> None:
+        await probe(self.relay, timeout)
+
+    async def deliver(
+        self,
+        outgoing: Iterable[Outgoing],
+        journal: Journal,
+        limits: Limits,
+        *,
+        stop: asyncio.Event | None = None,
+        progress: Callable[[str, int], None] | None = None,
+    ) -> None:
+        await deliver(outgoing, self.relay, journal, limits, stop=stop, progress=progress)
 
 
 class Marks:

@@ -60,6 +60,25 @@ class Annotated:
     segments: list[Segment]
 
 
+def _other_channels(loaded: Loaded, recipient: Recipient) -> list[tuple[str, str, str]]:
+    """(name, title, text) of each channel beyond the letter and the e-mail that reaches this
+    recipient (a registered one: an SMS), as that channel shows one recipient's output."""
+    from publipost.channels import channels_of
+    from publipost.templates.merge import RecipientError
+
+    shown = []
+    prepared = loaded.prepared
+    for unit in channels_of(prepared.campaign):
+        if unit.name in ("letter", "email") or unit.name not in recipient.channels:
+            continue
+        try:
+            text = unit.preview_text(prepared.of(recipient), recipient)
+        except RecipientError as exc:
+            text = _("not rendered: {reason}").format(reason=exc)
+        shown.append((unit.name, _(unit.plural).capitalize(), text))
+    return shown
+
+
 def recipient_page(preview: Preview, loaded: Loaded, recipient: Recipient, cwd: Path) -> str:
     with speaking(
         chosen(loaded.prepared.campaign.language)
@@ -90,6 +109,7 @@ def _recipient_page(preview: Preview, loaded: Loaded, recipient: Recipient, cwd:
         pages=pages,
         envelope=has_envelope,
         email=email,
+        others=_other_channels(loaded, recipient),
         findings=findings,
         explanations=_explanations(findings, current()),
         files=annotated_files(loaded, findings, cwd),

@@ -254,17 +254,18 @@ class Manifest:
         query = "SELECT id, status, at FROM mailings WHERE channel = ?"
         return {rid: (status, at) for rid, status, at in self.db.execute(query, (channel,))}
 
-    def sending(self, running: bool | None = None) -> bool:
-        """Whether a send was running and has not yet copied its outcomes here (a crash leaves it
-        so); with `running`, say so first. A send sets it before its first message and clears it
-        once its outcomes are recorded."""
+    def sending(self, running: bool | None = None, channel: str = "email") -> bool:
+        """Whether a send of this channel was running and has not yet copied its outcomes here
+        (a crash leaves it so); with `running`, say so first. A send sets it before its first
+        message and clears it once its outcomes are recorded."""
+        key = "sending" if channel == "email" else f"sending {channel}"  # e-mail: as 0.2 wrote it
         if running is not None:
             with self.db:
                 if running:
-                    self.db.execute("INSERT OR REPLACE INTO meta VALUES ('sending', 'yes')")
+                    self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, 'yes')", (key,))
                 else:
-                    self.db.execute("DELETE FROM meta WHERE key = 'sending'")
-        return self.db.execute("SELECT 1 FROM meta WHERE key = 'sending'").fetchone() is not None
+                    self.db.execute("DELETE FROM meta WHERE key = ?", (key,))
+        return self.db.execute("SELECT 1 FROM meta WHERE key = ?", (key,)).fetchone() is not None
 
     def lookup(self) -> tuple[dict[str, str], set[str], dict[str, str]]:
         """What responses are matched against: response code → id, the ids, e-mail key → id."""

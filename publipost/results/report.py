@@ -114,7 +114,7 @@ def build(
         for group in variants:
             _lift(group, control)
     channels = []
-    for channel in ("letter", "email"):
+    for channel in [c.removeprefix("mailed_") for c in people.columns if c.startswith("mailed_")]:
         rows = people[people[f"mailed_{channel}"].astype(bool)]
         if rows["count"].sum():
             group = _group(channel, rows, delivered_column=f"delivered_{channel}", channel=channel)
@@ -159,12 +159,15 @@ def per_recipient(mailings: pd.DataFrame, responses: pd.DataFrame) -> pd.DataFra
     variant = mailings["variant"].to_numpy()
     mailed, delivered = np.isin(status, MAILED), np.isin(status, DELIVERED)
     people = pd.DataFrame(index=pd.Index(ids, name="id"))
-    for name in ("letter", "email"):
+    # the letter and the e-mail always (the report's columns), then a registered channel's
+    others = sorted(set(channel.tolist()) - {"letter", "email", "none"})
+    people["mailed"] = people["delivered"] = False
+    for name in ("letter", "email", *others):
         on = channel == name
         people[f"mailed_{name}"] = any_of(on & mailed)
         people[f"delivered_{name}"] = any_of(on & delivered)
-    people["mailed"] = people["mailed_letter"] | people["mailed_email"]
-    people["delivered"] = people["delivered_letter"] | people["delivered_email"]
+        people["mailed"] |= people[f"mailed_{name}"]
+        people["delivered"] |= people[f"delivered_{name}"]
     names = np.empty(n, dtype=object)
     names[codes] = variant  # one variant per recipient, whatever the channel
     names[any_of(variant == CONTROL)] = CONTROL
@@ -219,6 +222,10 @@ def _per_channel(
         people[f"orders_{name}"] = np.bincount(positions[mask], minlength=n)
         people[f"revenue_{name}"] = np.bincount(positions[mask], weights=amounts[mask], minlength=n)
         people[f"responded_{name}"] = people["responded"].to_numpy() & first
+    for column in people.columns[people.columns.str.startswith("mailed_")]:
+        name = column.removeprefix("mailed_")  # a registered channel: mailed, no response credited yet
+        if name not in ("letter", "email"):
+            people[f"orders_{name}"], people[f"revenue_{name}"], people[f"responded_{name}"] = 0, 0.0, False
 
 
 def _group(
@@ -233,10 +240,7 @@ def _group(
     orders = int(rows[f"orders{suffix}"].sum())
     revenue = float(rows[f"revenue{suffix}"].sum())
     low, high = proportion_confint(k, n, alpha=1 - CONFIDENCE, method="wilson") if n else (0.0, 0.0)
-    if delivered_column == "delivered":
-        delivered = rows["delivered_letter"].astype(bool) | rows["delivered_email"].astype(bool)
-    else:
-        delivered = rows[delivered_column].astype(bool)
+    delivered = rows[delivered_column].astype(bool)  # "delivered": by any channel
     return Group(
         name=name,
         mailed=n,

@@ -126,9 +126,10 @@ class Merge:
             if name not in known:
                 raise self._unknown_field(copy, name)
         self._check_attributes(copy, ast)
-        if copy.key not in PLAIN_TEXT:
+        plain = copy.key in PLAIN_TEXT or copy.plain
+        if not plain:
             self._check_links(copy)
-        return compile_template(self.plain_env if copy.key in PLAIN_TEXT else self.env, ast)
+        return compile_template(self.plain_env if plain else self.env, ast)
 
     def _check_links(self, copy: Copy) -> None:
         """A link with a scheme nobody can follow, or one that would print as raw Markdown, is
