@@ -8,6 +8,8 @@ import unicodedata
 
 def fold(text: str) -> str:
     """'  Prénom ' → 'prenom'."""
+    if text.isascii():  # most cells: NFKD changes no ASCII text, and casefold is lower there
+        return text.strip().lower()
     decomposed = unicodedata.normalize("NFKD", text.strip().casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -33,6 +34,12 @@ def test_lint_bench():
     assert "5 English letters" in out and "publipost lint (fr letter, again)" in out
     assert "publipost lint (en letter, new copy)" in out
     assert "campaign with 50 recipients: linted in" in out
+
+
+def test_audience_bench():
+    out = _bench("audience_bench.py", "300", "1")
+    assert "customer file: 300 rows" in out and "pandas read_csv (floor):" in out
+    assert re.search(r"validate, cold: [\d.]+ s, \d+ MB peak", out) and "validate / read_csv:" in out
 
 
 def test_print_bench():

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from publipost.campaigns.countries import country_code, country_name
 from publipost.campaigns.names import title
@@ -186,6 +187,12 @@ def _fitting(lines: list[str], most: int, width: int, what_to_do: str = "") -> l
 _LINE_FIVE = re.compile(r"^\s*(B\.?\s?P\.?|CS|TSA|POSTE\s+RESTANTE|LIEU[\s-]DIT)\b", re.IGNORECASE)
 
 
+@lru_cache(maxsize=65536)
+def _town_line(postcode: str, city: str) -> str:
+    """« 75008 PARIS CEDEX 08 »: a file has few towns and many rows per town."""
+    return _fold(_plain(f"{postcode} {city}")).upper()
+
+
 def _french_lines(fields: dict[str, str]) -> list[str]:
     postcode, city = fields.get("postcode", "").replace(" ", ""), fields.get("city", "")
     if not re.fullmatch(r"\d{5}", postcode):
@@ -204,7 +211,7 @@ def _french_lines(fields: dict[str, str]) -> list[str]:
         street = _abbreviate(street, FRENCH_STREET_ABBREVIATIONS, FR.max_chars)
     lines += [line for line in (street, *(_plain(s) for s in service)) if line]
     # line 6: « 75008 PARIS CEDEX 08 », the CEDEX and its number after the locality, as written
-    lines.append(_fold(_plain(f"{postcode} {city}")).upper())
+    lines.append(_town_line(postcode, city))
     return lines
 
 
@@ -305,6 +312,7 @@ def _abbreviate(line: str, table: dict[str, str], limit: int) -> str:
     return " ".join(words)
 
 
+@lru_cache(maxsize=65536)
 def _plain(line: str) -> str:
     """Lines 4 to 6 of a French address: letters, digits and spaces only, no accents on line 6."""
     line = re.sub(r"[^\w\s]", " ", _fold(line) if line.isupper() else line)
@@ -312,5 +320,7 @@ def _plain(line: str) -> str:
 
 
 def _fold(text: str) -> str:
+    if text.isascii():  # NFKD changes no ASCII text
+        return text.strip()
     decomposed = unicodedata.normalize("NFKD", text.strip())
     return "".join(c for c in decomposed if not unicodedata.combining(c))

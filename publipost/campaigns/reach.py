@@ -21,6 +21,18 @@ if TYPE_CHECKING:
     from publipost.campaigns.model import Campaign
 
 ADDRESS_FIELDS = ("address1", "postcode", "city")
+POSTAL_FIELDS = (  # every field campaigns/postal.py reads to write an address block
+    "civility",
+    "first_name",
+    "last_name",
+    "company",
+    "address1",
+    "address2",
+    "postcode",
+    "city",
+    "state",
+    "country",
+)
 
 
 class Reach(Protocol):
@@ -60,9 +72,12 @@ class PostalReach:
         frame = audience.frame
         style = campaign_preset(campaign).address_style
         fits = self.window(campaign) if self.window else None
-        names = [n for n in frame.columns if not n.startswith("_")]
+        # what an address block is made of: a dict of these per row, not of every column
+        names = [n for n in POSTAL_FIELDS if n in frame.columns]
         found: list[str] = []  # a list, made a Series once: writing a Series cell by cell copies it
-        for values in frame[names].itertuples(index=False, name=None):
+        columns = [frame[name].tolist() for name in names]  # Arrow strings iterate slowly row by row
+        rows = zip(*columns, strict=True) if columns else [()] * len(frame)
+        for values in rows:
             fields = dict(zip(names, values, strict=True))
             lacking = [name for name in ADDRESS_FIELDS if not fields.get(name)]
             if not fields.get("last_name") and not fields.get("company"):

@@ -1,0 +1,77 @@
+"""Audience speed: `publipost validate` of a big customer file, against pandas' bare read_csv.
+
+Run by hand (not in CI):
+
+    pip install -e .
+    python bench/audience_bench.py [ROWS] [RUNS]
+
+ROWS (default 200,000) rows made from the French example's customers (print_bench's generator:
+everyone targeted, each with a postal and an e-mail address), best of RUNS (default 3) runs of
+each contender in turns, each in a process of its own. Prints seconds and peak memory (RSS) of:
+the floor (pandas.read_csv of the same file, every column as text), and a cold `validate` (read,
+clean, account every row: reach by letter and e-mail, filters, dedupe, rejects.csv). The tests
+run it with tiny numbers so that it cannot rot.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from print_bench import make_campaign  # the print bench's generator, shared
+
+FLOOR = """
+import resource, sys, time
+import pandas as pd
+t = time.perf_counter()
+frame = pd.read_csv(sys.argv[1], sep=";", encoding="cp1252", dtype=str, keep_default_na=False)
+s = time.perf_counter() - t
+print(len(frame), s, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+"""
+
+VALIDATE = """
+import contextlib, io, resource, sys, time
+from publipost.cli import main
+t = time.perf_counter()
+with contextlib.redirect_stdout(io.StringIO()):
+    code = main(["validate", sys.argv[1]])
+s = time.perf_counter() - t
+print(code, s, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+"""
+
+
+def child(code: str, *args: str) -> tuple[str, float, int]:
+    out = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=True
+    ).stdout.split()
+    return out[0], float(out[1]), int(out[2])
+
+
+def main() -> None:
+    rows = int(sys.argv[1]) if len(sys.argv) > 1 else 200_000
+    runs = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+    with tempfile.TemporaryDirectory() as tmp:
+        campaign = make_campaign(Path(tmp), rows)
+        data = campaign.parent / "data" / "clients.csv"
+        size = data.stat().st_size / 1e6
+        floor: list[tuple[float, int]] = []
+        cold: list[tuple[float, int]] = []
+        for _ in range(runs):  # in turns: the machine's drift falls on both
+            read, seconds, rss = child(FLOOR, str(data))
+            assert int(read) == rows, read
+            floor.append((seconds, rss))
+            code, seconds, rss = child(VALIDATE, str(campaign))
+            assert code == "0", f"validate exited {code}"
+            cold.append((seconds, rss))
+    (f_s, f_rss), (v_s, v_rss) = min(floor), min(cold)
+    print(f"customer file: {rows:,} rows, {size:.1f} MB")
+    print(f"pandas read_csv (floor): {f_s:.2f} s, {f_rss} MB peak")
+    print(f"validate, cold: {v_s:.2f} s, {max(r for _, r in cold)} MB peak")
+    print(f"validate / read_csv: {v_s / f_s:.1f}x; peak {v_rss} MB = {v_rss / size:.1f}x the file's size")
+
+
+if __name__ == "__main__":
+    main()
