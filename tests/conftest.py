@@ -136,6 +136,7 @@ SLOW_MODULES = {
     "test_bench",
     "test_preview",
     "test_pre_commit",
+    "test_print_resume",
 }
 
 

@@ -65,6 +65,7 @@ def test_missing_and_wrong_records_are_named_with_what_to_publish(
     assert bare.code == 1 and "no DKIM selector" in bare.out
 
 
+@pytest.mark.slow  # several processes, or a timeout waited for: CI runs it
 def test_an_unanswering_resolver_is_a_clear_error(run, monkeypatch):
     import socket
 

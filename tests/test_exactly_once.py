@@ -113,6 +113,7 @@ def test_a_new_uncertain_recipient_fails_the_run(tmp_path, run):
     assert "this run: 1 sent, 1 uncertain" in result.out
 
 
+@pytest.mark.slow  # several processes, or a timeout waited for: CI runs it
 def test_a_second_send_of_the_same_campaign_is_refused_while_the_first_runs(tmp_path, run):
     path = _write(tmp_path, [f"{i},R{i},Smith,r{i}@example.com" for i in range(300)])
     sink = SlowSink()

@@ -60,6 +60,7 @@ def example(tmp_path) -> Path:
     return folder / "campaign.yaml"
 
 
+@pytest.mark.slow  # several processes, or a timeout waited for: CI runs it
 def test_the_main_job_runs_on_the_base_install(example):
     """The README's first command: validate, lint, the letters' PDF, the e-mails into the capture
     server; none of them imports an extra's package."""

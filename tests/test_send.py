@@ -484,6 +484,7 @@ def test_limit_reaches_its_recipients_behind_a_long_run_of_others_in_the_journal
     ]
 
 
+@pytest.mark.slow  # several processes, or a timeout waited for: CI runs it
 def test_two_processes_deliver_everyone_exactly_once(tmp_path):
     prepared = _campaign(tmp_path, [f"r{i}@example.com" for i in range(450)] + ["perm@example.com"])
     handler = FaultyHandler()
@@ -546,6 +547,7 @@ class _Watcher:
         return "250 OK"
 
 
+@pytest.mark.slow  # several processes, or a timeout waited for: CI runs it
 def test_the_per_domain_limit_holds_across_sending_processes(tmp_path):
     """Issue 27, 4: --per-domain 2 allowed 4 connections to one domain with two processes (each
     process counted its own). Recipients are sharded by domain now: one process per domain."""
