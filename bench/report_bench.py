@@ -23,6 +23,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from publipost.results.identity import Identity  # noqa: E402
 from publipost.results.manifest import FILE, Mailing, Manifest, Response  # noqa: E402
 
 
@@ -49,7 +50,7 @@ def main() -> None:
         for i in chosen
     ]
     with Manifest(folder / "out" / FILE) as manifest:
-        manifest.bind("Planora 2027 launch", "PLAN27")
+        manifest.bind(Identity("Planora 2027 launch", "PLAN27"))
         manifest.record(mailings)
         manifest.add_import("orders.csv", "bench", len(responses), 0, responses, replace=False)
     written = time.perf_counter() - started

@@ -63,7 +63,8 @@ def test_the_journal_refuses_a_new_code_too(tmp_path, run):
     campaign = tmp_path / "campaign.yaml"
     campaign.write_text(campaign.read_text().replace("code: FIRST", "code: SECOND"))
     refused = run("send", campaign, "--out", tmp_path / "out")
-    assert refused.code == 2 and "already sent with the code FIRST" in refused.err
+    assert refused.code == 2 and "already printed or sent under the code FIRST, not SECOND" in refused.err
+    assert "send-journal.sqlite" in refused.err  # the journal refused it: the manifest was gone
 
 
 SHORT_CSV = """\

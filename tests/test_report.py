@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from scipy.stats import binomtest
 
+from publipost.results.identity import Identity
 from publipost.results.manifest import FILE, Mailing, Manifest, Response
 from tests.browser import browser
 from tests.conftest import EXAMPLES
@@ -40,7 +41,7 @@ def synthetic(tmp_path_factory):
                 )
             )
     with Manifest(folder / "out" / FILE) as manifest:
-        manifest.bind("Planora 2027 launch", "PLAN27")
+        manifest.bind(Identity("Planora 2027 launch", "PLAN27"))
         manifest.record(mailings)
         manifest.add_import("orders.csv", "synthetic", len(responses), 0, responses, replace=False)
     return campaign, groups, {r.id for r in responses}
@@ -195,7 +196,7 @@ def test_a_small_test_says_it_is_not_sure_and_a_small_control_group_says_so(tmp_
                 Response("s", index, "o.csv", rid, "id", "2026-12-10", 30.0, f"{rid}|2026-12-10|#1")
             )
     with Manifest(folder / "out" / FILE) as manifest:
-        manifest.bind("Planora 2027 launch", "PLAN27")
+        manifest.bind(Identity("Planora 2027 launch", "PLAN27"))
         manifest.record(mailings)
         manifest.add_import("o.csv", "s", len(responses), 0, responses, replace=False)
     report = json.loads(run("report", campaign, "--format", "json").out)

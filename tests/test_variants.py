@@ -418,3 +418,20 @@ def test_envelopes_follow_the_variants_teasers(couette, run):
     assert len(pages) == len(order)  # one per letter, in print order, each with its variant's teaser
     for variant, page in zip(order[VARIANT], pages, strict=True):
         assert ("Dernière chance" in page) == (variant == "B")
+
+
+def test_the_send_journal_holds_the_split_too_when_the_manifest_is_gone(couette, run):
+    """Issue 28: one identity check (results/identity.py) for the manifest and the journal; the
+    journal records the split as the manifest does, so a lost manifest does not let it move."""
+    _with(couette, AB)
+    assert run("send", couette, "--limit", "3").code == 0  # the others stay pending
+    (couette.parent / "out" / "manifest.sqlite").unlink()
+    couette.write_text(
+        couette.read_text(encoding="utf-8")
+        .replace("weight: 50%", "weight: 60%", 1)
+        .replace("weight: 50%", "weight: 40%")
+    )
+    refused = run("send", couette)
+    assert refused.code == 2
+    assert "send-journal.sqlite" in refused.err
+    assert "already printed or sent with variants split as 'A 50% · B 50%'" in refused.err

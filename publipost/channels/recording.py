@@ -11,6 +11,7 @@ from publipost.campaigns.table import ROW
 from publipost.errors import PublipostError, Where
 from publipost.mailer.journal import DEFERRED, FAILED, IN_FLIGHT, PENDING, SENT, Change, Entry, Journal
 from publipost.prepared import Prepared
+from publipost.results.identity import Identity
 from publipost.results.manifest import CONTROL, FILE, MAIN, Mailing, Manifest
 from publipost.store.keys import email_key
 
@@ -178,8 +179,7 @@ def check_manifest(prepared: Prepared, out_dir: Path) -> None:
 def _record(prepared: Prepared, out_dir: Path, mailings: Iterable[Mailing], held_out: bool = True) -> None:
     campaign = prepared.campaign
     with Manifest(out_dir / FILE) as manifest:
-        control, stem = campaign.control or 0.0, campaign.path.stem
-        manifest.bind(campaign.name, campaign.code, control, stem, campaign.split)
+        manifest.bind(Identity.of(campaign), run=True)
         if held_out:
             manifest.record([*mailings, *_held_out(prepared)])
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from publipost.errors import PublipostError, Where
 from publipost.mailer.journal import Journal
-from publipost.results.manifest import control_share
+from publipost.results.identity import Identity
 
 if TYPE_CHECKING:
     from publipost.prepared import Prepared
@@ -65,10 +65,10 @@ def check_journal(
     (accepted) are returned. Raises when the journal is another campaign's, or when parts
     changed and the operator did not accept it. `parts`: the channel's fingerprints (default:
     the e-mail's)."""
-    campaign = prepared.campaign
     meta = journal.meta()
     now = fingerprints(prepared) if parts is None else parts
     where = Where(journal.path)
+    identity = Identity.of(prepared.campaign)
     if "campaign" not in meta:
         if journal.count() and not accept_changes:
             raise PublipostError(
@@ -76,36 +76,13 @@ def check_journal(
                 where,
                 "if it is this campaign's, run again with --accept-changes; otherwise use another --out",
             )
-        journal.set_meta("campaign", campaign.name)
-        journal.set_meta("code", campaign.code)
-        journal.set_meta("control", control_share(campaign.control))
-        journal.set_meta("campaign file", str(campaign.path))
+        for key, value in identity.recorded().items():
+            journal.set_meta(key, value)
         journal.set_fingerprints(now)
         return []
-    if meta["campaign"] != campaign.name:
-        raise PublipostError(
-            f"this send journal belongs to the campaign '{meta['campaign']}' "
-            f"({meta.get('campaign file', 'another file')}), not to '{campaign.name}'",
-            where,
-            f"give each campaign its own output folder: --out out/{campaign.path.stem}",
-        )
-    if meta.get("code") and meta["code"] != campaign.code:  # whatever --accept-changes says
-        raise PublipostError(
-            f"this campaign already sent with the code {meta['code']}; changing it to {campaign.code} would "
-            "split its replies and links between two codes, and the first recipients' unsubscribe "
-            "links would no longer match",
-            where,
-            f"put 'code: {meta['code']}' in the campaign (a new code is for a new campaign: another --out)",
-        )
-    held, now_held = meta.get("control", control_share(None)), control_share(campaign.control)
-    if held != now_held:  # the baseline must be drawn before anyone is mailed
-        before_text = "no control group" if held == control_share(None) else f"a control group of {held}"
-        raise PublipostError(
-            f"this campaign already sent with {before_text}; a control group of {now_held} now would "
-            "compare people who were mailed with people who were not, chosen after the fact",
-            where,
-            "put 'control:' back as it was; a control group is set before the first send (another --out)",
-        )
+    # a journal that began sending: the control group and the split are fixed (a journal
+    # written before the split was recorded has none to compare)
+    identity.check(meta, where, what="send journal", mailed=True)
     before = journal.fingerprints() or {}
     changed = [part for part in sorted(set(before) | set(now)) if before.get(part) != now.get(part)]
     if changed and not accept_changes:

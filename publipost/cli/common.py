@@ -137,6 +137,7 @@ def manifest_of(path: Path, out: Path | None) -> tuple[Campaign, Path, Manifest]
     """The campaign, its output folder and its manifest (exit 2 when nothing was printed or sent,
     or when the manifest is another campaign's)."""
     from publipost.api import load_campaign
+    from publipost.results.identity import Identity
     from publipost.results.manifest import FILE, Manifest
 
     campaign = load_campaign(path)
@@ -144,7 +145,7 @@ def manifest_of(path: Path, out: Path | None) -> tuple[Campaign, Path, Manifest]
     folder = out or campaign.path.parent / "out"
     manifest = Manifest(folder / FILE, create=False)
     try:
-        manifest.bind(campaign.name, campaign.code)
+        manifest.bind(Identity(campaign.name, campaign.code, stem=campaign.path.stem))
     except PublipostError:
         manifest.close()
         raise

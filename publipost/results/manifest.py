@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from publipost.errors import PublipostError, Where
+from publipost.results.identity import Identity
 
 FILE = "manifest.sqlite"
 COLUMNS = ("id", "row", "channel", "variant", "response_code", "status", "at")  # what `manifest` exports
@@ -117,11 +118,6 @@ class ImportResult:
     replaced: bool = False  # whether the corrected amounts were taken (--replace)
 
 
-def control_share(control: float | None) -> str:
-    """The control group's share as the manifest and the send journal record it: '10%', '0%'."""
-    return f"{control:.0%}" if control else "0%"
-
-
 class Manifest:
     def __init__(self, path: Path, *, create: bool = True):
         if not create and not path.exists():
@@ -143,60 +139,23 @@ class Manifest:
             ) from None
         self._migrate_responses()
 
-    def bind(
-        self,
-        campaign: str,
-        code: str,
-        control: float | None = None,
-        stem: str = "CAMPAIGN",
-        split: str = "no variants",
-    ) -> None:
+    def bind(self, identity: Identity, *, run: bool = False) -> None:
         """Attribute to one campaign code only: another campaign's manifest, or this campaign under
-        a new code, would mix replies. A print run or send (`control` given) also fixes the control
-        group's share: changed once someone was mailed, it would be chosen after the fact."""
+        a new code, would mix replies (results/identity.py). A print run or send (`run`) also fixes
+        the control group's share and the variants' split: changed once someone was mailed, they
+        would be chosen after the fact."""
         found = dict(self.db.execute("SELECT key, value FROM meta").fetchall())
-        if "code" not in found:
-            with self.db:
-                self.db.executemany(
-                    "INSERT INTO meta VALUES (?, ?)", [("campaign", campaign), ("code", code)]
-                )
-        elif found.get("campaign") != campaign:
-            raise PublipostError(
-                f"this manifest belongs to the campaign '{found.get('campaign')}', not to '{campaign}'",
-                Where(self.path),
-                f"give each campaign its own output folder: --out out/{stem}",
-            )
-        elif found["code"] != code:
-            raise PublipostError(
-                f"this campaign was already printed or sent under the code {found['code']}, not {code}",
-                Where(self.path),
-                f"keep 'code: {found['code']}' for this campaign, or give another campaign its own --out",
-            )
-        if control is None:
-            return
-        share = control_share(control)
-        mailed = self.mailed()
-        before = found.get("control")
-        if mailed and before is not None and before != share:
-            held = "no control group" if before == "0%" else f"a control group of {before}"
-            raise PublipostError(
-                f"this campaign was already printed or sent with {held}; a control group of {share} "
-                "now would choose the baseline after the fact",
-                Where(self.path),
-                "put 'control:' back as it was; a new control group is for a new campaign (another --out)",
-            )
-        split_before = found.get("split")
-        if mailed and split_before is not None and split_before != split:
-            raise PublipostError(
-                f"this campaign was already printed or sent with variants split as '{split_before}'; "
-                f"splitting them as '{split}' now would move recipients between variants",
-                Where(self.path),
-                "put the variants' weights, values and names back as they were (their copy may change); "
-                "a new split is a new test (another --out)",
-            )
+        identity.check(found, Where(self.path), what="manifest", mailed=self.mailed())
+        record = identity.recorded()
         with self.db:
-            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('control', ?)", (share,))
-            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('split', ?)", (split,))
+            if "code" not in found:
+                self.db.executemany(
+                    "INSERT INTO meta VALUES (?, ?)", [(k, record[k]) for k in ("campaign", "code")]
+                )
+            if run:
+                for key in ("control", "split"):
+                    if key in record:
+                        self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, record[key]))
 
     def record(self, mailings: Iterable[Mailing], when: dt.datetime | None = None) -> int:
         """Add or update (a later outcome replaces an earlier one for the same id and channel)."""
