@@ -35,9 +35,18 @@ def _longest(prepared, count=3) -> list[tuple[str, list[str]]]:
     return blocks[:count]
 
 
-@pytest.mark.parametrize(("example", "name"), [("vente-couette", "dl-right"), ("launch-planner", "us10")])
+@pytest.mark.parametrize(
+    ("example", "name"),
+    [("vente-couette", "dl-right"), ("launch-planner", "us10"), ("vente-couette", "dl-left")],
+)
 def test_the_address_stays_in_the_window_in_every_insert_position(tmp_path, run, example, name):
+    """dl-left: the French layout in a DIN 680 envelope, its window on the other side: the address
+    block is placed from the envelope (centred in what its window always shows)."""
     campaign = copy_example(example, tmp_path)
+    if name == "dl-left":
+        text = campaign.read_text(encoding="utf-8")
+        assert "  envelope: dl\n" in text
+        campaign.write_text(text.replace("  envelope: dl\n", "  envelope: dl-left\n"), encoding="utf-8")
     prepared = prepare(campaign)
     chosen = _longest(prepared)
     assert (
@@ -81,20 +90,18 @@ def test_validate_reports_the_window_with_the_figures(tmp_path, run, campaign_di
         r"stays in the window",
         checked.out,
     )
-    # the French layout (its block on the right) in a DIN 680 DL (its window on the left): refused
+    # the French layout (its block on the right) in a DIN 680 DL (its window on the left): the
+    # address is placed from the envelope, centred in the band x 20–100, y 50–84 mm
     from tests.conftest import BASE_CAMPAIGN
 
     base = campaign_dir(BASE_CAMPAIGN.replace("letter:\n", "letter:\n  envelope: dl-left\n"))
     shifted = run("validate", base, "--lang", "en")
-    assert shifted.code == 2, shifted.out
-    assert (
-        "the 'fr' layout prints the address block outside what the dl-left window always shows "
-        in shifted.err
-    )
+    assert shifted.code == 0, shifted.err
     found = re.search(
-        r"\(x 20–100, y 50–84 mm of the page\): out by .*?(\d+(?:\.\d)?) mm at the right", shifted.err
+        r"window     dl-left: the address block \(x (\d+\.\d)–(\d+\.\d), y (\d+\.\d)–", shifted.out
     )
-    assert found and float(found.group(1)) > 10, shifted.err
+    assert found, shifted.out
+    assert 20 < float(found.group(1)) < 30 and float(found.group(2)) < 100 and float(found.group(3)) >= 50
     # DIN 5008 form B in the DIN 680 DL it is made for: in view
     din = campaign_dir(BASE_CAMPAIGN.replace("letter:\n", "letter:\n  layout: din-b\n  envelope: dl-left\n"))
     assert "window     dl-left: the address block (x 25.0" in run("validate", din, "--lang", "en").out
@@ -168,3 +175,19 @@ def test_the_preview_draws_the_window_over_the_first_page(tmp_path):
     # dl-right on A4: x 105–195, y 46–80 mm of 210 × 297
     assert found.group(2) == "left: 50.0%; top: 15.49%; width: 42.86%; height: 11.45%"
     assert page.count('id="window"') == 1  # page 1 only
+
+
+@pytest.mark.parametrize(
+    ("example", "named"), [("vente-couette", "dl"), ("vente-couette", "dl-right"), ("launch-planner", None)]
+)
+def test_a_layout_in_its_own_envelope_keeps_its_address_where_it_was(tmp_path, example, named):
+    """Placement from the envelope moves the block only for another window than the layout's."""
+    from publipost.templates.window import placed_preset
+
+    campaign = copy_example(example, tmp_path)
+    text = campaign.read_text(encoding="utf-8")
+    if named != "dl":
+        text = text.replace("  envelope: dl\n", f"  envelope: {named}\n" if named else "")
+    campaign.write_text(text, encoding="utf-8")
+    loaded = prepare(campaign).campaign
+    assert placed_preset(loaded) == campaign_preset(loaded)

@@ -41,11 +41,15 @@ class LetterChannel(Channel):
         from publipost.campaigns.presets import campaign_preset
         from publipost.errors import PublipostError
         from publipost.templates.brand import check_logo
-        from publipost.templates.design import design_for
+        from publipost.templates.design import check_design, design_for
         from publipost.templates.fonts import letter_fonts
+        from publipost.templates.window import placed_preset
 
         campaign = prepared.campaign
-        design_for(campaign)
+        design = design_for(campaign)
+        placed = placed_preset(campaign)
+        if placed != campaign_preset(campaign):  # the address moved into its envelope's window
+            check_design(design, placed, campaign.where(("letter", "envelope")))
         letter_fonts(campaign)
         assert campaign.letter is not None
         reply = campaign.letter.reply_address or campaign.sender.block

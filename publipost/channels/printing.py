@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING
 
 from publipost import i18n
 from publipost.campaigns.audience import Audience, Recipient
-from publipost.campaigns.presets import campaign_preset
 from publipost.channels.base import Progress, Show, Written
 from publipost.i18n import N_, _
 from publipost.prepared import Prepared
@@ -32,6 +31,7 @@ from publipost.templates.layout import unprintable
 from publipost.templates.markdown import blank_comments, parse_letter
 from publipost.templates.merge import Merge, MergedLetter, RecipientError, each_rendered
 from publipost.templates.press import Press, finish_pdfx, subset_tags
+from publipost.templates.window import placed_preset
 
 if TYPE_CHECKING:
     from reportlab.pdfgen.canvas import Canvas
@@ -314,7 +314,7 @@ def _job_index(
     blank = 1 if duplex and leaflet_pages % 2 else 0  # the leaflet's blank back (see _merge)
     if order is not None:  # grouped by sheets: the file's order
         printed, counts = [printed[i] for i in order], [counts[i] for i in order]
-    us = prepared.campaign.language == "en" and campaign_preset(prepared.campaign).size[0] < 216.5
+    us = prepared.campaign.language == "en" and placed_preset(prepared.campaign).size[0] < 216.5
     rows, page, files = [], 1, report.files
     for index, ((position, rid, variant, postcode), pages) in enumerate(zip(printed, counts, strict=True)):
         if per_file:
@@ -377,7 +377,7 @@ def _envelopes(prepared: Prepared, folder: Path) -> Path:
     width, height = ENVELOPES[size]
     path = folder / f"envelopes-{size}.pdf"
     canvas = Canvas(str(path), pagesize=(width * mm, height * mm), initialFontName=REGULAR)
-    preset = campaign_preset(campaign)
+    preset = placed_preset(campaign)
     # One envelope serves every letter unless the teaser changes from one letter to the next:
     # it names the recipient, or the variants tease different hooks.
     teasers = [_teaser(variant) for variant in prepared.variants.values()] or [_teaser(prepared)]
@@ -424,7 +424,7 @@ def render_chunk(run: PrintRun, chunk: Chunk) -> tuple[int, list[Path], list[int
 
     prepared = run.prepared
     campaign = prepared.campaign
-    preset = campaign_preset(campaign)
+    preset = placed_preset(campaign)
     press = Press(run.profile) if run.profile else None
     painters = {name: _painter(variant, press) for name, variant in prepared.variants.items()}
     painters[""] = _painter(prepared, press)
@@ -491,7 +491,7 @@ def letter_pdf(prepared: Prepared, recipient: Recipient) -> bytes:
     from publipost.templates.pdf import REGULAR, register_fonts
 
     register_fonts()  # a fresh process (the preview's) has not drawn a letter yet
-    preset = campaign_preset(prepared.campaign)
+    preset = placed_preset(prepared.campaign)
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=(preset.size[0] * mm, preset.size[1] * mm), initialFontName=REGULAR)
     own = prepared.of(recipient)
@@ -517,7 +517,7 @@ def envelope_pdf(prepared: Prepared, recipient: Recipient) -> bytes | None:
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=(width * mm, height * mm), initialFontName=REGULAR)
     hook = prepared.of(recipient).merge.letter(recipient).hook
-    paint_envelope(canvas, campaign, hook, campaign_preset(campaign), campaign.letter.carrier)
+    paint_envelope(canvas, campaign, hook, placed_preset(campaign), campaign.letter.carrier)
     canvas.save()
     return buffer.getvalue()
 
@@ -546,7 +546,7 @@ def _painter(prepared: Prepared, press: Press | None = None) -> LetterPainter:
     signature = campaign.resolve(campaign.sender.signature) if campaign.sender.signature else None
     return LetterPainter(
         campaign,
-        campaign_preset(campaign),
+        placed_preset(campaign),
         prepared.code_of,
         signature,
         forms=f"{campaign.variant_name}-" if campaign.variant_name else "",

@@ -212,14 +212,13 @@ def print_window(prepared: Prepared) -> None:
     """Whether the run's widest and longest address blocks stay in the envelope's window in
     every position of the sheet (templates/window.py), with the figures when they do not."""
     from publipost.campaigns.postal import AddressError, format_address
-    from publipost.campaigns.presets import campaign_preset
-    from publipost.templates.window import address_block, check_window
+    from publipost.templates.window import address_block, check_window, placed_preset
 
     campaign = prepared.campaign
     letters = prepared.audience.reached("letter")
     if campaign.letter is None or letters.empty:
         return
-    preset = campaign_preset(campaign)
+    preset = placed_preset(campaign)
     fields = [f for f in ("company", "address1", "address2", "address3", "city", "country") if f in letters]
     lengths = sum(letters[f].astype(str).str.len() for f in fields) if fields else None
     filled = sum(letters[f].astype(str).str.strip().ne("") for f in fields) if fields else None

@@ -9,7 +9,7 @@ and longest addresses, and compared with that band (`validate` reports it; norms
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from publipost.campaigns.envelopes import FOLDS, Band, Envelope, envelope, window_band
@@ -35,6 +35,45 @@ def envelope_for(preset: Preset, named: str | None) -> Envelope | None:
         usual = DEFAULTS.get(preset.name)
         return envelope(usual) if usual else None
     return envelope(ALIASES.get(named, named))
+
+
+def placed_preset(campaign: Campaign) -> Preset:
+    """The campaign's layout with its address where the campaign's envelope shows it. A campaign
+    that names a window envelope other than its layout's usual one (the French layout in a
+    left-window DL, DIN 680) gets its address block, return line included, centred in the band
+    that window shows in every position of the folded sheet, for as many lines as the postal
+    norm allows (issue 29: the address placed from the envelope and the fold). The layout's own
+    envelope, or one folded otherwise (refused by the window check, with the figures), leaves
+    the layout as it is."""
+    from publipost.campaigns.presets import campaign_preset
+
+    layout = campaign_preset(campaign)
+    named = campaign.letter.envelope if campaign.letter else None
+    if named in (None, "dl"):
+        return layout
+    chosen = envelope_for(layout, named)
+    fits_fold = chosen is not None and FOLDS[chosen.fold] - 1 == len(layout.fold_marks)
+    if chosen is None or chosen.name == DEFAULTS.get(layout.name) or not fits_fold:
+        return layout
+    return _placed(layout, chosen)
+
+
+def _placed(layout: Preset, chosen: Envelope) -> Preset:
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    from publipost.templates.pdf import ADDRESS_SIZE, REGULAR
+
+    band = window_band(chosen, layout.paper, layout.fold_marks[0] if layout.fold_marks else None)
+    style = layout.address_style
+    block = address_block(layout, ["x"] * style.max_lines, "x" if layout.return_line else None)
+    down = (band.top + band.bottom) / 2 - (block.y + block.height / 2)
+    # a full line of the norm (38 or 40 characters), in figures: about what the widest address takes
+    width = stringWidth("0" * style.max_chars, REGULAR, ADDRESS_SIZE) * PT
+    text_x = band.left + max(0.0, (band.right - band.left - width) / 2)
+    across = text_x - layout.address_text_x
+    field = layout.address_field
+    moved = Box(round(field.x + across, 1), round(field.y + down, 1), field.width, field.height)
+    return replace(layout, address_field=moved, address_text_x=round(text_x, 1))
 
 
 def address_block(preset: Preset, lines: list[str], return_line: str | None) -> Box:
@@ -113,10 +152,9 @@ def window_fit(campaign: Campaign) -> Callable[[list[str]], str]:
     measured in the letter's font only when it is long enough to matter."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
-    from publipost.campaigns.presets import campaign_preset
     from publipost.templates.pdf import ADDRESS_SIZE, REGULAR
 
-    preset = campaign_preset(campaign)
+    preset = placed_preset(campaign)
     named = campaign.letter.envelope if campaign.letter else None
     returned = " · ".join(campaign.sender.block)
     base = check_window(preset, named, [address_block(preset, ["x"], returned)], campaign.where(("letter",)))
