@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import subprocess
 
+import numpy as np
 import pytest
 import zxingcpp
 from PIL import Image
@@ -136,3 +137,51 @@ def test_group_by_sheets_puts_sets_of_one_size_together(campaign_dir, run):
         assert f"ROY{row['id']}" in reader.pages[int(row["first_page"]) - 1].extract_text().upper()
     refused = run("render", path, "--format", "pdf", "--group-by", "sheets", "--per-file", "1")
     assert refused.code == 2
+
+
+def _omr_bars(png) -> list[int]:
+    """The OMR column of a page rendered at 200 dpi: for each of the seven positions (4.2 mm apart
+    from 110 mm down), whether a bar is there (the middle of x 5–13 mm mostly dark)."""
+    image = Image.open(png).convert("L")
+    px = image.width / 210  # pixels per mm
+    bars = []
+    for position in range(7):
+        y = int((110 + position * 4.2) * px)
+        band = np.asarray(image.crop((int(5 * px), y - 1, int(13 * px), y + 2)))
+        bars.append(1 if (band < 128).mean() > 0.6 else 0)
+    return bars
+
+
+def test_omr_marks_start_insert_sequence_parity_and_safety_on_each_sheet(tmp_path, run):
+    """Quadient's and Pitney Bowes' basic OMR code (templates/inserter.py), read back from the
+    rendered pages: start, insert on the set's last sheet, the sheet's number in binary (1, 2, 4),
+    even parity, safety."""
+    campaign = copy_example("vente-couette", tmp_path, "\nprint:\n  marks: omr\n")
+    assert run("render", campaign, "--format", "pdf", "--no-lint").code == 0
+    pdf = campaign.parent / "out" / "letters" / "letters.pdf"
+    subprocess.run(
+        ["gs", "-q", "-o", str(tmp_path / "o%d.png"), "-sDEVICE=pnggray", "-r200", "-dLastPage=4", str(pdf)],
+        check=True,
+    )
+    pages = [_omr_bars(tmp_path / f"o{n}.png") for n in range(1, 5)]
+    first_sheet = [1, 0, 1, 0, 0, 1, 1]  # start, -, sequence 1, -, -, parity (3 marks: made even), safety
+    last_sheet = [1, 1, 0, 1, 0, 0, 1]  # start, insert, -, sequence 2, -, - (4 marks: even), safety
+    assert pages == [first_sheet, last_sheet, first_sheet, last_sheet]
+    assert all(sum(bars) % 2 == 0 for bars in pages)
+    image = Image.open(tmp_path / "o1.png")
+    assert not zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.DataMatrix)
+
+
+def test_a_design_whose_text_reaches_the_omr_column_is_refused(tmp_path, run):
+    from publipost.templates.design import DESIGNS
+
+    campaign = copy_example("vente-couette", tmp_path, "\nprint:\n  marks: omr\n")
+    design = (DESIGNS / "classic.toml").read_text(encoding="utf-8")
+    narrow = design.replace("margin_left = 20 ", "margin_left = 14 ")
+    assert narrow != design
+    (campaign.parent / "narrow.toml").write_text(narrow, encoding="utf-8")
+    text = campaign.read_text(encoding="utf-8")
+    campaign.write_text(text.replace("letter:\n", "letter:\n  design: narrow.toml\n", 1), encoding="utf-8")
+    refused = run("render", campaign, "--format", "pdf", "--no-lint")
+    assert refused.code == 2
+    assert "the design's body starts at x = 14 mm, in the OMR column" in refused.err

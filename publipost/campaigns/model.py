@@ -549,8 +549,8 @@ class Print(Section):
     """What the print shop receives: PDF/X-4, in its output condition (templates/press.py)."""
 
     standard: Literal["pdf/x-4"] | None = None  # the print file as PDF/X-4 (render --pdfx asks once)
-    marks: Literal["datamatrix", "none"] = (
-        "none"  # a code per sheet an inserter reads (templates/inserter.py)
+    marks: Literal["datamatrix", "omr", "none"] = (
+        "none"  # a code per sheet an inserter reads: a DataMatrix or OMR bars (templates/inserter.py)
     )
     output_profile: str | None = None  # the print shop's CMYK .icc (default: Ghostscript's default CMYK)
 

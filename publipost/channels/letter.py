@@ -50,6 +50,21 @@ class LetterChannel(Channel):
         placed = placed_preset(campaign)
         if placed != campaign_preset(campaign):  # the address moved into its envelope's window
             check_design(design, placed, campaign.where(("letter", "envelope")))
+        if campaign.print_.marks == "omr":
+            from publipost.templates.inserter import omr_clear
+
+            regions = {"body": (design.margin_left, 0.0, placed.size[1])}
+            regions |= {
+                name: (box.x, box.y, box.y + box.height)
+                for name, box in (("logo", design.logo), ("reference", design.reference))
+                if box is not None
+            }
+            if problem := omr_clear(regions):
+                raise PublipostError(
+                    problem,
+                    campaign.where(("print", "marks")),
+                    "a design whose body starts at margin_left 17 or more, or marks: datamatrix",
+                )
         letter_fonts(campaign)
         assert campaign.letter is not None
         reply = campaign.letter.reply_address or campaign.sender.block

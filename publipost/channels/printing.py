@@ -551,7 +551,7 @@ def _painter(prepared: Prepared, press: Press | None = None) -> LetterPainter:
         signature,
         forms=f"{campaign.variant_name}-" if campaign.variant_name else "",
         press=press,
-        marks=campaign.print_.marks == "datamatrix",
+        marks=campaign.print_.marks,
     )
 
 

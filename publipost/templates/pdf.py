@@ -97,7 +97,7 @@ class LetterPainter:
     # coupon (its offer may differ).
     forms: str = ""
     press: Press | None = None  # PDF/X-4: colours and images in the output condition's CMYK
-    marks: bool = False  # a DataMatrix per sheet for the inserter (templates/inserter.py)
+    marks: str = "none"  # per sheet for the inserter: datamatrix, omr, none (templates/inserter.py)
     words: dict[str, str] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -193,12 +193,16 @@ class LetterPainter:
     def _sheet_mark(
         self, canvas: Canvas, set_number: int | None, page: int, sheets: int, duplex: bool
     ) -> None:
-        """The inserter's DataMatrix on the front of each sheet: job, set, sheet n of N, last."""
-        if not self.marks or set_number is None or (duplex and page % 2 == 0):
+        """The inserter's mark on the front of each sheet: a DataMatrix (job, set, sheet n of N,
+        last) or OMR bars (start, insert, sequence, parity, safety)."""
+        if self.marks == "none" or set_number is None or (duplex and page % 2 == 0):
             return
         from publipost.templates.inserter import MODULE_MM, TOP_MM, X_MM, SheetMark, modules
 
         sheet = (page + 1) // 2 if duplex else page
+        if self.marks == "omr":
+            self._omr(canvas, sheet, sheets)
+            return
         mark = SheetMark(self.campaign.code, set_number, sheet, sheets)
         canvas.saveState()
         canvas.translate(X_MM * mm, self.height - TOP_MM * mm)
@@ -208,6 +212,31 @@ class LetterPainter:
         canvas.addLiteral(
             "%d %d %d 1 re\n" * len(runs) % tuple(v for r, c, n in runs for v in (c, r, n)) + "f"
         )
+        canvas.restoreState()
+
+    def _omr(self, canvas: Canvas, sheet: int, sheets: int) -> None:
+        from publipost.templates.inserter import (
+            OMR_LENGTH_MM,
+            OMR_PITCH_MM,
+            OMR_THICKNESS_MM,
+            OMR_TOP_MM,
+            OMR_X_MM,
+            omr_marks,
+        )
+
+        canvas.saveState()
+        canvas.setFillColor(self.ink)
+        for position, present in enumerate(omr_marks(sheet, sheets)):
+            if present:
+                middle = self.height - (OMR_TOP_MM + position * OMR_PITCH_MM) * mm
+                canvas.rect(
+                    OMR_X_MM * mm,
+                    middle - OMR_THICKNESS_MM * mm / 2,
+                    OMR_LENGTH_MM * mm,
+                    OMR_THICKNESS_MM * mm,
+                    stroke=0,
+                    fill=1,
+                )
         canvas.restoreState()
 
     def _furniture(self, canvas: Canvas) -> None:
