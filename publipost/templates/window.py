@@ -42,7 +42,9 @@ def placed_preset(campaign: Campaign) -> Preset:
     that names a window envelope other than its layout's usual one (the French layout in a
     left-window DL, DIN 680) gets its address block, return line included, centred in the band
     that window shows in every position of the folded sheet, for as many lines as the postal
-    norm allows (issue 29: the address placed from the envelope and the fold). The layout's own
+    norm allows, or from the band's top when it shows fewer (a row with more lines than it shows
+    is then rejected with the reason: window_fit). Issue 29: the address placed from the
+    envelope and the fold. The layout's own
     envelope, or one folded otherwise (refused by the window check, with the figures), leaves
     the layout as it is."""
     from publipost.campaigns.presets import campaign_preset
@@ -66,7 +68,10 @@ def _placed(layout: Preset, chosen: Envelope) -> Preset:
     band = window_band(chosen, layout.paper, layout.fold_marks[0] if layout.fold_marks else None)
     style = layout.address_style
     block = address_block(layout, ["x"] * style.max_lines, "x" if layout.return_line else None)
-    down = (band.top + band.bottom) / 2 - (block.y + block.height / 2)
+    if block.height <= band.bottom - band.top:
+        down = (band.top + band.bottom) / 2 - (block.y + block.height / 2)
+    else:  # a low window (a #10's shows 17 to 23 mm): from its top, as many lines as it holds
+        down = band.top + 0.5 - block.y
     # a full line of the norm (38 or 40 characters), in figures: about what the widest address takes
     width = stringWidth("0" * style.max_chars, REGULAR, ADDRESS_SIZE) * PT
     text_x = band.left + max(0.0, (band.right - band.left - width) / 2)
