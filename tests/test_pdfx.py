@@ -186,3 +186,63 @@ def test_an_output_profile_that_is_not_a_cmyk_icc_is_bad_input(tmp_path, run):
         campaign.write_text(text + f"\nprint:\n  output_profile: {name}\n", encoding="utf-8")
         refused = run("render", campaign, "--format", "pdf", "--pdfx", "--no-lint")
         assert refused.code == 2 and said in refused.err and "campaign.yaml:" in refused.err, refused.err
+
+
+def _fill_colours(pdf: pikepdf.Pdf) -> set[tuple[str, tuple[str, ...]]]:
+    """(operator, operands) of every CMYK fill and every colour-space selection, in every stream."""
+    found = set()
+    streams = [page.obj for page in pdf.pages]
+    streams += [o for o in pdf.objects if isinstance(o, pikepdf.Stream) and o.get("/Subtype") == "/Form"]
+    for stream in streams:
+        for instruction in pikepdf.parse_content_stream(stream):
+            if str(instruction.operator) in ("k", "cs", "scn"):
+                found.add((str(instruction.operator), tuple(str(v) for v in instruction.operands)))
+    return found
+
+
+def _separations(pdf: pikepdf.Pdf) -> set[str]:
+    return {
+        str(o[1])
+        for o in pdf.objects
+        if isinstance(o, pikepdf.Array) and len(o) == 4 and o[0] == pikepdf.Name.Separation
+    }
+
+
+def test_the_brand_colour_prints_as_its_spot_ink_or_its_own_cmyk(tmp_path, run):
+    """brand.spot: a Separation colour space named for the ink, with the CMYK given as its
+    alternate; brand.color_cmyk: those percentages, not the profile's conversion."""
+    spot = copy_example("launch-planner", tmp_path / "spot")
+    text = spot.read_text(encoding="utf-8")
+    marker = '  color: "#1a4d8f"'
+    assert marker in text
+    spot.write_text(
+        text.replace(marker, marker + '\n  spot: {name: "PANTONE 286 C", cmyk: [100, 66, 0, 2]}'),
+        encoding="utf-8",
+    )
+    assert run("render", spot, "--format", "pdf", "--pdfx", "--no-lint").code == 0
+    with pikepdf.open(spot.parent / "out" / "letters" / "letters.pdf") as pdf:
+        assert _separations(pdf) == {"/PANTONE 286 C"}
+        assert ("scn", ("1",)) in _fill_colours(pdf)  # the hook in the ink, full strength
+    # the same campaign printed without PDF/X: the screen colour, no separation
+    assert run("render", spot, "--format", "pdf", "--no-lint").code == 0
+    with pikepdf.open(spot.parent / "out" / "letters" / "letters.pdf") as pdf:
+        assert not _separations(pdf)
+    cmyk = copy_example("launch-planner", tmp_path / "cmyk")
+    cmyk.write_text(text.replace(marker, marker + "\n  color_cmyk: [100, 66, 0, 2]"), encoding="utf-8")
+    assert run("render", cmyk, "--format", "pdf", "--pdfx", "--no-lint").code == 0
+    with pikepdf.open(cmyk.parent / "out" / "letters" / "letters.pdf") as pdf:
+        assert ("k", ("1", "0.66", "0", "0.02")) in _fill_colours(pdf)
+        assert not _separations(pdf)
+
+
+def test_a_printed_colour_without_its_screen_colour_is_bad_input(tmp_path, run):
+    campaign = copy_example("launch-planner", tmp_path)
+    text = campaign.read_text(encoding="utf-8")
+    campaign.write_text(
+        text.replace('  color: "#1a4d8f"', "  color_cmyk: [100, 66, 0, 120]"), encoding="utf-8"
+    )
+    refused = run("validate", campaign)
+    assert refused.code == 2 and "percentages, 0 to 100" in refused.err
+    campaign.write_text(text.replace('  color: "#1a4d8f"', "  color_cmyk: [100, 66, 0, 2]"), encoding="utf-8")
+    refused = run("validate", campaign)
+    assert refused.code == 2 and "set brand.color too" in refused.err

@@ -14,7 +14,15 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    field_validator,
+    model_validator,
+)
 
 from publipost.campaigns.code import checked_code, derived_code
 from publipost.campaigns.copy import Copy
@@ -520,6 +528,21 @@ class BrandFont(Section):
     bold: str
 
 
+class Spot(Section):
+    """A named ink the print shop mixes (PANTONE 286 C), with its CMYK equivalent for proofs
+    and presses without it (the Separation's alternate, ISO 32000-1 §8.6.6.4)."""
+
+    name: str = Field(min_length=1, max_length=63)
+    cmyk: tuple[float, float, float, float]  # percentages: [100, 66, 0, 2]
+
+    @field_validator("cmyk")
+    @classmethod
+    def _percentages(cls, value: tuple[float, ...]) -> tuple[float, ...]:
+        if not all(0 <= v <= 100 for v in value):
+            raise ValueError("CMYK values are percentages, 0 to 100: e.g. [100, 66, 0, 2]")
+        return value
+
+
 class Brand(Section):
     """How the campaign looks: a logo, a colour, a font."""
 
@@ -528,6 +551,27 @@ class Brand(Section):
     logo_shows_name: bool = False
     color: str | None = None  # #rrggbb: the hook, the button, rules; checked for contrast on white
     font: BrandFont | None = None  # letters: embedded; e-mails use a web-safe stack
+    # In a PDF/X print file (print.standard), the brand colour as the print shop inks it: CMYK
+    # percentages, or a named spot ink; without either, `color` converted through the output profile.
+    color_cmyk: tuple[float, float, float, float] | None = None
+    spot: Spot | None = None
+
+    @field_validator("color_cmyk")
+    @classmethod
+    def _cmyk(cls, value: tuple[float, ...] | None) -> tuple[float, ...] | None:
+        if value is not None and not all(0 <= v <= 100 for v in value):
+            raise ValueError("CMYK values are percentages, 0 to 100: e.g. [100, 66, 0, 2]")
+        return value
+
+    @model_validator(mode="after")
+    def _printed_colour(self) -> Brand:
+        if (self.color_cmyk or self.spot) and not self.color:
+            raise ValueError(
+                "brand.color_cmyk and brand.spot print brand.color: set brand.color too (the screen's)"
+            )
+        if self.color_cmyk and self.spot:
+            raise ValueError("brand.color_cmyk or brand.spot: the brand colour is printed one way")
+        return self
 
     @field_validator("color")
     @classmethod

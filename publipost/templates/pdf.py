@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from reportlab.lib.colors import CMYKColor, Color, HexColor, black
+from reportlab.lib.colors import CMYKColor, CMYKColorSep, Color, HexColor, black
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
@@ -114,12 +114,25 @@ class LetterPainter:
         self.logo = self.campaign.resolve(self.brand.logo) if self.brand.logo else None
         # 100 % K under PDF/X (black on the black plate alone), else as the screen shows it
         self.ink = CMYKColor(0, 0, 0, 1) if self.press else black
-        self.accent = self._colour(self.brand.color) if self.brand.color else None
+        self.accent = self._accent()
         self._images: dict[Path, Any] = {}
         register_fonts()
         self.words = WORDS[self.campaign.language]
         self.width, self.height = self.preset.size[0] * mm, self.preset.size[1] * mm
         self.left = self.design.margin_left * mm
+
+    def _accent(self) -> Color | None:
+        """The brand colour: under PDF/X its spot ink or CMYK as the campaign gives them, else
+        converted through the output profile; on screen proofs, as written."""
+        brand = self.brand
+        if not brand.color:
+            return None
+        if self.press and brand.spot:
+            c, m, y, k = (v / 100 for v in brand.spot.cmyk)
+            return CMYKColorSep(c, m, y, k, spotName=brand.spot.name, density=1)
+        if self.press and brand.color_cmyk:
+            return CMYKColor(*(v / 100 for v in brand.color_cmyk))
+        return self._colour(brand.color)
 
     def _colour(self, value: str) -> Color:
         return CMYKColor(*self.press.cmyk(value)) if self.press else HexColor(value)
