@@ -50,12 +50,18 @@ def load_campaign(
 
 
 def load_audience(
-    campaign: Campaign, data: pd.DataFrame | None = None, *, rows: int | None = None
+    campaign: Campaign,
+    data: pd.DataFrame | None = None,
+    *,
+    rows: int | None = None,
+    keep: str | Path | None = None,
 ) -> Audience:
     """The campaign's audience, every row accounted for by its channels: from the customer file
-    it names (its first `rows` only, if given), or from `data`, a DataFrame with the same columns."""
+    it names (its first `rows` only, if given), or from `data`, a DataFrame with the same columns.
+    `keep`: an output folder where the file as read and checked is kept for the next call, and
+    reused while nothing it depends on changed (`Audience.recalled` says when it was made)."""
     reach = [c.reach() for c in channels_of(campaign)]
-    return _load_audience(campaign, reach, frame=data, rows=rows)
+    return _load_audience(campaign, reach, frame=data, rows=rows, keep=Path(keep) if keep else None)
 
 
 def prepare(
@@ -64,15 +70,17 @@ def prepare(
     *,
     boundary: Path | None = None,
     rows: int | None = None,
+    keep: str | Path | None = None,
 ) -> Prepared:
     """Everything a run needs, checked before any output: the campaign, its audience, its copy
     compiled once, each channel's template compiled once. With a `boundary` (lint, validate on
     untrusted input), the campaign may name files inside it only; with `rows`, only the customer
-    file's first rows are read (a first look at a big file)."""
+    file's first rows are read (a first look at a big file); with `keep`, an output folder, the
+    customer file as read and checked is kept there and reused by the next call (load_audience)."""
     if not isinstance(campaign, Campaign):
         campaign = load_campaign(campaign, boundary=boundary)
     if not isinstance(audience, Audience):
-        audience = load_audience(campaign, audience, rows=rows)
+        audience = load_audience(campaign, audience, rows=rows, keep=keep)
     prepared = _compiled(campaign, audience)
     prepared.variants = {name: _compiled(variant, audience) for name, variant in campaign.by_variant.items()}
     for variant in prepared.variants.values():

@@ -8,6 +8,7 @@ is recorded, so nothing is lost or altered silently.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 from collections import Counter
@@ -151,6 +152,9 @@ class Audience:
     store: StoreCheck | None = None
     conditions: list[str] = field(default_factory=list)  # target.where, each condition as it was read
     complaints: Complaints | None = None  # a complaints file (kind: complaint-reply), checked
+    recalled: dt.datetime | None = (
+        None  # read, cleaned and checked by an earlier command, then (accounted.py)
+    )
     # each channel and its problem per row, kept until outcomes are final (_note_partial)
     _partial: dict[str, tuple[Reach, pd.Series]] = field(default_factory=dict, repr=False)
     _lookup: tuple | None = field(default=None, repr=False)
@@ -423,14 +427,101 @@ def load_audience(
     frame: pd.DataFrame | None = None,
     rows: int | None = None,
     store: str | None = None,
+    keep: Path | None = None,
 ) -> Audience:
     """The campaign's audience, every row accounted for.
 
     `reach` lists the channels to account for (default: the campaign's letter and e-mail, see
     campaigns/reach.py); `frame` is the customer data itself (a notebook's DataFrame) instead of
     the file `target.source` names; `rows`, the file's first rows only (a first look); `store`,
-    the suppression store to consult (default: the configured one, see store/config.py)."""
+    the suppression store to consult (default: the configured one, see store/config.py);
+    `keep`, an output folder where the file as read, cleaned and checked is kept for the next
+    command, and taken from while nothing it depends on changed (campaigns/accounted.py)."""
+    from publipost.campaigns import accounted
+
     reach = default_reach(campaign) if reach is None else reach
+    kept = None
+    if keep is not None and frame is None and rows is None:
+        kept = accounted.key(campaign, [channel.name for channel in reach])
+    recalled = accounted.recall(keep, kept) if keep is not None and kept else None
+    if recalled is not None:
+        audience = _recalled(*recalled, reach)
+    else:
+        audience = _read_and_check(campaign, reach, frame, rows)
+        if keep is not None and kept:
+            accounted.keep(keep, kept, *_to_keep(audience))
+    _add_malformed(audience, reach)
+    _filter(audience, campaign)
+    _suppress(audience, campaign)
+    _consult_store(audience, campaign, store)
+    _dedupe(audience, campaign)
+    _households(audience, campaign)
+    _assign_ids(audience, campaign)
+    _hold_out(audience, campaign)
+    _assign_variants(audience, campaign)
+    _sort(audience, campaign)
+    return _finished(audience, campaign)
+
+
+PROBLEM = "__problem_"  # a channel's problems per row, kept as columns of the frame
+
+
+def _to_keep(audience: Audience) -> tuple[pd.DataFrame, dict]:
+    """The audience as read, cleaned and checked by its channels: a frame and plain facts."""
+    frame = audience.frame.copy()
+    for name, (_, problems) in audience._partial.items():
+        frame[PROBLEM + name] = problems.reindex(frame.index)
+    source = audience.source
+    meta = {
+        "headers": audience.headers,
+        "notes": [[n.row, n.outcome, n.reason] for n in audience.notes],
+        "corrections": [[c.row, c.field, c.before, c.after, c.reason] for c in audience.corrections],
+        "channels": list(audience._partial),
+        "source": {
+            "path": str(source.path),
+            "columns": [str(c) for c in source.frame.columns],
+            "encoding": source.encoding,
+            "separator": source.separator,
+            "malformed": [[row, why] for row, why in source.malformed],
+            "rejected_values": {str(row): values for row, values in source.rejected_values.items()},
+            "digest": source.digest,
+            "kinds": source.kinds,
+        },
+    }
+    return frame, meta
+
+
+def _recalled(frame: pd.DataFrame, meta: dict, when: dt.datetime, reach: Sequence[Reach]) -> Audience:
+    given = meta["source"]
+    source = Table(
+        Path(given["path"]),
+        pd.DataFrame({c: pd.Series(dtype=object) for c in given["columns"]}),
+        encoding=given["encoding"],
+        separator=given["separator"],
+        malformed=[(int(row), why) for row, why in given["malformed"]],
+        rejected_values={int(row): values for row, values in given["rejected_values"].items()},
+        digest=given["digest"],
+        kinds=given["kinds"],
+    )
+    by_name = {channel.name: channel for channel in reach}
+    partial = {name: (by_name[name], frame.pop(PROBLEM + name)) for name in meta["channels"]}
+    audience = Audience(
+        source,
+        meta["headers"],
+        frame,
+        notes=[RowNote(int(row), outcome, reason) for row, outcome, reason in meta["notes"]],
+        corrections=[Correction(int(r), f, b, a, why) for r, f, b, a, why in meta["corrections"]],
+        recalled=when,
+    )
+    audience._partial = partial
+    return audience
+
+
+def _read_and_check(
+    campaign: Campaign, reach: Sequence[Reach], frame: pd.DataFrame | None, rows: int | None
+) -> Audience:
+    """Read the customer file (or the DataFrame given), clean it, and ask each channel which
+    rows it reaches: what does not change from one command to the next (accounted.py)."""
     target = campaign.target
     if frame is not None:
         table = table_from_frame(frame)
@@ -458,16 +549,10 @@ def load_audience(
     audience.frame["_outcome"] = Outcome.TARGETED.value
     _normalise_emails(audience)
     _check_channels(audience, campaign, reach)
-    _add_malformed(audience, reach)
-    _filter(audience, campaign)
-    _suppress(audience, campaign)
-    _consult_store(audience, campaign, store)
-    _dedupe(audience, campaign)
-    _households(audience, campaign)
-    _assign_ids(audience, campaign)
-    _hold_out(audience, campaign)
-    _assign_variants(audience, campaign)
-    _sort(audience, campaign)
+    return audience
+
+
+def _finished(audience: Audience, campaign: Campaign) -> Audience:
     if campaign.reply:
         from publipost.campaigns.complaints import check_columns, read_complaints
 

@@ -213,3 +213,9 @@ def progress_bar(
             yield advance
 
     return bar()
+
+
+def out_folder(args: argparse.Namespace) -> Path:
+    """The output folder a command writes: --out, else out/ beside the campaign file (as
+    Prepared.out_dir says, known before the campaign is loaded)."""
+    return Path(args.out) if args.out else Path(args.campaign).resolve().parent / "out"

@@ -15,6 +15,7 @@ from publipost.cli.common import (
     accept_store_change,
     at_least,
     local_path,
+    out_folder,
     progress_bar,
     shown_path,
 )
@@ -114,7 +115,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     from publipost.channels import RenderOptions, for_format
     from publipost.channels.base import LintBlocked
 
-    prepared = prepare(args.campaign)
+    prepared = prepare(args.campaign, keep=out_folder(args))
     i18n.activate(prepared.campaign.language)
     accept_store_change(prepared, args)
     # An unknown id is bad input: refused before anything is printed.

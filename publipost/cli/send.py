@@ -16,6 +16,7 @@ from publipost.cli.common import (
     duration,
     durations,
     local_path,
+    out_folder,
     positive,
     progress_bar,
     share,
@@ -175,7 +176,7 @@ def cmd_send(args: argparse.Namespace) -> int:
             "--test-recipient chooses whose messages a test send shows", hint="add --test-to ADDRESS"
         )
     relay = parse_relay(args.smtp, allow_plain_auth=args.allow_plain_auth) if args.smtp else None
-    prepared = prepare(args.campaign)
+    prepared = prepare(args.campaign, keep=out_folder(args))
     i18n.activate(prepared.campaign.language)
     accept_store_change(prepared, args)
     email = prepared.campaign.email

@@ -12,6 +12,7 @@ from publipost.cli.common import (
     EXIT_OK,
     EXIT_PROBLEMS,
     local_path,
+    out_folder,
 )
 from publipost.cli.printing import print_audience, print_authentication, print_replies_to_fix, print_window
 
@@ -33,7 +34,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from publipost.campaigns.paths import repository_root
 
     boundary = None if args.allow_outside else repository_root(args.campaign)
-    prepared = prepare(args.campaign, boundary=boundary)
+    prepared = prepare(args.campaign, boundary=boundary, keep=out_folder(args))
     i18n.activate(prepared.campaign.language)
     out_dir = args.out or prepared.out_dir
     out_dir.mkdir(parents=True, exist_ok=True)

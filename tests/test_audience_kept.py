@@ -1,0 +1,103 @@
+"""Issue 31: the customer file as read, cleaned and checked by the channels is kept in the output
+folder by the first command and reused by the next while nothing it depends on changed; what
+may change between two commands (the store, suppression lists, filters) is done again every
+time. The reused run says so, and its reports are byte for byte the cold run's."""
+
+from __future__ import annotations
+
+from publipost.api import prepare
+from publipost.campaigns.accounted import FOLDER
+from publipost.store.db import Entry, Store
+from publipost.store.keys import email_key
+from tests.conftest import copy_example
+
+REUSED = "as read and checked at"
+
+
+def _reports(campaign):
+    out = campaign.parent / "out"
+    return {name: (out / name).read_bytes() for name in ("rejects.csv", "corrections.csv")}
+
+
+def test_the_second_command_reuses_the_first_s_reading_and_reports_the_same(tmp_path, run):
+    campaign = copy_example("vente-couette", tmp_path)
+    cold = run("validate", campaign, "--lang", "en")
+    assert cold.code == 0 and REUSED not in cold.out
+    first = _reports(campaign)
+    assert (campaign.parent / "out" / FOLDER).is_dir()
+    warm = run("validate", campaign, "--lang", "en")
+    assert warm.code == 0 and REUSED in warm.out
+    assert [line for line in warm.out.splitlines() if REUSED not in line] == cold.out.splitlines()
+    assert _reports(campaign) == first
+    rendered = run("render", campaign, "--format", "text", "--lang", "en")
+    assert rendered.code == 0 and REUSED in rendered.out
+
+
+def test_a_changed_customer_file_or_campaign_is_read_again(tmp_path, run):
+    campaign = copy_example("vente-couette", tmp_path)
+    assert run("validate", campaign).code == 0
+    data = campaign.parent / "data" / "clients.csv"
+    text = data.read_text(encoding="cp1252")
+    data.write_text(text.replace("C00003;Mme;Inès;Rousseau", "C00003;Mme;Inès;ROUSSEAU"), encoding="cp1252")
+    changed = run("validate", campaign, "--lang", "en")
+    assert changed.code == 0 and REUSED not in changed.out
+    assert "ROUSSEAU" in _reports(campaign)["corrections.csv"].decode("cp1252")  # the new cell, cased
+    assert REUSED in run("validate", campaign, "--lang", "en").out
+    campaign.write_text(campaign.read_text(encoding="utf-8").replace("envelope: dl\n", "envelope: dl-left\n"))
+    assert REUSED not in run("validate", campaign, "--lang", "en").out
+
+
+def test_an_unsubscribe_after_validate_is_honoured_by_the_reused_run(tmp_path, run, own_store):
+    campaign = copy_example("vente-couette", tmp_path)
+    assert run("validate", campaign).code == 0
+    with Store(str(own_store)) as store:
+        store.add([Entry(email_key("mathis.dupont2@exemple.fr"), "email", "unsubscribed", "one-click")])
+    warm = run("validate", campaign, "--lang", "en")
+    assert REUSED in warm.out
+    rejects = _reports(campaign)["rejects.csv"].decode("cp1252")
+    assert "C00002" in rejects and "letter only" in rejects  # its e-mail withdrawn, its letter kept
+
+
+def test_a_damaged_kept_audience_costs_only_time(tmp_path, run):
+    campaign = copy_example("vente-couette", tmp_path)
+    assert run("validate", campaign).code == 0
+    first = _reports(campaign)
+    for kept in (campaign.parent / "out" / FOLDER).rglob("frame.parquet"):
+        kept.write_bytes(kept.read_bytes()[:200])
+    again = run("validate", campaign, "--lang", "en")
+    assert again.code == 0 and REUSED not in again.out
+    assert _reports(campaign) == first
+    assert REUSED in run("validate", campaign, "--lang", "en").out  # kept anew
+
+
+def test_the_library_keeps_it_when_asked_and_says_when(tmp_path):
+    campaign = copy_example("launch-planner", tmp_path)
+    out = tmp_path / "elsewhere"
+    assert prepare(campaign).audience.recalled is None  # not asked: nothing kept
+    assert not out.exists()
+    first = prepare(campaign, keep=out)
+    second = prepare(campaign, keep=out)
+    assert first.audience.recalled is None and second.audience.recalled is not None
+    assert first.audience.recipients().equals(second.audience.recipients())
+
+
+def test_without_pyarrow_nothing_is_kept_and_nothing_breaks(tmp_path):
+    """The base install has no pyarrow (the `parquet` extra brings it): every command reads the
+    file, as before."""
+    import subprocess
+    import sys
+
+    campaign = copy_example("vente-couette", tmp_path)
+    code = (
+        "import sys, contextlib, io\n"
+        "sys.modules['pyarrow'] = None  # as if it were not installed\n"
+        "from publipost.cli import main\n"
+        "for _ in range(2):\n"
+        "    with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+        "        print(main(['validate', sys.argv[1]]), file=sys.stderr)\n"
+        "    print('as read and checked' in out.getvalue())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code, str(campaign)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["False", "False"] and done.stderr.split() == ["0", "0"]
+    assert not (campaign.parent / "out" / FOLDER).exists()
