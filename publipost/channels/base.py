@@ -167,6 +167,7 @@ class Delivery:
 
     @contextlib.contextmanager
     def transport(self, relay: Relay | None, out_dir: Path) -> Iterator[Transport]:
+        """The transport for one run, open while it lasts (`relay`: what --smtp named, if any)."""
         raise NotImplementedError
         yield
 
