@@ -69,6 +69,18 @@ def test_render_pdfx_writes_pdf_x_4(tmp_path, run, example):
         ["gs", "-q", "-o", "/dev/null", "-sDEVICE=nullpage", str(path)], capture_output=True, text=True
     )
     assert check.returncode == 0 and not check.stderr.strip() and not check.stdout.strip()
+    # the carrier envelopes (the campaign names its envelope) go to the same shop: PDF/X-4 too
+    envelopes = sorted((campaign.parent / "out" / "letters").glob("envelopes-*.pdf"))
+    if example == "vente-couette":
+        assert envelopes
+    for envelope in envelopes:
+        with pikepdf.open(envelope) as pdf:
+            assert pdf.open_metadata()["pdfxid:GTS_PDFXVersion"] == "PDF/X-4"
+            assert pdf.Root.OutputIntents[0].DestOutputProfile.N == 4
+            assert all("/TrimBox" in page.obj for page in pdf.pages)
+            assert "rg" not in _colour_operators(pdf)  # no DeviceRGB: the text is gray, on K alone
+        c, m, y, k = _inkcov(envelope, 1)
+        assert (c, m, y) == (0, 0, 0) and k > 0
 
 
 def test_without_pdfx_black_is_rgb_and_lands_on_four_plates(tmp_path, run):

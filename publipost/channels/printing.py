@@ -266,6 +266,8 @@ def render_pdf(
         )
     if prepared.campaign.letter and prepared.campaign.letter.envelope and report.written:
         report.envelopes = _envelopes(prepared, target)
+        if profile is not None:  # the carrier envelopes go to the same print shop: PDF/X-4 too
+            finish_pdfx(report.envelopes, f"{prepared.campaign.name}: envelopes", profile)
     report.seconds = time.perf_counter() - started
     return report
 
