@@ -160,6 +160,7 @@ def test_a_short_unsubscribe_key_is_refused(campaign_dir, run, monkeypatch):
     assert "short" not in result.err.replace("holds 5 bytes", "")
 
 
+@pytest.mark.slow  # a bound waited for, or every spelling of the paths: CI runs it
 @pytest.mark.parametrize(
     "nesting",
     [

@@ -170,6 +170,7 @@ def _workbook(tmp_path, extra_rows: str = "", sheet_xml=None):
     return forged
 
 
+@pytest.mark.slow  # a bound waited for, or every spelling of the paths: CI runs it
 @pytest.mark.parametrize(
     ("forge", "said"),
     [

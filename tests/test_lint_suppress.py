@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from publipost.linter import report
 from tests.lintkit import GOOD, lint_text, position
 
@@ -110,6 +112,7 @@ def test_the_rule_that_guards_the_law_cannot_be_switched_off_by_the_copy(tmp_pat
     assert "unsubscribe-missing guards the law" in result.out
 
 
+@pytest.mark.slow  # a bound waited for, or every spelling of the paths: CI runs it
 def test_findings_do_not_depend_on_the_order_or_spelling_of_the_paths(tmp_path, monkeypatch, capsys):
     """A campaign, one of its copy files, a documentation page and a standalone letter, named in
     every order and with relative or absolute paths: the same findings, the same suppressions,

@@ -194,6 +194,7 @@ def test_an_error_in_a_variant_points_into_the_variant(couette, run):
 # --- rendering, manifest, lint ---------------------------------------------------------------------
 
 
+@pytest.mark.slow  # a whole campaign drawn, or a bound waited for: CI runs it
 def test_each_recipient_gets_their_variant_in_print_and_e_mail_and_the_manifest_says_which(couette, run):
     _with(couette, AB)
     assert run("render", couette, "--format", "pdf").code == 0
