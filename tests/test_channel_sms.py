@@ -324,6 +324,12 @@ def test_sent_through_its_transport_with_the_journal_once_each(sms, tmp_path, ru
         assert manifest.outcomes("email") == {}
 
 
+def test_a_dry_run_says_what_it_rendered(sms, tmp_path, run):
+    result = run("send", _campaign(tmp_path), "--channel", "sms", "--dry-run")
+    assert result.code == 0 and "dry run: 4 SMS rendered, nothing sent" in result.out
+    assert not _outbox(tmp_path)
+
+
 def test_a_crashed_sms_send_resumes_exactly(sms, tmp_path, run):
     path = _campaign(tmp_path)
     FileTransport.crash_after = 2  # dies holding the third recipient's claim
