@@ -30,7 +30,7 @@ from publipost.run.executor import Executor, Mapped, local
 from publipost.templates.layout import unprintable
 from publipost.templates.markdown import blank_comments, parse_letter
 from publipost.templates.merge import Merge, MergedLetter, RecipientError, each_rendered
-from publipost.templates.press import Press, finish_pdfx, subset_tags
+from publipost.templates.press import Press, binary_streams, finish_pdfx, subset_tags
 from publipost.templates.window import placed_preset
 
 if TYPE_CHECKING:
@@ -419,6 +419,11 @@ def _collect(
 
 def render_chunk(run: PrintRun, chunk: Chunk) -> tuple[int, list[Path], list[int], list[tuple[int, str]]]:
     """Draw letters start..end into the chunk's file(s); returns their page counts and failures."""
+    with binary_streams():  # Flate-only streams: the merge copies them as they are
+        return _render_chunk(run, chunk)
+
+
+def _render_chunk(run: PrintRun, chunk: Chunk) -> tuple[int, list[Path], list[int], list[tuple[int, str]]]:
     from reportlab.lib.units import mm
     from reportlab.pdfgen.canvas import Canvas
 
@@ -608,7 +613,8 @@ def _merge(
     temporary = output.with_suffix(".tmp.pdf")
     # The first chunk as the primary input: its Info (title, author) is the print file's.
     primary = pages[0] if pages else "--empty"
-    pikepdf.Job(["qpdf", primary, "--pages", *pages, "--", str(temporary)]).run()
+    # the chunks' streams are Flate already (binary_streams): copied as they are, not recompressed
+    pikepdf.Job(["qpdf", primary, "--stream-data=preserve", "--pages", *pages, "--", str(temporary)]).run()
     temporary.replace(output)
     if blank:
         blank.unlink()

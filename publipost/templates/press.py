@@ -64,6 +64,23 @@ def subset_tags(salt: str) -> Iterator[None]:
         ttfonts.SUBSETN = original
 
 
+@contextlib.contextmanager
+def binary_streams() -> Iterator[None]:
+    """While letters are drawn and saved, their streams are Flate only, not ASCII85 and Flate
+    (reportlab's default, for files sent as 7-bit text): a quarter smaller, and the merge of the
+    chunks can copy them as they are instead of decoding and compressing every page again
+    (qpdf's --stream-data=preserve: the merge of 2,000 letters 1.2 s → 0.2 s, on one core while
+    the others wait)."""
+    from reportlab import rl_config
+
+    before = rl_config.useA85
+    rl_config.useA85 = 0
+    try:
+        yield
+    finally:
+        rl_config.useA85 = before
+
+
 def output_profile(given: Path | None, where: Where | None = None) -> Path:
     """The output condition's ICC profile: the print shop's, or the system's default CMYK one."""
     if given is not None:
