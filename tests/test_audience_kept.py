@@ -70,6 +70,25 @@ def test_a_damaged_kept_audience_costs_only_time(tmp_path, run):
     assert REUSED in run("validate", campaign, "--lang", "en").out  # kept anew
 
 
+def test_kept_facts_that_do_not_hold_together_are_read_again(tmp_path, run):
+    """A meta.json that parses, names the right key, and lacks what the audience needs (edited
+    by hand, or from a publipost that kept less) is no traceback: the file is read again."""
+    import json
+
+    campaign = copy_example("vente-couette", tmp_path)
+    assert run("validate", campaign).code == 0
+    first = _reports(campaign)
+    (meta,) = (campaign.parent / "out" / FOLDER).rglob("meta.json")
+    for damage in ("notes", "source", "kept"):
+        facts = json.loads(meta.read_text(encoding="utf-8"))
+        facts.pop(damage, None)
+        meta.write_text(json.dumps(facts), encoding="utf-8")
+        again = run("validate", campaign, "--lang", "en")
+        assert again.code == 0 and REUSED not in again.out, damage
+        assert _reports(campaign) == first
+        (meta,) = (campaign.parent / "out" / FOLDER).rglob("meta.json")  # kept anew, whole
+
+
 def test_the_library_keeps_it_when_asked_and_says_when(tmp_path):
     campaign = copy_example("launch-planner", tmp_path)
     out = tmp_path / "elsewhere"

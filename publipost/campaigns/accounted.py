@@ -15,7 +15,6 @@ may come from anywhere, and reading it must not run anything.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -78,12 +77,9 @@ def recall(folder: Path, wanted: str) -> tuple[pd.DataFrame, dict[str, Any], dt.
         meta = json.loads((place / "meta.json").read_text(encoding="utf-8"))
         if meta.get("format") != FORMAT or meta.get("key") != wanted:
             return None
-        frame = pd.read_parquet(place / "frame.parquet")
-    except (OSError, ValueError, KeyError, TypeError):
+        return pd.read_parquet(place / "frame.parquet"), meta, dt.datetime.fromisoformat(meta["kept"])
+    except Exception:  # missing, damaged, not ours (pyarrow raises its own errors): read the file again
         return None
-    except Exception:  # pyarrow's own errors on a damaged file: read the customer file again
-        return None
-    return frame, meta, dt.datetime.fromisoformat(meta["kept"])
 
 
 def keep(folder: Path, wanted: str, frame: pd.DataFrame, meta: dict[str, Any]) -> None:
@@ -91,6 +87,7 @@ def keep(folder: Path, wanted: str, frame: pd.DataFrame, meta: dict[str, Any]) -
     Written beside and renamed into place: a reader never sees half of it. A folder that
     cannot be written costs only the time next run."""
     root = folder / FOLDER
+    staging: Path | None = None
     try:
         root.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(dir=root, prefix=".new-"))
@@ -105,5 +102,5 @@ def keep(folder: Path, wanted: str, frame: pd.DataFrame, meta: dict[str, Any]) -
             if other.name != wanted:
                 shutil.rmtree(other, ignore_errors=True)
     except (OSError, ImportError):
-        with contextlib.suppress(NameError, OSError):
+        if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)

@@ -444,9 +444,13 @@ def load_audience(
     if keep is not None and frame is None and rows is None:
         kept = accounted.key(campaign, [channel.name for channel in reach])
     recalled = accounted.recall(keep, kept) if keep is not None and kept else None
+    audience = None
     if recalled is not None:
-        audience = _recalled(*recalled, reach)
-    else:
+        try:
+            audience = _recalled(*recalled, reach)
+        except (KeyError, TypeError, ValueError):  # kept facts incomplete or of another shape
+            audience = None
+    if audience is None:
         audience = _read_and_check(campaign, reach, frame, rows)
         if keep is not None and kept:
             accounted.keep(keep, kept, *_to_keep(audience))
