@@ -37,6 +37,26 @@ def _pages_text(path) -> list[str]:
     return [page.extract_text() for page in PdfReader(path).pages]
 
 
+def test_the_print_file_s_streams_are_flate_only_and_reportlab_is_left_as_it_was(printed):
+    """Issue 31: chunks are drawn without ASCII85 (templates/press.py binary_streams) so that the
+    merge copies their streams as they are (qpdf --stream-data=preserve): an ASCII85 stream left
+    in the file would mean the merge kept a quarter more bytes, or drew it the old way. The
+    setting is reportlab's, process-wide: put back after each chunk."""
+    import pikepdf
+    from reportlab import rl_config
+
+    def filters(path) -> set[str]:
+        with pikepdf.open(path) as pdf:
+            return {str(o.Filter) for o in pdf.objects if isinstance(o, pikepdf.Stream) and "/Filter" in o}
+
+    prepared, report = printed
+    leaflet = prepared.campaign.letter.leaflet
+    given = filters(prepared.campaign.resolve(leaflet)) if leaflet else set()  # merged as supplied
+    flate = str(pikepdf.Array([pikepdf.Name.FlateDecode]))
+    assert flate in filters(report.files[0]) and filters(report.files[0]) <= given | {flate}
+    assert rl_config.useA85 == 1
+
+
 def _first_page_text(path) -> str:
     """Page 1 alone: extracting every page of a 127-letter file took seconds a test."""
     return PdfReader(path).pages[0].extract_text()

@@ -14,16 +14,18 @@ import pytest
 from tests.conftest import copy_example
 
 
-def _colour_operators(pdf: pikepdf.Pdf) -> set[str]:
-    """Every colour-setting operator in every content stream (pages and form XObjects)."""
-    found = set()
+def _instructions(pdf: pikepdf.Pdf):
+    """Every instruction of every content stream (pages and form XObjects)."""
     streams = [page.obj for page in pdf.pages]
     streams += [o for o in pdf.objects if isinstance(o, pikepdf.Stream) and o.get("/Subtype") == "/Form"]
     for stream in streams:
-        for instruction in pikepdf.parse_content_stream(stream):
-            if str(instruction.operator) in ("rg", "RG", "k", "K", "g", "G", "cs", "CS", "sc", "scn"):
-                found.add(str(instruction.operator))
-    return found
+        yield from pikepdf.parse_content_stream(stream)
+
+
+def _colour_operators(pdf: pikepdf.Pdf) -> set[str]:
+    """Every colour-setting operator used."""
+    colours = ("rg", "RG", "k", "K", "g", "G", "cs", "CS", "sc", "scn")
+    return {str(i.operator) for i in _instructions(pdf) if str(i.operator) in colours}
 
 
 def _image_spaces(pdf: pikepdf.Pdf) -> set[str]:
@@ -201,15 +203,12 @@ def test_an_output_profile_that_is_not_a_cmyk_icc_is_bad_input(tmp_path, run):
 
 
 def _fill_colours(pdf: pikepdf.Pdf) -> set[tuple[str, tuple[str, ...]]]:
-    """(operator, operands) of every CMYK fill and every colour-space selection, in every stream."""
-    found = set()
-    streams = [page.obj for page in pdf.pages]
-    streams += [o for o in pdf.objects if isinstance(o, pikepdf.Stream) and o.get("/Subtype") == "/Form"]
-    for stream in streams:
-        for instruction in pikepdf.parse_content_stream(stream):
-            if str(instruction.operator) in ("k", "cs", "scn"):
-                found.add((str(instruction.operator), tuple(str(v) for v in instruction.operands)))
-    return found
+    """(operator, operands) of every CMYK fill and every colour-space selection."""
+    return {
+        (str(i.operator), tuple(str(v) for v in i.operands))
+        for i in _instructions(pdf)
+        if str(i.operator) in ("k", "cs", "scn")
+    }
 
 
 def _separations(pdf: pikepdf.Pdf) -> set[str]:

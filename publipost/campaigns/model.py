@@ -532,7 +532,7 @@ class Spot(Section):
     """A named ink the print shop mixes (PANTONE 286 C), with its CMYK equivalent for proofs
     and presses without it (the Separation's alternate, ISO 32000-1 §8.6.6.4)."""
 
-    name: str = Field(min_length=1, max_length=63)
+    name: str = Field(min_length=1, max_length=127)  # a PDF name: 127 bytes at most (ISO 32000-1, C.2)
     cmyk: tuple[float, float, float, float]  # percentages: [100, 66, 0, 2]
 
     @field_validator("cmyk")

@@ -51,20 +51,20 @@ class LetterChannel(Channel):
         if placed != campaign_preset(campaign):  # the address moved into its envelope's window
             check_design(design, placed, campaign.where(("letter", "envelope")))
         if campaign.print_.marks == "omr":
-            from publipost.templates.inserter import omr_clear
+            from publipost.campaigns.presets import Box
+            from publipost.templates.design import overlaps
+            from publipost.templates.inserter import omr_zone
 
-            regions = {"body": (design.margin_left, 0.0, placed.size[1])}
-            regions |= {
-                name: (box.x, box.y, box.y + box.height)
-                for name, box in (("logo", design.logo), ("reference", design.reference))
-                if box is not None
-            }
-            if problem := omr_clear(regions):
-                raise PublipostError(
-                    problem,
-                    campaign.where(("print", "marks")),
-                    "a design whose body starts at margin_left 17 or more, or marks: datamatrix",
-                )
+            zone = omr_zone()
+            body = Box(design.margin_left, 0.0, design.body_width, placed.size[1])
+            for name, region in (("body", body), ("logo", design.logo), ("reference", design.reference)):
+                if region is not None and overlaps(region, zone):
+                    raise PublipostError(
+                        f"the design's {name} starts at x = {region.x:g} mm, in the OMR column "
+                        f"(x < {zone.x + zone.width:g} mm, y {zone.y:g}–{zone.y + zone.height:g} mm)",
+                        campaign.where(("print", "marks")),
+                        "a design whose body starts at margin_left 17 or more, or marks: datamatrix",
+                    )
         letter_fonts(campaign)
         assert campaign.letter is not None
         reply = campaign.letter.reply_address or campaign.sender.block

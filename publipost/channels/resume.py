@@ -33,6 +33,8 @@ def fingerprints(prepared: Prepared, channel: str = "email") -> dict[str, str]:
     campaign = prepared.campaign
     prefix = f"{channel}."
     parts = {key: _hash(copy.text) for key, copy in campaign.copies.items() if key.startswith(prefix)}
+    # The e-mail's parts keep the names journals on disk already hold ("e-mail settings", "e-mail
+    # template"): renamed, every journal written before would refuse to resume as changed.
     email = campaign.email if channel == "email" else None
     section = campaign.section(channel)
     if channel != "email" and section is not None:

@@ -282,12 +282,9 @@ def _print_send_report(report: SendReport, args: argparse.Namespace, out_dir: Pa
     if args.dry_run:
         for message in report.shown:
             print(_shown(message))
-        rendered = report.counts.get("rendered", 0)
-        if report.channel == "email":
-            print(_("dry run: {n} e-mails rendered, nothing sent").format(n=rendered))
-        else:  # a channel of one's own, by its own plural
-            what = _(channel_named(report.channel).plural)
-            print(_("dry run: {n} {what} rendered, nothing sent").format(n=rendered, what=what))
+        what = _(channel_named(report.channel).plural)  # "e-mails", or a channel of one's own's
+        said = _("dry run: {n} {what} rendered, nothing sent")
+        print(said.format(n=report.counts.get("rendered", 0), what=what))
         for row, reason in report.not_rendered:
             print(
                 "  " + _("row {row}: not rendered: {reason}").format(row=row, reason=reason), file=sys.stderr

@@ -147,7 +147,7 @@ def check_design(design: Design, preset: Preset, where: Where) -> None:
             raise fail(f"{key} leaves the page ({width:g} × {height:g} mm)")
         if region.x < MARKS_EDGE:
             raise fail(f"{key} starts at x = {region.x:g} mm, over the fold marks (keep x ≥ {MARKS_EDGE:g})")
-        if key != "body" and _overlap(region, window):
+        if key != "body" and overlaps(region, window):
             raise fail(
                 f"{key} covers the address window (x {window.x:g}–{window.x + window.width:g}, "
                 f"y {window.y:g}–{window.y + window.height:g} mm of the '{preset.name}' layout)"
@@ -188,5 +188,5 @@ def design_for(campaign: Campaign) -> Design:
     return design
 
 
-def _overlap(a: Box, b: Box) -> bool:
+def overlaps(a: Box, b: Box) -> bool:
     return a.x < b.x + b.width and b.x < a.x + a.width and a.y < b.y + b.height and b.y < a.y + a.height

@@ -25,6 +25,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from publipost.campaigns.presets import Box
+
 MODULE_MM = 0.5  # a 0.5 mm module: 9 mm for 18 × 18, read by inserter cameras at 200 dpi and more
 X_MM, TOP_MM = 4.0, 145.0  # the clear zone: left of the text, between the tri-fold's marks
 
@@ -77,15 +79,9 @@ def omr_marks(sheet: int, sheets: int) -> tuple[bool, ...]:
     return (*marks, odd, True)
 
 
-def omr_clear(design_regions: dict[str, tuple[float, float, float]]) -> str:
-    """Why one of the design's regions (left edge, top, bottom in mm from the page's top-left)
-    would reach the OMR column ('' when none does): ink among the bars reads as marks."""
-    right = OMR_X_MM + OMR_LENGTH_MM + 2  # 2 mm of clear paper after the bars
-    top, bottom = OMR_TOP_MM - 2, OMR_TOP_MM + (len(OMR_FUNCTIONS) - 1) * OMR_PITCH_MM + 2
-    for name, (x, y, y_end) in design_regions.items():
-        if x < right and y < bottom and y_end > top:
-            return (
-                f"the design's {name} starts at x = {x:g} mm, in the OMR column (x < {right:g} mm, "
-                f"y {top:g}–{bottom:g} mm)"
-            )
-    return ""
+def omr_zone() -> Box:
+    """The OMR column with 2 mm of clear paper round the bars (our margin, no norm gives one):
+    a design's ink inside it would read as marks."""
+    top = OMR_TOP_MM - OMR_THICKNESS_MM / 2 - 2
+    height = (len(OMR_FUNCTIONS) - 1) * OMR_PITCH_MM + OMR_THICKNESS_MM + 4
+    return Box(0.0, top, OMR_X_MM + OMR_LENGTH_MM + 2, height)
