@@ -567,6 +567,66 @@ def test_the_per_domain_limit_holds_across_sending_processes(tmp_path):
     assert max(watcher.most.values()) <= 2, watcher.most
 
 
+@pytest.mark.slow  # several processes: CI runs it
+def test_a_list_of_one_domain_is_sent_by_every_process(tmp_path):
+    """Issue 31: sharded by domain, a list that is all one domain (as a retailer's is mostly
+    gmail.com) went to one process while the other idled: two processes sent slower than one.
+    Without a per-domain limit, each process takes its share of the addresses."""
+    addresses = [f"r{i}@one.example" for i in range(420)]
+    prepared = _campaign(tmp_path, addresses)
+    watcher = _Watcher()
+    with SmtpServer(watcher) as server:
+        report = send_campaign(
+            prepared,
+            tmp_path / "out",
+            relay=parse_relay(server.url),
+            processes=2,
+            limits=Limits(concurrency=8, backoff=0.01, timeout=5),
+        )
+    assert report.counts["sent"] == 420 and len(watcher.arrivals) == 420
+    # each process has 4 connections: more than 4 messages at once means both were sending
+    assert watcher.most["one.example"] > 4, watcher.most
+
+
+def test_the_shards_of_one_domain_are_its_addresses_unless_a_domain_limit_holds():
+    from publipost.mailer.journal import shard_of
+
+    addresses = [f"r{i}@one.example" for i in range(200)]
+    by_domain = {shard_of(a, 2) for a in addresses}
+    by_address = Counter(shard_of(a, 2, by_domain=False) for a in addresses)
+    assert len(by_domain) == 1
+    assert set(by_address) == {0, 1} and min(by_address.values()) > 70, by_address
+    assert shard_of("R1@One.Example", 2, by_domain=False) == shard_of("r1@one.example", 2, by_domain=False)
+
+
+def test_a_pause_a_block_and_a_stop_reach_the_other_sending_processes(tmp_path):
+    """Processes sharing a domain share what it said: one that is asked to slow down, or
+    refused, or stopped, tells the others through the journal (each a Guard on its own
+    connection to it, as each sending process has)."""
+    import asyncio
+
+    from publipost.mailer.smtp import Guard, Outgoing
+
+    limits = Limits(retry_delays=(60.0,))
+    one, other = Journal(tmp_path / "journal.sqlite"), Journal(tmp_path / "journal.sqlite")
+    stopped = asyncio.Event()
+    first, second = Guard(limits, 0, shared=one), Guard(limits, 0, shared=other, stop=stopped)
+
+    def job(address: str) -> Outgoing:
+        return Outgoing("1", "shop@example.com", address, lambda: b"")
+
+    until = first.pause(job("a@slow.example"), "RCPT 451 4.7.1 slow down")
+    assert second.waiting(job("b@slow.example")) == (until, "RCPT 451 4.7.1 slow down")
+    assert second.waiting(job("c@fast.example")) is None
+    refused = "RCPT 550 5.7.1 domain blocked"
+    first.judge(job("d@shut.example"), "RCPT", refused, 550, "5.7.1 domain blocked", stopped)
+    first.stop("the relay refused at MAIL: 530 5.7.0 authentication required", asyncio.Event())
+    assert not stopped.is_set()
+    second.read_shared()
+    assert "shut.example" in second.blocked and stopped.is_set()
+    assert second.stopped == "the relay refused at MAIL: 530 5.7.0 authentication required"
+
+
 def test_per_domain_limit(tmp_path):
     addresses = [f"a{i}@one.example" for i in range(6)] + [f"b{i}@two.example" for i in range(6)]
     prepared = _campaign(tmp_path, addresses)

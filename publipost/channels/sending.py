@@ -220,7 +220,10 @@ def _deliver_journal(
 
     def outgoing(own: Journal, shard: int = 0, shards: int = 1) -> Iterator[Outgoing]:
         """The work, read from the journal a batch at a time, with those recipients' data."""
-        entries = (e for e in own.todo(shard, shards) if allowed is None or e.id in allowed)
+        # A per-domain limit is held by one process per domain; otherwise each process takes
+        # its share of every domain, and they tell each other of pauses (mailer/smtp.py Guard).
+        shares = own.todo(shard, shards, by_domain=limits.per_domain is not None)
+        entries = (e for e in shares if allowed is None or e.id in allowed)
         while batch := list(islice(entries, 500)):
             found = {r.id: r for r in audience.by_ids([e.id for e in batch])}
             for entry in batch:
@@ -318,10 +321,11 @@ def _deliver_in_processes(
     """One process per core, each with its share of the messages, its connections and its own
     connection to the journal (SQLite in WAL mode takes their writes in turn).
 
-    Each child reads its shard of the work from the journal, the recipients of some domains
-    (journal.shard_of): composition costs more than sending, so one event loop cannot keep the
-    sink busy, and a domain sent to by one process has its per-domain limit and its pauses
-    held for the whole send. Outcomes come back a byte each: asking
+    Each child reads its shard of the work from the journal (journal.shard_of): composition
+    and the SMTP exchange cost CPU, so one event loop cannot keep the sink busy. Shards are
+    whole domains under a per-domain limit, so that one process holds it; otherwise addresses,
+    so that a list that is mostly one domain is sent on every core, and the processes share
+    each domain's pauses through the journal. Outcomes come back a byte each: asking
     the journal would cost a scan of every row several times a second (24 ms each at 100,000
     recipients). Ctrl-C reaches every process; each lets its messages in flight finish.
     """

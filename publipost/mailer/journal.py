@@ -87,11 +87,14 @@ class Reconciled:
     readdressed: list[tuple[str, str, str]] = field(default_factory=list)  # (id, old address, new address)
 
 
-def shard_of(address: str, shards: int) -> int:
-    """The sending process an address's domain belongs to (a stable hash, not Python's)."""
+def shard_of(address: str, shards: int, by_domain: bool = True) -> int:
+    """The sending process an address belongs to (a stable hash, not Python's): by its domain,
+    so that one process holds a per-domain limit, or by the address itself, so that a list
+    that is mostly one domain (a retailer's, to gmail.com) still keeps every process busy."""
     if shards <= 1:
         return 0
-    return zlib.crc32(address.rsplit("@", 1)[-1].lower().encode()) % shards
+    key = address.rsplit("@", 1)[-1] if by_domain else address
+    return zlib.crc32(key.lower().encode()) % shards
 
 
 class Journal:
@@ -100,7 +103,7 @@ class Journal:
         self.path = path
         existed = path.exists() and path.stat().st_size > 0
         self.db = sqlite3.connect(path, isolation_level=None, timeout=30)  # autocommit
-        self.db.create_function("shard_of", 2, shard_of, deterministic=True)
+        self.db.create_function("shard_of", 3, shard_of, deterministic=True)
         try:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
@@ -227,19 +230,19 @@ class Journal:
         self.db.execute("COMMIT")
         return result
 
-    def todo(self, shard: int = 0, shards: int = 1, batch: int = 1000) -> Iterator[Entry]:
+    def todo(
+        self, shard: int = 0, shards: int = 1, batch: int = 1000, *, by_domain: bool = True
+    ) -> Iterator[Entry]:
         """Pending recipients, and deferred ones whose time has come, read a batch at a time
-        (memory stays flat), one shard of them. Shards split by the recipient's domain: each
-        domain is sent to by one process, so a per-domain limit and a domain's pause hold for
-        the whole send, not per process."""
+        (memory stays flat), one shard of them (`shard_of`)."""
         last = 0
         now = time.time()
         while True:
             rows = self.db.execute(
                 "SELECT rowid, id, row, address, status, attempts, reply FROM recipients "
-                "WHERE rowid > ? AND status IN (?, ?) AND not_before <= ? AND shard_of(address, ?) = ? "
+                "WHERE rowid > ? AND status IN (?, ?) AND not_before <= ? AND shard_of(address, ?, ?) = ? "
                 "ORDER BY rowid LIMIT ?",
-                (last, PENDING, DEFERRED, now, shards, shard, batch),
+                (last, PENDING, DEFERRED, now, shards, by_domain, shard, batch),
             ).fetchall()
             if not rows:
                 return

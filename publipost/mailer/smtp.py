@@ -123,9 +123,25 @@ STOPS = "stops:"  # journal meta keys: why a run (a process of it) stopped, whic
 
 class Guard:
     """What one run has learnt of its relay and of the recipients' domains, shared by its
-    connections: whether to stop, which domains to leave alone, whom not to blame."""
+    connections: whether to stop, which domains to leave alone, whom not to blame.
 
-    def __init__(self, limits: Limits, accepted_before: int):
+    With `shared` (a journal that other sending processes of the run also write), what it
+    learns is written there at once, and what they learnt read back every SHARED_EVERY seconds:
+    a domain that asks one process to slow down is left alone by all of them, and a run one
+    process stops (the relay refused, too many bounces) stops in every process."""
+
+    SHARED_EVERY = 0.25  # seconds between two readings of the other processes' findings
+
+    def __init__(
+        self,
+        limits: Limits,
+        accepted_before: int,
+        shared: Journal | None = None,
+        stop: asyncio.Event | None = None,
+    ):
+        self.shared, self.stop_event = shared, stop
+        self.read_at = 0.0
+        self.key = f"{STOPS}{os.getpid()}.{id(self):x}"  # where this one writes its findings
         self.max_rate = limits.max_bounce_rate
         self.before = accepted_before  # recipients sent by earlier runs of this journal
         self.accepted = 0  # recipients the relay accepted this run
@@ -140,6 +156,7 @@ class Guard:
     def stop(self, why: str, stop: asyncio.Event) -> None:
         self.stopped = self.stopped or why
         stop.set()
+        self.publish()
 
     def pause(self, job: Outgoing, reply: str) -> float:
         """A 4xx reply: the recipient's domain is left alone for the next delay; until when."""
@@ -149,12 +166,38 @@ class Guard:
         self.pauses[domain] = count + 1
         if until > self.paused.get(domain, (0.0, ""))[0]:
             self.paused[domain] = (until, reply)
+        self.publish()
         return until
 
     def waiting(self, job: Outgoing) -> tuple[float, str] | None:
         """(until, why) when the recipient's domain is paused now."""
+        now = time.time()
+        if self.shared is not None and now - self.read_at >= self.SHARED_EVERY:
+            self.read_shared(now)
         found = self.paused.get(_domain(job.recipient))
-        return found if found and found[0] > time.time() else None
+        return found if found and found[0] > now else None
+
+    def publish(self) -> None:
+        """This process's findings, for the others (the whole run's are read at its end)."""
+        if self.shared is not None:
+            self.write_findings(self.shared)
+
+    def read_shared(self, now: float | None = None) -> None:
+        """Take up what the run's other processes learnt: their pauses, blocked domains, a stop."""
+        assert self.shared is not None
+        self.read_at = time.time() if now is None else now
+        for key, value in self.shared.meta().items():
+            if not key.startswith(STOPS) or key == self.key:
+                continue
+            said = json.loads(value)
+            for domain, until in said.get("until", {}).items():
+                if until > self.paused.get(domain, (0.0, ""))[0]:
+                    self.paused[domain] = (until, said["paused"][domain])
+            for domain, reply in said.get("blocked", {}).items():
+                self.blocked.setdefault(domain, reply)
+            if said.get("stopped") and not self.stopped and self.stop_event is not None:
+                self.stopped = said["stopped"]
+                self.stop_event.set()
 
     def judge(
         self, job: Outgoing, stage: Stage, reply: str, code: int, message: str, stop: asyncio.Event
@@ -166,6 +209,7 @@ class Guard:
             return DEFERRED
         if who == "domain":
             self.blocked.setdefault(_domain(job.recipient), reply)
+            self.publish()
             return DEFERRED
         if self.before + self.accepted == 0 and stage == "RCPT":
             self.early += 1
@@ -195,10 +239,14 @@ class Guard:
         if self.refused and (nobody or "--max-bounce-rate" in self.stopped):
             why = "the relay accepted no recipient" if nobody else "the run stopped at its bounce rate"
             journal.apply([Change(rid, DEFERRED, f"not blamed: {why}") for rid in self.refused])
+        self.write_findings(journal)
+
+    def write_findings(self, journal: Journal) -> None:
         if self.stopped or self.blocked or self.paused:
             paused = {domain: reply for domain, (_, reply) in self.paused.items()}
-            said = json.dumps({"stopped": self.stopped, "blocked": self.blocked, "paused": paused})
-            journal.set_meta(STOPS + str(os.getpid()), said)
+            until = {domain: until for domain, (until, _) in self.paused.items()}
+            said = {"stopped": self.stopped, "blocked": self.blocked, "paused": paused, "until": until}
+            journal.set_meta(self.key, json.dumps(said))
 
 
 def _domain(address: str) -> str:
@@ -339,7 +387,7 @@ async def deliver(
     marks = Marks(journal)
     domains: dict[str, asyncio.Semaphore] = {}
     stop = stop or asyncio.Event()
-    guard = Guard(limits, journal.count(SENT))
+    guard = Guard(limits, journal.count(SENT), shared=journal, stop=stop)
 
     def domain_gate(address: str) -> asyncio.Semaphore | None:
         if not limits.per_domain:
