@@ -552,7 +552,12 @@ def test_the_per_domain_limit_holds_across_sending_processes(tmp_path):
     """Issue 27, 4: --per-domain 2 allowed 4 connections to one domain with two processes (each
     process counted its own). Recipients are sharded by domain now: one process per domain."""
     domains = ["one.example", "two.example", "three.example"]
-    addresses = [f"r{i}@{domains[i % 3]}" for i in range(420)]  # enough to shard over two processes
+    watcher = _sent_by_two_processes(tmp_path, [f"r{i}@{domains[i % 3]}" for i in range(420)], per_domain=2)
+    assert max(watcher.most.values()) <= 2, watcher.most
+
+
+def _sent_by_two_processes(tmp_path, addresses: list[str], per_domain: int | None = None) -> _Watcher:
+    """Each sent once, by two processes of 4 connections each (enough recipients to shard)."""
     prepared = _campaign(tmp_path, addresses)
     watcher = _Watcher()
     with SmtpServer(watcher) as server:
@@ -561,10 +566,10 @@ def test_the_per_domain_limit_holds_across_sending_processes(tmp_path):
             tmp_path / "out",
             relay=parse_relay(server.url),
             processes=2,
-            limits=Limits(concurrency=8, per_domain=2, backoff=0.01, timeout=5),
+            limits=Limits(concurrency=8, per_domain=per_domain, backoff=0.01, timeout=5),
         )
-    assert report.counts["sent"] == 420 and len(watcher.arrivals) == 420
-    assert max(watcher.most.values()) <= 2, watcher.most
+    assert report.counts["sent"] == len(addresses) == len(watcher.arrivals)
+    return watcher
 
 
 @pytest.mark.slow  # several processes: CI runs it
@@ -572,18 +577,7 @@ def test_a_list_of_one_domain_is_sent_by_every_process(tmp_path):
     """Issue 31: sharded by domain, a list that is all one domain (as a retailer's is mostly
     gmail.com) went to one process while the other idled: two processes sent slower than one.
     Without a per-domain limit, each process takes its share of the addresses."""
-    addresses = [f"r{i}@one.example" for i in range(420)]
-    prepared = _campaign(tmp_path, addresses)
-    watcher = _Watcher()
-    with SmtpServer(watcher) as server:
-        report = send_campaign(
-            prepared,
-            tmp_path / "out",
-            relay=parse_relay(server.url),
-            processes=2,
-            limits=Limits(concurrency=8, backoff=0.01, timeout=5),
-        )
-    assert report.counts["sent"] == 420 and len(watcher.arrivals) == 420
+    watcher = _sent_by_two_processes(tmp_path, [f"r{i}@one.example" for i in range(420)])
     # each process has 4 connections: more than 4 messages at once means both were sending
     assert watcher.most["one.example"] > 4, watcher.most
 
