@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 
 from publipost.folding import fold
 
@@ -17,6 +18,7 @@ ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 CODE = re.compile(r"[A-Z0-9]{2,12}")
 
 
+@lru_cache(maxsize=256)  # asked twice for every message of a send (its response code, its links)
 def derived_code(name: str) -> str:
     """'Couette Douillette — offre d'hiver 2026' → 'COUDOU' + three characters of its hash."""
     words = re.findall(r"[A-Z0-9]+", fold(name).upper())
