@@ -55,6 +55,20 @@ def test_unknown_key_suggests_the_right_one(campaign_dir, run):
     assert "did you mean 'price'?" in result.err
 
 
+def test_an_unknown_key_under_a_key_the_file_spells_otherwise_than_python(campaign_dir, run):
+    """`print:` is the field `print_` (and `code:` the field `written_code`): an unknown key
+    inside it was a KeyError traceback, and the keys listed were the Python names."""
+    path = campaign_dir(BASE_CAMPAIGN + "print: {marks: omr, bogus: 1}\n")
+    result = run("validate", path)
+    assert result.code == 2 and "Traceback" not in result.err, result.err
+    assert "unknown key 'bogus' in print" in result.err
+    assert "keys allowed here: marks, output_profile, standard" in result.err
+    top = run("validate", campaign_dir(BASE_CAMPAIGN + "envelope: dl\n"))
+    assert top.code == 2 and "unknown key 'envelope' in the top level" in top.err
+    listed = top.err.split("keys allowed here: ")[1].split(", ")
+    assert "print" in listed and "code" in listed and "print_" not in listed and "written_code" not in listed
+
+
 def test_unknown_top_level_key(campaign_dir, run):
     path = campaign_dir(BASE_CAMPAIGN.replace("objective: vente", "objectives: vente"))
     result = run("validate", path)

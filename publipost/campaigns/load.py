@@ -257,11 +257,12 @@ def _one_error(
 
 
 def _fields_at(model: type[BaseModel], loc: Loc) -> set[str]:
-    """The keys the schema allows at `loc`, for 'did you mean' suggestions."""
+    """The keys the schema allows at `loc`, as the file writes them (`print`, `code`: a field's
+    alias, not its Python name), for 'did you mean' suggestions."""
     for part in loc:
         if isinstance(part, int):
             continue
-        annotation = model.model_fields[str(part)].annotation
+        annotation = _keys(model)[str(part)].annotation
         nested = [a for a in getattr(annotation, "__args__", (annotation,)) if _is_model(a)]
         nested += [
             inner
@@ -271,8 +272,12 @@ def _fields_at(model: type[BaseModel], loc: Loc) -> set[str]:
         ]
         if not nested:
             return set()
-        model = nested[0]  # type: ignore[assignment]  # a model class, checked by _is_model
-    return set(model.model_fields)
+        model = nested[0]  # a model class, checked by _is_model
+    return set(_keys(model))
+
+
+def _keys(model: type[BaseModel]) -> dict[str, Any]:
+    return {field.alias or name: field for name, field in model.model_fields.items()}
 
 
 def _is_model(obj: Any) -> bool:
