@@ -226,6 +226,33 @@ def test_dry_run_shows_messages_and_limit_sends_at_most_n(tmp_path, run):
     assert limited.code == 0 and len(list(mailbox.Maildir(tmp_path / "lim" / "maildir", create=False))) == 2
 
 
+def test_a_test_send_does_not_inherit_what_an_earlier_one_learnt(tmp_path, run):
+    """The sending processes tell each other of a domain's pause through the journal; the test
+    sends' journal is used again by each test send, so a pause an earlier test send was given
+    must not hold back the next one (it did: 'not tried: its domain asked to slow down')."""
+    _campaign(tmp_path, ["ann@example.com"])
+    handler = FaultyHandler()
+    with SmtpServer(handler) as server:
+
+        def send_tests_to(seed: str):
+            return run(
+                "send",
+                tmp_path / "campaign.yaml",
+                "--out",
+                tmp_path / "out",
+                "--smtp",
+                server.url,
+                "--test-to",
+                seed,
+            )
+
+        first = send_tests_to("temp@x.example")  # x.example answers 451: asked to wait (a minute)
+        assert first.code != 0 and re.search(r"temp@x.example +deferred", first.out), first.out
+        again = send_tests_to("qa@x.example")
+    assert again.code == 0, again.out + again.err
+    assert handler.envelopes == ["qa@x.example"]
+
+
 def test_test_sends_are_marked_inert_and_never_count_as_the_recipients_send(tmp_path, run):
     from publipost.mailer.message import check_token
 
@@ -604,7 +631,7 @@ def test_a_pause_a_block_and_a_stop_reach_the_other_sending_processes(tmp_path):
     limits = Limits(retry_delays=(60.0,))
     one, other = Journal(tmp_path / "journal.sqlite"), Journal(tmp_path / "journal.sqlite")
     stopped = asyncio.Event()
-    first, second = Guard(limits, 0, shared=one), Guard(limits, 0, shared=other, stop=stopped)
+    first, second = Guard(limits, one, asyncio.Event()), Guard(limits, other, stopped)
 
     def job(address: str) -> Outgoing:
         return Outgoing("1", "shop@example.com", address, lambda: b"")
@@ -613,8 +640,8 @@ def test_a_pause_a_block_and_a_stop_reach_the_other_sending_processes(tmp_path):
     assert second.waiting(job("b@slow.example")) == (until, "RCPT 451 4.7.1 slow down")
     assert second.waiting(job("c@fast.example")) is None
     refused = "RCPT 550 5.7.1 domain blocked"
-    first.judge(job("d@shut.example"), "RCPT", refused, 550, "5.7.1 domain blocked", stopped)
-    first.stop("the relay refused at MAIL: 530 5.7.0 authentication required", asyncio.Event())
+    first.judge(job("d@shut.example"), "RCPT", refused, 550, "5.7.1 domain blocked")
+    first.stop("the relay refused at MAIL: 530 5.7.0 authentication required")
     assert not stopped.is_set()
     second.read_shared()
     assert "shut.example" in second.blocked and stopped.is_set()

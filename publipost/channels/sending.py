@@ -400,7 +400,8 @@ def _send_to_seeds(
     with SendLock(path):
         journal = Journal(path)
         try:
-            journal.reset((SENT, FAILED, IN_FLIGHT, DEFERRED, PENDING))  # test sends may be repeated
+            journal.reset((SENT, FAILED, IN_FLIGHT, DEFERRED, PENDING))  # test sends may be repeated…
+            run_stops(journal, clear=True)  # …and a pause or stop an earlier one met holds no more
             journal.add([(f"{r.id}->{seed}", r.row, seed) for r, seed in pairs])
             with delivery.transport(relay, out_dir) as target:
                 report.relay, report.maildir = str(target), target.folder

@@ -133,8 +133,10 @@ class _Scores:
     def put(self, language: str, text: str, score: float) -> None:
         """Remembered now, written with the next hundred or at exit: a transaction per score
         cost more than counting the paragraph."""
-        self.pending[_digest(language, text)] = score
-        if len(self.pending) >= 100:
+        with self.lock:  # the preview server lints in several threads
+            self.pending[_digest(language, text)] = score
+            full = len(self.pending) >= 100
+        if full:
             self.flush()
 
     def flush(self) -> None:
@@ -287,8 +289,8 @@ def _load_hyphenation(language: str) -> None:
     connection = db
     maxlen, letters = db.execute("SELECT maxlen, letters FROM longest").fetchone()
     # A word with none of the letters any pattern holds (a figure, an order number) matches no
-    # pattern: no hyphenation point, and nothing to fetch. Only so where no pattern is all dots.
-    alphabet = frozenset(letters) if letters is not None else frozenset()
+    # pattern: no hyphenation point, and nothing to fetch. None where a pattern is all dots.
+    alphabet = frozenset(letters) if letters is not None else None
 
     class FetchedPatterns(pyphen.HyphDict):
         def __init__(self) -> None:
@@ -299,7 +301,7 @@ def _load_hyphenation(language: str) -> None:
         def positions(self, word: str) -> Any:
             lowered = word.lower()
             if lowered not in self.cache:
-                if letters is not None and alphabet.isdisjoint(lowered):
+                if alphabet is not None and alphabet.isdisjoint(lowered):
                     self.cache[lowered] = []
                 else:
                     self.patterns.update(_fetch(connection, f".{lowered}.", maxlen))

@@ -125,25 +125,19 @@ class Guard:
     """What one run has learnt of its relay and of the recipients' domains, shared by its
     connections: whether to stop, which domains to leave alone, whom not to blame.
 
-    With `shared` (a journal that other sending processes of the run also write), what it
-    learns is written there at once, and what they learnt read back every SHARED_EVERY seconds:
-    a domain that asks one process to slow down is left alone by all of them, and a run one
+    The run's other sending processes write the same journal: what one Guard learns is written
+    there at once, and what the others learnt read back every SHARED_EVERY seconds, so that a
+    domain that asks one process to slow down is left alone by all of them, and a run one
     process stops (the relay refused, too many bounces) stops in every process."""
 
     SHARED_EVERY = 0.25  # seconds between two readings of the other processes' findings
 
-    def __init__(
-        self,
-        limits: Limits,
-        accepted_before: int,
-        shared: Journal | None = None,
-        stop: asyncio.Event | None = None,
-    ):
-        self.shared, self.stop_event = shared, stop
+    def __init__(self, limits: Limits, journal: Journal, stop: asyncio.Event):
+        self.journal, self.stop_event = journal, stop
         self.read_at = 0.0
         self.key = f"{STOPS}{os.getpid()}.{id(self):x}"  # where this one writes its findings
         self.max_rate = limits.max_bounce_rate
-        self.before = accepted_before  # recipients sent by earlier runs of this journal
+        self.before = journal.count(SENT)  # recipients sent by earlier runs of this journal
         self.accepted = 0  # recipients the relay accepted this run
         self.refused: list[str] = []  # ids refused for good this run
         self.early = 0  # refusals at RCPT while no recipient had been accepted
@@ -153,9 +147,9 @@ class Guard:
         self.delays = limits.retry_delays or (60.0,)
         self.stopped = ""  # why the run stopped
 
-    def stop(self, why: str, stop: asyncio.Event) -> None:
+    def stop(self, why: str) -> None:
         self.stopped = self.stopped or why
-        stop.set()
+        self.stop_event.set()
         self.publish()
 
     def pause(self, job: Outgoing, reply: str) -> float:
@@ -172,21 +166,15 @@ class Guard:
     def waiting(self, job: Outgoing) -> tuple[float, str] | None:
         """(until, why) when the recipient's domain is paused now."""
         now = time.time()
-        if self.shared is not None and now - self.read_at >= self.SHARED_EVERY:
+        if now - self.read_at >= self.SHARED_EVERY:
             self.read_shared(now)
         found = self.paused.get(_domain(job.recipient))
         return found if found and found[0] > now else None
 
-    def publish(self) -> None:
-        """This process's findings, for the others (the whole run's are read at its end)."""
-        if self.shared is not None:
-            self.write_findings(self.shared)
-
     def read_shared(self, now: float | None = None) -> None:
         """Take up what the run's other processes learnt: their pauses, blocked domains, a stop."""
-        assert self.shared is not None
         self.read_at = time.time() if now is None else now
-        for key, value in self.shared.meta().items():
+        for key, value in self.journal.meta().items():
             if not key.startswith(STOPS) or key == self.key:
                 continue
             said = json.loads(value)
@@ -195,17 +183,15 @@ class Guard:
                     self.paused[domain] = (until, said["paused"][domain])
             for domain, reply in said.get("blocked", {}).items():
                 self.blocked.setdefault(domain, reply)
-            if said.get("stopped") and not self.stopped and self.stop_event is not None:
+            if said.get("stopped") and not self.stopped:
                 self.stopped = said["stopped"]
                 self.stop_event.set()
 
-    def judge(
-        self, job: Outgoing, stage: Stage, reply: str, code: int, message: str, stop: asyncio.Event
-    ) -> str:
+    def judge(self, job: Outgoing, stage: Stage, reply: str, code: int, message: str) -> str:
         """The journal status of a 5xx refusal, and the run's reaction to it."""
         who = blame(stage, code, message)
         if who == "relay":
-            self.stop(f"the relay refused at {stage}: {reply}", stop)
+            self.stop(f"the relay refused at {stage}: {reply}")
             return DEFERRED
         if who == "domain":
             self.blocked.setdefault(_domain(job.recipient), reply)
@@ -216,8 +202,7 @@ class Guard:
             if self.early >= REFUSED_BEFORE_ANY:
                 self.stop(
                     f"the relay refused the first {self.early} recipients and accepted none ({reply}): "
-                    "the relay, not the addresses",
-                    stop,
+                    "the relay, not the addresses"
                 )
         if address_refused(reply) or stage == "RCPT":
             self.refused.append(job.id)
@@ -226,27 +211,27 @@ class Guard:
             if tried >= MIN_SAMPLE and rate > self.max_rate:
                 self.stop(
                     f"{len(self.refused)} of {tried} recipients tried were refused for good ({rate:.0%}, "
-                    f"over --max-bounce-rate {self.max_rate:.0%}): nobody suppressed, those deferred",
-                    stop,
+                    f"over --max-bounce-rate {self.max_rate:.0%}): nobody suppressed, those deferred"
                 )
         return FAILED
 
-    def record(self, journal: Journal) -> None:
+    def record(self) -> None:
         """Leave what the run learnt in the journal (read by the report, and by the parent of
         processes). The refused are given back, deferred and not blamed, when the relay accepted
         nobody at all (a bare 550 to everyone is the relay's) or the bounce rate stopped the run."""
         nobody = self.before + self.accepted == 0
         if self.refused and (nobody or "--max-bounce-rate" in self.stopped):
             why = "the relay accepted no recipient" if nobody else "the run stopped at its bounce rate"
-            journal.apply([Change(rid, DEFERRED, f"not blamed: {why}") for rid in self.refused])
-        self.write_findings(journal)
+            self.journal.apply([Change(rid, DEFERRED, f"not blamed: {why}") for rid in self.refused])
+        self.publish()
 
-    def write_findings(self, journal: Journal) -> None:
+    def publish(self) -> None:
+        """This process's findings, for the others and for the report (run_stops)."""
         if self.stopped or self.blocked or self.paused:
             paused = {domain: reply for domain, (_, reply) in self.paused.items()}
             until = {domain: until for domain, (until, _) in self.paused.items()}
             said = {"stopped": self.stopped, "blocked": self.blocked, "paused": paused, "until": until}
-            journal.set_meta(self.key, json.dumps(said))
+            self.journal.set_meta(self.key, json.dumps(said))
 
 
 def _domain(address: str) -> str:
@@ -387,7 +372,7 @@ async def deliver(
     marks = Marks(journal)
     domains: dict[str, asyncio.Semaphore] = {}
     stop = stop or asyncio.Event()
-    guard = Guard(limits, journal.count(SENT), shared=journal, stop=stop)
+    guard = Guard(limits, journal, stop)
 
     def domain_gate(address: str) -> asyncio.Semaphore | None:
         if not limits.per_domain:
@@ -432,7 +417,7 @@ async def deliver(
         await asyncio.gather(*(worker() for _ in range(limits.concurrency)))
     finally:
         marks.close()
-    guard.record(journal)
+    guard.record()
 
 
 @dataclass(frozen=True)
@@ -577,7 +562,7 @@ async def _send_one(
                 client = _drop(client)  # what follows on this connection cannot be trusted either
                 continue
             if exc.code >= 500:
-                status = guard.judge(job, progress.stage, last, exc.code, exc.message, stop)
+                status = guard.judge(job, progress.stage, last, exc.code, exc.message)
                 marks.note(Change(job.id, status, last))
                 await _reset(client)
                 return client, status
