@@ -254,6 +254,15 @@ def test_a_printed_colour_without_its_screen_colour_is_bad_input(tmp_path, run):
     )
     refused = run("validate", campaign)
     assert refused.code == 2 and "percentages, 0 to 100" in refused.err
+    # three values, or a string: the same words, not "missing required key '3'" or "a valid tuple"
+    for shape in ("[100, 66, 0]", '"100 66 0 2"'):
+        campaign.write_text(text.replace("  color:", f"  color_cmyk: {shape}\n  color:"), encoding="utf-8")
+        refused = run("validate", campaign)
+        assert refused.code == 2 and "brand.color_cmyk: four CMYK percentages" in refused.err, refused.err
+    spot = '  spot: {name: "PANTONE 286 C", cmyk: [100, 66, 0]}\n  color:'
+    campaign.write_text(text.replace("  color:", spot), encoding="utf-8")
+    refused = run("validate", campaign)
+    assert refused.code == 2 and "brand.spot.cmyk: four CMYK percentages" in refused.err, refused.err
     campaign.write_text(text.replace('  color: "#1a4d8f"', "  color_cmyk: [100, 66, 0, 2]"), encoding="utf-8")
     refused = run("validate", campaign)
     assert refused.code == 2 and "set brand.color too" in refused.err

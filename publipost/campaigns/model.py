@@ -528,19 +528,29 @@ class BrandFont(Section):
     bold: str
 
 
+def _cmyk(value: Any) -> tuple[float, ...]:
+    """Four percentages, cyan, magenta, yellow, black: one message for any other shape."""
+    numbers = (
+        value
+        if isinstance(value, list | tuple)
+        and len(value) == 4
+        and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+        else None
+    )
+    if numbers is None or not all(0 <= v <= 100 for v in numbers):
+        raise ValueError("four CMYK percentages, 0 to 100, in the order C, M, Y, K: e.g. [100, 66, 0, 2]")
+    return tuple(float(v) for v in numbers)
+
+
+Cmyk = Annotated[tuple[float, float, float, float], BeforeValidator(_cmyk)]
+
+
 class Spot(Section):
     """A named ink the print shop mixes (PANTONE 286 C), with its CMYK equivalent for proofs
     and presses without it (the Separation's alternate, ISO 32000-1 §8.6.6.4)."""
 
     name: str = Field(min_length=1, max_length=127)  # a PDF name: 127 bytes at most (ISO 32000-1, C.2)
-    cmyk: tuple[float, float, float, float]  # percentages: [100, 66, 0, 2]
-
-    @field_validator("cmyk")
-    @classmethod
-    def _percentages(cls, value: tuple[float, ...]) -> tuple[float, ...]:
-        if not all(0 <= v <= 100 for v in value):
-            raise ValueError("CMYK values are percentages, 0 to 100: e.g. [100, 66, 0, 2]")
-        return value
+    cmyk: Cmyk
 
 
 class Brand(Section):
@@ -553,15 +563,8 @@ class Brand(Section):
     font: BrandFont | None = None  # letters: embedded; e-mails use a web-safe stack
     # In a PDF/X print file (print.standard), the brand colour as the print shop inks it: CMYK
     # percentages, or a named spot ink; without either, `color` converted through the output profile.
-    color_cmyk: tuple[float, float, float, float] | None = None
+    color_cmyk: Cmyk | None = None
     spot: Spot | None = None
-
-    @field_validator("color_cmyk")
-    @classmethod
-    def _cmyk(cls, value: tuple[float, ...] | None) -> tuple[float, ...] | None:
-        if value is not None and not all(0 <= v <= 100 for v in value):
-            raise ValueError("CMYK values are percentages, 0 to 100: e.g. [100, 66, 0, 2]")
-        return value
 
     @model_validator(mode="after")
     def _printed_colour(self) -> Brand:
