@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from publipost.campaigns.audience import MARKUP, WHITESPACE
+from publipost.errors import AudienceError
 from publipost.folding import fold
 
 SPACES = "".join(c for c in map(chr, range(sys.maxunicode + 1)) if re.match(r"\s", c))
@@ -55,3 +56,197 @@ def test_folding_ascii_takes_the_short_way_to_the_same_key():
     ]
     values += ["  Prénom ", "ÉLODIE", "Straße", "ﬁn", "Ｍａｒｉｅ"]
     assert [fold(v) for v in values] == [by_nfkd(v) for v in values]
+
+
+# --- whole columns instead of rows: the same answers ---------------------------------------------
+
+
+def _messy_rows(seed: int, count: int) -> list[dict[str, str]]:
+    """Rows a customer file holds, most of them ordinary, the rest everything format_address
+    refuses or rewrites: abroad, BP and CS lines, long names and streets, capitals, punctuation."""
+    rng = random.Random(seed)
+    pick = rng.choice
+
+    def sometimes(value: str, odds: float = 0.9) -> str:
+        return value if rng.random() < odds else pick(["", " ", value.upper(), value + "  ", "Ω" + value])
+
+    rows = []
+    for _ in range(count):
+        rows.append(
+            {
+                "civility": pick(["Mme", "M.", "", "Madame", "M. et Mme", "Dr", "mr"]),
+                "first_name": sometimes(pick(["Léa", "Jean-Pierre", "Marie-Christine-Alexandra", "Zoé", ""])),
+                "last_name": sometimes(
+                    pick(["Dupont", "Nguyen-Durand", "de La Fontaine-Saint-Exupéry", "O'Brien"])
+                ),
+                "company": pick(
+                    ["", "", "", "SARL Martin & Fils", "Une société au nom bien trop long pour la norme"]
+                ),
+                "address1": sometimes(
+                    pick(
+                        [
+                            "12 rue des Lilas",
+                            "83 AVENUE JEAN JAURÈS",
+                            "4, place du Général-de-Gaulle",
+                            "BP 45",
+                            "CS 30001",
+                            "lieu-dit Les Granges",
+                            "127 boulevard du Maréchal de Lattre de Tassigny prolongé",
+                            "Résidence « Les Pins », bât. B",
+                        ]
+                    )
+                ),
+                "address2": pick(
+                    ["", "", "", "Bâtiment C", "BP 12", "Tsa 70011", "escalier 4, 3e étage, porte gauche"]
+                ),
+                "postcode": pick(["69003", "75 008", "1000", "6900A", "", "٦٩٠٠٣", "13001"]),
+                "city": sometimes(pick(["Lyon", "Paris Cedex 08", "Saint-Étienne", "L'Haÿ-les-Roses"])),
+                "country": pick(["", "", "", "France", "FR", "Belgique", "Atlantis", "france "]),
+            }
+        )
+    return rows
+
+
+def test_french_blocks_are_the_blocks_format_address_writes():
+    from publipost.campaigns.postal import FR, AddressError, format_address, french_blocks
+
+    rows = _messy_rows(31, 6_000)
+    columns = {name: [row[name] for row in rows] for name in rows[0]}
+    blocks = french_blocks(columns, len(rows))
+    vouched = 0
+    for row, block in zip(rows, blocks, strict=True):
+        if block is None:
+            continue
+        vouched += 1
+        assert row["address1"] and row["city"] and (row["last_name"] or row["company"]), row
+        try:
+            assert block == format_address(row, FR), row
+        except AddressError as exc:  # the column path vouched for a block the norm refuses
+            pytest.fail(f"{row}: {exc}")
+    assert vouched > 300  # the fast path is taken (these rows are messy: one in twelve is ordinary)
+
+
+def test_postal_reach_says_what_it_said_row_by_row(monkeypatch):
+    from types import SimpleNamespace
+
+    from publipost.campaigns import presets
+    from publipost.campaigns.reach import PostalReach
+    from publipost.templates.layout import unprintable
+
+    def fits(lines):  # a window of 5 lines, 30 characters wide
+        if len(lines) > 5:
+            return f"{len(lines)} lines"
+        return next((f"'{line}' too wide" for line in lines if len(line) > 30), "")
+
+    monkeypatch.setattr(
+        presets, "campaign_preset", lambda campaign: SimpleNamespace(address_style=presets.FR)
+    )
+    rows = _messy_rows(7, 4_000)
+    good = {"civility": "Mme", "first_name": "Łucja 王", "last_name": "Nowak", "address1": "3 rue Neuve"}
+    rows += [{**dict.fromkeys(rows[0], ""), **good, "postcode": "69002", "city": "Lyon"}]  # a glyph missing
+    frame = pd.DataFrame(rows, dtype="str")
+    reach = PostalReach(printable=unprintable, window=lambda campaign: fits)
+    got = reach.problems(SimpleNamespace(frame=frame), None).tolist()
+    assert got == [reach.problem(row, presets.FR, fits) for row in rows]  # each row asked whole
+    assert "no glyph" in got[-1]
+
+
+def test_untidy_finds_every_value_the_cleaning_would_touch(awkward):
+    """A column UNTIDY does not match is left as read: so it must match every value that
+    stripping, folding spaces or the markup check would change or note."""
+    from publipost.campaigns.audience import SUSPECT, UNTIDY, untidy
+
+    column = pd.Series(awkward, dtype="str")
+    assert not column.array._needs_python_regex(UNTIDY)  # one RE2 scan
+    for value, flagged in zip(awkward, untidy(column).tolist(), strict=True):
+        touched = (
+            value.strip() != value
+            or re.search(r"\s{2,}", value)
+            or MARKUP.search(value)
+            or SUSPECT.search(value)
+        )
+        assert flagged == bool(touched), repr(value)
+
+
+def _reads(tmp_path, text: str, fast: bool):
+    from publipost.campaigns import table
+
+    path = tmp_path / "clients.csv"
+    path.write_bytes(text.encode("utf-8"))
+    if not fast:
+        original, table._read_unquoted = table._read_unquoted, lambda text, separator: None
+    try:
+        read = table._read_delimited(path, None, None)
+    except AudienceError as exc:  # the same refusal both ways
+        return str(exc)
+    finally:
+        if not fast:
+            table._read_unquoted = original
+    return read.frame.astype(str).values.tolist(), read.frame.columns.tolist(), read.malformed
+
+
+def test_arrow_reads_a_file_as_the_careful_reader_does(tmp_path):
+    """Arrow's reader takes a file only where it reads it as the csv module does: the same
+    cells, spreadsheet rows, headers; a file it cannot take that way (quotes, empty lines,
+    rows of another width, line breaks Arrow does not know) is left to the careful reader."""
+    from publipost.campaigns import table
+
+    rng = random.Random(5)
+    cells = [
+        "a",
+        "Zoé",
+        " ",
+        "",
+        "x y",
+        "'q",
+        "1,5",
+        "\u00a0",
+        "é\u0301",
+        "\u2028",
+        '"',
+        '"x"',
+        "\x85",
+        "\x0c",
+        "a\x00b",
+    ]
+    endings = ["\n", "\r\n", "\r"]
+    taken = 0
+    for _ in range(400):
+        width = rng.randint(1, 4)
+        header = ";".join(f"h{i}" if rng.random() < 0.9 else "" for i in range(width))
+        lines = [header]
+        for _ in range(rng.randint(0, 6)):
+            size = width if rng.random() < 0.85 else rng.randint(0, width + 1)
+            lines.append(";".join(rng.choice(cells) for _ in range(size)))
+        ending = rng.choice(endings)
+        text = ending.join(lines) + (ending if rng.random() < 0.7 else "")
+        if not text.strip():
+            continue
+        taken += table._read_unquoted(text, ";") is not None
+        assert _reads(tmp_path, text, fast=True) == _reads(tmp_path, text, fast=False), repr(text)
+    assert taken > 40  # Arrow did read some of them
+
+
+def test_arrow_reads_the_print_bench_file(tmp_path):
+    from publipost.campaigns import table
+
+    text = "N° client;Prénom;Ville\r\n" + "".join(f"C{i};Zoé;Lyon\r\n" for i in range(1000))
+    frame = table._read_unquoted(text, ";")
+    assert frame is not None and len(frame) == 1000
+    assert frame[table.ROW].tolist() == list(range(2, 1002))
+
+
+def test_the_collector_runs_again_after_the_audience(campaign_dir):
+    import gc
+
+    from publipost.campaigns.audience import load_audience
+    from publipost.campaigns.load import load_campaign
+    from publipost.collector import collector_paused
+
+    load_audience(load_campaign(campaign_dir()))
+    assert gc.isenabled()
+    with collector_paused():
+        with collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # nested: only the outermost resumes it
+    assert gc.isenabled()

@@ -32,8 +32,9 @@ from publipost.campaigns.names import needs_casing, proper_case
 from publipost.campaigns.parts import read_source
 from publipost.campaigns.reach import Reach, default_reach
 from publipost.campaigns.suppression import POSTAL_FIELDS, SuppressionList, postal_key, read_suppression
-from publipost.campaigns.table import ROW, Table, table_from_frame
+from publipost.campaigns.table import ROW, Table, blank_rows, table_from_frame
 from publipost.campaigns.where import Reading, where_mask
+from publipost.collector import collector_paused
 from publipost.csvout import write_csv
 from publipost.errors import AudienceError
 from publipost.folding import fold_words
@@ -58,6 +59,16 @@ BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 WHITESPACE = "[" + "".join(chr(c) for c in range(0x3001) if chr(c).isspace()) + "]"
 MARKUP = re.compile(r"\{\{|\{%|\{#|<" + WHITESPACE + r"*[A-Za-z/!]")
 SUSPECT = re.compile(f"{CONTROL.pattern}|{MOJIBAKE.pattern}|{BIDI.pattern}")
+# What any of the cleaning would change or note, but a space at the end (a `$` would send pandas
+# to Python's re for the column: untidy() looks at the last character instead)
+UNTIDY = f"{SUSPECT.pattern}|^{WHITESPACE}|{WHITESPACE}{{2}}|{MARKUP.pattern}"
+
+
+def untidy(column: pd.Series) -> pd.Series:
+    """The values any of the cleaning would change or note: a column with none is left as read."""
+    return column.str.contains(UNTIDY, regex=True) | column.str[-1:].isin(list(WHITESPACE[1:-1]))
+
+
 FOUR_DIGITS = re.compile(r"^\d{4}$")
 
 
@@ -420,6 +431,7 @@ class Audience:
         return len(corrections)
 
 
+@collector_paused()
 def load_audience(
     campaign: Campaign,
     reach: Sequence[Reach] | None = None,
@@ -541,8 +553,9 @@ def _read_and_check(
         )
     data = table.frame
     data_columns = [c for c in data.columns if c != ROW]
-    blank = data[data_columns].astype(str).apply(lambda s: s.str.strip() == "").all(axis=1)
-    data = data[~blank].copy()
+    data[data_columns] = data[data_columns].astype(str)  # once: pandas' text (in Arrow, with pyarrow)
+    blank = blank_rows(data, data_columns)
+    data = data[~blank].copy() if blank.any() else data
     headers = map_headers(
         data_columns, target.columns, campaign.where(("target", "columns")), complaints=campaign.reply
     )
@@ -579,7 +592,8 @@ def _clean(audience: Audience, campaign: Campaign) -> None:
     for name in audience.fields:
         column = frame[name].astype(str)
         # Most columns hold nothing to fix: one scan of the column tells.
-        if column.str.contains(SUSPECT.pattern, regex=True).any():
+        messy = untidy(column).any()
+        if messy and column.str.contains(SUSPECT.pattern, regex=True).any():
             column = _fix(audience, frame, name, column, CONTROL, _flatten, "line break or control character")
             column = _fix(
                 audience, frame, name, column, MOJIBAKE, _unmojibake, "mis-encoded accents (mojibake)"
@@ -593,7 +607,7 @@ def _clean(audience: Audience, campaign: Campaign) -> None:
                 lambda v: BIDI.sub("", v),
                 "bidirectional control character",
             )
-        stripped = column.str.strip().str.replace(WHITESPACE + "{2,}", " ", regex=True)
+        stripped = column.str.strip().str.replace(WHITESPACE + "{2,}", " ", regex=True) if messy else column
         if name in NAME_FIELDS:
             stripped = _fix(audience, frame, name, stripped, None, proper_case, "name case", needs_casing)
         if name == "postcode" and (lost := LOST_ZERO.get(_address_style(campaign))):
@@ -602,12 +616,14 @@ def _clean(audience: Audience, campaign: Campaign) -> None:
             stripped.loc[home] = _fix(
                 audience, frame, name, stripped[home], pattern, restore, "leading zero lost by a spreadsheet"
             )
-        # a Message-ID is <id@domain> by its RFC: its brackets are no markup
-        flagged = stripped.str.contains(MARKUP.pattern, regex=True) & (name != "message_id")
-        for row, value in zip(frame.loc[flagged, ROW], stripped[flagged], strict=True):
-            audience.corrections.append(
-                Correction(int(row), name, value, value, "template or markup characters: printed as written")
-            )
+        if messy and name != "message_id":  # a Message-ID is <id@domain> by its RFC: no markup
+            flagged = stripped.str.contains(MARKUP.pattern, regex=True)
+            for row, value in zip(frame.loc[flagged, ROW], stripped[flagged], strict=True):
+                audience.corrections.append(
+                    Correction(
+                        int(row), name, value, value, "template or markup characters: printed as written"
+                    )
+                )
         frame[name] = stripped
 
 
@@ -651,15 +667,15 @@ def _fix(
     test: Callable[[str], bool] | None = None,
 ) -> pd.Series:
     """Apply `fixer` to the values that match, recording each change."""
-    if test is not None:
-        hits = column.map(test).astype(bool)
+    if test is not None:  # asked once a value: a file repeats its first names
+        hits = column.isin([value for value in column.unique() if test(value)])
     else:
         assert pattern is not None
         hits = column.str.contains(pattern.pattern, regex=True)
     if not hits.any():
         return column
     before = column[hits]
-    after = before.map(fixer)
+    after = before.map({value: fixer(value) for value in before.unique()})
     changed = (after != before).to_numpy()
     if not changed.any():
         return column

@@ -19,6 +19,7 @@ from publipost.errors import AudienceError, Where
 if TYPE_CHECKING:
     from publipost.campaigns.audience import Audience
     from publipost.campaigns.model import Campaign
+    from publipost.campaigns.postal import PostalStyle
 
 ADDRESS_FIELDS = ("address1", "postcode", "city")
 POSTAL_FIELDS = (  # every field campaigns/postal.py reads to write an address block
@@ -58,7 +59,9 @@ class PostalReach:
     """A printed letter needs a name, a street, a postcode and a city that the postal norm can
     hold, and (when the printing layer says so) a font that can print them."""
 
-    printable: Callable[[list[str]], str] | None = None  # why an address block cannot be printed
+    # why an address block cannot be printed; a question of its characters, wherever they are:
+    # asked once of every block's lines together, it is '' when it is '' for each block
+    printable: Callable[[list[str]], str] | None = None
     # the campaign → why an address block would leave its envelope's window (templates/window.py)
     window: Callable[[Campaign], Callable[[list[str]], str]] | None = None
     name: str = "letter"
@@ -66,32 +69,48 @@ class PostalReach:
     invalid: str | None = None
 
     def problems(self, audience: Audience, campaign: Campaign) -> pd.Series:
-        from publipost.campaigns.postal import AddressError, format_address
+        from publipost.campaigns.postal import FR, french_blocks
         from publipost.campaigns.presets import campaign_preset
 
         frame = audience.frame
         style = campaign_preset(campaign).address_style
         fits = self.window(campaign) if self.window else None
-        # what an address block is made of: a dict of these per row, not of every column
         names = [n for n in POSTAL_FIELDS if n in frame.columns]
+        # Python lists, walked once: Arrow strings iterate slowly row by row
+        columns = {name: frame[name].tolist() for name in names}
+        blocks = french_blocks(columns, len(frame)) if style == FR else [None] * len(frame)
         found: list[str] = []  # a list, made a Series once: writing a Series cell by cell copies it
-        columns = [frame[name].tolist() for name in names]  # Arrow strings iterate slowly row by row
-        rows = zip(*columns, strict=True) if columns else [()] * len(frame)
-        for values in rows:
-            fields = dict(zip(names, values, strict=True))
-            lacking = [name for name in ADDRESS_FIELDS if not fields.get(name)]
-            if not fields.get("last_name") and not fields.get("company"):
-                lacking.insert(0, "last_name or company")
-            if lacking:
-                found.append("postal address incomplete: no " + ", ".join(lacking))
-                continue
-            try:
-                lines = format_address(fields, style)
-            except AddressError as exc:
-                found.append(str(exc))
-                continue
-            found.append((self.printable(lines) if self.printable else "") or (fits(lines) if fits else ""))
+        for row, block in enumerate(blocks):
+            if block is None:  # the rare row: asked whole, for its reason
+                fields = {name: values[row] for name, values in columns.items()}
+                found.append(self.problem(fields, style, fits))
+            else:
+                found.append(fits(block) if fits else "")
+        if self.printable:
+            printed = [block for block in blocks if block is not None]
+            # one question for every line: `printable` asks each character, wherever its line
+            if self.printable([line for block in printed for line in block]):
+                for row, block in enumerate(blocks):
+                    if block is not None:  # the font's reason first, as for the rare rows
+                        found[row] = self.printable(block) or found[row]
         return pd.Series(found, index=frame.index, dtype=object)
+
+    def problem(
+        self, fields: dict[str, str], style: PostalStyle, fits: Callable[[list[str]], str] | None
+    ) -> str:
+        """One row's problem, '' when the letter reaches it: what `problems` gives every row."""
+        from publipost.campaigns.postal import AddressError, format_address
+
+        lacking = [name for name in ADDRESS_FIELDS if not fields.get(name)]
+        if not fields.get("last_name") and not fields.get("company"):
+            lacking.insert(0, "last_name or company")
+        if lacking:
+            return "postal address incomplete: no " + ", ".join(lacking)
+        try:
+            block = format_address(fields, style)
+        except AddressError as exc:
+            return str(exc)
+        return (self.printable(block) if self.printable else "") or (fits(block) if fits else "")
 
 
 @dataclass(frozen=True)

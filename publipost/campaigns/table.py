@@ -171,6 +171,8 @@ def _read_delimited(
     if not text.strip():
         raise AudienceError("the customer file is empty", Where(path), "export the customer list again")
     separator = separator or sniff_separator(text)
+    if limit is None and (frame := _read_unquoted(text, separator)) is not None:
+        return Table(path, frame, used, separator, digest=hashlib.sha256(raw).hexdigest())
     lines = text.splitlines(keepends=True)
     if limit is not None:
         lines = lines[: limit + 1]
@@ -203,6 +205,57 @@ def _read_delimited(
     frame = pd.DataFrame(rows, columns=header, dtype=object) if rows else pd.DataFrame(columns=header)
     frame[ROW] = numbers
     return Table(path, frame, used, separator, malformed, rejected_values, hashlib.sha256(raw).hexdigest())
+
+
+def _read_unquoted(text: str, separator: str) -> pd.DataFrame | None:
+    """The file read by Arrow's CSV reader in C (on every core), when it can be read so exactly
+    as `_records` reads it: no quotes, so one record a line and the spreadsheet row is the line's
+    number; every line as wide as the header. None otherwise (pyarrow absent, a quote, a line
+    short, long or empty): the careful reader below then says what is wrong where.
+    200,000 rows: 0.15 s against 1.2 s (bench/audience_bench.py)."""
+    if '"' in text or len(separator) != 1:
+        return None
+    try:
+        import pyarrow as pa
+        import pyarrow.csv as arrow_csv
+    except ImportError:
+        return None
+    lines = text.splitlines()
+    if not lines[0]:  # no header at all: the careful reader says so
+        return None
+    header = clean_headers(lines[0].split(separator))
+    names = [f"c{i}" for i in range(len(header))]
+    try:
+        table = arrow_csv.read_csv(
+            pa.py_buffer(text.encode("utf-8")),
+            read_options=arrow_csv.ReadOptions(column_names=names, skip_rows=1),
+            parse_options=arrow_csv.ParseOptions(delimiter=separator, quote_char=False),
+            convert_options=arrow_csv.ConvertOptions(
+                column_types={name: pa.string() for name in names}, strings_can_be_null=False
+            ),
+        )
+    except pa.ArrowInvalid:  # a row of another width
+        return None
+    # Arrow skips empty lines, and str.splitlines breaks at more than \n and \r (U+2028, \x0c…):
+    # either way its rows are no longer the lines, and the careful reader takes the file.
+    if table.num_rows != len(lines) - 1:
+        return None
+    frame = table.to_pandas()
+    frame.columns = header
+    frame[ROW] = range(2, len(frame) + 2)
+    blank = blank_rows(frame, header)
+    return frame[~blank].reset_index(drop=True) if blank.any() else frame
+
+
+def blank_rows(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
+    """Rows whose every cell is empty or spaces: a column is looked at only on the rows still
+    blank so far (a file's first column is seldom empty, and the answer is then known)."""
+    blank = pd.Series(True, index=frame.index)
+    for name in columns:
+        if not blank.any():
+            break
+        blank &= frame[name].str.strip() == ""
+    return blank
 
 
 def _records(lines: list[str], separator: str, width: int) -> Iterator[tuple[int, list[str], str]]:

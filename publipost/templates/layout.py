@@ -69,7 +69,7 @@ def unprintable(lines: list[str], font: str = "LiberationSerif-Regular") -> str:
     """Why the letter's font cannot print these lines ('' when it can): a character it has no
     glyph for would print as nothing, and an Arabic or Chinese name as an empty line."""
     widths, _ = _widths(font)
-    missing = sorted({c for line in lines for c in line if c not in widths and not c.isspace()})
+    missing = sorted(c for c in set("".join(lines)) if c not in widths and not c.isspace())
     if not missing:
         return ""
     scripts = sorted({unicodedata.name(c, "UNKNOWN").split()[0].title() for c in missing})
