@@ -130,6 +130,7 @@ def test_postal_reach_says_what_it_said_row_by_row(monkeypatch):
     from types import SimpleNamespace
 
     from publipost.campaigns import presets
+    from publipost.campaigns import reach as reach_module
     from publipost.campaigns.reach import PostalReach
     from publipost.templates.layout import unprintable
 
@@ -141,6 +142,7 @@ def test_postal_reach_says_what_it_said_row_by_row(monkeypatch):
     monkeypatch.setattr(
         presets, "campaign_preset", lambda campaign: SimpleNamespace(address_style=presets.FR)
     )
+    monkeypatch.setattr(reach_module, "BATCH", 700)  # batches end mid-file, as a million rows' do
     rows = _messy_rows(7, 4_000)
     good = {"civility": "Mme", "first_name": "Łucja 王", "last_name": "Nowak", "address1": "3 rue Neuve"}
     rows += [{**dict.fromkeys(rows[0], ""), **good, "postcode": "69002", "city": "Lyon"}]  # a glyph missing
@@ -250,3 +252,27 @@ def test_the_collector_runs_again_after_the_audience(campaign_dir):
             assert not gc.isenabled()
         assert not gc.isenabled()  # nested: only the outermost resumes it
     assert gc.isenabled()
+
+
+@pytest.mark.parametrize("dtype", ["str", "object"])
+def test_folded_words_are_fold_words(awkward, dtype):
+    from publipost.campaigns.audience import folded_words
+    from publipost.folding import fold_words
+
+    rng = random.Random(3)
+    ascii_ = [
+        "".join(rng.choice([chr(i) for i in range(128)]) for _ in range(rng.randint(0, 12)))
+        for _ in range(5000)
+    ]
+    values = [*awkward, *ascii_, "12, rue des  Lilas", "Straße", "ÉLODIE", "C-0042"]
+    assert folded_words(pd.Series(values, dtype=dtype)).tolist() == [fold_words(v) for v in values]
+
+
+def test_lines_are_counted_as_splitlines_counts_them():
+    from publipost.campaigns.table import _lines
+
+    rng = random.Random(2)
+    pieces = ["a", ";", "\n", "\r", "\r\n", "\x0b", "\x0c", "\x1c", "\x85", "\u2028", "\u2029", "é", ""]
+    for _ in range(5000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
+        assert _lines(text) == len(text.splitlines()), repr(text)

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from publipost.campaigns.postal import PostalStyle
 
 ADDRESS_FIELDS = ("address1", "postcode", "city")
+BATCH = 50_000  # rows whose address blocks are written at once: 50 MB of Python strings
 POSTAL_FIELDS = (  # every field campaigns/postal.py reads to write an address block
     "civility",
     "first_name",
@@ -76,10 +77,24 @@ class PostalReach:
         style = campaign_preset(campaign).address_style
         fits = self.window(campaign) if self.window else None
         names = [n for n in POSTAL_FIELDS if n in frame.columns]
-        # Python lists, walked once: Arrow strings iterate slowly row by row
-        columns = {name: frame[name].tolist() for name in names}
-        blocks = french_blocks(columns, len(frame)) if style == FR else [None] * len(frame)
         found: list[str] = []  # a list, made a Series once: writing a Series cell by cell copies it
+        for start in range(0, len(frame), BATCH):
+            # Python lists, walked once (Arrow strings iterate slowly row by row), a batch at a
+            # time: a million rows' blocks as Python strings would hold 1 GB at once
+            columns = {name: frame[name].iloc[start : start + BATCH].tolist() for name in names}
+            rows = min(BATCH, len(frame) - start)
+            blocks: list[list[str] | None] = french_blocks(columns, rows) if style == FR else [None] * rows
+            found += self._batch(columns, blocks, style, fits)
+        return pd.Series(found, index=frame.index, dtype=object)
+
+    def _batch(
+        self,
+        columns: dict[str, list[str]],
+        blocks: list[list[str] | None],
+        style: PostalStyle,
+        fits: Callable[[list[str]], str] | None,
+    ) -> list[str]:
+        found: list[str] = []
         for row, block in enumerate(blocks):
             if block is None:  # the rare row: asked whole, for its reason
                 fields = {name: values[row] for name, values in columns.items()}
@@ -93,7 +108,7 @@ class PostalReach:
                 for row, block in enumerate(blocks):
                     if block is not None:  # the font's reason first, as for the rare rows
                         found[row] = self.printable(block) or found[row]
-        return pd.Series(found, index=frame.index, dtype=object)
+        return found
 
     def problem(
         self, fields: dict[str, str], style: PostalStyle, fits: Callable[[list[str]], str] | None

@@ -220,10 +220,11 @@ def _read_unquoted(text: str, separator: str) -> pd.DataFrame | None:
         import pyarrow.csv as arrow_csv
     except ImportError:
         return None
-    lines = text.splitlines()
-    if not lines[0]:  # no header at all: the careful reader says so
+    end = text.find("\n")
+    first = next(iter(text[: end if end >= 0 else len(text)].splitlines()), "")
+    if not first:  # no header at all: the careful reader says so
         return None
-    header = clean_headers(lines[0].split(separator))
+    header = clean_headers(first.split(separator))
     names = [f"c{i}" for i in range(len(header))]
     try:
         table = arrow_csv.read_csv(
@@ -238,13 +239,22 @@ def _read_unquoted(text: str, separator: str) -> pd.DataFrame | None:
         return None
     # Arrow skips empty lines, and str.splitlines breaks at more than \n and \r (U+2028, \x0c…):
     # either way its rows are no longer the lines, and the careful reader takes the file.
-    if table.num_rows != len(lines) - 1:
+    if table.num_rows != _lines(text) - 1:
         return None
     frame = table.to_pandas()
     frame.columns = header
     frame[ROW] = range(2, len(frame) + 2)
     blank = blank_rows(frame, header)
     return frame[~blank].reset_index(drop=True) if blank.any() else frame
+
+
+def _lines(text: str) -> int:
+    """len(text.splitlines()), without making a string of each line (a million of them)."""
+    if not text:
+        return 0
+    breaks = text.count("\n") + text.count("\r") - text.count("\r\n")
+    breaks += sum(text.count(c) for c in "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+    return breaks + (0 if text.endswith(("\n", "\r", *"\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")) else 1)
 
 
 def blank_rows(frame: pd.DataFrame, columns: list[str]) -> pd.Series:

@@ -219,20 +219,14 @@ def print_window(prepared: Prepared) -> None:
     from publipost.templates.window import address_block, check_window, placed_preset
 
     campaign = prepared.campaign
-    letters = prepared.audience.reached("letter")
-    if campaign.letter is None or letters.empty:
+    if campaign.letter is None:
         return
     preset = placed_preset(campaign)
-    fields = [f for f in ("company", "address1", "address2", "address3", "city", "country") if f in letters]
-    lengths = sum(letters[f].astype(str).str.len() for f in fields) if fields else None
-    filled = sum(letters[f].astype(str).str.strip().ne("") for f in fields) if fields else None
-    ids = set()
-    for measure in (lengths, filled):  # the widest and the longest blocks: 40 of each at most
-        if measure is not None:
-            ids |= set(letters.loc[measure.sort_values(ascending=False).index[:40], "_id"])
+    frame = prepared.audience.frame
+    fields = [f for f in ("company", "address1", "address2", "address3", "city", "country") if f in frame]
     returned = " · ".join(campaign.sender.block)
     blocks = []
-    for recipient in prepared.audience.by_ids(sorted(ids)):
+    for recipient in prepared.audience.longest("letter", fields, 40):  # the widest and longest blocks
         try:
             lines = format_address(recipient.letter_fields, preset.address_style)
         except AddressError:
