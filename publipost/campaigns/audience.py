@@ -32,7 +32,7 @@ from publipost.campaigns.names import needs_casing, proper_case
 from publipost.campaigns.parts import read_source
 from publipost.campaigns.reach import Reach, default_reach
 from publipost.campaigns.suppression import POSTAL_FIELDS, SuppressionList, postal_key, read_suppression
-from publipost.campaigns.table import ROW, Table, blank_rows, table_from_frame
+from publipost.campaigns.table import ROW, Table, blank_rows, in_arrow, table_from_frame
 from publipost.campaigns.where import Reading, where_mask
 from publipost.collector import collector_paused
 from publipost.csvout import write_csv
@@ -914,12 +914,6 @@ def _match_key(frame: pd.DataFrame, key: str) -> pd.Series:
         return pd.Series("", index=frame.index)
     keys = pd.Series([postal_key(*values) for values in zip(*parts, strict=True)], index=frame.index)
     return keys.where(parts[1].str.strip() != "", "")
-
-
-def in_arrow(column: pd.Series) -> bool:
-    """Whether pandas holds the text in Arrow (pyarrow installed): its string kernels then run
-    in C over the whole column, where the base install would call Python once a cell anyway."""
-    return getattr(column.dtype, "storage", None) == "pyarrow"
 
 
 def folded_words(column: pd.Series) -> pd.Series:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -214,52 +213,6 @@ def _french_lines(fields: dict[str, str]) -> list[str]:
     # line 6: « 75008 PARIS CEDEX 08 », the CEDEX and its number after the locality, as written
     lines.append(_town_line(postcode, city))
     return lines
-
-
-def french_blocks(columns: Mapping[str, Sequence[str]], rows: int) -> list[list[str] | None]:
-    """Every row's domestic French block at once: what `format_address(fields, FR)` returns,
-    or None where it must be asked (a street, town or name missing, abroad, a BP or CS line, a
-    name or street to shorten, a block over the norm, a postcode not of 5 digits: the rare
-    rows, each with its reason).
-
-    Asked row by row, format_address cost 5 µs a row (a dict, the country, two regular
-    expressions, the name): a second per 200,000 rows. Walking the columns once, with what
-    a file repeats (civilities, countries, postcodes, towns) worked out once per value, costs
-    a fifth of that. A test holds the two to the same lines on random rows."""
-    empty = [""] * rows
-
-    def column(name: str) -> Sequence[str]:
-        return columns.get(name, empty)
-
-    home = {v: (country_code(v) if v.strip() else "FR") == "FR" for v in set(column("country"))}
-    five_digits = {v: bool(re.fullmatch(r"\d{5}", v.replace(" ", ""))) for v in set(column("postcode"))}
-    titles = {v: title(v, "fr") for v in set(column("civility"))}
-    blocks: list[list[str] | None] = []
-    for country, civility, first, last, company, street, extra, postcode, city in zip(
-        column("country"),
-        column("civility"),
-        column("first_name"),
-        column("last_name"),
-        column("company"),
-        column("address1"),
-        column("address2"),
-        column("postcode"),
-        column("city"),
-        strict=True,
-    ):
-        if (
-            not (street and city and (last or company) and home[country] and five_digits[postcode])
-            or _LINE_FIVE.match(street)
-            or _LINE_FIVE.match(extra)
-        ):
-            blocks.append(None)
-            continue
-        person = " ".join(filter(None, (titles[civility], first, last)))
-        lines = list(filter(None, (company, person, extra, _plain(street))))
-        lines.append(_town_line(postcode.replace(" ", ""), city))
-        fits = len(lines) <= FR.max_lines and max(map(len, lines)) <= FR.max_chars
-        blocks.append(lines if fits else None)
-    return blocks
 
 
 # USPS Publication 28: the secondary unit designators (Appendix C2) and directionals (§233).

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+import numpy as np
 import pandas as pd
 
 from publipost.errors import AudienceError, Where
@@ -55,6 +56,17 @@ class Reach(Protocol):
         ...
 
 
+class BlockFit(Protocol):
+    """Why an address block would not fit where it is printed ('' when it does): the number of
+    its lines and each line, asked apart or together (templates/window.py's WindowFit)."""
+
+    def __call__(self, lines: list[str]) -> str: ...
+
+    def too_many(self, count: int) -> str: ...
+
+    def too_wide(self, line: str) -> str: ...
+
+
 @dataclass(frozen=True)
 class PostalReach:
     """A printed letter needs a name, a street, a postcode and a city that the postal norm can
@@ -64,55 +76,61 @@ class PostalReach:
     # asked once of every block's lines together, it is '' when it is '' for each block
     printable: Callable[[list[str]], str] | None = None
     # the campaign → why an address block would leave its envelope's window (templates/window.py)
-    window: Callable[[Campaign], Callable[[list[str]], str]] | None = None
+    window: Callable[[Campaign], BlockFit] | None = None
     name: str = "letter"
     only: str = "letter only"
     invalid: str | None = None
 
     def problems(self, audience: Audience, campaign: Campaign) -> pd.Series:
-        from publipost.campaigns.postal import FR, french_blocks
+        from publipost.campaigns.blocks import french_lines
+        from publipost.campaigns.postal import FR
         from publipost.campaigns.presets import campaign_preset
 
         frame = audience.frame
         style = campaign_preset(campaign).address_style
         fits = self.window(campaign) if self.window else None
+        found = np.full(len(frame), "", dtype=object)  # by position: label alignment costs
+        sure = np.zeros(len(frame), dtype=bool)
+        if style == FR:  # the ordinary rows, column by column (campaigns/blocks.py)
+            vouched, lines = french_lines(frame)
+            sure = vouched.to_numpy(dtype=bool)
+            if sure.any():
+                found[sure] = self._said([line[sure] for line in lines], fits)
         names = [n for n in POSTAL_FIELDS if n in frame.columns]
-        found: list[str] = []  # a list, made a Series once: writing a Series cell by cell copies it
-        for start in range(0, len(frame), BATCH):
-            # Python lists, walked once (Arrow strings iterate slowly row by row), a batch at a
-            # time: a million rows' blocks as Python strings would hold 1 GB at once
-            columns = {name: frame[name].iloc[start : start + BATCH].tolist() for name in names}
-            rows = min(BATCH, len(frame) - start)
-            blocks: list[list[str] | None] = french_blocks(columns, rows) if style == FR else [None] * rows
-            found += self._batch(columns, blocks, style, fits)
+        rest = np.flatnonzero(~sure)
+        for start in range(0, len(rest), BATCH):  # the others asked whole, for their reason
+            # a batch at a time: a million rows as Python strings would hold a gigabyte at once
+            batch = rest[start : start + BATCH]
+            columns = [frame[name].iloc[batch].tolist() for name in names]
+            rows = zip(*columns, strict=True) if columns else [()] * len(batch)
+            found[batch] = [
+                self.problem(dict(zip(names, values, strict=True)), style, fits) for values in rows
+            ]
         return pd.Series(found, index=frame.index, dtype=object)
 
-    def _batch(
-        self,
-        columns: dict[str, list[str]],
-        blocks: list[list[str] | None],
-        style: PostalStyle,
-        fits: Callable[[list[str]], str] | None,
-    ) -> list[str]:
-        found: list[str] = []
-        for row, block in enumerate(blocks):
-            if block is None:  # the rare row: asked whole, for its reason
-                fields = {name: values[row] for name, values in columns.items()}
-                found.append(self.problem(fields, style, fits))
-            else:
-                found.append(fits(block) if fits else "")
-        if self.printable:
-            printed = [block for block in blocks if block is not None]
-            # one question for every line: `printable` asks each character, wherever its line
-            if self.printable([line for block in printed for line in block]):
-                for row, block in enumerate(blocks):
-                    if block is not None:  # the font's reason first, as for the rare rows
-                        found[row] = self.printable(block) or found[row]
-        return found
+    def _said(self, lines: list[pd.Series], fits: BlockFit | None) -> np.ndarray:
+        """What the font, then the window, says of blocks given as columns of lines: each
+        question asked once per distinct line, or per distinct number of lines."""
+        said = np.full(len(lines[0]), "", dtype=object)
+        if fits is not None:
+            for line in reversed(lines):  # the first line too wide in the block's order: written last
+                wide = {value: why for value in line.unique().tolist() if (why := fits.too_wide(value))}
+                if wide:
+                    hit = line.isin(list(wide)).to_numpy(dtype=bool)
+                    said[hit] = [wide[value] for value in line[hit].tolist()]
+            count = sum(line.ne("").to_numpy(dtype=int) for line in lines)
+            many = {n: why for n in set(count.tolist()) if (why := fits.too_many(n))}
+            if many:  # the number of lines is said first
+                hit = np.isin(count, list(many))
+                said[hit] = [many[n] for n in count[hit].tolist()]
+        if self.printable and self.printable([v for line in lines for v in line.unique().tolist()]):
+            # a glyph missing somewhere: the blocks it is in, asked one by one, say so first
+            for position, block in enumerate(zip(*(line.tolist() for line in lines), strict=True)):
+                if why := self.printable([v for v in block if v]):
+                    said[position] = why
+        return said
 
-    def problem(
-        self, fields: dict[str, str], style: PostalStyle, fits: Callable[[list[str]], str] | None
-    ) -> str:
+    def problem(self, fields: dict[str, str], style: PostalStyle, fits: BlockFit | None) -> str:
         """One row's problem, '' when the letter reaches it: what `problems` gives every row."""
         from publipost.campaigns.postal import AddressError, format_address
 

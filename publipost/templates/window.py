@@ -8,8 +8,10 @@ and longest addresses, and compared with that band (`validate` reports it; norms
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+import sys
 from dataclasses import dataclass, replace
+from functools import cache
 from typing import TYPE_CHECKING
 
 from publipost.campaigns.envelopes import FOLDS, Band, Envelope, envelope, window_band
@@ -151,20 +153,62 @@ def check_window(
 MEASURED_FROM = 24  # characters: a shorter line is narrower than any window's band, unmeasured
 
 
-def window_fit(campaign: Campaign) -> Callable[[list[str]], str]:
-    """Per address block: why it would leave what the campaign's envelope window always shows
-    ('' when it stays in view). The band and the lines it holds are worked out once; a line is
-    measured in the letter's font only when it is long enough to matter."""
+@dataclass(frozen=True)
+class WindowFit:
+    """Why an address block would leave what the campaign's envelope window always shows ('' when
+    it stays in view): too many lines, or a line too wide. Asked of a block, or of its number of
+    lines and each line apart (the audience asks a million rows' lines once per distinct line)."""
+
+    envelope: str = ""  # none: every block stays in view
+    lines_held: int = sys.maxsize
+    room: float = math.inf  # mm a line may take
+
+    def __call__(self, lines: list[str]) -> str:
+        return self.too_many(len(lines)) or next(filter(None, map(self.too_wide, lines)), "")
+
+    def too_many(self, count: int) -> str:
+        if count <= self.lines_held:
+            return ""
+        return (
+            f"the address takes {count} lines; the {self.envelope} window shows {self.lines_held} "
+            "in every position of the sheet: shorten it in the customer file"
+        )
+
+    def too_wide(self, line: str) -> str:
+        if len(line) < MEASURED_FROM or _width(line) <= self.room:
+            return ""
+        return (
+            f"address line '{line}' is wider than the {self.envelope} window shows in every position "
+            f"({round(self.room, 1)} mm): shorten it in the customer file"
+        )
+
+
+def _width(line: str) -> float:
+    """A line's width in the address block's font, in mm."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
     from publipost.templates.pdf import ADDRESS_SIZE, REGULAR
 
+    _fonts_registered()
+    return float(stringWidth(line, REGULAR, ADDRESS_SIZE)) * PT
+
+
+@cache
+def _fonts_registered() -> None:
+    from publipost.templates.pdf import register_fonts
+
+    register_fonts()
+
+
+def window_fit(campaign: Campaign) -> WindowFit:
+    """The campaign's window check: the band and the lines it holds are worked out once; a line
+    is measured in the letter's font only when it is long enough to matter."""
     preset = placed_preset(campaign)
     named = campaign.letter.envelope if campaign.letter else None
     returned = " · ".join(campaign.sender.block)
     base = check_window(preset, named, [address_block(preset, ["x"], returned)], campaign.where(("letter",)))
     if base is None:
-        return lambda lines: ""
+        return WindowFit()
     band, chosen = base.band, base.envelope
     lines_held = 0
     while lines_held < 12 and band.holds(address_block(preset, ["x"] * (lines_held + 1), returned)):
@@ -180,20 +224,4 @@ def window_fit(campaign: Campaign) -> Callable[[list[str]], str]:
             campaign.where(("letter",)),
             "choose the envelope the layout is made for (publipost envelope list), or another letter.layout",
         )
-    room = band.right - preset.address_text_x  # mm a line may take
-
-    def fit(lines: list[str]) -> str:
-        if len(lines) > lines_held:
-            return (
-                f"the address takes {len(lines)} lines; the {chosen.name} window shows {lines_held} "
-                "in every position of the sheet: shorten it in the customer file"
-            )
-        for line in lines:
-            if len(line) >= MEASURED_FROM and stringWidth(line, REGULAR, ADDRESS_SIZE) * PT > room:
-                return (
-                    f"address line '{line}' is wider than the {chosen.name} window shows in every position "
-                    f"({round(room, 1)} mm): shorten it in the customer file"
-                )
-        return ""
-
-    return fit
+    return WindowFit(chosen.name, lines_held, band.right - preset.address_text_x)
