@@ -323,3 +323,22 @@ def test_service_finds_every_line_five_python_finds():
     missed = [v for v, hit in zip(values, found, strict=True) if _LINE_FIVE.match(v) and not hit]
     assert not missed
     assert sum(found) > sum(1 for v in values if _LINE_FIVE.match(v)) > 1000
+
+
+def test_postal_match_keys_are_postal_key(awkward):
+    from publipost.campaigns.audience import _match_key
+    from publipost.campaigns.suppression import postal_key
+
+    rng = random.Random(23)
+    names = [*awkward[:3000], "Dupont", "DE LA FONTAINE", "O'Brien", "Müller", ""]
+    rows = [
+        (
+            rng.choice(names),
+            rng.choice([*awkward[:500], "12, rue des  Lilas", "12 RUE DES LILAS"]),
+            rng.choice(["69003", "75 008", ""]),
+        )
+        for _ in range(4000)
+    ]
+    frame = pd.DataFrame(rows, columns=["last_name", "address1", "postcode"], dtype="str")
+    expected = [postal_key(*row) if row[1].strip() else "" for row in rows]
+    assert _match_key(frame, "postal").tolist() == expected
