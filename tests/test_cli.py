@@ -245,3 +245,14 @@ def test_the_front_door_is_typed_and_lists_its_names():
     assert "prepare" in dir(publipost) and "send" in dir(publipost)
     assert all(getattr(publipost, name) is not None for name in publipost.__all__)
     assert (ROOT / "publipost" / "py.typed").exists()
+
+
+def test_help_is_as_wide_as_shutil_says_the_terminal_is(monkeypatch):
+    """The parser measures the terminal by shutil's rules without importing shutil."""
+    import shutil
+
+    from publipost.cli import _columns
+
+    for columns in ("50", "132", "", "zero", "-3"):
+        monkeypatch.setenv("COLUMNS", columns)
+        assert _columns() == shutil.get_terminal_size().columns

