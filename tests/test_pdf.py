@@ -307,3 +307,33 @@ def test_in_duplex_the_coupon_never_backs_or_fronts_text_the_customer_keeps(tmp_
     # without duplex, the same letters take a page of text and a coupon page each
     assert run("render", campaign, "--format", "pdf", "--no-lint").code == 0
     assert len(PdfReader(campaign.parent / "out" / "letters" / "letters.pdf").pages) == len(pages) // 2
+
+
+def test_lines_encoded_once_draw_what_reportlab_draws(tmp_path):
+    """draw_string keeps each line's encoding per document: the PDF is reportlab's own, byte for
+    byte, over several fonts and sizes, lines repeated, and more characters than one font
+    subset holds (reportlab opens a second subset past 256)."""
+    import random
+
+    from reportlab.pdfgen.canvas import Canvas
+
+    from publipost.templates.pdf import BOLD, REGULAR, draw_string, register_fonts
+
+    register_fonts()
+    rng = random.Random(4)
+    alphabet = [chr(c) for c in range(0x20, 0x17F) if chr(c).isprintable()] + list("€’«»œŒ—…")
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40))) for _ in range(150)]
+    # each text in both fonts and two sizes, some again: as a letter's body is in every letter
+    lines = [(font, size, text) for text in texts for font in (REGULAR, BOLD) for size in (9, 11)]
+    lines += rng.sample(lines, 100)
+
+    def page(draw) -> bytes:
+        canvas = Canvas(str(tmp_path / "x.pdf"), invariant=1)
+        for number, (font, size, line) in enumerate(lines):
+            canvas.setFont(font, size, 14)  # one leading: the size alone tells them apart
+            draw(canvas, 40 + number % 7, 800 - number % 200 * 3.7, line)
+            if number % 200 == 199:
+                canvas.showPage()
+        return canvas.getpdfdata()
+
+    assert page(draw_string) == page(lambda canvas, x, y, text: canvas.drawString(x, y, text))

@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from reportlab.lib.colors import CMYKColor, CMYKColorSep, Color, HexColor, black
+from reportlab.lib.rl_accel import fp_str
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
@@ -461,7 +463,7 @@ class LetterPainter:
             for run in line.runs:
                 font = column.bold_font if run.bold else column.font
                 canvas.setFont(font, column.size)
-                canvas.drawString(x, baseline, run.text)
+                draw_string(canvas, x, baseline, run.text)
                 width = run.width
                 if run.underline:
                     canvas.setLineWidth(0.5)
@@ -641,7 +643,28 @@ class LetterPainter:
         elif align == "center":
             canvas.drawCentredString(x, y, text)
         else:
-            canvas.drawString(x, y, text)
+            draw_string(canvas, x, y, text)
+
+
+# Per document (a chunk's canvas), the operators each (font, size, leading, text) is shown with.
+_SHOWN: WeakKeyDictionary[Any, dict[tuple[str, float, float, str], str]] = WeakKeyDictionary()
+
+
+def draw_string(canvas: Canvas, x: float, y: float, text: str) -> None:
+    """canvas.drawString(x, y, text), operator for operator, with each distinct line encoded once
+    per document. A letter's body lines recur in every letter of a chunk, and reportlab encodes
+    each line afresh (font subsets, escaping: a quarter of a print run); the subsets a document
+    assigns a character to never change, so the encoding of a line does not either (a test
+    holds the two PDFs byte for byte)."""
+    if not canvas.bottomup:  # (every canvas of ours is; reportlab writes another matrix then)
+        canvas.drawString(x, y, text)
+        return
+    key = (canvas._fontname, canvas._fontsize, canvas._leading, text)
+    shown = _SHOWN.setdefault(canvas._doc, {})
+    operators = shown.get(key)
+    if operators is None:
+        operators = shown[key] = canvas.beginText()._formatText(text)
+    canvas._code.append(f"BT 1 0 0 1 {fp_str(x, y)} Tm {operators} T* ET")
 
 
 ENVELOPES = {"dl": (220.0, 110.0), "c5": (229.0, 162.0)}  # mm, landscape
