@@ -509,7 +509,9 @@ PROBLEM = "__problem_"  # a channel's problems per row, kept as columns of the f
 
 def _to_keep(audience: Audience) -> tuple[pd.DataFrame, dict]:
     """The audience as read, cleaned and checked by its channels: a frame and plain facts."""
-    frame = audience.frame.copy()
+    frame = audience.frame.copy(
+        deep=False
+    )  # pandas copies on write: the audience's later changes stay its own
     for name, (_, problems) in audience._partial.items():
         frame[PROBLEM + name] = problems.reindex(frame.index)
     source = audience.source

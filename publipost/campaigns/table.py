@@ -15,6 +15,7 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
+import importlib.util
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -161,6 +162,7 @@ def _read_delimited(
     path: Path, encoding: str | None, separator: str | None, limit: int | None = None
 ) -> Table:
     raw = path.read_bytes()
+    digest = hashlib.sha256(raw).hexdigest()
     text, used = decode(raw, path, encoding)
     if "\x00" in text[:4096]:
         raise AudienceError(
@@ -171,8 +173,14 @@ def _read_delimited(
     if not text.strip():
         raise AudienceError("the customer file is empty", Where(path), "export the customer list again")
     separator = separator or sniff_separator(text)
-    if limit is None and (frame := _read_unquoted(text, separator)) is not None:
-        return Table(path, frame, used, separator, digest=hashlib.sha256(raw).hexdigest())
+    if limit is None and (header := _arrow_header(text, separator)) is not None:
+        # UTF-8 is read as it is (a BOM is on the header's line, which Arrow skips); the text,
+        # twice the file's size in memory, is let go before Arrow makes its own copy
+        data = raw if used in ("utf-8", "utf-8-sig") else text.encode()
+        del text
+        if (frame := _read_arrow(data, header, separator)) is not None:
+            return Table(path, frame, used, separator, digest=digest)
+        text, used = decode(raw, path, encoding)
     lines = text.splitlines(keepends=True)
     if limit is not None:
         lines = lines[: limit + 1]
@@ -204,29 +212,31 @@ def _read_delimited(
         numbers.append(record)
     frame = pd.DataFrame(rows, columns=header, dtype=object) if rows else pd.DataFrame(columns=header)
     frame[ROW] = numbers
-    return Table(path, frame, used, separator, malformed, rejected_values, hashlib.sha256(raw).hexdigest())
+    return Table(path, frame, used, separator, malformed, rejected_values, digest)
 
 
-def _read_unquoted(text: str, separator: str) -> pd.DataFrame | None:
-    """The file read by Arrow's CSV reader in C (on every core), when it can be read so exactly
-    as `_records` reads it: no quotes, so one record a line and the spreadsheet row is the line's
-    number; every line as wide as the header. None otherwise (pyarrow absent, a quote, a line
-    short, long or empty): the careful reader below then says what is wrong where.
-    200,000 rows: 0.15 s against 1.2 s (bench/audience_bench.py)."""
-    if '"' in text or len(separator) != 1:
+def _arrow_header(text: str, separator: str) -> list[str] | None:
+    """The header, when Arrow's CSV reader (C, every core) can read the file exactly as `_records`
+    reads it: pyarrow installed, no quotes (so one record a line, and the spreadsheet row is the
+    line's number), no line break but \n or \r\n (str.splitlines knows more: U+2028, \x0c…).
+    None otherwise: the careful reader below then says what is wrong where."""
+    if '"' in text or len(separator) != 1 or any(c in text for c in "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"):
         return None
-    try:
-        import pyarrow as pa
-        import pyarrow.csv as arrow_csv
-    except ImportError:
+    if importlib.util.find_spec("pyarrow") is None:
         return None
     end = text.find("\n")
     first = next(iter(text[: end if end >= 0 else len(text)].splitlines()), "")
-    if not first:  # no header at all: the careful reader says so
-        return None
-    header = clean_headers(first.split(separator))
+    return clean_headers(first.split(separator)) if first else None  # no header: said below
+
+
+def _read_arrow(data: bytes, header: list[str], separator: str) -> pd.DataFrame | None:
+    """The file's rows read by Arrow, as `_records` reads them; None where Arrow's rows are not
+    the file's lines: a row of another width, an empty line (Arrow skips it), \r alone.
+    200,000 rows: 0.15 s against 1.2 s (bench/audience_bench.py)."""
+    import pyarrow as pa
+    import pyarrow.csv as arrow_csv
+
     names = [f"c{i}" for i in range(len(header))]
-    data = text.encode("utf-8")
     try:
         table = arrow_csv.read_csv(
             pa.py_buffer(data),
@@ -238,9 +248,7 @@ def _read_unquoted(text: str, separator: str) -> pd.DataFrame | None:
         )
     except pa.ArrowInvalid:  # a row of another width
         return None
-    # Arrow skips empty lines, and str.splitlines breaks at more than \n and \r (U+2028, \x0c…):
-    # either way its rows are no longer the lines, and the careful reader takes the file.
-    lines = _lines(text, data)
+    lines = _lines(data)
     if lines is None or table.num_rows != lines - 1:
         return None
     frame = table.to_pandas()
@@ -250,13 +258,11 @@ def _read_unquoted(text: str, separator: str) -> pd.DataFrame | None:
     return frame[~blank].reset_index(drop=True) if blank.any() else frame
 
 
-def _lines(text: str, data: bytes) -> int | None:
-    """len(text.splitlines()) (`data` is the text in UTF-8), when every line ends in \n, or
-    every one in \r\n; None for other line breaks (\r alone, U+2028, \x0c…). Counted without
-    a string per line (a million of them), and in bytes: a count of one byte runs at memory
-    speed, where str.count took 0.6 s over a million French rows."""
-    if any(c in text for c in "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"):
-        return None
+def _lines(data: bytes) -> int | None:
+    """How many lines this text has (in UTF-8, with no line break but \r and \n) when each
+    ends in \n, or each in \r\n; None for \r alone. Counted in bytes (a count of one byte
+    runs at memory speed; str.count took 0.6 s over a million French rows), without a string
+    per line (a million of them)."""
     newlines = data.count(b"\n")
     if b"\r" in data and not data.count(b"\r") == data.count(b"\r\n") == newlines:
         return None
