@@ -355,3 +355,11 @@ def test_postal_match_keys_are_postal_key(awkward):
     frame = pd.DataFrame(rows, columns=["last_name", "address1", "postcode"], dtype="str")
     expected = [postal_key(*row) if row[1].strip() else "" for row in rows]
     assert _match_key(frame, "postal").tolist() == expected
+
+
+def test_casefolded_is_casefold(awkward):
+    from publipost.campaigns.table import casefolded
+
+    values = [*awkward, "Jo@Exemple.FR", "STRASSE", "Straße", "ǅ", "ﬁ", "İ", ""]
+    for dtype in ("str", "object"):
+        assert casefolded(pd.Series(values, dtype=dtype)).tolist() == [v.casefold() for v in values]

@@ -33,7 +33,7 @@ from publipost.campaigns.names import needs_casing, proper_case
 from publipost.campaigns.parts import read_source
 from publipost.campaigns.reach import Reach, default_reach
 from publipost.campaigns.suppression import POSTAL_FIELDS, SuppressionList, read_suppression
-from publipost.campaigns.table import ROW, Table, blank_rows, in_arrow, table_from_frame
+from publipost.campaigns.table import ROW, Table, blank_rows, casefolded, in_arrow, table_from_frame
 from publipost.campaigns.where import Reading, where_mask
 from publipost.collector import collector_paused
 from publipost.csvout import write_csv
@@ -921,7 +921,7 @@ def _consult_store(audience: Audience, campaign: Campaign, location: str | None)
 def _match_key(frame: pd.DataFrame, key: str) -> pd.Series:
     if key == "email":
         # an internationalised domain matches in either spelling: compared in its IDNA form
-        return frame[EMAIL].astype(str).str.casefold()
+        return casefolded(frame[EMAIL].astype(str))
     parts = [frame[n].astype(str) for n in POSTAL_FIELDS] if all(n in frame for n in POSTAL_FIELDS) else None
     if parts is None:
         return pd.Series("", index=frame.index)
@@ -981,8 +981,10 @@ def _dedupe(audience: Audience, campaign: Campaign) -> None:
     joined = _joined_key(audience, campaign, "dedupe", keys)
     live = (frame["_outcome"] == Outcome.TARGETED) & (joined.str.strip("|") != "")
     candidates = joined[live]
-    first_row = frame.loc[live, ROW].groupby(candidates).transform("first")
     duplicate = candidates.duplicated(keep="first")
+    if not duplicate.any():
+        return
+    first_row = frame.loc[live, ROW].groupby(candidates).transform("first")
     reasons = "same " + "+".join(keys) + " as row " + first_row.astype(str)
     mask = pd.Series(False, index=frame.index)
     mask[duplicate.index] = duplicate
@@ -1095,6 +1097,8 @@ def _assign_ids(audience: Audience, campaign: Campaign) -> None:
     live = frame["_outcome"] == Outcome.TARGETED
     ids = frame.loc[live, ID]
     clash = ids.duplicated(keep="first")
+    if not clash.any():  # the usual case: no reason to write for every row
+        return
     first_row = frame.loc[live, ROW].groupby(ids).transform("first")
     named = ("id '" + ids + "' is") if what == "id" else pd.Series("the e-mail address is", index=ids.index)
     reasons = (named + " already used by row " + first_row.astype(str)).reindex(frame.index, fill_value="")

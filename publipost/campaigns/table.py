@@ -275,6 +275,16 @@ def in_arrow(column: pd.Series) -> bool:
     return getattr(column.dtype, "storage", None) == "pyarrow"
 
 
+def casefolded(column: pd.Series) -> pd.Series:
+    """str.casefold of every cell. pandas runs casefold in Python, a cell at a time; for ASCII
+    it is lower case, which Arrow does in C: only the other cells go to Python."""
+    if not in_arrow(column):
+        return column.str.casefold()
+    ascii_ = column.str.isascii()
+    folded = column.str.lower()
+    return folded if ascii_.all() else folded.where(ascii_, column[~ascii_].str.casefold())
+
+
 def blank_rows(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
     """Rows whose every cell is empty or spaces: a column is looked at only on the rows still
     blank so far (a file's first column is seldom empty, and the answer is then known)."""

@@ -31,6 +31,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from publipost import i18n
+from publipost.campaigns.table import casefolded
 from publipost.errors import AudienceError, Where, did_you_mean, shown
 from publipost.i18n import N_, _
 
@@ -254,7 +255,7 @@ class _Test:
         if kind != "text" and op in ("eq", "ne"):  # an empty or unreadable cell is not that value
             equal = (self._cells(kind, note=False) == right).fillna(False).astype(bool)
             return equal if op == "eq" else ~equal
-        left = self.column.str.casefold() if kind == "text" else self._cells(kind, note=True)
+        left = casefolded(self.column) if kind == "text" else self._cells(kind, note=True)
         result = {
             "eq": lambda: left == right,
             "ne": lambda: left != right,
@@ -266,7 +267,7 @@ class _Test:
         return result.fillna(False).astype(bool)
 
     def _yes_no(self, wanted: bool) -> pd.Series:
-        folded = self.column.str.casefold()
+        folded = casefolded(self.column)
         words = set(TRUE_WORDS) | set(FALSE_WORDS)
         self._note(~folded.isin(words), "yes/no unreadable (yes, no, oui, non, 1, 0, x…)")
         return folded.isin(TRUE_WORDS if wanted else FALSE_WORDS)
