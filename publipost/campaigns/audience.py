@@ -33,7 +33,15 @@ from publipost.campaigns.names import needs_casing, proper_case
 from publipost.campaigns.parts import read_source
 from publipost.campaigns.reach import Reach, default_reach
 from publipost.campaigns.suppression import POSTAL_FIELDS, SuppressionList, read_suppression
-from publipost.campaigns.table import ROW, Table, blank_rows, casefolded, in_arrow, table_from_frame
+from publipost.campaigns.table import (
+    ROW,
+    WHITESPACE,
+    Table,
+    blank_rows,
+    casefolded,
+    in_arrow,
+    table_from_frame,
+)
 from publipost.campaigns.where import Reading, where_mask
 from publipost.collector import collector_paused
 from publipost.csvout import write_csv
@@ -55,9 +63,6 @@ MOJIBAKE = re.compile(
 # Embedding, override and isolate controls: they can make a name read backwards ("moc.knab"),
 # in a greeting, a subject or a To: header.
 BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
-# Python's \s, spelt out: with it written so, pandas runs these patterns in Arrow's RE2 instead
-# of calling Python's re once a cell (RE2's \s misses some of these; the test compares them).
-WHITESPACE = "[" + "".join(chr(c) for c in range(0x3001) if chr(c).isspace()) + "]"
 MARKUP = re.compile(r"\{\{|\{%|\{#|<" + WHITESPACE + r"*[A-Za-z/!]")
 SUSPECT = re.compile(f"{CONTROL.pattern}|{MOJIBAKE.pattern}|{BIDI.pattern}")
 # What any of the cleaning would change or note, but a space at the end (a `$` would send pandas
@@ -260,7 +265,7 @@ class Audience:
         labels: set[object] = set()
         for measure in (lengths, filled):
             labels |= set(measure.sort_values(ascending=False, kind="stable").index[:count])
-        return self._recipients(frame.loc[sorted(labels, key=frame.index.get_loc)])
+        return self._recipients(frame[frame.index.isin(list(labels))])  # in the file's order
 
     def mailing_list(self) -> Iterator[tuple[str, int, str]]:
         """(id, row, e-mail) of the targeted recipients the e-mail reaches, in file order: what a
@@ -485,7 +490,10 @@ def load_audience(
     if audience is None:
         audience = _read_and_check(campaign, reach, frame, rows)
         if keep is not None and kept:  # Parquet written on the other core while the rest is done
-            kept_now = _WRITER.submit(accounted.keep, keep, kept, *_to_keep(audience))
+            # (Arrow lets go of the GIL); a thread of its own, which a forked process never shares
+            writer = ThreadPoolExecutor(1, thread_name_prefix="publipost-keep")
+            kept_now = writer.submit(accounted.keep, keep, kept, *_to_keep(audience))
+            writer.shutdown(wait=False)  # its one task done, the thread ends
     _add_malformed(audience, reach)
     _filter(audience, campaign)
     _suppress(audience, campaign)
@@ -499,9 +507,6 @@ def load_audience(
     if kept_now is not None:
         kept_now.result()
     return _finished(audience, campaign)
-
-
-_WRITER = ThreadPoolExecutor(1, thread_name_prefix="publipost-keep")  # Arrow lets go of the GIL
 
 
 PROBLEM = "__problem_"  # a channel's problems per row, kept as columns of the frame

@@ -17,8 +17,8 @@ import pandas as pd
 
 from publipost.campaigns.countries import country_code
 from publipost.campaigns.names import title
-from publipost.campaigns.postal import FR, _town_line
-from publipost.campaigns.table import in_arrow
+from publipost.campaigns.postal import FR, town_line
+from publipost.campaigns.table import WHITESPACE, in_arrow
 
 # Letters and digits Python's \w holds for sure: ASCII, Latin-1's and Latin Extended-A's.
 WORD = "A-Za-z0-9À-ÖØ-öø-ÿĀ-ſ"
@@ -26,13 +26,13 @@ WORD = "A-Za-z0-9À-ÖØ-öø-ÿĀ-ſ"
 # space, and folds accents only when the street is in capitals (so: ASCII, or a small letter).
 PLAIN_STREET = f"[{WORD} !-/:-@\\[-`{{-~]*"
 LOWER = "[a-z]"
-# Python's \s: a line 5 service (BP, CS, TSA, poste restante, lieu-dit) may follow spaces.
-SPACES = "[" + "".join(chr(c) for c in range(0x3001) if chr(c).isspace()) + "]"
-# What postal._LINE_FIVE matches, and more (its word's end not asked): its words' beginnings as
+# What postal._LINE_FIVE matches, after Python's \s (a BP, CS, TSA, poste restante, lieu-dit
+# line), and more (its word's end not asked): its words' beginnings as
 # re.IGNORECASE matches them (ſ is an s, İ and ı are i's to Python). "CSS" is asked row by row.
-SERVICE = (
-    f"^{SPACES}*(?:[bB]\\.?{SPACES}?[pP]|[cC][sSſ]|[tT][sSſ][aA]|[pP][oO][sSſ][tT][eE]|[lL][iIİı][eE][uU])"
+WORDS_OF_LINE_FIVE = (
+    "[bB]\\.?" + WHITESPACE + "?[pP]|[cC][sSſ]|[tT][sSſ][aA]|[pP][oO][sSſ][tT][eE]|[lL][iIİı][eE][uU]"
 )
+SERVICE = f"^{WHITESPACE}*(?:{WORDS_OF_LINE_FIVE})"
 
 
 def french_lines(frame: pd.DataFrame) -> tuple[pd.Series, list[pd.Series]]:
@@ -66,7 +66,7 @@ def french_lines(frame: pd.DataFrame) -> tuple[pd.Series, list[pd.Series]]:
     person = _joined([_each_value(civility, lambda v: title(v, "fr")), first, last])
     plain = street.str.replace(f"[^{WORD}]+", " ", regex=True).str.strip()
     # (not "\\x00" between them: numpy strips it from the end of a string, in the base install)
-    town = _each_value(code + "|" + city, lambda key: _town_line(*key.split("|", 1)))
+    town = _each_value(code + "|" + city, lambda key: town_line(*key.split("|", 1)))
     lines = [company, person, extra, plain, town]
     count = sum(line.ne("").astype(int) for line in lines)
     vouched &= count <= FR.max_lines

@@ -188,7 +188,7 @@ _LINE_FIVE = re.compile(r"^\s*(B\.?\s?P\.?|CS|TSA|POSTE\s+RESTANTE|LIEU[\s-]DIT)
 
 
 @lru_cache(maxsize=65536)
-def _town_line(postcode: str, city: str) -> str:
+def town_line(postcode: str, city: str) -> str:
     """« 75008 PARIS CEDEX 08 »: a file has few towns and many rows per town."""
     return _fold(_plain(f"{postcode} {city}")).upper()
 
@@ -211,7 +211,7 @@ def _french_lines(fields: dict[str, str]) -> list[str]:
         street = _abbreviate(street, FRENCH_STREET_ABBREVIATIONS, FR.max_chars)
     lines += [line for line in (street, *(_plain(s) for s in service)) if line]
     # line 6: « 75008 PARIS CEDEX 08 », the CEDEX and its number after the locality, as written
-    lines.append(_town_line(postcode, city))
+    lines.append(town_line(postcode, city))
     return lines
 
 

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from publipost.campaigns.postal import PostalStyle
 
 ADDRESS_FIELDS = ("address1", "postcode", "city")
-BATCH = 50_000  # rows whose address blocks are written at once: 50 MB of Python strings
+BATCH = 50_000  # rows asked whole at once (made Python strings): a million would hold a gigabyte
 POSTAL_FIELDS = (  # every field campaigns/postal.py reads to write an address block
     "civility",
     "first_name",
@@ -99,7 +99,6 @@ class PostalReach:
         names = [n for n in POSTAL_FIELDS if n in frame.columns]
         rest = np.flatnonzero(~sure)
         for start in range(0, len(rest), BATCH):  # the others asked whole, for their reason
-            # a batch at a time: a million rows as Python strings would hold a gigabyte at once
             batch = rest[start : start + BATCH]
             columns = [frame[name].iloc[batch].tolist() for name in names]
             rows = zip(*columns, strict=True) if columns else [()] * len(batch)
