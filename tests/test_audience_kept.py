@@ -120,3 +120,26 @@ def test_without_pyarrow_nothing_is_kept_and_nothing_breaks(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split() == ["False", "False"] and done.stderr.split() == ["0", "0"]
     assert not (campaign.parent / "out" / FOLDER).exists()
+
+
+def _prepare_and_keep(campaign, out) -> None:
+    prepare(campaign, keep=out)
+
+
+def test_a_forked_process_keeps_its_audience_too(tmp_path):
+    """The kept Parquet is written by a thread of the run's own: a process forked after its parent
+    kept an audience (a pool of workers, a notebook's multiprocessing) keeps its own, never
+    waiting forever for a writer thread that stayed in the parent."""
+    import multiprocessing
+
+    campaign = copy_example("vente-couette", tmp_path)
+    prepare(campaign, keep=tmp_path / "parent")
+    child = multiprocessing.get_context("fork").Process(
+        target=_prepare_and_keep, args=(campaign, tmp_path / "child")
+    )
+    child.start()
+    child.join(60)
+    if child.is_alive():
+        child.kill()
+    assert child.exitcode == 0
+    assert list((tmp_path / "child" / FOLDER).glob("*/frame.parquet"))
