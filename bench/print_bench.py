@@ -105,33 +105,80 @@ def bare_canvas(path: Path, letters: int) -> float:
 
 
 def weasyprint(path: Path, letters: int) -> float | None:
+    """WeasyPrint drawing the same letter from the same merged values: logo, sender, address,
+    date, hook, body, signature, PS, the call to action with its tracked QR code, and the reply
+    coupon with the return address, the recipient's address and the response code's QR code
+    (both QR codes encoded per letter, by the encoder publipost uses, as SVG)."""
     try:
         import weasyprint as wp
     except (ImportError, OSError):
         return None
+    from base64 import b64encode
     from html import escape
 
+    import zxingcpp
+
     from publipost.api import prepare
+    from publipost.channels.printing import _painter
     from publipost.templates.inline import plain_text as strip_inline
 
     prepared = prepare(path)
+    campaign, painter = prepared.campaign, _painter(prepared)
     merged = [prepared.merge.letter(r) for r in prepared.audience.letter_recipients(0, letters)]
+    logo = campaign.resolve(campaign.brand.logo).as_uri() if campaign.brand.logo else ""
+    offer = campaign.offer
+    reply = campaign.letter.reply_address if campaign.letter else None
+    returned = "<br>".join(map(escape, reply or campaign.sender.block))
+    cta = campaign.cta
+
+    def qr(value: str, size: str) -> str:
+        code = zxingcpp.create_barcode(value, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
+        data = b64encode(code.to_svg().encode()).decode()
+        return f"<img style='width:{size};height:{size}' src='data:image/svg+xml;base64,{data}'>"
+
+    def lines(values: list[str]) -> str:
+        return "<br>".join(map(escape, values))
+
     start = time.perf_counter()
-    pages = "".join(
-        "<section style='page-break-after: always'><p>"
-        + "<br>".join(map(escape, letter.address))
-        + "</p>"
-        + f"<p style='text-align:right'>{escape(letter.date_line)}</p>"
-        + f"<h1>{escape(strip_inline(letter.hook or ''))}</h1>"
-        + "".join(f"<p>{escape(strip_inline(p))}</p>" for p in [letter.salutation, *letter.body])
-        + "<p>"
-        + "<br>".join(map(escape, letter.signature))
-        + "</p>"
-        + "".join(f"<p>{escape(strip_inline(p))}</p>" for p in letter.ps)
-        + "</section>"
-        for letter in merged
+    pages = []
+    for letter in merged:
+        code = prepared.code_of(letter.recipient.id)
+        action = ""
+        if cta is not None:
+            tracked = painter._linker(letter)(cta.url)
+            action = (
+                f"<div class='cta'>{qr(tracked, '22mm')}<b>{escape(cta.label)}</b><br>{escape(cta.url)}</div>"
+            )
+        coupon = ""
+        if offer is not None:
+            coupon = (
+                "<div class='coupon'><b>Bon de commande</b><br>"
+                f"Oui, je commande {escape(offer.product)}<br>"
+                f"<div class='return'>{returned}</div><div>{lines(letter.address)}</div>"
+                f"<div class='code'>Code : <b>{escape(code)}</b> {qr(code, '22mm')}</div></div>"
+            )
+        pages.append(
+            "<section>"
+            + (f"<img class='logo' src='{logo}'>" if logo else "")
+            + f"<p class='sender'>{lines(campaign.sender.block)}</p>"
+            + f"<p class='address'>{lines(letter.address)}</p>"
+            + f"<p class='date'>{escape(letter.date_line)}</p>"
+            + f"<h1>{escape(strip_inline(letter.hook or ''))}</h1>"
+            + "".join(f"<p>{escape(strip_inline(p))}</p>" for p in [letter.salutation, *letter.body])
+            + f"<p>{lines(letter.signature)}</p>"
+            + "".join(f"<p>{escape(strip_inline(p))}</p>" for p in letter.ps)
+            + action
+            + coupon
+            + "</section>"
+        )
+    style = (
+        "@page { size: A4; margin: 15mm 20mm } section { page-break-after: always }"
+        " body { font-family: 'Liberation Serif'; font-size: 11pt }"
+        " .logo { width: 40mm } .address { margin-left: 100mm } .date { text-align: right }"
+        " .cta img { float: right } .coupon { border-top: 1px dashed black; margin-top: 8mm }"
+        " .return { float: right; font-size: 9pt } .code img { vertical-align: middle }"
     )
-    html = f"<html><body style='font-family: Liberation Serif; font-size: 11pt'>{pages}</body></html>"
+    html = f"<html><head><style>{style}</style></head><body>{''.join(pages)}</body></html>"
     wp.HTML(string=html).write_pdf(str(path.parent / "weasy.pdf"))
     return len(merged) / (time.perf_counter() - start)
 

@@ -46,6 +46,28 @@ def test_audience_bench():
 def test_print_bench():
     out = _bench("print_bench.py", "40", "20")
     assert "publipost, 2 processes" in out and "bare reportlab canvas" in out
+    assert re.search(r"WeasyPrint +\d+ letters/s", out)  # the same letter, QR codes and coupon too
+
+
+def test_the_weasyprint_letter_carries_what_publipost_s_does(tmp_path):
+    """The bench's peer draws the same letter: its PDF holds the address, the hook, the call to
+    action's URL, the coupon, and two QR codes that decode to the tracked link and the response code."""
+    import pypdfium2 as pdfium
+    import zxingcpp
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import print_bench
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    campaign = print_bench.make_campaign(tmp_path, 3)
+    assert print_bench.weasyprint(campaign, 1)
+    page = pdfium.PdfDocument(str(campaign.parent / "weasy.pdf"))[0]
+    text = page.get_textpage().get_text_range()
+    assert "CHAMBERY" in text and "Découvrez" in text and "Bon de commande" in text
+    found = {b.text for b in zxingcpp.read_barcodes(page.render(scale=3).to_pil())}
+    assert any(value.startswith("https://") and "ref=" in value for value in found), found
+    assert any(value.startswith("COUDOUVCM-") for value in found), found
 
 
 def test_send_bench():
