@@ -143,3 +143,33 @@ def test_a_forked_process_keeps_its_audience_too(tmp_path):
         child.kill()
     assert child.exitcode == 0
     assert list((tmp_path / "child" / FOLDER).glob("*/frame.parquet"))
+
+
+def test_what_is_kept_is_the_file_as_read_not_the_run_s_later_outcomes(tmp_path, monkeypatch):
+    """The Parquet is written while filters, suppression and dedupe go on changing the audience:
+    what is kept must not take on their outcomes (a later run must filter afresh). Here the
+    writer waits until they are done, the worst case."""
+    import threading
+
+    import pandas as pd
+
+    from publipost.campaigns import accounted, audience
+
+    done, keep, sort = threading.Event(), accounted.keep, audience._sort
+
+    def late_keep(*args):
+        assert done.wait(30)
+        keep(*args)
+
+    def sort_then_let_write(*args):
+        sort(*args)
+        done.set()
+
+    monkeypatch.setattr(accounted, "keep", late_keep)
+    monkeypatch.setattr(audience, "_sort", sort_then_let_write)
+    campaign = copy_example("vente-couette", tmp_path)
+    prepared = prepare(campaign, keep=tmp_path / "out")
+    outcomes = set(prepared.audience.frame["_outcome"])
+    assert {"filtered", "suppressed"} & outcomes  # this run did filter and suppress rows
+    (kept,) = (tmp_path / "out" / FOLDER).glob("*/frame.parquet")
+    assert set(pd.read_parquet(kept)["_outcome"]) <= {"targeted", "rejected"}

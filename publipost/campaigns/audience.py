@@ -514,9 +514,10 @@ PROBLEM = "__problem_"  # a channel's problems per row, kept as columns of the f
 
 def _to_keep(audience: Audience) -> tuple[pd.DataFrame, dict]:
     """The audience as read, cleaned and checked by its channels: a frame and plain facts."""
-    frame = audience.frame.copy(
-        deep=False
-    )  # pandas copies on write: the audience's later changes stay its own
+    # Written by another thread while the audience goes on changing: where pandas copies on write
+    # (3.0 on, or when asked), a view whose later changes stay the audience's own; else a copy.
+    copies_on_write = int(pd.__version__.split(".")[0]) >= 3 or pd.get_option("mode.copy_on_write") is True
+    frame = audience.frame.copy(deep=not copies_on_write)
     for name, (_, problems) in audience._partial.items():
         frame[PROBLEM + name] = problems.reindex(frame.index)
     source = audience.source
