@@ -23,8 +23,6 @@ from publipost.channels import (
     for_format,
     merged_documents_of,
 )
-from publipost.linter.campaign import Samples
-from publipost.linter.engine import LintResult, lint_docs, lint_paths
 from publipost.prepared import Prepared
 from publipost.templates.merge import Merge
 
@@ -33,7 +31,7 @@ if TYPE_CHECKING:
 
     from publipost.channels.sending import SendReport
     from publipost.linter.document import LintDoc
-    from publipost.linter.engine import Finding
+    from publipost.linter.engine import Finding, LintResult
     from publipost.mailer.smtp import Limits
 
 CampaignSource = str | Path | Campaign | Mapping[str, Any]
@@ -110,6 +108,9 @@ def lint(
     """Findings on the copy: of a prepared campaign (its channels' documents, merged with its
     audience's longest values), or of files and folders (as `publipost lint` does). `overrides`
     are configuration settings as in publipost.toml ({"select": ["PP2"], "min-score": 3.5})."""
+    from publipost.linter.campaign import Samples  # the linter loads only when asked (30 ms)
+    from publipost.linter.engine import lint_docs, lint_paths
+
     if isinstance(target, Prepared):
         campaign, found = target.campaign, Samples.of(target.audience)
         docs = documents_of(campaign, found) + merged_documents_of(campaign, target.audience)
@@ -128,6 +129,8 @@ def lint(
 
 def campaign_documents(path: Path, boundary: Path | None, data: bool) -> list[LintDoc]:
     """A campaign file's lint documents, through its channels (what `publipost lint` reads)."""
+    from publipost.linter.campaign import Samples
+
     campaign = _load_campaign(path, boundary=boundary)
     if not data:
         return documents_of(campaign, None)

@@ -256,3 +256,21 @@ def test_help_is_as_wide_as_shutil_says_the_terminal_is(monkeypatch):
     for columns in ("50", "132", "", "zero", "-3"):
         monkeypatch.setenv("COLUMNS", columns)
         assert _columns() == shutil.get_terminal_size().columns
+
+
+def test_validate_does_not_load_the_linter(tmp_path):
+    """The linter (30 ms of imports) loads only for commands that lint: validate starts without it."""
+    import subprocess
+
+    from tests.conftest import copy_example
+
+    campaign = copy_example("vente-couette", tmp_path)
+    code = (
+        "import contextlib, io, sys\n"
+        "from publipost.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    code = main(['validate', sys.argv[1]])\n"
+        "print(code, 'publipost.linter.engine' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code, str(campaign)], capture_output=True, text=True)
+    assert done.stdout.split() == ["0", "False"], done.stderr[-2000:]
