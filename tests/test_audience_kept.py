@@ -168,7 +168,16 @@ def test_what_is_kept_is_the_file_as_read_not_the_run_s_later_outcomes(tmp_path,
     monkeypatch.setattr(accounted, "keep", late_keep)
     monkeypatch.setattr(audience, "_sort", sort_then_let_write)
     campaign = copy_example("vente-couette", tmp_path)
+    # its well-formed rows only: a malformed row makes the audience a new frame, hiding the case
+    data = campaign.parent / "data" / "clients.csv"
+    lines = data.read_text(encoding="cp1252").splitlines()
+    width = lines[0].count(";")
+    data.write_text(
+        "\r\n".join(line for line in lines if line.count(";") == width and '"' not in line) + "\r\n",
+        encoding="cp1252",
+    )
     prepared = prepare(campaign, keep=tmp_path / "out")
+    assert not prepared.audience.source.malformed
     outcomes = set(prepared.audience.frame["_outcome"])
     assert {"filtered", "suppressed"} & outcomes  # this run did filter and suppress rows
     (kept,) = (tmp_path / "out" / FOLDER).glob("*/frame.parquet")
