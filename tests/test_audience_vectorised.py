@@ -271,7 +271,7 @@ def test_the_collector_runs_again_after_the_audience(campaign_dir):
 
 @pytest.mark.parametrize("dtype", ["str", "object"])
 def test_folded_words_are_fold_words(awkward, dtype):
-    from publipost.campaigns.audience import folded_words
+    from publipost.campaigns.table import folded_words
     from publipost.folding import fold_words
 
     rng = random.Random(3)
@@ -363,3 +363,49 @@ def test_casefolded_is_casefold(awkward):
     values = [*awkward, "Jo@Exemple.FR", "STRASSE", "Straße", "ǅ", "ﬁ", "İ", ""]
     for dtype in ("str", "object"):
         assert casefolded(pd.Series(values, dtype=dtype)).tolist() == [v.casefold() for v in values]
+
+
+@pytest.mark.parametrize("storage", ["pyarrow", "python"])
+def test_per_value_answers_every_cell_as_map_does(awkward, storage):
+    from publipost.campaigns.table import per_value
+
+    column = pd.Series(awkward, dtype=pd.StringDtype(storage, na_value=float("nan")))
+    asked: list[str] = []
+
+    def answer(value: str) -> str:
+        asked.append(value)
+        return value.strip().upper() + "!"
+
+    assert per_value(column, answer).tolist() == [v.strip().upper() + "!" for v in awkward]
+    assert len(asked) == len(set(awkward))  # once per distinct value
+
+
+def test_the_outcome_counts_are_the_rows_counted_one_by_one(tmp_path):
+    """The audience's counts (what validate prints, what the report divides by) against a count
+    of the outcome column done another way."""
+    from collections import Counter
+
+    from publipost.api import prepare
+    from tests.conftest import copy_example
+
+    audience = prepare(copy_example("vente-couette", tmp_path)).audience
+    by_hand = Counter(str(outcome) for outcome in audience.frame["_outcome"].tolist())
+    assert +audience.counts == by_hand and sum(by_hand.values()) == audience.rows_read
+    assert len(by_hand) >= 4  # targeted, filtered, suppressed, rejected…: several kinds counted
+
+
+def test_row_ids_are_written_as_the_row_number_padded_to_six(tmp_path):
+    from publipost.campaigns.audience import ID, Audience, _assign_ids
+    from publipost.campaigns.load import load_campaign
+    from publipost.campaigns.table import ROW, Table
+    from tests.conftest import copy_example
+
+    rows = [2, 99, 123456, 1234567, 98765432]
+    frame = pd.DataFrame({ROW: rows, "_outcome": "targeted", "name": "x"})
+    audience = Audience(Table(tmp_path / "c.csv", frame), {"name": "Name"}, frame)
+    campaign = load_campaign(copy_example("vente-couette", tmp_path))
+    campaign = campaign.model_copy(
+        update={"email": None, "target": campaign.target.model_copy(update={"id": None})}
+    )
+    _assign_ids(audience, campaign)
+    assert audience.frame[ID].tolist() == [f"row{r:06d}" for r in rows]

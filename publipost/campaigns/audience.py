@@ -39,7 +39,8 @@ from publipost.campaigns.table import (
     Table,
     blank_rows,
     casefolded,
-    in_arrow,
+    folded_words,
+    per_value,
     table_from_frame,
 )
 from publipost.campaigns.where import Reading, where_mask
@@ -681,10 +682,9 @@ def _domestic(frame: pd.DataFrame, style: str) -> pd.Series:
     from publipost.campaigns.countries import country_code
 
     written = frame["country"].astype(str).str.strip()
-    codes = written.map(
-        {v: country_code(v) if v else style.upper() for v in written.unique()}
-    )  # once a value
-    return (codes == style.upper()).astype(bool)
+    return per_value(written, lambda v: (country_code(v) if v else style.upper()) == style.upper()).astype(
+        bool
+    )
 
 
 def _address_style(campaign: Campaign) -> str:
@@ -712,7 +712,7 @@ def _fix(
     if not hits.any():
         return column
     before = column[hits]
-    after = before.map({value: fixer(value) for value in before.unique()})
+    after = per_value(before, fixer)
     changed = (after != before).to_numpy()
     if not changed.any():
         return column
@@ -936,19 +936,6 @@ def _match_key(frame: pd.DataFrame, key: str) -> pd.Series:
     return keys.where(parts[1].str.strip() != "", "")
 
 
-def folded_words(column: pd.Series) -> pd.Series:
-    """fold_words of every cell. For ASCII, folding is lower case, any run of what is not a
-    letter, a digit or _ one space, and no space at the ends: Arrow does that; the other
-    cells are folded by fold_words itself (a test holds the two together)."""
-    if not in_arrow(column):
-        return column.map(fold_words)
-    ascii_ = column.str.isascii()
-    folded = column.str.lower().str.replace(r"[^A-Za-z0-9_]+", " ", regex=True).str.strip()
-    if not ascii_.all():
-        folded = folded.where(ascii_, column[~ascii_].map(fold_words))
-    return folded
-
-
 def _joined_key(audience: Audience, campaign: Campaign, setting: str, keys: list[str]) -> pd.Series:
     """Each row's key over these columns (folded: case, accents and spacing never tell two
     customers apart), for target.dedupe or target.household; a column the file lacks is an error."""
@@ -1146,7 +1133,9 @@ def _assign_variants(audience: Audience, campaign: Campaign) -> None:
     choice = {fold_words(value): v.name for v in campaign.variants for value in v.values}
     default = next((v.name for v in campaign.variants if v.default), "")
     values = frame[column].astype(str).str.strip()
-    frame.loc[targeted, VARIANT] = values[targeted].map(lambda value: choice.get(fold_words(value), default))
+    frame.loc[targeted, VARIANT] = folded_words(values[targeted]).map(
+        lambda value: choice.get(value, default)
+    )
     unmapped = targeted & (frame[VARIANT] == "")
     if unmapped.any():
         header = audience.headers.get(column, column)

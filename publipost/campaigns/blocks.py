@@ -11,14 +11,12 @@ random rows.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pandas as pd
 
 from publipost.campaigns.countries import country_code
 from publipost.campaigns.names import title
 from publipost.campaigns.postal import FR, town_line
-from publipost.campaigns.table import WHITESPACE, in_arrow
+from publipost.campaigns.table import WHITESPACE, in_arrow, per_value
 
 # Letters and digits Python's \w holds for sure: ASCII, Latin-1's and Latin Extended-A's.
 WORD = "A-Za-z0-9À-ÖØ-öø-ÿĀ-ſ"
@@ -50,7 +48,7 @@ def french_lines(frame: pd.DataFrame) -> tuple[pd.Series, list[pd.Series]]:
     first, last, company = column("first_name"), column("last_name"), column("company")
     street, extra, postcode, city = column("address1"), column("address2"), column("postcode"), column("city")
 
-    home = _each_value(country, lambda v: (country_code(v) if v.strip() else "FR") == "FR")
+    home = per_value(country, lambda v: (country_code(v) if v.strip() else "FR") == "FR")
     code = postcode.str.replace(" ", "", regex=False)
     vouched = (
         home.astype(bool)
@@ -63,28 +61,16 @@ def french_lines(frame: pd.DataFrame) -> tuple[pd.Series, list[pd.Series]]:
         & street.str.fullmatch(PLAIN_STREET)
         & (street.str.isascii() | street.str.contains(LOWER, regex=True))
     )
-    person = _joined([_each_value(civility, lambda v: title(v, "fr")), first, last])
+    person = _joined([per_value(civility, lambda v: title(v, "fr")), first, last])
     plain = street.str.replace(f"[^{WORD}]+", " ", regex=True).str.strip()
     # (not "\\x00" between them: numpy strips it from the end of a string, in the base install)
-    town = _each_value(code + "|" + city, lambda key: town_line(*key.split("|", 1)))
+    town = per_value(code + "|" + city, lambda key: town_line(*key.split("|", 1)))
     lines = [company, person, extra, plain, town]
     count = sum(line.ne("").astype(int) for line in lines)
     vouched &= count <= FR.max_lines
     for line in lines:
         vouched &= line.str.len() <= FR.max_chars
     return vouched.astype(bool), lines
-
-
-def _each_value(column: pd.Series, answer: Callable[[str], object]) -> pd.Series:
-    """`answer` of every cell, asked once per distinct value (a file repeats its towns); in
-    Arrow, the column's dictionary is answered and taken back row by row in C."""
-    if not in_arrow(column):
-        return column.map({value: answer(value) for value in column.unique()})
-    import pyarrow as pa
-
-    encoded = column.array.__arrow_array__().dictionary_encode()
-    chunks = [pa.array([answer(v) for v in c.dictionary.to_pylist()]).take(c.indices) for c in encoded.chunks]
-    return pa.chunked_array(chunks).to_pandas().set_axis(column.index)
 
 
 def _joined(parts: list[pd.Series]) -> pd.Series:

@@ -16,13 +16,14 @@ import codecs
 import csv
 import hashlib
 import importlib.util
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from publipost.errors import AudienceError, Where
+from publipost.folding import fold_words
 
 CANDIDATE_SEPARATORS = (";", ",", "\t", "|")
 ROW = "_row"  # spreadsheet row number (header = row 1), kept beside the data
@@ -278,14 +279,44 @@ def in_arrow(column: pd.Series) -> bool:
     return getattr(column.dtype, "storage", None) == "pyarrow"
 
 
-def casefolded(column: pd.Series) -> pd.Series:
-    """str.casefold of every cell. pandas runs casefold in Python, a cell at a time; for ASCII
-    it is lower case, which Arrow does in C: only the other cells go to Python."""
+def ascii_in_arrow(
+    column: pd.Series, in_python: Callable[[str], str], for_ascii: Callable[[pd.Series], pd.Series]
+) -> pd.Series:
+    """`in_python` of every cell, with the ASCII cells done by `for_ascii`, its equivalent on
+    ASCII in Arrow's C kernels: only the other cells go to Python, a cell at a time (each use
+    is tested against `in_python` on hostile values). Without pyarrow, Python does them all."""
     if not in_arrow(column):
-        return column.str.casefold()
+        return column.map(in_python)
     ascii_ = column.str.isascii()
-    folded = column.str.lower()
-    return folded if ascii_.all() else folded.where(ascii_, column[~ascii_].str.casefold())
+    done = for_ascii(column)
+    return done if ascii_.all() else done.where(ascii_, column[~ascii_].map(in_python))
+
+
+def casefolded(column: pd.Series) -> pd.Series:
+    """str.casefold of every cell (for ASCII, lower case)."""
+    return ascii_in_arrow(column, str.casefold, lambda c: c.str.lower())
+
+
+def folded_words(column: pd.Series) -> pd.Series:
+    """fold_words of every cell. For ASCII: lower case, any run of what is not a letter, a digit
+    or _ one space, and no space at the ends."""
+    return ascii_in_arrow(
+        column,
+        fold_words,
+        lambda c: c.str.lower().str.replace(r"[^A-Za-z0-9_]+", " ", regex=True).str.strip(),
+    )
+
+
+def per_value(column: pd.Series, answer: Callable[[str], object]) -> pd.Series:
+    """`answer` of every cell, asked once per distinct value (a file repeats its towns, first
+    names, countries); in Arrow, the column's dictionary is answered and taken back row by row in C."""
+    if not in_arrow(column):
+        return column.map({value: answer(value) for value in column.unique()})
+    import pyarrow as pa
+
+    encoded = column.array.__arrow_array__().dictionary_encode()
+    chunks = [pa.array([answer(v) for v in c.dictionary.to_pylist()]).take(c.indices) for c in encoded.chunks]
+    return pa.chunked_array(chunks).to_pandas().set_axis(column.index)
 
 
 def blank_rows(frame: pd.DataFrame, columns: list[str]) -> pd.Series:

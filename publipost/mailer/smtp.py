@@ -28,9 +28,10 @@ import json
 import os
 import random
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 import aiosmtplib
@@ -176,10 +177,9 @@ class Guard:
     def read_shared(self, now: float | None = None) -> None:
         """Take up what the run's other processes learnt: their pauses, blocked domains, a stop."""
         self.read_at = time.time() if now is None else now
-        for key, value in self.journal.meta().items():
-            if not key.startswith(STOPS) or key == self.key:
+        for key, said in _published(self.journal):
+            if key == self.key:
                 continue
-            said = json.loads(value)
             for domain, until in said.get("until", {}).items():
                 if until > self.paused.get(domain, (0.0, ""))[0]:
                     self.paused[domain] = (until, said["paused"][domain])
@@ -251,16 +251,21 @@ class Stops:
 
 def run_stops(journal: Journal, *, clear: bool = False) -> Stops:
     found = Stops()
+    for key, said in _published(journal):
+        if said.get("stopped") and said["stopped"] not in found.stopped:
+            found.stopped.append(said["stopped"])
+        found.blocked.update(said.get("blocked", {}))
+        found.paused.update(said.get("paused", {}))
+        if clear:
+            journal.db.execute("DELETE FROM meta WHERE key = ?", (key,))
+    return found
+
+
+def _published(journal: Journal) -> Iterator[tuple[str, dict[str, Any]]]:
+    """What each sending process of the run published (Guard.publish), by its key."""
     for key, value in journal.meta().items():
         if key.startswith(STOPS):
-            said = json.loads(value)
-            if said.get("stopped") and said["stopped"] not in found.stopped:
-                found.stopped.append(said["stopped"])
-            found.blocked.update(said.get("blocked", {}))
-            found.paused.update(said.get("paused", {}))
-            if clear:
-                journal.db.execute("DELETE FROM meta WHERE key = ?", (key,))
-    return found
+            yield key, json.loads(value)
 
 
 @dataclass(frozen=True)
