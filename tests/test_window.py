@@ -193,3 +193,36 @@ def test_a_layout_in_its_own_envelope_keeps_its_address_where_it_was(tmp_path, e
     campaign.write_text(text, encoding="utf-8")
     loaded = prepare(campaign).campaign
     assert placed_preset(loaded) == campaign_preset(loaded)
+
+
+def test_a_line_left_unmeasured_fits_every_window_whatever_its_characters():
+    """WindowFit measures only the lines long enough to matter: a shorter line must fit the band
+    even made of the font's widest glyph, for every layout in every envelope it folds into. A
+    fixed 24 characters did not: 23 W (76.6 mm) passed unmeasured in a C6/5 window of 70.7 mm."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    from publipost.campaigns.envelopes import FOLDS, envelope, envelope_names, window_band
+    from publipost.campaigns.presets import preset, preset_names
+    from publipost.templates.layout import _widths
+    from publipost.templates.pdf import ADDRESS_SIZE, REGULAR, register_fonts
+    from publipost.templates.window import DEFAULTS, PT, WindowFit, _never_too_wide, _placed
+
+    register_fonts()
+    widths, _ = _widths(REGULAR)
+    widest = max(widths, key=widths.get)
+    checked = 0
+    for layout in map(preset, preset_names()):
+        for chosen in map(envelope, envelope_names()):
+            if FOLDS[chosen.fold] - 1 != len(layout.fold_marks):
+                continue
+            placed = layout if chosen.name == DEFAULTS.get(layout.name) else _placed(layout, chosen)
+            band = window_band(chosen, layout.paper, layout.fold_marks[0] if layout.fold_marks else None)
+            room = band.right - placed.address_text_x
+            safe = _never_too_wide(room)
+            assert stringWidth(widest * safe, REGULAR, ADDRESS_SIZE) * PT <= room, (layout.name, chosen.name)
+            fit = WindowFit(chosen.name, 6, room)
+            wide = "W" * 23
+            assert bool(fit.too_wide(wide)) == (stringWidth(wide, REGULAR, ADDRESS_SIZE) * PT > room)
+            checked += 1
+    assert checked >= 10
+    assert WindowFit("c65-left", 6, 70.7).too_wide("W" * 23)  # measured now, and too wide

@@ -77,6 +77,13 @@ def unprintable(lines: list[str], font: str = "LiberationSerif-Regular") -> str:
     return f"the letter's font has no glyph for '{shown}' ({', '.join(scripts)}): it would print blank"
 
 
+def widest_advance(font: str, size: float) -> float:
+    """The widest any one character of the font is at this size (its default width included):
+    a line of n characters is never wider than n times this."""
+    widths, default = _widths(font)
+    return max(max(widths.values(), default=0.0), default) * size / 1000
+
+
 def text_width(text: str, font: str, size: float) -> float:
     widths, default = _widths(font)
     return sum(widths.get(c, default) for c in text) * size / 1000

@@ -150,9 +150,6 @@ def check_window(
     return WindowCheck(chosen, band, Box(left, top, right - left, bottom - top))
 
 
-MEASURED_FROM = 24  # characters: a shorter line is narrower than any window's band, unmeasured
-
-
 @dataclass(frozen=True)
 class WindowFit:
     """Why an address block would leave what the campaign's envelope window always shows ('' when
@@ -175,12 +172,23 @@ class WindowFit:
         )
 
     def too_wide(self, line: str) -> str:
-        if len(line) < MEASURED_FROM or _width(line) <= self.room:
+        if len(line) <= _never_too_wide(self.room) or _width(line) <= self.room:
             return ""
         return (
             f"address line '{line}' is wider than the {self.envelope} window shows in every position "
             f"({round(self.room, 1)} mm): shorten it in the customer file"
         )
+
+
+@cache
+def _never_too_wide(room: float) -> int:
+    """The most characters a line may have and still fit `room` mm whatever they are: as many
+    of the font's widest glyph (Ǆ, 1.33 em) as fit. A longer line is measured."""
+    from publipost.templates.layout import widest_advance
+    from publipost.templates.pdf import ADDRESS_SIZE, REGULAR
+
+    widest = widest_advance(REGULAR, ADDRESS_SIZE) * PT
+    return int(room // widest) if math.isfinite(room) else sys.maxsize
 
 
 def _width(line: str) -> float:
