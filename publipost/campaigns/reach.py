@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from publipost.campaigns.postal import PostalStyle
 
 ADDRESS_FIELDS = ("address1", "postcode", "city")
-BATCH = 50_000  # rows asked whole at once (made Python strings): a million would hold a gigabyte
+BATCH = 50_000  # our choice: rows asked whole at once (as Python strings); a million would hold 1 GB
 POSTAL_FIELDS = (  # every field campaigns/postal.py reads to write an address block
     "civility",
     "first_name",
