@@ -976,3 +976,25 @@ def test_dkim_keygen_and_the_record_it_prints_verify_a_real_send(tmp_path, run, 
 
     _, _, raw, dns = _signed_send(tmp_path, "s2027", value.encode())
     assert dkim.verify(raw, dnsfunc=dns)
+
+
+def test_a_sending_process_tells_its_outcomes_in_batches():
+    """One write per tenth of a second, not per message: the parent hears every outcome, late."""
+    import asyncio
+
+    from publipost.channels.sending import _Told
+
+    written: list[bytes] = []
+
+    async def main() -> None:
+        told = _Told(written.append)
+        for _ in range(1000):
+            told("sent", 1)
+        told("failed", 2)
+        assert written == []  # nothing yet: the first write waits for its tenth of a second
+        await asyncio.sleep(told.EVERY * 1.5)
+        told("deferred", 1)
+        told.flush()
+
+    asyncio.run(main())
+    assert written == [b"s" * 1000 + b"ff", b"d"]

@@ -337,8 +337,12 @@ def _deliver_in_processes(
 
     def deliver_shard(_: None, shard: int, emit: Callable[[bytes], None]) -> int:
         own = Journal(journal.path)
-        told = (lambda status, n: emit(_OUTCOME_BYTES[status] * n)) if progress else None
-        interrupted = _run(deliver_all(outgoing(own, shard, processes), relay, own, share, told))
+        told = _Told(emit) if progress else None
+        try:
+            interrupted = _run(deliver_all(outgoing(own, shard, processes), relay, own, share, told))
+        finally:
+            if told:
+                told.flush()
         own.close()
         return 3 if interrupted else 0
 
@@ -359,6 +363,30 @@ def _deliver_in_processes(
 
 
 _OUTCOME_BYTES = {SENT: b"s", DEFERRED: b"d", FAILED: b"f", UNCERTAIN: b"u", SKIPPED: b"k"}
+
+
+class _Told:
+    """A sending process's outcomes for the parent, written at most every tenth of a second:
+    a write per message, and the parent waking up for each, cost 26 µs a message in the child
+    alone (issue 31: a tenth of what sending it costs)."""
+
+    EVERY = 0.1  # seconds: a progress bar is redrawn no more often anyway
+
+    def __init__(self, emit: Callable[[bytes], None]):
+        self.emit = emit
+        self.buffer = bytearray()
+        self.timer: asyncio.TimerHandle | None = None
+
+    def __call__(self, status: str, n: int) -> None:
+        self.buffer += _OUTCOME_BYTES[status] * n
+        if self.timer is None:
+            self.timer = asyncio.get_running_loop().call_later(self.EVERY, self.flush)
+
+    def flush(self) -> None:
+        self.timer = None
+        if self.buffer:
+            self.emit(bytes(self.buffer))
+            self.buffer.clear()
 
 
 def _run(coroutine: Coroutine[Any, Any, bool]) -> bool:

@@ -1,6 +1,8 @@
 """Deliver messages over SMTP: a pool of reused connections, retries, limits, the journal kept.
 
-Each worker holds one connection (aiosmtplib) and sends one message at a time on it.
+Each worker holds one connection (opened by aiosmtplib, driven by mailer/session.py) and
+sends one message at a time on it.
+
 What is safe to retry depends on how far the transaction went (RFC 5321 §4.5.4, RFC 1047):
 
 - a failure before the data's final dot (connect, EHLO, MAIL, RCPT, the DATA command, a
@@ -39,6 +41,7 @@ import aiosmtplib
 from publipost.errors import PublipostError
 from publipost.mailer.blame import Stage, address_refused, blame
 from publipost.mailer.journal import DEFERRED, FAILED, IN_FLIGHT, SENT, Change, Journal
+from publipost.mailer.session import Progress, Session
 
 PASSWORD_VARIABLE = "PUBLIPOST_SMTP_PASSWORD"
 UNCERTAIN, SKIPPED = "uncertain", "skipped"  # outcomes of a run; the journal keeps the first in flight
@@ -388,7 +391,7 @@ async def deliver(
         return domains.setdefault(domain, asyncio.Semaphore(limits.per_domain))
 
     async def worker() -> None:
-        client: aiosmtplib.SMTP | None = None
+        client: Session | None = None
         try:
             while not stop.is_set() and (job := next(jobs, None)) is not None:
                 gate = domain_gate(job.recipient)
@@ -515,22 +518,16 @@ class Marks:
             raise self.error
 
 
-@dataclass
-class _Progress:
-    data_sent: bool = False  # the final dot was handed to the connection: the server may have the message
-    stage: Stage = "MAIL"  # the command whose reply is awaited
-
-
 async def _send_one(
     job: Outgoing,
-    client: aiosmtplib.SMTP | None,
+    client: Session | None,
     relay: Relay,
     marks: Marks,
     limits: Limits,
     rate: RateLimit,
     guard: Guard,
     stop: asyncio.Event,
-) -> tuple[aiosmtplib.SMTP | None, str]:
+) -> tuple[Session | None, str]:
     """One message, retried while nothing can have been delivered; returns the connection to
     reuse and the outcome."""
     try:
@@ -548,10 +545,10 @@ async def _send_one(
         if not await marks.claim(job.id):
             return client, SKIPPED  # no longer to be sent: done, or taken by another run
         # From here on the recipient is ours until an outcome is noted.
-        progress = _Progress()
+        progress = Progress()
         try:
             if client is None or not client.is_connected:
-                client = await _connect(relay, limits.timeout)
+                client = Session.of(await _connect(relay, limits.timeout))
             async with asyncio.timeout(limits.timeout):
                 reply = await _transaction(client, job, data, progress, guard)
             marks.note(Change(job.id, SENT, reply))
@@ -599,57 +596,17 @@ async def _send_one(
     return client, DEFERRED
 
 
-async def _transaction(
-    client: aiosmtplib.SMTP, job: Outgoing, data: bytes, progress: _Progress, guard: Guard
-) -> str:
-    """MAIL, RCPT, DATA for one recipient; the server's reply to the data.
-
-    aiosmtplib's `sendmail` parses both addresses twice more and scans the whole message
-    once more for its SIZE, and its DATA runs two regular expressions over the message:
-    here the addresses were validated (ASCII, no spaces or brackets) when the audience or
-    the seed list was read, and messages are composed with CRLF line ends, so their
-    length is their size and dot-stuffing is one replace. Doing DATA here also tells
-    whether the final dot went out, which decides whether a failure may be retried.
-    """
-    size = [f"SIZE={len(data)}".encode()] if client.supports_extension("size") else []
-    reply = await client.execute_command(b"MAIL", b"FROM:<%s>" % job.sender.encode(), *size)
-    if reply.code != 250:
-        raise aiosmtplib.SMTPSenderRefused(reply.code, reply.message, job.sender)
-    progress.stage = "RCPT"
-    reply = await client.execute_command(b"RCPT", b"TO:<%s>" % job.recipient.encode())
-    if reply.code not in (250, 251):
-        raise aiosmtplib.SMTPRecipientRefused(reply.code, reply.message, job.recipient)
-    guard.accepted += 1
-    progress.stage = "DATA"
-    reply = await client.execute_command(b"DATA")
-    if reply.code != 354:
-        raise aiosmtplib.SMTPDataError(reply.code, reply.message)
-    progress.stage = "content"
-    reply = await _content(client, data, progress)
-    if not 200 <= reply.code < 300:  # any 2yz completes the transaction (RFC 5321 §4.2.1)
-        raise aiosmtplib.SMTPDataError(reply.code, reply.message)
-    return reply.message
+async def _transaction(session: Session, job: Outgoing, data: bytes, progress: Progress, guard: Guard) -> str:
+    """MAIL, RCPT, DATA and the message for one recipient (mailer/session.py); the server's
+    reply to the message. A recipient the relay took counts for the Guard, whatever follows."""
+    try:
+        return await session.transaction(job.sender, job.recipient, data, progress)
+    finally:
+        if progress.accepted:
+            guard.accepted += 1
 
 
-async def _content(client: aiosmtplib.SMTP, data: bytes, progress: _Progress) -> aiosmtplib.SMTPResponse:
-    """The message and its final dot, then the server's reply (what aiosmtplib's DATA does
-    after the 354, with its protocol's command lock)."""
-    protocol = client.protocol
-    lock = getattr(protocol, "_command_lock", None)
-    if protocol is None or lock is None:
-        raise aiosmtplib.SMTPServerDisconnected("Connection lost")
-    payload = data if data.endswith(b"\r\n") else data + b"\r\n"
-    payload = payload.replace(b"\r\n.", b"\r\n..")
-    if payload.startswith(b"."):
-        payload = b"." + payload
-    async with lock:
-        protocol._response_pending = True  # a reply is expected: aiosmtplib ignores data otherwise
-        protocol.write(payload + b".\r\n")
-        progress.data_sent = True
-        return await protocol.read_response(timeout=client.timeout)
-
-
-async def _reset(client: aiosmtplib.SMTP | None) -> None:
+async def _reset(client: Session | None) -> None:
     if client is None:
         return
     try:
@@ -658,7 +615,7 @@ async def _reset(client: aiosmtplib.SMTP | None) -> None:
         _drop(client)
 
 
-def _drop(client: aiosmtplib.SMTP | None) -> aiosmtplib.SMTP | None:
+def _drop(client: Session | None) -> Session | None:
     """Close the connection; None, the connection to use next (a new one)."""
     if client is not None:
         client.close()

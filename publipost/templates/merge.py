@@ -11,6 +11,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from jinja2 import Environment, Template, TemplateSyntaxError, meta, nodes
@@ -273,30 +274,52 @@ class Merge:
         )
 
     def _parts(self, section: str, context: dict[str, Any]) -> dict[str, Any]:
-        doc = parse_letter(self.render(f"{section}.body", context))
-        hook = self.render(f"{section}.hook", context) if f"{section}.hook" in self.templates else None
-        if hook is not None:
-            hook = f"**{_oneline(hook)}**"
-        elif doc.hook:
-            hook = doc.hook.text
-        ps = [b.text for b in doc.ps]
+        language = self.campaign.language
+        doc = _read_copy(self.render(f"{section}.body", context), language)
+        hook = doc.hook
+        if f"{section}.hook" in self.templates:
+            hook = typeset(f"**{_oneline(self.render(f'{section}.hook', context))}**", language)
+        ps = list(doc.ps)
         if f"{section}.ps" in self.templates:
             extra = self.render(f"{section}.ps", context).strip()
-            ps = [extra if PS.match(extra) else f"P.S. {extra}"]
+            ps = [typeset(extra if PS.match(extra) else f"P.S. {extra}", language)]
         sender = self.campaign.sender
         signature = (
-            doc.signature.lines
-            if doc.signature
+            list(doc.signature)
+            if doc.signature is not None
             else [escape_markdown(line) for line in (sender.name, sender.function) if line]
         )
-        language = self.campaign.language
+        salutation = doc.salutation
         return {
-            "hook": typeset(hook, language) if hook else hook,
-            "salutation": doc.salutation.text if doc.salutation else escape_markdown(context["salutation"]),
-            "body": [typeset(b.text, language) for b in doc.body],
+            "hook": hook,
+            "salutation": escape_markdown(context["salutation"]) if salutation is None else salutation,
+            "body": list(doc.body),
             "signature": signature,
-            "ps": [typeset(p, language) for p in ps],
+            "ps": ps,
         }
+
+
+@dataclass(frozen=True)
+class _Copy:
+    """A letter or e-mail body's parts, typeset."""
+
+    hook: str | None
+    salutation: str | None
+    body: tuple[str, ...]
+    signature: tuple[str, ...] | None
+    ps: tuple[str, ...]
+
+
+@lru_cache(maxsize=256)  # copy every recipient shares is read once; copy with merged values passes through
+def _read_copy(text: str, language: str) -> _Copy:
+    doc = parse_letter(text)
+    return _Copy(
+        hook=typeset(doc.hook.text, language) if doc.hook else None,
+        salutation=doc.salutation.text if doc.salutation else None,
+        body=tuple(typeset(b.text, language) for b in doc.body),
+        signature=tuple(doc.signature.lines) if doc.signature else None,
+        ps=tuple(typeset(b.text, language) for b in doc.ps),
+    )
 
 
 _TYPED = {"date": DateValue, "number": NumberValue}
