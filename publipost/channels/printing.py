@@ -1,14 +1,15 @@
 """A print run: every targeted recipient's letter as PDF, streamed in chunks, on every core.
 
 Letters are drawn in chunks of a few hundred into files as they go, so memory stays flat
-however long the run; chunks are drawn by one process per core, then merged (pikepdf,
-which copies pages without holding the run in memory) into one print file when one is
-asked for, with the leaflet collated after each letter.
+however long the run; chunks are drawn by one process per core. When one print file is asked
+for, each chunk is copied into it as soon as it is drawn (templates/combine.py), and the
+letters are put in order, the leaflet after each, once the last one is in.
 
-A run stopped before its merge (Ctrl-C, a machine lost) resumes: each chunk file is named by
-what it was drawn from (the campaign, its copy and files, the customer file, the day, and
-the recipients of the chunk, in order), and finished chunks are kept until the merge. The
-next run draws only the chunks it has no file for; anything changed draws them anew.
+A run stopped before its print file is whole (Ctrl-C, a machine lost) resumes: each chunk file
+is named by what it was drawn from (the campaign, its copy and files, the customer file, the
+day, and the recipients of the chunk, in order), and finished chunks are kept until the print
+file is whole; the half-written one is removed. The next run draws only the chunks it has no
+file for; anything changed draws them anew.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from publipost.channels.base import Progress, Show, Written
 from publipost.i18n import N_, _
 from publipost.prepared import Prepared
 from publipost.run.executor import Executor, Mapped, local
+from publipost.templates.combine import Combined
 from publipost.templates.layout import unprintable
 from publipost.templates.markdown import blank_comments, parse_letter
 from publipost.templates.merge import Merge, MergedLetter, RecipientError, each_rendered
@@ -188,57 +190,70 @@ def render_pdf(
     chunks = [Chunk(i, start, min(start + size, total)) for i, start in enumerate(range(0, total, size))]
     report = PrintReport("letter", N_("letters"), target, verb=N_("not printed"))
     parts: list[tuple[int, list[Path], list[int]]] = []
-    if per_file == 0:  # one print file: its chunks are kept until the merge, and resumed
+    combined: Combined | None = None  # the one print file, written as its chunks come
+    drawn: dict[int, list[int]] = {}  # chunk → its pages' numbers in the print file
+
+    def collect(result: tuple[int, list[Path], list[int], list[tuple[int, str]]]) -> None:
+        _collect(report, parts, result, progress)
+        index, files, _counts, _failed = result
+        if combined is not None and files:
+            drawn[index] = combined.add(files[0])
+
+    if per_file == 0:  # one print file: its chunks are kept until it is whole, and resumed
         work = target / ".chunks"
         chunks = _named(prepared, chunks, duplex)
         for path in target.glob("*") if target.exists() else []:
             if path != work:
                 _remove(path)
         work.mkdir(parents=True, exist_ok=True)
-        left = []
-        for chunk in chunks:
-            done = _drawn(work, chunk)
-            if done is None:
-                left.append(chunk)
-            else:
-                _collect(report, parts, done, progress)
-        report.resumed, chunks = len(parts), left
+        combined = Combined(target / ".letters.pdf.part")
     else:
         if target.exists():
             shutil.rmtree(target)
         work = target
         work.mkdir(parents=True, exist_ok=True)
-    executor = executor or local(jobs)
-    shared = prepared
-    if executor.ships_data:  # each worker gets the campaign once and each chunk its own rows
-        audience = prepared.audience
-        tasks: Sequence[Chunk] = Mapped(
-            chunks, lambda c: replace(c, rows=audience.rows_of("letter", c.start, c.end))
-        )
-        shared = prepared.with_audience(audience.rows_of("letter", 0, 0))
-    else:
-        tasks = chunks
-    run = PrintRun(shared, work, per_file, duplex, profile)
-    for result in executor.map_unordered(render_chunk, run, tasks):
-        _collect(report, parts, result, progress)
-    parts.sort()
     leaflet = prepared.campaign.letter.leaflet if prepared.campaign.letter else None
     leaflet_path = prepared.campaign.resolve(leaflet) if leaflet else None
     order: list[int] | None = None  # the letters' print order, when grouped
-    if per_file == 0:
-        combined = target / "letters.pdf"
-        order = _merge(
-            [(files[0], counts) for _, files, counts in parts if files],
-            combined,
-            leaflet_path,
-            duplex,
-            by_sheets,
-        )
-        shutil.rmtree(work)
-        report.files = [combined] if report.written else []
-        if profile is not None and report.written:
-            finish_pdfx(combined, prepared.campaign.name, profile, _to_the_edge(prepared))
-    else:
+    try:
+        if per_file == 0:
+            left = []
+            for chunk in chunks:
+                done = _drawn(work, chunk)
+                if done is None:
+                    left.append(chunk)
+                else:
+                    collect(done)
+            report.resumed, chunks = len(parts), left
+        executor = executor or local(jobs)
+        shared = prepared
+        if executor.ships_data:  # each worker gets the campaign once and each chunk its own rows
+            audience = prepared.audience
+            tasks: Sequence[Chunk] = Mapped(
+                chunks, lambda c: replace(c, rows=audience.rows_of("letter", c.start, c.end))
+            )
+            shared = prepared.with_audience(audience.rows_of("letter", 0, 0))
+        else:
+            tasks = chunks
+        run = PrintRun(shared, work, per_file, duplex, profile)
+        for result in executor.map_unordered(render_chunk, run, tasks):
+            collect(result)
+        parts.sort()
+        if combined is not None:
+            letters = target / "letters.pdf"
+            sources = [(drawn[index], counts) for index, files, counts in parts if files]
+            order = _collate(combined, sources, leaflet_path, duplex, by_sheets)
+            combined.path.replace(letters)
+            combined = None
+            shutil.rmtree(work)
+            report.files = [letters] if report.written else []
+            if profile is not None and report.written:
+                finish_pdfx(letters, prepared.campaign.name, profile, _to_the_edge(prepared))
+    finally:
+        if combined is not None:  # stopped before it was whole: the chunks stay for a resume
+            combined.close()
+            combined.path.unlink(missing_ok=True)
+    if per_file:
         report.files = [f for _, files, _ in parts for f in files]
         if leaflet_path:
             for _chunk, files, counts in parts:
@@ -313,7 +328,7 @@ def _job_index(
         )
         if row not in failed
     ]
-    blank = 1 if duplex and leaflet_pages % 2 else 0  # the leaflet's blank back (see _merge)
+    blank = 1 if duplex and leaflet_pages % 2 else 0  # the leaflet's blank back (see _collate)
     if order is not None:  # grouped by sheets: the file's order
         printed, counts = [printed[i] for i in order], [counts[i] for i in order]
     us = prepared.campaign.language == "en" and placed_preset(prepared.campaign).size[0] < 216.5
@@ -419,7 +434,7 @@ def _collect(
 
 def render_chunk(run: PrintRun, chunk: Chunk) -> tuple[int, list[Path], list[int], list[tuple[int, str]]]:
     """Draw letters start..end into the chunk's file(s); returns their page counts and failures."""
-    with binary_streams():  # Flate-only streams: the merge copies them as they are
+    with binary_streams():  # Flate-only streams: the print file takes them as they are
         return _render_chunk(run, chunk)
 
 
@@ -562,62 +577,57 @@ def _painter(prepared: Prepared, press: Press | None = None) -> LetterPainter:
     )
 
 
-def _merge(
-    sources: list[tuple[Path, list[int]]],
-    output: Path,
+def _merge(sources: list[tuple[Path, list[int]]], output: Path, leaflet: Path | None, duplex: bool) -> None:
+    """Concatenate files (`output` may be one of them), each letter followed by the leaflet."""
+    combined = Combined(output.with_name(f".{output.name}.part"))
+    try:
+        drawn = [(combined.add(path), counts) for path, counts in sources]
+        _collate(combined, drawn, leaflet, duplex)
+        combined.path.replace(output)
+    finally:
+        combined.close()
+        combined.path.unlink(missing_ok=True)
+
+
+def _collate(
+    combined: Combined,
+    sources: list[tuple[list[int], list[int]]],
     leaflet: Path | None,
     duplex: bool,
     by_sheets: bool = False,
 ) -> list[int]:
-    """Concatenate chunk files, each letter followed by the leaflet when there is one; with
-    `by_sheets`, the letters of one sheet count together (fewest first, print order kept within),
-    so that an inserter runs each set size in one go. Returns the letters' order (indices in
-    print order).
-
-    qpdf's own page job (through pikepdf) copies the pages in C++, without loading the run.
-    """
-    import pikepdf
-
-    pages: list[str] = []
-    blank = None
-    if leaflet is not None and duplex:
-        with pikepdf.open(leaflet) as pdf:
-            if len(pdf.pages) % 2:
-                blank = output.with_suffix(".blank.pdf")
-                with pikepdf.new() as empty:
-                    box = pdf.pages[0].mediabox
-                    empty.add_blank_page(page_size=(float(box[2]), float(box[3])))
-                    empty.save(blank)
-    letters: list[tuple[Path, int, int]] = []  # file, first page, pages
-    for path, counts in sources:
-        first = 1
+    """Finish the print file: the letters (each source's pages, so many a letter) in print
+    order, each followed by the leaflet (and a blank back when duplex and the leaflet's pages
+    are odd); with `by_sheets`, the letters of one sheet count together (fewest first, print
+    order kept within), so that an inserter runs each set size in one go. Returns the letters'
+    order (indices in print order)."""
+    letters: list[list[int]] = []
+    for pages, counts in sources:
+        first = 0
         for count in counts:
-            letters.append((path, first, count))
+            letters.append(pages[first : first + count])
             first += count
     order = list(range(len(letters)))
     if by_sheets:
-        order.sort(key=lambda i: -(-letters[i][2] // 2) if duplex else letters[i][2])
-    ranges: list[tuple[Path, int, int]] = []  # consecutive pages of one file taken as one range
-    for index in order:
-        path, first, count = letters[index]
-        if leaflet is None and ranges and ranges[-1][0] == path and ranges[-1][2] + 1 == first:
-            ranges[-1] = (path, ranges[-1][1], first + count - 1)
-        else:
-            ranges.append((path, first, first + count - 1))
-        if leaflet is not None:
-            pages += [str(path), f"{first}-{first + count - 1}", str(leaflet), "1-z"]
-            pages += [str(blank), "1"] if blank else []
-    if leaflet is None:
-        for path, first, last in ranges:
-            pages += [str(path), f"{first}-{last}"]
-    temporary = output.with_suffix(".tmp.pdf")
-    # The first chunk as the primary input: its Info (title, author) is the print file's.
-    primary = pages[0] if pages else "--empty"
-    # the chunks' streams are Flate already (binary_streams): copied as they are, not recompressed
-    pikepdf.Job(["qpdf", primary, "--stream-data=preserve", "--pages", *pages, "--", str(temporary)]).run()
-    temporary.replace(output)
-    if blank:
-        blank.unlink()
+        order.sort(key=lambda i: -(-len(letters[i]) // 2) if duplex else len(letters[i]))
+    insert: list[int] = []
+    blank: tuple[float, float] | None = None
+    if leaflet is not None and letters:
+        import pikepdf
+
+        insert = combined.add(leaflet, keep=True)
+        with pikepdf.open(leaflet) as pdf:
+            box = [float(v) for v in pdf.pages[0].mediabox]
+        if duplex and len(insert) % 2:
+            blank = (box[2] - box[0], box[3] - box[1])
+    kids: list[int] = []
+    for turn, index in enumerate(order):
+        kids += letters[index]
+        if insert:
+            kids += insert if turn == 0 else [combined.again(page) for page in insert]
+            if blank is not None:
+                kids.append(combined.blank(*blank))
+    combined.finish(kids)
     return order
 
 

@@ -68,12 +68,11 @@ def subset_tags(salt: str) -> Iterator[None]:
 @contextlib.contextmanager
 def binary_streams() -> Iterator[None]:
     """While letters are drawn and saved, their streams are Flate only, not ASCII85 and Flate
-    (reportlab's default, for files sent as 7-bit text): a quarter smaller, and the merge of the
-    chunks can copy them as they are instead of decoding and compressing every page again
-    (qpdf's --stream-data=preserve: the merge of 2,000 letters 1.2 s → 0.2 s, on one core while
-    the others wait). The setting is reportlab's, process-wide: a chunk drawn in another thread
-    at the same moment (Dask's threaded workers) may keep ASCII85, which costs bytes, not
-    correctness."""
+    (reportlab's default, for files sent as 7-bit text): a quarter smaller, and the print file
+    takes them as they are (templates/combine.py) instead of decoding and compressing every page
+    again (when qpdf joined the chunks: 2,000 letters 1.2 s → 0.2 s). The setting is
+    reportlab's, process-wide: a chunk drawn in another thread at the same moment (Dask's
+    threaded workers) may keep ASCII85, which costs bytes, not correctness."""
     from reportlab import rl_config
 
     before = rl_config.useA85

@@ -1,0 +1,140 @@
+"""The print file written chunk by chunk (templates/combine.py), read back: the same pages as
+qpdf's page job makes of the same chunks, what a page inherits kept, strings never renumbered,
+and a run stopped mid-way leaving no half file."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pikepdf
+import pytest
+from pypdf import PdfReader
+from reportlab.pdfgen.canvas import Canvas
+
+from publipost.api import prepare
+from publipost.channels import printing
+from publipost.channels.printing import render_pdf
+from publipost.templates.combine import Combined
+from tests.conftest import EXAMPLES
+
+
+def _chunks(tmp_path: Path, monkeypatch) -> tuple[list[Path], Path]:
+    """The couette example drawn in chunks of 7 letters, kept as the run made them, and the
+    print file it combined from them."""
+    folder = tmp_path / "couette"
+    shutil.copytree(EXAMPLES / "vente-couette", folder, ignore=shutil.ignore_patterns("out"))
+    monkeypatch.setattr(printing, "CHUNK", 7)
+    kept = tmp_path / "chunks"
+    kept.mkdir()
+    collate = printing._collate
+
+    def keep_then_collate(combined, sources, *args, **kwargs):
+        for path in sorted((folder / "out" / "letters" / ".chunks").glob("*.pdf")):
+            shutil.copy(path, kept / path.name)
+        return collate(combined, sources, *args, **kwargs)
+
+    monkeypatch.setattr(printing, "_collate", keep_then_collate)
+    report = render_pdf(prepare(folder / "campaign.yaml"), folder / "out", jobs=2)
+    return sorted(kept.glob("*.pdf")), report.files[0]
+
+
+def _page(page: pikepdf.Page) -> tuple:
+    """What a page shows: its content, its box, and each resource's bytes or font."""
+    resources = {}
+    for category, entries in page.obj.Resources.items():
+        if isinstance(entries, pikepdf.Dictionary):
+            for name, value in entries.items():
+                if isinstance(value, pikepdf.Stream):
+                    resources[category, name] = bytes(value.read_raw_bytes())
+                else:
+                    resources[category, name] = str(value.get("/BaseFont"))
+    return page.Contents.read_raw_bytes(), [float(v) for v in page.mediabox], resources
+
+
+def test_the_print_file_has_the_pages_qpdfs_page_job_makes_of_the_same_chunks(tmp_path, monkeypatch):
+    chunks, combined = _chunks(tmp_path, monkeypatch)
+    assert len(chunks) > 5  # several chunks, drawn by two processes, added as each was done
+    joined = tmp_path / "qpdf.pdf"
+    pages = [part for path in chunks for part in (str(path), "1-z")]
+    job = ["qpdf", str(chunks[0]), "--stream-data=preserve", "--pages", *pages, "--", str(joined)]
+    pikepdf.Job(job).run()
+    with pikepdf.open(combined) as ours, pikepdf.open(joined) as theirs:
+        assert ours.check_pdf_syntax() == []  # qpdf's own checks: the xref, every object, the tree
+        assert len(ours.pages) == len(theirs.pages) > 20
+        for mine, reference in zip(ours.pages, theirs.pages, strict=True):
+            assert _page(mine) == _page(reference)
+        assert dict(ours.docinfo) == dict(theirs.docinfo)  # the first chunk's title and author
+        assert ours.Root.PageMode == theirs.Root.PageMode
+    texts = [page.extract_text() for page in PdfReader(combined).pages]
+    assert sum("Couette" in text or "couette" in text for text in texts) > 10  # readable by another reader
+
+
+def _leaflet(path: Path, version: str) -> None:
+    """A two-page leaflet whose pages inherit their box and resources from a page tree node, the
+    way some layout programs write it, in another PDF version, its title a string that reads
+    like a reference."""
+    canvas = Canvas(str(path), pagesize=(420, 595))
+    for text in ("LEAFLET FRONT", "LEAFLET BACK"):
+        canvas.drawString(50, 500, text)
+        canvas.showPage()
+    canvas.setTitle("Offer 3 0 R [draft]")
+    canvas.save()
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        tree = pdf.Root.Pages
+        first = pdf.pages[0].obj
+        tree.MediaBox, tree.Resources = first.MediaBox, first.Resources
+        for page in pdf.pages:
+            del page.obj["/MediaBox"]
+            del page.obj["/Resources"]
+        pdf.save(path, min_version=version, force_version=version)
+
+
+def test_a_leaflet_keeps_what_its_pages_inherit_and_its_version(tmp_path):
+    letter = tmp_path / "letter.pdf"
+    canvas = Canvas(str(letter))
+    canvas.setTitle("Letters 12 0 R")
+    for number in range(3):
+        canvas.drawString(50, 700, f"LETTER {number}")
+        canvas.showPage()
+    canvas.save()
+    leaflet = tmp_path / "leaflet.pdf"
+    _leaflet(leaflet, "1.7")
+    combined = Combined(tmp_path / "out.pdf")
+    letters = combined.add(letter)
+    printing._collate(combined, [(letters, [1, 1, 1])], leaflet, duplex=False)
+    with pikepdf.open(tmp_path / "out.pdf") as pdf:
+        assert pdf.check_pdf_syntax() == [] and pdf.pdf_version == "1.7"
+        assert str(pdf.docinfo.Title) == "Letters 12 0 R"  # a string is copied, never renumbered
+        boxes = [[float(v) for v in page.obj.MediaBox] for page in pdf.pages]
+        assert boxes[1] == [0, 0, 420, 595] and boxes[0] != boxes[1]  # inherited, now the page's own
+        objects = {page.obj.objgen for page in pdf.pages}
+        assert len(objects) == 9  # a page object of its own for each leaflet page after each letter
+    texts = [page.extract_text().strip() for page in PdfReader(tmp_path / "out.pdf").pages]
+    assert texts == [text for n in range(3) for text in (f"LETTER {n}", "LEAFLET FRONT", "LEAFLET BACK")]
+
+
+def test_a_run_stopped_mid_way_leaves_its_chunks_and_no_half_print_file(tmp_path, monkeypatch):
+    folder = tmp_path / "couette"
+    shutil.copytree(EXAMPLES / "vente-couette", folder, ignore=shutil.ignore_patterns("out"))
+    monkeypatch.setattr(printing, "CHUNK", 20)
+    drawn = printing.render_chunk
+    calls = []
+
+    def stop_at_the_third(run, chunk):
+        calls.append(chunk)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return drawn(run, chunk)
+
+    monkeypatch.setattr(printing, "render_chunk", stop_at_the_third)
+    prepared = prepare(folder / "campaign.yaml")
+    with pytest.raises(KeyboardInterrupt):
+        render_pdf(prepared, folder / "out", jobs=1)
+    letters = folder / "out" / "letters"
+    assert sorted(p.name for p in letters.iterdir()) == [".chunks"]  # no letters.pdf, no part file
+    assert len(list((letters / ".chunks").glob("*.pdf"))) == 2
+    monkeypatch.setattr(printing, "render_chunk", drawn)
+    resumed = render_pdf(prepared, folder / "out", jobs=1)
+    assert resumed.resumed == 2 and (letters / "letters.pdf").exists()
+    assert len(PdfReader(letters / "letters.pdf").pages) == resumed.pages
