@@ -138,3 +138,30 @@ def test_a_run_stopped_mid_way_leaves_its_chunks_and_no_half_print_file(tmp_path
     resumed = render_pdf(prepared, folder / "out", jobs=1)
     assert resumed.resumed == 2 and (letters / "letters.pdf").exists()
     assert len(PdfReader(letters / "letters.pdf").pages) == resumed.pages
+
+
+def test_links_stay_on_their_pages(tmp_path):
+    """A link in the copy is an annotation of its page (templates/pdf.py linkURL): copied with it."""
+    sources = []
+    for chunk in range(2):
+        path = tmp_path / f"chunk{chunk}.pdf"
+        canvas = Canvas(str(path))
+        for page in range(3):
+            canvas.drawString(50, 700, f"PAGE {chunk}-{page}")
+            canvas.linkURL(f"https://couette.example/p/{chunk}-{page}", (50, 690, 200, 710), relative=0)
+            canvas.showPage()
+        canvas.save()
+        sources.append(path)
+    combined = Combined(tmp_path / "out.pdf")
+    pages = [number for path in sources for number in combined.add(path)]
+    combined.finish(pages)
+    with pikepdf.open(tmp_path / "out.pdf") as pdf:
+        assert pdf.check_pdf_syntax() == []
+        links = []
+        for page in pdf.pages:
+            (link,) = page.obj.Annots
+            assert "/P" not in link or link.P.objgen == page.obj.objgen
+            links.append((str(link.A.URI), [float(v) for v in link.Rect]))
+    assert links == [
+        (f"https://couette.example/p/{c}-{p}", [50, 690, 200, 710]) for c in range(2) for p in range(3)
+    ]
