@@ -9,8 +9,9 @@ Run by hand (not in CI):
 LETTERS (default 20,000) letters are drawn on a LocalCluster of 1 worker, then of 2 (each a
 process with one thread, on 127.0.0.1), after a warm-up run; the cluster's start is timed
 apart. Then: the scheduler's cost per task (a task that does nothing, the prepared campaign
-as its argument), the time to draw one chunk, the merge's rate; and each worker's peak memory
-after runs of SMALL (default 10,000) and LETTERS letters on 2 workers, to show it stays flat.
+as its argument), the time to draw one chunk, the rate the driver joins chunks into the print
+file at (while the workers draw); and each worker's peak memory after runs of SMALL (default
+10,000) and LETTERS letters on 2 workers, to show it stays flat.
 
 The tests run it with tiny numbers so that it cannot rot.
 """
@@ -45,16 +46,22 @@ def timed_run(prepared, out: Path, workers: int) -> dict[str, float]:
     """One print run on a fresh LocalCluster of `workers` processes."""
     from publipost.channels import printing
     from publipost.run.cluster import DaskCluster
+    from publipost.templates.combine import Combined
 
-    merge = printing._merge
-    merged: list[float] = []
+    add, collate = Combined.add, printing._collate
+    spent = {"join": 0.0, "tail": 0.0}  # chunks copied into the print file, then its page tree
 
-    def timed_merge(*args, **kwargs):
-        started = time.perf_counter()
-        merge(*args, **kwargs)
-        merged.append(time.perf_counter() - started)
+    def timed(function, what):
+        def run(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent[what] += time.perf_counter() - started
 
-    printing._merge = timed_merge
+        return run
+
+    Combined.add, printing._collate = timed(add, "join"), timed(collate, "tail")
     try:
         started = time.perf_counter()
         with DaskCluster(f"local:{workers}") as cluster:
@@ -68,12 +75,13 @@ def timed_run(prepared, out: Path, workers: int) -> dict[str, float]:
             cluster.client.gather(cluster.client.map(nothing, [remote] * 200, range(200), pure=False))
             per_task = (time.perf_counter() - started) / 200
     finally:
-        printing._merge = merge
+        Combined.add, printing._collate = add, collate
     return {
         "letters": report.letters,
         "seconds": seconds,
         "start": up,
-        "merge": sum(merged),
+        "join": spent["join"] + spent["tail"],
+        "tail": spent["tail"],
         "chunks": -(-report.letters // printing.CHUNK),
         "per_task": per_task,
         "rss": max(memory.values()),
@@ -112,20 +120,22 @@ def main() -> None:
             rate = run["letters"] / run["seconds"]
             print(
                 f"  {name}: {run['seconds']:6.1f} s, {rate:6,.0f} letters/s "
-                f"(merge {run['merge']:.1f} s; cluster start {run['start']:.1f} s, not counted)"
+                f"(print file joined as chunks came: {run['join']:.1f} s on the driver, "
+                f"{run['tail']:.2f} s after the last; cluster start {run['start']:.1f} s, not counted)"
             )
         print(f"  speed-up, 2 workers over 1: {one['seconds'] / two['seconds']:.2f}x")
-        chunk = (one["seconds"] - one["merge"]) / one["chunks"]
+        chunk = (one["seconds"] - one["tail"]) / one["chunks"]
         print(
             f"  scheduling cost per task: {two['per_task'] * 1000:.1f} ms; one chunk of {CHUNK} letters: "
             f"{chunk * 1000:.0f} ms (overhead {two['per_task'] / chunk:.1%} of a chunk)"
         )
-        merge_rate = one["letters"] / one["merge"] if one["merge"] else float("inf")
-        per_worker = one["letters"] / (one["seconds"] - one["merge"])
-        print(f"  per worker {per_worker:,.0f} letters/s drawn; merge {merge_rate:,.0f} letters/s (one core)")
+        join_rate = one["letters"] / one["join"] if one["join"] else float("inf")
+        per_worker = one["letters"] / (one["seconds"] - one["tail"])
+        print(f"  per worker {per_worker:,.0f} letters/s drawn; joined {join_rate:,.0f} letters/s (driver)")
         for workers in (1, 2, 8, 32):
-            hours = 1 / (workers * per_worker) + 1 / merge_rate  # seconds per letter, drawn then merged
-            print(f"  estimate, {workers:2d} workers: {3600 / hours:12,.0f} letters/hour")
+            # the driver joins while the workers draw: the slower of the two sets the pace
+            rate = min(workers * per_worker, join_rate)
+            print(f"  estimate, {workers:2d} workers: {3600 * rate:12,.0f} letters/hour")
         prepared_small = prepare(make_campaign(folder / "small", small))
         low = timed_run(prepared_small, folder / "low", 2)
         print(

@@ -124,6 +124,7 @@ def test_dask_bench():
     )
     out = _bench("dask_bench.py", "30", "20")
     assert "speed-up, 2 workers over 1" in out and "letters/hour" in out
+    assert "letters/s (driver)" in out and "after the last" in out
     assert "peak memory per worker" in out
 
 
