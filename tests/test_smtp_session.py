@@ -73,19 +73,25 @@ def test_replies_are_read_in_order_wherever_the_bytes_are_cut():
     assert _read([bytes([b]) for b in STREAM], 3) == REPLIES  # a byte at a time
 
 
-def test_a_reply_nobody_waits_for_yet_is_the_next_commands():
-    """A 421 the server sends before closing answers the next command, instead of being lost."""
+def test_a_reply_nobody_asked_for_ends_the_connection():
+    """Kept, it would answer the next command: a stray 250 taken for the message's acceptance."""
 
-    async def main() -> Reply:
+    async def main(data: bytes, asked: int) -> tuple[ReplyReader, bool, list[Reply]]:
         reader = ReplyReader()
-        reader.transport = _Transport()
-        reader.data_received(b"421 4.3.2 Shutting down\r\n")
-        waiter = asyncio.get_running_loop().create_future()
-        reader.waiting.append(waiter)
-        reader.data_received(b"")
-        return await waiter
+        reader.transport = transport = _Transport()
+        waiters = [asyncio.get_running_loop().create_future() for _ in range(asked)]
+        reader.waiting.extend(waiters)
+        reader.data_received(data)
+        return reader, transport.closed, [w.result() for w in waiters]
 
-    assert asyncio.run(main()) == Reply(421, "4.3.2 Shutting down")
+    for data, asked, answered in (
+        (b"250 2.0.0 Ok\r\n", 0, []),  # nothing asked
+        (b"354 Go ahead\r\n250 2.0.0 Ok\r\n", 1, [Reply(354, "Go ahead")]),  # more than was asked
+    ):
+        reader, closed, replies = asyncio.run(main(data, asked))
+        assert replies == answered and closed and not reader.buffer
+        assert isinstance(reader.lost, aiosmtplib.SMTPServerDisconnected)
+        assert "the server said, unasked: 250 2.0.0 Ok" in str(reader.lost)
 
 
 def test_what_is_no_reply_fails_every_command_waiting():

@@ -39,8 +39,12 @@ class Reply(NamedTuple):
 
 class ReplyReader(asyncio.Protocol):
     """Replies, in the order of the commands they answer: each command written adds a future
-    to `waiting`, and each complete reply read settles the oldest. A reply with nobody waiting
-    (a 421 before the server closes) is kept for the next command, whose answer it is."""
+    to `waiting` (before it is written), and each complete reply read settles the oldest.
+
+    Bytes with no command waiting end the connection: kept, they would be taken for the next
+    command's reply, and a stray "250" for the message's acceptance (a recipient recorded as
+    sent who was not). A server that says 421 before it closes loses only the wording: the
+    recipient is deferred and tried on a new connection."""
 
     def __init__(self) -> None:
         self.buffer = bytearray()
@@ -62,6 +66,12 @@ class ReplyReader(asyncio.Protocol):
             if reply is None:
                 return
             self.waiting.popleft().set_result(reply)
+        if self.buffer:  # more than was asked for
+            said = bytes(self.buffer[:200]).decode("utf-8", "replace").strip()
+            self.buffer.clear()
+            self._fail(aiosmtplib.SMTPServerDisconnected(f"the server said, unasked: {said}"))
+            if self.transport is not None:
+                self.transport.close()
 
     def eof_received(self) -> bool:
         self._fail(aiosmtplib.SMTPServerDisconnected("Unexpected EOF received"))
