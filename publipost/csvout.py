@@ -26,7 +26,7 @@ def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]], 
     with path.open("w", newline="", encoding="utf-8-sig") as out:
         writer = csv.writer(out, delimiter=separator)
         writer.writerow([cell(h) for h in header])
-        writer.writerows([cell(v) for v in row] for row in rows)
+        writer.writerows([cell(v) for v in row] for row in rows)  # a row at a time, as they come
 
 
 def separator_for(source_separator: str | None, language: str) -> str:

@@ -17,7 +17,8 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from collections.abc import Sequence
+from array import array
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -191,7 +192,7 @@ def render_pdf(
     report = PrintReport("letter", N_("letters"), target, verb=N_("not printed"))
     parts: list[tuple[int, list[Path], list[int]]] = []
     combined: Combined | None = None  # the one print file, written as its chunks come
-    drawn: dict[int, list[int]] = {}  # chunk → its pages' numbers in the print file
+    drawn: dict[int, Sequence[int]] = {}  # chunk → its pages' numbers in the print file
 
     def collect(result: tuple[int, list[Path], list[int], list[tuple[int, str]]]) -> None:
         _collect(report, parts, result, progress)
@@ -332,23 +333,26 @@ def _job_index(
     if order is not None:  # grouped by sheets: the file's order
         printed, counts = [printed[i] for i in order], [counts[i] for i in order]
     us = prepared.campaign.language == "en" and placed_preset(prepared.campaign).size[0] < 216.5
-    rows, page, files = [], 1, report.files
-    for index, ((position, rid, variant, postcode), pages) in enumerate(zip(printed, counts, strict=True)):
-        if per_file:
-            file = files[min(index // per_file, len(files) - 1)]
-            page = 1 if index % per_file == 0 else page
-        else:
-            file = files[0]
-        printed_pages = pages + leaflet_pages + blank
-        sheets = math.ceil(pages / 2) if duplex else pages
-        leaflet_sheets = math.ceil(leaflet_pages / 2) if leaflet_pages else 0
-        grams = (sheets + leaflet_sheets) * SHEET_GRAMS["letter" if us else "a4"] + ENVELOPE_GRAMS
-        if us:
-            weight_class = f"{max(1, math.ceil(grams / OUNCE))} oz"
-        else:
-            weight_class = f"≤ {next((s for s in GRAM_STEPS if grams <= s), GRAM_STEPS[-1])} g"
-        rows.append(
-            [
+    files = report.files
+
+    def rows() -> Iterator[list[object]]:  # written as made: a row list of 100,000 letters is 40 MB
+        page = 1
+        for index, (letter, pages) in enumerate(zip(printed, counts, strict=True)):
+            position, rid, variant, postcode = letter
+            if per_file:
+                file = files[min(index // per_file, len(files) - 1)]
+                page = 1 if index % per_file == 0 else page
+            else:
+                file = files[0]
+            printed_pages = pages + leaflet_pages + blank
+            sheets = math.ceil(pages / 2) if duplex else pages
+            leaflet_sheets = math.ceil(leaflet_pages / 2) if leaflet_pages else 0
+            grams = (sheets + leaflet_sheets) * SHEET_GRAMS["letter" if us else "a4"] + ENVELOPE_GRAMS
+            if us:
+                weight_class = f"{max(1, math.ceil(grams / OUNCE))} oz"
+            else:
+                weight_class = f"≤ {next((s for s in GRAM_STEPS if grams <= s), GRAM_STEPS[-1])} g"
+            yield [
                 position,
                 rid,
                 file.name,
@@ -360,8 +364,8 @@ def _job_index(
                 f"{grams:g}",
                 weight_class,
             ]
-        )
-        page += printed_pages
+            page += printed_pages
+
     path = report.out / "job.csv"
     header = [
         "set",
@@ -376,7 +380,7 @@ def _job_index(
         "weight_class",
     ]
     write_csv(
-        path, header, rows, separator_for(prepared.audience.source.separator, prepared.campaign.language)
+        path, header, rows(), separator_for(prepared.audience.source.separator, prepared.campaign.language)
     )
     return path
 
@@ -591,7 +595,7 @@ def _merge(sources: list[tuple[Path, list[int]]], output: Path, leaflet: Path | 
 
 def _collate(
     combined: Combined,
-    sources: list[tuple[list[int], list[int]]],
+    sources: Sequence[tuple[Sequence[int], Sequence[int]]],
     leaflet: Path | None,
     duplex: bool,
     by_sheets: bool = False,
@@ -601,18 +605,21 @@ def _collate(
     are odd); with `by_sheets`, the letters of one sheet count together (fewest first, print
     order kept within), so that an inserter runs each set size in one go. Returns the letters'
     order (indices in print order)."""
-    letters: list[list[int]] = []
-    for pages, counts in sources:
-        first = 0
-        for count in counts:
-            letters.append(pages[first : first + count])
-            first += count
-    order = list(range(len(letters)))
+    pages = array("q")  # every letter's pages, in drawing order
+    starts, counts = array("q"), array("q")  # each letter's first page in `pages`, and how many
+    for numbers, letter_pages in sources:
+        at = len(pages)
+        for count in letter_pages:
+            starts.append(at)
+            counts.append(count)
+            at += count
+        pages.extend(numbers)
+    order = list(range(len(counts)))
     if by_sheets:
-        order.sort(key=lambda i: -(-len(letters[i]) // 2) if duplex else len(letters[i]))
-    insert: list[int] = []
+        order.sort(key=lambda i: -(-counts[i] // 2) if duplex else counts[i])
+    insert: Sequence[int] = ()
     blank: tuple[float, float] | None = None
-    if leaflet is not None and letters:
+    if leaflet is not None and len(counts):
         import pikepdf
 
         insert = combined.add(leaflet, keep=True)
@@ -620,11 +627,11 @@ def _collate(
             box = [float(v) for v in pdf.pages[0].mediabox]
         if duplex and len(insert) % 2:
             blank = (box[2] - box[0], box[3] - box[1])
-    kids: list[int] = []
+    kids = array("q")
     for turn, index in enumerate(order):
-        kids += letters[index]
+        kids.extend(pages[starts[index] : starts[index] + counts[index]])
         if insert:
-            kids += insert if turn == 0 else [combined.again(page) for page in insert]
+            kids.extend(insert if turn == 0 else [combined.again(page) for page in insert])
             if blank is not None:
                 kids.append(combined.blank(*blank))
     combined.finish(kids)

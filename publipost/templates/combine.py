@@ -16,7 +16,9 @@ name, string and number as pikepdf unparses it, so nothing a chunk holds is re-e
 from __future__ import annotations
 
 import hashlib
+from array import array
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -26,6 +28,7 @@ from typing import IO, Any
 import pikepdf
 
 CATALOG, PAGES = 1, 2  # the print file's own objects, written last
+BATCH = 4096  # entries of the page tree and the cross-reference table written at a time
 
 
 @dataclass
@@ -43,7 +46,7 @@ class Combined:
     `blank`, then `finish` with the order of the pages; the file is complete only then."""
 
     path: Path
-    offsets: list[int] = field(default_factory=lambda: [0, 0, 0])  # by object number (0 is free)
+    offsets: array[int] = field(default_factory=lambda: array("q", [0, 0, 0]))  # by object number
     version: str = "1.4"
     info: int = 0  # the first source's Info, copied
     catalog: bytes = b""  # what the first source's catalog says besides its pages
@@ -56,13 +59,13 @@ class Combined:
         self.out = self.path.open("wb")
         self.out.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")  # the version is set again at the end
 
-    def add(self, source: Path, *, keep: bool = False) -> list[int]:
+    def add(self, source: Path, *, keep: bool = False) -> array[int]:
         """Copy the pages of `source` and everything they use; their object numbers, in order.
         `keep`: hold the page dictionaries for repeats (a leaflet's few pages)."""
         with pikepdf.open(source) as pdf:
             self.version = max(self.version, pdf.pdf_version, key=_version_key)
             writer = _Writer(self, keep)
-            pages = [writer.number(page.obj) for page in pdf.pages]
+            pages = array("q", [writer.number(page.obj) for page in pdf.pages])
             if not self.info:
                 self._first(pdf, writer)
             writer.drain()
@@ -95,15 +98,21 @@ class Combined:
         box = b"[0 0 %s %s]" % (_number(width), _number(height))
         return self._new(b"<< /Type /Page /Parent 2 0 R /MediaBox %s /Resources << >> >>" % box)
 
-    def finish(self, pages: list[int]) -> None:
-        """The page tree in this order, the catalog, the cross-reference table: the file is whole."""
-        kids = b" ".join(b"%d 0 R" % number for number in pages)
-        self._write(PAGES, b"<< /Type /Pages /Count %d /Kids [%s] >>" % (len(pages), kids))
+    def finish(self, pages: Sequence[int]) -> None:
+        """The page tree in this order, the catalog, the cross-reference table: the file is whole.
+        Written a few thousand entries at a time: a list of 200,000 pages, or of the 400,000
+        objects of 100,000 letters, made into Python bytes at once would cost 90 MB."""
+        self.offsets[PAGES] = self.out.tell()
+        self.out.write(b"%d 0 obj\n<< /Type /Pages /Count %d /Kids [" % (PAGES, len(pages)))
+        for start in range(0, len(pages), BATCH):
+            self.out.write(b"".join(b"%d 0 R " % number for number in pages[start : start + BATCH]))
+        self.out.write(b"] >>\nendobj\n")
         self._write(CATALOG, b"<< /Type /Catalog /Pages 2 0 R %s>>" % self.catalog)
         start = self.out.tell()
-        rows = [b"xref\n0 %d\n0000000000 65535 f \n" % len(self.offsets)]
-        rows += [b"%010d 00000 n \n" % offset for offset in self.offsets[1:]]
-        self.out.write(b"".join(rows))
+        self.out.write(b"xref\n0 %d\n0000000000 65535 f \n" % len(self.offsets))
+        for first in range(1, len(self.offsets), BATCH):
+            rows = self.offsets[first : first + BATCH]
+            self.out.write(b"".join(b"%010d 00000 n \n" % offset for offset in rows))
         second = self.ids.digest()
         identifier = b"[<%s> <%s>]" % ((self.first_id or second).hex().encode(), second.hex().encode())
         self.out.write(
