@@ -165,3 +165,13 @@ def test_links_stay_on_their_pages(tmp_path):
     assert links == [
         (f"https://couette.example/p/{c}-{p}", [50, 690, 200, 710]) for c in range(2) for p in range(3)
     ]
+
+
+def test_a_print_file_with_no_letter_is_still_a_pdf(tmp_path):
+    """Every letter of a run may fail (a font without the customer's script): empty, not broken."""
+    combined = Combined(tmp_path / "empty.pdf")
+    combined.finish([])
+    with pikepdf.open(tmp_path / "empty.pdf") as pdf:
+        assert pdf.check_pdf_syntax() == ["ERROR: file does not contain any pages"]  # and nothing else
+        assert len(pdf.pages) == 0
+        assert pdf.trailer.Info.is_indirect and pdf.trailer.Info.objgen != (0, 0)
