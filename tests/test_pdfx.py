@@ -266,3 +266,18 @@ def test_a_printed_colour_without_its_screen_colour_is_bad_input(tmp_path, run):
     campaign.write_text(text.replace('  color: "#1a4d8f"', "  color_cmyk: [100, 66, 0, 2]"), encoding="utf-8")
     refused = run("validate", campaign)
     assert refused.code == 2 and "set brand.color too" in refused.err
+
+
+def test_files_of_n_letters_are_each_pdf_x_4(tmp_path, run):
+    """--per-file: each file is made PDF/X-4 on its own (templates/combine.py writes it anew)."""
+    campaign = copy_example("vente-couette", tmp_path)
+    assert run("render", campaign, "--format", "pdf", "--pdfx", "--per-file", "40", "--no-lint").code == 0
+    files = sorted((campaign.parent / "out" / "letters").glob("letters-*.pdf"))
+    assert len(files) > 1
+    for path in files:
+        with pikepdf.open(path) as pdf:
+            assert pdf.check_pdf_syntax() == []
+            assert pdf.open_metadata()["pdfxid:GTS_PDFXVersion"] == "PDF/X-4"
+            assert pdf.Root.OutputIntents[0].DestOutputProfile.N == 4
+            assert all(list(p.obj.TrimBox) == list(p.obj.MediaBox) for p in pdf.pages)
+            assert str(pdf.docinfo["/Title"]) == "Couette Douillette — offre d'hiver 2026"

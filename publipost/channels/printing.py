@@ -33,7 +33,7 @@ from publipost.templates.combine import Combined
 from publipost.templates.layout import unprintable
 from publipost.templates.markdown import blank_comments, parse_letter
 from publipost.templates.merge import Merge, MergedLetter, RecipientError, each_rendered
-from publipost.templates.press import Press, binary_streams, finish_pdfx, subset_tags
+from publipost.templates.press import PdfX, Press, binary_streams, finish_pdfx, subset_tags
 from publipost.templates.window import placed_preset
 
 if TYPE_CHECKING:
@@ -207,7 +207,8 @@ def render_pdf(
             if path != work:
                 _remove(path)
         work.mkdir(parents=True, exist_ok=True)
-        combined = Combined(target / ".letters.pdf.part")
+        standard = PdfX(prepared.campaign.name, profile, _to_the_edge(prepared)) if profile else None
+        combined = Combined(target / ".letters.pdf.part", pdfx=standard)  # PDF/X-4 as it is written
     else:
         if target.exists():
             shutil.rmtree(target)
@@ -248,8 +249,6 @@ def render_pdf(
             combined = None
             shutil.rmtree(work)
             report.files = [letters] if report.written else []
-            if profile is not None and report.written:
-                finish_pdfx(letters, prepared.campaign.name, profile, _to_the_edge(prepared))
     finally:
         if combined is not None:  # stopped before it was whole: the chunks stay for a resume
             combined.close()

@@ -23,9 +23,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import pikepdf
+
+if TYPE_CHECKING:
+    from publipost.templates.press import PdfX
 
 CATALOG, PAGES = 1, 2  # the print file's own objects, written last
 BATCH = 4096  # entries of the page tree and the cross-reference table written at a time
@@ -53,6 +56,10 @@ class Combined:
     ids: Any = field(default_factory=hashlib.md5)  # over every source's /ID: the file's second /ID
     first_id: bytes = b""
     kept: dict[int, _Page] = field(default_factory=dict)
+    pdfx: PdfX | None = None  # PDF/X-4: boxes on each page as it is written, intent and XMP at the end
+    marks: int = 0  # the crop marks' stream (PDF/X, a design printing to the edge), once written
+    docinfo: dict[str, tuple[bytes, str | None]] = field(default_factory=dict)  # PDF/X: the Info, last
+    started: bool = False  # the first source was added: its Info and viewer settings taken
     out: IO[bytes] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -66,8 +73,9 @@ class Combined:
             self.version = max(self.version, pdf.pdf_version, key=_version_key)
             writer = _Writer(self, keep)
             pages = array("q", [writer.number(page.obj) for page in pdf.pages])
-            if not self.info:
+            if not self.started:
                 self._first(pdf, writer)
+                self.started = True
             writer.drain()
             self.kept.update(writer.pages)
             identifier = pdf.trailer.get("/ID")
@@ -79,7 +87,11 @@ class Combined:
         """The first source's Info and viewer settings become the file's (as qpdf's page job
         keeps its first input's)."""
         info = pdf.trailer.get("/Info")
-        if isinstance(info, pikepdf.Dictionary):
+        if self.pdfx is not None:  # written last, with what PDF/X says; its strings for the XMP too
+            for key, value in info.items() if isinstance(info, pikepdf.Dictionary) else []:
+                text = str(value) if isinstance(value, pikepdf.String) else None
+                self.docinfo[key] = (writer.value(value), text)
+        elif isinstance(info, pikepdf.Dictionary):
             self.info = writer.number(info) if info.is_indirect else self._new(writer.value(info))
         else:
             self.info = self._new(b"<< >>")
@@ -107,9 +119,12 @@ class Combined:
         for start in range(0, len(pages), BATCH):
             self.out.write(b"".join(b"%d 0 R " % number for number in pages[start : start + BATCH]))
         self.out.write(b"] >>\nendobj\n")
-        if not self.info:  # nothing was added (every letter failed): an Info of its own all the same
+        catalog = self.catalog
+        if self.pdfx is not None:
+            catalog += self._pdfx(self.pdfx)
+        elif not self.info:  # nothing was added (every letter failed): an Info of its own all the same
             self.info = self._new(b"<< >>")
-        self._write(CATALOG, b"<< /Type /Catalog /Pages 2 0 R %s>>" % self.catalog)
+        self._write(CATALOG, b"<< /Type /Catalog /Pages 2 0 R %s>>" % catalog)
         start = self.out.tell()
         self.out.write(b"xref\n0 %d\n0000000000 65535 f \n" % len(self.offsets))
         for first in range(1, len(self.offsets), BATCH):
@@ -124,6 +139,30 @@ class Combined:
         self.out.seek(5)  # "%PDF-" then the highest version any source needs (same width)
         self.out.write(self.version[:3].encode())
         self.out.close()
+
+    def _pdfx(self, pdfx: PdfX) -> bytes:
+        """The Info, the XMP and the output intent of PDF/X-4; what the catalog says of them."""
+        strings = {key: text for key, (_, text) in self.docinfo.items() if text is not None} | pdfx.info()
+        entries = {key: said for key, (said, _) in self.docinfo.items()}
+        entries |= {key: pikepdf.String(text).unparse() for key, text in pdfx.info().items()}
+        entries |= {"/Trapped": b"/False", "/GTS_PDFXVersion": b"(PDF/X-4)"}  # the XMP's, in the Info too
+        self.info = self._new(b"<< %s>>" % b"".join(b"%s %s " % (_name(k), v) for k, v in entries.items()))
+        xmp = pdfx.xmp(strings)
+        metadata = self._stream(b"<< /Type /Metadata /Subtype /XML /Length %d >>" % len(xmp), xmp)
+        icc = pdfx.icc()
+        profile = self._stream(b"<< /N 4 /Filter /FlateDecode /Length %d >>" % len(icc), icc)
+        name = pikepdf.String(pdfx.profile.stem).unparse()
+        intent = self._new(
+            b"<< /Type /OutputIntent /S /GTS_PDFX /OutputConditionIdentifier %s /Info %s "
+            b"/RegistryName (http://www.color.org) /DestOutputProfile %d 0 R >>" % (name, name, profile)
+        )
+        return b"/OutputIntents [%d 0 R] /Metadata %d 0 R " % (intent, metadata)
+
+    def _stream(self, head: bytes, data: bytes) -> int:
+        number = len(self.offsets)
+        self.offsets.append(0)
+        self._write(number, head, data)
+        return number
 
     def close(self) -> None:
         """Give up: the file is left incomplete, for the caller to remove."""
@@ -178,7 +217,7 @@ class _Writer:
                 entries = [(k, v) for k, v in obj.stream_dict.items() if k != "/Length"]
                 self.combined._write(number, self._dictionary(entries, b"/Length %d " % len(raw)), raw)
             elif isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == PAGE_TYPE:
-                body = self._dictionary([*obj.items(), *_inherited(obj)])
+                body = self._page([*obj.items(), *_inherited(obj)])
                 if self.keep:
                     self.pages[number] = _Page(body)
                 self.combined._write(number, body)
@@ -209,6 +248,31 @@ class _Writer:
             return b"true" if obj else b"false"
         return _number(obj)
 
+    def _page(self, entries: list[tuple[str, Any]]) -> bytes:
+        """A page's dictionary; with PDF/X, its boxes, and the crop marks after its content."""
+        pdfx = self.combined.pdfx
+        if pdfx is None:
+            return self._dictionary(entries)
+        media = [float(v) for v in dict(entries)["/MediaBox"]]
+        boxes = pdfx.boxes(media)
+        marks = pdfx.marks(media)
+        if marks is not None and not self.combined.marks:
+            self.combined.marks = self.combined._stream(b"<< /Length %d >>" % len(marks), marks)
+        said = b"".join(
+            b"%s [%s] " % (_name(k), b" ".join(_number(v) for v in box)) for k, box in boxes.items()
+        )
+        kept = []
+        for key, value in entries:
+            if key in boxes:
+                continue
+            if key == "/Contents" and marks is not None:
+                inner = self.value(value)
+                inner = inner[1:-1] if inner.startswith(b"[") else inner
+                said += b"/Contents [%s %d 0 R] " % (inner, self.combined.marks)
+                continue
+            kept.append((key, value))
+        return self._dictionary(kept, said)
+
     def _dictionary(self, entries: Any, first: bytes = b"") -> bytes:
         return b"<< %s%s>>" % (first, b"".join(b"%s %s " % (_name(k), self.value(v)) for k, v in entries))
 
@@ -237,10 +301,14 @@ def _name(key: str) -> bytes:
 
 
 def _number(value: int | float | Decimal) -> bytes:
+    """A number as PDF writes it: never an exponent; a float (a box we computed) to a
+    millionth of a point, its trailing zeros dropped, so that 595.2756 reads back as it was."""
     if isinstance(value, int):
         return b"%d" % value
-    text = format(Decimal(value).normalize() if isinstance(value, float) else value, "f")
-    return text.encode()
+    if isinstance(value, float):
+        text = f"{value:.6f}".rstrip("0").rstrip(".")
+        return b"0" if text in ("-0", "") else text.encode()
+    return format(value, "f").encode()
 
 
 def _version_key(version: str) -> tuple[int, ...]:

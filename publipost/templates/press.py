@@ -174,55 +174,69 @@ def _crop_marks(trim: Any) -> bytes:
     return ("q 0 0 0 1 K 0.25 w\n" + "\n".join(lines) + "\nQ\n").encode()
 
 
-def finish_pdfx(path: Path, title: str, profile: Path, to_the_edge: bool = False) -> None:
-    """Make a drawn print file PDF/X-4: output intent, XMP identification, Info, page boxes. A
-    design printing to the edge (`to_the_edge`) gets its 3 mm bleed and crop marks: the page
-    grows by the slug, TrimBox stays the paper, BleedBox 3 mm round it."""
-    import pikepdf
+@dataclass(frozen=True)
+class PdfX:
+    """What makes a print file PDF/X-4: an output intent, XMP identification, Info, page boxes,
+    added as the file is written (templates/combine.py), so that nothing is read back or held
+    whole. A design printing to the edge (`to_the_edge`) gets its 3 mm bleed and crop marks:
+    the page grows by the slug, TrimBox stays the paper, BleedBox 3 mm round it."""
 
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
-        icc = pikepdf.Stream(pdf, b"")
-        icc.write(zlib.compress(profile.read_bytes()), filter=pikepdf.Name.FlateDecode)
-        icc["/N"] = 4
-        intent = pikepdf.Dictionary(
-            Type=pikepdf.Name.OutputIntent,
-            S=pikepdf.Name("/GTS_PDFX"),
-            OutputConditionIdentifier=profile.stem,
-            Info=profile.stem,
-            RegistryName="http://www.color.org",
-            DestOutputProfile=pdf.make_indirect(icc),
-        )
-        pdf.Root.OutputIntents = pikepdf.Array([pdf.make_indirect(intent)])
-        marks = (
-            pdf.make_stream(_crop_marks(pdf.pages[0].obj.MediaBox))
-            if to_the_edge and len(pdf.pages)
-            else None
-        )
-        for page in pdf.pages:
-            box = page.obj.MediaBox
-            page.obj.TrimBox = box
-            if marks is None:
-                page.obj.BleedBox = box
-                continue
-            x0, y0, x1, y1 = (float(v) for v in box)
-            bleed, slug = BLEED_MM * 72 / 25.4, MARKS_MM * 72 / 25.4
-            page.obj.BleedBox = pikepdf.Array([x0 - bleed, y0 - bleed, x1 + bleed, y1 + bleed])
-            page.obj.MediaBox = pikepdf.Array([x0 - slug, y0 - slug, x1 + slug, y1 + slug])
-            page.contents_add(marks, prepend=False)
-        pdf.docinfo["/Title"] = title
-        pdf.docinfo["/Creator"] = "publipost"
-        with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
-            with warnings.catch_warnings():  # reportlab's /Trapped has no XMP twin in pikepdf's map
-                warnings.simplefilter("ignore", UserWarning)
-                meta.load_from_docinfo(pdf.docinfo)
-            meta["pdfxid:GTS_PDFXVersion"] = "PDF/X-4"
-            meta["dc:title"] = title
-            meta["pdf:Trapped"] = "False"
-            meta["xmp:CreateDate"] = meta["xmp:ModifyDate"] = meta["xmp:MetadataDate"] = now.isoformat()
-        # what the XMP says, in the Info dictionary too (pikepdf maps neither key)
-        pdf.docinfo["/Trapped"] = pikepdf.Name("/False")
-        pdf.docinfo["/GTS_PDFXVersion"] = "PDF/X-4"
-        # every stream as it was written (Flate: binary_streams), not decoded and compressed again:
-        # 2,000 letters, 0.9 s → 0.2 s
-        pdf.save(path, compress_streams=False, stream_decode_level=pikepdf.StreamDecodeLevel.none)
+    title: str
+    profile: Path
+    to_the_edge: bool = False
+
+    def boxes(self, media: list[float]) -> dict[str, list[float]]:
+        """The page's boxes, from its MediaBox (the paper)."""
+        if not self.to_the_edge:
+            return {"/TrimBox": media, "/BleedBox": media}
+        x0, y0, x1, y1 = media
+        bleed, slug = BLEED_MM * 72 / 25.4, MARKS_MM * 72 / 25.4
+        return {
+            "/TrimBox": media,
+            "/BleedBox": [x0 - bleed, y0 - bleed, x1 + bleed, y1 + bleed],
+            "/MediaBox": [x0 - slug, y0 - slug, x1 + slug, y1 + slug],
+        }
+
+    def marks(self, media: list[float]) -> bytes | None:
+        """The crop marks drawn on every page, for a design printing to the edge."""
+        return _crop_marks(media) if self.to_the_edge else None
+
+    def info(self) -> dict[str, str]:
+        """What the Info dictionary says besides the drawn file's own entries (and the XMP too)."""
+        return {"/Title": self.title, "/Creator": "publipost"}
+
+    def xmp(self, info: dict[str, str]) -> bytes:
+        """The XMP packet: the Info's entries, the PDF/X version, the dates of now."""
+        import pikepdf
+
+        now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        with pikepdf.new() as pdf:
+            for key, value in info.items():
+                pdf.docinfo[key] = value
+            with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
+                with warnings.catch_warnings():  # keys XMP has no twin for are left to the Info
+                    warnings.simplefilter("ignore", UserWarning)
+                    meta.load_from_docinfo(pdf.docinfo)
+                meta["pdfxid:GTS_PDFXVersion"] = "PDF/X-4"
+                meta["dc:title"] = self.title
+                meta["pdf:Trapped"] = "False"
+                meta["xmp:CreateDate"] = meta["xmp:ModifyDate"] = meta["xmp:MetadataDate"] = now.isoformat()
+            return bytes(pdf.Root.Metadata.read_bytes())
+
+    def icc(self) -> bytes:
+        """The output condition's profile, Flate-compressed, for the output intent."""
+        return zlib.compress(self.profile.read_bytes())
+
+
+def finish_pdfx(path: Path, title: str, profile: Path, to_the_edge: bool = False) -> None:
+    """Make a drawn file PDF/X-4 (the carrier envelopes, files of N letters): written anew
+    through templates/combine.py, as the combined print file is."""
+    from publipost.templates.combine import Combined
+
+    combined = Combined(path.with_name(f".{path.name}.pdfx"), pdfx=PdfX(title, profile, to_the_edge))
+    try:
+        combined.finish(combined.add(path))
+        combined.path.replace(path)
+    finally:
+        combined.close()
+        combined.path.unlink(missing_ok=True)
