@@ -11,6 +11,8 @@ written at the end: a few bytes a page.
 
 pikepdf (qpdf) reads each chunk; writing is plain PDF syntax (ISO 32000-1 §7.3, §7.5): every
 name, string and number as pikepdf unparses it, so nothing a chunk holds is re-encoded here.
+With `pdfx` (templates/press.py PdfX), the file is PDF/X-4 as it is written: each page's boxes
+(and crop marks) as it is copied in, the output intent, XMP and Info at the end.
 """
 
 from __future__ import annotations
