@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from publipost.campaigns.emails import NO_EMAIL, check_email
+from publipost.campaigns.emails import NO_EMAIL, check_column
 from publipost.i18n import N_, chosen, speaking
 
 if TYPE_CHECKING:
@@ -829,9 +829,7 @@ def _normalise_emails(audience: Audience) -> None:
         frame[EMAIL] = ""
         frame["_email_problem"] = "no e-mail column"
         return
-    checked = list(map(check_email, frame["email"].astype(str).tolist()))  # Series.map costs 1.6x
-    frame[EMAIL] = [address for address, _ in checked]
-    frame["_email_problem"] = [problem for _, problem in checked]
+    frame[EMAIL], frame["_email_problem"] = check_column(frame["email"].astype(str))
 
 
 def _filter(audience: Audience, campaign: Campaign) -> None:

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # An ASCII dot-atom local part (RFC 5322): what nearly every customer's address has.
 DOT_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
@@ -55,3 +59,44 @@ def _address(value: str) -> tuple[str, str]:
 def ascii_address(value: str) -> str:
     """The IDNA spelling of an internationalised address, for matching; others unchanged."""
     return value if value.isascii() else check_email(value)[0] or value
+
+
+# check_email's fast path in RE2: a dot-atom local part, one @, then the domain.
+_SIMPLE = r"^(?P<local>" + DOT_ATOM.pattern + r")@(?P<domain>[^@]*)$"
+
+
+def check_column(column: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """check_email of every cell: the addresses and the problems. With the text in Arrow, the
+    common address (a dot-atom local part, one @, within the lengths) is split and joined in C,
+    its domain checked once per distinct domain; the other cells go through check_email one at
+    a time. The same result, cell for cell (tested on hostile values)."""
+    import pandas as pd
+
+    from publipost.campaigns.table import in_arrow
+
+    if not in_arrow(column):
+        checked = list(map(check_email, column.tolist()))
+        pairs = ([address for address, _ in checked], [problem for _, problem in checked])
+        addresses, problems = (pd.Series(values, index=column.index, dtype=column.dtype) for values in pairs)
+        return addresses, problems
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    cells = pa.chunked_array(column.array.__arrow_array__()).combine_chunks()
+    parts = pc.extract_regex(cells, _SIMPLE)
+    local, domain = pc.struct_field(parts, "local"), pc.struct_field(parts, "domain")
+    found = domain.dictionary_encode()  # each distinct domain checked once (a null stays null)
+    answers = pa.array([_domain(d) or "" for d in found.dictionary.to_pylist()], cells.type)
+    checked = answers.take(found.indices)
+    within = pc.and_(pc.less_equal(pc.utf8_length(cells), 254), pc.less_equal(pc.utf8_length(local), 64))
+    fast = pc.fill_null(pc.and_(within, pc.not_equal(checked, "")), False)
+    at, empty = pa.scalar("@", cells.type), pa.scalar("", cells.type)
+    joined = pc.if_else(fast, pc.binary_join_element_wise(local, checked, at), empty)
+    addresses = pd.Series(pd.array(joined, dtype=column.dtype), index=column.index)
+    problems = pd.Series("", index=column.index, dtype=column.dtype)
+    slow = ~fast.to_numpy(zero_copy_only=False)
+    if slow.any():
+        rest = list(map(check_email, column[slow].tolist()))
+        addresses[slow] = [address for address, _ in rest]
+        problems[slow] = [problem for _, problem in rest]
+    return addresses, problems
