@@ -57,6 +57,7 @@ def test_render_pdfx_writes_pdf_x_4(tmp_path, run, example):
     with pikepdf.open(path) as pdf:
         (intent,) = pdf.Root.OutputIntents
         assert intent.S == "/GTS_PDFX" and intent.DestOutputProfile.N == 4  # a CMYK output condition
+        assert pdf.pdf_version == "1.6"  # ISO 15930-7: PDF/X-4 "using PDF 1.6"
         assert pdf.open_metadata()["pdfxid:GTS_PDFXVersion"] == "PDF/X-4"
         assert pdf.docinfo["/Trapped"] == pikepdf.Name("/False") and str(pdf.docinfo["/Title"])
         assert all("/TrimBox" in page.obj and "/BleedBox" in page.obj for page in pdf.pages)

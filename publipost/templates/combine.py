@@ -143,7 +143,9 @@ class Combined:
         self.out.close()
 
     def _pdfx(self, pdfx: PdfX) -> bytes:
-        """The Info, the XMP and the output intent of PDF/X-4; what the catalog says of them."""
+        """The Info, the XMP and the output intent of PDF/X-4; what the catalog says of them.
+        The header says PDF 1.6: ISO 15930-7 is "PDF/X-4 using PDF 1.6" (its title)."""
+        self.version = max(self.version, "1.6", key=_version_key)
         strings = {key: text for key, (_, text) in self.docinfo.items() if text is not None} | pdfx.info()
         entries = {key: said for key, (said, _) in self.docinfo.items()}
         entries |= {key: pikepdf.String(text).unparse() for key, text in pdfx.info().items()}
