@@ -189,3 +189,37 @@ def test_urls_with_a_password_are_never_echoed(tmp_path, run, monkeypatch, campa
         refused = run(*command)
         assert refused.code == 2 and "the store's URL cannot be read" in refused.err
         assert "Hunter2Pass" not in refused.err + refused.out
+
+
+@pytest.mark.parametrize(
+    "leaflet, said",
+    [
+        ("text", "depliant.pdf is not a PDF that can be read"),
+        ("password", "depliant.pdf is protected by a password"),
+        ("empty", "depliant.pdf has no page"),
+    ],
+)
+def test_a_leaflet_that_cannot_be_collated_is_bad_input_before_any_letter(tmp_path, run, leaflet, said):
+    """Found when the campaign is read: it used to be a traceback once every letter was drawn."""
+    import pikepdf
+
+    from tests.conftest import copy_example
+
+    campaign = copy_example("vente-couette", tmp_path)
+    text = campaign.read_text(encoding="utf-8").replace("letter:\n", "letter:\n  leaflet: depliant.pdf\n", 1)
+    campaign.write_text(text, encoding="utf-8")
+    path = campaign.parent / "depliant.pdf"
+    if leaflet == "text":
+        path.write_text("not a pdf")
+    else:
+        with pikepdf.new() as pdf:
+            if leaflet == "password":
+                pdf.add_blank_page()
+                pdf.save(path, encryption=pikepdf.Encryption(user="secret", owner="secret"))
+            else:
+                pdf.save(path)
+    for command in (["validate"], ["render", "--format", "pdf", "--no-lint"]):
+        result = run(*command[:1], campaign, *command[1:])
+        assert result.code == 2 and f"letter.leaflet: {said}" in result.err, result.err
+        assert "Traceback" not in result.err and result.out == ""
+    assert not (campaign.parent / "out").exists()  # nothing drawn, nothing written

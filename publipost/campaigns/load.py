@@ -343,6 +343,31 @@ def _check_files(campaign: Campaign, doc: YamlDoc) -> None:
                 doc.where(loc),
                 "paths are relative to the folder of the campaign file; check the name and the folder",
             )
+        if loc == ("letter", "leaflet"):
+            _check_leaflet(resolved, doc.where(loc))
+
+
+def _check_leaflet(path: Path, where: Where) -> None:
+    """A leaflet is a PDF with pages: found out here, not after every letter was drawn."""
+    import pikepdf
+
+    try:
+        with pikepdf.open(path) as pdf:
+            pages = len(pdf.pages)
+    except pikepdf.PasswordError:
+        raise CampaignError(
+            f"letter.leaflet: {path.name} is protected by a password",
+            where,
+            "export the leaflet again without a password",
+        ) from None
+    except pikepdf.PdfError as exc:
+        raise CampaignError(
+            f"letter.leaflet: {path.name} is not a PDF that can be read ({str(exc).split(': ')[-1]})",
+            where,
+            "export the leaflet again as PDF (PDF/X if the print shop asks for it)",
+        ) from None
+    if not pages:
+        raise CampaignError(f"letter.leaflet: {path.name} has no page", where, "export the leaflet again")
 
 
 def named_files(campaign: Campaign) -> list[tuple[Loc, str]]:
