@@ -37,15 +37,6 @@ BATCH = 4096  # entries of the page tree and the cross-reference table written a
 
 
 @dataclass
-class _Page:
-    """A page already written, kept for a repeat (a leaflet after every letter): a page object
-    belongs to one place in the page tree, so each repeat is a new page object sharing the
-    first one's content and resources."""
-
-    body: bytes  # the page dictionary, its /Parent already the print file's tree
-
-
-@dataclass
 class Combined:
     """Write with `add` (a chunk's or a leaflet's pages), `again` (a repeat of a page written),
     `blank`, then `finish` with the order of the pages; the file is complete only then."""
@@ -57,7 +48,9 @@ class Combined:
     catalog: bytes = b""  # what the first source's catalog says besides its pages
     ids: Any = field(default_factory=hashlib.md5)  # over every source's /ID: the file's second /ID
     first_id: bytes = b""
-    kept: dict[int, _Page] = field(default_factory=dict)
+    # Pages kept for repeats (a leaflet after every letter), as written: a page object belongs to
+    # one place in the page tree, so each repeat is a new one sharing the content and resources.
+    kept: dict[int, bytes] = field(default_factory=dict)
     pdfx: PdfX | None = None  # PDF/X-4: boxes on each page as it is written, intent and XMP at the end
     marks: int = 0  # the crop marks' stream (PDF/X, a design printing to the edge), once written
     docinfo: dict[str, tuple[bytes, str | None]] = field(default_factory=dict)  # PDF/X: the Info, last
@@ -105,7 +98,7 @@ class Combined:
 
     def again(self, page: int) -> int:
         """A new page object showing what page `page` (added with keep=True) shows."""
-        return self._new(self.kept[page].body)
+        return self._new(self.kept[page])
 
     def blank(self, width: float, height: float) -> int:
         """An empty page of this size (the blank back of an odd leaflet in duplex)."""
@@ -152,9 +145,9 @@ class Combined:
         entries |= {"/Trapped": b"/False", "/GTS_PDFXVersion": b"(PDF/X-4)"}  # the XMP's, in the Info too
         self.info = self._new(b"<< %s>>" % b"".join(b"%s %s " % (_name(k), v) for k, v in entries.items()))
         xmp = pdfx.xmp(strings)
-        metadata = self._stream(b"<< /Type /Metadata /Subtype /XML /Length %d >>" % len(xmp), xmp)
+        metadata = self._new(b"<< /Type /Metadata /Subtype /XML /Length %d >>" % len(xmp), xmp)
         icc = pdfx.icc()
-        profile = self._stream(b"<< /N 4 /Filter /FlateDecode /Length %d >>" % len(icc), icc)
+        profile = self._new(b"<< /N 4 /Filter /FlateDecode /Length %d >>" % len(icc), icc)
         name = pikepdf.String(pdfx.profile.stem).unparse()
         intent = self._new(
             b"<< /Type /OutputIntent /S /GTS_PDFX /OutputConditionIdentifier %s /Info %s "
@@ -162,20 +155,13 @@ class Combined:
         )
         return b"/OutputIntents [%d 0 R] /Metadata %d 0 R " % (intent, metadata)
 
-    def _stream(self, head: bytes, data: bytes) -> int:
-        number = len(self.offsets)
-        self.offsets.append(0)
-        self._write(number, head, data)
-        return number
-
     def close(self) -> None:
         """Give up: the file is left incomplete, for the caller to remove."""
         self.out.close()
 
-    def _new(self, body: bytes) -> int:
-        number = len(self.offsets)
-        self.offsets.append(0)
-        self._write(number, body)
+    def _new(self, body: bytes, stream: bytes | None = None) -> int:
+        number = self._reserve()
+        self._write(number, body, stream)
         return number
 
     def _write(self, number: int, body: bytes, stream: bytes | None = None) -> None:
@@ -199,7 +185,7 @@ class _Writer:
         self.combined, self.keep = combined, keep
         self.numbers: dict[tuple[int, int], int] = {}
         self.queue: deque[pikepdf.Object] = deque()
-        self.pages: dict[int, _Page] = {}
+        self.pages: dict[int, bytes] = {}  # with `keep`: each page as written
         self.written: dict[bytes, bytes] = {}  # a direct dictionary or array, as the source says it
 
     def number(self, obj: pikepdf.Object) -> int:
@@ -223,7 +209,7 @@ class _Writer:
             elif isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == PAGE_TYPE:
                 body = self._page([*obj.items(), *_inherited(obj)])
                 if self.keep:
-                    self.pages[number] = _Page(body)
+                    self.pages[number] = body
                 self.combined._write(number, body)
             else:
                 self.combined._write(number, self.value(obj, direct=True))
@@ -261,7 +247,7 @@ class _Writer:
         boxes = pdfx.boxes(media)
         marks = pdfx.marks(media)
         if marks is not None and not self.combined.marks:
-            self.combined.marks = self.combined._stream(b"<< /Length %d >>" % len(marks), marks)
+            self.combined.marks = self.combined._new(b"<< /Length %d >>" % len(marks), marks)
         said = b"".join(
             b"%s [%s] " % (_name(k), b" ".join(_number(v) for v in box)) for k, box in boxes.items()
         )
