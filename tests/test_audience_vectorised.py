@@ -460,3 +460,14 @@ def test_an_e_mail_column_is_checked_as_check_email_checks_each_cell(storage):
     assert list(zip(addresses.tolist(), problems.tolist(), strict=True)) == expected
     assert sum(1 for _, problem in expected if not problem) > 500  # the fast way was taken, often
     assert addresses.dtype == column.dtype and list(addresses.index) == list(column.index)
+
+
+@pytest.mark.parametrize("storage", ["pyarrow", "python"])
+def test_a_column_of_no_row_is_answered_with_no_row(storage):
+    """A file of headers only, or every row filtered out: Arrow has no chunk to answer from."""
+    from publipost.campaigns.emails import check_column
+    from publipost.campaigns.table import per_value
+
+    column = pd.Series([], dtype=pd.StringDtype(storage, na_value=float("nan")))
+    assert per_value(column, str.upper).tolist() == []
+    assert [part.tolist() for part in check_column(column)] == [[], []]

@@ -19,6 +19,7 @@ import importlib.util
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -312,11 +313,20 @@ def per_value(column: pd.Series, answer: Callable[[str], object]) -> pd.Series:
     names, countries); in Arrow, the column's dictionary is answered and taken back row by row in C."""
     if not in_arrow(column):
         return column.map({value: answer(value) for value in column.unique()})
+    return arrow_per_value(column.array.__arrow_array__(), answer).to_pandas().set_axis(column.index)
+
+
+def arrow_per_value(values: Any, answer: Callable[[str], object], kind: Any = None) -> Any:
+    """`answer` of every value of an Arrow (chunked) array, asked once per distinct value, in an
+    array of type `kind` (inferred by default); a null stays null."""
     import pyarrow as pa
 
-    encoded = column.array.__arrow_array__().dictionary_encode()
-    chunks = [pa.array([answer(v) for v in c.dictionary.to_pylist()]).take(c.indices) for c in encoded.chunks]
-    return pa.chunked_array(chunks).to_pandas().set_axis(column.index)
+    encoded = pa.chunked_array(values).dictionary_encode()
+    chunks = []
+    for chunk in encoded.chunks:
+        answers = pa.array([answer(value) for value in chunk.dictionary.to_pylist()], kind)
+        chunks.append(answers.take(chunk.indices))
+    return pa.chunked_array(chunks, type=None if chunks else kind or pa.string())  # no rows: no chunk
 
 
 def blank_rows(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
