@@ -269,11 +269,26 @@ def test_a_printed_colour_without_its_screen_colour_is_bad_input(tmp_path, run):
     assert refused.code == 2 and "set brand.color too" in refused.err
 
 
-def test_files_of_n_letters_are_each_pdf_x_4(tmp_path, run):
-    """--per-file: each file is made PDF/X-4 on its own (templates/combine.py writes it anew)."""
+def test_files_of_n_letters_are_each_pdf_x_4_with_the_leaflet_after_each_letter(tmp_path, run):
+    """--per-file with a leaflet: each file is written once more, with the leaflet collated
+    after each of its letters and PDF/X-4 (templates/combine.py)."""
+    import csv
+
+    from pypdf import PdfReader
+    from reportlab.pdfgen.canvas import Canvas
+
     campaign = copy_example("vente-couette", tmp_path)
+    text = campaign.read_text(encoding="utf-8").replace("letter:\n", "letter:\n  leaflet: depliant.pdf\n", 1)
+    campaign.write_text(text, encoding="utf-8")
+    leaflet = Canvas(str(campaign.parent / "depliant.pdf"))
+    leaflet.drawString(100, 700, "DEPLIANT")
+    leaflet.showPage()
+    leaflet.save()
     assert run("render", campaign, "--format", "pdf", "--pdfx", "--per-file", "40", "--no-lint").code == 0
-    files = sorted((campaign.parent / "out" / "letters").glob("letters-*.pdf"))
+    out = campaign.parent / "out" / "letters"
+    files = sorted(out.glob("letters-*.pdf"))
+    with (out / "job.csv").open(encoding="utf-8-sig") as job:
+        letters_in = [row[2] for row in csv.reader(job, delimiter=";")][1:]  # the file of each letter
     assert len(files) > 1
     for path in files:
         with pikepdf.open(path) as pdf:
@@ -282,3 +297,5 @@ def test_files_of_n_letters_are_each_pdf_x_4(tmp_path, run):
             assert pdf.Root.OutputIntents[0].DestOutputProfile.N == 4
             assert all(list(p.obj.TrimBox) == list(p.obj.MediaBox) for p in pdf.pages)
             assert str(pdf.docinfo["/Title"]) == "Couette Douillette — offre d'hiver 2026"
+        leaflets = sum("DEPLIANT" in page.extract_text() for page in PdfReader(path).pages)
+        assert leaflets == letters_in.count(path.name) > 0

@@ -33,7 +33,7 @@ from publipost.templates.combine import Combined
 from publipost.templates.layout import unprintable
 from publipost.templates.markdown import blank_comments, parse_letter
 from publipost.templates.merge import Merge, MergedLetter, RecipientError, each_rendered
-from publipost.templates.press import PdfX, Press, binary_streams, finish_pdfx, subset_tags
+from publipost.templates.press import PdfX, Press, binary_streams, subset_tags
 from publipost.templates.window import placed_preset
 
 if TYPE_CHECKING:
@@ -191,6 +191,7 @@ def render_pdf(
     chunks = [Chunk(i, start, min(start + size, total)) for i, start in enumerate(range(0, total, size))]
     report = PrintReport("letter", N_("letters"), target, verb=N_("not printed"))
     parts: list[tuple[int, list[Path], list[int]]] = []
+    standard = PdfX(prepared.campaign.name, profile, _to_the_edge(prepared)) if profile else None
     combined: Combined | None = None  # the one print file, written as its chunks come
     drawn: dict[int, Sequence[int]] = {}  # chunk → its pages' numbers in the print file
 
@@ -207,7 +208,6 @@ def render_pdf(
             if path != work:
                 _remove(path)
         work.mkdir(parents=True, exist_ok=True)
-        standard = PdfX(prepared.campaign.name, profile, _to_the_edge(prepared)) if profile else None
         combined = Combined(target / ".letters.pdf.part", pdfx=standard)  # PDF/X-4 as it is written
     else:
         if target.exists():
@@ -255,13 +255,10 @@ def render_pdf(
             combined.path.unlink(missing_ok=True)
     if per_file:
         report.files = [f for _, files, _ in parts for f in files]
-        if leaflet_path:
+        if leaflet_path or standard:  # each file written once more, with both
             for _chunk, files, counts in parts:
                 for file in files:
-                    _merge([(file, counts if per_file > 1 else counts[:1])], file, leaflet_path, duplex)
-        if profile is not None:
-            for file in report.files:
-                finish_pdfx(file, prepared.campaign.name, profile, _to_the_edge(prepared))
+                    _rewrite(file, counts if per_file > 1 else counts[:1], leaflet_path, duplex, standard)
     leaflet_pages = 0
     if leaflet_path:
         import pikepdf
@@ -282,7 +279,8 @@ def render_pdf(
     if prepared.campaign.letter and prepared.campaign.letter.envelope and report.written:
         report.envelopes = _envelopes(prepared, target)
         if profile is not None:  # the carrier envelopes go to the same print shop: PDF/X-4 too
-            finish_pdfx(report.envelopes, f"{prepared.campaign.name}: envelopes", profile)
+            envelopes = PdfX(f"{prepared.campaign.name}: envelopes", profile)
+            _rewrite(report.envelopes, None, None, False, envelopes)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -580,13 +578,16 @@ def _painter(prepared: Prepared, press: Press | None = None) -> LetterPainter:
     )
 
 
-def _merge(sources: list[tuple[Path, list[int]]], output: Path, leaflet: Path | None, duplex: bool) -> None:
-    """Concatenate files (`output` may be one of them), each letter followed by the leaflet."""
-    combined = Combined(output.with_name(f".{output.name}.part"))
+def _rewrite(
+    path: Path, counts: list[int] | None, leaflet: Path | None, duplex: bool, pdfx: PdfX | None
+) -> None:
+    """A drawn file written anew: each letter (so many pages: `counts`, or the file as one)
+    followed by the leaflet, and PDF/X-4 with `pdfx`."""
+    combined = Combined(path.with_name(f".{path.name}.part"), pdfx=pdfx)
     try:
-        drawn = [(combined.add(path), counts) for path, counts in sources]
-        _collate(combined, drawn, leaflet, duplex)
-        combined.path.replace(output)
+        pages = combined.add(path)
+        _collate(combined, [(pages, counts or [len(pages)])], leaflet, duplex)
+        combined.path.replace(path)
     finally:
         combined.close()
         combined.path.unlink(missing_ok=True)

@@ -226,17 +226,3 @@ class PdfX:
     def icc(self) -> bytes:
         """The output condition's profile, Flate-compressed, for the output intent."""
         return zlib.compress(self.profile.read_bytes())
-
-
-def finish_pdfx(path: Path, title: str, profile: Path, to_the_edge: bool = False) -> None:
-    """Make a drawn file PDF/X-4 (the carrier envelopes, files of N letters): written anew
-    through templates/combine.py, as the combined print file is."""
-    from publipost.templates.combine import Combined
-
-    combined = Combined(path.with_name(f".{path.name}.pdfx"), pdfx=PdfX(title, profile, to_the_edge))
-    try:
-        combined.finish(combined.add(path))
-        combined.path.replace(path)
-    finally:
-        combined.close()
-        combined.path.unlink(missing_ok=True)
