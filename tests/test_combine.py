@@ -175,3 +175,30 @@ def test_a_print_file_with_no_letter_is_still_a_pdf(tmp_path):
         assert pdf.check_pdf_syntax() == ["ERROR: file does not contain any pages"]  # and nothing else
         assert len(pdf.pages) == 0
         assert pdf.trailer.Info.is_indirect and pdf.trailer.Info.objgen != (0, 0)
+
+
+def test_crop_marks_are_drawn_for_each_page_size_once(tmp_path):
+    """PDF/X for a design printing to the edge: every page ends with the crop marks of its own
+    trim (an A5 leaflet after A4 letters gets A5 marks), each size's marks written once."""
+    from publipost.templates.press import PdfX, _crop_marks
+
+    sources = []
+    for name, size in (("letters", (595.28, 841.89)), ("leaflet", (420.0, 595.0))):
+        canvas = Canvas(str(tmp_path / f"{name}.pdf"), pagesize=size)
+        for _ in range(3):
+            canvas.drawString(50, 300, name.upper())
+            canvas.showPage()
+        canvas.save()
+        sources.append(tmp_path / f"{name}.pdf")
+    profile = tmp_path / "cmyk.icc"
+    profile.write_bytes(b"profile bytes")
+    combined = Combined(tmp_path / "out.pdf", pdfx=PdfX("Marks", profile, to_the_edge=True))
+    combined.finish([number for path in sources for number in combined.add(path)])
+    with pikepdf.open(tmp_path / "out.pdf") as pdf:
+        assert pdf.check_pdf_syntax() == []
+        marks = set()
+        for page in pdf.pages:
+            *drawn, last = page.obj.Contents
+            assert drawn and last.read_bytes() == _crop_marks(page.obj.TrimBox)
+            marks.add(last.objgen)
+        assert len(marks) == 2

@@ -52,7 +52,7 @@ class Combined:
     # one place in the page tree, so each repeat is a new one sharing the content and resources.
     kept: dict[int, bytes] = field(default_factory=dict)
     pdfx: PdfX | None = None  # PDF/X-4: boxes on each page as it is written, intent and XMP at the end
-    marks: int = 0  # the crop marks' stream (PDF/X, a design printing to the edge), once written
+    marks: dict[tuple[float, ...], int] = field(default_factory=dict)  # crop marks' stream, by page size
     docinfo: dict[str, tuple[bytes, str | None]] = field(default_factory=dict)  # PDF/X: the Info, last
     started: bool = False  # the first source was added: its Info and viewer settings taken
     out: IO[bytes] = field(init=False)
@@ -134,6 +134,16 @@ class Combined:
         self.out.seek(5)  # "%PDF-" then the highest version any source needs (same width)
         self.out.write(self.version[:3].encode())
         self.out.close()
+
+    def marks_for(self, pdfx: PdfX, media: list[float]) -> int | None:
+        """The crop marks for pages of this size (PDF/X, a design printing to the edge): drawn
+        and written once per size, a leaflet of another size getting its own."""
+        if not pdfx.to_the_edge:
+            return None
+        if tuple(media) not in self.marks:
+            drawn = pdfx.marks(media) or b""
+            self.marks[tuple(media)] = self._new(b"<< /Length %d >>" % len(drawn), drawn)
+        return self.marks[tuple(media)]
 
     def _pdfx(self, pdfx: PdfX) -> bytes:
         """The Info, the XMP and the output intent of PDF/X-4; what the catalog says of them.
@@ -245,22 +255,17 @@ class _Writer:
             return self._dictionary(entries)
         media = [float(v) for v in dict(entries)["/MediaBox"]]
         boxes = pdfx.boxes(media)
-        marks = pdfx.marks(media)
-        if marks is not None and not self.combined.marks:
-            self.combined.marks = self.combined._new(b"<< /Length %d >>" % len(marks), marks)
         said = b"".join(
             b"%s [%s] " % (_name(k), b" ".join(_number(v) for v in box)) for k, box in boxes.items()
         )
-        kept = []
-        for key, value in entries:
-            if key in boxes:
-                continue
-            if key == "/Contents" and marks is not None:
-                inner = self.value(value)
-                inner = inner[1:-1] if inner.startswith(b"[") else inner
-                said += b"/Contents [%s %d 0 R] " % (inner, self.combined.marks)
-                continue
-            kept.append((key, value))
+        kept = [(key, value) for key, value in entries if key not in boxes]
+        marks = self.combined.marks_for(pdfx, media)
+        if marks is not None:
+            contents = [value for key, value in kept if key == "/Contents"]
+            inner = self.value(contents[0]) if contents else b""
+            inner = inner[1:-1] if inner.startswith(b"[") else inner
+            said += b"/Contents [%s %d 0 R] " % (inner, marks)
+            kept = [(key, value) for key, value in kept if key != "/Contents"]
         return self._dictionary(kept, said)
 
     def _dictionary(self, entries: Any, first: bytes = b"") -> bytes:
