@@ -71,13 +71,17 @@ def read_key(pem: bytes, selector: str, domain: str, where: Where | None = None)
     if isinstance(key, ed25519.Ed25519PrivateKey):
         seed = key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
         return DkimKey(selector, domain, ED25519, base64.b64encode(seed))
+    import warnings
+
     from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448
 
-    kinds = (
-        (ec.EllipticCurvePrivateKey, "an ECDSA"),
-        (dsa.DSAPrivateKey, "a DSA"),
-        (ed448.Ed448PrivateKey, "an Ed448"),
-    )
+    with warnings.catch_warnings():  # cryptography 51 warns that DSA is deprecated: we only name it
+        warnings.simplefilter("ignore")
+        kinds = (
+            (ec.EllipticCurvePrivateKey, "an ECDSA"),
+            (dsa.DSAPrivateKey, "a DSA"),
+            (ed448.Ed448PrivateKey, "an Ed448"),
+        )
     kind = next((name for cls, name in kinds if isinstance(key, cls)), "another kind of")
     raise PublipostError(
         f"the DKIM key is {kind} key: DKIM signs with RSA (RFC 6376) or Ed25519 (RFC 8463)",
