@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import textwrap
 
@@ -157,6 +158,24 @@ def test_forced_encoding_that_does_not_fit(campaign_dir, run):
     assert result.code == 2
     assert f"{path.parent / 'clients.csv'}:1: byte 0xe9 cannot be read as utf-8" in result.err
     assert "remove target.encoding" in result.err
+
+
+def test_a_utf8_file_with_rows_added_in_cp1252_is_refused_at_its_line(campaign_dir, run):
+    """It was a traceback: the BOM says UTF-8, a later row says otherwise."""
+    text = textwrap.dedent(BASE_CSV)
+    path = campaign_dir(
+        csv=codecs.BOM_UTF8
+        + text.encode("utf-8")
+        + "9;M.;Zoé;Roy;1 rue X;69001;Lyon;z@exemple.fr\n".encode("cp1252")
+    )
+    result = run("validate", path)
+    line = text.count("\n") + 1
+    assert result.code == 2 and result.out == ""
+    assert (
+        f"{path.parent / 'clients.csv'}:{line}: the file starts with UTF-8's mark (BOM) but byte 0xe9"
+        in result.err
+    )
+    assert "save the whole file again as 'CSV UTF-8'" in result.err
 
 
 def test_utf16_file_is_refused_with_a_hint(campaign_dir, run):

@@ -180,7 +180,7 @@ def _reads(tmp_path, data: bytes, fast: bool):
     path = tmp_path / "clients.csv"
     path.write_bytes(data)
     if not fast:
-        original, table._arrow_header = table._arrow_header, lambda text, separator: None
+        original, table._arrow_header = table._arrow_header, lambda *given: None
     try:
         read = table._read_delimited(path, None, None)
     except AudienceError as exc:  # the same refusal both ways
@@ -195,14 +195,14 @@ def _reads(tmp_path, data: bytes, fast: bool):
 def _taken_by_arrow(text: str) -> bool:
     from publipost.campaigns import table
 
-    header = table._arrow_header(text, ";")
-    return header is not None and table._read_arrow(text.encode(), header, ";") is not None
+    return table._read_fast(text.encode(), "utf-8", ";") is not None
 
 
 def test_arrow_reads_a_file_as_the_careful_reader_does(tmp_path):
     """Arrow's reader takes a file only where it reads it as the csv module does: the same
-    cells, spreadsheet rows, headers; a file it cannot take that way (quotes, empty lines,
-    rows of another width, line breaks Arrow does not know) is left to the careful reader."""
+    cells, spreadsheet rows, headers, quotes and doubled quotes; a file it cannot take that way
+    (a quoted value over two lines, an unclosed quote, empty lines, rows of another width,
+    line breaks Arrow does not know) is left to the careful reader."""
 
     rng = random.Random(5)
     cells = [
@@ -218,15 +218,24 @@ def test_arrow_reads_a_file_as_the_careful_reader_does(tmp_path):
         "\u2028",
         '"',
         '"x"',
+        '"a;b"',
+        '"say ""hi"""',
+        '"x"y',
+        '""',
+        '"two\nlines"',
+        '"two\r\nlines"',
+        '"unclosed',
+        '5" screen',
         "\x85",
         "\x0c",
         "a\x00b",
     ]
     endings = ["\n", "\r\n", "\r"]
     taken = 0
-    for _ in range(400):
+    quoted = 0
+    for _ in range(1200):
         width = rng.randint(1, 4)
-        header = ";".join(f"h{i}" if rng.random() < 0.9 else "" for i in range(width))
+        header = ";".join(rng.choice([f"h{i}", f'"h{i}"', f'"h;{i}"', ""]) for i in range(width))
         lines = [header]
         for _ in range(rng.randint(0, 6)):
             size = width if rng.random() < 0.85 else rng.randint(0, width + 1)
@@ -235,21 +244,48 @@ def test_arrow_reads_a_file_as_the_careful_reader_does(tmp_path):
         text = ending.join(lines) + (ending if rng.random() < 0.7 else "")
         if not text.strip():
             continue
-        taken += _taken_by_arrow(text)
+        taken += (by_arrow := _taken_by_arrow(text))
+        quoted += by_arrow and '"' in text
         encoding = rng.choice(["utf-8", "utf-8-sig", "cp1252"])  # as read, kept, or recoded
         data = text.encode(encoding, errors="replace")
         assert _reads(tmp_path, data, fast=True) == _reads(tmp_path, data, fast=False), repr(text)
-    assert taken > 30  # Arrow did read some of them
+    assert taken > 100 and quoted > 30  # Arrow did read some of them, quotes and all
+
+
+def test_a_file_quoting_every_field_is_read_by_arrow(tmp_path):
+    """A CRM export quotes every field, a separator or quote inside a value or not: read in
+    Arrow (the careful reader took 0.9 s more for 200,000 rows), the same cells as the csv
+    module's, in cp1252 too."""
+    from publipost.campaigns import table
+
+    rows = [["N° client", "Nom", "Adresse"]] + [
+        [f"C{i}", "Zoé « Zo » O’Brien", f'{i}, rue du "Port"; bât. B'] for i in range(500)
+    ]
+    text = "".join(";".join('"' + v.replace('"', '""') + '"' for v in row) + "\r\n" for row in rows)
+    path = tmp_path / "export.csv"
+    path.write_bytes(text.encode("cp1252"))
+    called = []
+    original = table._read_arrow
+    table._read_arrow = lambda *given: called.append(1) or original(*given)
+    try:
+        read = table._read_delimited(path, None, None)
+    finally:
+        table._read_arrow = original
+    assert called and read.encoding == "cp1252" and read.separator == ";"
+    assert read.frame.columns.tolist() == [*rows[0], table.ROW]
+    assert read.frame.drop(columns=table.ROW).values.tolist() == rows[1:]
+    assert read.frame[table.ROW].tolist() == list(range(2, 502))
 
 
 def test_arrow_reads_the_print_bench_file(tmp_path):
     from publipost.campaigns import table
 
     text = "N° client;Prénom;Ville\r\n" + "".join(f"C{i};Zoé;Lyon\r\n" for i in range(1000))
-    header = table._arrow_header(text, ";")
-    assert header == ["N° client", "Prénom", "Ville"]
-    frame = table._read_arrow(text.encode("utf-8"), header, ";")
-    assert frame is not None and len(frame) == 1000
+    read = table._read_fast(text.encode("utf-8"), "utf-8", None)
+    assert read is not None
+    frame, separator = read
+    assert separator == ";" and frame.columns.tolist() == ["N° client", "Prénom", "Ville", table.ROW]
+    assert len(frame) == 1000
     assert frame[table.ROW].tolist() == list(range(2, 1002))
 
 
