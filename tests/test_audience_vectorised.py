@@ -232,7 +232,7 @@ def test_arrow_reads_a_file_as_the_careful_reader_does(tmp_path):
     ]
     endings = ["\n", "\r\n", "\r"]
     taken = 0
-    quoted = 0
+    quoted = spanning = 0
     for _ in range(1200):
         width = rng.randint(1, 4)
         header = ";".join(rng.choice([f"h{i}", f'"h{i}"', f'"h;{i}"', ""]) for i in range(width))
@@ -246,10 +246,36 @@ def test_arrow_reads_a_file_as_the_careful_reader_does(tmp_path):
             continue
         taken += (by_arrow := _taken_by_arrow(text))
         quoted += by_arrow and '"' in text
+        spanning += by_arrow and "two\n" in text.replace("\r", "")
         encoding = rng.choice(["utf-8", "utf-8-sig", "cp1252"])  # as read, kept, or recoded
         data = text.encode(encoding, errors="replace")
         assert _reads(tmp_path, data, fast=True) == _reads(tmp_path, data, fast=False), repr(text)
-    assert taken > 100 and quoted > 30  # Arrow did read some of them, quotes and all
+    assert taken > 100 and quoted > 30 and spanning > 10  # Arrow read some, quotes, line breaks and all
+
+
+def test_an_excel_cell_on_two_lines_is_read_by_arrow_with_its_row_numbers(tmp_path):
+    """Excel ends its rows with \r\n and the line break inside a cell with \n: such a file is
+    read by Arrow, each record numbered as the csv module numbers it (the spreadsheet row);
+    a quote left open is still left to the careful reader, which rejects its row."""
+    from publipost.campaigns import table
+
+    text = (
+        'id;Adresse;Ville\r\n1;"12 rue X\nBât. B";Lyon\r\n2;"3 rue Y";Paris\r\n'
+        '3;"5 rue Z\nEsc. 2\n3e";Nice\r\n'
+    )
+    read = table._read_fast(text.encode(), "utf-8", None)
+    assert read is not None
+    frame = read[0]
+    assert frame["Adresse"].tolist() == ["12 rue X\nBât. B", "3 rue Y", "5 rue Z\nEsc. 2\n3e"]
+    assert frame[table.ROW].tolist() == [2, 3, 4]
+    unclosed = 'id;Adresse;Ville\n1;"12 rue X;Lyon\n2;3 rue Y;Paris\n3;5 rue Z;Nice\n'
+    assert table._read_fast(unclosed.encode(), "utf-8", None) is None
+    path = tmp_path / "c.csv"
+    path.write_text(unclosed, encoding="utf-8")
+    careful = table._read_delimited(path, None, None)
+    assert careful.malformed[0][0] == 2 and careful.frame["id"].tolist() == ["2", "3"]
+    huge = 'id;Note\n1;"' + "x\n" * 70_000 + '"\n2;b\n'  # beyond the csv module's field size limit
+    assert table._read_fast(huge.encode(), "utf-8", None) is None
 
 
 def test_a_file_quoting_every_field_is_read_by_arrow(tmp_path):

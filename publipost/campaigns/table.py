@@ -308,19 +308,29 @@ _BREAKS = tuple(c.encode() for c in "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
 
 
 def _read_arrow(data: bytes | bytearray, header: list[str], separator: str) -> pd.DataFrame | None:
-    """The file's rows read by Arrow, as `_records` reads them; None where Arrow's rows are not
-    the file's lines: a row of another width, an empty line (Arrow skips it), \r alone, a
-    quoted value over two lines. 200,000 rows: 0.15 s against 1.2 s (bench/audience_bench.py)."""
+    """The file's records read by Arrow, as `_records` reads them; None where they may not be:
+    a row of another width, an empty line (Arrow skips it, unquoted), \r alone, an unclosed
+    quote. 200,000 rows: 0.15 s against 1.2 s (bench/audience_bench.py).
+
+    Where the file has quotes, a quoted value may hold line breaks (an address on two lines,
+    an Excel cell's \n in a file of \r\n rows): Arrow then reads records as the csv module
+    does, and the spreadsheet row is the record's number, as `_records` numbers them."""
     import pyarrow as pa
     import pyarrow.csv as arrow_csv
 
+    quoted = b'"' in data
     names = [f"c{i}" for i in range(len(header))]
     try:
         table = arrow_csv.read_csv(
             pa.py_buffer(data),
             read_options=arrow_csv.ReadOptions(column_names=names, skip_rows=1),
             parse_options=arrow_csv.ParseOptions(
-                delimiter=separator, quote_char='"', double_quote=True, escape_char=False
+                delimiter=separator,
+                quote_char='"',
+                double_quote=True,
+                escape_char=False,
+                newlines_in_values=quoted,
+                ignore_empty_lines=not quoted,  # the csv module counts an empty line as a record
             ),
             convert_options=arrow_csv.ConvertOptions(
                 column_types={name: pa.string() for name in names},
@@ -330,9 +340,11 @@ def _read_arrow(data: bytes | bytearray, header: list[str], separator: str) -> p
         )
     except pa.ArrowInvalid:  # a row of another width
         return None
-    lines = _lines(data)
-    if lines is None or table.num_rows != lines - 1:
+    lines = _lines(data, mixed=quoted)
+    if lines is None or table.num_rows > lines - 1:
         return None
+    if table.num_rows < lines - 1 and (not quoted or _swallows(table, separator, len(header))):
+        return None  # records over several lines: only quoted values that hold line breaks
     frame = table.to_pandas()
     frame.columns = header
     frame[ROW] = range(2, len(frame) + 2)
@@ -340,14 +352,31 @@ def _read_arrow(data: bytes | bytearray, header: list[str], separator: str) -> p
     return frame[~blank].reset_index(drop=True) if blank.any() else frame
 
 
-def _lines(data: bytes | bytearray) -> int | None:
+def _swallows(table: Any, separator: str, width: int) -> bool:
+    """Whether a value over several lines may be a quote left open, which `_records` would
+    reject where Arrow reads on: it holds what looks like whole rows (`_swallowed`), or is
+    beyond the csv module's field size limit. Only those few values are looked at."""
+    import pyarrow.compute as pc
+
+    for column in table.columns:
+        spanning = pc.filter(column, pc.match_substring(column, "\n")).to_pylist()
+        if any(len(value) > csv.field_size_limit() for value in spanning):
+            return True
+        if _swallowed(spanning, separator, width):
+            return True
+    return False
+
+
+def _lines(data: bytes | bytearray, mixed: bool = False) -> int | None:
     """How many lines this text has (in UTF-8, with no line break but \r and \n) when each
-    ends in \n, or each in \r\n; None for \r alone. Counted in bytes (a count of one byte
-    runs at memory speed; str.count took 0.6 s over a million French rows), without a string
-    per line (a million of them)."""
+    ends in \n, or each in \r\n (`mixed`: either); None for \r alone. Counted in bytes (a
+    count of one byte runs at memory speed; str.count took 0.6 s over a million French rows),
+    without a string per line (a million of them)."""
     newlines = data.count(b"\n")
-    if b"\r" in data and not data.count(b"\r") == data.count(b"\r\n") == newlines:
-        return None
+    if b"\r" in data:
+        returns = data.count(b"\r")
+        if returns != data.count(b"\r\n") or not (mixed or returns == newlines):
+            return None
     return newlines + (0 if data.endswith(b"\n") or not data else 1)
 
 
