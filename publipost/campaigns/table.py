@@ -179,16 +179,56 @@ def _read_delimited(
 ) -> Table:
     raw = path.read_bytes()
     digest = hashlib.sha256(raw).hexdigest()
+    if limit is not None:
+        return _first_rows(raw, path, encoding, separator, limit, digest)
     recoded = _as_utf8(raw, encoding)
     if recoded is None:  # refused: decode says why
         text, used = decode(raw, path, encoding)
     else:
         del raw  # (a recoded file holds it twice)
         data, used = recoded
-        if limit is None and (fast := _read_fast(data, used, separator)) is not None:
+        if (fast := _read_fast(data, used, separator)) is not None:
             return Table(path, fast[0], used, fast[1], digest=digest)
         text = codecs.decode(data, "utf-8-sig" if used == "utf-8-sig" else "utf-8")
         del data
+    return _careful(path, text, used, separator, digest)
+
+
+def _first_rows(
+    raw: bytes, path: Path, encoding: str | None, separator: str | None, limit: int, digest: str
+) -> Table:
+    """The whole read's first `limit` rows (a first look at a big file), from the file's first
+    lines only: only those are decoded and read, twice as many again until they hold the rows
+    (the last record read is left out, a quoted value it holds may go on below). The encoding
+    is still found from the whole file, a chunk at a time."""
+    found = _as_utf8(raw, encoding, recode=False)
+    used = decode(raw, path, encoding)[1] if found is None else found[1]  # (refused: decode says why)
+    lines = limit + 1
+    while True:
+        first = _first_lines(raw, lines, used)
+        whole = len(first) == len(raw)
+        try:
+            text = codecs.decode(first, used)
+        except UnicodeDecodeError:  # cut inside a character: an encoding of another kind
+            text, whole = codecs.decode(raw, used), True
+        if whole:
+            table = _careful(path, text, used, separator, digest)
+            table.frame = table.frame.head(limit)
+            return table
+        if text.strip():
+            table = _careful(path, text, used, separator, digest)
+            last = max([*table.frame[ROW].tolist(), *(row for row, _ in table.malformed)], default=0)
+            table.frame = table.frame[table.frame[ROW] != last].reset_index(drop=True)
+            table.malformed = [(row, why) for row, why in table.malformed if row != last]
+            table.rejected_values.pop(last, None)
+            if len(table.frame) >= limit:
+                table.frame = table.frame.head(limit)
+                return table
+        lines *= 2
+
+
+def _careful(path: Path, text: str, used: str, separator: str | None, digest: str) -> Table:
+    """The file read record by record with the csv module: every malformed row said."""
     if "\x00" in text[:4096]:
         raise AudienceError(
             "the file holds NUL bytes: it looks like UTF-16 or a binary file",
@@ -199,8 +239,6 @@ def _read_delimited(
         raise AudienceError("the customer file is empty", Where(path), "export the customer list again")
     separator = separator or sniff_separator(text)
     lines = text.splitlines(keepends=True)
-    if limit is not None:
-        lines = lines[: limit + 1]
     header = next(csv.reader(lines[:1], delimiter=separator))
     header = clean_headers(header)
     width = len(header)
@@ -257,9 +295,9 @@ def _read_fast(data: bytes | bytearray, used: str, separator: str | None) -> tup
     return None if frame is None else (frame, separator)
 
 
-def _as_utf8(raw: bytes, encoding: str | None) -> tuple[bytes | bytearray, str] | None:
-    """The file in UTF-8, and the encoding `decode` reads it with, found a chunk at a time; None
-    where `decode` would refuse it (it then says why)."""
+def _as_utf8(raw: bytes, encoding: str | None, recode: bool = True) -> tuple[bytes | bytearray, str] | None:
+    """The file in UTF-8 (b"" unless `recode`), and the encoding `decode` reads it with, found
+    a chunk at a time; None where `decode` would refuse it (it then says why)."""
     if encoding:
         candidates = [encoding]
     elif raw.startswith(codecs.BOM_UTF8):
@@ -267,23 +305,39 @@ def _as_utf8(raw: bytes, encoding: str | None) -> tuple[bytes | bytearray, str] 
     else:
         candidates = ["utf-8", "cp1252", "latin-1"]
     for candidate in candidates:
+        kept = recode and candidate not in ("utf-8", "utf-8-sig")  # UTF-8 is read as it is
         try:
             decoder = codecs.getincrementaldecoder(candidate)("strict")
-            if candidate in ("utf-8", "utf-8-sig"):  # checked, and read as it is
-                for start in range(0, len(raw), CHUNK):
-                    decoder.decode(raw[start : start + CHUNK])
-                decoder.decode(b"", final=True)
-                return raw, candidate
             data = bytearray()  # grows in place
             for start in range(0, len(raw), CHUNK):
-                data += decoder.decode(raw[start : start + CHUNK]).encode()
+                text = decoder.decode(raw[start : start + CHUNK])
+                if kept:
+                    data += text.encode()
             data += decoder.decode(b"", final=True).encode()
-            return data, candidate
         except LookupError:
             return None
         except UnicodeDecodeError:
             continue
+        return (data if kept or not recode else raw), candidate
     return None
+
+
+def _first_lines(raw: bytes, lines: int, encoding: str) -> bytes:
+    """The file's first `lines` lines or more (str.splitlines breaks at each \n at least), and at
+    least its first 64 KB, where the encoding writes \n as that byte alone; else all of it."""
+    if "\na".encode("utf-8" if encoding == "utf-8-sig" else encoding) != b"\na":
+        return raw
+    end = 0
+    for _ in range(lines):
+        end = raw.find(b"\n", end) + 1
+        if not end:
+            return raw
+    if end < FIRST_BYTES:
+        end = raw.find(b"\n", FIRST_BYTES) + 1
+    return raw[:end] if end else raw
+
+
+FIRST_BYTES = 1 << 16  # the least a first look reads
 
 
 CHUNK = 1 << 22  # bytes decoded at a time
