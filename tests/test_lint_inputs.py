@@ -222,3 +222,25 @@ def test_yaml_that_is_not_a_campaign_is_left_alone(tmp_path, run):
     broken.write_text("name: x\nlanguage: fr\noffer: {product: y}\n")  # a campaign without objective
     refused = run("lint", broken, "--isolated")
     assert refused.code == 2 and "objective" in refused.err
+
+
+def test_files_named_together_list_their_folder_once(tmp_path, monkeypatch):
+    """pre-commit names every changed file (all of them with --all-files): each named copy file
+    looks for the campaign that owns it in its folder and above, and a folder of 3,000 letters
+    was listed (and its campaign file read) 3,000 times in one run."""
+    import os
+
+    campaign = tmp_path / "couette"
+    shutil.copytree(EXAMPLES / "vente-couette", campaign, ignore=shutil.ignore_patterns("out"))
+    letter = (campaign / "lettre.md").read_text(encoding="utf-8")
+    named = [campaign / "lettre.md"]
+    for number in range(40):
+        (campaign / f"brouillon-{number}.md").write_text(letter, encoding="utf-8")
+        named.append(campaign / f"brouillon-{number}.md")
+    listed = []
+    scandir = os.scandir
+    monkeypatch.setattr(os, "scandir", lambda folder=".": listed.append(str(folder)) or scandir(folder))
+    result = lint_paths(named)
+    assert listed.count(str(campaign)) == 1
+    assert result.files == 41  # the campaign (for lettre.md), and each draft on its own
+    assert {f.path for f in result.findings if f.path.endswith("lettre.md")} <= {str(campaign / "lettre.md")}
