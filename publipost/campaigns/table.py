@@ -185,9 +185,9 @@ def _read_delimited(
     if recoded is None:  # refused: decode says why
         text, used = decode(raw, path, encoding)
     else:
-        del raw  # (a recoded file holds it twice)
-        data, used = recoded
-        if (fast := _read_fast(data, used, separator)) is not None:
+        data, used, breaks = recoded
+        del raw, recoded  # (a recoded file is held twice until then)
+        if (fast := _read_fast(data, used, separator, breaks)) is not None:
             return Table(path, fast[0], used, fast[1], digest=digest)
         text = codecs.decode(data, "utf-8-sig" if used == "utf-8-sig" else "utf-8")
         del data
@@ -224,7 +224,7 @@ def _first_rows(
             if len(table.frame) >= limit:
                 table.frame = table.frame.head(limit)
                 return table
-        lines *= 2
+        lines = max(lines, first.count(b"\n")) * 2  # (64 KB may hold more lines than were asked)
 
 
 def _careful(path: Path, text: str, used: str, separator: str | None, digest: str) -> Table:
@@ -270,10 +270,13 @@ def _careful(path: Path, text: str, used: str, separator: str | None, digest: st
     return Table(path, frame, used, separator, malformed, rejected_values, digest)
 
 
-def _read_fast(data: bytes | bytearray, used: str, separator: str | None) -> tuple[pd.DataFrame, str] | None:
+def _read_fast(
+    data: bytes | bytearray, used: str, separator: str | None, breaks: bool | None = None
+) -> tuple[pd.DataFrame, str] | None:
     """(frame, separator) of the file (`data`, in UTF-8), read by Arrow's CSV reader (C, every
     core) where it reads the file exactly as the careful reader above would; None otherwise,
-    and the careful reader reads it (and says what is wrong where).
+    and the careful reader reads it (and says what is wrong where). `breaks`: whether the text
+    holds line breaks Arrow does not know, when its decoding found out (else looked for here).
 
     Its text is never held whole: the file was checked and recoded to UTF-8 a few megabytes at
     a time. A cp1252 file of a million rows (120 MB) used to be held three times over: as bytes,
@@ -288,16 +291,22 @@ def _read_fast(data: bytes | bytearray, used: str, separator: str | None) -> tup
     if used == "utf-8-sig":
         first = first.removeprefix("\ufeff")  # as decode() reads it
     separator = separator or sniff_separator(first)
-    header = _arrow_header(data, first.removesuffix("\r"), separator)
+    if breaks is None:
+        breaks = any(mark.encode() in data for mark in _BREAKS)
+    header = None if breaks else _arrow_header(first.removesuffix("\r"), separator)
     if header is None:
         return None
     frame = _read_arrow(data, header, separator)
     return None if frame is None else (frame, separator)
 
 
-def _as_utf8(raw: bytes, encoding: str | None, recode: bool = True) -> tuple[bytes | bytearray, str] | None:
-    """The file in UTF-8 (b"" unless `recode`), and the encoding `decode` reads it with, found
-    a chunk at a time; None where `decode` would refuse it (it then says why)."""
+def _as_utf8(
+    raw: bytes, encoding: str | None, recode: bool = True
+) -> tuple[bytes | bytearray, str, bool] | None:
+    """The file in UTF-8 (b"" unless `recode`), the encoding `decode` reads it with, and whether
+    it holds line breaks Arrow does not know (_BREAKS), found a chunk of text at a time (where a
+    character above a chunk's widest costs nothing to look for: 0.3 s a million rows in bytes);
+    None where `decode` would refuse it (it then says why)."""
     if encoding:
         candidates = [encoding]
     elif raw.startswith(codecs.BOM_UTF8):
@@ -306,19 +315,21 @@ def _as_utf8(raw: bytes, encoding: str | None, recode: bool = True) -> tuple[byt
         candidates = ["utf-8", "cp1252", "latin-1"]
     for candidate in candidates:
         kept = recode and candidate not in ("utf-8", "utf-8-sig")  # UTF-8 is read as it is
+        breaks = False
         try:
             decoder = codecs.getincrementaldecoder(candidate)("strict")
             data = bytearray()  # grows in place
-            for start in range(0, len(raw), CHUNK):
-                text = decoder.decode(raw[start : start + CHUNK])
+            for start in range(0, len(raw) + 1, CHUNK):
+                end = start + CHUNK
+                text = decoder.decode(raw[start:end], final=end >= len(raw))
+                breaks = breaks or any(mark in text for mark in _BREAKS)
                 if kept:
                     data += text.encode()
-            data += decoder.decode(b"", final=True).encode()
         except LookupError:
             return None
         except UnicodeDecodeError:
             continue
-        return (data if kept or not recode else raw), candidate
+        return (data if kept or not recode else raw), candidate, breaks
     return None
 
 
@@ -343,22 +354,21 @@ FIRST_BYTES = 1 << 16  # the least a first look reads
 CHUNK = 1 << 22  # bytes decoded at a time
 
 
-def _arrow_header(data: bytes | bytearray, first: str, separator: str) -> list[str] | None:
-    """The header (the file's first line, `first`), when Arrow's CSV reader can read the file
-    (UTF-8) exactly as `_records` reads it: one record a line (so the spreadsheet row is the
-    line's number: _read_arrow checks it), no line break but \n or \r\n (str.splitlines knows
-    more: U+2028, \x0c…), a separator of one ASCII character. Arrow quotes as the csv module
-    does, doubled quotes and all (a test compares them on random files); a quoted value holding
-    a line break is left to `_records`."""
-    if len(separator) != 1 or not separator.isascii() or any(mark in data for mark in _BREAKS):
+def _arrow_header(first: str, separator: str) -> list[str] | None:
+    """The header (the file's first line, `first`), when Arrow's CSV reader can read a file
+    with no line break but \n or \r\n (str.splitlines knows more: U+2028, \x0c…, _BREAKS)
+    exactly as `_records` reads it: one record a line (so the spreadsheet row is the line's
+    number: _read_arrow checks it), a separator of one ASCII character. Arrow quotes as the csv
+    module does, doubled quotes and all (a test compares them on random files); a quoted value
+    holding a line break is left to `_records`."""
+    if len(separator) != 1 or not separator.isascii():
         return None
     if not first or "\r" in first or first.count('"') % 2:
         return None  # no header (said by the careful reader), \r alone, or one that may go on below
     return clean_headers(next(csv.reader([first], delimiter=separator)))
 
 
-# Line breaks str.splitlines knows and Arrow does not, in UTF-8
-_BREAKS = tuple(c.encode() for c in "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+_BREAKS = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"  # line breaks str.splitlines knows and Arrow does not
 
 
 def _read_arrow(data: bytes | bytearray, header: list[str], separator: str) -> pd.DataFrame | None:
