@@ -86,6 +86,7 @@ def _messy_rows(seed: int, count: int) -> list[dict[str, str]]:
                     pick(
                         [
                             "12 rue des Lilas",
+                            "12  rue des  Lilas",
                             "83 AVENUE JEAN JAURÈS",
                             "4, place du Général-de-Gaulle",
                             "BP 45",

@@ -62,7 +62,7 @@ def french_lines(frame: pd.DataFrame) -> tuple[pd.Series, list[pd.Series]]:
         & (street.str.isascii() | street.str.contains(LOWER, regex=True))
     )
     person = _joined([per_value(civility, lambda v: title(v, "fr")), first, last])
-    plain = street.str.replace(f"[^{WORD}]+", " ", regex=True).str.strip()
+    plain = _plain(street)
     # (not "\\x00" between them: numpy strips it from the end of a string, in the base install)
     town = per_value(code + "|" + city, lambda key: town_line(*key.split("|", 1)))
     lines = [company, person, extra, plain, town]
@@ -71,6 +71,18 @@ def french_lines(frame: pd.DataFrame) -> tuple[pd.Series, list[pd.Series]]:
     for line in lines:
         vouched &= line.str.len() <= FR.max_chars
     return vouched.astype(bool), lines
+
+
+def _plain(street: pd.Series) -> pd.Series:
+    """Each run of anything but letters and digits made one space, the ends stripped: asked
+    only of the streets it changes (a sign, two spaces, a space at an end), found by one
+    search; the replacement over every street cost 2.5 times as much."""
+    odd = street.str.contains(f"[^{WORD} ]|  |^ | $", regex=True).to_numpy(dtype=bool)
+    if not odd.any():
+        return street
+    plain = street.copy()
+    plain[odd] = street[odd].str.replace(f"[^{WORD}]+", " ", regex=True).str.strip()
+    return plain
 
 
 def _joined(parts: list[pd.Series]) -> pd.Series:
