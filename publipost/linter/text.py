@@ -126,8 +126,15 @@ class Token(NamedTuple):
 
 @lru_cache(maxsize=4096)
 def words(text: str, offset: int = 0) -> tuple[Token, ...]:
-    """The words of `text`. Cached: rules count and scan the same sentences again and again."""
-    return tuple(Token(m.group(0), offset + m.start(), offset + m.end()) for m in WORD.finditer(text))
+    """The words of `text`. Cached: rules count and scan the same sentences again and again.
+    (Tokens made by tuple.__new__, not Token's own __new__, a Python function: a quarter
+    faster.)"""
+    return tuple(
+        [_new(Token, (m.group(), m.start() + offset, m.end() + offset)) for m in WORD.finditer(text)]
+    )
+
+
+_new = tuple.__new__
 
 
 def sentences(text: str) -> Iterator[tuple[int, int]]:
@@ -197,7 +204,7 @@ class WordList:
         if not self.by_first and self.signs is None:
             return []
         lowered = _lowered(text)
-        if self.signs is None and not any(needle in lowered for needle in self.needles):
+        if self.signs is None and not any(map(lowered.__contains__, self.needles)):
             return []
         runs = _runs(lowered)
         spans = []  # the longest entry matching at each place

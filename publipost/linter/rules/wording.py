@@ -203,16 +203,18 @@ class TenseNotPresent(Rule):
             for start, end, _ in sentence_spans(unit):
                 sentence = unit.plain[start:end]
                 weak = conditionals.find(sentence, start)
-                future = futures.find(sentence, start) + [
-                    t
-                    for t in words(sentence, start)
-                    if endings
-                    and len(t.text) > 3
-                    and t.folded.endswith(endings)
-                    and t.text not in exceptions
-                    and not t.text[:1].isupper()
-                    and not t.lowered.endswith("érons")  # « espérons » is the present of espérer
-                ]
+                future = (
+                    futures.find(sentence, start)
+                    + [
+                        t
+                        for t in (words(sentence, start) if endings else ())  # (English has none)
+                        if len(t.text) > 3
+                        and t.folded.endswith(endings)
+                        and t.text not in exceptions
+                        and not t.text[:1].isupper()
+                        and not t.lowered.endswith("érons")  # « espérons » is the present of espérer
+                    ]
+                )
                 if _condition(sentence):
                     future = []  # "If you order today, you will receive…": the future a condition calls for
                 if sentence.rstrip().endswith("?"):  # "Would you like …?": a polite request
