@@ -40,6 +40,7 @@ from publipost.campaigns.table import (
     blank_rows,
     casefolded,
     folded_words,
+    in_arrow,
     per_value,
     table_from_frame,
 )
@@ -67,12 +68,17 @@ BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 MARKUP = re.compile(r"\{\{|\{%|\{#|<" + WHITESPACE + r"*[A-Za-z/!]")
 SUSPECT = re.compile(f"{CONTROL.pattern}|{MOJIBAKE.pattern}|{BIDI.pattern}")
 # What any of the cleaning would change or note, but a space at the end (a `$` would send pandas
-# to Python's re for the column: untidy() looks at the last character instead)
+# to Python's re for the column: untidy() asks Arrow's RE2 itself, or looks at the last character)
 UNTIDY = f"{SUSPECT.pattern}|^{WHITESPACE}|{WHITESPACE}{{2}}|{MARKUP.pattern}"
 
 
 def untidy(column: pd.Series) -> pd.Series:
     """The values any of the cleaning would change or note: a column with none is left as read."""
+    if in_arrow(column):  # one pass of RE2, which reads `$` itself
+        import pyarrow.compute as pc
+
+        found = pc.match_substring_regex(column.array.__arrow_array__(), f"{UNTIDY}|{WHITESPACE}$")
+        return pd.Series(found.to_numpy(zero_copy_only=False), index=column.index, dtype=bool)
     return column.str.contains(UNTIDY, regex=True) | column.str[-1:].isin(list(WHITESPACE[1:-1]))
 
 
