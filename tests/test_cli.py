@@ -274,3 +274,34 @@ def test_validate_does_not_load_the_linter(tmp_path):
     )
     done = subprocess.run([sys.executable, "-c", code, str(campaign)], capture_output=True, text=True)
     assert done.stdout.split() == ["0", "False"], done.stderr[-2000:]
+
+
+ARROW_MEMORY = """
+import os, sys
+from publipost.cli import main
+assert "pyarrow" not in sys.modules  # not loaded yet: its allocator reads the options when it is
+main(["validate", sys.argv[1]])
+import pyarrow
+print(os.environ.get("MIMALLOC_ARENA_EAGER_COMMIT"), os.environ.get("MIMALLOC_PURGE_DELAY"))
+"""
+
+
+def test_the_command_line_has_arrow_give_back_the_memory_it_frees(example):
+    """Arrow's allocator would keep what each step of the audience frees (a 200,000-row
+    validate peaked at 420 MB instead of 300 MB): the command line asks it to give it back,
+    before pyarrow is loaded, and leaves an operator's own setting alone."""
+    import os
+
+    done = subprocess.run(
+        [sys.executable, "-c", ARROW_MEMORY, str(example)], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.split()[-2:] == ["0", "0"]
+    env = {**os.environ, "MIMALLOC_PURGE_DELAY": "10"}
+    done = subprocess.run(
+        [sys.executable, "-c", ARROW_MEMORY, str(example)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    )
+    assert done.stdout.split()[-2:] == ["0", "10"]
