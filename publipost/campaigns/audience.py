@@ -687,10 +687,8 @@ def _domestic(frame: pd.DataFrame, style: str) -> pd.Series:
         return pd.Series(True, index=frame.index)
     from publipost.campaigns.countries import country_code
 
-    written = frame["country"].astype(str).str.strip()
-    return per_value(written, lambda v: (country_code(v) if v else style.upper()) == style.upper()).astype(
-        bool
-    )
+    written, home = frame["country"].astype(str).str.strip(), style.upper()
+    return per_value(written, lambda v: (country_code(v) if v else home) == home).astype(bool)
 
 
 def _address_style(campaign: Campaign) -> str:

@@ -303,7 +303,8 @@ def _read_fast(
 def _as_utf8(
     raw: bytes, encoding: str | None, recode: bool = True
 ) -> tuple[bytes | bytearray, str, bool] | None:
-    """The file in UTF-8 (b"" unless `recode`), the encoding `decode` reads it with, and whether
+    """The file in UTF-8 (its bytes as they are when they are UTF-8 or `recode` is false: a
+    first look recodes only its first lines), the encoding `decode` reads it with, and whether
     it holds line breaks Arrow does not know (_BREAKS), found a chunk of text at a time (where a
     character above a chunk's widest costs nothing to look for: 0.3 s a million rows in bytes);
     None where `decode` would refuse it (it then says why)."""
@@ -329,7 +330,7 @@ def _as_utf8(
             return None
         except UnicodeDecodeError:
             continue
-        return (data if kept or not recode else raw), candidate, breaks
+        return (data if kept else raw), candidate, breaks
     return None
 
 
