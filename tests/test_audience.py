@@ -381,6 +381,26 @@ def test_duplicate_ids_are_rejected_not_overwritten(campaign_dir):
     assert [(n.row, n.reason) for n in audience.notes] == [(3, "id 'A_1' is already used by row 2")]
 
 
+def test_only_keeps_the_order_given_and_names_each_id_it_cannot_render(campaign_dir):
+    """render --only: the targeted recipients of these ids, in the order given, each once; an
+    id shared with a rejected row renders the targeted one; any other id is an error with why."""
+    from publipost.errors import AudienceError
+
+    csv_text = (
+        "id;Nom;Adresse;Code postal;Ville\n"
+        "A1;Roy;1 rue A;69001;Lyon\nA1;Lin;2 rue B;69001;Lyon\nB2;Bon;3 rue C;69001;Lyon\n"
+        "C3;Cas;;69001;Lyon\n"
+    )
+    audience = _audience(campaign_dir(csv=csv_text))
+    chosen = audience.only(["B2", "A1", "B2"])
+    assert [(r.id, r.row) for r in chosen] == [("B2", 4), ("A1", 2)]
+    with pytest.raises(AudienceError) as refused:
+        audience.only(["A1", "C3", "Z9"])
+    assert str(refused.value).startswith("'C3' (row 5) is not targeted (")
+    assert "no customer has the id 'Z9'" in str(refused.value)
+    assert "A1" not in str(refused.value)
+
+
 @pytest.mark.parametrize(
     ("typed", "expected"),
     [

@@ -307,14 +307,16 @@ class Audience:
     def only(self, ids: Sequence[str]) -> Audience:
         """The same audience reduced to these targeted recipients, in the order given (render
         --only). An id that is not targeted is an error naming it and why."""
-        known = set(self.targeted[ID])
-        missing = [i for i in ids if i not in known]
+        wanted = list(dict.fromkeys(ids))
+        targeted = self.frame[(self.frame["_outcome"] == Outcome.TARGETED) & self.frame[ID].isin(wanted)]
+        # only the asked rows leave Arrow: a set of every id cost 0.2 s at 200,000 rows
+        known = set(targeted[ID].tolist())
+        missing = [i for i in wanted if i not in known]
         if missing:
             raise AudienceError(
                 "; ".join(self.why_not(i) for i in missing), hint="ids are listed by validate"
             )
-        wanted = list(dict.fromkeys(ids))
-        frame = self.targeted.set_index(ID, drop=False).loc[wanted].reset_index(drop=True)
+        frame = targeted.set_index(ID, drop=False).loc[wanted].reset_index(drop=True)
         return replace(self, frame=frame, _lookup=None)
 
     def rows_of(self, channel: str, start: int = 0, end: int | None = None) -> Audience:
