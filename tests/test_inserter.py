@@ -139,6 +139,39 @@ def test_group_by_sheets_puts_sets_of_one_size_together(campaign_dir, run):
     assert refused.code == 2
 
 
+def test_job_csv_and_manifest_skip_a_failed_letter_across_slices(campaign_dir, run, monkeypatch):
+    """job.csv and the manifest are made a slice of letters at a time (audience.SLICE): set
+    numbers, grouping by sheets and the letter that could not be printed come out the same
+    across slices of two."""
+    import publipost.campaigns.audience as audience
+    from publipost.results.manifest import Manifest
+    from tests.conftest import BASE_CAMPAIGN
+
+    monkeypatch.setattr(audience, "SLICE", 2)
+    long = " ".join(["Votre couette vous attend, douce et chaude, pour tout l'hiver."] * 60)
+    notes = {1: "À bientôt.", 2: long, 3: "東京", 4: long, 5: "À bientôt.", 6: long}
+    rows = "\n".join(f"{i};Mme;Anne;Roy{i};{i} rue Neuve;69002;Lyon;{notes[i]}" for i in range(1, 7))
+    path = campaign_dir(
+        BASE_CAMPAIGN,
+        "id;Civilité;Prénom;Nom;Adresse;Code postal;Ville;Note\n" + rows + "\n",
+        "**Découvrez votre cadeau**\n\nBonjour,\n\n{{ note }}\n",
+    )
+    assert run("render", path, "--format", "pdf", "--no-lint").code == 1  # row 4 (id 3): no glyph
+    assert [(row["set"], row["id"]) for row in _job(path)] == [(str(i), str(i)) for i in (1, 2, 4, 5, 6)]
+    with Manifest(path.parent / "out" / "manifest.sqlite", create=False) as manifest:
+        printed = manifest.db.execute(
+            "SELECT id, row, status FROM mailings WHERE channel = 'letter' ORDER BY row"
+        ).fetchall()
+    assert printed == [(str(i), i + 1, "printed") for i in (1, 2, 4, 5, 6)]
+    assert run("render", path, "--format", "pdf", "--no-lint", "--group-by", "sheets").code == 1
+    grouped = _job(path)
+    assert [(row["set"], row["id"]) for row in grouped] == [(str(i), str(i)) for i in (1, 5, 2, 4, 6)]
+    reader = PdfReader(path.parent / "out" / "letters" / "letters.pdf")
+    assert sum(int(row["pages"]) for row in grouped) == len(reader.pages)
+    for row in grouped:
+        assert f"ROY{row['id']}" in reader.pages[int(row["first_page"]) - 1].extract_text().upper()
+
+
 def _omr_bars(png) -> list[int]:
     """The OMR column of a page rendered at 200 dpi: for each of the seven positions (4.2 mm apart
     from 110 mm down), whether a bar is there (the middle of x 5–13 mm mostly dark)."""

@@ -139,7 +139,7 @@ def _named(prepared: Prepared, chunks: list[Chunk], duplex: bool) -> list[Chunk]
         if loc[0] != "target" and path.is_file():
             with path.open("rb") as file:
                 inputs.update(hashlib.file_digest(file, "sha256").digest())
-    ids = prepared.audience.reached("letter")[ID].tolist()
+    ids = prepared.audience.reached("letter", [ID])[ID].tolist()
     named = []
     for chunk in chunks:
         key = inputs.copy()
@@ -310,31 +310,26 @@ def _job_index(
     the print shop's planner) keeps sets together and sorts mail by."""
     import math
 
-    from publipost.campaigns.audience import ID, VARIANT
+    import numpy as np
+
+    from publipost.campaigns.audience import ID, VARIANT, in_slices
     from publipost.campaigns.table import ROW
     from publipost.csvout import separator_for, write_csv
 
-    failed = {row for row, _ in report.failed}
-    reached = prepared.audience.reached("letter")
-    postcodes = reached["postcode"].tolist() if "postcode" in reached else [""] * len(reached)
-    variants = reached[VARIANT].tolist() if VARIANT in reached else [""] * len(reached)
-    printed = [
-        (position, rid, variant, postcode)
-        for position, (rid, row, variant, postcode) in enumerate(
-            zip(reached[ID].tolist(), reached[ROW].astype(int).tolist(), variants, postcodes, strict=True),
-            start=1,
-        )
-        if row not in failed
-    ]
+    frame = prepared.audience.frame
+    letters = prepared.audience.reached("letter", [c for c in (ID, ROW, VARIANT, "postcode") if c in frame])
+    letters.insert(0, "set", np.arange(1, len(letters) + 1))  # its place in the run, kept in job.csv
+    cols = ["set", ID, VARIANT, "postcode"]
+    letters = letters[~letters[ROW].isin([row for row, _ in report.failed])]
     blank = 1 if duplex and leaflet_pages % 2 else 0  # the leaflet's blank back (see _collate)
     if order is not None:  # grouped by sheets: the file's order
-        printed, counts = [printed[i] for i in order], [counts[i] for i in order]
+        letters, counts = letters.iloc[order], [counts[i] for i in order]
     us = prepared.campaign.language == "en" and placed_preset(prepared.campaign).size[0] < 216.5
     files = report.files
 
     def rows() -> Iterator[list[object]]:  # written as made: a row list of 100,000 letters is 40 MB
         page = 1
-        for index, (letter, pages) in enumerate(zip(printed, counts, strict=True)):
+        for index, (letter, pages) in enumerate(zip(in_slices(letters, cols), counts, strict=True)):
             position, rid, variant, postcode = letter
             if per_file:
                 file = files[min(index // per_file, len(files) - 1)]
@@ -400,7 +395,7 @@ def _envelopes(prepared: Prepared, folder: Path) -> Path:
     # it names the recipient, or the variants tease different hooks.
     teasers = [_teaser(variant) for variant in prepared.variants.values()] or [_teaser(prepared)]
     personal = any(personal for _, personal in teasers) or len({text for text, _ in teasers}) > 1
-    letters = prepared.audience.recipients_of("letter")
+    letters = prepared.audience.recipients_of("letter", 0, None if personal else 1)
     for recipient in letters if personal else [next(letters, None)]:
         hook = prepared.of(recipient).merge.letter(recipient).hook if recipient is not None else None
         paint_envelope(canvas, campaign, hook, preset, size)

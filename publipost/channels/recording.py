@@ -3,10 +3,11 @@ letters printed, the e-mails' outcomes from the send journal, the control group 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import itertools
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from publipost.campaigns.audience import EMAIL, ID, VARIANT, Outcome
+from publipost.campaigns.audience import EMAIL, ID, VARIANT, Outcome, in_slices
 from publipost.campaigns.table import ROW
 from publipost.errors import PublipostError, Where
 from publipost.mailer.journal import DEFERRED, FAILED, IN_FLIGHT, PENDING, SENT, Change, Entry, Journal
@@ -19,17 +20,11 @@ from publipost.store.keys import email_key
 def record_letters(prepared: Prepared, out_dir: Path, failed_rows: Iterable[int]) -> None:
     """Every letter of the print run but those that failed, as printed now."""
     skipped = set(failed_rows)
-    reached = prepared.audience.reached("letter")
-    variants = reached[VARIANT].replace("", MAIN).tolist() if VARIANT in reached else [MAIN] * len(reached)
+    frame = prepared.audience.frame
+    reached = prepared.audience.reached("letter", [c for c in (ID, ROW, EMAIL, VARIANT) if c in frame])
     printed = (
-        Mailing(rid, row, "letter", variant, prepared.code_of(rid), "printed", email_key(address))
-        for rid, row, address, variant in zip(
-            reached[ID].tolist(),
-            reached[ROW].astype(int).tolist(),
-            reached[EMAIL].tolist(),
-            variants,
-            strict=True,
-        )
+        Mailing(rid, row, "letter", variant or MAIN, prepared.code_of(rid), "printed", email_key(address))
+        for rid, row, address, variant in in_slices(reached, [ID, ROW, EMAIL, VARIANT])
         if row not in skipped
     )
     _record(prepared, out_dir, printed)
@@ -181,15 +176,13 @@ def _record(prepared: Prepared, out_dir: Path, mailings: Iterable[Mailing], held
     with Manifest(out_dir / FILE) as manifest:
         manifest.bind(Identity.of(campaign), run=True)
         if held_out:
-            manifest.record([*mailings, *_held_out(prepared)])
+            manifest.record(itertools.chain(mailings, _held_out(prepared)))
 
 
-def _held_out(prepared: Prepared) -> list[Mailing]:
+def _held_out(prepared: Prepared) -> Iterator[Mailing]:
     frame = prepared.audience.frame
-    held = frame[frame["_outcome"] == Outcome.CONTROL]
-    return [
+    held = frame.loc[frame["_outcome"] == Outcome.CONTROL, [ID, ROW, EMAIL]]
+    return (
         Mailing(rid, row, "none", CONTROL, None, "held out", email_key(address))
-        for rid, row, address in zip(
-            held[ID].tolist(), held[ROW].astype(int).tolist(), held[EMAIL].tolist(), strict=True
-        )
-    ]
+        for rid, row, address in in_slices(held, [ID, ROW, EMAIL])
+    )

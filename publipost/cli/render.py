@@ -105,7 +105,7 @@ def not_printed(prepared: Prepared, out_dir: Path) -> list[str]:
             printed = {
                 rid for rid, (status, _at) in manifest.outcomes("letter").items() if status == "printed"
             }
-    return [rid for rid in prepared.audience.reached("letter")[ID].tolist() if rid not in printed]
+    return [rid for rid in prepared.audience.reached("letter", [ID])[ID].tolist() if rid not in printed]
 
 
 def cmd_render(args: argparse.Namespace) -> int:
