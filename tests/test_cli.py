@@ -258,8 +258,9 @@ def test_help_is_as_wide_as_shutil_says_the_terminal_is(monkeypatch):
         assert _columns() == shutil.get_terminal_size().columns
 
 
-def test_validate_does_not_load_the_linter(tmp_path):
-    """The linter (30 ms of imports) loads only for commands that lint: validate starts without it."""
+def test_validate_does_not_load_the_linter_nor_asyncio(tmp_path):
+    """The linter (30 ms of imports) loads only for commands that lint, asyncio (27 ms) only for
+    those that send or serve: validate starts without either."""
     import subprocess
 
     from tests.conftest import copy_example
@@ -270,10 +271,10 @@ def test_validate_does_not_load_the_linter(tmp_path):
         "from publipost.cli import main\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         "    code = main(['validate', sys.argv[1]])\n"
-        "print(code, 'publipost.linter.engine' in sys.modules)\n"
+        "print(code, 'publipost.linter.engine' in sys.modules, 'asyncio' in sys.modules)\n"
     )
     done = subprocess.run([sys.executable, "-c", code, str(campaign)], capture_output=True, text=True)
-    assert done.stdout.split() == ["0", "False"], done.stderr[-2000:]
+    assert done.stdout.split() == ["0", "False", "False"], done.stderr[-2000:]
 
 
 ARROW_MEMORY = """

@@ -10,7 +10,6 @@ new channel is one module (and `publipost.channels.register`).
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -21,6 +20,8 @@ from publipost.errors import PublipostError
 from publipost.i18n import N_, _
 
 if TYPE_CHECKING:
+    import asyncio
+
     from publipost.campaigns.audience import Audience, Recipient
     from publipost.campaigns.model import Campaign
     from publipost.campaigns.reach import Reach
