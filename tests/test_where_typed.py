@@ -253,3 +253,40 @@ def test_a_date_format_that_cannot_read_dates_is_refused_at_validate(tmp_path, r
     )
     result = run("validate", campaign)
     assert result.code == 2 and "target.date_format" in result.err and said in result.err
+
+
+def _hostile_number(rng: random.Random) -> str:
+    """A cell that is, or nearly is, a number as some spreadsheet or person writes it."""
+    pieces = ["0", "1", "7", "12", "123", "1234", "000", "٣", "３", ",", ".", "-", "+", " "]
+    pieces += ["\u00a0", "\u202f", "'", "€", "$", "EUR", "e", "x", "", "500", "999"]
+    if rng.random() < 0.5:  # the usual shapes, so that both the Arrow and the Python reading are met
+        whole = str(rng.randrange(0, 10 ** rng.randrange(1, 8)))
+        shapes = ["{w}", "-{w}", "{w},{f}", "{w}.{f}", "-{w},{f}", "{a},{b}", "{a}.{b}", "-{a}.{b}"]
+        return rng.choice(shapes).format(
+            w=whole, f=rng.randrange(0, 1000), a=rng.randrange(1, 1000), b=f"{rng.randrange(0, 1000):03d}"
+        )
+    return "".join(rng.choice(pieces) for _ in range(rng.randrange(0, 6)))
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_numbers_read_in_arrow_are_read_as_read_number_reads_them(language):
+    """read_numbers reads the simple cells in Arrow: each cell must come out as read_number
+    reads it alone, on random and hostile cells (marks, signs, spaces, other digits, signs of
+    currency), with the text in Arrow and in Python objects."""
+    import re
+
+    import numpy as np
+
+    from publipost.campaigns.where import read_number, read_numbers
+
+    rng = random.Random(31 + len(language))
+    cells = [_hostile_number(rng) for _ in range(20_000)]
+    expected = np.array([read_number(c, language) if c else np.nan for c in cells], dtype=float)
+    for column in (pd.Series(cells, dtype="str"), pd.Series(cells, dtype=object)):
+        got = read_numbers(column, language).to_numpy(dtype=float)
+        both_missing = np.isnan(got) & np.isnan(expected)
+        same = (got == expected) & (np.signbit(got) == np.signbit(expected))
+        wrong = [(cells[i], got[i], expected[i]) for i in np.flatnonzero(~(both_missing | same))[:5]]
+        assert not wrong, (str(column.dtype), wrong)
+    simple = sum(bool(re.fullmatch(r"-?[0-9]+(?:[.,][0-9]+)?", c)) for c in cells)  # Arrow's share
+    assert 5_000 < simple < 15_000

