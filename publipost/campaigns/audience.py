@@ -221,8 +221,10 @@ class Audience:
 
     def variant_counts(self) -> dict[str, int]:
         """Targeted recipients per variant (empty without variants)."""
-        column = self.targeted[VARIANT] if VARIANT in self.frame else None
-        if column is None or not (column != "").any():
+        if VARIANT not in self.frame:
+            return {}
+        column = self.frame.loc[self.frame["_outcome"] == Outcome.TARGETED, VARIANT]
+        if not (column != "").any():
             return {}
         return {str(k): int(v) for k, v in column.value_counts(sort=False).sort_index().items()}
 
@@ -235,12 +237,10 @@ class Audience:
         return [c.removeprefix(REACH) for c in self.frame.columns if c.startswith(REACH)]
 
     def channel_count(self, channel: str) -> int:
-        targeted = self.targeted
-        column = REACH + channel
-        return int(targeted[column].sum()) if column in targeted else 0
+        return int(self._reaches(channel).sum())  # counted on the mask: no copy of the rows
 
     def __len__(self) -> int:
-        return len(self.targeted)
+        return int((self.frame["_outcome"] == Outcome.TARGETED).sum())
 
     def __iter__(self) -> Iterator[Recipient]:
         return self._recipients(self.targeted)
