@@ -44,6 +44,8 @@ def test_audience_bench():
     assert re.search(r"render --only \(one letter\), warm: [\d.]+ s, \d+ MB peak", out)
     quoted = _bench("audience_bench.py", "300", "1", "quoted")  # as a CRM exports the file
     assert "customer file: 300 rows" in quoted and "every field quoted" in quoted
+    varied = _bench("audience_bench.py", "300", "1", "varied")  # a real file's spread of dates
+    assert "purchase dates varied" in varied and "render --only (one letter), warm" in varied
 
 
 def test_print_bench():
