@@ -446,6 +446,28 @@ def test_per_value_answers_every_cell_as_map_does(awkward, storage):
     assert len(asked) == len(set(awkward))  # once per distinct value
 
 
+def test_per_value_asks_once_per_distinct_value_however_many_chunks_arrow_holds():
+    """A column in many Arrow chunks (rows joined, filtered): each chunk carries the whole
+    column's dictionary, which was answered once per chunk (25 chunks of 34,000 names: 1.9 s)."""
+    from publipost.campaigns.table import folded_words, per_value
+
+    dtype = pd.StringDtype("pyarrow", na_value=float("nan"))
+    parts = [
+        pd.Series([f"Lefèvre-{n % 700}" for n in range(part, part + 400)], dtype=dtype) for part in range(25)
+    ]
+    column = pd.concat(parts, ignore_index=True)
+    assert column.array.__arrow_array__().num_chunks == 25
+    asked: list[str] = []
+
+    def answer(value: str) -> str:
+        asked.append(value)
+        return value.upper()
+
+    assert per_value(column, answer).tolist() == [v.upper() for v in column.tolist()]
+    assert sorted(asked) == sorted(set(column.tolist()))  # once each, not once per chunk
+    assert folded_words(column).tolist() == [v.replace("è", "e").replace("-", " ").lower() for v in column]
+
+
 def test_the_outcome_counts_are_the_rows_counted_one_by_one(tmp_path):
     """The audience's counts (what validate prints, what the report divides by) against a count
     of the outcome column done another way."""

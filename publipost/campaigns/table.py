@@ -455,13 +455,14 @@ def ascii_in_arrow(
     column: pd.Series, in_python: Callable[[str], str], for_ascii: Callable[[pd.Series], pd.Series]
 ) -> pd.Series:
     """`in_python` of every cell, with the ASCII cells done by `for_ascii`, its equivalent on
-    ASCII in Arrow's C kernels: only the other cells go to Python, a cell at a time (each use
-    is tested against `in_python` on hostile values). Without pyarrow, Python does them all."""
+    ASCII in Arrow's C kernels: only the other cells go to Python, each distinct one once (a
+    file repeats its Hélène and its Lefèvre; each use is tested against `in_python` on hostile
+    values). Without pyarrow, Python does them all."""
     if not in_arrow(column):
         return column.map(in_python)
     ascii_ = column.str.isascii()
     done = for_ascii(column)
-    return done if ascii_.all() else done.where(ascii_, column[~ascii_].map(in_python))
+    return done if ascii_.all() else done.where(ascii_, per_value(column[~ascii_], in_python))
 
 
 def casefolded(column: pd.Series) -> pd.Series:
@@ -492,12 +493,13 @@ def arrow_per_value(values: Any, answer: Callable[[str], object], kind: Any = No
     array of type `kind` (inferred by default); a null stays null."""
     import pyarrow as pa
 
-    encoded = pa.chunked_array(values).dictionary_encode()
-    chunks = []
-    for chunk in encoded.chunks:
-        answers = pa.array([answer(value) for value in chunk.dictionary.to_pylist()], kind)
-        chunks.append(answers.take(chunk.indices))
-    return pa.chunked_array(chunks, type=None if chunks else kind or pa.string())  # no rows: no chunk
+    # Every chunk gets the whole column's dictionary: answered once, not once per chunk (a
+    # column of 25 chunks and 34,000 distinct names was answered 850,000 times: 1.9 s).
+    encoded = pa.chunked_array(values).dictionary_encode().unify_dictionaries()
+    if not encoded.num_chunks:
+        return pa.chunked_array([], type=kind or pa.string())  # no rows: no chunk
+    answers = pa.array([answer(value) for value in encoded.chunk(0).dictionary.to_pylist()], kind)
+    return pa.chunked_array([answers.take(chunk.indices) for chunk in encoded.chunks])
 
 
 def blank_rows(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
