@@ -226,3 +226,33 @@ def test_a_line_left_unmeasured_fits_every_window_whatever_its_characters():
             checked += 1
     assert checked >= 10
     assert WindowFit("c65-left", 6, 70.7).too_wide("W" * 23)  # measured now, and too wide
+
+
+def test_lines_summed_in_numpy_are_judged_as_measured_one_by_one():
+    """too_wide_of sums a line's advance widths in numpy and measures only the lines that do not
+    clearly fit: it must say what too_wide says of each line, on names, accents, glyphs the font
+    lacks, characters beyond the BMP, a NUL, lines past its matrix's width, and lines a hair
+    either side of the room."""
+    import random
+
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    from publipost.templates.pdf import ADDRESS_SIZE, REGULAR, register_fonts
+    from publipost.templates.window import LONGEST, PT, WindowFit
+
+    register_fonts()
+    rng = random.Random(8)
+    alphabet = [*"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ -'.éèêëàâçôùüÿœæÉÈÀÇŒß", "W", "i"]
+    alphabet += ["中", "ש", "\u0301", "😀", "\x00", "Ǆ", "\u00a0"]
+    lines = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 60))) for _ in range(6_000)]
+    lines += ["W" * n for n in range(10, LONGEST + 10)] + ["i" * n for n in range(10, 400, 7)]
+    lines += ["Mme " + "x" * (LONGEST + 1), "ÉÉÉ\x00ÉÉÉÉÉÉÉÉÉÉÉÉÉÉÉÉÉÉÉÉÉÉÉÉÉÉÉÉÉ"]
+    for room in (40.0, 55.8, 70.7):
+        fit = WindowFit("dl-right", 6, room)
+        # lines whose width is the room to within a hair, either side
+        edge = [line for line in lines if abs(stringWidth(line, REGULAR, ADDRESS_SIZE) * PT - room) < 0.5]
+        expected = {line: why for line in lines if (why := fit.too_wide(line))}
+        assert fit.too_wide_of(lines) == expected, room
+        assert 0 < len(expected) < len(lines)
+        assert edge or room == 40.0
+    assert WindowFit().too_wide_of(lines) == {}  # no envelope: every line fits

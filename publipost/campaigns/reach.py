@@ -66,6 +66,8 @@ class BlockFit(Protocol):
 
     def too_wide(self, line: str) -> str: ...
 
+    def too_wide_of(self, lines: list[str]) -> dict[str, str]: ...
+
 
 @dataclass(frozen=True)
 class PostalReach:
@@ -113,7 +115,7 @@ class PostalReach:
         said = np.full(len(lines[0]), "", dtype=object)
         if fits is not None:
             for line in reversed(lines):  # the first line too wide in the block's order: written last
-                wide = {value: why for value in line.unique().tolist() if (why := fits.too_wide(value))}
+                wide = fits.too_wide_of(line.unique().tolist())
                 if wide:
                     hit = line.isin(list(wide)).to_numpy(dtype=bool)
                     said[hit] = [wide[value] for value in line[hit].tolist()]
