@@ -8,9 +8,10 @@ Run by hand (not in CI):
 ROWS (default 200,000) rows made from the French example's customers (print_bench's generator:
 everyone targeted, each with a postal and an e-mail address); with `quoted`, written as a CRM
 exports them: every field in quotes, and one address in fifty on two lines (Excel's line break
-in a cell, in a file of \r\n rows); with `varied`, last purchases spread over seven years, so
-that the campaign's date filter leaves 40 % out, as in a real file. Best of RUNS (default 3) runs of
-each contender in turns, each in a process of its own. Prints seconds and peak memory (RSS) of:
+in a cell, in a file of \r\n rows); with `varied`, as a real file: last purchases spread over
+seven years (the campaign's date filter leaves 40 % out), a last name of its own for each
+customer and one in twenty twice (deduplicated by name and postcode). Best of RUNS (default 3)
+runs of each contender in turns, each in a process of its own. Prints seconds and peak memory (RSS) of:
 the floor (pandas.read_csv of the same file, every column as text); a cold `validate` (read,
 clean, account every row: reach by letter and e-mail, filters, dedupe, rejects.csv); and a warm
 one, which starts from what the cold one kept in out/.audience (campaigns/accounted.py), as
@@ -71,20 +72,34 @@ def quote_every_field(path: Path) -> None:
     path.write_bytes("\r\n".join(lines).encode("cp1252"))
 
 
-def vary_dates(path: Path) -> None:
-    """Last purchases spread over 2019-2026, as in a real file: the campaign's filter (a
-    purchase since 2022) leaves about 40 % out, and the dates read are 2,700 distinct ones."""
+def vary(path: Path, campaign: Path) -> None:
+    """A file as a real one is: last purchases spread over seven years (the campaign's filter, a
+    purchase since 2022, leaves about 40 % out; 2,700 distinct dates), a last name of its own
+    for each customer, and one row in twenty the customer of the row above again (same name and
+    postcode), found by the example's own dedupe: first_name, last_name, postcode."""
     import datetime as dt
     import random
+    import string
 
     rng = random.Random(5)
     lines = path.read_bytes().decode("cp1252").split("\r\n")
+    above: list[str] = []
     for number, line in enumerate(lines[1:], start=1):
         fields = line.split(";")
-        if len(fields) == 12:
-            fields[10] = (dt.date(2019, 1, 1) + dt.timedelta(days=rng.randrange(2700))).strftime("%d/%m/%Y")
-            lines[number] = ";".join(fields)
+        if len(fields) != 12:
+            continue
+        fields[10] = (dt.date(2019, 1, 1) + dt.timedelta(days=rng.randrange(2700))).strftime("%d/%m/%Y")
+        suffix = "".join(string.ascii_lowercase[number // 26**k % 26] for k in range(4))
+        fields[3] = f"{fields[3]}-{suffix.capitalize()}"
+        if number % 20 == 0 and above:
+            fields[2], fields[3], fields[6] = above[2], above[3], above[6]
+        above = fields
+        lines[number] = ";".join(fields)
     path.write_bytes("\r\n".join(lines).encode("cp1252"))
+    yaml = campaign.read_text(encoding="utf-8").replace(
+        "  dedupe: [id]", "  dedupe: [first_name, last_name, postcode]"
+    )
+    campaign.write_text(yaml, encoding="utf-8")
 
 
 def main() -> None:
@@ -100,7 +115,7 @@ def main() -> None:
         if quoted:
             quote_every_field(data)
         if kind == "varied":
-            vary_dates(data)
+            vary(data, campaign)
         size = data.stat().st_size / 1e6
         floor: list[tuple[float, int]] = []
         cold: list[tuple[float, int]] = []
@@ -121,7 +136,7 @@ def main() -> None:
             assert code == "0", f"render exited {code}"
             later.append((seconds, rss))
     (f_s, f_rss), (v_s, v_rss), (w_s, w_rss), (r_s, r_rss) = min(floor), min(cold), min(warm), min(later)
-    said = {"quoted": ", every field quoted", "varied": ", purchase dates varied"}.get(kind, "")
+    said = {"quoted": ", every field quoted", "varied": ", dates and names varied"}.get(kind, "")
     print(f"customer file: {rows:,} rows, {size:.1f} MB{said}")
     print(f"pandas read_csv (floor): {f_s:.2f} s, {f_rss} MB peak")
     print(f"validate, cold: {v_s:.2f} s, {v_rss} MB peak ({v_rss / size:.1f}x the file's size)")
