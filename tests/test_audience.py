@@ -401,6 +401,23 @@ def test_only_keeps_the_order_given_and_names_each_id_it_cannot_render(campaign_
     assert "A1" not in str(refused.value)
 
 
+def test_a_name_with_an_ascii_capital_and_an_ascii_small_letter_never_needs_casing():
+    """The cleaning asks needs_casing only of names that do not hold both an ASCII capital and
+    an ASCII small letter (most names of a real file hold both): on random names, no name that
+    holds both needs casing."""
+    import random
+    import re
+
+    from publipost.campaigns.names import needs_casing
+
+    rng = random.Random(12)
+    alphabet = [*"abcdeXYZ", *"éÉèÈßẞǅǄǆœŒıİ", " ", "-", "'", "’", ".", "1", "<", "Σσς"]
+    names = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 9))) for _ in range(50_000)]
+    mixed = [n for n in names if re.search("[a-z]", n) and re.search("[A-Z]", n)]
+    assert len(mixed) > 5_000 and sum(map(needs_casing, names)) > 1_000
+    assert not [n for n in mixed if needs_casing(n)]
+
+
 @pytest.mark.parametrize(
     ("typed", "expected"),
     [

@@ -680,7 +680,12 @@ def _clean(audience: Audience, campaign: Campaign) -> None:
             )
         stripped = column.str.strip().str.replace(WHITESPACE + "{2,}", " ", regex=True) if messy else column
         if name in NAME_FIELDS:
-            stripped = _fix(audience, frame, name, stripped, None, proper_case, "name case", needs_casing)
+            # a name holding both an ASCII capital and an ASCII small letter is in neither case
+            # whole: needs_casing says no without being asked (most names of a real file)
+            mixed = stripped.str.contains("[a-z]", regex=True) & stripped.str.contains("[A-Z]", regex=True)
+            stripped = _fix(
+                audience, frame, name, stripped, None, proper_case, "name case", needs_casing, ~mixed
+            )
         if name == "postcode" and (lost := LOST_ZERO.get(_address_style(campaign))):
             pattern, restore = lost  # a spreadsheet read the postcode as a number: its zero is gone
             home = _domestic(frame, _address_style(campaign))  # a Belgian 1000 is Brussels, not 01000
@@ -733,10 +738,13 @@ def _fix(
     fixer: Callable[[str], str],
     reason: str,
     test: Callable[[str], bool] | None = None,
+    among: pd.Series | None = None,
 ) -> pd.Series:
-    """Apply `fixer` to the values that match, recording each change."""
+    """Apply `fixer` to the values that match, recording each change; `test` need be asked only
+    of the cells `among` marks (the others are known to fail it)."""
     if test is not None:  # asked once a value: a file repeats its first names
-        hits = column.isin([value for value in column.unique() if test(value)])
+        asked = column if among is None else column[among]
+        hits = column.isin([value for value in asked.unique() if test(value)])
     else:
         assert pattern is not None
         hits = column.str.contains(pattern.pattern, regex=True)
