@@ -314,10 +314,11 @@ _SIMPLE_NUMBER = r"^-?[0-9]+(?:[.,][0-9]+)?$"
 
 def read_numbers(column: pd.Series, language: str) -> pd.Series:
     """read_number of every cell (NaN where empty or unreadable). With the text in Arrow, the
-    simple cells are read in C: a mark between one to three digits and three more is the
-    language's thousands separator when it is not its decimal one, else it is the decimal one
-    (as read_number decides); the other cells go to read_number, each distinct one once. The
-    same result, cell for cell (tested on hostile values): 200,000 amounts 0.45 s → 0.02 s."""
+    simple cells are read in C. As read_number decides, their one mark is a thousands separator
+    when it follows one to three digits, is followed by exactly three, and is not the language's
+    decimal mark (1,500 in English, 1.500 in French); else it is the decimal mark. The other
+    cells go to read_number, each distinct one once. The same result, cell for cell (tested on
+    hostile values): 200,000 amounts 0.45 s → 0.02 s."""
 
     def each(cells: pd.Series) -> pd.Series:
         return _read_each(cells, lambda text: read_number(text, language), pd.to_numeric)
