@@ -423,6 +423,27 @@ def test_postal_match_keys_are_postal_key(awkward):
     assert _match_key(frame, "postal").tolist() == expected
 
 
+def test_folded_words_in_arrow_fold_every_latin_character_as_fold_words_does():
+    """folded_words folds Latin text in Arrow (decomposed, accents dropped) where that leaves
+    ASCII: every character of the range, alone, doubled, between letters and between spaces,
+    then random names of them and of characters outside it (Greek, a combining mark, a mark
+    with no combining class, a Kelvin sign), must come out as fold_words makes it."""
+    from publipost.campaigns.table import folded_words
+    from publipost.folding import fold_words
+
+    latin = [chr(c) for c in (*range(0x20, 0x7F), *range(0xA0, 0x180))]
+    values = [form.format(c) for c in latin for form in ("{}", "{0}{0}", "x{}y", " {} ", "É{}")]
+    rng = random.Random(4)
+    others = ["σ", "ς", "\u0301", "\u034f", "K", "ﬁ", "İ", "\u00a0", "ǅ", "中"]
+    for _ in range(20_000):
+        values.append("".join(rng.choice(latin + others) for _ in range(rng.randrange(0, 12))))
+    assert sum(not v.isascii() and set(v) <= set(latin) for v in values) > 5_000  # Arrow's share
+    column = pd.Series(values, dtype=pd.StringDtype("pyarrow", na_value=float("nan")))
+    got = folded_words(column).tolist()
+    wrong = [(v, g, fold_words(v)) for v, g in zip(values, got, strict=True) if g != fold_words(v)]
+    assert not wrong[:5]
+
+
 def test_casefolded_is_casefold(awkward):
     from publipost.campaigns.table import casefolded
 

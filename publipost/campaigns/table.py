@@ -470,14 +470,31 @@ def casefolded(column: pd.Series) -> pd.Series:
     return ascii_in_arrow(column, str.casefold, lambda c: c.str.lower())
 
 
+# ASCII, Latin-1's letters and signs, Latin Extended-A: the accented names of a French file
+_LATIN = r"^[\x{00}-\x{7F}\x{A0}-\x{17F}]*$"
+
+
 def folded_words(column: pd.Series) -> pd.Series:
     """fold_words of every cell. For ASCII: lower case, any run of what is not a letter, a digit
-    or _ one space, and no space at the ends."""
-    return ascii_in_arrow(
-        column,
-        fold_words,
-        lambda c: c.str.lower().str.replace(r"[^A-Za-z0-9_]+", " ", regex=True).str.strip(),
-    )
+    or _ one space, and no space at the ends. So too for Latin text that is ASCII once
+    decomposed (NFKD) and its accents dropped (Lefèvre, Hélène: most of a French file's names,
+    150,000 distinct ones in a million rows, 0.6 s one by one); any other cell by fold_words,
+    each distinct one once. Tested on every character of the Latin range against fold_words."""
+
+    def ascii_fold(cells: pd.Series) -> pd.Series:
+        return cells.str.lower().str.replace(r"[^A-Za-z0-9_]+", " ", regex=True).str.strip()
+
+    if not in_arrow(column):
+        return column.map(fold_words)
+    ascii_ = column.str.isascii()
+    done = ascii_fold(column)
+    if ascii_.all():
+        return done
+    rest = column[~ascii_]
+    bare = rest.str.normalize("NFKD").str.replace(r"\p{Mn}+", "", regex=True)
+    latin = (rest.str.contains(_LATIN, regex=True) & bare.str.isascii()).to_numpy(dtype=bool)
+    parts = [ascii_fold(bare[latin]), per_value(rest[~latin], fold_words)]
+    return done.where(ascii_, pd.concat([part for part in parts if len(part)]))
 
 
 def per_value(column: pd.Series, answer: Callable[[str], object]) -> pd.Series:
