@@ -455,9 +455,12 @@ class Audience:
         there), outcome, reason, then the row as it was read. Filtered rows are left out."""
         notes = self.not_targeted()
         fields = list(self.headers)
-        originals = self.frame.drop_duplicates(ROW).set_index(ROW)[fields]
-        # the listed rows' cells in one lookup (a cell at a time cost 1.6 s for 3,700 rows)
-        cells = originals.reindex([n.row for n in notes]).fillna("").to_numpy().tolist()
+        numbers = [n.row for n in notes]
+        # the listed rows only (a copy of every row cost 0.3 s at a million), their cells in one
+        # lookup (a cell at a time cost 1.6 s for 3,700 rows)
+        listed = self.frame.loc[self.frame[ROW].isin(numbers), [ROW, *fields]]
+        originals = listed.drop_duplicates(ROW).set_index(ROW)[fields]
+        cells = originals.reindex(numbers).fillna("").to_numpy().tolist()
         parted = bool(self.source.parts)
 
         def where(row: int) -> list[object]:
