@@ -203,12 +203,12 @@ def test_a_line_left_unmeasured_fits_every_window_whatever_its_characters():
 
     from publipost.campaigns.envelopes import FOLDS, envelope, envelope_names, window_band
     from publipost.campaigns.presets import preset, preset_names
-    from publipost.templates.layout import _widths
+    from publipost.templates.layout import advance_widths
     from publipost.templates.pdf import ADDRESS_SIZE, REGULAR, register_fonts
     from publipost.templates.window import DEFAULTS, PT, WindowFit, _never_too_wide, _placed
 
     register_fonts()
-    widths, _ = _widths(REGULAR)
+    widths, _ = advance_widths(REGULAR)
     widest = max(widths, key=widths.get)
     checked = 0
     for layout in map(preset, preset_names()):

@@ -290,8 +290,7 @@ class Audience:
     def mailing_list(self) -> Iterator[tuple[str, int, str]]:
         """(id, row, e-mail) of the targeted recipients the e-mail reaches, in file order: what a
         send's journal records, read from the columns (no Recipient built for each)."""
-        mailed = self.reached("email", [ID, ROW, EMAIL])
-        return zip(mailed[ID].tolist(), mailed[ROW].astype(int).tolist(), mailed[EMAIL].tolist(), strict=True)
+        return in_slices(self.reached("email", [ID, ROW, EMAIL]), [ID, ROW, EMAIL])
 
     def reached(self, channel: str, columns: list[str] | None = None) -> pd.DataFrame:
         """The targeted rows a channel reaches; with `columns`, those columns only: a copy of

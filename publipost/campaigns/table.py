@@ -452,17 +452,24 @@ def in_arrow(column: pd.Series) -> bool:
 
 
 def ascii_in_arrow(
-    column: pd.Series, in_python: Callable[[str], str], for_ascii: Callable[[pd.Series], pd.Series]
+    column: pd.Series,
+    in_python: Callable[[str], str],
+    for_ascii: Callable[[pd.Series], pd.Series],
+    for_others: Callable[[pd.Series], pd.Series] | None = None,
 ) -> pd.Series:
     """`in_python` of every cell, with the ASCII cells done by `for_ascii`, its equivalent on
     ASCII in Arrow's C kernels: only the other cells go to Python, each distinct one once (a
-    file repeats its Hélène and its Lefèvre; each use is tested against `in_python` on hostile
-    values). Without pyarrow, Python does them all."""
+    file repeats its Hélène and its Lefèvre), or to `for_others` where it does them another
+    way (each use is tested against `in_python` on hostile values). Without pyarrow, Python
+    does them all."""
     if not in_arrow(column):
         return column.map(in_python)
     ascii_ = column.str.isascii()
     done = for_ascii(column)
-    return done if ascii_.all() else done.where(ascii_, per_value(column[~ascii_], in_python))
+    if ascii_.all():
+        return done
+    others = column[~ascii_]
+    return done.where(ascii_, per_value(others, in_python) if for_others is None else for_others(others))
 
 
 def casefolded(column: pd.Series) -> pd.Series:
@@ -484,17 +491,13 @@ def folded_words(column: pd.Series) -> pd.Series:
     def ascii_fold(cells: pd.Series) -> pd.Series:
         return cells.str.lower().str.replace(r"[^A-Za-z0-9_]+", " ", regex=True).str.strip()
 
-    if not in_arrow(column):
-        return column.map(fold_words)
-    ascii_ = column.str.isascii()
-    done = ascii_fold(column)
-    if ascii_.all():
-        return done
-    rest = column[~ascii_]
-    bare = rest.str.normalize("NFKD").str.replace(r"\p{Mn}+", "", regex=True)
-    latin = (rest.str.contains(_LATIN, regex=True) & bare.str.isascii()).to_numpy(dtype=bool)
-    parts = [ascii_fold(bare[latin]), per_value(rest[~latin], fold_words)]
-    return done.where(ascii_, pd.concat([part for part in parts if len(part)]))
+    def latin_fold(cells: pd.Series) -> pd.Series:
+        bare = cells.str.normalize("NFKD").str.replace(r"\p{Mn}+", "", regex=True)
+        latin = (cells.str.contains(_LATIN, regex=True) & bare.str.isascii()).to_numpy(dtype=bool)
+        parts = [ascii_fold(bare[latin]), per_value(cells[~latin], fold_words)]
+        return pd.concat([part for part in parts if len(part)])
+
+    return ascii_in_arrow(column, fold_words, ascii_fold, latin_fold)
 
 
 def per_value(column: pd.Series, answer: Callable[[str], object]) -> pd.Series:

@@ -58,7 +58,8 @@ def _shipped() -> dict[str, dict]:
     return json.loads((FONTS / "metrics.json").read_text(encoding="utf-8"))
 
 
-def _widths(font: str) -> tuple[dict[str, float], float]:
+def advance_widths(font: str) -> tuple[dict[str, float], float]:
+    """A font's advance widths by character (1/1000 em), and its default width for the others."""
     if font in _BROUGHT:
         return _BROUGHT[font]
     table = _shipped()[font]
@@ -68,7 +69,7 @@ def _widths(font: str) -> tuple[dict[str, float], float]:
 def unprintable(lines: list[str], font: str = "LiberationSerif-Regular") -> str:
     """Why the letter's font cannot print these lines ('' when it can): a character it has no
     glyph for would print as nothing, and an Arabic or Chinese name as an empty line."""
-    widths, _ = _widths(font)
+    widths, _ = advance_widths(font)
     missing = sorted(c for c in set("".join(lines)) if c not in widths and not c.isspace())
     if not missing:
         return ""
@@ -80,12 +81,12 @@ def unprintable(lines: list[str], font: str = "LiberationSerif-Regular") -> str:
 def widest_advance(font: str, size: float) -> float:
     """The widest any one character of the font is at this size (its default width included):
     a line of n characters is never wider than n times this."""
-    widths, default = _widths(font)
+    widths, default = advance_widths(font)
     return max(max(widths.values(), default=0.0), default) * size / 1000
 
 
 def text_width(text: str, font: str, size: float) -> float:
-    widths, default = _widths(font)
+    widths, default = advance_widths(font)
     return sum(widths.get(c, default) for c in text) * size / 1000
 
 
@@ -102,7 +103,7 @@ class _Advances(dict[str, float]):
 
 @lru_cache(maxsize=64)
 def _scaled(font: str, size: float) -> _Advances:
-    widths, default = _widths(font)
+    widths, default = advance_widths(font)
     return _Advances(widths, default, size / 1000)
 
 

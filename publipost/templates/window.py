@@ -189,7 +189,7 @@ class WindowFit:
             return {}
         short = _never_too_wide(self.room)
         longer = [line for line in lines if len(line) > short]
-        widths = _widths(longer)
+        widths = _line_widths(longer)
         maybe = [line for line, width in zip(longer, widths, strict=True) if width > self.room - ROUNDING]
         return {line: why for line in maybe if (why := self.too_wide(line))}
 
@@ -215,7 +215,7 @@ ROUNDING = 1e-6  # mm: a width summed in another order than reportlab's is this 
 LONGEST = 80  # characters: a longer line goes to too_wide as it is
 
 
-def _widths(lines: list[str]) -> list[float]:
+def _line_widths(lines: list[str]) -> list[float]:
     """Each line's width in mm, as _width gives it but for rounding: the font's advance width of
     each code point (its default width where it has no glyph), summed row by row in numpy. A
     line longer than LONGEST characters, or holding a NUL, is given as infinitely wide: too_wide
@@ -237,21 +237,20 @@ def _widths(lines: list[str]) -> list[float]:
 
 @cache
 def _advances() -> tuple[Any, float, float]:
-    """The address font's advance width of every code point up to its last glyph (its default
-    width where it has none; 0 for the NUL that pads a numpy row), its default width beyond,
-    and what turns a sum of them into mm (reportlab: the sum × size / 1000, in points)."""
+    """The address font's advance widths (layout.advance_widths, which reportlab's measure
+    agrees with) by code point up to its last glyph, its default width elsewhere and beyond,
+    0 for the NUL that pads a numpy row; and what turns their sum into mm (× size / 1000, pt)."""
     import numpy as np
-    from reportlab.pdfbase.pdfmetrics import getFont
 
-    from publipost.templates.pdf import ADDRESS_SIZE, REGULAR, register_fonts
+    from publipost.templates.layout import advance_widths
+    from publipost.templates.pdf import ADDRESS_SIZE, REGULAR
 
-    register_fonts()
-    face = getFont(REGULAR).face
-    table = np.full(max(face.charWidths) + 1, float(face.defaultWidth))
-    for code, width in face.charWidths.items():
-        table[code] = width
+    widths, default = advance_widths(REGULAR)
+    table = np.full(max(map(ord, widths)) + 1, default)
+    for char, width in widths.items():
+        table[ord(char)] = width
     table[0] = 0.0
-    return table, float(face.defaultWidth), ADDRESS_SIZE * 0.001 * PT
+    return table, default, ADDRESS_SIZE * 0.001 * PT
 
 
 @cache
