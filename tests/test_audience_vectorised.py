@@ -493,6 +493,7 @@ def test_the_outcome_counts_are_the_rows_counted_one_by_one(tmp_path):
     """The audience's counts (what validate prints, what the report divides by) against a count
     of the outcome column done another way."""
     from collections import Counter
+    from dataclasses import replace
 
     from publipost.api import prepare
     from tests.conftest import copy_example
@@ -501,6 +502,18 @@ def test_the_outcome_counts_are_the_rows_counted_one_by_one(tmp_path):
     by_hand = Counter(str(outcome) for outcome in audience.frame["_outcome"].tolist())
     assert +audience.counts == by_hand and sum(by_hand.values()) == audience.rows_read
     assert len(by_hand) >= 4  # targeted, filtered, suppressed, rejected…: several kinds counted
+    # the targeted and each channel's counts (counted on masks) against the recipients made one
+    # by one, with a variant each
+    recipients = list(audience)
+    assert len(audience) == len(recipients) == by_hand["targeted"]
+    for channel in ("letter", "email"):
+        reached = sum(channel in r.channels for r in recipients)
+        assert audience.channel_count(channel) == reached and 0 < reached < len(recipients)
+    frame = audience.frame.copy()
+    frame["_variant"] = [("A", "B")[n % 2] for n in range(len(frame))]
+    split = replace(audience, frame=frame).variant_counts()
+    assert split == dict(Counter(r.variant for r in replace(audience, frame=frame)))
+    assert set(split) == {"A", "B"}
 
 
 def test_row_ids_are_written_as_the_row_number_padded_to_six(tmp_path):
