@@ -48,12 +48,8 @@ _SENTENCE = re.compile(r"\b[^.!?]+[.!?]*")
 
 
 def reading_ease(text: str, language: str) -> float:
-    """Flesch reading ease (Kandel & Moles in French)."""
-    return flesch(text, language)
-
-
-def flesch(text: str, language: str) -> float:
-    """textstat's flesch_reading_ease(text, language), from the same counts."""
+    """Flesch reading ease (Kandel & Moles in French): textstat's flesch_reading_ease(text,
+    language), from the same counts."""
     words = _words(text)
     if not words:
         return 0.0
