@@ -111,3 +111,27 @@ def test_a_control_group_cannot_be_changed_after_a_print_run(controlled, run):
 def test_a_look_at_a_few_letters_is_not_a_print_run(controlled, run):
     assert run("render", controlled, "--format", "pdf", "--only", "C00002").code == 0
     assert run("manifest", controlled).code == 2  # nothing recorded: no print run yet
+
+
+def test_mailings_recorded_as_they_are_made_are_all_or_nothing(tmp_path):
+    """Manifest.record hands its rows to SQLite as the mailings are made (a print run's 100,000
+    are never held at once): one that fails to be made midway leaves none recorded, not the
+    first half; made in full, each is recorded once, and a later outcome replaces the earlier."""
+    from publipost.results.manifest import Mailing, Manifest
+
+    def mailings(count: int, fail_at: int | None = None, status: str = "printed"):
+        for n in range(count):
+            if n == fail_at:
+                raise RuntimeError("the run stopped while its letters were listed")
+            yield Mailing(f"C{n:05d}", n + 2, "letter", "main", f"CODE-{n}", status)
+
+    path = tmp_path / "manifest.sqlite"
+    with Manifest(path) as manifest:
+        with pytest.raises(RuntimeError):
+            manifest.record(mailings(10, fail_at=6))
+        assert manifest.outcomes("letter") == {}
+        assert manifest.record(mailings(10)) == 10
+        assert manifest.record(mailings(4, status="uncertain")) == 4
+        outcomes = manifest.outcomes("letter")
+    assert len(outcomes) == 10
+    assert sorted(status for status, _ in outcomes.values()) == ["printed"] * 6 + ["uncertain"] * 4
