@@ -65,6 +65,32 @@ def test_the_fast_keys_are_the_same_keys():
     assert email_keys(checked) == [email_key(a) for a in checked]
 
 
+def test_the_postal_keys_of_a_column_are_each_row_s_key():
+    """The store is asked for every targeted row's postal key, folded a column at a time: the
+    same keys as postal_key row by row, on names and streets as a cleaned file holds them
+    (accents, ligatures, other scripts, spaces of every kind, punctuation, blank streets)."""
+    import random
+
+    import pandas as pd
+
+    from publipost.campaigns.audience import postal_keys
+
+    pieces = (
+        "Éloïse|O'Brien|ŒUVRE|straße|Ǆemal|İnci|Ὀδυσσεύς|東京|ﬁn|d’Arc|Nguyễn|-|  |\u00a0|\u2003|\u3000"
+        "|\u200b|12|bis|Rue|ST.|#5|Ⅻ|①|ｆｕｌｌ|Ä|a\u0308|Kelvin\u212a|"
+    ).split("|")
+    draw = random.Random(31)
+
+    def cell() -> str:
+        return "".join(draw.choice([draw.choice(pieces), " "]) for _ in range(draw.randint(0, 5)))
+
+    rows = [(cell(), cell(), cell()) for _ in range(20_000)]
+    frame = pd.DataFrame(rows, columns=["last_name", "address1", "postcode"], dtype="str")
+    expected = [postal_key(v) if v[1].strip() else None for v in rows]
+    assert postal_keys(frame) == expected
+    assert sum(k is None for k in expected) > 100 and len(set(expected)) > 5_000
+
+
 def test_suppress_commands_add_check_remove_import_and_stats(tmp_path, run, own_store):
     added = run("suppress", "add", "Lea.Nguyen1@exemple.fr", "mathis.dupont2@exemple.fr")
     assert added.code == 0 and "2 added, 0 already suppressed" in added.out
@@ -200,6 +226,48 @@ def test_concurrent_writers_lose_nothing_and_see_no_lock_error(own_store):
         assert len(list(store.entries())) == 1000  # 0..999: overlapping ranges, each once
 
 
+def _versions_follow_every_change(location: str, raw_insert: str) -> None:
+    """The store's version token (campaigns/accounted.py keys a kept audience by it) is drawn
+    anew at every change to the suppressions, whoever makes it, and only then."""
+    with Store(location) as store:
+        seen = {store.version()}
+        store.add([Entry(email_key("a@example.com"), "email", "manual", "test")])
+        assert store.version() not in seen
+        seen.add(store.version())
+        store.add([Entry(email_key("a@example.com"), "email", "manual", "again")])  # nothing new
+        store.mark_seen("inbox", ["m1"])  # other tables: the audience does not read them
+        store.to_review([])
+        assert store.version() in seen
+        store.db.execute(raw_insert, (email_key("b@example.com"),))  # by hand, not by publipost
+        assert store.version() not in seen
+        seen.add(store.version())
+        assert store.remove([email_key("a@example.com")], "email") == 1
+        assert store.version() not in seen
+        seen.add(store.version())
+        store.db.execute(raw_insert.replace("INSERT INTO", "DELETE FROM").split(" VALUES")[0])
+        assert store.version() not in seen and len(seen) == 4
+
+
+def test_the_store_s_version_follows_every_change_to_its_suppressions(own_store):
+    _versions_follow_every_change(
+        str(own_store), "INSERT INTO suppressions VALUES (?, 'email', 'manual', 'sql', '2026-12-05')"
+    )
+
+
+def test_a_store_made_before_versions_gets_them_when_next_opened(own_store):
+    with Store(str(own_store)) as store:
+        store.add([Entry(email_key("a@example.com"), "email", "manual", "test")])
+        for event in ("insert", "update", "delete"):  # as publipost 0.1 made it
+            store.db.execute(f"DROP TRIGGER suppressions_{event}")
+        store.db.execute("DELETE FROM store_meta WHERE key = 'version'")
+        assert store.version() == ""
+    with Store(str(own_store)) as store:
+        first = store.version()
+        assert first and [e.key for e in store.entries()] == [email_key("a@example.com")]
+        store.add([Entry(email_key("b@example.com"), "email", "manual", "test")])
+        assert store.version() not in ("", first)
+
+
 def test_the_store_location_comes_from_config(tmp_path, run, monkeypatch):
     monkeypatch.delenv("PUBLIPOST_STORE")
     (tmp_path / "pyproject.toml").write_text('[tool.publipost]\nstore = "shared/store.sqlite"\n')
@@ -229,6 +297,24 @@ def test_the_same_store_on_postgresql(postgres, couette, run, monkeypatch):
     assert rejects["C00002"]["outcome"] == "letter only"
     with Store(url) as again:  # migrations run once: a second connection finds the schema
         assert again.stats() == {("email", "manual"): 2}
+
+
+def _open_store(url: str) -> None:
+    Store(url).close()
+
+
+def test_the_store_s_version_on_postgresql(postgres):
+    url = postgres.database("store_versions")
+    context = multiprocessing.get_context("spawn")  # four first connections at once: one migrates
+    openers = [context.Process(target=_open_store, args=(url,)) for _ in range(4)]
+    for opener in openers:
+        opener.start()
+    for opener in openers:
+        opener.join(60)
+    assert [o.exitcode for o in openers] == [0, 0, 0, 0]
+    _versions_follow_every_change(
+        url, "INSERT INTO suppressions VALUES (%s, 'email', 'manual', 'sql', '2026-12-05')"
+    )
 
 
 def test_postgresql_refusals_never_show_the_password(postgres, run, monkeypatch):

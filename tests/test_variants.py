@@ -92,7 +92,7 @@ def test_validate_counts_each_variant_and_every_run_assigns_the_same(couette, ru
     assert a + b == targeted and a > 0 and b > 0
     assert "by a hash of code and id" in line
     again = run("validate", couette).out.splitlines()  # the second reuses the first's reading, and says so
-    assert [line for line in again if "as read and checked at" not in line] == first.out.splitlines()
+    assert [line for line in again if "as accounted at" not in line] == first.out.splitlines()
 
 
 def test_a_split_by_column_follows_the_values_and_rejects_unmapped_rows(couette, run):

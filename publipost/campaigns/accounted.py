@@ -1,15 +1,23 @@
-"""The customer file as read, cleaned and checked by each channel, kept between commands.
+"""The customer file as read, cleaned and checked by each channel, kept between commands; and
+the audience accounted whole, while nothing it depends on changed either.
 
 Reading a big file, cleaning it and writing every row's address block for the window are most
 of what `validate` costs (a 200,000-row file: 5 of 6.5 s). None of it depends on anything but
 the campaign file, the customer file, the letter's design and fonts, the channels and
-publipost's version: so `validate` keeps it in the output folder (`out/.audience/`), keyed by
-the digest of all of them, and `render`, `send` and `preview` start from it while nothing
-changed. What may change between two commands without touching those files is done again
-every time, after it: filters (a date relative to today), suppression lists, the suppression
-store (an unsubscribe of a minute ago), deduplication, ids, the control group, variants.
+publipost's version: so `validate` keeps it in the output folder (`out/.audience/KEY/`), keyed
+by the digest of all of them (`key`), and `render`, `send` and `preview` start from it while
+nothing changed.
 
-Kept as data only (a Parquet file and a JSON file, never a pickle): a folder a command reads
+The rest of the accounting (filters, suppression lists, the suppression store, deduplication,
+ids, the control group, variants) depends on more: today's date, the lists' files, the store's
+entries and the language reasons are written in. The audience accounted whole is kept beside
+(`out/.audience/KEY/whole-KEY/`), keyed by all of that too (`whole_key`). The store is named by its
+own id and the version token it draws anew at every change to its suppressions (store/db.py): a
+count of entries could come back to the same number after a delete and an unsubscribe, and a
+stale audience would mail someone who unsubscribed a minute ago. When any of it changed, only
+the rest of the accounting is done again, from the kept file.
+
+Kept as data only (an Arrow file and a JSON file, never a pickle): a folder a command reads
 may come from anywhere, and reading it must not run anything.
 """
 
@@ -32,12 +40,18 @@ if TYPE_CHECKING:
     from publipost.campaigns.model import Campaign
 
 FOLDER = ".audience"
-FORMAT = 1  # what is kept; a change here makes every kept audience a stranger
+WHOLE = "whole-"  # + its key, beside the file as read: the audience accounted whole (named by
+# its key: a command that finds another there knows it at once, without reading its facts)
+FORMAT = 2  # what is kept; a change here makes every kept audience a stranger
+# Arrow's own file (Feather, LZ4): written 2.5 times as fast as Parquet (a 200,000-row audience:
+# 0.06 against 0.15 s, on the command's path for the audience accounted whole), read as fast
+FRAME = "frame.arrow"
+INDEX = "_index"  # the frame's row labels, a column in the file (Feather keeps no index)
 
 
 def key(campaign: Campaign, channels: list[str]) -> str | None:
     """The digest of everything the kept part depends on; None when it cannot be kept (a
-    campaign handed over as a mapping, a file in parts, or no pyarrow to write Parquet with:
+    campaign handed over as a mapping, a file in parts, or no pyarrow to write Arrow files with:
     the base install reads the file every time; the `parquet` extra brings it)."""
     import importlib.util
 
@@ -69,37 +83,89 @@ def key(campaign: Campaign, channels: list[str]) -> str | None:
     return digest.hexdigest()
 
 
-def recall(folder: Path, wanted: str) -> tuple[pd.DataFrame, dict[str, Any], dt.datetime] | None:
-    """The kept frame and facts, and when they were kept; None when nothing matching is kept or
-    it cannot be read whole (the command then reads the file again)."""
+def whole_key(kept: str, campaign: Campaign, store: tuple[str, str] | None) -> str | None:
+    """The digest of what the whole accounting depends on beyond the kept file (`kept`, its
+    key): today's date, the language of the reasons, each suppression list's file, and the
+    store (`store`: its location and where that was set) by its id and version. Read before
+    the accounting consults the store: an unsubscribe that comes in between is then under
+    another version, and the next command accounts again. None when it cannot be kept: a reply
+    to complaints (its delays count from today, per complaint) or a list that cannot be read."""
+    from publipost.i18n import chosen
+
+    if campaign.reply:
+        return None
+    digest = hashlib.sha256(f"{kept} {today().isoformat()} {chosen(campaign.language)}".encode())
+    for exclusion in campaign.target.exclude:
+        path = campaign.resolve(exclusion.path)
+        digest.update(f"{path} {exclusion.match}".encode())
+        try:
+            with path.open("rb") as file:
+                digest.update(hashlib.file_digest(file, "sha256").digest())
+        except OSError:
+            return None  # the command reports the missing list itself
+    digest.update(_store_state(campaign, store).encode())
+    return digest.hexdigest()
+
+
+def today() -> dt.date:
+    """The day the accounting is done on (a test moves it)."""
+    return dt.date.today()
+
+
+def _store_state(campaign: Campaign, store: tuple[str, str] | None) -> str:
+    from publipost.store.db import Store, is_url
+
+    if not campaign.store or store is None:
+        return "not consulted"
+    location, origin = store
+    if not is_url(location) and not Path(location).exists():
+        return f"{location} {origin} absent"  # created later, it has an id of its own
+    with Store(location, create=False) as opened:
+        return f"{location} {origin} {opened.identity()} {opened.version()}"
+
+
+def recall(
+    folder: Path, wanted: str, whole: str | None = None
+) -> tuple[pd.DataFrame, dict[str, Any], dt.datetime] | None:
+    """The kept frame and facts (with `whole`, those of the audience accounted whole under that
+    key), and when they were kept; None when nothing matching is kept or it cannot be read whole
+    (the command then does the work again)."""
     place = folder / FOLDER / wanted
+    if whole is not None:
+        place, wanted = place / (WHOLE + whole), whole
     try:
         meta = json.loads((place / "meta.json").read_text(encoding="utf-8"))
         if meta.get("format") != FORMAT or meta.get("key") != wanted:
             return None
-        return pd.read_parquet(place / "frame.parquet"), meta, dt.datetime.fromisoformat(meta["kept"])
+        frame = pd.read_feather(place / FRAME).set_index(INDEX).rename_axis(None)
+        return frame, meta, dt.datetime.fromisoformat(meta["kept"])
     except Exception:  # missing, damaged, not ours (pyarrow raises its own errors): read the file again
         return None
 
 
-def keep(folder: Path, wanted: str, frame: pd.DataFrame, meta: dict[str, Any]) -> None:
-    """Keep them under their key, replacing any other kept audience (one per output folder).
+def keep(
+    folder: Path, wanted: str, frame: pd.DataFrame, meta: dict[str, Any], whole: str | None = None
+) -> None:
+    """Keep them under their key, replacing any other kept audience (one per output folder);
+    with `whole`, the audience accounted whole, beside the file as read under `wanted`.
     Written beside and renamed into place: a reader never sees half of it. A folder that
     cannot be written costs only the time next run."""
     root = folder / FOLDER
+    if whole is not None:
+        root, wanted = root / wanted, whole
     staging: Path | None = None
     try:
         root.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(dir=root, prefix=".new-"))
-        frame.to_parquet(staging / "frame.parquet")
+        frame.rename_axis(INDEX).reset_index().to_feather(staging / FRAME)
         stamped = {**meta, "format": FORMAT, "key": wanted, "kept": dt.datetime.now(dt.UTC).isoformat()}
         (staging / "meta.json").write_text(json.dumps(stamped, ensure_ascii=False), encoding="utf-8")
-        target = root / wanted
+        target = root / (wanted if whole is None else WHOLE + wanted)
         if target.exists():
             shutil.rmtree(target, ignore_errors=True)
         os.replace(staging, target)
-        for other in root.iterdir():
-            if other.name != wanted:
+        for other in root.iterdir():  # one kept per output folder, one whole per file as read
+            if other.is_dir() and other != target and (whole is None or other.name.startswith(WHOLE)):
                 shutil.rmtree(other, ignore_errors=True)
     except (OSError, ImportError):
         if staging is not None:

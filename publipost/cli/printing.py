@@ -32,7 +32,10 @@ def print_audience(prepared: Prepared, out_dir: Path) -> None:
     print(summary_line(_("customers"), f"{shown_path(table.path)} ({read_as})"))
     if audience.recalled is not None:  # campaigns/accounted.py: read, cleaned and checked before
         when = audience.recalled.astimezone().strftime("%Y-%m-%d %H:%M")
-        said = _("as read and checked at {when} (file, campaign and design unchanged since)")
+        if audience.settled:
+            said = _("as accounted at {when} (file, campaign, design, lists and store unchanged since)")
+        else:
+            said = _("as read and checked at {when} (file, campaign and design unchanged since)")
         print(summary_line("", said.format(when=when)))
     if audience.keyed_by == "e-mail address":
         print(

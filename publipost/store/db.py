@@ -44,6 +44,25 @@ SCHEMA = [
     " mailbox TEXT NOT NULL, key TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (mailbox, key))",
 ]
 
+# The suppressions' version: a random token the database itself draws anew on every change to
+# them, whoever writes (a trigger: publipost, the unsubscribe endpoint, a hand-written UPDATE).
+# A count would repeat (a delete, a backup restored); a token names one state of the entries, so a
+# command may reuse an audience accounted against the same token (campaigns/accounted.py).
+CHANGED = {
+    "sqlite": [
+        f"CREATE TRIGGER IF NOT EXISTS suppressions_{event.lower()} AFTER {event} ON suppressions"
+        " BEGIN UPDATE store_meta SET value = lower(hex(randomblob(16))) WHERE key = 'version'; END"
+        for event in ("INSERT", "UPDATE", "DELETE")
+    ],
+    "postgres": [
+        "CREATE OR REPLACE FUNCTION publipost_suppressions_changed() RETURNS trigger LANGUAGE plpgsql"
+        " AS $$ BEGIN UPDATE store_meta SET value = md5(random()::text || clock_timestamp()::text)"
+        " WHERE key = 'version'; RETURN NULL; END $$",
+        "CREATE TRIGGER suppressions_changed AFTER INSERT OR UPDATE OR DELETE ON suppressions"
+        " FOR EACH ROW EXECUTE FUNCTION publipost_suppressions_changed()",
+    ],
+}
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -184,11 +203,20 @@ class Store:
         if not self.postgres:  # readers never wait for a writer (set once the file is known ours)
             self.db.execute("PRAGMA journal_mode=WAL")
         with self._transaction():
+            if self.postgres:  # two first connections at once: CREATE … IF NOT EXISTS races in
+                # PostgreSQL (a duplicate key in its catalogue), so they migrate one at a time
+                self._execute("SELECT pg_advisory_xact_lock(hashtext('publipost-store-schema'))")
             for statement in SCHEMA:
                 self._execute(statement)
             self._execute(self._insert_ignore("store_meta", 2), ("application", APPLICATION))
             self._execute(self._insert_ignore("store_meta", 2), ("schema", str(SCHEMA_VERSION)))
             self._execute(self._insert_ignore("store_meta", 2), ("id", uuid.uuid4().hex))
+            # The version row, inserted once, is also what makes one connection (of several
+            # opening at once, which wait here for the first) add the triggers, once.
+            added = self._execute(self._insert_ignore("store_meta", 2), ("version", uuid.uuid4().hex))
+            if added.rowcount == 1:
+                for statement in CHANGED["postgres" if self.postgres else "sqlite"]:
+                    self._execute(statement)
 
     def _foreign(self) -> PublipostError:
         if self.postgres:
@@ -329,9 +357,9 @@ class Store:
                 cursor = self.db.cursor()
                 cursor.executemany(statement, rows)
                 return max(cursor.rowcount, 0)  # psycopg: the rows inserted, summed
-            before = self.db.total_changes
-            self.db.executemany(statement, rows)
-            return self.db.total_changes - before  # a row ignored on conflict is no change
+            # the rows inserted, summed (a row ignored on conflict is none); not total_changes,
+            # which counts the version triggers' writes too
+            return max(self.db.executemany(statement, rows).rowcount, 0)
 
     def entries(self) -> Iterator[Entry]:
         for row in self._rows(f"SELECT {COLUMNS} FROM suppressions ORDER BY at, key"):
@@ -346,6 +374,12 @@ class Store:
         """The store's own id, made when it was created: a run records it, so that a store
         moved keeps its identity and another store under the same name does not."""
         found = self._rows("SELECT value FROM store_meta WHERE key = 'id'")
+        return str(found[0][0]) if found else ""
+
+    def version(self) -> str:
+        """A token the store draws anew at every change to its suppressions (CHANGED): equal
+        tokens, the same entries."""
+        found = self._rows("SELECT value FROM store_meta WHERE key = 'version'")
         return str(found[0][0]) if found else ""
 
     def total(self) -> int:
