@@ -103,7 +103,10 @@ def whole_key(kept: str, campaign: Campaign, store: tuple[str, str] | None) -> s
                 digest.update(hashlib.file_digest(file, "sha256").digest())
         except OSError:
             return None  # the command reports the missing list itself
-    digest.update(_store_state(campaign, store).encode())
+    state = _store_state(campaign, store)
+    if state is None:
+        return None
+    digest.update(state.encode())
     return digest.hexdigest()
 
 
@@ -112,7 +115,8 @@ def today() -> dt.date:
     return dt.date.today()
 
 
-def _store_state(campaign: Campaign, store: tuple[str, str] | None) -> str:
+def _store_state(campaign: Campaign, store: tuple[str, str] | None) -> str | None:
+    """None for a store whose version nothing keeps up to date (its triggers dropped)."""
     from publipost.store.db import Store, is_url
 
     if not campaign.store or store is None:
@@ -121,7 +125,8 @@ def _store_state(campaign: Campaign, store: tuple[str, str] | None) -> str:
     if not is_url(location) and not Path(location).exists():
         return f"{location} {origin} absent"  # created later, it has an id of its own
     with Store(location, create=False) as opened:
-        return f"{location} {origin} {opened.identity()} {opened.version()}"
+        version = opened.version()
+        return f"{location} {origin} {opened.identity()} {version}" if version else None
 
 
 def recall(

@@ -378,7 +378,17 @@ class Store:
 
     def version(self) -> str:
         """A token the store draws anew at every change to its suppressions (CHANGED): equal
-        tokens, the same entries."""
+        tokens, the same entries. "" when its triggers are gone or disabled (dropped by hand,
+        a restore without them): a token nothing keeps up to date says nothing."""
+        if self.postgres:
+            names = ["suppressions_changed"]
+            query = "SELECT tgname FROM pg_trigger WHERE tgrelid = 'suppressions'::regclass"
+            query += " AND tgenabled <> 'D'"
+        else:
+            names = [f"suppressions_{event}" for event in ("insert", "update", "delete")]
+            query = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'suppressions'"
+        if not set(names) <= {name for (name,) in self._rows(query)}:
+            return ""
         found = self._rows("SELECT value FROM store_meta WHERE key = 'version'")
         return str(found[0][0]) if found else ""
 
