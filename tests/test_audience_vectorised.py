@@ -444,6 +444,30 @@ def test_folded_words_in_arrow_fold_every_latin_character_as_fold_words_does():
     assert not wrong[:5]
 
 
+def test_work_done_on_a_column_s_distinct_values_is_the_column_s(awkward):
+    """on_distinct folds (or does any column's work on) the distinct values of a column that
+    repeats them, and takes the answers back row by row: the same cells, nulls, dtype, index
+    and name as the work done on the column, over several Arrow chunks too."""
+    from publipost.campaigns.table import folded_words, on_distinct
+    from publipost.folding import fold_words
+
+    dtype = pd.StringDtype("pyarrow", na_value=float("nan"))
+    rng = random.Random(5)
+    pool = [*sorted(set(awkward))[:800], "Lefèvre", "HÉLÈNE", "Straße", "ǅemal", "中村", "ﬁn", "İnci"]
+    values = [rng.choice(pool) for _ in range(30_000)]
+    parts = [pd.Series(values[i : i + 10_000], dtype=dtype) for i in range(0, 30_000, 10_000)]
+    column = pd.concat(parts).set_axis(range(100, 30_100)).rename("last_name")
+    assert column.array.__arrow_array__().num_chunks == 3 and column.nunique() * 2 < len(column)
+    folded = folded_words(column)
+    assert folded.tolist() == [fold_words(v) for v in values]
+    assert folded.dtype == dtype and folded.name == "last_name" and folded.index.equals(column.index)
+    with_nulls = column.where(column.index % 7 != 0)  # nulls stay null
+    upper = on_distinct(with_nulls, lambda cells: cells.str.upper())
+    pd.testing.assert_series_equal(upper, with_nulls.str.upper())
+    few = pd.Series(values[:10], dtype=dtype)  # mostly distinct: done on the column itself
+    assert on_distinct(few, lambda cells: cells.str.upper()).tolist() == [v.upper() for v in values[:10]]
+
+
 def test_casefolded_is_casefold(awkward):
     from publipost.campaigns.table import casefolded
 

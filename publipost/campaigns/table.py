@@ -497,7 +497,34 @@ def folded_words(column: pd.Series) -> pd.Series:
         parts = [ascii_fold(bare[latin]), per_value(cells[~latin], fold_words)]
         return pd.concat([part for part in parts if len(part)])
 
-    return ascii_in_arrow(column, fold_words, ascii_fold, latin_fold)
+    return on_distinct(column, lambda cells: ascii_in_arrow(cells, fold_words, ascii_fold, latin_fold))
+
+
+SAMPLE = 10_000  # first rows whose distinct values tell whether a column repeats its values
+
+
+def on_distinct(column: pd.Series, kernel: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """`kernel` (a column's work, cell by cell) done over the column's distinct values and taken
+    back row by row in C, when they are at most half of it: a file repeats its first names,
+    streets, postcodes and towns (first names folded, 200,000 rows of 26 names: 0.18 s as a
+    column, 0.01 s as its values). Else, and without Arrow, over the column itself."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not in_arrow(column):
+        return kernel(column)
+    values = pa.chunked_array(column.array.__arrow_array__())
+    sample = values.slice(0, SAMPLE)  # a column of distinct last names is not encoded for nothing
+    if 2 * pc.count_distinct(sample).as_py() > len(sample):  # (0.16 s at 200,000 rows)
+        return kernel(column)
+    encoded = values.dictionary_encode().unify_dictionaries()
+    if not encoded.num_chunks or 2 * len(encoded.chunk(0).dictionary) > len(column):
+        return kernel(column)
+    dtype = column.dtype
+    answers = kernel(pd.Series(dtype.__from_arrow__(encoded.chunk(0).dictionary), dtype=dtype))
+    done = pa.chunked_array(answers.array.__arrow_array__()).combine_chunks()
+    taken = pa.chunked_array([done.take(chunk.indices) for chunk in encoded.chunks], type=done.type)
+    return pd.Series(dtype.__from_arrow__(taken), index=column.index, name=column.name, dtype=dtype)
 
 
 def per_value(column: pd.Series, answer: Callable[[str], object]) -> pd.Series:
