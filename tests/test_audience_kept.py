@@ -34,8 +34,15 @@ def test_the_second_command_reuses_the_first_s_reading_and_reports_the_same(tmp_
     assert warm.code == 0 and SETTLED in warm.out
     assert [line for line in warm.out.splitlines() if not _reused(line)] == cold.out.splitlines()
     assert _reports(campaign) == first
+    # the reports written from the audience accounted whole are kept with it, and copied by the
+    # next command that recalls it rather than written again
+    for name, kept_name in (("rejects.csv", "rejects-59.csv"), ("corrections.csv", "corrections-59.csv")):
+        (kept,) = (campaign.parent / "out" / FOLDER).glob(f"*/whole-*/{kept_name}")
+        assert kept.read_bytes() == first[name]
+        kept.write_bytes(first[name] + b"copied\r\n")
     rendered = run("render", campaign, "--format", "text", "--lang", "en")
     assert rendered.code == 0 and SETTLED in rendered.out
+    assert all(report.endswith(b"copied\r\n") for report in _reports(campaign).values())
 
 
 def test_a_changed_customer_file_or_campaign_is_read_again(tmp_path, run):
@@ -258,6 +265,11 @@ def test_the_audience_accounted_whole_is_kept_and_is_the_cold_one(tmp_path, own_
         assert warm.settled and warm.recalled is not None and not cold.settled
         _same(cold, warm)
         assert list(warm) == list(cold)  # the recipients, households and variants included
+        # an audience changed after it was accounted has no kept reports to copy
+        assert warm.kept is not None and cold.kept == warm.kept
+        first = next(iter(warm))
+        assert warm.only([first.id]).kept is None and warm.held_back({first.row: "held"}).kept is None
+        assert warm.rows_of("letter").kept is None
         pd.testing.assert_frame_equal(warm.rejects(), cold.rejects())
     planner_cold = prepare(tmp_path / "en" / "launch-planner" / "campaign.yaml").audience
     assert planner_cold.counts["control group"] and set(planner_cold.variant_counts()) == {"A", "B"}

@@ -195,6 +195,9 @@ class Audience:
         None  # read, cleaned and checked by an earlier command, then (accounted.py)
     )
     settled: bool = False  # and accounted whole then: nothing it depends on changed since
+    # where its whole accounting is kept (accounted.py): the reports written from it are kept
+    # there too; an audience changed afterwards (only, held_back, rows_of) has none
+    kept: Path | None = field(default=None, repr=False)
     # each channel and its problem per row, kept until outcomes are final (_note_partial)
     _partial: dict[str, tuple[Reach, pd.Series]] = field(default_factory=dict, repr=False)
     _lookup: tuple | None = field(default=None, repr=False)
@@ -344,7 +347,7 @@ class Audience:
                 "; ".join(self.why_not(i) for i in missing), hint="ids are listed by validate"
             )
         frame = targeted.set_index(ID, drop=False).loc[wanted].reset_index(drop=True)
-        return replace(self, frame=frame, _lookup=None)
+        return replace(self, frame=frame, _lookup=None, kept=None)
 
     def rows_of(self, channel: str, start: int = 0, end: int | None = None) -> Audience:
         """The targeted rows a channel reaches, the start-th to the end-th, as an audience of their
@@ -364,13 +367,14 @@ class Audience:
             complaints=None,
             _partial={},
             _lookup=None,
+            kept=None,
         )
 
     def held_back(self, reasons: dict[int, str]) -> Audience:
         """The same audience with these rows (spreadsheet row → why) held back: reached by no
         channel, listed with their reason (rejects.csv), the others untouched."""
         frame = self.frame.copy()
-        held = replace(self, frame=frame, notes=list(self.notes), _lookup=None)
+        held = replace(self, frame=frame, notes=list(self.notes), _lookup=None, kept=None)
         mask = frame[ROW].astype(int).isin(list(reasons))
         _set_outcome(held, mask, Outcome.REJECTED, frame[ROW].astype(int).map(reasons).fillna(""))
         return held
@@ -483,15 +487,24 @@ class Audience:
 
     def write_rejects(self, path: Path, separator: str = ",") -> int:
         """Rows not (fully) targeted, with row number, outcome and reason (see _reject_rows)."""
-        header, rows = self._reject_rows()
-        write_csv(path, header, rows, separator)
-        return len(rows)
+        from publipost.campaigns import accounted
+
+        name = f"rejects-{ord(separator)}.csv"
+        if not accounted.reuse(self.kept, name, path):
+            write_csv(path, *self._reject_rows(), separator)
+            accounted.remember(self.kept, name, path)
+        return sum(note.outcome != Outcome.FILTERED for note in self.notes)  # not_targeted's
 
     def write_corrections(self, path: Path, separator: str = ",") -> int:
-        corrections = sorted(self.corrections, key=lambda c: c.row)
-        rows = ([c.row, c.field, c.before, c.after, c.reason] for c in corrections)
-        write_csv(path, ["row", "field", "before", "after", "reason"], rows, separator)
-        return len(corrections)
+        from publipost.campaigns import accounted
+
+        name = f"corrections-{ord(separator)}.csv"
+        if not accounted.reuse(self.kept, name, path):
+            corrections = sorted(self.corrections, key=lambda c: c.row)
+            rows = ([c.row, c.field, c.before, c.after, c.reason] for c in corrections)
+            write_csv(path, ["row", "field", "before", "after", "reason"], rows, separator)
+            accounted.remember(self.kept, name, path)
+        return len(self.corrections)
 
 
 @collector_paused()
@@ -524,9 +537,12 @@ def load_audience(
         settled = accounted.recall(keep, kept, whole)
         if settled is not None:
             try:
-                return _settled(*settled, reach, location)
+                found = _settled(*settled, reach, location)
             except (KeyError, TypeError, ValueError):  # kept facts incomplete or of another shape
                 pass
+            else:
+                found.kept = accounted.whole_place(keep, kept, whole)
+                return found
     recalled = accounted.recall(keep, kept) if keep is not None and kept else None
     audience = None
     if recalled is not None:
@@ -557,6 +573,7 @@ def load_audience(
     audience = _finished(audience, campaign)
     if keep is not None and kept and whole:
         accounted.keep(keep, kept, *_to_keep(audience, whole=True), whole=whole)
+        audience.kept = accounted.whole_place(keep, kept, whole)
     return audience
 
 
