@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from dataclasses import fields as fields_of
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,6 +28,7 @@ from publipost.campaigns.emails import NO_EMAIL, check_column
 from publipost.i18n import N_, chosen, speaking
 
 if TYPE_CHECKING:
+    from publipost.campaigns.accounted import Kept
     from publipost.campaigns.complaints import Complaints
 from publipost.campaigns.fields import map_headers, suggest_field
 from publipost.campaigns.model import Campaign
@@ -534,20 +536,20 @@ def load_audience(
         kept = accounted.key(campaign, [channel.name for channel in reach])
         whole = accounted.whole_key(kept, campaign, location) if kept else None
     if keep is not None and kept and whole:
-        settled = accounted.recall(keep, kept, whole)
+        settled = accounted.recall(keep, kept, whole, RECORDS)
         if settled is not None:
             try:
-                found = _settled(*settled, reach, location)
+                found = _settled(settled, reach, location)
             except (KeyError, TypeError, ValueError):  # kept facts incomplete or of another shape
                 pass
             else:
                 found.kept = accounted.whole_place(keep, kept, whole)
                 return found
-    recalled = accounted.recall(keep, kept) if keep is not None and kept else None
+    recalled = accounted.recall(keep, kept, makers=RECORDS) if keep is not None and kept else None
     audience = None
     if recalled is not None:
         try:
-            audience = _recalled(*recalled, reach)
+            audience = _recalled(recalled, reach)
         except (KeyError, TypeError, ValueError):  # kept facts incomplete or of another shape
             audience = None
     kept_now: Future[None] | None = None
@@ -591,21 +593,24 @@ def _store_location(campaign: Campaign, given: str | None) -> tuple[str, str] | 
 PROBLEM = "__problem_"  # a channel's problems per row, kept as columns of the frame
 
 
-def _to_keep(audience: Audience, whole: bool = False) -> tuple[pd.DataFrame, dict]:
+RECORDS = {"notes": RowNote, "corrections": Correction}  # kept as Arrow tables (accounted.records)
+
+
+def _to_keep(audience: Audience, whole: bool = False) -> tuple[pd.DataFrame, dict, dict]:
     """The audience as read, cleaned and checked by its channels (`whole`: accounted whole): a
     frame and plain facts."""
-    # Written by another thread while the audience goes on changing: where pandas copies on write
-    # (3.0 on, or when asked), a view whose later changes stay the audience's own; else a copy.
+    # The file as read is written by another thread while the audience goes on changing: where
+    # pandas copies on write (3.0 on, or when asked), a view whose later changes stay the
+    # audience's own; else a copy. The audience accounted whole is written before it is returned.
     copies_on_write = int(pd.__version__.split(".")[0]) >= 3 or pd.get_option("mode.copy_on_write") is True
-    frame = audience.frame.copy(deep=not copies_on_write)
-    for name, (_, problems) in audience._partial.items():
+    frame = audience.frame if whole else audience.frame.copy(deep=not copies_on_write)
+    partial = {} if whole else audience._partial  # accounted whole, the notes say it (_finished)
+    for name, (_, problems) in partial.items():
         frame[PROBLEM + name] = problems.reindex(frame.index)
     source = audience.source
     meta: dict[str, Any] = {
         "headers": audience.headers,
-        "notes": [[n.row, n.outcome, n.reason] for n in audience.notes],
-        "corrections": [[c.row, c.field, c.before, c.after, c.reason] for c in audience.corrections],
-        "channels": list(audience._partial),
+        "channels": list(partial),
         "source": {
             "path": str(source.path),
             "columns": [str(c) for c in source.frame.columns],
@@ -618,8 +623,9 @@ def _to_keep(audience: Audience, whole: bool = False) -> tuple[pd.DataFrame, dic
         },
     }
     if whole:
-        if HOUSEHOLD in frame:  # the names a household's letter carries, as JSON text
-            frame[HOUSEHOLD] = [json.dumps(v, ensure_ascii=False) if v else None for v in frame[HOUSEHOLD]]
+        if HOUSEHOLD in frame:  # the names a household's letter carries, as JSON text (a new frame)
+            named = [json.dumps(v, ensure_ascii=False) if v else None for v in frame[HOUSEHOLD]]
+            frame = frame.assign(**{HOUSEHOLD: named})
         check = audience.store
         meta |= {
             "keyed_by": audience.keyed_by,
@@ -627,10 +633,17 @@ def _to_keep(audience: Audience, whole: bool = False) -> tuple[pd.DataFrame, dic
             "lists": [[str(s.path), s.match, s.entries, s.suppressed] for s in audience.suppression],
             "store": None if check is None else {k: v for k, v in vars(check).items() if k != "real"},
         }
-    return frame, meta
+    from publipost.campaigns import accounted
+
+    tables = {
+        name: accounted.records(getattr(audience, name), [f.name for f in fields_of(kind)])
+        for name, kind in RECORDS.items()
+    }
+    return frame, meta, tables
 
 
-def _recalled(frame: pd.DataFrame, meta: dict, when: dt.datetime, reach: Sequence[Reach]) -> Audience:
+def _recalled(kept: Kept, reach: Sequence[Reach]) -> Audience:
+    frame, meta = kept.frame, kept.facts
     given = meta["source"]
     source = Table(
         Path(given["path"]),
@@ -648,19 +661,17 @@ def _recalled(frame: pd.DataFrame, meta: dict, when: dt.datetime, reach: Sequenc
         source,
         meta["headers"],
         frame,
-        notes=[RowNote(int(row), outcome, reason) for row, outcome, reason in meta["notes"]],
-        corrections=[Correction(int(r), f, b, a, why) for r, f, b, a, why in meta["corrections"]],
-        recalled=when,
+        notes=kept.records["notes"],
+        corrections=kept.records["corrections"],
+        recalled=kept.when,
     )
     audience._partial = partial
     return audience
 
 
-def _settled(
-    frame: pd.DataFrame, meta: dict, when: dt.datetime, reach: Sequence[Reach], store: tuple[str, str] | None
-) -> Audience:
+def _settled(kept: Kept, reach: Sequence[Reach], store: tuple[str, str] | None) -> Audience:
     """The audience accounted whole by an earlier command, as it was (campaigns/accounted.py)."""
-    audience = _recalled(frame, meta, when, reach)
+    audience, meta = _recalled(kept, reach), kept.facts
     if HOUSEHOLD in audience.frame:
         audience.frame[HOUSEHOLD] = [json.loads(v) if v else None for v in audience.frame[HOUSEHOLD]]
     audience.keyed_by = meta["keyed_by"]
