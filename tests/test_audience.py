@@ -371,6 +371,22 @@ def test_values_are_cleaned_and_every_change_reported(campaign_dir):
     assert reasons[(3, "first_name")] == "template or markup characters: printed as written"
 
 
+def test_a_value_that_looks_mis_encoded_and_is_not_is_left_and_the_next_one_fixed(campaign_dir):
+    """The cleaning writes each fix back to its own row: a cell that matches the pattern but
+    cannot be repaired (a character no Windows code page has) stays as it is, and a repaired
+    cell after it lands on its own row, not the first match's."""
+    csv_text = (
+        "id;Prénom;Nom;Adresse;Code postal;Ville\n"
+        "1;Ã© 中;Roy;1 rue A;69001;Lyon\n"
+        "2;Anne;Lin;2 rue B;69001;Lyon\n"
+        "3;FranÃ§oise;Chen;3 rue C;69001;Lyon\n"
+    )
+    audience = _audience(campaign_dir(csv=csv_text))
+    first_names = {r.id: r.fields["first_name"] for r in audience}
+    assert first_names == {"1": "Ã© 中", "2": "Anne", "3": "Françoise"}
+    assert [(c.row, c.after) for c in audience.corrections if c.field == "first_name"] == [(4, "Françoise")]
+
+
 def test_duplicate_ids_are_rejected_not_overwritten(campaign_dir):
     csv_text = (
         "id;Nom;Adresse;Code postal;Ville\n"
