@@ -242,6 +242,28 @@ def test_the_state_renders_one_recipient_on_demand(tmp_path):
     assert preview.version == before + 1 and not preview._cache  # a change on disk drops the renders
 
 
+def test_the_preview_starts_from_the_audience_validate_accounted(tmp_path, run, monkeypatch):
+    """After validate, the preview's load reads no customer file: the audience accounted whole
+    is kept in out/ (campaigns/accounted.py), and an edit of the copy reloads from it too."""
+    import publipost.campaigns.audience as audience
+
+    folder = _copy("vente-couette", tmp_path)
+    assert run("validate", folder / "campaign.yaml").code == 0
+
+    def not_again(*args, **kwargs):
+        raise AssertionError("the customer file was read again")
+
+    monkeypatch.setattr(audience, "_read_and_check", not_again)
+    preview = Preview(folder / "campaign.yaml")
+    preview.load()
+    assert preview.loaded is not None and len(preview.loaded.ids) == 128
+    assert preview.loaded.prepared.audience.settled
+    letter = folder / "lettre.md"
+    letter.write_text(letter.read_text(encoding="utf-8") + "\nUne phrase de plus.\n", encoding="utf-8")
+    preview.load()
+    assert preview.loaded is not None and len(preview.loaded.ids) == 128
+
+
 def test_a_big_customer_file_is_shown_from_its_first_rows_then_whole(tmp_path, monkeypatch):
     import publipost.preview.state as state
 

@@ -110,6 +110,24 @@ def test_report_without_a_manifest_or_with_a_bad_column(tmp_path, run):
     assert by.code == 0 and "customer" in by.out and "subscriber" in by.out
 
 
+def test_report_by_a_column_starts_from_the_audience_the_run_accounted(tmp_path, run, monkeypatch):
+    """`report --by` after a run reads no customer file: the audience kept in the output folder
+    is taken while nothing it depends on changed."""
+    import publipost.campaigns.audience as audience
+
+    folder = tmp_path / "launch-planner"
+    shutil.copytree(EXAMPLES / "launch-planner", folder, ignore=shutil.ignore_patterns("out"))
+    assert run("render", folder / "campaign.yaml", "--format", "pdf").code == 0
+    expected = run("report", folder / "campaign.yaml", "--by", "Segment").out
+
+    def not_again(*args, **kwargs):
+        raise AssertionError("the customer file was read again")
+
+    monkeypatch.setattr(audience, "_read_and_check", not_again)
+    by = run("report", folder / "campaign.yaml", "--by", "Segment")
+    assert by.code == 0 and by.out == expected
+
+
 def test_report_by_a_column_counts_each_recipient_once(tmp_path, run):
     """Issue 25, 14: an id also on rejected rows (the same customer exported twice, once without
     an address) was counted once per row in `report --by`."""

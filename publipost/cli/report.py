@@ -41,7 +41,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     campaign, folder, manifest = manifest_of(args.campaign, args.data)
     with manifest:
-        segments = _segments(campaign, args.by) if args.by else None  # a bad column: exit 2, nothing written
+        segments = _segments(campaign, args.by, folder) if args.by else None  # a bad column: exit 2
         responses = manifest.responses()
         people = per_recipient(manifest.mailings(), responses)
     costs = campaign.costs
@@ -68,14 +68,15 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _segments(campaign: Campaign, column: str) -> pd.Series:
-    """id → the value of a customer file's column (by field name or header)."""
+def _segments(campaign: Campaign, column: str, folder: Path) -> pd.Series:
+    """id → the value of a customer file's column (by field name or header), from the audience
+    kept in the campaign's output folder while nothing it depends on changed."""
     import pandas as pd
 
     from publipost.api import load_audience
     from publipost.campaigns.audience import ID, Outcome
 
-    audience = load_audience(campaign)
+    audience = load_audience(campaign, keep=folder)
     by_header = {header: name for name, header in audience.headers.items()}
     name = column if column in audience.headers else by_header.get(column)
     if name is None:

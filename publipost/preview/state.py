@@ -117,7 +117,10 @@ class Preview:
 
         started = time.perf_counter()
         try:  # no lock: the pages of the last load stay available while this one reads
-            prepared = prepare(self.path, boundary=self.boundary, rows=rows)
+            # the whole file: kept in out/ as validate keeps it, and taken from there while
+            # nothing the audience depends on changed (an edit of the copy reloads at once)
+            keep = None if rows is not None else Path(self.path).resolve().parent / "out"
+            prepared = prepare(self.path, boundary=self.boundary, rows=rows, keep=keep)
             bind_codes(prepared, prepared.out_dir, record=False)  # the codes a print run would bind
             found = lint(prepared)
         except PublipostError as exc:
