@@ -361,7 +361,7 @@ def test_notes_and_corrections_come_back_from_arrow_as_they_were(tmp_path):
         Correction(n, *(draw.choice(texts) + str(draw.randrange(9)) for _ in range(4))) for n in range(3_000)
     ]
     for chosen in ({"notes": notes, "corrections": corrections}, {"notes": [], "corrections": []}):
-        tables = {name: accounted.records(chosen[name], list(k.__slots__)) for name, k in RECORDS.items()}
+        tables = {name: accounted.records(chosen[name], kind) for name, kind in RECORDS.items()}
         accounted.keep(tmp_path, "k", pd.DataFrame({"a": [1]}), {}, tables)
         back = accounted.recall(tmp_path, "k", makers=RECORDS)
         assert back is not None and back.records == chosen

@@ -2,23 +2,23 @@
 the audience accounted whole, while nothing it depends on changed either.
 
 Reading a big file, cleaning it and writing every row's address block for the window are most
-of what `validate` costs (a 200,000-row file: 5 of 6.5 s). None of it depends on anything but
-the campaign file, the customer file, the letter's design and fonts, the channels and
-publipost's version: so `validate` keeps it in the output folder (`out/.audience/KEY/`), keyed
-by the digest of all of them (`key`), and `render`, `send` and `preview` start from it while
-nothing changed.
+of what `validate` costs. None of it depends on anything but the campaign file, the customer
+file, the letter's design and fonts, the channels and publipost's version: so `validate` keeps
+it in the output folder (`out/.audience/KEY/`), keyed by the digest of all of them (`key`).
 
 The rest of the accounting (filters, suppression lists, the suppression store, deduplication,
 ids, the control group, variants) depends on more: today's date, the lists' files, the store's
 entries and the language reasons are written in. The audience accounted whole is kept beside
-(`out/.audience/KEY/whole-KEY/`), keyed by all of that too (`whole_key`). The store is named by its
-own id and the version token it draws anew at every change to its suppressions (store/db.py): a
-count of entries could come back to the same number after a delete and an unsubscribe, and a
-stale audience would mail someone who unsubscribed a minute ago. When any of it changed, only
-the rest of the accounting is done again, from the kept file.
+(`out/.audience/KEY/whole-KEY/`), keyed by all of that too (`whole_key`), with the reports
+written from it. The store is named by its own id and the version token it draws anew at every
+change to its suppressions (store/db.py): a count of entries could come back to the same number
+after a delete and an unsubscribe, and a stale audience would mail someone who unsubscribed a
+minute ago. `render`, `send`, `preview` and `report --by` start from the audience accounted
+whole while nothing changed; when only the store, a list or the day did, from the file as read.
 
-Kept as data only (an Arrow file and a JSON file, never a pickle): a folder a command reads
-may come from anywhere, and reading it must not run anything.
+Kept as data only (Arrow files and a JSON file, never a pickle): a folder a command reads may
+come from anywhere, and reading it must not run anything. It is trusted as far as the output
+folder is: whoever can write there can also change the send journal.
 """
 
 from __future__ import annotations
@@ -167,17 +167,20 @@ class Kept(NamedTuple):
     when: dt.datetime
 
 
-def records(objects: Sequence[Any], fields: Sequence[str]) -> Any:
-    """Objects of one kind (a million rows' notes) as an Arrow table, a column per field, text
-    dictionary-encoded (one reason, 400,000 times): written and read back in a fraction of the
-    time JSON takes (1.26 s to read back a million rows' notes)."""
+def records(objects: Sequence[Any], kind: type) -> Any:
+    """Objects of one dataclass `kind` of int and str fields (a million rows' notes) as an Arrow
+    table, a column per field, text dictionary-encoded (one reason, 400,000 times): written and
+    read back in a fraction of the time JSON takes (1.26 s to read back a million rows' notes)."""
+    import dataclasses
+
     import pyarrow as pa
 
     columns = {}
-    for name in fields:
-        values = [getattr(o, name) for o in objects]
-        column = pa.array(values, pa.int64() if name == "row" else pa.string())
-        columns[name] = column if name == "row" else column.dictionary_encode()
+    for field in dataclasses.fields(kind):
+        values = [getattr(o, field.name) for o in objects]
+        number = field.type in ("int", int)
+        column = pa.array(values, pa.int64() if number else pa.string())
+        columns[field.name] = column if number else column.dictionary_encode()
     return pa.table(columns)
 
 
@@ -195,7 +198,7 @@ def _objects(table: Any, make: Callable[..., Any]) -> list[Any]:
 
 
 def recall(
-    folder: Path, wanted: str, whole: str | None = None, makers: Mapping[str, Callable[..., Any]] = {}
+    folder: Path, wanted: str, whole: str | None = None, makers: Mapping[str, type] | None = None
 ) -> Kept | None:
     """The kept frame, facts and records (each made again by its `makers`); with `whole`, those
     of the audience accounted whole under that key; None when nothing matching is kept or it
@@ -210,7 +213,7 @@ def recall(
         if meta.get("format") != FORMAT or meta.get("key") != wanted:
             return None
         frame = pd.read_feather(place / FRAME)  # with its row labels, kept in the file's metadata
-        made = {name: _objects(feather.read_table(place / f"{name}.arrow"), m) for name, m in makers.items()}
+        made = {n: _objects(feather.read_table(place / f"{n}.arrow"), m) for n, m in (makers or {}).items()}
         return Kept(frame, meta, made, dt.datetime.fromisoformat(meta["kept"]))
     except Exception:  # missing, damaged, not ours (pyarrow raises its own errors): read the file again
         return None

@@ -16,7 +16,6 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from dataclasses import fields as fields_of
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -635,10 +634,7 @@ def _to_keep(audience: Audience, whole: bool = False) -> tuple[pd.DataFrame, dic
         }
     from publipost.campaigns import accounted
 
-    tables = {
-        name: accounted.records(getattr(audience, name), [f.name for f in fields_of(kind)])
-        for name, kind in RECORDS.items()
-    }
+    tables = {name: accounted.records(getattr(audience, name), kind) for name, kind in RECORDS.items()}
     return frame, meta, tables
 
 
