@@ -338,10 +338,18 @@ def test_the_whole_audience_is_accounted_again_when_anything_it_depends_on_chang
     assert not settled() and settled()
     (kept,) = (campaign.parent / "out" / FOLDER).iterdir()  # one of each, however many runs
     assert len([p for p in kept.iterdir() if p.is_dir()]) == 1
-    with Store(str(tmp_path / "other.sqlite")) as store:  # a version nothing keeps up to date
-        store.db.execute("DROP TRIGGER suppressions_insert")
-    assert not settled() and not settled()
-    assert REUSED in run("validate", campaign, "--lang", "en").out  # the file as read still is
+    # A trigger dropped by hand, an unsubscribe meanwhile that no version records: the next
+    # opening adds the trigger back with a new version, and the audience is accounted again.
+    other = tmp_path / "other.sqlite"
+    db = sqlite3.connect(other)
+    with db:
+        db.execute("DROP TRIGGER suppressions_insert")
+        db.execute(
+            "INSERT INTO suppressions VALUES (?, 'email', 'manual', 'sql', '2026-12-05')",
+            [email_key("mathis.dupont2@exemple.fr")],
+        )
+    db.close()
+    assert not settled() and "C00002" in rejects() and settled()
 
 
 def test_notes_and_corrections_come_back_from_arrow_as_they_were(tmp_path):

@@ -322,6 +322,26 @@ def test_the_store_s_version_on_postgresql(postgres):
     )
 
 
+def test_a_postgresql_role_that_may_not_add_triggers_still_has_its_store(postgres):
+    """A store made by one role (before versions) and used by another that may create in the
+    schema but does not own the tables: it opens and works; its version says nothing, so no
+    audience is kept accounted whole against it."""
+    url = postgres.database("store_clerk")
+    with Store(url) as store:
+        store.add([Entry(email_key("a@example.com"), "email", "manual", "test")])
+        store.db.execute("DROP TRIGGER suppressions_changed ON suppressions")  # as 0.1 made it
+        store.db.execute("DELETE FROM store_meta WHERE key = 'version'")
+        store.db.execute("CREATE ROLE clerk LOGIN")
+        store.db.execute("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO clerk")
+        store.db.execute("GRANT CREATE ON SCHEMA public TO clerk")
+    with Store(url.replace("postgres@", "clerk@")) as clerk:
+        assert clerk.version() == ""
+        assert clerk.add([Entry(email_key("b@example.com"), "email", "manual", "test")]) == (1, 0)
+        assert clerk.stats() == {("email", "manual"): 2}
+    with Store(url) as owner:  # the owner, next time, adds them
+        assert owner.version() != ""
+
+
 def test_postgresql_refusals_never_show_the_password(postgres, run, monkeypatch):
     monkeypatch.setenv("PUBLIPOST_STORE", "postgresql://dana:hunter2@127.0.0.1:9/campaigns")
     refused = run("suppress", "stats")

@@ -211,12 +211,9 @@ class Store:
             self._execute(self._insert_ignore("store_meta", 2), ("application", APPLICATION))
             self._execute(self._insert_ignore("store_meta", 2), ("schema", str(SCHEMA_VERSION)))
             self._execute(self._insert_ignore("store_meta", 2), ("id", uuid.uuid4().hex))
-            # The version row, inserted once, is also what makes one connection (of several
-            # opening at once, which wait here for the first) add the triggers, once.
-            added = self._execute(self._insert_ignore("store_meta", 2), ("version", uuid.uuid4().hex))
-            if added.rowcount == 1:
-                for statement in CHANGED["postgres" if self.postgres else "sqlite"]:
-                    self._execute(statement)
+            self._execute(self._insert_ignore("store_meta", 2), ("version", uuid.uuid4().hex))
+            if not self._triggers():  # a store made before versions (or its triggers dropped)
+                self._add_triggers()
 
     def _foreign(self) -> PublipostError:
         if self.postgres:
@@ -379,18 +376,42 @@ class Store:
     def version(self) -> str:
         """A token the store draws anew at every change to its suppressions (CHANGED): equal
         tokens, the same entries. "" when its triggers are gone or disabled (dropped by hand,
-        a restore without them): a token nothing keeps up to date says nothing."""
-        if self.postgres:
-            names = ["suppressions_changed"]
-            query = "SELECT tgname FROM pg_trigger WHERE tgrelid = 'suppressions'::regclass"
-            query += " AND tgenabled <> 'D'"
-        else:
-            names = [f"suppressions_{event}" for event in ("insert", "update", "delete")]
-            query = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'suppressions'"
-        if not set(names) <= {name for (name,) in self._rows(query)}:
+        never added, a restore without them): a token nothing keeps up to date says nothing."""
+        if not self._triggers(enabled=True):
             return ""
         found = self._rows("SELECT value FROM store_meta WHERE key = 'version'")
         return str(found[0][0]) if found else ""
+
+    def _triggers(self, enabled: bool = False) -> bool:
+        """Whether every trigger that keeps the version is there (`enabled`: and enabled)."""
+        if self.postgres:
+            names = ["suppressions_changed"]
+            query = "SELECT tgname FROM pg_trigger WHERE tgrelid = 'suppressions'::regclass"
+            query += " AND tgenabled <> 'D'" if enabled else ""
+        else:
+            names = [f"suppressions_{event}" for event in ("insert", "update", "delete")]
+            query = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'suppressions'"
+        return set(names) <= {name for (name,) in self._rows(query)}
+
+    def _add_triggers(self) -> None:
+        """Within the migration (one connection at a time), with a new version: what changed
+        while they were missing went unseen. A PostgreSQL role that may not add a trigger (not
+        the tables' owner) keeps a store that works; its version then says nothing, and no
+        audience is kept accounted whole against it. (A trigger disabled and enabled again by
+        hand hides what changed meanwhile: draw a new version after such work, as here.)"""
+        self._execute("UPDATE store_meta SET value = ? WHERE key = 'version'", [uuid.uuid4().hex])
+        if not self.postgres:
+            for statement in CHANGED["sqlite"]:
+                self._execute(statement)
+            return
+        import psycopg
+
+        try:
+            with self.db.transaction():  # a savepoint: a refusal undoes these statements only
+                for statement in CHANGED["postgres"]:
+                    self._execute(statement)
+        except psycopg.errors.InsufficientPrivilege:
+            pass
 
     def total(self) -> int:
         return int(self._rows("SELECT COUNT(*) FROM suppressions")[0][0])
