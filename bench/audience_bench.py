@@ -14,9 +14,11 @@ customer and one in twenty twice (deduplicated by name and postcode). Best of RU
 runs of each contender in turns, each in a process of its own. Prints seconds and peak memory (RSS) of:
 the floor (pandas.read_csv of the same file, every column as text); a cold `validate` (read,
 clean, account every row: reach by letter and e-mail, filters, dedupe, rejects.csv); and a warm
-one, which starts from what the cold one kept in out/.audience (campaigns/accounted.py), as
-`render` and `send` do after `validate`; and a warm `render --only` of one letter, a later
-command as the issue measures it. The tests run it with tiny numbers so that it cannot rot.
+one, which starts from the audience the cold one kept accounted whole in out/.audience
+(campaigns/accounted.py), as `render` and `send` do after `validate`; and a warm `render --only`
+of one letter, a later command as the issue measures it. The suppression store is the user's
+own (PUBLIPOST_STORE, or the default): none there, none consulted. The tests run it with tiny
+numbers so that it cannot rot.
 """
 
 from __future__ import annotations
@@ -140,7 +142,7 @@ def main() -> None:
     print(f"customer file: {rows:,} rows, {size:.1f} MB{said}")
     print(f"pandas read_csv (floor): {f_s:.2f} s, {f_rss} MB peak")
     print(f"validate, cold: {v_s:.2f} s, {v_rss} MB peak ({v_rss / size:.1f}x the file's size)")
-    print(f"validate, warm (reusing the cold run's reading): {w_s:.2f} s, {w_rss} MB peak")
+    print(f"validate, warm (the audience the cold run accounted): {w_s:.2f} s, {w_rss} MB peak")
     print(f"render --only (one letter), warm: {r_s:.2f} s, {r_rss} MB peak")
     print(f"validate / read_csv: {v_s / f_s:.1f}x cold, {w_s / f_s:.1f}x warm; warm / cold: {w_s / v_s:.2f}")
     print(f"render --only, warm / validate, cold: {r_s / v_s:.2f}")

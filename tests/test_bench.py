@@ -40,7 +40,7 @@ def test_audience_bench():
     out = _bench("audience_bench.py", "300", "1")
     assert "customer file: 300 rows" in out and "pandas read_csv (floor):" in out
     assert re.search(r"validate, cold: [\d.]+ s, \d+ MB peak", out) and "validate / read_csv:" in out
-    assert re.search(r"validate, warm \(reusing the cold run's reading\): [\d.]+ s", out)
+    assert re.search(r"validate, warm \(the audience the cold run accounted\): [\d.]+ s", out)
     assert re.search(r"render --only \(one letter\), warm: [\d.]+ s, \d+ MB peak", out)
     quoted = _bench("audience_bench.py", "300", "1", "quoted")  # as a CRM exports the file
     assert "customer file: 300 rows" in quoted and "every field quoted" in quoted
