@@ -75,7 +75,7 @@ def check(location: str, recipients: int, entries: int, share: float) -> tuple[f
     )
     audience = Audience(source=None, headers={}, frame=frame)  # type: ignore[arg-type]
     started = time.perf_counter()
-    _consult_store(audience, campaign, location)
+    _consult_store(audience, campaign, (location, "given"))
     seconds = time.perf_counter() - started
     return seconds, int((frame["_outcome"] == Outcome.STORE.value).sum())
 
