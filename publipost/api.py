@@ -56,8 +56,9 @@ def load_audience(
 ) -> Audience:
     """The campaign's audience, every row accounted for by its channels: from the customer file
     it names (its first `rows` only, if given), or from `data`, a DataFrame with the same columns.
-    `keep`: an output folder where the file as read and checked is kept for the next call, and
-    reused while nothing it depends on changed (`Audience.recalled` says when it was made)."""
+    `keep`: an output folder where the audience is kept for the next call, and reused while
+    nothing it depends on changed (`Audience.recalled` says when it was made, `Audience.settled`
+    whether it was accounted whole then: filters, lists and store included)."""
     reach = [c.reach() for c in channels_of(campaign)]
     return _load_audience(campaign, reach, frame=data, rows=rows, keep=Path(keep) if keep else None)
 
@@ -74,7 +75,8 @@ def prepare(
     compiled once, each channel's template compiled once. With a `boundary` (lint, validate on
     untrusted input), the campaign may name files inside it only; with `rows`, only the customer
     file's first rows are read (a first look at a big file); with `keep`, an output folder, the
-    customer file as read and checked is kept there and reused by the next call (load_audience)."""
+    audience is kept there and reused by the next call while nothing it depends on changed
+    (load_audience)."""
     if not isinstance(campaign, Campaign):
         campaign = load_campaign(campaign, boundary=boundary)
     if not isinstance(audience, Audience):
