@@ -113,9 +113,11 @@ class PostalReach:
         """What the font, then the window, says of blocks given as columns of lines: each
         question asked once per distinct line, or per distinct number of lines."""
         said = np.full(len(lines[0]), "", dtype=object)
+        distinct = [line.unique().tolist() for line in lines]  # once, for the window and the font
         if fits is not None:
-            for line in reversed(lines):  # the first line too wide in the block's order: written last
-                wide = fits.too_wide_of(line.unique().tolist())
+            # the first line too wide in the block's order: written last
+            for line, values in zip(reversed(lines), reversed(distinct), strict=True):
+                wide = fits.too_wide_of(values)
                 if wide:
                     hit = line.isin(list(wide)).to_numpy(dtype=bool)
                     said[hit] = [wide[value] for value in line[hit].tolist()]
@@ -124,7 +126,7 @@ class PostalReach:
             if many:  # the number of lines is said first
                 hit = np.isin(count, list(many))
                 said[hit] = [many[n] for n in count[hit].tolist()]
-        if self.printable and self.printable([v for line in lines for v in line.unique().tolist()]):
+        if self.printable and self.printable([v for values in distinct for v in values]):
             # a glyph missing somewhere: the blocks it is in, asked one by one, say so first
             for position, block in enumerate(zip(*(line.tolist() for line in lines), strict=True)):
                 if why := self.printable([v for v in block if v]):
