@@ -288,7 +288,7 @@ class Audience:
         reached = np.flatnonzero(self._reaches(channel).to_numpy(dtype=bool))
         lengths, filled = np.zeros(len(reached)), np.zeros(len(reached))
         for name in fields:
-            cells = frame[name].astype(str).iloc[reached]
+            cells = frame[name].iloc[reached].astype(str)
             lengths += cells.str.len().to_numpy(dtype=float, na_value=np.nan)
             filled += cells.str.strip().ne("").to_numpy(dtype=float)
         chosen: set[int] = set()
