@@ -371,3 +371,40 @@ def test_notes_and_corrections_come_back_from_arrow_as_they_were(tmp_path):
         accounted.keep(tmp_path, "k", pd.DataFrame({"a": [1]}), {}, tables)
         back = accounted.recall(tmp_path, "k", makers=RECORDS)
         assert back is not None and back.records == chosen
+
+
+def test_a_report_copy_cut_short_is_never_reused_and_the_count_is_the_file_s(tmp_path, run, monkeypatch):
+    """Keeping a report beside the audience fails halfway (a full disk): nothing half-written is
+    copied by a later command, which writes the report whole again. The count validate prints
+    is the number of rows in the file it names, read back as CSV."""
+    import csv
+    import io
+    import re
+    import shutil
+    from pathlib import Path
+
+    from publipost.campaigns import accounted
+
+    campaign = copy_example("vente-couette", tmp_path)
+    assert run("validate", campaign, "--lang", "en").code == 0
+    first = _reports(campaign)
+    (whole,) = (campaign.parent / "out" / FOLDER).glob("*/whole-*")
+    for kept in whole.glob("*.csv"):
+        kept.unlink()
+    copy = shutil.copyfile
+
+    def disk_full(source, target):
+        if str(target).endswith(".new"):  # the copy into the kept folder
+            Path(target).write_bytes(Path(source).read_bytes()[:100])
+            raise OSError(28, "No space left on device")
+        return copy(source, target)
+
+    monkeypatch.setattr(accounted.shutil, "copyfile", disk_full)
+    assert SETTLED in run("validate", campaign, "--lang", "en").out
+    assert not list(whole.glob("*.csv")) and not list(whole.glob(".*")) and _reports(campaign) == first
+    monkeypatch.setattr(accounted.shutil, "copyfile", copy)
+    again = run("validate", campaign, "--lang", "en")
+    assert SETTLED in again.out and _reports(campaign) == first
+    rows = list(csv.reader(io.StringIO(first["rejects.csv"].decode("utf-8-sig")), delimiter=";"))[1:]
+    said = re.search(r"(\d+) rows not \(fully\) targeted", again.out)
+    assert said and int(said.group(1)) == len(rows) > 0

@@ -13,7 +13,7 @@ import hashlib
 import json
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -458,7 +458,7 @@ class Audience:
     def not_targeted(self) -> list[RowNote]:
         """The rows not (fully) targeted, as rejects.csv and the preview list them (one count,
         everywhere): rows filtered out by target.where are the filter doing its job, not listed."""
-        return sorted((n for n in self.notes if n.outcome != Outcome.FILTERED), key=lambda n: n.row)
+        return sorted(filter(_listed, self.notes), key=lambda n: n.row)
 
     def _reject_rows(self) -> tuple[list[str], list[list[object]]]:
         """rejects.csv's header and rows: row number (and for a file in parts its part and row
@@ -491,24 +491,37 @@ class Audience:
 
     def write_rejects(self, path: Path, separator: str = ",") -> int:
         """Rows not (fully) targeted, with row number, outcome and reason (see _reject_rows)."""
-        from publipost.campaigns import accounted
-
-        name = f"rejects-{ord(separator)}.csv"
-        if not accounted.reuse(self.kept, name, path):
-            write_csv(path, *self._reject_rows(), separator)
-            accounted.remember(self.kept, name, path)
-        return sum(note.outcome != Outcome.FILTERED for note in self.notes)  # not_targeted's
+        self._report(path, "rejects", separator, self._reject_rows)
+        return sum(map(_listed, self.notes))  # the rows not_targeted lists, without sorting them
 
     def write_corrections(self, path: Path, separator: str = ",") -> int:
+        def table() -> tuple[list[str], Iterator[list[object]]]:
+            corrections = sorted(self.corrections, key=lambda c: c.row)
+            return ["row", "field", "before", "after", "reason"], (
+                [c.row, c.field, c.before, c.after, c.reason] for c in corrections
+            )
+
+        self._report(path, "corrections", separator, table)
+        return len(self.corrections)
+
+    def _report(
+        self, path: Path, name: str, separator: str, table: Callable[[], tuple[list[str], Iterable[Any]]]
+    ) -> None:
+        """Write a report, or copy the one kept with this audience accounted whole (accounted.py),
+        and keep it there for the next command."""
         from publipost.campaigns import accounted
 
-        name = f"corrections-{ord(separator)}.csv"
-        if not accounted.reuse(self.kept, name, path):
-            corrections = sorted(self.corrections, key=lambda c: c.row)
-            rows = ([c.row, c.field, c.before, c.after, c.reason] for c in corrections)
-            write_csv(path, ["row", "field", "before", "after", "reason"], rows, separator)
-            accounted.remember(self.kept, name, path)
-        return len(self.corrections)
+        kept_name = f"{name}-{ord(separator)}.csv"
+        if not accounted.reuse(self.kept, kept_name, path):
+            header, rows = table()
+            write_csv(path, header, rows, separator)
+            accounted.remember(self.kept, kept_name, path)
+
+
+def _listed(note: RowNote) -> bool:
+    """Whether rejects.csv and the preview list this note: rows filtered out by target.where
+    are the filter doing its job."""
+    return note.outcome != Outcome.FILTERED
 
 
 @collector_paused()
