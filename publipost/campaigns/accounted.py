@@ -74,13 +74,7 @@ def key(campaign: Campaign, channels: list[str]) -> str | None:
         files.append(campaign.resolve(letter.design))
     if campaign.brand.font is not None:
         files += [campaign.resolve(campaign.brand.font.regular), campaign.resolve(campaign.brand.font.bold)]
-    for path in files:
-        try:
-            with path.open("rb") as file:
-                digest.update(hashlib.file_digest(file, "sha256").digest())
-        except OSError:
-            return None  # the command reports the missing file itself
-    return digest.hexdigest()
+    return digest.hexdigest() if _digested(digest, files) else None
 
 
 def whole_key(kept: str, campaign: Campaign, store: tuple[str, str] | None) -> str | None:
@@ -95,19 +89,26 @@ def whole_key(kept: str, campaign: Campaign, store: tuple[str, str] | None) -> s
     if campaign.reply:
         return None
     digest = hashlib.sha256(f"{kept} {today().isoformat()} {chosen(campaign.language)}".encode())
-    for exclusion in campaign.target.exclude:
-        path = campaign.resolve(exclusion.path)
-        digest.update(f"{path} {exclusion.match}".encode())
+    exclude = campaign.target.exclude
+    lists = [campaign.resolve(exclusion.path) for exclusion in exclude]
+    digest.update(repr([(str(path), e.match) for path, e in zip(lists, exclude, strict=True)]).encode())
+    state = _store_state(campaign, store)
+    if state is None or not _digested(digest, lists):
+        return None
+    digest.update(state.encode())
+    return digest.hexdigest()
+
+
+def _digested(digest: Any, files: list[Path]) -> bool:
+    """Each file's content added to `digest`; False when one cannot be read (the command then
+    reports it itself)."""
+    for path in files:
         try:
             with path.open("rb") as file:
                 digest.update(hashlib.file_digest(file, "sha256").digest())
         except OSError:
-            return None  # the command reports the missing list itself
-    state = _store_state(campaign, store)
-    if state is None:
-        return None
-    digest.update(state.encode())
-    return digest.hexdigest()
+            return False
+    return True
 
 
 def today() -> dt.date:
