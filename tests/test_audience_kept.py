@@ -5,6 +5,8 @@ time. The reused run says so, and its reports are byte for byte the cold run's."
 
 from __future__ import annotations
 
+from collections import Counter
+
 from publipost.api import prepare
 from publipost.campaigns.accounted import FOLDER
 from publipost.store.db import Entry, Store
@@ -370,7 +372,36 @@ def test_notes_and_corrections_come_back_from_arrow_as_they_were(tmp_path):
         tables = {name: accounted.records(chosen[name], kind) for name, kind in RECORDS.items()}
         accounted.keep(tmp_path, "k", pd.DataFrame({"a": [1]}), {}, tables)
         back = accounted.recall(tmp_path, "k", makers=RECORDS)
-        assert back is not None and back.records == chosen
+        assert back is not None
+        # counted and measured as they lie in Arrow, before any object is made
+        for name, field in (("notes", "outcome"), ("notes", "reason"), ("corrections", "field")):
+            recalled = back.records[name]
+            assert len(recalled) == len(chosen[name])
+            assert accounted.tally(recalled, field) == Counter(getattr(o, field) for o in chosen[name])
+        assert all(r._made is None for r in back.records.values())  # (what the above used)
+        assert back.records == chosen
+        made = back.records["notes"]
+        made.append(RowNote(1, "x", "y"))  # made now: counted from the objects, with what was added
+        assert accounted.tally(made, "outcome") == Counter(n.outcome for n in [*chosen["notes"], made[-1]])
+        assert len(made) == len(chosen["notes"]) + 1
+
+
+def test_kept_records_of_another_shape_are_read_again(tmp_path):
+    """Notes kept by another publipost (a field renamed) are found wrong when recalled, where
+    the file is then read again, not when first used, which would be a traceback."""
+    import pandas as pd
+    import pyarrow as pa
+
+    from publipost.campaigns import accounted
+    from publipost.campaigns.audience import RECORDS
+
+    tables = {name: accounted.records([], kind) for name, kind in RECORDS.items()}
+    tables["notes"] = pa.table({"row": [1], "outcome": ["rejected"], "why": ["no address"]})
+    accounted.keep(tmp_path, "k", pd.DataFrame({"a": [1]}), {}, tables)
+    assert accounted.recall(tmp_path, "k", makers=RECORDS) is None
+    tables["notes"] = accounted.records([], RECORDS["notes"])
+    accounted.keep(tmp_path, "k", pd.DataFrame({"a": [1]}), {}, tables)
+    assert accounted.recall(tmp_path, "k", makers=RECORDS) is not None
 
 
 def test_a_report_copy_cut_short_is_never_reused_and_the_count_is_the_file_s(tmp_path, run, monkeypatch):

@@ -29,7 +29,8 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections import Counter, UserList
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -164,7 +165,7 @@ def remember(place: Path | None, name: str, written: Path) -> None:
 class Kept(NamedTuple):
     frame: pd.DataFrame
     facts: dict[str, Any]
-    records: dict[str, list[Any]]  # the notes and corrections, as objects again
+    records: dict[str, Recalled]  # the notes and corrections, objects again when first used
     when: dt.datetime
 
 
@@ -185,6 +186,46 @@ def records(objects: Sequence[Any], kind: type) -> Any:
     return pa.table(columns)
 
 
+class Recalled(UserList[Any]):
+    """Records read back from Arrow, made objects only when first used: `render --only` of one
+    letter never looks at the 85,000 notes of a 200,000-row file (making them took 0.07 s, a
+    tenth of the command). Counted and measured without being made."""
+
+    def __init__(self, table: Any, make: Callable[..., Any]) -> None:  # (no UserList.__init__)
+        self._table: Any = table
+        self._make = make
+        self._made: list[Any] | None = None
+
+    @property
+    def data(self) -> list[Any]:
+        if self._made is None:
+            self._made, self._table = _objects(self._table, self._make), None
+        return self._made
+
+    @data.setter
+    def data(self, value: list[Any]) -> None:
+        self._made, self._table = value, None
+
+    def __len__(self) -> int:
+        return len(self._made) if self._made is not None else int(self._table.num_rows)
+
+    def tally(self, field: str) -> Counter[str]:
+        """How many records hold each value of `field`."""
+        if self._made is not None:
+            return tally(self._made, field)
+        import pyarrow.compute as pc
+
+        counted = pc.value_counts(self._table.column(field).combine_chunks().cast("string"))
+        return Counter(dict(zip(counted.field(0).to_pylist(), counted.field(1).to_pylist(), strict=True)))
+
+
+def tally(objects: Iterable[Any], field: str) -> Counter[str]:
+    """How many of `objects` hold each value of `field` (Recalled ones counted without making them)."""
+    if isinstance(objects, Recalled):
+        return objects.tally(field)
+    return Counter(getattr(o, field) for o in objects)
+
+
 def _objects(table: Any, make: Callable[..., Any]) -> list[Any]:
     """`records` back to objects, each text made once per distinct value."""
     columns = []
@@ -196,6 +237,16 @@ def _objects(table: Any, make: Callable[..., Any]) -> list[Any]:
         else:
             columns.append(array.to_pylist())
     return list(map(make, *columns)) if columns else []
+
+
+def _recalled(table: Any, kind: type) -> Recalled:
+    """A table `records` wrote of this dataclass, checked now (a damaged one is read again, not
+    found wrong when first used)."""
+    import dataclasses
+
+    if table.column_names != [f.name for f in dataclasses.fields(kind)]:
+        raise ValueError(f"kept records of another shape: {table.column_names}")
+    return Recalled(table, kind)
 
 
 def recall(
@@ -214,7 +265,7 @@ def recall(
         if meta.get("format") != FORMAT or meta.get("key") != wanted:
             return None
         frame = pd.read_feather(place / FRAME)  # with its row labels, kept in the file's metadata
-        made = {n: _objects(feather.read_table(place / f"{n}.arrow"), m) for n, m in (makers or {}).items()}
+        made = {n: _recalled(feather.read_table(place / f"{n}.arrow"), m) for n, m in (makers or {}).items()}
         return Kept(frame, meta, made, dt.datetime.fromisoformat(meta["kept"]))
     except Exception:  # missing, damaged, not ours (pyarrow raises its own errors): read the file again
         return None

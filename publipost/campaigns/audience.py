@@ -13,7 +13,7 @@ import hashlib
 import json
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, MutableSequence, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -185,8 +185,9 @@ class Audience:
     source: Table
     headers: dict[str, str]  # field → header in the file
     frame: pd.DataFrame  # every row read, cleaned, with its outcome
-    notes: list[RowNote] = field(default_factory=list)
-    corrections: list[Correction] = field(default_factory=list)
+    # (a list, or the records an earlier command kept, made objects when first used: accounted.py)
+    notes: MutableSequence[RowNote] = field(default_factory=list)
+    corrections: MutableSequence[Correction] = field(default_factory=list)
     suppression: list[SuppressionList] = field(default_factory=list)  # the exclude lists, as read
     keyed_by: str = "row"  # what recipient ids come from: a column, the e-mail address, or the row
     store: StoreCheck | None = None
@@ -491,8 +492,11 @@ class Audience:
 
     def write_rejects(self, path: Path, separator: str = ",") -> int:
         """Rows not (fully) targeted, with row number, outcome and reason (see _reject_rows)."""
+        from publipost.campaigns.accounted import tally
+
         self._report(path, "rejects", separator, self._reject_rows)
-        return sum(map(_listed, self.notes))  # the rows not_targeted lists, without sorting them
+        # the rows not_targeted lists, counted without sorting them (or making recalled notes)
+        return sum(n for outcome, n in tally(self.notes, "outcome").items() if _listed_outcome(outcome))
 
     def write_corrections(self, path: Path, separator: str = ",") -> int:
         def table() -> tuple[list[str], Iterator[list[object]]]:
@@ -519,9 +523,13 @@ class Audience:
 
 
 def _listed(note: RowNote) -> bool:
-    """Whether rejects.csv and the preview list this note: rows filtered out by target.where
-    are the filter doing its job."""
-    return note.outcome != Outcome.FILTERED
+    """Whether rejects.csv and the preview list this note."""
+    return _listed_outcome(note.outcome)
+
+
+def _listed_outcome(outcome: str) -> bool:
+    """Rows filtered out by target.where are the filter doing its job: not listed."""
+    return outcome != Outcome.FILTERED
 
 
 @collector_paused()
