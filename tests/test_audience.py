@@ -631,3 +631,37 @@ def test_a_notebook_gets_the_rejects_as_a_dataframe_and_names_the_id_column_as_i
     assert len(rejects) == len(written) - 1 > 0
     assert list(rejects.columns[:3]) == ["row", "outcome", "reason"] and "Customer ID" in rejects.columns
     assert set(prepared.audience.targeted["_id"]) >= {"PL-0001", "PL-0002"}  # ids from the column
+
+
+@pytest.mark.parametrize("country_first", [True, False])
+def test_a_lost_zero_is_restored_where_the_country_as_tidied_is_home(campaign_dir, country_first):
+    """Columns are tidied side by side; a postcode's lost zero waits for the country column,
+    tidied, wherever that stands in the file: "Fr‮ance" (a bidirectional control inside) is
+    France once tidied, so 1000 is 01000; in Belgium 1000 is Brussels."""
+    header = ["N° client", "NOM", "Adresse", "Code postal", "Ville"]
+    rows = [
+        ["C1", "Dupont", "1 rue A", "1000", "Bourg-en-Bresse"],
+        ["C2", "Peeters", "2 rue B", "1000", "Bruxelles"],
+    ]
+    countries = ["Fr\u202eance", "Belgique"]
+    path = campaign_dir()
+    if country_first:
+        header, rows = ["Pays", *header], [[c, *row] for c, row in zip(countries, rows, strict=True)]
+    else:
+        header, rows = [*header, "Pays"], [[*row, c] for c, row in zip(countries, rows, strict=True)]
+    _write(path.parent / "clients.csv", rows, header)
+    audience = _audience(path)
+    postcodes = dict(zip(audience.frame["last_name"], audience.frame["postcode"], strict=True))
+    assert postcodes == {"Dupont": "01000", "Peeters": "1000"}
+    assert (
+        [(c.row, c.field, c.reason) for c in audience.corrections]
+        == [
+            (2, "postcode", "leading zero lost by a spreadsheet"),
+            (2, "country", "bidirectional control character"),
+        ]
+        if not country_first
+        else [
+            (2, "country", "bidirectional control character"),
+            (2, "postcode", "leading zero lost by a spreadsheet"),
+        ]
+    )  # listed in the file's order of columns

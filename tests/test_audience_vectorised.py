@@ -130,10 +130,13 @@ def test_french_lines_are_the_blocks_format_address_writes(arrow):
     assert vouched.sum() > 100  # the columns are used (these rows are messy: one in forty is ordinary)
 
 
-def test_postal_reach_says_what_it_said_row_by_row(monkeypatch):
+@pytest.mark.parametrize("sliced", [False, True])
+def test_postal_reach_says_what_it_said_row_by_row(monkeypatch, sliced):
+    """Asked of whole columns, or of slices of them on three cores at once, the reach says of
+    each row what it says of the row asked whole."""
     from types import SimpleNamespace
 
-    from publipost.campaigns import presets
+    from publipost.campaigns import blocks, presets, table
     from publipost.campaigns import reach as reach_module
     from publipost.campaigns.reach import PostalReach
     from publipost.templates.layout import unprintable
@@ -151,7 +154,14 @@ def test_postal_reach_says_what_it_said_row_by_row(monkeypatch):
     rows += [{**dict.fromkeys(rows[0], ""), **wide, "postcode": "69002", "city": "Lyon"}]
     frame = pd.DataFrame(rows, dtype="str")
     reach = PostalReach(printable=unprintable, window=lambda campaign: fits)
+    asked = []
+    if sliced:
+        monkeypatch.setattr(table, "SLICE_ROWS", 1_000)
+        monkeypatch.setattr(table, "cores", lambda: 3)
+        write = blocks.french_lines
+        monkeypatch.setattr(blocks, "french_lines", lambda part: asked.append(len(part)) or write(part))
     got = reach.problems(SimpleNamespace(frame=frame), None).tolist()
+    assert asked == ([1_334, 1_334, 1_334] if sliced else [])
     assert got == [reach.problem(row, presets.FR, fits) for row in rows]  # each row asked whole
     assert "no glyph" in got[-2] and "no glyph" in got[-1]  # the font speaks first
     assert any("wider than the DL window" in said for said in got)
@@ -712,3 +722,69 @@ def test_a_first_look_reads_the_first_rows_as_the_whole_read_does(tmp_path, monk
     look = table.read_table(path, rows=5)
     assert look.frame["nom"].tolist() == ["Zoé"] * 5 and look.encoding == "cp1252"
     assert read == [big.find(b"\n", 65_536) + 1]  # its first 64 KB to the end of their line, of 1.1 MB
+
+
+@pytest.mark.parametrize("storage", ["pyarrow", "python"])
+def test_work_on_every_core_is_the_work_on_the_whole(monkeypatch, storage):
+    """Text in Arrow is worked on in consecutive slices, one per core, each in a thread of its
+    own; the base install's text (Python's) at once, where threads would only take turns."""
+    import threading
+
+    from publipost.campaigns import table
+
+    monkeypatch.setattr(table, "SLICE_ROWS", 10)
+    monkeypatch.setattr(table, "cores", lambda: 3)
+    text = pd.StringDtype(storage, na_value=float("nan"))
+    frame = pd.DataFrame({"a": [f"é{n}" for n in range(95)], "n": range(95)}, index=range(200, 295))
+    frame["a"] = frame["a"].astype(text)
+    seen = []
+
+    def work(part: pd.DataFrame) -> pd.Series:
+        seen.append((threading.current_thread().name, part.index[0], len(part)))
+        return part["a"].str.upper() + part["n"].astype(str)
+
+    for rows in (frame, frame["a"].to_frame().assign(n=frame["n"]), frame[frame["n"] < 25]):
+        whole = work(rows)
+        seen.clear()
+        done = table.on_every_core(rows, work)
+        assert pd.concat(done).equals(whole)
+        if storage == "pyarrow":
+            count = min(3, len(rows) // 10)
+            assert [start for _, start, _ in seen] == list(rows.index[:: -(-len(rows) // count)])
+            assert sum(size for *_, size in seen) == len(rows)
+            assert all(name.startswith("publipost-slice") for name, _, _ in seen)
+        else:
+            assert len(done) == 1 and seen[0][0] == threading.current_thread().name
+
+
+def test_an_audience_accounted_on_every_core_is_the_one_accounted_on_one(monkeypatch, tmp_path):
+    """The e-mail checks and the address blocks of a file in slices on three cores: every row's
+    outcome, address and reasons as on one."""
+    from publipost.campaigns import audience as audience_module
+    from publipost.campaigns import table
+    from publipost.campaigns.audience import load_audience
+    from publipost.campaigns.load import load_campaign
+    from tests.conftest import copy_example
+
+    campaign = copy_example("vente-couette", tmp_path)
+    source = campaign.parent / "data" / "clients.csv"
+    header, *rows = source.read_bytes().splitlines(keepends=True)
+    source.write_bytes(header + b"".join(rows * 12))  # 2,592 rows: duplicates, rejects, the lot
+
+    def accounted():
+        audience = load_audience(load_campaign(campaign), store=str(tmp_path / "store.sqlite"))
+        return audience.frame, sorted(map(repr, audience.notes))
+
+    one = accounted()
+    monkeypatch.setattr(table, "SLICE_ROWS", 500)
+    monkeypatch.setattr(table, "cores", lambda: 3)
+    asked = []
+    check = table.on_every_core
+    for module in (table, audience_module):  # (the audience names it as its own)
+        monkeypatch.setattr(
+            module, "on_every_core", lambda rows, work: asked.append(work) or check(rows, work)
+        )
+    three = accounted()
+    assert len(asked) == 2  # the addresses, the e-mails
+    pd.testing.assert_frame_equal(three[0], one[0])
+    assert three[1] == one[1]

@@ -41,8 +41,10 @@ from publipost.campaigns.table import (
     Table,
     blank_rows,
     casefolded,
+    cores,
     folded_words,
     in_arrow,
+    on_every_core,
     per_value,
     table_from_frame,
 )
@@ -762,52 +764,55 @@ def _finished(audience: Audience, campaign: Campaign) -> Audience:
 
 
 def _clean(audience: Audience, campaign: Campaign) -> None:
-    frame = audience.frame
-    # Most columns hold nothing to fix: one scan of each column tells, two columns at a time
-    # (Arrow's kernels let go of the GIL: 1.6x on two cores).
-    with ThreadPoolExecutor(2) as scans:
-        found = scans.map(lambda name: bool(untidy(frame[name].astype(str)).any()), audience.fields)
-        untidy_ones = dict(zip(audience.fields, found, strict=True))
-    for name in audience.fields:
-        column = frame[name].astype(str)
-        messy = untidy_ones[name]
-        if messy and column.str.contains(SUSPECT.pattern, regex=True).any():
-            column = _fix(audience, frame, name, column, CONTROL, _flatten, "line break or control character")
-            column = _fix(
-                audience, frame, name, column, MOJIBAKE, _unmojibake, "mis-encoded accents (mojibake)"
+    """Each column tidied, one per core at a time (Arrow's kernels let go of the GIL: a million
+    rows' columns in 1.0 s instead of 1.6 s on two cores); the corrections listed in the
+    columns' order, as if one at a time."""
+    frame, fields = audience.frame, audience.fields
+    style = _address_style(campaign)
+    with ThreadPoolExecutor(cores(), thread_name_prefix="publipost-tidy") as pool:
+        tidied: dict[str, Future[tuple[pd.Series, list[Correction]]]] = {}
+        for name in sorted(fields, key=lambda name: name != "country"):  # a postcode waits for it
+            country = tidied.get("country") if name == "postcode" else None
+            tidied[name] = pool.submit(_tidy, frame, name, style, country)
+        done = {name: tidied[name].result() for name in fields}
+    for name, (column, corrections) in done.items():
+        frame[name] = column
+        audience.corrections += corrections
+
+
+def _tidy(
+    frame: pd.DataFrame, name: str, style: str, country: Future[tuple[pd.Series, list[Correction]]] | None
+) -> tuple[pd.Series, list[Correction]]:
+    """A column tidied, and what was corrected; `country`: the country column tidied, wherever
+    it stands in the file (a postcode's lost zero is restored on domestic rows only)."""
+    corrections: list[Correction] = []
+    column = frame[name].astype(str)
+    messy = bool(untidy(column).any())  # most columns hold nothing to fix: one scan tells
+    if messy and column.str.contains(SUSPECT.pattern, regex=True).any():
+        for pattern, fixer, reason in REPAIRS:
+            column = _fix(corrections, frame, name, column, pattern, fixer, reason)
+    stripped = column.str.strip().str.replace(WHITESPACE + "{2,}", " ", regex=True) if messy else column
+    if name in NAME_FIELDS:
+        # a name holding both an ASCII capital and an ASCII small letter is in neither case
+        # whole: needs_casing says no without being asked (most names of a real file)
+        mixed = stripped.str.contains("[a-z]", regex=True) & stripped.str.contains("[A-Z]", regex=True)
+        stripped = _fix(
+            corrections, frame, name, stripped, None, proper_case, "name case", needs_casing, ~mixed
+        )
+    if name == "postcode" and (lost := LOST_ZERO.get(style)):
+        pattern, restore = lost  # a spreadsheet read the postcode as a number: its zero is gone
+        countries = frame if country is None else frame.assign(country=country.result()[0])
+        home = _domestic(countries, style)  # a Belgian 1000 is Brussels, not 01000
+        stripped.loc[home] = _fix(
+            corrections, frame, name, stripped[home], pattern, restore, "leading zero lost by a spreadsheet"
+        )
+    if messy and name != "message_id":  # a Message-ID is <id@domain> by its RFC: no markup
+        flagged = stripped.str.contains(MARKUP.pattern, regex=True)
+        for row, value in zip(frame.loc[flagged, ROW], stripped[flagged], strict=True):
+            corrections.append(
+                Correction(int(row), name, value, value, "template or markup characters: printed as written")
             )
-            column = _fix(
-                audience,
-                frame,
-                name,
-                column,
-                BIDI,
-                lambda v: BIDI.sub("", v),
-                "bidirectional control character",
-            )
-        stripped = column.str.strip().str.replace(WHITESPACE + "{2,}", " ", regex=True) if messy else column
-        if name in NAME_FIELDS:
-            # a name holding both an ASCII capital and an ASCII small letter is in neither case
-            # whole: needs_casing says no without being asked (most names of a real file)
-            mixed = stripped.str.contains("[a-z]", regex=True) & stripped.str.contains("[A-Z]", regex=True)
-            stripped = _fix(
-                audience, frame, name, stripped, None, proper_case, "name case", needs_casing, ~mixed
-            )
-        if name == "postcode" and (lost := LOST_ZERO.get(_address_style(campaign))):
-            pattern, restore = lost  # a spreadsheet read the postcode as a number: its zero is gone
-            home = _domestic(frame, _address_style(campaign))  # a Belgian 1000 is Brussels, not 01000
-            stripped.loc[home] = _fix(
-                audience, frame, name, stripped[home], pattern, restore, "leading zero lost by a spreadsheet"
-            )
-        if messy and name != "message_id":  # a Message-ID is <id@domain> by its RFC: no markup
-            flagged = stripped.str.contains(MARKUP.pattern, regex=True)
-            for row, value in zip(frame.loc[flagged, ROW], stripped[flagged], strict=True):
-                audience.corrections.append(
-                    Correction(
-                        int(row), name, value, value, "template or markup characters: printed as written"
-                    )
-                )
-        frame[name] = stripped
+    return stripped, corrections
 
 
 SHORT_ZIP = re.compile(r"^\d{3,4}(?:-\d{4})?$")
@@ -837,7 +842,7 @@ def _address_style(campaign: Campaign) -> str:
 
 
 def _fix(
-    audience: Audience,
+    corrections: list[Correction],
     frame: pd.DataFrame,
     name: str,
     column: pd.Series,
@@ -847,8 +852,8 @@ def _fix(
     test: Callable[[str], bool] | None = None,
     among: pd.Series | None = None,
 ) -> pd.Series:
-    """Apply `fixer` to the values that match, recording each change; `test` need be asked only
-    of the cells `among` marks (the others are known to fail it)."""
+    """Apply `fixer` to the values that match, recording each change in `corrections`; `test`
+    need be asked only of the cells `among` marks (the others are known to fail it)."""
     if test is not None:  # asked once a value: a file repeats its first names
         asked = column if among is None else column[among]
         hits = column.isin([value for value in asked.unique() if test(value)])
@@ -866,7 +871,7 @@ def _fix(
     column = column.copy()
     column.loc[after.index] = after  # at once: one by one, each write copies an Arrow array
     rows = frame.loc[after.index, ROW].astype(int).tolist()
-    audience.corrections += [
+    corrections += [
         Correction(row, name, old, new, reason)
         for row, old, new in zip(rows, before.tolist(), after.tolist(), strict=True)
     ]
@@ -885,6 +890,14 @@ def _unmojibake(value: str) -> str:
         return value.encode("cp1252").decode("utf-8")
     except UnicodeError:
         return value
+
+
+# What a suspect cell (SUSPECT) may need, in this order: the pattern, the repair, its reason.
+REPAIRS: list[tuple[re.Pattern[str], Callable[[str], str], str]] = [
+    (CONTROL, _flatten, "line break or control character"),
+    (MOJIBAKE, _unmojibake, "mis-encoded accents (mojibake)"),
+    (BIDI, lambda v: BIDI.sub("", v), "bidirectional control character"),
+]
 
 
 # --- outcomes ----------------------------------------------------------------------------------
@@ -975,7 +988,9 @@ def _normalise_emails(audience: Audience) -> None:
         frame[EMAIL] = ""
         frame["_email_problem"] = "no e-mail column"
         return
-    frame[EMAIL], frame["_email_problem"] = check_column(frame["email"].astype(str))
+    sliced = on_every_core(frame["email"].astype(str), check_column)  # on every core
+    for name, part in zip((EMAIL, "_email_problem"), zip(*sliced, strict=True), strict=True):
+        frame[name] = pd.concat(part) if len(part) > 1 else part[0]
 
 
 def _filter(audience: Audience, campaign: Campaign) -> None:

@@ -87,14 +87,19 @@ class PostalReach:
         from publipost.campaigns.blocks import french_lines
         from publipost.campaigns.postal import FR
         from publipost.campaigns.presets import campaign_preset
+        from publipost.campaigns.table import on_every_core
 
         frame = audience.frame
         style = campaign_preset(campaign).address_style
         fits = self.window(campaign) if self.window else None
         found = np.full(len(frame), "", dtype=object)  # by position: label alignment costs
         sure = np.zeros(len(frame), dtype=bool)
-        if style == FR:  # the ordinary rows, column by column (campaigns/blocks.py)
-            vouched, lines = french_lines(frame)
+        if style == FR:  # the ordinary rows, column by column (campaigns/blocks.py), on every core
+            sliced = on_every_core(frame, french_lines)
+            vouched, lines = sliced[0]
+            if len(sliced) > 1:
+                vouched = pd.concat([v for v, _ in sliced])
+                lines = [pd.concat(line) for line in zip(*(ls for _, ls in sliced), strict=True)]
             sure = vouched.to_numpy(dtype=bool)
             if sure.any():
                 found[sure] = self._said([line[sure] for line in lines], fits)

@@ -18,15 +18,20 @@ import codecs
 import csv
 import hashlib
 import importlib.util
+import os
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 
 from publipost.errors import AudienceError, Where
 from publipost.folding import fold_words
+
+T = TypeVar("T", pd.DataFrame, pd.Series)
+R = TypeVar("R")
 
 CANDIDATE_SEPARATORS = (";", ",", "\t", "|")
 ROW = "_row"  # spreadsheet row number (header = row 1), kept beside the data
@@ -449,6 +454,31 @@ def in_arrow(column: pd.Series) -> bool:
     """Whether pandas holds the text in Arrow (pyarrow installed): its string kernels then run
     in C over the whole column, where the base install would call Python once a cell anyway."""
     return getattr(column.dtype, "storage", None) == "pyarrow"
+
+
+SLICE_ROWS = 100_000  # our choice: fewer rows than this are worked on at once (a thread costs ~1 ms)
+
+
+def cores() -> int:
+    """The cores this process may run on (a container's share, not the machine's)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def on_every_core(rows: T, work: Callable[[T], R]) -> list[R]:
+    """`work` of `rows` (a frame or a column), as the results for consecutive slices of them, one
+    slice per core worked on at once. Arrow's kernels let go of the GIL: every French address
+    block of a million rows is written in 0.5 s on two cores instead of 1.1 s. Only for text in
+    Arrow (the base install's is Python's: one core's), and `work` must answer each row from
+    that row alone."""
+    dtypes = [rows.dtype] if isinstance(rows, pd.Series) else list(rows.dtypes)
+    arrow = any(getattr(dtype, "storage", None) == "pyarrow" for dtype in dtypes)
+    count = min(cores(), len(rows) // SLICE_ROWS) if arrow else 1
+    if count < 2:
+        return [work(rows)]
+    size = -(-len(rows) // count)
+    slices = [rows.iloc[start : start + size] for start in range(0, len(rows), size)]
+    with ThreadPoolExecutor(count, thread_name_prefix="publipost-slice") as pool:
+        return list(pool.map(work, slices))
 
 
 def ascii_in_arrow(
