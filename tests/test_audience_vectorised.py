@@ -130,10 +130,10 @@ def test_french_lines_are_the_blocks_format_address_writes(arrow):
     assert vouched.sum() > 100  # the columns are used (these rows are messy: one in forty is ordinary)
 
 
-@pytest.mark.parametrize("sliced", [False, True])
-def test_postal_reach_says_what_it_said_row_by_row(monkeypatch, sliced):
-    """Asked of whole columns, or of slices of them on three cores at once, the reach says of
-    each row what it says of the row asked whole."""
+@pytest.mark.parametrize(("storage", "sliced"), [("pyarrow", False), ("pyarrow", True), ("python", False)])
+def test_postal_reach_says_what_it_said_row_by_row(monkeypatch, storage, sliced):
+    """Asked of whole columns (in Arrow, or the base install's Python text), or of slices of them
+    on three cores at once, the reach says of each row what it says of the row asked whole."""
     from types import SimpleNamespace
 
     from publipost.campaigns import blocks, presets, table
@@ -152,7 +152,9 @@ def test_postal_reach_says_what_it_said_row_by_row(monkeypatch, sliced):
     rows += [{**dict.fromkeys(rows[0], ""), **good, "postcode": "69002", "city": "Lyon"}]  # a glyph missing
     wide = {**good, "last_name": "Nowak-Wiśniewska-Kowalczyk"}  # …on a line too wide as well
     rows += [{**dict.fromkeys(rows[0], ""), **wide, "postcode": "69002", "city": "Lyon"}]
-    frame = pd.DataFrame(rows, dtype="str")
+    plain = {"last_name": "Martin", "address1": "3 rue Neuve", "postcode": "69002", "city": "Lyon"}
+    rows.insert(0, {**dict.fromkeys(rows[0], ""), **plain, "last_name": "Mar\x7ftin"})  # ASCII, no glyph
+    frame = pd.DataFrame(rows, dtype=pd.StringDtype(storage, na_value=float("nan")))
     reach = PostalReach(printable=unprintable, window=lambda campaign: fits)
     asked = []
     if sliced:
@@ -161,9 +163,21 @@ def test_postal_reach_says_what_it_said_row_by_row(monkeypatch, sliced):
         write = blocks.french_lines
         monkeypatch.setattr(blocks, "french_lines", lambda part: asked.append(len(part)) or write(part))
     got = reach.problems(SimpleNamespace(frame=frame), None).tolist()
-    assert asked == ([1_334, 1_334, 1_334] if sliced else [])
+    assert asked == ([1_335, 1_335, 1_333] if sliced else [])
     assert got == [reach.problem(row, presets.FR, fits) for row in rows]  # each row asked whole
     assert "no glyph" in got[-2] and "no glyph" in got[-1]  # the font speaks first
+    assert "no glyph for '\x7f'" in got[0]
+    for lacking, glyph in (
+        ("Mar\x7ftin", "\x7f"),
+        ("Wang 王", "王"),
+    ):  # each alone, in a block the columns vouch for
+        blocks_of = [
+            {**dict.fromkeys(rows[1], ""), **plain},
+            {**dict.fromkeys(rows[1], ""), **plain, "last_name": lacking},
+        ]
+        alone = pd.DataFrame(blocks_of, dtype=frame.dtypes.iloc[0])
+        said = reach.problems(SimpleNamespace(frame=alone), None).tolist()
+        assert said[0] == "" and f"no glyph for '{glyph}'" in said[1], lacking
     assert any("wider than the DL window" in said for said in got)
     assert any("the DL window shows 5" in said for said in got)
 
@@ -788,3 +802,35 @@ def test_an_audience_accounted_on_every_core_is_the_one_accounted_on_one(monkeyp
     assert len(asked) == 2  # the addresses, the e-mails
     pd.testing.assert_frame_equal(three[0], one[0])
     assert three[1] == one[1]
+
+
+@pytest.mark.parametrize("kind", ["string", "large_string"])
+def test_code_points_are_python_s_characters(kind):
+    """UTF-8 decoded in numpy: each value's characters as Python reads them, one to four bytes,
+    the last code point, in chunks, sliced, with nulls."""
+    import pyarrow as pa
+
+    from publipost.campaigns.table import code_points
+
+    rng = random.Random(5)
+    pool = [
+        chr(c) for c in (0, 1, 65, 0x7F, 0x80, 0xE9, 0x7FF, 0x800, 0xD7FF, 0xE000, 0xFFFF, 0x10000, 0x10FFFF)
+    ]
+    values = ["".join(rng.choice(pool) for _ in range(rng.randrange(0, 7))) for _ in range(20_000)]
+    arrays = pa.chunked_array([pa.array(values[:9_000], kind), pa.array([None, *values[9_000:]], kind)])
+    for given, expected in (
+        (arrays, [*values[:9_000], "", *values[9_000:]]),
+        (arrays.chunk(0).slice(7), values[7:9_000]),
+    ):
+        data, bounds, starts, points = code_points(given)
+        decoded = []
+        beyond = dict(zip(starts.tolist(), points.tolist(), strict=True))
+        for start, end in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+            decoded.append(
+                "".join(
+                    chr(beyond.get(at, data[at]))
+                    for at in range(start, end)
+                    if at in beyond or data[at] < 0x80
+                )
+            )
+        assert decoded == expected

@@ -228,17 +228,21 @@ def test_a_line_left_unmeasured_fits_every_window_whatever_its_characters():
     assert WindowFit("c65-left", 6, 70.7).too_wide("W" * 23)  # measured now, and too wide
 
 
-def test_lines_summed_in_numpy_are_judged_as_measured_one_by_one():
+def test_lines_summed_in_numpy_are_judged_as_measured_one_by_one(monkeypatch):
     """too_wide_of sums a line's advance widths in numpy and measures only the lines that do not
-    clearly fit: it must say what too_wide says of each line, on names, accents, glyphs the font
-    lacks, characters beyond the BMP, a NUL, lines past its matrix's width, and lines a hair
-    either side of the room."""
+    clearly fit, and too_wide_in does it from their UTF-8 bytes in Arrow: each must say what
+    too_wide says of each line, on names, accents, glyphs the font lacks, characters beyond the
+    BMP, a NUL, lines past its matrix's width, and lines a hair either side of the room."""
     import random
 
+    import pyarrow as pa
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
+    from publipost.templates import window
     from publipost.templates.pdf import ADDRESS_SIZE, REGULAR, register_fonts
     from publipost.templates.window import LONGEST, PT, WindowFit
+
+    monkeypatch.setattr(window, "ARROW_SLICE", 1_000)  # slices end mid-array, as a million lines' do
 
     register_fonts()
     rng = random.Random(8)
@@ -253,6 +257,14 @@ def test_lines_summed_in_numpy_are_judged_as_measured_one_by_one():
         edge = [line for line in lines if abs(stringWidth(line, REGULAR, ADDRESS_SIZE) * PT - room) < 0.5]
         expected = {line: why for line in lines if (why := fit.too_wide(line))}
         assert fit.too_wide_of(lines) == expected, room
+        in_arrow = pa.chunked_array([pa.array(["x", *lines[:3_000]]), pa.array([None, *lines[3_000:]])])
+        assert fit.too_wide_in(in_arrow) == expected, room  # (chunks, a null, a first line left out:)
+        assert fit.too_wide_in(in_arrow.combine_chunks().slice(1)) == expected  # (an array's offset)
         assert 0 < len(expected) < len(lines)
         assert edge or room == 40.0
     assert WindowFit().too_wide_of(lines) == {}  # no envelope: every line fits
+    assert WindowFit().too_wide_in(pa.array(lines)) == {}
+    summed = [line for line in lines if "\x00" not in line and len(line) <= LONGEST]  # (both sum these)
+    widths = window._arrow_widths(pa.array(summed))
+    assert widths.tolist() == pytest.approx(window._line_widths(summed), abs=1e-9)
+    assert "" in summed and widths[summed.index("")] == 0.0

@@ -1099,9 +1099,12 @@ def _match_key(frame: pd.DataFrame, key: str) -> pd.Series:
     return keys.where(parts[1].str.strip() != "", "")
 
 
-def _joined_key(audience: Audience, campaign: Campaign, setting: str, keys: list[str]) -> pd.Series:
-    """Each row's key over these columns (folded: case, accents and spacing never tell two
-    customers apart), for target.dedupe or target.household; a column the file lacks is an error."""
+def _joined_key(
+    audience: Audience, campaign: Campaign, setting: str, keys: list[str], rows: pd.Series
+) -> pd.Series:
+    """The key of each of these `rows` over these columns (folded: case, accents and spacing never
+    tell two customers apart), for target.dedupe or target.household; a column the file lacks
+    is an error. Only rows still targeted are asked: a filter has often set most aside."""
     frame = audience.frame
     for key in keys:
         if key not in frame.columns:
@@ -1110,6 +1113,7 @@ def _joined_key(audience: Audience, campaign: Campaign, setting: str, keys: list
                 campaign.where(("target", setting)),
                 audience.suggest(key),
             )
+    frame = frame[rows]
     parts = [
         (_match_key(frame, "email") if k == "email" else folded_words(frame[k].astype(str))) for k in keys
     ]
@@ -1134,13 +1138,12 @@ def _dedupe(audience: Audience, campaign: Campaign) -> None:
         )
     if not keys:
         return
-    joined = _joined_key(audience, campaign, "dedupe", keys)
-    live = (frame["_outcome"] == Outcome.TARGETED) & (joined.str.strip("|") != "")
-    candidates = joined[live]
+    joined = _joined_key(audience, campaign, "dedupe", keys, frame["_outcome"] == Outcome.TARGETED)
+    candidates = joined[joined.str.strip("|") != ""]
     duplicate = candidates.duplicated(keep="first")
     if not duplicate.any():
         return
-    first_row = frame.loc[live, ROW].groupby(candidates).transform("first")
+    first_row = frame.loc[candidates.index, ROW].groupby(candidates).transform("first")
     reasons = "same " + "+".join(keys) + " as row " + first_row.astype(str)
     mask = pd.Series(False, index=frame.index)
     mask[duplicate.index] = duplicate
@@ -1158,9 +1161,10 @@ def _households(audience: Audience, campaign: Campaign) -> None:
     letter = REACH + "letter"
     if not keys or letter not in frame:
         return
-    joined = _joined_key(audience, campaign, "household", keys)
-    live = (frame["_outcome"] == Outcome.TARGETED) & frame[letter] & (joined.str.strip("|") != "")
-    shared = joined[live][joined[live].duplicated(keep=False)]
+    sent = (frame["_outcome"] == Outcome.TARGETED) & frame[letter]
+    joined = _joined_key(audience, campaign, "household", keys, sent)
+    live = joined[joined.str.strip("|") != ""]
+    shared = live[live.duplicated(keep=False)]
     if shared.empty:
         return
     names = [n for n in ("civility", "first_name", "last_name") if n in frame]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -68,6 +68,8 @@ class BlockFit(Protocol):
 
     def too_wide_of(self, lines: list[str]) -> dict[str, str]: ...
 
+    def too_wide_in(self, values: Any) -> dict[str, str]: ...  # an Arrow array of lines
+
 
 @dataclass(frozen=True)
 class PostalReach:
@@ -117,12 +119,16 @@ class PostalReach:
     def _said(self, lines: list[pd.Series], fits: BlockFit | None) -> np.ndarray:
         """What the font, then the window, says of blocks given as columns of lines: each
         question asked once per distinct line, or per distinct number of lines."""
+        from publipost.campaigns.table import in_arrow
+
         said = np.full(len(lines[0]), "", dtype=object)
-        distinct = [line.unique().tolist() for line in lines]  # once, for the window and the font
+        arrow = all(map(in_arrow, lines))  # (in Arrow, asked without a Python string per line)
+        distinct = [line.unique() for line in lines]  # once, for the window and the font
         if fits is not None:
             # the first line too wide in the block's order: written last
             for line, values in zip(reversed(lines), reversed(distinct), strict=True):
-                wide = fits.too_wide_of(values)
+                asked = values.__arrow_array__() if arrow else None
+                wide = fits.too_wide_in(asked) if arrow else fits.too_wide_of(values.tolist())
                 if wide:
                     hit = line.isin(list(wide)).to_numpy(dtype=bool)
                     said[hit] = [wide[value] for value in line[hit].tolist()]
@@ -131,7 +137,7 @@ class PostalReach:
             if many:  # the number of lines is said first
                 hit = np.isin(count, list(many))
                 said[hit] = [many[n] for n in count[hit].tolist()]
-        if self.printable and self.printable([v for values in distinct for v in values]):
+        if self.printable and self.printable(_characters(distinct) if arrow else _values(distinct)):
             # a glyph missing somewhere: the blocks it is in, asked one by one, say so first
             for position, block in enumerate(zip(*(line.tolist() for line in lines), strict=True)):
                 if why := self.printable([v for v in block if v]):
@@ -152,6 +158,23 @@ class PostalReach:
         except AddressError as exc:
             return str(exc)
         return (self.printable(block) if self.printable else "") or (fits(block) if fits else "")
+
+
+def _values(distinct: list[Any]) -> list[str]:
+    return [value for values in distinct for value in values.tolist()]
+
+
+def _characters(distinct: list[Any]) -> list[str]:
+    """Every character of these Arrow arrays, each once, as one line: what the font is asked."""
+    from publipost.campaigns.table import code_points
+
+    seen, byte = np.zeros(0x110000, dtype=bool), np.zeros(256, dtype=bool)
+    for values in distinct:
+        characters = code_points(values.__arrow_array__())
+        byte[characters.data] = True  # (a byte beyond ASCII is part of a character: of the points)
+        seen[characters.points] = True
+    seen[:128] |= byte[:128]
+    return ["".join(map(chr, np.flatnonzero(seen).tolist()))]
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import pandas as pd
 
@@ -563,6 +563,42 @@ def per_value(column: pd.Series, answer: Callable[[str], object]) -> pd.Series:
     if not in_arrow(column):
         return column.map({value: answer(value) for value in column.unique()})
     return arrow_per_value(column.array.__arrow_array__(), answer).to_pandas().set_axis(column.index)
+
+
+class Characters(NamedTuple):
+    """An Arrow array of text as its UTF-8 bytes lie, for questions asked of every character of
+    a million lines (their width, the font's glyphs) without a Python string each: only the
+    characters beyond ASCII are decoded (code_points)."""
+
+    data: Any  # the bytes (numpy uint8): an ASCII character is its byte
+    bounds: Any  # where each value starts among them (its len + 1 bounds, int64)
+    starts: Any  # the first byte of each character beyond ASCII
+    points: Any  # and its code point (int32)
+
+
+def code_points(values: Any) -> Characters:
+    """The characters of an Arrow array of text (a null reads as "")."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    array = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
+        array = array.cast(pa.large_string())
+    if array.null_count:
+        array = pc.fill_null(array, "")
+    _, offsets_buffer, data_buffer = array.buffers()
+    width = np.int64 if pa.types.is_large_string(array.type) else np.int32
+    offsets = np.frombuffer(offsets_buffer, dtype=width)[array.offset : array.offset + len(array) + 1]
+    data = np.frombuffer(data_buffer or b"", dtype=np.uint8)[offsets[0] : offsets[-1]]
+    beyond = np.flatnonzero(data >= 0xC0)  # the first byte of each character beyond ASCII
+    first = data[beyond].astype(np.int32)
+    size = (first >= 0xE0).astype(np.int32) + (first >= 0xF0) + 1  # the bytes after it (10xxxxxx)
+    points = first & (0x3F >> size)
+    for byte in (1, 2, 3):  # each following byte adds 6 bits (Arrow's text is valid UTF-8)
+        more = size >= byte
+        points[more] = (points[more] << 6) | (data[beyond[more] + byte] & 0x3F)
+    return Characters(data, (offsets - offsets[0]).astype(np.int64), beyond, points)
 
 
 def arrow_per_value(values: Any, answer: Callable[[str], object], kind: Any = None) -> Any:

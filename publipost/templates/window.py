@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from publipost.campaigns.envelopes import FOLDS, Band, Envelope, envelope, window_band
 from publipost.campaigns.presets import Box, Preset
+from publipost.campaigns.table import code_points
 from publipost.errors import PublipostError, Where
 
 if TYPE_CHECKING:
@@ -192,6 +193,45 @@ class WindowFit:
         widths = _line_widths(longer)
         maybe = [line for line, width in zip(longer, widths, strict=True) if width > self.room - ROUNDING]
         return {line: why for line in maybe if (why := self.too_wide(line))}
+
+    def too_wide_in(self, values: Any) -> dict[str, str]:
+        """too_wide_of an Arrow array of lines: their widths summed from their characters in
+        numpy (table.code_points), and only a line that does not clearly fit made a Python
+        string and measured. A million rows' distinct names: 0.6 s as strings, 0.1 s so."""
+        if not math.isfinite(self.room):
+            return {}
+        import numpy as np
+        import pyarrow as pa
+
+        lines = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+        maybe = [
+            start + np.flatnonzero(_arrow_widths(lines.slice(start, ARROW_SLICE)) > self.room - ROUNDING)
+            for start in range(0, len(lines), ARROW_SLICE)
+        ]
+        asked = lines.take(pa.array(np.concatenate([[], *maybe]).astype(np.int64))).to_pylist()
+        return {line: why for line in asked if (why := self.too_wide(line))}
+
+
+ARROW_SLICE = 100_000  # lines whose bytes are widened to floats at a time (about 20 MB)
+
+
+def _arrow_widths(lines: Any) -> Any:
+    """Each line's width in mm, as _line_widths gives it; a line holding a NUL (numpy's padding
+    there) is infinitely wide: too_wide measures it."""
+    import numpy as np
+
+    table, default, scale = _advances()
+    data, bounds, starts, points = code_points(lines)
+    by_byte = np.zeros(256)
+    by_byte[:128] = table[:128]  # a byte beyond ASCII: its character's width is at its first byte
+    by_byte[0] = math.inf
+    widths = by_byte[data]
+    widths[starts] = np.where(points < len(table), table[np.minimum(points, len(table) - 1)], default)
+    lengths = np.diff(bounds)
+    if not len(widths):
+        return np.zeros(len(lengths))
+    sums = np.add.reduceat(widths, np.minimum(bounds[:-1], len(widths) - 1))
+    return np.where(lengths > 0, sums * scale, 0.0)
 
 
 @cache
