@@ -1113,7 +1113,7 @@ def _joined_key(
                 campaign.where(("target", setting)),
                 audience.suggest(key),
             )
-    frame = frame[rows]
+    frame = frame.loc[rows, list(dict.fromkeys(EMAIL if k == "email" else k for k in keys))]  # those only
     parts = [
         (_match_key(frame, "email") if k == "email" else folded_words(frame[k].astype(str))) for k in keys
     ]
