@@ -237,6 +237,10 @@ def test_email_channel_rejects_bad_addresses(campaign_dir):
     assert notes[2].outcome == "letter only" and "jeanne.dupont@" in notes[2].reason
     assert notes[3].outcome == "e-mail only"
     assert notes[4].outcome == "rejected" and "'pas une adresse' is invalid" in notes[4].reason
+    # each channel's reason, in the campaign's order of channels
+    postal, email = notes[4].reason.split("; ", 1)
+    assert postal == "postal address incomplete: no address1, postcode, city"
+    assert email.startswith("e-mail 'pas une adresse' is invalid")
     assert audience.channel_count("email") == 2 and audience.channel_count("letter") == 2
 
 

@@ -9,6 +9,7 @@ is recorded, so nothing is lost or altered silently.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import re
@@ -941,10 +942,11 @@ def _check_channels(audience: Audience, campaign: Campaign, reach: Sequence[Reac
     if not problems:
         return
     unusable = pd.Series(True, index=frame.index)
-    reasons = pd.Series("", index=frame.index)
     for problem in problems.values():
         unusable &= problem.ne("")
-        reasons = reasons.str.cat(problem, sep="; ").str.strip("; ")
+    reasons = pd.Series("", index=frame.index)
+    said = [problem[unusable] for problem in problems.values()]  # the rows rejected only (a few)
+    reasons[unusable] = functools.reduce(lambda a, b: a.str.cat(b, sep="; "), said).str.strip("; ")
     _set_outcome(audience, unusable, Outcome.REJECTED, reasons)
     audience._partial = {channel.name: (channel, problems[channel.name]) for channel in reach}
 
