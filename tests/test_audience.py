@@ -669,3 +669,42 @@ def test_a_lost_zero_is_restored_where_the_country_as_tidied_is_home(campaign_di
             (2, "postcode", "leading zero lost by a spreadsheet"),
         ]
     )  # listed in the file's order of columns
+
+
+def test_each_duplicate_names_the_first_row_of_its_key_in_file_order(campaign_dir):
+    """Keys interleaved, a key three times, a row that differs only in case and spacing, a row
+    with no key at all (never a duplicate), and a filtered-out first row (not a first)."""
+    campaign = BASE_CAMPAIGN.replace(
+        "  source: clients.csv", "  source: clients.csv\n  dedupe: [last_name, city]"
+    )
+    campaign = campaign.replace("target:", "target:\n  where: {segment: [a]}", 1)
+    rows = [
+        ["1", "b", "Dupont", "1 rue A", "69001", "Lyon"],  # row 2: filtered out, so no first
+        ["2", "a", "Dupont", "1 rue A", "69001", "Lyon"],  # row 3: Dupont|Lyon's first
+        ["3", "a", "Martin", "2 rue B", "69002", "Lyon"],  # row 4: Martin|Lyon's first
+        ["4", "a", " DUPONT ", "3 rue C", "69003", "lyon"],  # row 5: as row 3
+        ["5", "a", "Martin", "4 rue D", "69004", "Lyon"],  # row 6: as row 4
+        ["6", "a", "dupont", "5 rue E", "69005", "LYON"],  # row 7: as row 3
+        ["7", "a", "", "6 rue F", "69006", ""],  # row 8: no key (and no name: rejected)
+        ["8", "a", "Petit", "7 rue G", "69007", "Lyon"],  # row 9: a key first seen after duplicates
+        ["9", "a", "Petit", "8 rue H", "69008", "Lyon"],  # row 10: as row 9
+    ]
+    path = campaign_dir(campaign)
+    _write(path.parent / "clients.csv", rows, ["id", "Segment", "Nom", "Adresse", "Code postal", "Ville"])
+    notes = {n.row: (n.outcome, n.reason) for n in _audience(path).notes}
+    duplicates = {row: reason for row, (outcome, reason) in notes.items() if outcome == "duplicate"}
+    assert duplicates == {
+        5: "same last_name+city as row 3",
+        6: "same last_name+city as row 4",
+        7: "same last_name+city as row 3",
+        10: "same last_name+city as row 9",
+    }
+    assert notes[2][0] == "filtered out"
+    # a key made of nothing but empty cells is no key: two such rows are not duplicates
+    path = campaign_dir(
+        BASE_CAMPAIGN.replace("  source: clients.csv", "  source: clients.csv\n  dedupe: [address2]")
+    )
+    header = ["id", "Nom", "Adresse", "Complément", "Code postal", "Ville"]
+    rows = [["1", "Roy", "1 rue A", "", "69001", "Lyon"], ["2", "Noé", "2 rue B", " ", "69002", "Lyon"]]
+    _write(path.parent / "clients.csv", [*rows, ["3", "Zola", "3 rue C", "Bât. A", "69003", "Lyon"]], header)
+    assert not [n for n in _audience(path).notes if n.outcome == "duplicate"]

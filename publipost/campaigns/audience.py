@@ -1142,14 +1142,20 @@ def _dedupe(audience: Audience, campaign: Campaign) -> None:
         return
     joined = _joined_key(audience, campaign, "dedupe", keys, frame["_outcome"] == Outcome.TARGETED)
     candidates = joined[joined.str.strip("|") != ""]
-    duplicate = candidates.duplicated(keep="first")
+    # one factorisation says it all: each key's code is given at its first row, in file order
+    # (a groupby of 600,000 keys for their first row cost 0.3 s)
+    codes, _ = pd.factorize(candidates)
+    first = np.unique(codes, return_index=True)[1][codes]  # the position of each row's first
+    duplicate = first != np.arange(len(codes))
     if not duplicate.any():
         return
-    first_row = frame.loc[candidates.index, ROW].groupby(candidates).transform("first")
-    reasons = "same " + "+".join(keys) + " as row " + first_row.astype(str)
+    rows = frame.loc[candidates.index, ROW].to_numpy()[first[duplicate]].tolist()
+    duplicates = candidates.index[duplicate]
     mask = pd.Series(False, index=frame.index)
-    mask[duplicate.index] = duplicate
-    _set_outcome(audience, mask, Outcome.DUPLICATE, reasons.reindex(frame.index, fill_value=""))
+    mask[duplicates] = True
+    reasons = pd.Series("", index=frame.index)
+    reasons[duplicates] = [f"same {'+'.join(keys)} as row {row}" for row in rows]
+    _set_outcome(audience, mask, Outcome.DUPLICATE, reasons)
 
 
 def _households(audience: Audience, campaign: Campaign) -> None:
