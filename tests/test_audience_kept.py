@@ -381,6 +381,12 @@ def test_notes_and_corrections_come_back_from_arrow_as_they_were(tmp_path):
         assert all(r._made is None for r in back.records.values())  # (what the above used)
         assert back.records == chosen
         made = back.records["notes"]
+        chosen_notes, extra = chosen["notes"], [RowNote(0, "a", "b")]  # a notebook's ways with a list
+        assert made[:3] == chosen_notes[:3] and made[-1:] == chosen_notes[-1:] and made.copy() == chosen_notes
+        assert made + extra == [*chosen_notes, *extra] and extra + made == [*extra, *chosen_notes]
+        assert made * 2 == chosen_notes * 2 == 2 * made
+        made_anew = (made[:3], made.copy(), made + extra, extra + made, made * 2, 2 * made)
+        assert all(type(x) is list for x in made_anew)
         made.append(RowNote(1, "x", "y"))  # made now: counted from the objects, with what was added
         assert accounted.tally(made, "outcome") == Counter(n.outcome for n in [*chosen["notes"], made[-1]])
         assert len(made) == len(chosen["notes"]) + 1

@@ -209,6 +209,24 @@ class Recalled(UserList[Any]):
     def __len__(self) -> int:
         return len(self._made) if self._made is not None else int(self._table.num_rows)
 
+    # What UserList would make a new Recalled of (from a list it cannot take) is a plain list.
+    def __getitem__(self, index: Any) -> Any:
+        return self.data[index]
+
+    def __add__(self, other: Iterable[Any]) -> list[Any]:  # type: ignore[override]
+        return self.data + list(other)
+
+    def __radd__(self, other: Iterable[Any]) -> list[Any]:  # type: ignore[override]
+        return list(other) + self.data
+
+    def __mul__(self, times: int) -> list[Any]:  # type: ignore[override]
+        return self.data * times
+
+    __rmul__ = __mul__  # type: ignore[assignment]
+
+    def copy(self) -> list[Any]:  # type: ignore[override]
+        return list(self.data)
+
     def tally(self, field: str) -> Counter[str]:
         """How many records hold each value of `field`."""
         if self._made is not None:
