@@ -268,3 +268,10 @@ def test_lines_summed_in_numpy_are_judged_as_measured_one_by_one(monkeypatch):
     widths = window._arrow_widths(pa.array(summed))
     assert widths.tolist() == pytest.approx(window._line_widths(summed), abs=1e-9)
     assert "" in summed and widths[summed.index("")] == 0.0
+    # a font whose last glyph comes before ASCII's end ('z'): '{', '|', '}', '~' at its default width
+    table, default, scale = window._advances()
+    monkeypatch.setattr(window, "_advances", lambda: (table[: ord("z") + 1], default, scale))
+    ascii_lines = ["{x|y}~", "abc", "~~~~", "é{"]
+    assert window._arrow_widths(pa.array(ascii_lines)).tolist() == pytest.approx(
+        window._line_widths(ascii_lines), abs=1e-9
+    )

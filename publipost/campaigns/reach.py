@@ -127,8 +127,10 @@ class PostalReach:
         if fits is not None:
             # the first line too wide in the block's order: written last
             for line, values in zip(reversed(lines), reversed(distinct), strict=True):
-                asked = values.__arrow_array__() if arrow else None
-                wide = fits.too_wide_in(asked) if arrow else fits.too_wide_of(values.tolist())
+                if arrow:
+                    wide = fits.too_wide_in(values.__arrow_array__())
+                else:
+                    wide = fits.too_wide_of(values.tolist())
                 if wide:
                     hit = line.isin(list(wide)).to_numpy(dtype=bool)
                     said[hit] = [wide[value] for value in line[hit].tolist()]

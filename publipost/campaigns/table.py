@@ -456,7 +456,7 @@ def in_arrow(column: pd.Series) -> bool:
     return getattr(column.dtype, "storage", None) == "pyarrow"
 
 
-SLICE_ROWS = 100_000  # our choice: fewer rows than this are worked on at once (a thread costs ~1 ms)
+SLICE_ROWS = 100_000  # our choice: the fewest rows worth a thread of their own
 
 
 def cores() -> int:

@@ -222,8 +222,9 @@ def _arrow_widths(lines: Any) -> Any:
 
     table, default, scale = _advances()
     data, bounds, starts, points = code_points(lines)
-    by_byte = np.zeros(256)
-    by_byte[:128] = table[:128]  # a byte beyond ASCII: its character's width is at its first byte
+    by_byte = np.zeros(256)  # a byte beyond ASCII: its character's width is at its first byte
+    by_byte[:128] = default  # (a font may end before ASCII does)
+    by_byte[: min(128, len(table))] = table[:128]
     by_byte[0] = math.inf
     widths = by_byte[data]
     widths[starts] = np.where(points < len(table), table[np.minimum(points, len(table) - 1)], default)
