@@ -456,7 +456,9 @@ def in_arrow(column: pd.Series) -> bool:
     return getattr(column.dtype, "storage", None) == "pyarrow"
 
 
-SLICE_ROWS = 100_000  # our choice: the fewest rows worth a thread of their own
+# The fewest rows worth a thread of their own (measured: 100,000 rows' blocks in two slices
+# 0.094 → 0.068 s; in slices of 25,000 rows the threads cost what they save)
+SLICE_ROWS = 50_000
 
 
 def cores() -> int:
