@@ -1048,9 +1048,16 @@ def _consult_store(audience: Audience, campaign: Campaign, store: tuple[str, str
     frame = audience.frame
     targeted = (frame["_outcome"] == Outcome.TARGETED).to_numpy()
     live = frame.index[targeted].tolist()
-    keys: dict[str, list[str | None]] = {"email": email_keys(frame[EMAIL].to_numpy()[targeted].tolist())}
-    if all(n in frame for n in POSTAL_FIELDS):
-        keys["postal"] = postal_keys(frame.loc[targeted, list(POSTAL_FIELDS)])
+    with ThreadPoolExecutor(1, thread_name_prefix="publipost-postal") as other:
+        # the postal addresses folded in Arrow (which lets go of the GIL) while the e-mails are hashed
+        postal = (
+            other.submit(postal_keys, frame.loc[targeted, list(POSTAL_FIELDS)])
+            if all(n in frame for n in POSTAL_FIELDS)
+            else None
+        )
+        keys: dict[str, list[str | None]] = {"email": email_keys(frame[EMAIL].to_numpy()[targeted].tolist())}
+        if postal is not None:
+            keys["postal"] = postal.result()
     with Store(location, create=False) as opened:
         found = {kind: opened.said([k for k in listed if k], kind) for kind, listed in keys.items()}
         check.id, check.total = opened.identity(), opened.total()
