@@ -834,3 +834,34 @@ def test_code_points_are_python_s_characters(kind):
                 )
             )
         assert decoded == expected
+
+
+def test_the_cores_counted_are_those_the_process_may_run_on(monkeypatch):
+    """A container pinned to two cores of a big host: the print run's workers and the audience's
+    slices count two, not the machine's cores."""
+    import os
+
+    from publipost import cores as cores_module
+    from publipost.run.executor import worker_count
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {4, 9}, raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 64)
+    assert cores_module.cores() == 2
+    assert worker_count() == 2 and worker_count(5) == 5
+
+
+def test_a_slice_that_fails_fails_the_whole_work(monkeypatch):
+    """No half of a column comes back: the error of any slice is the caller's."""
+    from publipost.campaigns import table
+
+    monkeypatch.setattr(table, "SLICE_ROWS", 10)
+    monkeypatch.setattr(table, "cores", lambda: 3)
+    column = pd.Series([f"v{n}" for n in range(60)], dtype=pd.StringDtype("pyarrow", na_value=float("nan")))
+
+    def work(part: pd.Series) -> pd.Series:
+        if part.index[0] >= 20:  # the second slice of three
+            raise ValueError("slice 2")
+        return part.str.upper()
+
+    with pytest.raises(ValueError, match="slice 2"):
+        table.on_every_core(column, work)

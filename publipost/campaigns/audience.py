@@ -42,7 +42,6 @@ from publipost.campaigns.table import (
     Table,
     blank_rows,
     casefolded,
-    cores,
     folded_words,
     in_arrow,
     on_every_core,
@@ -51,6 +50,7 @@ from publipost.campaigns.table import (
 )
 from publipost.campaigns.where import Reading, where_mask
 from publipost.collector import collector_paused
+from publipost.cores import cores
 from publipost.csvout import write_csv
 from publipost.errors import AudienceError
 from publipost.folding import fold_words

@@ -18,7 +18,6 @@ import codecs
 import csv
 import hashlib
 import importlib.util
-import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from typing import Any, NamedTuple, TypeVar
 
 import pandas as pd
 
+from publipost.cores import cores
 from publipost.errors import AudienceError, Where
 from publipost.folding import fold_words
 
@@ -459,11 +459,6 @@ def in_arrow(column: pd.Series) -> bool:
 # The fewest rows worth a thread of their own (measured: 100,000 rows' blocks in two slices
 # 0.094 → 0.068 s; in slices of 25,000 rows the threads cost what they save)
 SLICE_ROWS = 50_000
-
-
-def cores() -> int:
-    """The cores this process may run on (a container's share, not the machine's)."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def on_every_core(rows: T, work: Callable[[T], R]) -> list[R]:

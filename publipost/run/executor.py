@@ -22,6 +22,8 @@ from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from typing import Any, Protocol, TypeVar
 
+from publipost.cores import cores
+
 S = TypeVar("S")  # what every job of a run shares
 J = TypeVar("J")  # one job
 R = TypeVar("R")  # what a job returns
@@ -60,10 +62,11 @@ def can_fork() -> bool:
 
 
 def worker_count(requested: int | None = None) -> int:
-    """How many processes a run uses: as asked, else one per core; one where there is no fork."""
+    """How many processes a run uses: as asked, else one per core it may run on; one where there
+    is no fork."""
     if not can_fork():
         return 1
-    return requested or os.cpu_count() or 1
+    return requested or cores()
 
 
 class InProcess:
