@@ -6,6 +6,7 @@ time. The reused run says so, and its reports are byte for byte the cold run's."
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 from publipost.api import prepare
 from publipost.campaigns.accounted import FOLDER
@@ -288,7 +289,6 @@ def test_the_whole_audience_is_accounted_again_when_anything_it_depends_on_chang
     import datetime as dt
     import shutil
     import sqlite3
-    from pathlib import Path
 
     from publipost.campaigns import accounted
 
@@ -418,7 +418,6 @@ def test_a_report_copy_cut_short_is_never_reused_and_the_count_is_the_file_s(tmp
     import io
     import re
     import shutil
-    from pathlib import Path
 
     from publipost.campaigns import accounted
 
@@ -445,3 +444,47 @@ def test_a_report_copy_cut_short_is_never_reused_and_the_count_is_the_file_s(tmp
     rows = list(csv.reader(io.StringIO(first["rejects.csv"].decode("utf-8-sig")), delimiter=";"))[1:]
     said = re.search(r"(\d+) rows not \(fully\) targeted", again.out)
     assert said and int(said.group(1)) == len(rows) > 0
+
+
+def test_a_later_command_maps_the_kept_frame_rather_than_reading_it_into_memory(tmp_path):
+    """Read back compressed, 200,000 rows took 0.06-0.19 s of a 0.7 s `render --only`; mapped,
+    a later command's frame points into the file and copies only its few number columns. Kept
+    again over it (the next `validate`), the frame in use stays whole: the file is replaced by
+    a rename, never rewritten in place."""
+    import pandas as pd
+    import pyarrow as pa
+
+    from publipost.campaigns import accounted
+
+    rows = 20_000
+    frame = pd.DataFrame(
+        {
+            "last_name": [f"Mercier-{n:08d}" for n in range(rows)],
+            "address1": [f"{n} rue de la République, Bâtiment B" for n in range(rows)],
+            "email": [f"client{n}@exemple.fr" for n in range(rows)],
+            "_row": range(2, rows + 2),
+            "_reach_letter": [n % 3 > 0 for n in range(rows)],
+        },
+        index=pd.RangeIndex(rows) * 2,
+    ).astype({"last_name": "str", "address1": "str", "email": "str"})
+    accounted.keep(tmp_path, "k", frame, {}, {})
+    (kept,) = tmp_path.rglob(accounted.FRAME)
+    before = pa.total_allocated_bytes()
+    back = accounted.recall(tmp_path, "k")
+    assert back is not None
+    assert pa.total_allocated_bytes() - before < kept.stat().st_size / 10  # nothing decompressed
+    maps = Path("/proc/self/maps")
+    if maps.exists():  # Linux: the text's bytes lie in the file's pages, not in a copy
+        mapped = [
+            [int(end, 16) for end in line.split()[0].split("-")]
+            for line in maps.read_text().splitlines()
+            if line.endswith(str(kept.resolve()))
+        ]
+        for name in ("last_name", "address1", "email"):
+            for chunk in back.frame[name].array.__arrow_array__().chunks:
+                data = chunk.buffers()[2].address
+                assert any(start <= data < end for start, end in mapped), name
+    pd.testing.assert_frame_equal(back.frame, frame, check_index_type=False)
+    accounted.keep(tmp_path, "k", frame.iloc[:5], {}, {})  # kept anew while this one is in use
+    assert back.frame["address1"].iloc[-1] == f"{rows - 1} rue de la République, Bâtiment B"
+    assert len(accounted.recall(tmp_path, "k").frame) == 5

@@ -42,6 +42,8 @@ def test_audience_bench():
     assert re.search(r"validate, cold: [\d.]+ s, \d+ MB peak", out) and "validate / read_csv:" in out
     assert re.search(r"validate, warm \(the audience the cold run accounted\): [\d.]+ s", out)
     assert re.search(r"render --only \(one letter\), warm: [\d.]+ s, \d+ MB peak", out)
+    started = r"started \(.*\): validate, cold [\d.]+ s \([\d.]+x read_csv\); render --only, warm [\d.]+ s"
+    assert re.search(started, out)  # imports left out on both sides
     quoted = _bench("audience_bench.py", "300", "1", "quoted")  # as a CRM exports the file
     assert "customer file: 300 rows" in quoted and "every field quoted" in quoted
     varied = _bench("audience_bench.py", "300", "1", "varied")  # a real file's spread of dates
