@@ -53,6 +53,7 @@ def test_audience_bench():
 def test_print_bench():
     out = _bench("print_bench.py", "40", "20")
     assert "publipost, 2 processes" in out and "bare reportlab canvas" in out
+    assert re.search(r"publipost 1 process / bare canvas with the QR codes: [\d.]+", out)
     assert re.search(r"WeasyPrint +\d+ letters/s", out)  # the same letter, QR codes and coupon too
 
 
@@ -75,6 +76,28 @@ def test_the_weasyprint_letter_carries_what_publipost_s_does(tmp_path):
     found = {b.text for b in zxingcpp.read_barcodes(page.render(scale=3).to_pil())}
     assert any(value.startswith("https://") and "ref=" in value for value in found), found
     assert any(value.startswith("COUDOUVCM-") for value in found), found
+
+
+def test_the_coded_ceiling_draws_each_letter_s_two_qr_codes(tmp_path):
+    """The second ceiling draws what no drawing of the letter can leave out: its two codes,
+    which decode to the letter's tracked link and its response code, page by page."""
+    import pypdfium2 as pdfium
+    import zxingcpp
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import print_bench
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    campaign = print_bench.make_campaign(tmp_path, 3)
+    assert print_bench.bare_canvas(campaign, 2, codes=True) > 0
+    pages = pdfium.PdfDocument(str(campaign.parent / "bare.pdf"))
+    assert len(pages) == 2
+    for number, page in enumerate(pages):
+        found = {b.text for b in zxingcpp.read_barcodes(page.render(scale=3).to_pil())}
+        assert len(found) == 2, found
+        assert any(value.startswith("https://") and f"-B{number:06d}-" in value for value in found), found
+        assert any(re.fullmatch(rf"COUDOUVCM-B{number:06d}-\w", value) for value in found), found
 
 
 def test_send_bench():
