@@ -118,3 +118,31 @@ def test_the_drawn_code_reads_back():
         image[row + 4, start + 4 : start + 4 + length] = 0
     image = np.kron(image, np.ones((4, 4), dtype=np.uint8))
     assert [barcode.text for barcode in zxingcpp.read_barcodes(image)] == [value]
+
+
+def test_a_zxing_cpp_that_ignores_the_forced_mask_keeps_its_own_choice(monkeypatch):
+    """Were a later zxing-cpp to ignore (or refuse) the mask it is asked for, seven of the eight
+    candidates would be codes that do not scan: the check made once finds it, and zxing-cpp's
+    own code is printed, as before."""
+    value = "https://literie-martin.example/couette-douillette?utm_source=publipost&ref=COUDOUVCM-B000042-Z"
+    expected = qr.encoded(value, "M")
+    real = qr.encoded
+
+    def ignoring(value, level, mask=None):
+        return real(value, level)
+
+    def refusing(value, level, mask=None):
+        if mask is not None:
+            raise TypeError("create_barcode() got an unexpected keyword argument 'data_mask'")
+        return real(value, level)
+
+    for broken in (ignoring, refusing):
+        for cached in (qr._forced_masks_hold, qr._format_bits):
+            cached.cache_clear()
+        monkeypatch.setattr(qr, "encoded", broken)
+        assert not qr._forced_masks_hold("M")
+        assert (qr.masked(value, "M") == expected).all()
+        monkeypatch.setattr(qr, "encoded", real)
+    for cached in (qr._forced_masks_hold, qr._format_bits):
+        cached.cache_clear()
+    assert qr._forced_masks_hold("M")

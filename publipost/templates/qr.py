@@ -63,16 +63,36 @@ def masked(value: str, level: str) -> np.ndarray:
     """The code zxing-cpp makes of `value`, its mask chosen here: the eight candidates are
     the code under mask 0 with the data modules flipped by each mask and each mask's format
     information, and the lowest score wins (the first of equals, as in zint)."""
-    if len(value) < SHORT:
+    if len(value) < SHORT or not _forced_masks_hold(level):
         return encoded(value, level)
     plain = encoded(value, level, mask=0)
-    side = plain.shape[0]
-    if side > WORD_SIDE:
+    if plain.shape[0] > WORD_SIDE:
         return encoded(value, level)
-    masks = _masks(side)
+    candidates = _candidates(plain, level)
+    return candidates[int(np.argmin(penalties(candidates)))]
+
+
+def _candidates(plain: np.ndarray, level: str) -> np.ndarray:
+    """The code under each of the eight masks, from the code under mask 0."""
+    masks = _masks(plain.shape[0])
     candidates = (plain ^ masks[0]) ^ masks
     candidates[:, _FORMAT[0], _FORMAT[1]] = _format_bits(level)
-    return candidates[int(np.argmin(penalties(candidates)))]
+    return candidates
+
+
+@cache
+def _forced_masks_hold(level: str) -> bool:
+    """Whether this zxing-cpp makes the code under the mask it is asked for: checked once, on a
+    code of version 3, against each mask forced. One that ignored the request would make seven
+    of the eight candidates codes that do not scan, so its own choice is taken instead."""
+    probe = "https://example.org/" + "q" * 20
+    try:
+        candidates = _candidates(encoded(probe, level, mask=0), level)
+        forced = [encoded(probe, level, mask) for mask in range(8)]
+    except TypeError:  # a zxing-cpp that refuses the argument
+        return False
+    distinct = len({candidate.tobytes() for candidate in candidates}) == 8
+    return distinct and all((c == f).all() for c, f in zip(candidates, forced, strict=True))
 
 
 @cache
