@@ -865,3 +865,54 @@ def test_a_slice_that_fails_fails_the_whole_work(monkeypatch):
 
     with pytest.raises(ValueError, match="slice 2"):
         table.on_every_core(column, work)
+
+
+def test_rows_at_gives_iloc_s_rows_in_slices_or_at_once():
+    """A few rows are taken as a slice each (Arrow's take read whole columns once they come in
+    chunks); more, at once: either way, exactly frame.iloc[positions], in that order."""
+    import numpy as np
+    import pyarrow as pa
+
+    from publipost.campaigns.table import FEW_ROWS, rows_at
+
+    rows = 3 * FEW_ROWS + 7
+    chunked = pa.chunked_array(
+        [[f"client{n}é" for n in range(at, min(at + 50, rows))] for at in range(0, rows, 50)]
+    )
+    frame = pd.DataFrame(
+        {
+            "id": pd.Series(pd.arrays.ArrowStringArray(chunked)),
+            "n": range(rows),
+            "ok": [n % 2 == 0 for n in range(rows)],
+        },
+        index=pd.RangeIndex(rows) * 3 + 1,
+    )
+    draw = np.random.default_rng(5)
+    for count in (0, 1, 2, FEW_ROWS, FEW_ROWS + 1, rows):
+        positions = np.sort(draw.choice(rows, count, replace=False))
+        for asked in (positions, positions[::-1]):
+            pd.testing.assert_frame_equal(rows_at(frame, asked), frame.iloc[asked])
+    edges = np.array([0, 49, 50, rows - 1])  # a chunk's last row, the next one's first, the last
+    pd.testing.assert_frame_equal(rows_at(frame, edges), frame.iloc[edges])
+    chunk = np.arange(rows - FEW_ROWS - 9, rows - 1, 1)  # a print chunk's rows, far into the file
+    for asked in (chunk, chunk[::2], chunk[::-1]):
+        pd.testing.assert_frame_equal(rows_at(frame, asked), frame.iloc[asked])
+
+
+def test_a_print_run_s_chunks_are_the_whole_and_an_audience_made_anew_finds_its_own_rows(tmp_path):
+    """The rows a channel reaches are found once per frame (a print run asks chunk after chunk):
+    its chunks, joined, are every letter; and an audience made from it afterwards (render --only,
+    rows held back) finds its own rows, not the positions found in the first one's frame."""
+    from publipost.api import prepare
+    from tests.conftest import copy_example
+
+    audience = prepare(copy_example("vente-couette", tmp_path)).audience
+    whole = [(r.id, r.row) for r in audience.recipients_of("letter")]
+    assert len(whole) > 100
+    chunks = [audience.recipients_of("letter", start, start + 7) for start in range(0, len(whole), 7)]
+    assert [(r.id, r.row) for chunk in chunks for r in chunk] == whole
+    chosen = audience.only([whole[-1][0], whole[3][0]])
+    assert [(r.id, r.row) for r in chosen.recipients_of("letter")] == [whole[-1], whole[3]]
+    held = audience.held_back({whole[0][1]: "returned by the post", whole[5][1]: "moved away"})
+    assert [(r.id, r.row) for r in held.recipients_of("letter")] == whole[1:5] + whole[6:]
+    assert [(r.id, r.row) for r in held.recipients_of("letter", 4, 6)] == whole[6:8]
