@@ -916,3 +916,22 @@ def test_a_print_run_s_chunks_are_the_whole_and_an_audience_made_anew_finds_its_
     held = audience.held_back({whole[0][1]: "returned by the post", whole[5][1]: "moved away"})
     assert [(r.id, r.row) for r in held.recipients_of("letter")] == whole[1:5] + whole[6:]
     assert [(r.id, r.row) for r in held.recipients_of("letter", 4, 6)] == whole[6:8]
+
+
+def test_a_chunk_made_from_an_audience_carries_its_own_rows_only(tmp_path):
+    """Where each channel's rows are is found once per frame and kept with it; a chunk made from
+    the audience afterwards (what a Dask worker receives, pickled) must not carry it along, and
+    with it the whole customer file."""
+    import pickle
+
+    from publipost.api import prepare
+    from tests.conftest import copy_example
+
+    audience = prepare(copy_example("vente-couette", tmp_path)).audience
+    assert audience.channel_count("letter") > 100  # the positions found, and kept
+    chunk = audience.rows_of("letter", 0, 3)
+    whole, carried = len(pickle.dumps(audience.frame)), len(pickle.dumps(chunk))
+    assert carried < whole / 4, (carried, whole)
+    assert [r.id for r in chunk.recipients_of("letter")] == [
+        r.id for r in audience.recipients_of("letter", 0, 3)
+    ]

@@ -207,7 +207,9 @@ class Audience:
     # each channel and its problem per row, kept until outcomes are final (_note_partial)
     _partial: dict[str, tuple[Reach, pd.Series]] = field(default_factory=dict, repr=False)
     _lookup: tuple | None = field(default=None, repr=False)
-    _reached: tuple[pd.DataFrame, dict[str, np.ndarray]] | None = field(default=None, repr=False)
+    # where each channel's rows are in `frame` (_positions_reached); not copied into an audience
+    # made from this one (replace), which a Dask chunk is: it would carry this whole frame along
+    _reached: tuple[pd.DataFrame, dict[str, np.ndarray]] | None = field(default=None, init=False, repr=False)
 
     @property
     def fields(self) -> list[str]:
