@@ -235,7 +235,7 @@ class Recalled(UserList[Any]):
             return tally(self._made, field)
         import pyarrow.compute as pc
 
-        counted = pc.value_counts(self._table.column(field).combine_chunks().cast("string"))
+        counted = pc.value_counts(self._table.column(field))  # on the dictionary's codes, not the text
         return Counter(dict(zip(counted.field(0).to_pylist(), counted.field(1).to_pylist(), strict=True)))
 
 
