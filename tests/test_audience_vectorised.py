@@ -935,3 +935,70 @@ def test_a_chunk_made_from_an_audience_carries_its_own_rows_only(tmp_path):
     assert [r.id for r in chunk.recipients_of("letter")] == [
         r.id for r in audience.recipients_of("letter", 0, 3)
     ]
+
+
+def test_a_plain_domain_is_its_own_as_email_validator_says_and_the_sender_alone_never_loads_it():
+    """A plain domain (lower-case letters, digits, inner hyphens, a dot, a top-level label ending
+    in a letter) is answered without email-validator: on domains built to sit on each edge of
+    its rules, every one called plain is one email-validator accepts and leaves as it is, and
+    check_email answers every address as email-validator alone does."""
+    import random
+    import subprocess
+    import sys
+
+    import email_validator
+
+    from publipost.campaigns import emails
+
+    assert sorted(emails.SPECIAL_USE) == sorted(email_validator.SPECIAL_USE_DOMAIN_NAMES)
+    draw = random.Random(11)
+    pieces = ["a", "b", "z", "0", "9", "-", "--", "xn--", "ab--", "_", "A", "é", "q" * 61, "q" * 62, "q" * 63]
+    tops = [
+        "fr",
+        "b",
+        "1fr",
+        "fr1",
+        "com-",
+        "-com",
+        "x-y",
+        "test",
+        "local",
+        "onion",
+        "arpa",
+        "localhost",
+        "invalid",
+    ]
+    domains = {"exemple.fr", "a.b", "x" * 63 + ".fr", "x" * 64 + ".fr", ".".join(["a" * 62] * 4) + ".fr"}
+
+    def label() -> str:
+        if draw.random() < 0.6:  # a plain one, up to the length limit
+            size = draw.choice([1, 2, 3, 8, 61, 62, 63, 64])
+            text = "".join(draw.choice("abcxyz019") for _ in range(size))
+            return text if size < 3 or draw.random() < 0.5 else text[0] + "-" + text[2:]
+        return "".join(draw.choice(pieces) for _ in range(draw.randint(1, 3)))
+
+    for _ in range(4000):
+        labels = [label() for _ in range(draw.randint(0, 4))]
+        domains.add(".".join([*labels, draw.choice(tops)]) if draw.random() < 0.8 else ".".join(labels))
+    domains |= {d + "." + s for d in list(domains)[:200] for s in ("test", "local")}
+    plain = 0
+    for domain in sorted(domains):
+        if emails._plain(domain):
+            plain += 1
+            checked = email_validator.validate_email(
+                f"a@{domain}", check_deliverability=False, allow_smtputf8=False
+            )
+            assert checked.ascii_domain == domain, domain
+        emails._domain.cache_clear()
+        assert emails.check_email(f"a@{domain}") == emails._address(f"a@{domain}"), domain
+    assert 300 < plain < len(domains) - 300  # both sides of the rule were drawn
+    # a later command checks the campaign's sender and reply-to, which are plain: no import
+    code = (
+        "import sys; from publipost.campaigns.emails import check_email;"
+        "assert check_email('contact@literie-martin.fr') == ('contact@literie-martin.fr', '');"
+        "print('email_validator' in sys.modules)"
+    )
+    assert (
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+        == "False\n"
+    )
