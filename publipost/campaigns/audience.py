@@ -294,17 +294,19 @@ class Audience:
         column = REACH + channel
         if column not in frame or not fields:
             return iter(())
-        reached = np.flatnonzero(self._reaches(channel).to_numpy(dtype=bool))
+        reached = self._positions_reached(channel)
         lengths, filled = np.zeros(len(reached)), np.zeros(len(reached))
+        # each whole column measured, then the reached rows' figures picked: taking those rows out
+        # first read the whole column anyway, once it comes in chunks, and copied most of it
         for name in fields:
-            cells = frame[name].iloc[reached].astype(str)
-            lengths += cells.str.len().to_numpy(dtype=float, na_value=np.nan)
-            filled += cells.str.strip().ne("").to_numpy(dtype=float)
+            cells = frame[name].astype(str)
+            lengths += cells.str.len().to_numpy(dtype=float, na_value=np.nan)[reached]
+            filled += cells.str.strip().ne("").to_numpy(dtype=float)[reached]
         chosen: set[int] = set()
         for measure in (lengths, filled):  # the most first, ties in the file's order, blanks last
             chosen.update(np.argsort(-measure, kind="stable")[:count].tolist())
         # those rows alone, in the file's order (a copy of every reached row cost 0.08 s at a million)
-        return self._recipients(frame.iloc[reached[sorted(chosen)]])
+        return self._recipients(rows_at(frame, reached[sorted(chosen)]))
 
     def mailing_list(self) -> Iterator[tuple[str, int, str]]:
         """(id, row, e-mail) of the targeted recipients the e-mail reaches, in file order: what a
