@@ -18,7 +18,6 @@ import codecs
 import csv
 import hashlib
 import importlib.util
-import warnings
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -475,9 +474,7 @@ def rows_at(frame: pd.DataFrame, positions: np.ndarray) -> pd.DataFrame:
     if not len(positions):
         return frame.iloc[:0]
     if len(positions) <= FEW_ROWS:
-        with warnings.catch_warnings():  # pandas 2.2 on a row whose cell is None: same dtypes here
-            warnings.filterwarnings("ignore", "The behavior of DataFrame concatenation", FutureWarning)
-            return pd.concat([frame.iloc[at : at + 1] for at in positions])
+        return pd.concat([frame.iloc[at : at + 1] for at in positions])
     low = int(positions.min())
     return frame.iloc[low : int(positions.max()) + 1].iloc[positions - low]
 
