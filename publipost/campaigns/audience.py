@@ -822,8 +822,8 @@ def _tidy(
         )
     if name == "postcode" and (lost := LOST_ZERO.get(style)):
         pattern, restore = lost  # a spreadsheet read the postcode as a number: its zero is gone
-        countries = frame if country is None else frame.assign(country=country.result()[0])
-        home = _domestic(countries, style)  # a Belgian 1000 is Brussels, not 01000
+        written = country.result()[0] if country is not None else frame.get("country")
+        home = _domestic(written, stripped.index, style)  # a Belgian 1000 is Brussels, not 01000
         stripped.loc[home] = _fix(
             corrections, frame, name, stripped[home], pattern, restore, "leading zero lost by a spreadsheet"
         )
@@ -845,14 +845,14 @@ LOST_ZERO: dict[str, tuple[re.Pattern[str], Callable[[str], str]]] = {
 }
 
 
-def _domestic(frame: pd.DataFrame, style: str) -> pd.Series:
+def _domestic(country: pd.Series | None, index: pd.Index, style: str) -> pd.Series:
     """The rows addressed in the home country: no Country column, an empty cell, or the home
     country however it is written."""
-    if "country" not in frame.columns:
-        return pd.Series(True, index=frame.index)
+    if country is None:
+        return pd.Series(True, index=index)
     from publipost.campaigns.countries import country_code
 
-    written, home = frame["country"].astype(str).str.strip(), style.upper()
+    written, home = country.astype(str).str.strip(), style.upper()
     return per_value(written, lambda v: (country_code(v) if v else home) == home).astype(bool)
 
 
