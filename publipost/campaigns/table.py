@@ -593,7 +593,6 @@ class Characters(NamedTuple):
 
 def code_points(values: Any) -> Characters:
     """The characters of an Arrow array of text (a null reads as "")."""
-    import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 

@@ -50,8 +50,8 @@ def encoded(value: str, level: str, mask: int | None = None) -> np.ndarray:
     return np.asarray(code.to_image(scale=1, add_quiet_zones=False)) == 0
 
 
-WORD_SIDE = 56  # modules a row may have to fit a 64-bit word with 4 light ones either side
-SHORT = 26  # characters: up to version 2 at level M, scored faster by zxing-cpp itself
+WORD_SIDE = 56  # a row of modules and the 4 light ones either side (§7.8.3.1's finder rule) in 64 bits
+SHORT = 26  # characters: about version 2 at level M (26 bytes, ISO/IEC 18004 Table 7), faster in zxing-cpp
 # The format information's modules (ISO/IEC 18004 §7.9.1), both copies, as (row, column):
 # from the far edges as negative indices, so that one list serves every size.
 _ALONG = [0, 1, 2, 3, 4, 5, 7, 8, -8, -7, -6, -5, -4, -3, -2, -1]  # row 8 (column 6: timing)
