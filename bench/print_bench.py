@@ -74,7 +74,7 @@ def run_publipost(path: Path, jobs: int) -> tuple[int, float, int]:
 def bare_canvas(path: Path, letters: int, codes: bool = False) -> float:
     """The ceiling: the same merged letters drawn line by line on one canvas, no layout work.
     With `codes`, each letter's two QR codes too (the tracked link and the response code),
-    encoded by the encoder publipost uses and drawn as its runs of modules: what no drawing of
+    encoded and drawn by publipost's own painter (LetterPainter._qr): what no drawing of
     this letter can leave out, so that the ratio shows what the rest of publipost's work costs."""
     from reportlab.pdfgen.canvas import Canvas
 
@@ -82,7 +82,6 @@ def bare_canvas(path: Path, letters: int, codes: bool = False) -> float:
     from publipost.channels.printing import _painter
     from publipost.templates.inline import plain_text as strip_inline
     from publipost.templates.pdf import REGULAR, register_fonts
-    from publipost.templates.qr import qr_modules
 
     register_fonts()
     prepared = prepare(path)
@@ -108,13 +107,7 @@ def bare_canvas(path: Path, letters: int, codes: bool = False) -> float:
         if codes:
             tracked = painter._linker(letter)(cta.url) if cta else ""
             for x, value in ((430, tracked), (57, prepared.code_of(letter.recipient.id))):
-                modules = qr_modules(value)
-                canvas.saveState()
-                canvas.translate(x, 120)
-                canvas.scale(1.5, -1.5)
-                runs = modules.runs[:, [1, 0, 2]].ravel().tolist()
-                canvas.addLiteral("%d %d %d 1 re\n" * len(modules.runs) % tuple(runs) + "f")
-                canvas.restoreState()
+                painter._qr(canvas, value, x, 40, 75)  # as the letter's painter draws them
         canvas.showPage()
     canvas.save()
     return len(merged) / (time.perf_counter() - start)
