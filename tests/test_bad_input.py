@@ -223,3 +223,25 @@ def test_a_leaflet_that_cannot_be_collated_is_bad_input_before_any_letter(tmp_pa
         assert result.code == 2 and f"letter.leaflet: {said}" in result.err, result.err
         assert "Traceback" not in result.err and result.out == ""
     assert not (campaign.parent / "out").exists()  # nothing drawn, nothing written
+
+
+def test_a_call_to_action_too_long_for_a_qr_code_is_said_before_anything_is_printed(tmp_path, run):
+    """The letter prints the call to action's link, tracked, as a QR code: one too long for any
+    QR code was a ValueError traceback in the middle of a print run. It is bad input, named at
+    its line of the campaign, before a letter is drawn; a long link that fits still prints."""
+    from tests.conftest import copy_example
+
+    campaign = copy_example("vente-couette", tmp_path)
+    text = campaign.read_text(encoding="utf-8")
+    url = "  url: https://literie-martin.example/couette-douillette\n"
+    line = text[: text.index(url)].count("\n") + 1
+    campaign.write_text(text.replace(url, url.rstrip("\n") + "?x=" + "a" * 2300 + "\n"), encoding="utf-8")
+    for command in (["validate"], ["render", "--format", "pdf", "--no-lint"]):
+        done = run(*command, campaign)
+        assert done.code == 2, done.err
+        assert f"campaign.yaml:{line}:" in done.err and "too long for a QR code" in done.err
+        assert "Traceback" not in done.err and "shorten the link" in done.err
+        assert not (campaign.parent / "out" / "letters" / "letters.pdf").exists()
+    campaign.write_text(text.replace(url, url.rstrip("\n") + "?x=" + "a" * 1500 + "\n"), encoding="utf-8")
+    done = run("render", campaign, "--format", "pdf", "--no-lint")
+    assert done.code == 0, done.err

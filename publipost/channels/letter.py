@@ -81,6 +81,8 @@ class LetterChannel(Channel):
             check_logo(
                 campaign.resolve(campaign.brand.logo), campaign.where(("brand", "logo")), campaign.boundary
             )
+        if campaign.cta is not None:
+            _check_cta_code(prepared)
 
     def merged(self, prepared: Prepared, recipient: Recipient) -> MergedLetter:
         return prepared.merge.letter(recipient)
@@ -165,3 +167,31 @@ def unreached_hint(prepared: Prepared, channel: str) -> str:
     """The main reasons a channel reaches nobody, for the message that says so."""
     reasons = prepared.audience.why_unreached(channel)
     return "; ".join(f"{reason} ({count} rows)" for reason, count in reasons)
+
+
+def _check_cta_code(prepared: Prepared) -> None:
+    """The call to action's QR code holds its link, tracked, with the longest recipient's response
+    code: a link too long for any QR code (2,331 bytes at level M, ISO/IEC 18004 Table 7) is bad
+    input, said before anything is printed, not a traceback in the middle of a print run."""
+    from publipost.campaigns.audience import ID
+    from publipost.errors import PublipostError
+    from publipost.templates.links import tracking_for, with_ref
+    from publipost.templates.qr import qr_modules
+
+    campaign = prepared.campaign
+    assert campaign.cta is not None
+    link, tracking = campaign.cta.url, tracking_for(campaign, "letter")
+    if tracking is not None:
+        ids = prepared.audience.frame.get(ID)
+        lengths = ids.astype(str).str.len().to_numpy() if ids is not None and len(ids) else None
+        longest = str(ids.iloc[int(lengths.argmax())]) if ids is not None and lengths is not None else ""
+        link = with_ref(tracking.href(link), prepared.code_of(longest))
+    try:
+        qr_modules(link)
+    except ValueError:
+        raise PublipostError(
+            f"the call to action's link is too long for a QR code ({len(link.encode())} bytes with its "
+            "tracking and response code; a code holds 2,331 at most)",
+            campaign.where(("cta", "url")),
+            "shorten the link (a short path on your own site that redirects)",
+        ) from None
