@@ -51,8 +51,9 @@ def test_audience_bench():
 
 
 def test_print_bench():
-    out = _bench("print_bench.py", "40", "20")
-    assert "publipost, 2 processes" in out and "bare reportlab canvas" in out
+    out = _bench("print_bench.py", "40", "20", "2")
+    assert "(best of 2)" in out and "publipost, 2 processes" in out and "bare reportlab canvas" in out
+    assert re.search(r"publipost 2 processes / 1: [\d.]+", out)
     assert re.search(r"publipost 1 process / bare canvas with the QR codes: [\d.]+", out)
     assert re.search(r"WeasyPrint +\d+ letters/s", out)  # the same letter, QR codes and coupon too
 

@@ -130,6 +130,32 @@ def test_response_code_is_printed_and_readable_as_qr(printed):
         assert [barcode.text for barcode in zxingcpp.read_barcodes(image)] == [code]
 
 
+def test_a_print_chunk_s_qr_codes_are_encoded_together_before_its_letters(tmp_path, monkeypatch):
+    """Issue 31: the codes of a chunk's letters are scored in batches (templates/qr.py's
+    qr_codes), not one at a time as each letter is drawn; the codes still decode to each
+    letter's own tracked link and response code (tests above and test_links.py)."""
+    import publipost.templates.pdf as pdf
+
+    folder = tmp_path / "vente-couette"
+    shutil.copytree(EXAMPLES / "vente-couette", folder, ignore=shutil.ignore_patterns("out"))
+    batches: list[int] = []
+    together = pdf.qr_codes
+
+    def counted(values, level="M"):
+        batches.append(len(values))
+        return together(values, level)
+
+    def alone(value, level="M"):
+        raise AssertionError(f"encoded alone while drawing: {value}")
+
+    monkeypatch.setattr(pdf, "qr_codes", counted)
+    monkeypatch.setattr(pdf, "qr_modules", alone)
+    report = render_pdf(prepare(folder / "campaign.yaml"), folder / "out", jobs=1)
+    assert report.letters > 100 and not report.failed
+    assert sum(batches) == 2 * report.letters  # the call to action's and the coupon's, each letter
+    assert max(batches) > 2  # together, not one letter at a time
+
+
 def test_date_place_typography_and_emphasis(printed):
     prepared, report = printed
     text = _first_page_text(report.files[0])
@@ -311,8 +337,8 @@ def test_in_duplex_the_coupon_never_backs_or_fronts_text_the_customer_keeps(tmp_
 
 def test_lines_encoded_once_draw_what_reportlab_draws(tmp_path):
     """draw_string keeps each line's encoding per document: the PDF is reportlab's own, byte for
-    byte, over several fonts and sizes, lines repeated, and more characters than one font
-    subset holds (reportlab opens a second subset past 256)."""
+    byte, left, right and centred, over several fonts and sizes, lines repeated, and more
+    characters than one font subset holds (reportlab opens a second subset past 256)."""
     import random
 
     from reportlab.pdfgen.canvas import Canvas
@@ -337,3 +363,6 @@ def test_lines_encoded_once_draw_what_reportlab_draws(tmp_path):
         return canvas.getpdfdata()
 
     assert page(draw_string) == page(lambda canvas, x, y, text: canvas.drawString(x, y, text))
+    right, centre = (lambda c, x, y, t, a=a: draw_string(c, x, y, t, a) for a in ("right", "center"))
+    assert page(right) == page(lambda canvas, x, y, text: canvas.drawRightString(x, y, text))
+    assert page(centre) == page(lambda canvas, x, y, text: canvas.drawCentredString(x, y, text))

@@ -9,7 +9,6 @@ import string
 
 import numpy as np
 import pytest
-import zxingcpp
 
 from publipost.templates import qr
 
@@ -27,10 +26,26 @@ def test_the_code_is_zxing_cpp_s_own_module_for_module(level):
     of error correction: the mask scored here is the one zxing-cpp picks."""
     sides = set()
     for value in _values(ord(level), 300, 240):
-        ours, theirs = qr.masked(value, level), qr.encoded(value, level)
+        ours, theirs = qr.qr_modules(value, level), qr.encoded(value, level)
         assert ours.shape == theirs.shape and (ours == theirs).all(), value
         sides.add(ours.shape[0])
     assert min(sides) == 21 and max(sides) > qr.WORD_SIDE  # both edges of the scored sizes
+
+
+def test_codes_scored_together_are_each_zxing_cpp_s_own(monkeypatch):
+    """A print chunk's codes are scored together, by size, a batch at a time: codes of mixed
+    sizes, in batches smaller than their groups, each come out as zxing-cpp makes it alone."""
+    monkeypatch.setattr(qr, "BATCH", 7)
+    values = _values(18004, 200, 120) + [
+        f"https://literie-martin.example/couette?ref=B{n:06d}" for n in range(30)
+    ]
+    codes = qr.qr_codes(values)
+    assert len(codes) == len(values)
+    sides = {code.shape[0] for code in codes}
+    assert len(sides) > 3
+    for value, code in zip(values, codes, strict=True):
+        theirs = qr.encoded(value, "M")
+        assert code.shape == theirs.shape and (code == theirs).all(), value
 
 
 def test_every_mask_wins_somewhere_and_is_scored_as_zint_scores_it():
@@ -110,16 +125,6 @@ def test_the_words_score_as_zint_does_on_random_codes():
         assert qr.penalties(codes).tolist() == [_zint_score(code) for code in codes]
 
 
-def test_the_drawn_code_reads_back():
-    value = "https://literie-martin.example/couette-douillette?utm_source=publipost&ref=COUDOUVCM-B000042-Z"
-    modules = qr.qr_modules(value)
-    image = np.full((modules.side + 8, modules.side + 8), 255, dtype=np.uint8)
-    for row, start, length in modules.runs:
-        image[row + 4, start + 4 : start + 4 + length] = 0
-    image = np.kron(image, np.ones((4, 4), dtype=np.uint8))
-    assert [barcode.text for barcode in zxingcpp.read_barcodes(image)] == [value]
-
-
 def test_a_zxing_cpp_that_ignores_the_forced_mask_keeps_its_own_choice(monkeypatch):
     """Were a later zxing-cpp to ignore (or refuse) the mask it is asked for, seven of the eight
     candidates would be codes that do not scan: the check made once finds it, and zxing-cpp's
@@ -141,7 +146,7 @@ def test_a_zxing_cpp_that_ignores_the_forced_mask_keeps_its_own_choice(monkeypat
             cached.cache_clear()
         monkeypatch.setattr(qr, "encoded", broken)
         assert not qr._forced_masks_hold("M")
-        assert (qr.masked(value, "M") == expected).all()
+        assert (qr.qr_modules(value, "M") == expected).all()
         monkeypatch.setattr(qr, "encoded", real)
     for cached in (qr._forced_masks_hold, qr._format_bits):
         cached.cache_clear()

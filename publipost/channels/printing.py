@@ -450,6 +450,12 @@ def _render_chunk(run: PrintRun, chunk: Chunk) -> tuple[int, list[Path], list[in
         recipients = list(chunk.rows.recipients_of("letter"))
     else:
         recipients = list(prepared.audience.recipients_of("letter", chunk.start, chunk.end))  # sliced here
+
+    def painter_of(recipient: Recipient) -> LetterPainter:
+        return painters.get(recipient.variant, painters[""])
+
+    for painter in painters.values():  # the chunk's QR codes, each painter's letters' together
+        painter.encode_ahead(r.id for r in recipients if painter_of(r) is painter)
     # each letter's number in the print file (its set, for the inserter): failed ones leave a gap
     set_numbers = {r.id: chunk.start + position for position, r in enumerate(recipients, start=1)}
     files: list[Path] = []
@@ -485,7 +491,7 @@ def _render_chunk(run: PrintRun, chunk: Chunk) -> tuple[int, list[Path], list[in
             )
             canvas.setTitle(campaign.name)
             canvas.setAuthor(campaign.sender.display_name)
-        painter = painters.get(recipient.variant, painters[""])
+        painter = painter_of(recipient)
         counts.append(painter.paint(canvas, letter, duplex=run.duplex, set_number=set_numbers[recipient.id]))
     if canvas is not None:
         save(canvas)

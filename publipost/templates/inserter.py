@@ -24,8 +24,12 @@ set to the same code: the README prints them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from publipost.campaigns.presets import Box
+
+if TYPE_CHECKING:
+    import numpy as np
 
 MODULE_MM = 0.5  # a 0.5 mm module: 9 mm for 18 × 18, read by inserter cameras at 200 dpi and more
 X_MM, TOP_MM = 4.0, 145.0  # the clear zone: left of the text, between the tri-fold's marks
@@ -44,26 +48,13 @@ class SheetMark:
         return f"{self.job}-{self.set_number:06d}-{self.sheet:02d}-{self.sheets:02d}-{last}"
 
 
-def modules(text: str) -> tuple[tuple[int, int, int], ...]:
-    """The dark modules as runs (row, column, length), top row first."""
+def modules(text: str) -> np.ndarray:
+    """The code's modules, dark True, row 0 at the top."""
     import numpy as np
     import zxingcpp
 
     code = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.DataMatrix, force_square=True)
-    dark = np.array(code.to_image(scale=1, add_quiet_zones=False)) < 128
-    runs = []
-    for row, line in enumerate(dark):
-        column = 0
-        while column < len(line):
-            if line[column]:
-                end = column
-                while end < len(line) and line[end]:
-                    end += 1
-                runs.append((row, column, end - column))
-                column = end
-            else:
-                column += 1
-    return tuple(runs)
+    return np.asarray(code.to_image(scale=1, add_quiet_zones=False)) < 128
 
 
 OMR_FUNCTIONS = ("start", "insert", "sequence 1", "sequence 2", "sequence 4", "parity (even)", "safety")
