@@ -134,6 +134,7 @@ def test_a_print_chunk_s_qr_codes_are_encoded_together_before_its_letters(tmp_pa
     """Issue 31: the codes of a chunk's letters are scored in batches (templates/qr.py's
     qr_codes), not one at a time as each letter is drawn; the codes still decode to each
     letter's own tracked link and response code (tests above and test_links.py)."""
+    import publipost.channels.printing as printing
     import publipost.templates.pdf as pdf
 
     folder = tmp_path / "vente-couette"
@@ -154,6 +155,12 @@ def test_a_print_chunk_s_qr_codes_are_encoded_together_before_its_letters(tmp_pa
     assert report.letters > 100 and not report.failed
     assert sum(batches) == 2 * report.letters  # the call to action's and the coupon's, each letter
     assert max(batches) > 2  # together, not one letter at a time
+    # a file of many letters is drawn CHUNK letters at a time: their codes alone are held
+    monkeypatch.setattr(printing, "CHUNK", 40)
+    batches.clear()
+    report = render_pdf(prepare(folder / "campaign.yaml"), folder / "big", per_file=1000, jobs=1)
+    assert report.letters > 100 and not report.failed
+    assert sum(batches) == 2 * report.letters and max(batches) == 80
 
 
 def test_date_place_typography_and_emphasis(printed):

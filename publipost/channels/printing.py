@@ -454,8 +454,15 @@ def _render_chunk(run: PrintRun, chunk: Chunk) -> tuple[int, list[Path], list[in
     def painter_of(recipient: Recipient) -> LetterPainter:
         return painters.get(recipient.variant, painters[""])
 
-    for painter in painters.values():  # the chunk's QR codes, each painter's letters' together
-        painter.encode_ahead(r.id for r in recipients if painter_of(r) is painter)
+    def codes_ahead(recipients: list[Recipient]) -> Iterator[Recipient]:
+        """The recipients, the QR codes of each CHUNK of them encoded together first, each
+        painter's (a CHUNK, not the whole chunk: --per-file 10000 would hold 20,000 codes)."""
+        for start in range(0, len(recipients), CHUNK):
+            window = recipients[start : start + CHUNK]
+            for painter in painters.values():
+                painter.encode_ahead(r.id for r in window if painter_of(r) is painter)
+            yield from window
+
     # each letter's number in the print file (its set, for the inserter): failed ones leave a gap
     set_numbers = {r.id: chunk.start + position for position, r in enumerate(recipients, start=1)}
     files: list[Path] = []
@@ -470,7 +477,7 @@ def _render_chunk(run: PrintRun, chunk: Chunk) -> tuple[int, list[Path], list[in
         with subset_tags(Path(canvas._filename).name):  # unique across the merged file's chunks
             canvas.save()
 
-    for recipient, letter in each_rendered(recipients, letter_of, failed):
+    for recipient, letter in each_rendered(codes_ahead(recipients), letter_of, failed):
         if canvas is None or run.per_file == 1:
             if canvas is not None:
                 save(canvas)

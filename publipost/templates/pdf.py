@@ -162,7 +162,7 @@ class LetterPainter:
                 values.append(self.response_code(recipient))
         try:
             self._codes = dict(zip(values, qr_codes(values), strict=True))
-        except ValueError:  # a value no code holds: its letter fails alone, when it is drawn
+        except ValueError:  # a value no QR code holds (validate refuses such a link): each letter on its own
             self._codes = {}
 
     # --- the page ------------------------------------------------------------------------------

@@ -7,7 +7,8 @@ stencil painted in the fill colour, one bit a module: 49 × 49 modules are 343 b
 compressed, against 1,681 for the rectangles), and a print file of 2,000 letters is a third
 smaller. It is not interpolated (the default, §8.9.5.3), so a device pixel takes the module
 under its centre: the edges are as sharp as the rectangles' at any printer's resolution, and
-the ink is the fill colour's alone (100 % K in a PDF/X file).
+the ink is the fill colour's alone (100 % K in a PDF/X file: the mask has no colour space
+of its own for a preflight to question, and its samples are plain hexadecimal).
 """
 
 from __future__ import annotations
