@@ -622,8 +622,7 @@ class LetterPainter:
         self._qr(canvas, code, self.left + 72 * mm, self.margin_bottom + 1 * mm, 22 * mm)
 
     def _qr(self, canvas: Canvas, value: str, x: float, y: float, size: float) -> None:
-        """A QR code in the ink, with a two-module quiet zone (ISO/IEC 18004 asks four: the
-        margin and the white paper round the code give the rest)."""
+        """A QR code in the ink, with a two-module quiet zone (templates/stencil.py draws it)."""
         dark = self._codes.get(value)
         if dark is None:
             dark = qr_modules(value)
