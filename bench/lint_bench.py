@@ -3,10 +3,11 @@
 Run by hand (not in CI):
 
     pip install -e . proselint
-    python bench/lint_bench.py [LETTERS] [RECIPIENTS] [REPEATS]   # prints figures and ratios
+    python bench/lint_bench.py [LETTERS] [RECIPIENTS] [REPEATS] [ROUNDS]   # figures and ratios
 
-Defaults: 1,000 letters, 10,000 recipients, 11 runs per whole-process timing; the tests run
-it with tiny numbers so that it cannot rot.
+Defaults: 1,000 letters, 10,000 recipients, 11 runs per whole-process timing, 3 rounds of the
+in-process throughput (the best of each contender's kept); the tests run it with tiny numbers
+so that it cannot rot.
 
 Measures, on the same 1,000 generated English letters:
   1. in-process throughput (words/s) of `publipost lint` and of proselint's checks;
@@ -33,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LETTERS = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
 RECIPIENTS = int(sys.argv[2]) if len(sys.argv) > 2 else 10_000
 REPEATS = int(sys.argv[3]) if len(sys.argv) > 3 else 11
+ROUNDS = int(sys.argv[4]) if len(sys.argv) > 4 else 3  # in-process throughput, in turns
 # Letters numbered from the clock: copy no earlier run has linted, so that no cache a later
 # version might keep (publipost kept each paragraph's reading ease until issue 31) flatters it.
 FIRST = time.time_ns() // 1000 % 10**12
@@ -142,18 +144,21 @@ def main() -> None:
     compileall.compile_dir(ROOT / "publipost", quiet=1)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        paths, words = make_letters(folder, LETTERS, first=FIRST)
-        ours = bench_publipost(paths)
-        theirs = bench_proselint(paths)
-        print(f"{LETTERS} English letters, {words:,} words")
-        per_letter = ours / LETTERS * 1000
-        print(f"  publipost  {ours:6.2f} s   {per_letter:5.2f} ms/letter   {words / ours:>9,.0f} words/s")
+        # In turns, ROUNDS times, each round on letters of its own; each contender keeps its
+        # best round: on this shared machine, one run of each moved the ratio from 0.8 to 1.3.
+        ours = theirs = 0.0  # best words/s
+        for round_ in range(ROUNDS):
+            own = folder / f"round-{round_}"
+            own.mkdir()
+            paths, words = make_letters(own, LETTERS, first=FIRST + LETTERS + REPEATS + 1 + round_ * LETTERS)
+            ours = max(ours, words / bench_publipost(paths))
+            seconds = bench_proselint(paths)
+            theirs = max(theirs, words / seconds) if seconds else 0.0
+        print(f"{LETTERS} English letters, {words:,} words (best of {ROUNDS} rounds in turns)")
+        print(f"  publipost  {words / ours * 1000 / LETTERS:5.2f} ms/letter   {ours:>9,.0f} words/s")
         if theirs:
-            print(
-                f"  proselint  {theirs:6.2f} s   {theirs / LETTERS * 1000:5.2f} ms/letter   "
-                f"{words / theirs:>9,.0f} words/s"
-            )
-            print(f"  ratio      publipost is {theirs / ours:.1f}x proselint's throughput")
+            print(f"  proselint  {words / theirs * 1000 / LETTERS:5.2f} ms/letter   {theirs:>9,.0f} words/s")
+            print(f"  ratio      publipost is {ours / theirs:.1f}x proselint's throughput")
         letter = str(paths[0])
         french = folder / "lettre.md"
         french.write_text((ROOT / "tests" / "data" / "bon.md").read_text(encoding="utf-8"), encoding="utf-8")

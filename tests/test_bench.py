@@ -30,8 +30,10 @@ def _bench(*args: str) -> str:
 
 
 def test_lint_bench():
-    out = _bench("lint_bench.py", "5", "50", "2")
-    assert "5 English letters" in out and "publipost lint (fr letter, again)" in out
+    out = _bench("lint_bench.py", "5", "50", "2", "2")
+    assert "5 English letters" in out and "(best of 2 rounds in turns)" in out
+    assert re.search(r"publipost is [\d.]+x proselint's throughput", out)
+    assert "publipost lint (fr letter, again)" in out
     assert "publipost lint (en letter, new copy)" in out
     assert "campaign with 50 recipients: linted in" in out
 
