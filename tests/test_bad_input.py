@@ -4,6 +4,10 @@ precise answer (exit 2 with the place, or the row accounted for with its reason)
 from __future__ import annotations
 
 import csv
+import os
+import re
+import subprocess
+import sys
 
 import pytest
 
@@ -245,3 +249,38 @@ def test_a_call_to_action_too_long_for_a_qr_code_is_said_before_anything_is_prin
     campaign.write_text(text.replace(url, url.rstrip("\n") + "?x=" + "a" * 1500 + "\n"), encoding="utf-8")
     done = run("render", campaign, "--format", "pdf", "--no-lint")
     assert done.code == 0, done.err
+
+
+@pytest.mark.parametrize("parts", [1, 2])
+def test_a_customer_file_larger_than_memory_is_refused_before_it_is_read(campaign_dir, tmp_path, parts):
+    """A terabyte of customer file (sparse: it takes no room on disk) cannot be accounted in this
+    machine's memory: refused at once with its size and what the machine has, exit 2, nothing
+    read or written, instead of being read until the kernel kills the process."""
+    path = campaign_dir()
+    if parts == 1:
+        with (tmp_path / "clients.csv").open("r+b") as file:
+            file.truncate(1024**4)
+    else:
+        folder = tmp_path / "export"
+        folder.mkdir()
+        for number in range(parts):
+            part = folder / f"part-{number:05d}.csv"
+            part.write_bytes((tmp_path / "clients.csv").read_bytes())
+            with part.open("r+b") as file:
+                file.truncate(1024**4 // parts)
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace("source: clients.csv", "source: export"), encoding="utf-8")
+    # In a process of its own, stopped after five minutes: without the check, validate would
+    # go on reading (a terabyte digested, then parsed) until killed.
+    result = subprocess.run(
+        [sys.executable, "-m", "publipost", "validate", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "LANG": "C.UTF-8", "PUBLIPOST_LANG": "en"},
+    )
+    assert result.returncode == 2, result.stderr
+    shown = "the customer file is 1024.0 GB" if parts == 1 else "the customer file's 2 parts are 1024.0 GB"
+    assert shown in result.stderr and "4096 GB of memory" in result.stderr
+    assert re.search(r"this machine has [\d.]+ GB available", result.stderr)
+    assert "campaign.yaml:" in result.stderr and not (tmp_path / "out").exists()

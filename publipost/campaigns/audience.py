@@ -576,6 +576,8 @@ def load_audience(
     from publipost.campaigns import accounted
 
     reach = default_reach(campaign) if reach is None else reach
+    if frame is None and rows is None and campaign.target.source is not None:
+        _check_room(campaign, campaign.target.source)  # before a byte is read, digested or kept
     location = _store_location(campaign, store)
     kept = whole = None
     if keep is not None and frame is None and rows is None:
@@ -623,6 +625,16 @@ def load_audience(
         accounted.keep(keep, kept, *_to_keep(audience, whole=True), whole=whole)
         audience.kept = accounted.whole_place(keep, kept, whole)
     return audience
+
+
+def _check_room(campaign: Campaign, source: str) -> None:
+    from publipost.campaigns.parts import part_paths
+    from publipost.campaigns.paths import is_partitioned
+    from publipost.campaigns.room import check_room
+
+    base = campaign.path.parent
+    files = part_paths(base, source) if is_partitioned(base, source) else [(base / source).resolve()]
+    check_room(files, campaign.where(("target", "source")))
 
 
 def _store_location(campaign: Campaign, given: str | None) -> tuple[str, str] | None:

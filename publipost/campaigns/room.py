@@ -1,0 +1,82 @@
+"""Whether a customer file can be accounted in this machine's memory: asked before it is read.
+
+The audience is read and accounted in memory (Arrow and pandas). Ten million rows of the print
+bench's file (1.25 GB) peaked at 7.53 GB, six times the file (2026-12-05); a million rows at
+seven. A file that cannot fit used to be read until the kernel killed the process, minutes
+later and without a word, and a file that is not a customer file at all (a disk image saved as
+clients.csv, a sparse file) the same. Such a file is now refused before a byte of it is read,
+with its size, what accounting it needs and what the machine has (exit 2).
+
+Only what cannot fit is refused: the file at NEED times its size, the least the accounting
+holds (the text read, and the cleaned copy of it). A file between that and the six times
+measured may still run out of memory; streaming a file larger than memory is not built.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from publipost.errors import AudienceError, Where
+
+NEED = 4  # times the file's size: what accounting it holds at the least (6-7 measured at its peak)
+GB = 1024**3
+
+
+def check_room(files: list[Path], where: Where | None) -> None:
+    """Refuse customer files whose accounting cannot fit in the memory this process may use."""
+    size = sum(path.stat().st_size for path in files if path.is_file())
+    available = available_memory()
+    if available is None or size * NEED <= available:
+        return
+    what = "the customer file is" if len(files) == 1 else f"the customer file's {len(files)} parts are"
+    raise AudienceError(
+        f"{what} {size / GB:.1f} GB: accounting it takes at least {size * NEED / GB:.0f} GB of memory "
+        f"({NEED} times its size), and this machine has {available / GB:.1f} GB available",
+        where,
+        "check target.source names the customer file; split a file this large (by region or date) "
+        "and run a campaign for each part",
+    )
+
+
+def available_memory() -> int | None:
+    """Bytes this process may still take: the kernel's estimate of what can be had without
+    swapping (/proc/meminfo's MemAvailable), or less under a container's memory limit, which
+    MemAvailable does not show. None where neither is known (not Linux)."""
+    found = [room for room in (_meminfo(), _group_room()) if room is not None]
+    return min(found) if found else None
+
+
+def _meminfo() -> int | None:
+    try:
+        for line in Path("/proc/meminfo").read_text(encoding="ascii").splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def _group_room() -> int | None:
+    """What the process's memory cgroup still allows: its limit less its use (cgroup v2's
+    memory.max and memory.current, v1's memory.limit_in_bytes and memory.usage_in_bytes)."""
+    try:
+        lines = Path("/proc/self/cgroup").read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        _, controllers, path = line.split(":", 2)
+        if not controllers:
+            folder, files = Path("/sys/fs/cgroup", path.lstrip("/")), ("memory.max", "memory.current")
+        elif "memory" in controllers.split(","):
+            folder = Path("/sys/fs/cgroup/memory", path.lstrip("/"))
+            files = ("memory.limit_in_bytes", "memory.usage_in_bytes")
+        else:
+            continue
+        try:
+            limit = (folder / files[0]).read_text(encoding="ascii").strip()
+            used = int((folder / files[1]).read_text(encoding="ascii"))
+        except (OSError, ValueError):
+            continue
+        if limit.isdigit() and int(limit) < 2**60:  # v1 writes "no limit" as a huge number, v2 as max
+            return max(0, int(limit) - used)
+    return None
