@@ -238,8 +238,8 @@ def test_files_named_together_list_their_folder_once(tmp_path, monkeypatch):
         (campaign / f"brouillon-{number}.md").write_text(letter, encoding="utf-8")
         named.append(campaign / f"brouillon-{number}.md")
     listed = []
-    scandir = os.scandir
-    monkeypatch.setattr(os, "scandir", lambda folder=".": listed.append(str(folder)) or scandir(folder))
+    listdir = os.listdir
+    monkeypatch.setattr(os, "listdir", lambda folder=".": listed.append(str(folder)) or listdir(folder))
     result = lint_paths(named)
     assert listed.count(str(campaign)) == 1
     assert result.files == 41  # the campaign (for lettre.md), and each draft on its own

@@ -187,13 +187,13 @@ def _reads_as_reply(source: str, language: str) -> bool:
     letter, apologises (or tries to), and quotes no price or offer."""
     from publipost.linter.words import word_list
 
+    if _PRICE.search(source):  # a sales letter quotes a price or the offer: one scan
+        return False
     text = mask_jinja(source)
-    # The rarest first: a sales letter seldom apologises, and is then known in a few scans.
-    return (
-        any(word_list(language, name).find(text) for name in ("reply-apology", "reply-non-apology"))
-        and bool(word_list(language, "reply-reference").find(text))
-        and not _PRICE.search(source)
-    )
+    # The rarest next: a sales letter seldom apologises, and is then known in a few scans.
+    return any(
+        word_list(language, name).find(text) for name in ("reply-apology", "reply-non-apology")
+    ) and bool(word_list(language, "reply-reference").find(text))
 
 
 # "language: fr", "kind: complaint-reply": front matter of plain words only, read without a YAML

@@ -401,14 +401,15 @@ def _owner(
 
 
 def _campaigns_in(folder: Path) -> list[Path]:
-    """The campaign files of a folder, in order: one listing (two globs cost 0.4 ms in a folder
-    of 300 letters, on every file pre-commit names)."""
+    """The campaign files of a folder, in order: one listing of names (two globs cost 0.4 ms in
+    a folder of 300 letters, on every file pre-commit names; os.scandir 0.29 ms, os.listdir
+    0.19 ms), then a look at the YAML files alone."""
     try:
-        with os.scandir(folder) as entries:
-            names = [e.name for e in entries if e.name.endswith((".yaml", ".yml")) and e.is_file()]
+        names = [name for name in os.listdir(folder) if name.endswith((".yaml", ".yml"))]
     except OSError:
         return []
-    return [folder / name for name in sorted(names) if _kind(folder / name, walking=True) == "campaign"]
+    files = [folder / name for name in sorted(names)]
+    return [path for path in files if path.is_file() and _kind(path, walking=True) == "campaign"]
 
 
 _HEADING = re.compile(r"^ {0,3}#{1,6}\s")
