@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import shutil
 import subprocess
@@ -32,7 +33,8 @@ def _bench(*args: str) -> str:
 def test_lint_bench():
     out = _bench("lint_bench.py", "5", "50", "2", "2")
     assert "5 English letters" in out and "(best of 2 rounds in turns)" in out
-    assert re.search(r"publipost is [\d.]+x proselint's throughput", out)
+    if importlib.util.find_spec("proselint") is not None:  # a peer of the bench, not of the tests
+        assert re.search(r"publipost is [\d.]+x proselint's throughput", out)
     assert "publipost lint (fr letter, again)" in out
     assert "publipost lint (en letter, new copy)" in out
     assert "campaign with 50 recipients: linted in" in out
