@@ -251,25 +251,31 @@ def test_a_call_to_action_too_long_for_a_qr_code_is_said_before_anything_is_prin
     assert done.code == 0, done.err
 
 
-@pytest.mark.parametrize("parts", [1, 2])
-def test_a_customer_file_larger_than_memory_is_refused_before_it_is_read(campaign_dir, tmp_path, parts):
-    """A terabyte of customer file (sparse: it takes no room on disk) cannot be accounted in this
-    machine's memory: refused at once with its size and what the machine has, exit 2, nothing
-    read or written, instead of being read until the kernel kills the process."""
+@pytest.mark.parametrize("big", ["file", "parts", "suppression list"])
+def test_a_file_larger_than_memory_is_refused_before_it_is_read(campaign_dir, tmp_path, big):
+    """A terabyte of customer file, in one file or in parts, or of suppression list (sparse: it
+    takes no room on disk), cannot be accounted in this machine's memory: refused at once with
+    its size and what the machine has, at its line of the campaign, exit 2, nothing written,
+    instead of being read until the kernel kills the process."""
     path = campaign_dir()
-    if parts == 1:
-        with (tmp_path / "clients.csv").open("r+b") as file:
-            file.truncate(1024**4)
-    else:
-        folder = tmp_path / "export"
-        folder.mkdir()
-        for number in range(parts):
-            part = folder / f"part-{number:05d}.csv"
+    text = path.read_text(encoding="utf-8")
+    if big == "file":
+        huge, line = [tmp_path / "clients.csv"], "source: clients.csv"
+    elif big == "parts":
+        (tmp_path / "export").mkdir()
+        huge = [tmp_path / "export" / f"part-{n:05d}.csv" for n in range(2)]
+        for part in huge:
             part.write_bytes((tmp_path / "clients.csv").read_bytes())
-            with part.open("r+b") as file:
-                file.truncate(1024**4 // parts)
-        text = path.read_text(encoding="utf-8")
-        path.write_text(text.replace("source: clients.csv", "source: export"), encoding="utf-8")
+        text, line = text.replace("source: clients.csv", "source: export"), "source: export"
+    else:
+        huge = [tmp_path / "desabonnes.csv"]
+        huge[0].write_text("E-mail\nancien@exemple.fr\n", encoding="utf-8")
+        line = "exclude: desabonnes.csv"
+        text = text.replace("  source: clients.csv\n", f"  source: clients.csv\n  {line}\n")
+    path.write_text(text, encoding="utf-8")
+    for file in huge:
+        with file.open("r+b") as opened:
+            opened.truncate(1024**4 // len(huge))
     # In a process of its own, stopped after five minutes: without the check, validate would
     # go on reading (a terabyte digested, then parsed) until killed.
     result = subprocess.run(
@@ -280,7 +286,12 @@ def test_a_customer_file_larger_than_memory_is_refused_before_it_is_read(campaig
         env={**os.environ, "LANG": "C.UTF-8", "PUBLIPOST_LANG": "en"},
     )
     assert result.returncode == 2, result.stderr
-    shown = "the customer file is 1024.0 GB" if parts == 1 else "the customer file's 2 parts are 1024.0 GB"
+    shown = {
+        "file": "the customer file is 1024.0 GB",
+        "parts": "the customer file's 2 parts are 1024.0 GB",
+        "suppression list": "the suppression list is 1024.0 GB",
+    }[big]
     assert shown in result.stderr and "4096 GB of memory" in result.stderr
     assert re.search(r"this machine has [\d.]+ GB available", result.stderr)
-    assert "campaign.yaml:" in result.stderr and not (tmp_path / "out").exists()
+    number = text.splitlines().index(f"  {line}") + 1
+    assert f"campaign.yaml:{number}:" in result.stderr and not (tmp_path / "out").exists()

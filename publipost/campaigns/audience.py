@@ -576,8 +576,8 @@ def load_audience(
     from publipost.campaigns import accounted
 
     reach = default_reach(campaign) if reach is None else reach
-    if frame is None and rows is None and campaign.target.source is not None:
-        _check_room(campaign, campaign.target.source)  # before a byte is read, digested or kept
+    if rows is None:
+        _check_room(campaign, None if frame is not None else campaign.target.source)  # before a byte is read
     location = _store_location(campaign, store)
     kept = whole = None
     if keep is not None and frame is None and rows is None:
@@ -627,14 +627,20 @@ def load_audience(
     return audience
 
 
-def _check_room(campaign: Campaign, source: str) -> None:
+def _check_room(campaign: Campaign, source: str | None) -> None:
+    """Files too big to account in memory are refused before they are read or digested
+    (campaigns/room.py): the customer file, and each suppression list."""
     from publipost.campaigns.parts import part_paths
     from publipost.campaigns.paths import is_partitioned
     from publipost.campaigns.room import check_room
 
     base = campaign.path.parent
-    files = part_paths(base, source) if is_partitioned(base, source) else [(base / source).resolve()]
-    check_room(files, campaign.where(("target", "source")))
+    if source is not None:
+        files = part_paths(base, source) if is_partitioned(base, source) else [(base / source).resolve()]
+        check_room(files, campaign.where(("target", "source")))
+    for index, exclusion in enumerate(campaign.target.exclude):
+        where = campaign.where(("target", "exclude", index))
+        check_room([campaign.resolve(exclusion.path)], where, "suppression list")
 
 
 def _store_location(campaign: Campaign, given: str | None) -> tuple[str, str] | None:

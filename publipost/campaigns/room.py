@@ -22,18 +22,19 @@ NEED = 4  # times the file's size: two thirds of the least peak measured (6 time
 GB = 1024**3
 
 
-def check_room(files: list[Path], where: Where | None) -> None:
-    """Refuse customer files whose accounting cannot fit in the memory this process may use."""
+def check_room(files: list[Path], where: Where | None, name: str = "customer file") -> None:
+    """Refuse a customer file (or a suppression list: `name`) whose accounting cannot fit in the
+    memory this process may use."""
     size = sum(path.stat().st_size for path in files if path.is_file())
     available = available_memory()
     if available is None or size * NEED <= available:
         return
-    what = "the customer file is" if len(files) == 1 else f"the customer file's {len(files)} parts are"
+    what = f"the {name} is" if len(files) == 1 else f"the {name}'s {len(files)} parts are"
     raise AudienceError(
         f"{what} {size / GB:.1f} GB: accounting it takes at least {size * NEED / GB:.0f} GB of memory "
         f"({NEED} times its size), and this machine has {available / GB:.1f} GB available",
         where,
-        "check target.source names the customer file; split a file this large (by region or date) "
+        f"check the campaign names the {name}; split a file this large (by region or date) "
         "and run a campaign for each part",
     )
 
