@@ -639,7 +639,7 @@ def _check_room(campaign: Campaign, source: str | None) -> None:
         files = part_paths(base, source) if is_partitioned(base, source) else [(base / source).resolve()]
         check_room(files, campaign.where(("target", "source")))
     for index, exclusion in enumerate(campaign.target.exclude):
-        where = campaign.where(("target", "exclude", index))
+        where = campaign.where(("target", "exclude", index, "path"))
         check_room([campaign.resolve(exclusion.path)], where, "suppression list")
 
 

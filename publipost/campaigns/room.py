@@ -40,8 +40,8 @@ def check_room(files: list[Path], where: Where | None, name: str = "customer fil
 
 
 def available_memory() -> int | None:
-    """Bytes this process may still take: the kernel's estimate of what can be had without
-    swapping (/proc/meminfo's MemAvailable), or less under a container's memory limit, which
+    """Bytes this process may take: the kernel's estimate of what can be had without swapping
+    (/proc/meminfo's MemAvailable), or less under a container's memory limit, which
     MemAvailable does not show. None where neither is known (not Linux)."""
     found = [room for room in (_meminfo(), _group_room()) if room is not None]
     return min(found) if found else None
@@ -58,8 +58,9 @@ def _meminfo() -> int | None:
 
 
 def _group_room(groups: Path = Path("/proc/self/cgroup"), root: Path = Path("/sys/fs/cgroup")) -> int | None:
-    """What the process's memory cgroup still allows: its limit less its use (cgroup v2's
-    memory.max and memory.current, v1's memory.limit_in_bytes and memory.usage_in_bytes)."""
+    """The process's memory cgroup limit (v2's memory.max, v1's memory.limit_in_bytes). The
+    limit itself, not less the group's use: that counts the page cache, which the kernel gives
+    back on demand, and a container that had read a few files would refuse the smallest one."""
     try:
         lines = groups.read_text(encoding="utf-8").splitlines()
     except OSError:
@@ -70,17 +71,15 @@ def _group_room(groups: Path = Path("/proc/self/cgroup"), root: Path = Path("/sy
             continue
         _, controllers, path = fields
         if not controllers:
-            folder, files = root / path.lstrip("/"), ("memory.max", "memory.current")
+            limit_file = root / path.lstrip("/") / "memory.max"
         elif "memory" in controllers.split(","):
-            folder = root / "memory" / path.lstrip("/")
-            files = ("memory.limit_in_bytes", "memory.usage_in_bytes")
+            limit_file = root / "memory" / path.lstrip("/") / "memory.limit_in_bytes"
         else:
             continue
         try:
-            limit = (folder / files[0]).read_text(encoding="ascii").strip()
-            used = int((folder / files[1]).read_text(encoding="ascii"))
-        except (OSError, ValueError):
+            limit = limit_file.read_text(encoding="ascii").strip()
+        except OSError:
             continue
         if limit.isdigit() and int(limit) < 2**60:  # v1 writes "no limit" as a huge number, v2 as max
-            return max(0, int(limit) - used)
+            return int(limit)
     return None
