@@ -251,6 +251,35 @@ def test_a_call_to_action_too_long_for_a_qr_code_is_said_before_anything_is_prin
     assert done.code == 0, done.err
 
 
+def test_a_customer_id_too_long_for_the_coupon_s_qr_code_names_its_row(tmp_path, run):
+    """The coupon prints the recipient's response code (their id) as a QR code: an id too long
+    for any QR code was a ValueError traceback in the middle of a print run, even without a call
+    to action. It is bad input at its row of the customer file, before a letter is drawn; an id
+    that long on a row the letter does not reach (opted out of mail) is no concern of the letter."""
+    import re as regex
+
+    from tests.conftest import copy_example
+
+    campaign = copy_example("vente-couette", tmp_path)
+    text = campaign.read_text(encoding="utf-8")
+    campaign.write_text(regex.sub(r"\ncta:.*?\n(?=\S)", "\n", text, flags=regex.S), encoding="utf-8")
+    clients = campaign.parent / "data" / "clients.csv"
+    lines = clients.read_bytes().decode("cp1252").split("\r\n")
+    row = next(n for n, line in enumerate(lines, start=1) if line.endswith(";oui") and n > 1)
+    unreached = next(n for n, line in enumerate(lines, start=1) if line.endswith(";non") and n > 1)
+    lines[unreached - 1] = "X" + "AB9" * 1200 + lines[unreached - 1][lines[unreached - 1].index(";") :]
+    clients.write_bytes("\r\n".join(lines).encode("cp1252"))
+    assert run("render", campaign, "--format", "pdf", "--no-lint").code == 0
+    lines[row - 1] = "Y" + "AB9" * 1200 + lines[row - 1][lines[row - 1].index(";") :]
+    clients.write_bytes("\r\n".join(lines).encode("cp1252"))
+    for command in (["validate"], ["render", "--format", "pdf", "--no-lint"]):
+        done = run(*command, campaign)
+        assert done.code == 2, done.err
+        assert f"clients.csv, row {row}: customer id of 3,601 characters" in done.err, done.err
+        assert "too long for a QR code" in done.err and "Traceback" not in done.err
+        assert "target.columns" in done.err
+
+
 @pytest.mark.parametrize("big", ["file", "parts", "suppression list"])
 def test_a_file_larger_than_memory_is_refused_before_it_is_read(campaign_dir, tmp_path, big):
     """A terabyte of customer file, in one file or in parts, or of suppression list (sparse: it

@@ -81,8 +81,7 @@ class LetterChannel(Channel):
             check_logo(
                 campaign.resolve(campaign.brand.logo), campaign.where(("brand", "logo")), campaign.boundary
             )
-        if campaign.cta is not None:
-            _check_cta_code(prepared)
+        _check_codes(prepared)
 
     def merged(self, prepared: Prepared, recipient: Recipient) -> MergedLetter:
         return prepared.merge.letter(recipient)
@@ -169,29 +168,48 @@ def unreached_hint(prepared: Prepared, channel: str) -> str:
     return "; ".join(f"{reason} ({count} rows)" for reason, count in reasons)
 
 
-def _check_cta_code(prepared: Prepared) -> None:
-    """The call to action's QR code holds its link, tracked, with the longest recipient's response
-    code: a link too long for any QR code (2,331 bytes at level M, ISO/IEC 18004 Table 7) is bad
-    input, said before anything is printed, not a traceback in the middle of a print run."""
+def _check_codes(prepared: Prepared) -> None:
+    """The letter's QR codes hold the coupon's response code and the call to action's link,
+    tracked with it: a value too long for any QR code (2,331 bytes at level M, 3,391 letters and
+    digits, ISO/IEC 18004 Table 7) is bad input, said before anything is printed, not a
+    traceback in the middle of a print run. Asked once per campaign, of the recipient the letter
+    reaches whose id is longest (response codes are the id, upper-cased, between two short parts)."""
     from publipost.campaigns.audience import ID
-    from publipost.errors import PublipostError
+    from publipost.errors import PublipostError, Where
     from publipost.templates.links import tracking_for, with_ref
-    from publipost.templates.qr import qr_modules
 
     campaign = prepared.campaign
-    assert campaign.cta is not None
-    link, tracking = campaign.cta.url, tracking_for(campaign, "letter")
-    if tracking is not None:
-        ids = prepared.audience.frame.get(ID)
-        lengths = ids.astype(str).str.len().to_numpy() if ids is not None and len(ids) else None
-        longest = str(ids.iloc[int(lengths.argmax())]) if ids is not None and lengths is not None else ""
-        link = with_ref(tracking.href(link), prepared.code_of(longest))
-    try:
-        qr_modules(link)
-    except ValueError:
+    assert campaign.letter is not None
+    longest = next(prepared.audience.longest("letter", [ID], 1), None)
+    if longest is None:
+        return
+    code = prepared.code_of(longest.id)
+    if campaign.letter.coupon and not _fits(code):
+        source = campaign.resolve(campaign.target.source) if campaign.target.source else None
         raise PublipostError(
-            f"the call to action's link is too long for a QR code ({len(link.encode())} bytes with its "
-            "tracking and response code; a code holds 2,331 at most)",
+            f"customer id of {len(longest.id):,} characters: the coupon's response code is too long "
+            "for a QR code (3,391 letters and digits at most)",
+            Where(source, row=longest.row),
+            "give each customer an id of a few dozen characters (target.columns says which column holds it)",
+        )
+    if campaign.cta is None:
+        return
+    tracking = tracking_for(campaign, "letter")
+    link = with_ref(tracking.href(campaign.cta.url), code) if tracking else campaign.cta.url
+    if not _fits(link):
+        raise PublipostError(
+            f"the call to action's link is too long for a QR code ({len(link.encode()):,} bytes with its "
+            f"tracking and the response code of row {longest.row}; a code holds 2,331 at most)",
             campaign.where(("cta", "url")),
             "shorten the link (a short path on your own site that redirects)",
-        ) from None
+        )
+
+
+def _fits(value: str) -> bool:
+    from publipost.templates.qr import qr_modules
+
+    try:
+        qr_modules(value)
+    except ValueError:
+        return False
+    return True
