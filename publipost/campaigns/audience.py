@@ -206,10 +206,12 @@ class Audience:
     kept: Path | None = field(default=None, repr=False)
     # each channel and its problem per row, kept until outcomes are final (_note_partial)
     _partial: dict[str, tuple[Reach, pd.Series]] = field(default_factory=dict, repr=False)
-    _lookup: tuple | None = field(default=None, repr=False)
+    _lookup: tuple | None = field(default=None, repr=False, compare=False)  # a cache
     # where each channel's rows are in `frame` (_positions_reached); not copied into an audience
     # made from this one (replace), which a Dask chunk is: it would carry this whole frame along
-    _reached: tuple[pd.DataFrame, dict[str, np.ndarray]] | None = field(default=None, init=False, repr=False)
+    _reached: tuple[pd.DataFrame, dict[str, np.ndarray]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     @property
     def fields(self) -> list[str]:
