@@ -109,6 +109,20 @@ def test_a_long_sentence_is_a_warning_unless_the_house_makes_it_an_error(tmp_pat
     assert finding.severity == "error"
 
 
+@pytest.mark.parametrize(("extra", "flagged"), [("", False), (" Extraordinarily.", True)])
+def test_reading_ease_needs_min_words_counted_as_words(tmp_path, extra, flagged):
+    """A paragraph under `min-words` (12) is too short to score. Words are counted as the
+    sentence rules count them: "well-established" is one word, "2,500" one, a dash none."""
+    paragraph = (
+        "Well-established administrative\nresponsibilities necessitate 2,500 documentations. "
+        "Unquestionably — organisational complexity intensifies enormously." + extra
+    )  # 11 words; split at white space, 12
+    text = GOOD["en"].replace("at a glance.\n", f"at a glance.\n\n{paragraph}\n")
+    assert paragraph in text
+    names = [f.name for f in lint_text(tmp_path, text).findings]
+    assert ("readability-low" in names) is flagged
+
+
 @pytest.mark.parametrize(
     ("language", "sentence", "fires"),
     [

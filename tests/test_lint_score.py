@@ -77,3 +77,16 @@ def test_the_corpus_holds_its_targets():
     rho = float(next(line for line in result.stdout.splitlines() if line.startswith("Spearman")).split()[2])
     assert rho >= 0.8
     assert "errors on 4-5       none" in result.stdout
+
+
+def test_the_copy_s_words_are_its_tokens(tmp_path):
+    """The count the rates are per 100 of: every word of every unit, as the tokeniser reads it
+    (a figure, a hyphenated word, a merge field one word each; a dash, a line break none)."""
+    from publipost.linter.document import letter_from_markdown
+    from publipost.linter.text import words
+
+    text = GOOD["en"].replace("at a glance.", "at a glance — in 2,500 well-known\nshops.")
+    doc = letter_from_markdown(tmp_path / "letter.md", text)
+    expected = sum(len(words(unit.plain)) for unit in doc.units)
+    assert expected == sum(len(unit.plain.split()) for unit in doc.units) - 1  # the dash
+    assert _score(tmp_path, text).words == expected

@@ -170,3 +170,22 @@ def test_findings_do_not_depend_on_the_order_or_spelling_of_the_paths(tmp_path, 
     assert findings(["./campaign.yaml", str(copy), "docs/../lettre.md"]) == sorted(
         f for f in expected if "relance" not in f[0]
     )
+
+
+def test_comments_are_read_from_the_text_that_was_linted(tmp_path):
+    """A file saved again while it is linted (an editor's autosave): its findings and the comments
+    that suppress them come from one reading, so a finding is never judged by lines it was not
+    found in."""
+    from publipost.linter.document import letter_from_markdown
+    from publipost.linter.engine import lint_docs
+
+    linted = (
+        GOOD["fr"]
+        .replace("En effet,", "{# publipost: ignore[unproven-claim] -- testé en magasin #}\nEn effet,")
+        .replace("Vous dormez à poings fermés.", CLAIM)
+    )
+    path = tmp_path / "letter.md"
+    path.write_text(_with(CLAIM), encoding="utf-8")  # on disk now: the claim, without the comment
+    result = lint_docs(path, [letter_from_markdown(path, linted)], isolated=True)
+    (finding,) = result.findings
+    assert finding.rule == "PP305" and finding.suppressed

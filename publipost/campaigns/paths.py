@@ -12,6 +12,7 @@ only: never /proc, /sys or /dev, pipes or folders.
 from __future__ import annotations
 
 import glob
+import os
 from pathlib import Path
 
 from publipost.errors import PublipostError, Where, shown
@@ -20,34 +21,52 @@ SYSTEM = tuple(Path(p) for p in ("/proc", "/sys", "/dev"))
 
 
 def repository_root(path: Path) -> Path:
-    """The git work tree that holds `path` (a file or a folder), or else its folder."""
-    start = path.resolve()
-    folder = start if start.is_dir() else start.parent
-    for candidate in (folder, *folder.parents):
-        if (candidate / ".git").exists():
+    """The git work tree that holds `path` (a file or a folder), or else its folder.
+
+    Walked with os.path on strings: lint asks this of every file it is named, and pathlib's
+    objects made it 50 µs of a 3.5 ms letter."""
+    start = os.path.realpath(path)
+    folder = start if os.path.isdir(start) else os.path.dirname(start)
+    return Path(git_work_tree(folder) or folder)
+
+
+def git_work_tree(folder: str) -> str | None:
+    """The nearest of `folder` and the folders above it that holds a .git, or None."""
+    candidate = folder
+    while True:
+        if os.path.exists(os.path.join(candidate, ".git")):
             return candidate
-    return folder
+        parent = os.path.dirname(candidate)
+        if parent == candidate:
+            return None
+        candidate = parent
+
+
+def inside(path: str | Path, folder: str | Path) -> bool:
+    """Path.is_relative_to for absolute paths, on strings: `path` is `folder` or below it."""
+    path, folder = os.fspath(path), os.fspath(folder)
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
 def check_path(path: Path, boundary: Path | None, where: Where | None, what: str) -> Path:
     """The path, resolved, once it is known to be a regular file publipost may read."""
-    resolved = path.resolve()
-    if boundary is not None and not resolved.is_relative_to(boundary):
+    resolved = os.path.realpath(path)
+    if boundary is not None and not inside(resolved, boundary):
         raise PublipostError(
             f"{what} lies outside the repository being checked ({shown(str(boundary), 80)})",
             where,
             "lint and validate read only files inside it, so that a campaign cannot make them print "
             "a file of this machine; if you trust this campaign, add --allow-outside",
         )
-    if any(resolved.is_relative_to(system) for system in SYSTEM) or (
-        resolved.exists() and not resolved.is_file()
+    if any(inside(resolved, system) for system in SYSTEM) or (
+        os.path.exists(resolved) and not os.path.isfile(resolved)
     ):
         raise PublipostError(
             f"{what} is not a regular file",
             where,
             "name a file: publipost reads no folder, pipe, device or /proc file",
         )
-    return resolved
+    return Path(resolved)
 
 
 MAX_TEXT_BYTES = 1_000_000  # a campaign file or a piece of copy; a letter is some 5 KB

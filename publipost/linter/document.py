@@ -61,6 +61,11 @@ class Unit:
             self._sentences = [(a, b, len(count(self.plain, a, b))) for a, b in sentences(self.plain)]
         return self._sentences
 
+    @property
+    def word_count(self) -> int:
+        """The words of the unit, as its sentences count them (no second tokenising)."""
+        return sum(n for _, _, n in self.sentences)
+
 
 @dataclass
 class LintDoc:

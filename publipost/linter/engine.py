@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from publipost.campaigns.paths import check_path, check_size, repository_root
+from publipost.campaigns.paths import check_path, check_size, git_work_tree, inside, repository_root
 from publipost.errors import PublipostError, Where
 from publipost.linter import suppress
 from publipost.linter.config import LintConfig, apply, config_for
@@ -206,7 +206,8 @@ def lint_docs(
         )
         result.notes.append(f"merged {kind} linted too: {len(merged)} ({how})")
     sources = {str(where.path) for doc in templates for unit in doc.units if (where := unit.locate(0)).path}
-    result.findings += _suppressions(path, sources, result, config, language)
+    texts = {str(file): text for doc in templates for file, text in doc.sources.items()}
+    result.findings += _suppressions(path, sources, result, config, language, texts)
     result.findings.sort(key=lambda f: (f.path, f.line, f.column, f.rule))
     return result
 
@@ -288,11 +289,8 @@ def _boundary(path: Path, allow_outside: bool) -> Path | None:
 def _repository_of_link(path: Path) -> Path:
     """The repository a named file sits in, found from where its name is, not from where a
     link leads (repository_root resolves links first: a link's target would always be inside)."""
-    folder = Path(os.path.abspath(path)).parent
-    for candidate in (folder, *folder.parents):
-        if (candidate / ".git").exists():
-            return candidate.resolve()
-    return folder.resolve()
+    folder = os.path.dirname(os.path.abspath(path))
+    return Path(os.path.realpath(git_work_tree(folder) or folder))
 
 
 def collect(
@@ -308,7 +306,7 @@ def collect(
     campaign adds). Files the configuration excludes, and Markdown that is documentation
     rather than a letter, are left out; a file named but left out is listed in `skipped`. A
     file met while walking a folder that is a link to outside the repository is an error."""
-    configs: dict[Path, LintConfig] = {}
+    configs: dict[str, LintConfig] = {}
     skipped = [] if skipped is None else skipped
     loaded: dict[Path, set[Path]] = {}
 
@@ -321,7 +319,7 @@ def collect(
         return loaded[key]
 
     def wanted(path: Path, kind: str, named: bool) -> bool:
-        folder = path.resolve().parent
+        folder = os.path.dirname(os.path.abspath(path))  # a cache key: no link resolved (15 µs)
         if folder not in configs:
             configs[folder] = config_for(path, explicit=config_path, isolated=isolated)
         config = configs[folder]
@@ -385,19 +383,22 @@ def _owner(
 ) -> Path | None:
     """The campaign that uses this copy file: a campaign YAML in its folder or a folder above,
     up to the repository's root, whose copy it is."""
-    resolved, top = path.resolve(), repository_root(path)
-    for folder in (resolved.parent, *resolved.parent.parents):
-        for candidate in campaigns_in(folder):
+    resolved = os.path.realpath(path)
+    top = os.fspath(repository_root(path))
+    folder = os.path.dirname(resolved)
+    while True:
+        for candidate in campaigns_in(Path(folder)):
             try:
                 files = uses(candidate)
             except PublipostError:
                 continue  # a campaign that does not load is not known to own it
-            if resolved in files:
+            if Path(resolved) in files:
                 shown = os.path.relpath(candidate) if candidate.is_relative_to(Path.cwd()) else str(candidate)
                 return Path(shown)
-        if folder == top or not folder.is_relative_to(top):
+        parent = os.path.dirname(folder)
+        if folder == top or not inside(folder, top) or parent == folder:
             return None
-    return None
+        folder = parent
 
 
 def _campaigns_in(folder: Path) -> list[Path]:
@@ -564,10 +565,17 @@ def _finding(rule: type[Rule], hit: Hit, doc: LintDoc, config: LintConfig) -> Fi
 
 
 def _suppressions(
-    path: Path, sources: set[str], result: LintResult, config: LintConfig, language: str
+    path: Path,
+    sources: set[str],
+    result: LintResult,
+    config: LintConfig,
+    language: str,
+    texts: dict[str, str],
 ) -> list[Finding]:
     """Apply the suppression comments of every file the copy came from (a clean file's unused
-    comment is reported too); report the meta findings."""
+    comment is reported too); report the meta findings. A file's comments are read from the
+    text that was linted (`texts`), not from the file again: what is suppressed is what was
+    seen, even if the file changed meanwhile."""
     meta: list[Finding] = []
     rules = {r.code: r for r in config.every_rule()}
     # a merged document's findings point into the customer file: data, with no comments to read
@@ -577,7 +585,8 @@ def _suppressions(
         file = Path(name)
         if not file.is_file():
             continue
-        directives, problems = suppress.parse(file, _read(file), config.custom)
+        text = texts[name] if name in texts else _read(file)
+        directives, problems = suppress.parse(file, text, config.custom)
         mine = [f for f in result.findings if f.path == name and not f.suppressed]
         for finding in mine:
             for directive in directives:

@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from publipost.linter.document import LintDoc
 from publipost.linter.rule import ONCE, RATE, READING_EASE, REGISTRY, Hit, Weight
 from publipost.linter.rules import all_rules
-from publipost.linter.text import words
 
 # code → the rule's weight, as each rule declares it (linter/rule.py, Weight); unscored rules
 # (suppression comments, advice for a profile) declare None.
@@ -71,7 +70,7 @@ def _weight(code: str) -> Weight | None:
 
 
 def copy_words(doc: LintDoc) -> int:
-    return sum(len(words(unit.plain)) for unit in doc.units)
+    return sum(unit.word_count for unit in doc.units)
 
 
 def score(doc: LintDoc, hits: Iterable[tuple[str, Hit]]) -> Score:
@@ -84,7 +83,7 @@ def score(doc: LintDoc, hits: Iterable[tuple[str, Hit]]) -> Score:
         if (w := _weight(code)) is not None and w.counts == READING_EASE:
             if hit.unit is not None and total:
                 below = (hit.args["min"] - hit.args["score"]) / READABILITY_SPAN
-                unreadable += len(words(hit.unit.plain)) / total * min(1.0, below)
+                unreadable += hit.unit.word_count / total * min(1.0, below)
             continue
         counts[code] += 1
     cost = {"structure": 0.0, "style": 0.0}

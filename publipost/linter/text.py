@@ -206,12 +206,11 @@ class WordList:
         lowered = _lowered(text)
         if self.signs is None and not any(map(lowered.__contains__, self.needles)):
             return []
-        runs = _runs(lowered)
         spans = []  # the longest entry matching at each place
         # Only the runs that open some entry: a set intersection, in C, instead of a lookup per
-        # word of the text for each of the twenty-odd lists.
-        for run in runs.keys() & self.by_first.keys():
-            for start in runs[run]:
+        # word of the text for each of the twenty-odd lists; then where each stands.
+        for run in _runs(lowered) & self.by_first.keys():
+            for start in _starts(lowered, run):
                 if start and lowered[start - 1] == "-":
                     continue
                 for pieces in self.by_first[run]:
@@ -243,13 +242,22 @@ def _lowered(text: str) -> str:
 
 
 @lru_cache(maxsize=1024)
-def _runs(lowered: str) -> dict[str, list[int]]:
-    """Where each run of word characters starts, by run: computed once for every list. Do not
-    change what it returns (it is shared)."""
-    starts: dict[str, list[int]] = {}
-    for match in _RUN.finditer(lowered):
-        starts.setdefault(match.group(0), []).append(match.start())
-    return starts
+def _runs(lowered: str) -> frozenset[str]:
+    """The runs of word characters in the text, computed once for every list. A set, in C:
+    where each run starts is asked of the few runs that open an entry (`_starts`). Indexing
+    every run's places cost twice as much, and was most of a letter's word-list matching."""
+    return frozenset(_RUN.findall(lowered))
+
+
+def _starts(lowered: str, run: str) -> Iterator[int]:
+    """Where a run of word characters may be `run`: no word character before it. The end is
+    the entry's to check (`_match`): an entry's first piece goes on past its run with a sign,
+    or ends with it and then must not be joined to what follows."""
+    at = lowered.find(run)
+    while at >= 0:
+        if not at or not _word(lowered[at - 1]):
+            yield at
+        at = lowered.find(run, at + 1)
 
 
 def _match(text: str, start: int, pieces: tuple[tuple[int, str], ...]) -> int | None:

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from publipost.linter.document import LintDoc
 from publipost.linter.reading_ease import reading_ease
 from publipost.linter.rule import READING_EASE, Context, Hit, Rule, Weight
-from publipost.linter.text import words
 
 
 class ReadabilityLow(Rule):
@@ -29,9 +28,8 @@ class ReadabilityLow(Rule):
 
     def check(self, doc: LintDoc, ctx: Context) -> Iterator[Hit]:
         for unit in doc.body:
-            text = " ".join(unit.plain.split())
-            if len(words(text)) < ctx.options["min-words"]:
+            if unit.word_count < ctx.options["min-words"]:
                 continue
-            score = reading_ease(text, doc.language)
+            score = reading_ease(" ".join(unit.plain.split()), doc.language)
             if score < ctx.options["min-score"]:
                 yield Hit.whole(unit, score=score, min=ctx.options["min-score"])
