@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
+import pytest
+
+from publipost.linter.document import LintDoc
 from tests.conftest import BASE_CAMPAIGN, BASE_CSV
 from tests.lintkit import GOOD, lint_text, position
 
@@ -67,6 +71,31 @@ def test_markdown_that_would_print_as_typed_is_an_error(tmp_path):
         text = GOOD["fr"].replace("Vous dormez à poings fermés.", broken)
         (finding,) = [f for f in lint_text(tmp_path, text).active if f.name == "markdown-literal"]
         assert finding.severity == "error" and (finding.line, finding.column) == position(text, anchor)
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_unclosed_links_are_found_as_before(seed):
+    """A link is unclosed when no ")" follows it on its line. Found with one look ahead shared by
+    a unit's links (a copy of the rest of the text per link was n² for n links); the oracle is
+    that former reading."""
+    import random
+
+    from publipost.linter.document import Unit
+    from publipost.linter.rules.structure import _LINK_START, MarkdownLiteral
+
+    rng = random.Random(seed)
+    text = "".join(
+        rng.choice(["[a](", "[b](", ")", "\n", "x ", "[", "]", "("]) for _ in range(rng.randint(0, 40))
+    )
+    unit = Unit("body", text, lambda offset: None)
+    expected = [
+        (m.start(), m.end())
+        for m in _LINK_START.finditer(unit.text)
+        if ")" not in unit.text[m.end() :].split("\n", 1)[0]
+    ]
+    doc = LintDoc(Path("letter.md"), "letter", "fr", body=[unit])
+    found = [(h.start, h.end) for h in MarkdownLiteral().check(doc, None) if "link" in h.args["what"]["en"]]
+    assert found == expected, text
 
 
 def test_underline_in_an_email(campaign_dir, run):

@@ -267,6 +267,14 @@ class OfferNotInCopy(Rule):
 
 
 _LINK_START = re.compile(r"\[[^\[\]\n]*\]\(")
+
+
+def _find(text: str, sign: str, start: int) -> int:
+    """Where `sign` next stands from `start`, or the text's end."""
+    at = text.find(sign, start)
+    return len(text) if at < 0 else at
+
+
 _BOLD = re.compile(r"(?<!\\)\*\*")
 
 
@@ -288,9 +296,13 @@ class MarkdownLiteral(Rule):
     def check(self, doc: LintDoc, ctx: Context) -> Iterator[Hit]:
         for unit in doc.units:
             text = unit.text
+            close = line_end = -1  # the next ")" and the next line break: found once, not per link
             for match in _LINK_START.finditer(text):
-                rest = text[match.end() :].split("\n", 1)[0]
-                if ")" not in rest:
+                if close < match.end():
+                    close = _find(text, ")", match.end())
+                if line_end < match.end():
+                    line_end = _find(text, "\n", match.end())
+                if close >= line_end:  # no ")" on the link's line (neither found: both the end)
                     what = {
                         "en": "a link with no closing parenthesis",
                         "fr": "un lien sans parenthèse fermante",
