@@ -108,6 +108,7 @@ def _scaled(font: str, size: float) -> _Advances:
 
 
 _BREAKABLE = re.compile(r"[ \t\n]+")  # no-break spaces (U+00A0, U+202F) keep words together
+_UNBROKEN = re.compile(r"[^ \t\n]+")  # a word, as lines break
 
 
 @dataclass(frozen=True)
@@ -177,17 +178,22 @@ def _breaks(markdown: str, column: Column) -> _Breaks:
 
     lines: list[list[tuple[int, int]]] = [[]]  # each line: (start, end) spans of words
     widths = [0.0]
-    for match in re.finditer(r"[^ \t\n]+", text):
+    # The line being filled and its width, in locals: the loop runs once per word of every
+    # paragraph linted or printed. The same sums, in the same order, as when they were not.
+    line, used, limit = lines[-1], 0.0, column.width
+    for match in _UNBROKEN.finditer(text):
         start, end = match.span()
-        width = width_of(start, end)
-        needed = (space if lines[-1] else 0) + width
-        if widths[-1] + needed <= column.width:
-            lines[-1].append((start, end))
-            widths[-1] += needed
+        width = edges[end] - edges[start]
+        needed = (space if line else 0) + width
+        if used + needed <= limit:
+            line.append((start, end))
+            used += needed
             continue
-        if width <= column.width:
-            lines.append([(start, end)])
-            widths.append(width)
+        widths[-1] = used
+        if width <= limit:
+            line, used = [(start, end)], width
+            lines.append(line)
+            widths.append(used)
             continue
         # A word longer than a line: fill what is left of this line, then whole lines.
         room = column.width - widths[-1] - (space if lines[-1] else 0)
@@ -205,6 +211,8 @@ def _breaks(markdown: str, column: Column) -> _Breaks:
                 lines.append([])
                 widths.append(0.0)
                 room = column.width
+        line, used = lines[-1], widths[-1]
+    widths[-1] = used
     return runs, lines, widths, edges, space
 
 
