@@ -17,7 +17,8 @@ from publipost.templates.markdown import blank, jinja_spans, replace_spans
 
 WORD = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*|\d+(?:[.,]\d+)*%?", re.UNICODE)
 # A sentence ends at . ! ? or … followed by a space and a capital (or a quote, a digit), or at the end.
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[»\"”)]*(?=\s+[«\"“(]?[A-ZÀ-ÖØ-Þ0-9])|(?<=[.!?…])[»\"”)]*\s*$")
+# The stop is part of the match (a look-behind first made the engine try every character).
+_SENTENCE_END = re.compile(r"[.!?…][»\"”)]*(?=\s+[«\"“(]?[A-ZÀ-ÖØ-Þ0-9])|[.!?…][»\"”)]*\s*$")
 _LAST_WORD = re.compile(r"([\w.°-]+)$")
 _ABBREVIATIONS = {
     "m",
@@ -141,10 +142,10 @@ def sentences(text: str) -> Iterator[tuple[int, int]]:
     """(start, end) of each sentence; a line break inside a block is not a sentence end."""
     start = 0
     for match in _SENTENCE_END.finditer(text):
-        end = match.end()
+        end, stop = match.end(), match.start() + 1  # just after the stop
         # The word before the stop, read in a short window: a search over all the text since the
         # last sentence end would take quadratic time on a run of abbreviations ("M. M. M. …").
-        before = text[max(start, match.start() - 24) : match.start()].rstrip(".!?…")
+        before = text[max(start, stop - 24) : stop].rstrip(".!?…")
         last_word = _LAST_WORD.search(before)
         if (
             last_word
