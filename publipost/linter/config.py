@@ -11,6 +11,7 @@ import os
 import tomllib
 from dataclasses import dataclass, field, replace
 from fnmatch import fnmatch
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -56,9 +57,7 @@ class LintConfig:
     root: Path = field(default_factory=Path.cwd)  # per-file-ignores globs are relative to it
 
     def enabled(self, rule: type[Rule], path: Path) -> bool:
-        if not any(matches(rule, ref) for ref in self.select) or any(
-            matches(rule, ref) for ref in self.ignore
-        ):
+        if not _named(rule, self.select) or _named(rule, self.ignore):
             return False
         if not self.per_file_ignores:
             return True
@@ -106,10 +105,24 @@ class LintConfig:
         }
 
 
+def _named(rule: type[Rule], refs: tuple[str, ...]) -> bool:
+    return _names(rule.code, rule.name, refs)
+
+
+@lru_cache(maxsize=4096)
+def _names(code: str, name: str, refs: tuple[str, ...]) -> bool:
+    """Whether any of `refs` names the rule: asked of every rule for every document linted."""
+    return any(_is(code, name, ref) for ref in refs)
+
+
 def matches(rule: type[Rule], ref: str) -> bool:
     """A rule is named by its code, a code prefix (PP2), its slug, or ALL."""
+    return _is(rule.code, rule.name, ref)
+
+
+def _is(code: str, name: str, ref: str) -> bool:
     ref = ref.strip()
-    return ref.upper() == "ALL" or rule.code.startswith(ref.upper()) or ref == rule.name
+    return ref.upper() == "ALL" or code.startswith(ref.upper()) or ref == name
 
 
 def resolve_ref(ref: str, custom: tuple[type[Rule], ...] = ()) -> bool:
