@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from publipost.linter.document import LintDoc, Unit
 from publipost.linter.rule import ONCE, RATE, Context, Hit, Rule, Weight
-from publipost.linter.text import Token, WordList, words
+from publipost.linter.text import Token, words
 from publipost.templates.layout import printed_lines
 from publipost.templates.markdown import jinja_spans, replace_spans
 
@@ -102,11 +102,9 @@ _PREPOSITIONS = set("in of at like for with from about on by after before to".sp
 _AFTER_PRONOUN = {"is", "was", "s", "when", "which", "who", "and", "or", "but"}
 
 
-def clause_markers(sentence: str, subordinators: WordList) -> list[Token]:
-    """The words of `sentence` that open a subordinate clause (see `_COMPARING`, `_PREPOSITIONS`)."""
-    found_words = subordinators.find(sentence)
-    if not found_words:
-        return []
+def clause_markers(sentence: str, found_words: list[Token]) -> list[Token]:
+    """Of the subordinating words found in `sentence`, those that open a clause (see
+    `_COMPARING`, `_PREPOSITIONS`): some of them, never another word."""
     # Words split at apostrophes too: « n'avez », « qu'il » are two words each here.
     pieces = [
         (t.start + piece.start(), piece.group(0).lower())
@@ -164,7 +162,11 @@ class SentenceClauseChain(Rule):
         subordinators = ctx.words("subordinators")
         for unit in doc.copy_units:
             for start, end, _ in sentence_spans(unit):
-                found = clause_markers(unit.plain[start:end], subordinators)
+                sentence = unit.plain[start:end]
+                found = subordinators.find(sentence)
+                if len(found) <= ctx.options["max-subordinators"]:
+                    continue  # too few even if each opens a clause: not worth reading them
+                found = clause_markers(sentence, found)
                 if len(found) > ctx.options["max-subordinators"]:
                     yield Hit(unit, start, end, {"n": len(found), "found": ", ".join(t.text for t in found)})
 
