@@ -280,6 +280,36 @@ def test_a_customer_id_too_long_for_the_coupon_s_qr_code_names_its_row(tmp_path,
         assert "target.columns" in done.err
 
 
+@pytest.mark.parametrize(
+    ("ids", "row", "length"),
+    [
+        # the longest id on a later row than the first the letter reaches: only that first row
+        # was checked (Audience.longest also yields the fullest row, the file's first on a tie)
+        ({5: "Y" + "AB9" * 1200}, 5, "3,601"),
+        # 3,000 letters fit (a QR code holds 3,391 letters, digits and - .), 2,399 characters
+        # with underscores do not (then it holds 2,331 bytes): the longest id is not the hardest
+        ({5: "X" * 3000, 8: "Y_" * 1200}, 8, "2,399"),
+    ],
+    ids=["longest-on-a-later-row", "hardest-not-longest"],
+)
+def test_the_id_hardest_to_encode_is_the_one_checked(tmp_path, run, ids, row, length):
+    """Each was a traceback in the middle of a print run; now exit 2 at its row, before a
+    letter is drawn. Rows 5 and 8 of the example are ones the letter reaches."""
+    from tests.conftest import copy_example
+
+    campaign = copy_example("vente-couette", tmp_path)
+    clients = campaign.parent / "data" / "clients.csv"
+    lines = clients.read_bytes().decode("cp1252").split("\r\n")
+    for number, value in ids.items():
+        lines[number - 1] = value + lines[number - 1][lines[number - 1].index(";") :]
+    clients.write_bytes("\r\n".join(lines).encode("cp1252"))
+    for command in (["validate"], ["render", "--format", "pdf", "--no-lint"]):
+        done = run(*command, campaign)
+        assert done.code == 2, done.err
+        assert f"clients.csv, row {row}: customer id of {length} characters" in done.err, done.err
+        assert "Traceback" not in done.err and not (campaign.parent / "out" / "letters").exists()
+
+
 @pytest.mark.parametrize("big", ["file", "parts", "suppression list"])
 def test_a_file_larger_than_memory_is_refused_before_it_is_read(campaign_dir, tmp_path, big):
     """A terabyte of customer file, in one file or in parts, or of suppression list (sparse: it

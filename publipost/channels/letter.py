@@ -172,37 +172,60 @@ def _check_codes(prepared: Prepared) -> None:
     """The letter's QR codes hold the coupon's response code and the call to action's link,
     tracked with it: a value too long for any QR code (2,331 bytes at level M, 3,391 letters and
     digits, ISO/IEC 18004 Table 7) is bad input, said before anything is printed, not a
-    traceback in the middle of a print run. Asked once per campaign, of the recipient the letter
-    reaches whose id is longest (response codes are the id, upper-cased, between two short parts)."""
-    from publipost.campaigns.audience import ID
+    traceback in the middle of a print run. Asked once per campaign, of the ids hardest to
+    encode (`_hardest_ids`): response codes are the id, upper-cased, between two short parts."""
     from publipost.errors import PublipostError, Where
     from publipost.templates.links import tracking_for, with_ref
 
     campaign = prepared.campaign
     assert campaign.letter is not None
-    longest = next(prepared.audience.longest("letter", [ID], 1), None)
-    if longest is None:
-        return
-    code = prepared.code_of(longest.id)
-    if campaign.letter.coupon and not _fits(code):
-        source = campaign.resolve(campaign.target.source) if campaign.target.source else None
-        raise PublipostError(
-            f"customer id of {len(longest.id):,} characters: the coupon's response code is too long "
-            "for a QR code (3,391 letters and digits at most)",
-            Where(source, row=longest.row),
-            "give each customer an id of a few dozen characters (target.columns says which column holds it)",
-        )
-    if campaign.cta is None:
-        return
-    tracking = tracking_for(campaign, "letter")
-    link = with_ref(tracking.href(campaign.cta.url), code) if tracking else campaign.cta.url
-    if not _fits(link):
-        raise PublipostError(
-            f"the call to action's link is too long for a QR code ({len(link.encode()):,} bytes with its "
-            f"tracking and the response code of row {longest.row}; a code holds 2,331 at most)",
-            campaign.where(("cta", "url")),
-            "shorten the link (a short path on your own site that redirects)",
-        )
+    tracking = tracking_for(campaign, "letter") if campaign.cta is not None else None
+    for recipient_id, row in _hardest_ids(prepared):
+        code = prepared.code_of(recipient_id)
+        if campaign.letter.coupon and not _fits(code):
+            source = campaign.resolve(campaign.target.source) if campaign.target.source else None
+            raise PublipostError(
+                f"customer id of {len(recipient_id):,} characters: the coupon's response code is too "
+                "long for a QR code (3,391 letters and digits, or 2,331 bytes with other signs)",
+                Where(source, row=row),
+                "give each customer an id of a few dozen characters (target.columns says which "
+                "column holds it)",
+            )
+        if campaign.cta is None:
+            continue
+        link = with_ref(tracking.href(campaign.cta.url), code) if tracking else campaign.cta.url
+        if not _fits(link):
+            raise PublipostError(
+                f"the call to action's link is too long for a QR code ({len(link.encode()):,} bytes with "
+                f"its tracking and the response code of row {row}; a code holds 2,331 at most)",
+                campaign.where(("cta", "url")),
+                "shorten the link (a short path on your own site that redirects)",
+            )
+
+
+# Ids are letters, digits and . _ - (audience._assign_ids): up to this length one fits a QR code
+# in byte mode too (2,331 bytes, less the code's other parts); longer, an id with a sign outside
+# the alphanumeric mode (its _) may not fit where a longer one without does.
+_BYTE_SAFE = 2_000
+_ALPHANUMERIC = r"[0-9A-Z $%*+\-./:]*"  # ISO/IEC 18004 Table 5, the alphanumeric mode's signs
+
+
+def _hardest_ids(prepared: Prepared) -> list[tuple[str, int]]:
+    """(id, row) of the recipients the letter reaches whose codes are hardest to encode: the
+    longest id (and the fullest row, which `longest` yields too), and where ids are long
+    enough to matter, the longest that needs byte mode."""
+    from publipost.campaigns.audience import ID, ROW
+
+    audience = prepared.audience
+    hardest = [(r.id, r.row) for r in audience.longest("letter", [ID], 1)]
+    if max((len(i) for i, _ in hardest), default=0) > _BYTE_SAFE:  # never for ids of a sane length
+        rows = audience.reached("letter", [ID, ROW])
+        ids = rows[ID].astype(str).str.upper()
+        lengths = ids.str.len().where(~ids.str.fullmatch(_ALPHANUMERIC), 0).to_numpy()
+        if lengths.max() > _BYTE_SAFE:
+            widest = rows.iloc[int(lengths.argmax())]
+            hardest.append((str(widest[ID]), int(widest[ROW])))
+    return hardest
 
 
 def _fits(value: str) -> bool:
