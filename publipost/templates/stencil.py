@@ -20,9 +20,12 @@ from reportlab.lib.rl_accel import fp_str
 def image_mask(dark: np.ndarray, x: float, y: float, width: float, height: float) -> str:
     """Content-stream operators that paint the fill colour where `dark` is True (row 0 at the top)
     over the box of lower left corner (x, y). An inline image, so a code is a string in its
-    page's content stream, not one more object per code in the file: §8.9.7 keeps inline images
-    for small ones (4 KB or less), and the largest QR code (version 40, 177 × 177 modules) is
-    4,071 bytes of samples."""
+    page's content stream, not one more object per code in the file. §8.9.7 recommends inline
+    images for small ones only (4 KB or less, a "should"): a code's samples, twice as long in
+    hexadecimal, stay under it up to version 27 (125 × 125 modules, 2,000 bytes), which holds
+    a link of 1,125 bytes (at level M, measured with zxing-cpp); the letters' tracked links
+    are version 8 (686 characters).
+    A larger code (version 40 at most: 8,142 characters) is still valid PDF."""
     rows, columns = dark.shape
     samples = np.packbits(~dark, axis=1).tobytes().hex()  # a 0 paints (Decode [0 1], §8.9.6.2)
     return (
