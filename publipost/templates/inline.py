@@ -45,9 +45,38 @@ def _parser():
 
 def spans(markdown: str) -> list[Span]:
     """The runs of a paragraph, in order; adjacent text of one style may come in several spans."""
-    if not _SPECIAL.search(markdown):
+    if not _SPECIAL.search(markdown) and _plain_marks(markdown):
         return _plain_spans(markdown)
     return _parsed_spans(markdown)
+
+
+_MARK = re.compile(r"\*\*|__")
+_BEFORE_OPENING = "([«“\"'"  # signs a bold or underlined stretch may follow ("(**90 %**)")
+_AFTER_CLOSING = ".,;:!?)]»”\"'"  # and that may follow it ("**offerts**.")
+
+
+def _plain_marks(markdown: str) -> bool:
+    """Whether the paragraph's ** and __ read as the fast path reads them: in pairs, each
+    opening after a space (or an opening sign) and before a letter or digit, each closing
+    after a letter or digit and before a space (or a closing sign). Then CommonMark's
+    flanking rules (spec §6.2) pair them alike; anything else (a mark against other signs,
+    between spaces, inside a word, left open, nested) is markdown-it's to read."""
+    opened = None
+    for match in _MARK.finditer(markdown):
+        start, end = match.span()
+        before = markdown[start - 1] if start else " "
+        after = markdown[end] if end < len(markdown) else " "
+        if opened is None:
+            if not ((before.isspace() or before in _BEFORE_OPENING) and after.isalnum()):
+                return False
+            opened = match.group()
+        else:
+            if match.group() != opened or not (
+                before.isalnum() and (after.isspace() or after in _AFTER_CLOSING)
+            ):
+                return False
+            opened = None
+    return opened is None
 
 
 def _parsed_spans(markdown: str) -> list[Span]:
