@@ -41,6 +41,22 @@ def test_metrics_table_is_reportlab_s(fonts):
     assert abs(text_width(sample, LETTER.font, 11) - pdfmetrics.stringWidth(sample, LETTER.font, 11)) < 1e-6
 
 
+def test_line_widths_are_the_fonts_widths_at_the_size(fonts):
+    """Each character a line measures has reportlab's width at that size, and a character the
+    font lacks its default width: also the ones asked for after others (widths are scaled as
+    they are first asked for)."""
+    from publipost.templates.layout import _scaled, advance_widths
+
+    widths, default = advance_widths(LETTER.bold_font)
+    scaled = _scaled(LETTER.bold_font, 10.5)
+    missing = "\u4e2d\U0001f600"  # a CJK ideograph and an emoji: not in Liberation Serif
+    assert all(c not in widths for c in missing)
+    for char in ["W", *missing, "é", "W", *sorted(widths)]:
+        expected = widths.get(char, default) * (10.5 / 1000)
+        assert scaled[char] == expected, char
+    assert abs(scaled["W"] - pdfmetrics.stringWidth("W", LETTER.bold_font, 10.5)) < 1e-9
+
+
 # Ordinary spaces only: reportlab's Paragraph also breaks at no-break spaces (it splits with
 # str.split()), which French typography forbids; the shared measure keeps them unbroken (below).
 WORDS = [

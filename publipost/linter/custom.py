@@ -17,7 +17,6 @@ severity, per-file ignores and suppression comments; scored as style.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
@@ -26,10 +25,11 @@ from publipost.errors import PublipostError, Where, did_you_mean
 from publipost.linter.document import LintDoc, Unit
 from publipost.linter.rule import SEVERITIES, Context, Hit, Rule
 from publipost.linter.text import WordList
+from publipost.patterns import later
 
 KINDS = ("existence", "substitution", "occurrence", "capitalization")
 ROLES = ("subject", "preheader", "hook", "salutation", "body", "signature", "ps")
-NAME = re.compile(r"[a-z][a-z0-9]*(?:[-.][a-z0-9]+)*")
+NAME = later(r"[a-z][a-z0-9]*(?:[-.][a-z0-9]+)*")
 COMMON = {"kind", "message", "severity", "language", "scope"}
 KEYS = {
     "existence": {"tokens", "patterns"},
@@ -144,7 +144,7 @@ def build(name: str, table: dict[str, Any], where: Where) -> type[Rule]:
     def bad(problem: str, hint: str | None = None) -> PublipostError:
         return PublipostError(f"rules.{name}: {problem}", where, hint)
 
-    if not NAME.fullmatch(name):
+    if not NAME().fullmatch(name):
         raise bad("a rule of your own is named in lower case, with - or . (house.no-jargon)")
     kind = table.get("kind")
     if kind not in KINDS:

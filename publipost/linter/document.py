@@ -19,6 +19,7 @@ from typing import Any
 from publipost.campaigns.profiles import PROFILES, profile_name
 from publipost.errors import PublipostError, Where
 from publipost.linter.text import WORD, mask_jinja, mask_links, sentences, words
+from publipost.patterns import later
 from publipost.templates.layout import EMAIL, LETTER, Column
 from publipost.templates.markdown import PS, Block, blank_comments, is_hook, is_signature, parse_letter
 
@@ -304,7 +305,7 @@ _BLOCK_TAGS = {"p", "h1", "h2", "h3", "li", "mj-text", "mj-button", "td", "div"}
 _EMPHASIS = {"u", "b", "strong"}
 # A tag, or the start of a comment; `[^<>]*` stops at the next bracket, so a scan is linear
 # whatever the input (an unclosed `<p` repeated 30,000 times included).
-_TAG_TOKEN = re.compile(r"<!--|<(/?)([A-Za-z][\w:-]*)\b[^<>]*>")
+_TAG_TOKEN = later(r"<!--|<(/?)([A-Za-z][\w:-]*)\b[^<>]*>")
 
 
 @dataclass(frozen=True)
@@ -317,7 +318,7 @@ class _Tag:
 
 def _tags(source: str) -> list[_Tag]:
     tags, position = [], 0
-    while match := _TAG_TOKEN.search(source, position):
+    while match := _TAG_TOKEN().search(source, position):
         if match.group(0) == "<!--":
             end = source.find("-->", match.end())
             end = len(source) if end == -1 else end + 3  # an unclosed comment runs to the end
@@ -362,12 +363,12 @@ def email_from_markup(path: Path, source: str) -> LintDoc:
         text = blanked.strip()
         if not text:
             continue
-        if _HIDDEN.search(source[opening.start : opening.end]):
+        if _HIDDEN().search(source[opening.start : opening.end]):
             # The hidden block at the top of an HTML e-mail is its preheader (inbox preview), not copy.
             if doc.preheader is None:
                 doc.preheader = Unit("preheader", text, _at(positions, inner_start + lead))
             continue
-        whole = _WHOLLY_BOLD.fullmatch(source[inner_start : closing.start])
+        whole = _WHOLLY_BOLD().fullmatch(source[inner_start : closing.start])
         base = inner_start + lead
         spans.append([(a - base, b - base) for a, b in _link_texts(inside)])
         kind = opening.name + ("**" if whole else "*" if emphasised else "")
@@ -417,8 +418,8 @@ def email_from_markup(path: Path, source: str) -> LintDoc:
     return doc
 
 
-_WHOLLY_BOLD = re.compile(r"\s*<(strong|b)\b[^<>]*>(?:(?!</?\1\b).)*</\1\s*>\s*", re.IGNORECASE | re.DOTALL)
-_HIDDEN = re.compile(r"display\s*:\s*none|\bclass=[\"']?[^\"'>]*\b(?:preheader|preview)", re.IGNORECASE)
+_WHOLLY_BOLD = later(r"\s*<(strong|b)\b[^<>]*>(?:(?!</?\1\b).)*</\1\s*>\s*", re.IGNORECASE | re.DOTALL)
+_HIDDEN = later(r"display\s*:\s*none|\bclass=[\"']?[^\"'>]*\b(?:preheader|preview)", re.IGNORECASE)
 
 
 def _link_texts(tags: list[_Tag]) -> list[tuple[int, int]]:

@@ -25,6 +25,7 @@ from publipost.linter.rule import SEVERITIES, Context, Hit, Rule
 from publipost.linter.score import Score, score
 from publipost.linter.text import WordList
 from publipost.linter.words import word_list
+from publipost.patterns import later
 
 RANK = {s: i for i, s in enumerate(SEVERITIES)}
 LETTER_SUFFIXES = {".md", ".markdown", ".txt", ".text"}
@@ -415,12 +416,12 @@ def _campaigns_in(folder: Path) -> list[Path]:
 
 _HEADING = re.compile(r"^ {0,3}#{1,6}\s")
 _FENCE = re.compile(r"^ {0,3}(```|~~~)")
-_LETTER_MARK = re.compile(
+_LETTER_MARK = later(
     r"\{\{|\{%|^\s*(?:P\.?\s?-?S\.?|PS)\b|"
     r"^\s*(?:madame|monsieur|messieurs|mesdames|cher|chère|chers|chères|bonjour|dear|hello|hi)\b.*[,:]\s*$",
     re.IGNORECASE,
 )
-_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)+\|?\s*$")
+_TABLE_RULE = later(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)+\|?\s*$")
 
 
 def not_a_letter(text: str, *, walking: bool = False) -> str | None:
@@ -433,12 +434,12 @@ def not_a_letter(text: str, *, walking: bool = False) -> str | None:
     lines = text.splitlines()
     if any(_FENCE.match(line) for line in lines):
         return "Markdown with code blocks, not a letter"
-    if any(_TABLE_RULE.match(line) for line in lines):
+    if any(_TABLE_RULE().match(line) for line in lines):
         return "Markdown with a table, not a letter"
     headings = sum(bool(_HEADING.match(line)) for line in lines)
     if headings > 1:
         return f"Markdown with {headings} headings, not a letter"
-    if walking and not any(_LETTER_MARK.search(line) for line in lines):
+    if walking and not any(_LETTER_MARK().search(line) for line in lines):
         return "Markdown with no salutation, merge field or P.S., not a letter"
     return None
 

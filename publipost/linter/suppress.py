@@ -19,11 +19,12 @@ from pathlib import Path
 
 from publipost.linter.rule import Rule
 from publipost.linter.rules import all_rules
+from publipost.patterns import later
 from publipost.templates.markdown import jinja_spans
 
-_JINJA = re.compile(r"\{#-?\s*publipost:(?P<body>.*?)-?#\}\Z", re.DOTALL)  # matched on one comment
-_YAML = re.compile(r"#\s*publipost:(?P<body>.*)$", re.MULTILINE)
-_BODY = re.compile(
+_JINJA = later(r"\{#-?\s*publipost:(?P<body>.*?)-?#\}\Z", re.DOTALL)  # matched on one comment
+_YAML = later(r"#\s*publipost:(?P<body>.*)$", re.MULTILINE)
+_BODY = later(
     r"^\s*(?P<kind>ignore|disable|enable|file-ignore)\[(?P<refs>[^\]]*)\]\s*(?:--\s*(?P<reason>.*?))?\s*$",
     re.DOTALL,
 )
@@ -71,15 +72,15 @@ def parse(
     open_ranges: dict[str, Directive] = {}
     block_ends = _block_ends(lines)
     if yaml:
-        matches = list(_YAML.finditer(text))
+        matches = list(_YAML().finditer(text))
     else:  # each comment found in linear time, then read
         spans = jinja_spans(text, ("{#",))
-        matches = [m for start, end in spans if (m := _JINJA.match(text, start, end))]
+        matches = [m for start, end in spans if (m := _JINJA().match(text, start, end))]
     for match in matches:
         line = bisect.bisect_right(starts, match.start())
         column = match.start() - starts[line - 1] + 1
         end_column = column + len(match.group(0).split("\n")[0])
-        parsed = _BODY.match(match.group("body"))
+        parsed = _BODY().match(match.group("body"))
         if not parsed:
             problems.append(
                 Problem(

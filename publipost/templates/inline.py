@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
+from publipost.patterns import later
+
 # Schemes a reader can follow from a letter or an e-mail; anything else is refused at validate.
 SCHEMES = ("https", "http", "mailto", "tel")
 FIELD = "\ue001"  # a merge field's characters, masked, when the copy is checked
@@ -153,7 +155,7 @@ def grouped(runs: list[Span]) -> list[list[Span]]:
 
 
 _MARKDOWN_LINK = re.compile(r"\[([^\[\]\n]*)\]\(((?:[^()\n]|\([^()\n]*\))*)\)")
-_AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.-]{1,31}:[^<>\s]*)>")
+_AUTOLINK = later(r"<([A-Za-z][A-Za-z0-9+.-]{1,31}:[^<>\s]*)>")
 
 
 def link_problems(text: str) -> list[tuple[int, str]]:
@@ -178,7 +180,7 @@ def link_problems(text: str) -> list[tuple[int, str]]:
         problem = _scheme_problem(destination)
         if problem:
             found.append((match.start(2), problem))
-    for match in _AUTOLINK.finditer(text):
+    for match in _AUTOLINK().finditer(text):
         if match.group(1).startswith(FIELD):
             continue
         problem = _scheme_problem(match.group(1))

@@ -9,17 +9,16 @@ from collections.abc import Iterator
 from publipost.linter.document import LintDoc, Unit
 from publipost.linter.rule import ONCE, Context, Hit, Rule, Weight
 from publipost.linter.text import WordList
+from publipost.patterns import later
 
 # A phone number (04 72 00 00 00, 1-800-555-0134, +33 4 72…), a web address, an e-mail address.
 _PHONE = re.compile(r"(?<![\w.])\+?\d[\d .()-]{7,}\d(?![\w.])")
-_ADDRESS = re.compile(
-    r"https?://|www\.|\b[\w-]+\.(?:example|com|fr|org|net|eu|io|co)\b(?:/\S*)?|\S+@\S+\.\w+"
-)
+_ADDRESS = later(r"https?://|www\.|\b[\w-]+\.(?:example|com|fr|org|net|eu|io|co)\b(?:/\S*)?|\S+@\S+\.\w+")
 _MONTHS = (
     "janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|décembre|decembre"
     "|january|february|march|april|may|june|july|august|september|october|november|december"
 )
-_DATE = re.compile(
+_DATE = later(
     rf"\b\d{{1,2}}(?:er)?\s+(?:{_MONTHS})\b|\b(?:{_MONTHS})\s+\d{{1,2}}\b|\d{{1,2}}/\d{{1,2}}", re.I
 )
 _DEADLINE_FIELD = re.compile(r"offer\.deadline")
@@ -105,7 +104,7 @@ class CallToActVague(Rule):
         calls = [c for u in units for c in _calls(u.plain, ctx.words("calls-to-act"))]
         what = bool(calls) or bool(doc.links and doc.kind == "email")
         when = any(call.endswith("!now") for call in calls) or any(
-            ctx.words("deadlines").find(u.text) or _DATE.search(u.plain) or _DEADLINE_FIELD.search(u.raw)
+            ctx.words("deadlines").find(u.text) or _DATE().search(u.plain) or _DEADLINE_FIELD.search(u.raw)
             for u in units
         )
         missing = [
@@ -149,7 +148,7 @@ class ReplyDeviceMissing(Rule):
         for unit in units:
             if (
                 _PHONE.search(unit.raw)
-                or _ADDRESS.search(unit.raw)
+                or _ADDRESS().search(unit.raw)
                 or ctx.words("reply-devices").find(unit.text)
             ):
                 return

@@ -9,6 +9,7 @@ from publipost.linter.document import LintDoc, uses_recipient_field
 from publipost.linter.rule import ONCE, RATE, Context, Hit, Rule, Weight
 from publipost.linter.rules.focus import reader_words
 from publipost.linter.rules.length import SAMPLE_VALUE
+from publipost.patterns import later
 
 
 class SubjectTooLong(Rule):
@@ -231,7 +232,7 @@ class ImageAltMissing(Rule):
             yield Hit(None, args={"src": source})
 
 
-_UNDERLINE = re.compile(r"(?<![\\_])__(?=\S)(.+?)(?<=\S)__")
+_UNDERLINE = later(r"(?<![\\_])__(?=\S)(.+?)(?<=\S)__")
 
 
 class UnderlineInEmail(Rule):
@@ -251,7 +252,7 @@ class UnderlineInEmail(Rule):
 
     def check(self, doc: LintDoc, ctx: Context) -> Iterator[Hit]:
         for unit in doc.units:
-            for match in _UNDERLINE.finditer(unit.text):
+            for match in _UNDERLINE().finditer(unit.text):
                 yield Hit(unit, match.start(), match.end())
 
 

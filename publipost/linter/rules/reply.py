@@ -15,14 +15,15 @@ from typing import ClassVar
 from publipost.linter.document import LintDoc, Unit
 from publipost.linter.rule import ONCE, RATE, Context, Hit, Rule, Weight
 from publipost.linter.text import words
+from publipost.patterns import later
 
 SOURCE = "mailing-rules.md §7 (003)"
 # A date or a reference written out: "du 12 novembre", "of 12 November", "12/11/2026", "réf. A-1234".
-_DATED = re.compile(
+_DATED = later(
     r"\b(du|of|on|dated)\s+\d{1,2}(er)?\s+\w+|\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b|\b(réf|ref|référence|reference)\b",
     re.IGNORECASE,
 )
-_FIELD = re.compile(r"\{\{\s*(reference|ref|received|complaint_date|date_received)\b")
+_FIELD = later(r"\{\{\s*(reference|ref|received|complaint_date|date_received)\b")
 
 
 def _found(doc: LintDoc, ctx: Context, name: str, units: list[Unit] | None = None) -> bool:
@@ -61,10 +62,10 @@ class ReplyNoReference(Rule):
     }
 
     def check(self, doc: LintDoc, ctx: Context) -> Iterator[Hit]:
-        if any(_FIELD.search(unit.raw) for unit in doc.units):
+        if any(_FIELD().search(unit.raw) for unit in doc.units):
             return
         text = " ".join(unit.text for unit in doc.units)
-        if not (_found(doc, ctx, "reply-reference") and _DATED.search(text)):
+        if not (_found(doc, ctx, "reply-reference") and _DATED().search(text)):
             yield Hit(None)
 
 

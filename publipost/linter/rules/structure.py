@@ -8,10 +8,11 @@ from collections.abc import Iterator
 from publipost.linter.document import LintDoc
 from publipost.linter.rule import ONCE, Context, Hit, Rule, Weight
 from publipost.linter.text import fold
+from publipost.patterns import later
 
 # A greeting is generic when nothing is left once its courtesy words are taken out: « Chère
 # Madame, », « Chère amie, cher ami, », "Dear Colleague:", "Dear Reader:", « Messieurs, ».
-_GREETING_WORDS = re.compile(
+_GREETING_WORDS = later(
     r"\b(?:dear|my|hello|hi|hey|greetings|good (?:morning|afternoon|evening)|to whom it may concern"
     r"|sirs?|madam|ladies|gentlemen|customers?|clients?|friends?|readers?|colleagues?|members?|valued"
     r"|supporters?|donors?|neighbou?rs?|subscribers?|all|everyone|or|and|chers?|cheres?|madame|monsieur"
@@ -21,7 +22,7 @@ _GREETING_WORDS = re.compile(
 
 
 def generic_greeting(greeting: str) -> bool:
-    return not re.sub(r"[\W_]+", "", _GREETING_WORDS.sub("", fold(greeting.strip())))
+    return not re.sub(r"[\W_]+", "", _GREETING_WORDS().sub("", fold(greeting.strip())))
 
 
 class HookMissing(Rule):
