@@ -40,6 +40,37 @@ def test_lint_bench():
     assert "campaign with 50 recipients: linted in" in out
 
 
+def test_lint_bench_times_each_contender_on_every_letter_in_turns(tmp_path, monkeypatch):
+    """proselint's checks are registered once a process: registering them each round ran every
+    check twice in the second round and three times in the third, so that its best round was
+    always its first while publipost kept the best of all of them."""
+    pytest.importorskip("proselint")
+    from proselint.registry import CheckRegistry
+
+    monkeypatch.syspath_prepend(str(ROOT / "bench"))
+    monkeypatch.setattr(sys, "argv", ["lint_bench.py"])
+    import lint_bench
+
+    paths, _ = lint_bench.make_letters(tmp_path, 60)
+    lint_bench.proselint_linter(paths)
+    registered = len(CheckRegistry().checks)
+    lint_bench.proselint_linter(paths)
+    lint_bench.proselint_linter(paths)
+    assert len(CheckRegistry().checks) == registered > 0
+    linted: dict[str, list[str]] = {"a": [], "b": []}
+    turns: list[str] = []  # who lints, letter after letter
+
+    def contender(name: str):
+        return lambda path: (linted[name].append(path.name), turns.append(name))
+
+    spent = lint_bench.in_turns({name: contender(name) for name in linted}, paths)
+    assert linted["a"] == linted["b"] == [path.name for path in paths]
+    block = lint_bench.BLOCK
+    firsts = [turns[start] for start in range(0, len(turns), 2 * block)]
+    assert firsts == ["a", "b", "a"][: len(firsts)] and len(firsts) > 1  # who goes first alternates
+    assert set(spent) == {"a", "b"} and all(seconds > 0 for seconds in spent.values())
+
+
 def test_audience_bench():
     out = _bench("audience_bench.py", "300", "1")
     assert "customer file: 300 rows" in out and "pandas read_csv (floor):" in out
