@@ -239,8 +239,38 @@ def test_files_named_together_list_their_folder_once(tmp_path, monkeypatch):
         named.append(campaign / f"brouillon-{number}.md")
     listed = []
     listdir = os.listdir
-    monkeypatch.setattr(os, "listdir", lambda folder=".": listed.append(str(folder)) or listdir(folder))
+    monkeypatch.setattr(
+        os, "listdir", lambda folder=".": listed.append(os.fsdecode(folder)) or listdir(folder)
+    )
     result = lint_paths(named)
     assert listed.count(str(campaign)) == 1
     assert result.files == 41  # the campaign (for lettre.md), and each draft on its own
     assert {f.path for f in result.findings if f.path.endswith("lettre.md")} <= {str(campaign / "lettre.md")}
+
+
+def test_a_copy_file_in_a_subfolder_is_linted_in_its_campaign_up_to_the_repository(tmp_path):
+    """A named copy file is linted in the campaign that uses it, found in its folder or a folder
+    above, up to the repository's root: `copy/lettre.md` of a campaign one folder up, in a git
+    work tree two folders up. Above the root, no campaign is looked for."""
+    repository = tmp_path / "repo"
+    (repository / ".git").mkdir(parents=True)
+    campaign = repository / "campagnes" / "couette"
+    shutil.copytree(EXAMPLES / "vente-couette", campaign, ignore=shutil.ignore_patterns("out"))
+    (campaign / "copy").mkdir()
+    (campaign / "lettre.md").rename(campaign / "copy" / "lettre.md")
+    yaml = (campaign / "campaign.yaml").read_text(encoding="utf-8")
+    (campaign / "campaign.yaml").write_text(
+        yaml.replace("body: lettre.md", "body: copy/lettre.md"), encoding="utf-8"
+    )
+
+    result = lint_paths([campaign / "copy" / "lettre.md"])
+    assert list(result.scores) and all(
+        key.startswith(str(campaign / "campaign.yaml")) for key in result.scores
+    )
+
+    # The same campaign above the repository's root owns nothing inside it.
+    outside = tmp_path / "above"
+    shutil.copytree(campaign, outside)
+    (outside / "copy" / ".git").mkdir()  # the letter's own folder is now a work tree's root
+    alone = lint_paths([outside / "copy" / "lettre.md"])
+    assert list(alone.scores) == [f"{outside / 'copy' / 'lettre.md'}#letter"]

@@ -50,7 +50,12 @@ def inside(path: str | Path, folder: str | Path) -> bool:
 
 def check_path(path: Path, boundary: Path | None, where: Where | None, what: str) -> Path:
     """The path, resolved, once it is known to be a regular file publipost may read."""
-    resolved = os.path.realpath(path)
+    return check_resolved(os.path.realpath(path), boundary, where, what)
+
+
+def check_resolved(resolved: str, boundary: str | Path | None, where: Where | None, what: str) -> Path:
+    """check_path for a path already resolved (os.path.realpath): lint resolves each file it is
+    named once, for this check and for finding its campaign."""
     if boundary is not None and not inside(resolved, boundary):
         raise PublipostError(
             f"{what} lies outside the repository being checked ({shown(str(boundary), 80)})",

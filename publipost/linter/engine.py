@@ -16,7 +16,14 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from publipost.campaigns.paths import check_path, check_size, git_work_tree, inside, repository_root
+from publipost.campaigns.paths import (
+    check_path,
+    check_resolved,
+    check_size,
+    git_work_tree,
+    inside,
+    repository_root,
+)
 from publipost.errors import PublipostError, Where
 from publipost.linter import suppress
 from publipost.linter.config import LintConfig, apply, config_for
@@ -352,8 +359,15 @@ def collect(
                         if wanted(child, kind, named=False):
                             found.append((child, kind))
         else:
+            # Resolved once, and its work tree found once, for the check and for its campaign.
+            resolved = os.path.realpath(path)
+            folder = os.path.dirname(resolved)
+            top = git_work_tree(folder) or folder  # repository_root(path), for a file
             if not allow_outside:  # a named link to outside: refused before it is read, as when walking
-                check_path(path, _repository_of_link(path), Where(path), "this file (a link)")
+                # Where no link leads anywhere (the name is the file's own), the repository of the
+                # name is the file's: the same walk up from the same folder.
+                named_in = top if os.path.abspath(path) == resolved else _repository_of_link(path)
+                check_resolved(resolved, named_in, Where(path), "this file (a link)")
             kind = _kind(path, walking=False)
             if kind is None and path.suffix.lower() in CAMPAIGN_SUFFIXES:
                 continue  # YAML that is not a campaign: nothing to lint in it
@@ -363,7 +377,7 @@ def collect(
                     Where(path),
                     "lint Markdown, text, MJML or HTML copy, or a campaign YAML file",
                 )
-            owner = _owner(path, uses, listed) if kind in ("letter", "email") else None
+            owner = _owner(resolved, top, uses, listed) if kind in ("letter", "email") else None
             if owner is not None:
                 found.append((owner, "campaign"))
             elif wanted(path, kind, named=True):
@@ -374,18 +388,17 @@ def collect(
             used_by_campaigns |= uses(path)
     unique: dict[Path, tuple[Path, str]] = {}
     for path, kind in found:
-        if kind == "campaign" or path.resolve() not in used_by_campaigns:
-            unique.setdefault(path.resolve(), (path, kind))
+        key = path.resolve()
+        if kind == "campaign" or key not in used_by_campaigns:
+            unique.setdefault(key, (path, kind))
     return list(unique.values())
 
 
 def _owner(
-    path: Path, uses: Callable[[Path], set[Path]], campaigns_in: Callable[[Path], list[Path]]
+    resolved: str, top: str, uses: Callable[[Path], set[Path]], campaigns_in: Callable[[Path], list[Path]]
 ) -> Path | None:
-    """The campaign that uses this copy file: a campaign YAML in its folder or a folder above,
-    up to the repository's root, whose copy it is."""
-    resolved = os.path.realpath(path)
-    top = os.fspath(repository_root(path))
+    """The campaign that uses this copy file (`resolved`: its path, links resolved): a campaign
+    YAML in its folder or a folder above, up to the repository's root `top`, whose copy it is."""
     folder = os.path.dirname(resolved)
     while True:
         for candidate in campaigns_in(Path(folder)):
@@ -406,8 +419,12 @@ def _campaigns_in(folder: Path) -> list[Path]:
     """The campaign files of a folder, in order: one listing of names (two globs cost 0.4 ms in
     a folder of 300 letters, on every file pre-commit names; os.scandir 0.29 ms, os.listdir
     0.19 ms), then a look at the YAML files alone."""
-    try:
-        names = [name for name in os.listdir(folder) if name.endswith((".yaml", ".yml"))]
+    try:  # names as bytes, decoded when they are YAML: 0.16 instead of 0.23 ms for 300 letters
+        names = [
+            os.fsdecode(name)
+            for name in os.listdir(os.fsencode(folder))
+            if name.endswith((b".yaml", b".yml"))
+        ]
     except OSError:
         return []
     files = [folder / name for name in sorted(names)]
