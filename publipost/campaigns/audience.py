@@ -310,6 +310,21 @@ class Audience:
         # those rows alone, in the file's order (a copy of every reached row cost 0.08 s at a million)
         return self._recipients(rows_at(frame, reached[sorted(chosen)]))
 
+    def longest_value(self, channel: str, field: str) -> tuple[str, int] | None:
+        """(value, row) of the targeted row a channel reaches whose `field` is longest, the first
+        in the file's order of those: `longest` for one field, without the fullest rows, from
+        the column's lengths alone (2 ms instead of 11 for 200,000 rows: asked by every render)."""
+        column = REACH + channel
+        if column not in self.frame:
+            return None
+        reached = self._positions_reached(channel)
+        if not len(reached):
+            return None
+        cells = self.frame[field].astype(str)
+        lengths = cells.str.len().to_numpy(dtype=float, na_value=-1.0)[reached]
+        at = int(reached[int(lengths.argmax())])
+        return str(cells.iloc[at]), int(self.frame[ROW].iloc[at])
+
     def mailing_list(self) -> Iterator[tuple[str, int, str]]:
         """(id, row, e-mail) of the targeted recipients the e-mail reaches, in file order: what a
         send's journal records, read from the columns (no Recipient built for each)."""

@@ -212,12 +212,12 @@ _ALPHANUMERIC = r"[0-9A-Z $%*+\-./:]*"  # ISO/IEC 18004 Table 5, the alphanumeri
 
 def _hardest_ids(prepared: Prepared) -> list[tuple[str, int]]:
     """(id, row) of the recipients the letter reaches whose codes are hardest to encode: the
-    longest id (and the fullest row, which `longest` yields too), and where ids are long
-    enough to matter, the longest that needs byte mode."""
+    longest id, and where ids are long enough to matter, the longest that needs byte mode."""
     from publipost.campaigns.audience import ID, ROW
 
     audience = prepared.audience
-    hardest = [(r.id, r.row) for r in audience.longest("letter", [ID], 1)]
+    longest = audience.longest_value("letter", ID)
+    hardest = [longest] if longest else []
     if max((len(i) for i, _ in hardest), default=0) > _BYTE_SAFE:  # never for ids of a sane length
         rows = audience.reached("letter", [ID, ROW])
         ids = rows[ID].astype(str).str.upper()
