@@ -57,3 +57,59 @@ def test_an_abbreviation_does_not_end_a_sentence():
         "Il dit « Oui ».",
         "Et après ?",
     ]
+
+
+# --- shortcuts that must read as the full pass did --------------------------------------------
+
+_FORMER_PRICE = re.compile(r"\d\s?(?:€|%|\$|£)|(?:€|\$|£)\s?\d|\b(?:EUR|USD)\b|\{\{-?\s*offer\.")
+PRICE_PIECES = ["1", "23", " ", "€", "%", "$", "£", "EUR", "USD", "E", "U", "SD", "UR", "x", "é", "_"]
+PRICE_PIECES += ["-", "{{", "{{-", " offer.", "offer.", ".", "\n", "aEUR", "EURo", "1EUR", "USDs"]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_a_price_is_found_where_the_former_pattern_found_one(seed):
+    """_PRICE opens each branch with its sign (the boundary before EUR and USD looked behind
+    once E or U is met): a letter quotes a price exactly where it did."""
+    from publipost.linter.document import _PRICE
+
+    rng = random.Random(seed)
+    for _ in range(2_000):
+        text = "".join(rng.choice(PRICE_PIECES) for _ in range(rng.randint(1, 8)))
+        assert bool(_PRICE.search(text)) == bool(_FORMER_PRICE.search(text)), repr(text)
+
+
+UNIT_PIECES = ["**", "__", "_", "*", "#", "##", "\n", "\n#", " ", "word", "é", "[", "]", "(", ")", "](", ":"]
+UNIT_PIECES += ["http://a.b", "https://x", "mailto:a@b", "tel:+33", "<", ">", "{{ x }}", "[text](https://u)"]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_a_unit_reads_as_when_every_pass_ran(seed):
+    """Links are masked and emphasis marks blanked only where the text holds their signs; the
+    unit's plain text is the same as when each pass ran on every paragraph."""
+    from publipost.linter.document import Unit
+    from publipost.linter.text import _LINK, _URL, mask_jinja
+
+    def former(raw: str) -> str:
+        def link(match: re.Match[str]) -> str:
+            return " " + match.group(1) + " " * (len(match.group(0)) - len(match.group(1)) - 1)
+
+        text = _URL.sub(lambda m: "X" + " " * (len(m.group(0)) - 1), _LINK.sub(link, mask_jinja(raw)))
+        return re.sub(r"\*\*|__|^#{1,6}", lambda m: " " * len(m.group(0)), text, flags=re.MULTILINE)
+
+    rng = random.Random(seed)
+    for _ in range(1_000):
+        raw = "".join(rng.choice(UNIT_PIECES) for _ in range(rng.randint(1, 12)))
+        assert Unit("body", raw, lambda offset: None).plain == former(raw), repr(raw)  # type: ignore[arg-type, return-value]
+
+
+def test_folding_ascii_lowers_it_as_folding_each_character_did():
+    """fold() lower-cases ASCII text at once: NFKD leaves ASCII as it is, and ASCII has no curly
+    apostrophe; other text is folded character by character."""
+    from publipost.linter.text import _fold_char, fold
+
+    rng = random.Random(7)
+    alphabet = [chr(c) for c in range(128)] + list("ÉéèçœŒ’‘ʼﬁ²ÅİẞK")
+    for _ in range(5_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        assert fold(text) == "".join(_fold_char(c) for c in text), repr(text)
+    assert fold("Order NOW") == "order now" and fold("Été’") == "ete'"
