@@ -113,3 +113,43 @@ def test_folding_ascii_lowers_it_as_folding_each_character_did():
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
         assert fold(text) == "".join(_fold_char(c) for c in text), repr(text)
     assert fold("Order NOW") == "order now" and fold("Été’") == "ete'"
+
+
+_FORMER_NUMBER_WORDS = re.compile(
+    r"\b(?:deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|quinze|vingt|trente|cent|mille|two|three"
+    r"|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|thirty|hundred|thousand)\s+[^\W\d_]{3,}",
+    re.IGNORECASE,
+)
+_FORMER_CONDITION = re.compile(r"\b(?:if|unless|si)\b|\bs['’]ils?\b", re.IGNORECASE)
+# Words of both lists in several cases, and the letters Python's IGNORECASE folds together
+# (ſ is s, K is k, ı and İ are i): a look-ahead of first letters must miss none of them.
+LETTER_PIECES = ["six", "SIX", "Six", "ſix", "ſi", "two", "TWELVE", "Dix", "mille", "hundred", "onze"]
+LETTER_PIECES += ["if", "IF", "ıf", "İf", "unless", "si", "s'il", "s’ils", "S'IL", "K", "x", " ", "  ", "\n"]
+LETTER_PIECES += ["weeks", "ans", "é", "a", "-", "'", "1", "_", ".", ",", "xsix", "sixty", "semaines"]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_number_words_and_conditions_match_where_they_did(seed):
+    """_NUMBER_WORDS and _CONDITION look ahead for their words' first letters before anything
+    else: the same first match, at the same place, as the former patterns."""
+    from publipost.linter.rules.action import _NUMBER_WORDS
+    from publipost.linter.rules.wording import _CONDITION
+
+    rng = random.Random(seed)
+    for _ in range(2_000):
+        text = "".join(rng.choice(LETTER_PIECES) for _ in range(rng.randint(1, 8)))
+        for new, former in ((_NUMBER_WORDS, _FORMER_NUMBER_WORDS), (_CONDITION, _FORMER_CONDITION)):
+            found, expected = new.search(text), former.search(text)
+            assert (found and found.span()) == (expected and expected.span()), (new.pattern[:20], repr(text))
+
+
+def test_the_look_ahead_holds_every_word_s_first_letter():
+    """A word added to either list with a first letter the look-ahead lacks would never match."""
+    from publipost.linter.rules.action import _NUMBER_WORDS
+    from publipost.linter.rules.wording import _CONDITION
+
+    for pattern in (_NUMBER_WORDS, _CONDITION):
+        ahead = re.match(r"\(\?=\[(\w+)\]\)", pattern.pattern)
+        assert ahead, pattern.pattern
+        words = re.findall(r"(?:\\b|\|)\(?(?:\?:)?([a-z]+)", pattern.pattern[ahead.end() :])
+        assert words and {word[0] for word in words} <= set(ahead.group(1)), (words, ahead.group(1))
