@@ -308,3 +308,22 @@ def test_a_first_name_alone_signs_after_a_closing_formula(tmp_path):
     (finding,) = [f for f in lint_text(tmp_path, text).active if f.name == "signature-missing"]
     assert finding.severity == "warning" and "function" in finding.message
     assert (finding.line, finding.column) == position(text, "Dana\n")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "flagged"),
+    [
+        ("You will sleep well and you will save time.", True),  # futures, no conditional word
+        ("You could sleep well.", True),  # a conditional, no future
+        ("You sleep well and you save time.", False),
+    ],
+)
+def test_futures_and_conditionals_are_each_found_without_the_other(tmp_path, sentence, flagged):
+    """A paragraph holding no conditional word is not read for them, nor one holding no future
+    for futures (WordList.absent_from): each list is still read where the other is absent."""
+    from tests.lintkit import GOOD, lint_text
+
+    text = GOOD["en"].replace("What's more, each week fits on one spread.", sentence)
+    assert sentence in text
+    found = [f for f in lint_text(tmp_path, text).active if f.name == "tense-not-present"]
+    assert bool(found) is flagged, [f.message for f in found]

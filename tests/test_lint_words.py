@@ -91,3 +91,44 @@ def test_made_up_lists_and_texts_match_as_the_regular_expression_did(seed):
     entries = rng.sample(EDGES, rng.randint(1, 8))
     text = "".join(rng.choice([*EDGES, " ", "  ", "\t", ", ", ". "]) for _ in range(rng.randint(0, 40)))
     assert WordList(entries).find(text) == _oracle(entries, text), (entries, text)
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_a_list_absent_from_a_paragraph_finds_nothing_in_its_sentences(language):
+    """absent_from(paragraph) lets a rule skip a paragraph's sentences: where it says a list is
+    absent, finding in each sentence must give nothing, on every built-in list, over random
+    paragraphs of the lists' own words, other words, signs, Σ and İ."""
+    from publipost.linter.text import sentences
+
+    lists = {name: WordList(entries) for name, entries in builtin(language).items()}
+    vocabulary = sorted(
+        {word for entries in builtin(language).values() for e in entries for word in e.split()}
+    )
+    pieces = [*vocabulary, "the", "Nous", "ΑΣ", "ΟΔΟΣ", "İ", "İl", "x", "1", "2 €", "#1"]
+    separators = [" ", " ", " ", ", ", ". ", "! ", "? ", "\n", "-", "'", "’", ". İ", " Σ. "]
+    rng = random.Random(len(language))
+    skipped = 0
+    for _ in range(600):
+        paragraph = "".join(rng.choice(pieces) + rng.choice(separators) for _ in range(rng.randint(1, 14)))
+        spans = list(sentences(paragraph))
+        for name, words in lists.items():
+            if words.absent_from(paragraph):
+                skipped += 1
+                for start, end in spans:
+                    assert words.find(paragraph[start:end], start) == [], (name, paragraph, start)
+    assert skipped > 1_000  # the shortcut is taken, on most lists for most paragraphs
+
+
+def test_absent_from_asks_each_sentence_where_lower_case_depends_on_the_whole():
+    """A paragraph holding an İ is lower-cased letter by letter (an İ becomes two characters
+    otherwise), where a Σ ending a word stays σ; its sentence without the İ is lower-cased whole,
+    where it becomes ς. A list holding "ας" then finds it in the sentence, not in the paragraph:
+    the paragraph is not called absent."""
+    from publipost.linter.text import sentences
+
+    words = WordList(["ας"])
+    paragraph = "İl part. Un ΑΣ ici."
+    spans = list(sentences(paragraph))
+    assert [paragraph[a:b] for a, b in spans] == ["İl part.", "Un ΑΣ ici."]
+    assert words.find(paragraph[spans[1][0] : spans[1][1]]) != []
+    assert not words.absent_from(paragraph)

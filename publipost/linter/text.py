@@ -236,6 +236,17 @@ class WordList:
                 reached = end
         return found
 
+    def absent_from(self, text: str) -> bool:
+        """Whether no entry can match in `text`, nor in any part of it (a sentence of a
+        paragraph): none holds an entry's longest piece. Asked once of a paragraph instead of
+        finding nothing in each of its sentences. False, to be safe, where the lower case of a
+        part could differ from that part of the lower-cased whole: a Σ (its lower case depends
+        on the letter after it) and an İ (two characters once lower-cased) make each sentence
+        be asked."""
+        if self.signs is not None or "Σ" in text or "İ" in text:
+            return False
+        return not self.by_first or not any(map(_lowered(text).__contains__, self.needles))
+
     def __contains__(self, word: str) -> bool:
         return lower(word) in self.words
 

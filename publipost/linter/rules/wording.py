@@ -150,6 +150,8 @@ class UnprovenClaim(Rule):
         claims = ctx.words("claims")
         closings = ctx.words("closings")
         for unit in doc.copy_units:
+            if claims.absent_from(unit.plain):
+                continue  # most paragraphs claim nothing: no sentence of theirs is read
             if unit is doc.hook and any(proves(other, ctx) for other in [*doc.body, *doc.ps]):
                 continue
             for start, end, _ in sentence_spans(unit):
@@ -202,11 +204,15 @@ class TenseNotPresent(Rule):
         endings = tuple(ctx.words("future-endings").words)
         exceptions = ctx.words("future-exceptions")
         for unit in doc.copy_units:
+            # A list none of the paragraph holds finds nothing in its sentences: not asked there.
+            no_weak, no_future = conditionals.absent_from(unit.plain), futures.absent_from(unit.plain)
+            if no_weak and no_future and not endings:
+                continue
             for start, end, _ in sentence_spans(unit):
                 sentence = unit.plain[start:end]
-                weak = conditionals.find(sentence, start)
+                weak = [] if no_weak else conditionals.find(sentence, start)
                 future = (
-                    futures.find(sentence, start)
+                    ([] if no_future else futures.find(sentence, start))
                     + [
                         t
                         for t in (words(sentence, start) if endings else ())  # (English has none)
