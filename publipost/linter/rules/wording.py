@@ -149,23 +149,31 @@ class UnprovenClaim(Rule):
     def check(self, doc: LintDoc, ctx: Context) -> Iterator[Hit]:
         claims = ctx.words("claims")
         closings = ctx.words("closings")
+        proven = None  # whether the body or the P.S. proves, asked once and only of a hook that claims
         for unit in doc.copy_units:
             if claims.absent_from(unit.plain):
                 continue  # most paragraphs claim nothing: no sentence of theirs is read
-            if unit is doc.hook and any(proves(other, ctx) for other in [*doc.body, *doc.ps]):
-                continue
             for start, end, _ in sentence_spans(unit):
                 sentence = unit.plain[start:end]
-                if re.search(r"\d", sentence):
+                if _DIGIT.search(sentence):
+                    continue  # a figure: the claim is proven (and a scan in C, the cheapest test)
+                found = claims.find(sentence, start)
+                if not found:
                     continue
                 if _sign_off(sentence, closings):
                     continue  # "All the best," « Meilleures salutations » : a sign-off, not a claim
-                for token in claims.find(sentence, start):
+                if unit is doc.hook:
+                    if proven is None:
+                        proven = any(proves(other, ctx) for other in [*doc.body, *doc.ps])
+                    if proven:
+                        break
+                for token in found:
                     yield Hit(unit, token.start, token.end, {"claim": token.text})
 
 
 # The first letter looked ahead for first: the engine then passes over every other letter in C
 # instead of trying each word at each word's start (4.5 → 2.3 µs a sentence; the same matches).
+_DIGIT = re.compile(r"\d")
 _CONDITION = re.compile(r"(?=[ius])(?:\b(?:if|unless|si)\b|\bs['’]ils?\b)", re.IGNORECASE)
 
 
