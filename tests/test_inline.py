@@ -105,3 +105,26 @@ def test_whatever_the_marks_a_paragraph_prints_as_markdown_it_reads_it(seed):
     for _ in range(2000):
         text = "".join(rng.choice(MARKS) for _ in range(rng.randint(1, 16))).strip() or "a"
         assert _printed(spans(text)) == _printed(_parsed_spans(text)), text
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_a_paragraph_s_runs_are_its_spans_grouped_with_their_links_shown(seed, monkeypatch):
+    """parse_runs takes a plain paragraph (no link, code, HTML, entity, escape or mark) as one
+    run of its own text at once: the runs are those the general path makes of its spans, as
+    when every paragraph went that way (the oracle: parse_runs with the shortcut switched off)."""
+    from publipost.templates import layout
+
+    rng = random.Random(seed)
+    pieces = [*SIGNS, "word", "Word", " ", " ", "[see](https://a.example/x)", "https://b.example", "**bold**"]
+    paragraphs = []
+    for _ in range(500):
+        markdown = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 10)))
+        if rng.random() < 0.3:
+            markdown = "".join(c for c in markdown if c.isalnum() or c == " ")  # plain ones, often
+        paragraphs.append(markdown)
+    taken = [[layout.parse_runs(m, show_urls=show) for show in (False, True)] for m in paragraphs]
+    monkeypatch.setattr(layout, "plain", lambda markdown: False)
+    general = [[layout.parse_runs(m, show_urls=show) for show in (False, True)] for m in paragraphs]
+    for markdown, runs, expected in zip(paragraphs, taken, general, strict=True):
+        assert runs == expected, repr(markdown)
+    assert sum(not _SPECIAL.search(m) and "**" not in m and "__" not in m for m in paragraphs) > 100

@@ -45,6 +45,12 @@ def _parser():
     return parser
 
 
+def plain(markdown: str) -> bool:
+    """Whether the paragraph reads as its own text, in one style: no link, code, HTML, entity,
+    escape, emphasis or bold mark (most paragraphs of a letter)."""
+    return "**" not in markdown and "__" not in markdown and not _SPECIAL.search(markdown)
+
+
 def spans(markdown: str) -> list[Span]:
     """The runs of a paragraph, in order; adjacent text of one style may come in several spans."""
     if not _SPECIAL.search(markdown) and _plain_marks(markdown):

@@ -18,6 +18,8 @@ from functools import cache, lru_cache
 from itertools import accumulate, chain, groupby
 from pathlib import Path
 
+from publipost.templates.inline import grouped, plain, shown_url, spans
+
 FONTS = Path(__file__).parent / "fonts"
 MM = 72 / 25.4  # points per millimetre
 
@@ -136,8 +138,8 @@ def parse_runs(markdown: str, *, show_urls: bool = False) -> list[Run]:
     """The styled runs of a Markdown paragraph (templates/inline.py): bold, underline, links.
     With `show_urls` (a printed letter, which nobody can click), a link's text is followed by
     its URL in parentheses, as a reader would type it."""
-    from publipost.templates.inline import grouped, shown_url, spans
-
+    if plain(markdown):  # one run of its own text, without a span made and grouped first
+        return [Run(markdown)] if markdown else []
     runs: list[Run] = []
     for group in grouped(spans(markdown)):
         runs += [Run(s.text, s.bold, s.underline, link=s.link) for s in group]
