@@ -153,3 +153,19 @@ def test_the_look_ahead_holds_every_word_s_first_letter():
         assert ahead, pattern.pattern
         words = re.findall(r"(?:\\b|\|)\(?(?:\?:)?([a-z]+)", pattern.pattern[ahead.end() :])
         assert words and {word[0] for word in words} <= set(ahead.group(1)), (words, ahead.group(1))
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_a_sentence_s_words_are_counted_as_textstat_s_rule_splits_them(seed):
+    """Reading ease leaves out sentences of two words or fewer, words as textstat's rule makes
+    them (signs taken out, then split at spaces): counted as the runs between spaces that hold
+    a word character, the same count on text of words, signs, apostrophes and odd spaces."""
+    from publipost.linter.reading_ease import _WORDISH, _words
+
+    pieces = ["a", "Word", "é", "1", "_", "'", "’", "'t", "'s", "'ll", "don't", "—", "-", "…", ".", "!"]
+    pieces += ["«", "»"]
+    pieces += [" ", " ", "  ", "\t", "\n", "\u00a0", "\u202f", "\u2003", "\x1c", "€", "&", "#", "()", "'re"]
+    rng = random.Random(seed)
+    for _ in range(3_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        assert len(_WORDISH.findall(text)) == len(_words(text)), repr(text)

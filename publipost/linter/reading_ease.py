@@ -54,7 +54,7 @@ def reading_ease(text: str, language: str) -> float:
     if not words:
         return 0.0
     sentences = _SENTENCE.findall(text)
-    counted = max(1, len(sentences) - sum(len(_words(s)) <= 2 for s in sentences))
+    counted = max(1, len(sentences) - sum(len(_WORDISH.findall(s)) <= 2 for s in sentences))
     known = _COUNTED.get(language, {})  # (a dict look-up a word, the function call only when new)
     syllables = sum(known.get(word) or _syllables(word, language) for word in " ".join(words).lower().split())
     if not syllables:
@@ -65,6 +65,12 @@ def reading_ease(text: str, language: str) -> float:
 
 def _words(text: str) -> list[str]:
     return _SIGNS.sub("", _ELIDED.sub("", text)).split()
+
+
+# What is left of a run between spaces once _words took its signs out is empty exactly when the
+# run holds no word character (an apostrophe it keeps stands before one): a sentence's words
+# are counted in one pass, from each run's first word character, without the text rewritten.
+_WORDISH = re.compile(r"\w\S*")
 
 
 _COUNTED: dict[str, dict[str, int]] = {}  # language → word → syllables
