@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+from collections.abc import Sequence
 from pathlib import Path
 
 from publipost.linter.engine import lint_paths
@@ -24,3 +26,9 @@ def position(text: str, anchor: str) -> tuple[int, int]:
     offset = text.index(anchor)
     line = text.count("\n", 0, offset) + 1
     return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def made_up(rng: random.Random, pieces: Sequence[str], least: int, most: int) -> str:
+    """A text of `least` to `most` pieces drawn at random: what the tests that compare a
+    shortcut with the code it stands in for read both with."""
+    return "".join(rng.choice(pieces) for _ in range(rng.randint(least, most)))

@@ -8,6 +8,7 @@ import re
 import pytest
 
 from publipost.templates.inline import _SPECIAL, _parsed_spans, _plain_spans, spans
+from tests.lintkit import made_up
 
 SIGNS = [
     "a",
@@ -41,7 +42,7 @@ def test_the_signs_that_need_markdown_it_are_found_as_before(seed):
     former = re.compile(r"[\[<`\\&]|://|(?<![*\\])\*(?![*])|(?<![_\\])_(?![_])|(?<=\w)\*\*(?=\w)")
     rng = random.Random(seed)
     for _ in range(2000):
-        text = "".join(rng.choice(SIGNS) for _ in range(rng.randint(0, 14)))
+        text = made_up(rng, SIGNS, 0, 14)
         now, before = _SPECIAL.search(text), former.search(text)
         assert (now and now.span()) == (before and before.span()), text
 
@@ -103,7 +104,7 @@ def test_whatever_the_marks_a_paragraph_prints_as_markdown_it_reads_it(seed):
     markdown-it reads it. Was: `a**)/:**` printed bold on the fast path, its marks on the other."""
     rng = random.Random(seed)
     for _ in range(2000):
-        text = "".join(rng.choice(MARKS) for _ in range(rng.randint(1, 16))).strip() or "a"
+        text = made_up(rng, MARKS, 1, 16).strip() or "a"
         assert _printed(spans(text)) == _printed(_parsed_spans(text)), text
 
 
@@ -118,7 +119,7 @@ def test_a_paragraph_s_runs_are_its_spans_grouped_with_their_links_shown(seed, m
     pieces = [*SIGNS, "word", "Word", " ", " ", "[see](https://a.example/x)", "https://b.example", "**bold**"]
     paragraphs = []
     for _ in range(500):
-        markdown = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 10)))
+        markdown = made_up(rng, pieces, 0, 10)
         if rng.random() < 0.3:
             markdown = "".join(c for c in markdown if c.isalnum() or c == " ")  # plain ones, often
         paragraphs.append(markdown)

@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from publipost.linter import lint_paths
-from tests.lintkit import GOOD, lint_text
+from tests.lintkit import GOOD, lint_text, made_up
 
 EN_END = (
     "Your price is $34. Until 15 January, you also get a gift: twelve colour tabs. "
@@ -142,7 +142,7 @@ def test_which_figures_prove_is_read_as_before(seed):
         "12", "3,5", "2026", " ", "  ", "\n", "\u00a0", "€", "$", "£", " euros", " EUR", "/", "h", ":",
         "mars", "MARCH", "Décembre", "septembre", "xmay", "er", "janvier ", "1er", "le ", "clients", ".",
     ]  # fmt: skip
-    text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 30)))
+    text = made_up(rng, pieces, 1, 30)
     for number in _NUMBER.finditer(text):
         assert _proves(text, number) == _proves_as_it_was(text, number), (text, number.group())
 
@@ -187,7 +187,7 @@ def test_a_customer_s_words_are_found_as_before(seed):
 
     rng = random.Random(seed)
     pieces = ["«", "»", "“", "”", '"', " ", "mot ", "x", "long enough words", "\n"]
-    text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 25)))
+    text = made_up(rng, pieces, 0, 25)
     oracle = re.compile(r"«[^»]{15,}»|“[^”]{15,}”|\"[^\"]{15,}\"")
     assert _quoted(text) == bool(oracle.search(text)), text
 

@@ -11,7 +11,7 @@ import pytest
 
 from publipost.linter.reading_ease import reading_ease
 from tests.conftest import ROOT
-from tests.lintkit import GOOD
+from tests.lintkit import GOOD, made_up
 
 ENGLISH = "Notwithstanding considerable organisational complexity, documentation facilitates prioritisation."
 FRENCH = "Indubitablement, la thermorégulation automatiquement personnalisée garantit l'homogénéisation."
@@ -86,7 +86,7 @@ def test_the_counts_are_textstat_s_on_awkward_text():
     rng = random.Random(15)
     for language in ("en", "fr"):
         for _ in range(3000):
-            text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 40)))
+            text = made_up(rng, pieces, 0, 40)
             assert reading_ease(text, language) == flesch_reading_ease(text, language), (language, text)
 
 
@@ -172,7 +172,7 @@ def test_hyphenation_points_are_pyphen_s(tmp_path, monkeypatch):
         module._hyphenation_points.cache_clear()
         ours = module._hyphenation_points(language)
         theirs = pyphen.Pyphen(lang=language)
-        words += ["".join(rng.choice(letters) for _ in range(rng.randint(1, 14))) for _ in range(3000)]
+        words += [made_up(rng, letters, 1, 14) for _ in range(3000)]
         assert [ours(w) for w in words] == [len(theirs.positions(w)) for w in words], language
     assert list((tmp_path / "cache" / "publipost").glob("pyphen-*-fr.sqlite"))  # not pyphen's parse
     module._hyphenation_points.cache_clear()

@@ -12,6 +12,7 @@ import pytest
 from publipost.linter.text import Token, WordList, lower
 from publipost.linter.words import builtin
 from tests.conftest import ROOT
+from tests.lintkit import made_up
 
 
 def _oracle(entries: list[str], text: str) -> list[Token]:
@@ -89,7 +90,7 @@ EDGES = [
 def test_made_up_lists_and_texts_match_as_the_regular_expression_did(seed):
     rng = random.Random(seed)
     entries = rng.sample(EDGES, rng.randint(1, 8))
-    text = "".join(rng.choice([*EDGES, " ", "  ", "\t", ", ", ". "]) for _ in range(rng.randint(0, 40)))
+    text = made_up(rng, [*EDGES, " ", "  ", "\t", ", ", ". "], 0, 40)
     assert WordList(entries).find(text) == _oracle(entries, text), (entries, text)
 
 

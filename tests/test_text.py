@@ -8,6 +8,7 @@ import re
 import pytest
 
 from publipost.linter.text import _SENTENCE_END, sentences
+from tests.lintkit import made_up
 
 # The former pattern: a look-behind first, tried at every character. Its matches began just
 # after the stop; the new one's begin at the stop.
@@ -44,7 +45,7 @@ PIECES = [
 def test_sentences_end_where_they_ended(seed):
     rng = random.Random(seed)
     for _ in range(2000):
-        text = "".join(rng.choice(PIECES) for _ in range(rng.randint(0, 16)))
+        text = made_up(rng, PIECES, 0, 16)
         former = [(m.start(), m.end()) for m in _FORMER_END.finditer(text)]
         assert [(m.start() + 1, m.end()) for m in _SENTENCE_END.finditer(text)] == former, text
 
@@ -74,7 +75,7 @@ def test_a_price_is_found_where_the_former_pattern_found_one(seed):
 
     rng = random.Random(seed)
     for _ in range(2_000):
-        text = "".join(rng.choice(PRICE_PIECES) for _ in range(rng.randint(1, 8)))
+        text = made_up(rng, PRICE_PIECES, 1, 8)
         assert bool(_PRICE.search(text)) == bool(_FORMER_PRICE.search(text)), repr(text)
 
 
@@ -98,7 +99,7 @@ def test_a_unit_reads_as_when_every_pass_ran(seed):
 
     rng = random.Random(seed)
     for _ in range(1_000):
-        raw = "".join(rng.choice(UNIT_PIECES) for _ in range(rng.randint(1, 12)))
+        raw = made_up(rng, UNIT_PIECES, 1, 12)
         assert Unit("body", raw, lambda offset: None).plain == former(raw), repr(raw)  # type: ignore[arg-type, return-value]
 
 
@@ -110,7 +111,7 @@ def test_folding_ascii_lowers_it_as_folding_each_character_did():
     rng = random.Random(7)
     alphabet = [chr(c) for c in range(128)] + list("ÉéèçœŒ’‘ʼﬁ²ÅİẞK")
     for _ in range(5_000):
-        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        text = made_up(rng, alphabet, 0, 12)
         assert fold(text) == "".join(_fold_char(c) for c in text), repr(text)
     assert fold("Order NOW") == "order now" and fold("Été’") == "ete'"
 
@@ -137,7 +138,7 @@ def test_number_words_and_conditions_match_where_they_did(seed):
 
     rng = random.Random(seed)
     for _ in range(2_000):
-        text = "".join(rng.choice(LETTER_PIECES) for _ in range(rng.randint(1, 8)))
+        text = made_up(rng, LETTER_PIECES, 1, 8)
         for new, former in ((_NUMBER_WORDS, _FORMER_NUMBER_WORDS), (_CONDITION, _FORMER_CONDITION)):
             found, expected = new.search(text), former.search(text)
             assert (found and found.span()) == (expected and expected.span()), (new.pattern[:20], repr(text))
@@ -167,5 +168,5 @@ def test_a_sentence_s_words_are_counted_as_textstat_s_rule_splits_them(seed):
     pieces += [" ", " ", "  ", "\t", "\n", "\u00a0", "\u202f", "\u2003", "\x1c", "€", "&", "#", "()", "'re"]
     rng = random.Random(seed)
     for _ in range(3_000):
-        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        text = made_up(rng, pieces, 0, 12)
         assert len(_WORDISH.findall(text)) == len(_words(text)), repr(text)
