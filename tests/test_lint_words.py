@@ -133,3 +133,25 @@ def test_absent_from_asks_each_sentence_where_lower_case_depends_on_the_whole():
     assert [paragraph[a:b] for a, b in spans] == ["İl part.", "Un ΑΣ ici."]
     assert words.find(paragraph[spans[1][0] : spans[1][1]]) != []
     assert not words.absent_from(paragraph)
+
+
+def test_a_final_sigma_lowers_alike_in_a_paragraph_and_in_its_sentences():
+    """absent_from needs no guard for Σ: a sentence's edges are white space, where a final Σ's
+    context ends, so a sentence lower-cases as its part of the paragraph does (ς or σ alike).
+    Greek entries with both sigmas, over random paragraphs of Σ words (and no İ)."""
+    from publipost.linter.text import _lowered, sentences
+
+    words = WordList(["ας", "ασ", "οδος", "σ", "ς", "σε"])
+    pieces = ["ΑΣ", "ΟΔΟΣ", "Σ", "ΣΕ", "ΑΣΕ", "Α", "x", "«", "»", ")", "'", "1"]
+    separators = [" ", ". ", "! ", "? ", ".» ", ".) ", "\n", "'", "-", ""]
+    rng = random.Random(3)
+    skipped = 0
+    for _ in range(3_000):
+        paragraph = "".join(rng.choice(pieces) + rng.choice(separators) for _ in range(rng.randint(1, 10)))
+        whole = _lowered(paragraph)
+        for start, end in sentences(paragraph):
+            assert _lowered(paragraph[start:end]) == whole[start:end], (paragraph, start, end)
+        if words.absent_from(paragraph):
+            skipped += 1
+            assert all(words.find(paragraph[a:b]) == [] for a, b in sentences(paragraph)), paragraph
+    assert skipped > 100

@@ -209,10 +209,8 @@ class WordList:
 
     def find(self, text: str, offset: int = 0) -> list[Token]:
         """Every match in `text`, in order; of overlapping matches ("the best", "best"), the longest."""
-        if not self.by_first and self.signs is None:
-            return []
         lowered = _lowered(text)
-        if self.signs is None and not any(map(lowered.__contains__, self.needles)):
+        if self.signs is None and self._none_in(lowered):
             return []
         spans = []  # the longest entry matching at each place
         # Only the runs that open some entry: a set intersection, in C, instead of a lookup per
@@ -237,15 +235,16 @@ class WordList:
         return found
 
     def absent_from(self, text: str) -> bool:
-        """Whether no entry can match in `text`, nor in any part of it (a sentence of a
-        paragraph): none holds an entry's longest piece. Asked once of a paragraph instead of
-        finding nothing in each of its sentences. False, to be safe, where the lower case of a
-        part could differ from that part of the lower-cased whole: a Σ (its lower case depends
-        on the letter after it) and an İ (two characters once lower-cased) make each sentence
-        be asked."""
-        if self.signs is not None or "Σ" in text or "İ" in text:
-            return False
-        return not self.by_first or not any(map(_lowered(text).__contains__, self.needles))
+        """Whether no entry can match in `text`, nor in any sentence of it: asked once of a
+        paragraph instead of finding nothing in each of its sentences. A sentence's lower case
+        is that part of the paragraph's (its edges are white space, where a final Σ's context
+        ends), except where the paragraph holds an İ: `lower` then takes it letter by letter,
+        where a final Σ stays σ, and each sentence is asked."""
+        return self.signs is None and "İ" not in text and self._none_in(_lowered(text))
+
+    def _none_in(self, lowered: str) -> bool:
+        """The lower-cased text holds no entry's longest piece: no entry can match in it."""
+        return not any(map(lowered.__contains__, self.needles))
 
     def __contains__(self, word: str) -> bool:
         return lower(word) in self.words
