@@ -10,6 +10,7 @@ from pathlib import Path
 
 from publipost.api import prepare
 from publipost.campaigns.accounted import FOLDER
+from publipost.campaigns.records import tally
 from publipost.store.db import Entry, Store
 from publipost.store.keys import email_key
 from tests.conftest import copy_example
@@ -377,7 +378,7 @@ def test_notes_and_corrections_come_back_from_arrow_as_they_were(tmp_path):
         for name, field in (("notes", "outcome"), ("notes", "reason"), ("corrections", "field")):
             recalled = back.records[name]
             assert len(recalled) == len(chosen[name])
-            assert accounted.tally(recalled, field) == Counter(getattr(o, field) for o in chosen[name])
+            assert tally(recalled, field) == Counter(getattr(o, field) for o in chosen[name])
         assert all(r._made is None for r in back.records.values())  # (what the above used)
         assert back.records == chosen
         made = back.records["notes"]
@@ -385,10 +386,13 @@ def test_notes_and_corrections_come_back_from_arrow_as_they_were(tmp_path):
         assert made[:3] == chosen_notes[:3] and made[-1:] == chosen_notes[-1:] and made.copy() == chosen_notes
         assert made + extra == [*chosen_notes, *extra] and extra + made == [*extra, *chosen_notes]
         assert made * 2 == chosen_notes * 2 == 2 * made
-        made_anew = (made[:3], made.copy(), made + extra, extra + made, made * 2, 2 * made)
+        made_anew = (made[:3], made + extra, extra + made, made * 2, 2 * made)
         assert all(type(x) is list for x in made_anew)
+        copied = made.copy()  # another Records, added to on its own
+        copied.add(row=[7], outcome="x", reason="y")
+        assert copied[-1] == RowNote(7, "x", "y") and len(copied) == len(made) + 1
         made.append(RowNote(1, "x", "y"))  # made now: counted from the objects, with what was added
-        assert accounted.tally(made, "outcome") == Counter(n.outcome for n in [*chosen["notes"], made[-1]])
+        assert tally(made, "outcome") == Counter(n.outcome for n in [*chosen["notes"], made[-1]])
         assert len(made) == len(chosen["notes"]) + 1
 
 

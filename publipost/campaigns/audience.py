@@ -35,6 +35,7 @@ from publipost.campaigns.model import Campaign
 from publipost.campaigns.names import needs_casing, proper_case
 from publipost.campaigns.parts import read_source
 from publipost.campaigns.reach import Reach, default_reach
+from publipost.campaigns.records import Records, tally
 from publipost.campaigns.suppression import POSTAL_FIELDS, SuppressionList, read_suppression
 from publipost.campaigns.table import (
     ROW,
@@ -189,8 +190,9 @@ class Audience:
     source: Table
     headers: dict[str, str]  # field → header in the file
     frame: pd.DataFrame  # every row read, cleaned, with its outcome
-    # (a list, or the records an earlier command kept, made objects when first used: accounted.py)
-    notes: MutableSequence[RowNote] = field(default_factory=list)
+    # held as columns, made objects when first used (campaigns/records.py): 400,000 rows filtered
+    # out are 400,000 notes
+    notes: Records = field(default_factory=lambda: Records(RowNote))
     corrections: MutableSequence[Correction] = field(default_factory=list)
     suppression: list[SuppressionList] = field(default_factory=list)  # the exclude lists, as read
     keyed_by: str = "row"  # what recipient ids come from: a column, the e-mail address, or the row
@@ -406,7 +408,7 @@ class Audience:
             self,
             source=source,
             frame=rows,
-            notes=[],
+            notes=Records(RowNote),
             corrections=[],
             suppression=[],
             complaints=None,
@@ -419,7 +421,7 @@ class Audience:
         """The same audience with these rows (spreadsheet row → why) held back: reached by no
         channel, listed with their reason (rejects.csv), the others untouched."""
         frame = self.frame.copy()
-        held = replace(self, frame=frame, notes=list(self.notes), _lookup=None, kept=None)
+        held = replace(self, frame=frame, notes=self.notes.copy(), _lookup=None, kept=None)
         mask = frame[ROW].astype(int).isin(list(reasons))
         _set_outcome(held, mask, Outcome.REJECTED, frame[ROW].astype(int).map(reasons).fillna(""))
         return held
@@ -430,7 +432,7 @@ class Audience:
         if rows.empty:
             return f"no customer has the id '{recipient_id}'"
         row = int(rows[ROW].iloc[0])
-        note = next((n for n in self.notes if n.row == row), None)
+        note = next(iter(self.notes.select("row", row.__eq__)), None)
         reason = f"{note.outcome}: {note.reason}" if note else rows["_outcome"].iloc[0]
         return f"'{recipient_id}' (row {row}) is not targeted ({reason})"
 
@@ -499,7 +501,7 @@ class Audience:
     def not_targeted(self) -> list[RowNote]:
         """The rows not (fully) targeted, as rejects.csv and the preview list them (one count,
         everywhere): rows filtered out by target.where are the filter doing its job, not listed."""
-        return sorted(filter(_listed, self.notes), key=lambda n: n.row)
+        return sorted(self.notes.select("outcome", _listed_outcome), key=lambda n: n.row)
 
     def _reject_rows(self) -> tuple[list[str], list[list[object]]]:
         """rejects.csv's header and rows: row number (and for a file in parts its part and row
@@ -532,8 +534,6 @@ class Audience:
 
     def write_rejects(self, path: Path, separator: str = ",") -> int:
         """Rows not (fully) targeted, with row number, outcome and reason (see _reject_rows)."""
-        from publipost.campaigns.accounted import tally
-
         self._report(path, "rejects", separator, self._reject_rows)
         # the rows not_targeted lists, counted without sorting them (or making recalled notes)
         return sum(n for outcome, n in tally(self.notes, "outcome").items() if _listed_outcome(outcome))
@@ -560,11 +560,6 @@ class Audience:
             header, rows = table()
             write_csv(path, header, rows, separator)
             accounted.remember(self.kept, kept_name, path)
-
-
-def _listed(note: RowNote) -> bool:
-    """Whether rejects.csv and the preview list this note."""
-    return _listed_outcome(note.outcome)
 
 
 def _listed_outcome(outcome: str) -> bool:
@@ -966,9 +961,8 @@ def _set_outcome(audience: Audience, mask: pd.Series, outcome: Outcome, reasons:
         return
     value = outcome.value
     frame.loc[mask, "_outcome"] = value
-    texts = reasons[mask].tolist() if isinstance(reasons, pd.Series) else [reasons] * int(mask.sum())
-    rows = frame.loc[mask, ROW].astype(int).tolist()
-    audience.notes += [RowNote(row, value, reason) for row, reason in zip(rows, texts, strict=True)]
+    texts = reasons[mask].tolist() if isinstance(reasons, pd.Series) else reasons
+    audience.notes.add(row=frame.loc[mask, ROW].astype(int).tolist(), outcome=value, reason=texts)
 
 
 def _add_malformed(audience: Audience, reach: Sequence[Reach]) -> None:
@@ -984,7 +978,8 @@ def _add_malformed(audience: Audience, reach: Sequence[Reach]) -> None:
         extra[REACH + channel.name] = False
     extra["_outcome"] = Outcome.REJECTED.value
     audience.frame = pd.concat([audience.frame, extra], ignore_index=True)
-    audience.notes.extend(RowNote(r, Outcome.REJECTED.value, why) for r, why in audience.source.malformed)
+    whys = [why for _, why in audience.source.malformed]
+    audience.notes.add(row=rows, outcome=Outcome.REJECTED.value, reason=whys)
 
 
 def _check_channels(audience: Audience, campaign: Campaign, reach: Sequence[Reach]) -> None:
@@ -1020,21 +1015,26 @@ def _note_partial(audience: Audience) -> None:
         missing_any |= problem.reindex(frame.index, fill_value="").ne("")
     missed_rows = frame.index[targeted & missing_any]  # the few rows a channel misses, not every row
     said = {channel: problem.reindex(missed_rows).tolist() for channel, problem in partial.values()}
-    for position, row in enumerate(frame.loc[missed_rows, ROW].astype(int).tolist()):
+    labels, reasons = [], []
+    for position in range(len(missed_rows)):
         missed = [(channel, problems[position]) for channel, problems in said.items() if problems[position]]
         reached = [channel for channel, problems in said.items() if not problems[position]]
-        label = reached[0].only if len(reached) == 1 else "not by " + ", ".join(c.name for c, _ in missed)
-        reason = "; ".join(problem for _, problem in missed)
-        audience.notes.append(RowNote(row, label, reason))
+        by = reached[0].only if len(reached) == 1 else "not by " + ", ".join(c.name for c, _ in missed)
+        labels.append(by)
+        reasons.append("; ".join(problem for _, problem in missed))
+    audience.notes.add(row=frame.loc[missed_rows, ROW].astype(int).tolist(), outcome=labels, reason=reasons)
     elsewhere = ~targeted & (frame["_outcome"] != Outcome.REJECTED)
     for channel, problem in partial.values():
         if channel.invalid is None:
             continue
         listed = frame.index[elsewhere & problem.reindex(frame.index, fill_value="").ne("")]
-        rows, outcomes = frame.loc[listed, ROW].astype(int).tolist(), frame.loc[listed, "_outcome"].tolist()
-        for row, outcome, why in zip(rows, outcomes, problem.reindex(listed).tolist(), strict=True):
-            label = "no e-mail" if why == NO_EMAIL else channel.invalid  # not "invalid": absent
-            audience.notes.append(RowNote(row, label, f"{why} (the row is {outcome})"))
+        outcomes, whys = frame.loc[listed, "_outcome"].tolist(), problem.reindex(listed).tolist()
+        audience.notes.add(
+            row=frame.loc[listed, ROW].astype(int).tolist(),
+            # "no e-mail", not "invalid": absent
+            outcome=["no e-mail" if why == NO_EMAIL else channel.invalid for why in whys],
+            reason=[f"{why} (the row is {outcome})" for outcome, why in zip(outcomes, whys, strict=True)],
+        )
 
 
 def _normalise_emails(audience: Audience) -> None:
