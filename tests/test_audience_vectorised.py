@@ -111,7 +111,7 @@ def _messy_rows(seed: int, count: int) -> list[dict[str, str]]:
 @pytest.mark.parametrize("arrow", [True, False])
 def test_french_lines_are_the_blocks_format_address_writes(arrow):
     from publipost.campaigns import blocks
-    from publipost.campaigns.postal import FR, AddressError, format_address
+    from publipost.campaigns.postal import FR, AddressError, format_address, recipient_name
 
     rows = _messy_rows(31, 6_000)
     # text in Python objects: the base install's way (no pyarrow), whose quirks differ
@@ -119,15 +119,18 @@ def test_french_lines_are_the_blocks_format_address_writes(arrow):
     vouched, lines = blocks.french_lines(pd.DataFrame(rows, dtype=text))
     assert blocks.in_arrow(lines[0]) == arrow  # the columns' own text, not converted
     blocks = zip(*(line.tolist() for line in lines), strict=True)
+    shortened = 0  # names over the norm, written shorter (a short title, an initial) here
     for row, sure, block in zip(rows, vouched.tolist(), blocks, strict=True):
         if not sure:
             continue
+        shortened += bool(block[1]) and block[1] != recipient_name(row, "fr")
         assert row["address1"] and row["city"] and (row["last_name"] or row["company"]), row
         try:
             assert [line for line in block if line] == format_address(row, FR), row
         except AddressError as exc:  # the columns vouched for a block the norm refuses
             pytest.fail(f"{row}: {exc}")
     assert vouched.sum() > 100  # the columns are used (these rows are messy: one in forty is ordinary)
+    assert shortened > 20, shortened
 
 
 @pytest.mark.parametrize(("storage", "sliced"), [("pyarrow", False), ("pyarrow", True), ("python", False)])
