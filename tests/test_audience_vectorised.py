@@ -133,10 +133,15 @@ def test_french_lines_are_the_blocks_format_address_writes(arrow):
     assert shortened > 20, shortened
 
 
-@pytest.mark.parametrize(("storage", "sliced"), [("pyarrow", False), ("pyarrow", True), ("python", False)])
-def test_postal_reach_says_what_it_said_row_by_row(monkeypatch, storage, sliced):
+@pytest.mark.parametrize(
+    ("storage", "sliced", "distinct"),
+    [("pyarrow", False, False), ("pyarrow", True, False), ("python", False, False), ("pyarrow", False, True)],
+)
+def test_postal_reach_says_what_it_said_row_by_row(monkeypatch, storage, sliced, distinct):
     """Asked of whole columns (in Arrow, or the base install's Python text), or of slices of them
-    on three cores at once, the reach says of each row what it says of the row asked whole."""
+    on three cores at once, the reach says of each row what it says of the row asked whole;
+    so too where every customer has a last name of their own (the name lines then asked as
+    they are, not as their distinct values)."""
     from types import SimpleNamespace
 
     from publipost.campaigns import blocks, presets, table
@@ -151,6 +156,8 @@ def test_postal_reach_says_what_it_said_row_by_row(monkeypatch, storage, sliced)
     )
     monkeypatch.setattr(reach_module, "BATCH", 700)  # batches end mid-file, as a million rows' do
     rows = _messy_rows(7, 4_000)
+    if distinct:
+        rows = [{**row, "last_name": f"{row['last_name']}-{number:04d}"} for number, row in enumerate(rows)]
     good = {"civility": "Mme", "first_name": "Łucja 王", "last_name": "Nowak", "address1": "3 rue Neuve"}
     rows += [{**dict.fromkeys(rows[0], ""), **good, "postcode": "69002", "city": "Lyon"}]  # a glyph missing
     wide = {**good, "last_name": "Nowak-Wiśniewska-Kowalczyk"}  # …on a line too wide as well
@@ -167,6 +174,8 @@ def test_postal_reach_says_what_it_said_row_by_row(monkeypatch, storage, sliced)
         monkeypatch.setattr(blocks, "french_lines", lambda part: asked.append(len(part)) or write(part))
     got = reach.problems(SimpleNamespace(frame=frame), None).tolist()
     assert asked == ([1_335, 1_335, 1_333] if sliced else [])
+    if storage == "pyarrow":  # the name lines asked as they are, or as their distinct values
+        assert table.mostly_distinct(blocks.french_lines(frame)[1][1]) == distinct
     assert got == [reach.problem(row, presets.FR, fits) for row in rows]  # each row asked whole
     assert "no glyph" in got[-2] and "no glyph" in got[-1]  # the font speaks first
     assert "no glyph for '\x7f'" in got[0]

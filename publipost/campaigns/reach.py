@@ -119,11 +119,12 @@ class PostalReach:
     def _said(self, lines: list[pd.Series], fits: BlockFit | None) -> np.ndarray:
         """What the font, then the window, says of blocks given as columns of lines: each
         question asked once per distinct line, or per distinct number of lines."""
-        from publipost.campaigns.table import in_arrow
+        from publipost.campaigns.table import in_arrow, mostly_distinct
 
         said = np.full(len(lines[0]), "", dtype=object)
         arrow = all(map(in_arrow, lines))  # (in Arrow, asked without a Python string per line)
-        distinct = [line.unique() for line in lines]  # once, for the window and the font
+        # once, for the window and the font; a column of name lines (mostly distinct) as it is
+        distinct = [line.array if arrow and mostly_distinct(line) else line.unique() for line in lines]
         if fits is not None:
             # the first line too wide in the block's order: written last
             for line, values in zip(reversed(lines), reversed(distinct), strict=True):

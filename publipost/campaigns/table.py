@@ -548,6 +548,16 @@ def folded_words(column: pd.Series) -> pd.Series:
 SAMPLE = 10_000  # first rows whose distinct values tell whether a column repeats its values
 
 
+def mostly_distinct(column: pd.Series) -> bool:
+    """Whether a column in Arrow seems not to repeat its values: more than half of its first
+    rows distinct. A column of distinct last names or name lines is then not encoded or hashed
+    for nothing (0.16 s at 200,000 rows)."""
+    import pyarrow.compute as pc
+
+    sample = column.iloc[:SAMPLE].array.__arrow_array__()
+    return bool(2 * pc.count_distinct(sample).as_py() > len(sample))
+
+
 def on_distinct(column: pd.Series, kernel: Callable[[pd.Series], pd.Series]) -> pd.Series:
     """`kernel` (a column's work, cell by cell) done over the column's distinct values and taken
     back row by row in C, when they are at most half of it: a file repeats its first names,
@@ -556,12 +566,10 @@ def on_distinct(column: pd.Series, kernel: Callable[[pd.Series], pd.Series]) -> 
     if not in_arrow(column):
         return kernel(column)
     import pyarrow as pa
-    import pyarrow.compute as pc
 
-    values = pa.chunked_array(column.array.__arrow_array__())
-    sample = values.slice(0, SAMPLE)  # a column of distinct last names is not encoded for nothing
-    if 2 * pc.count_distinct(sample).as_py() > len(sample):  # (0.16 s at 200,000 rows)
+    if mostly_distinct(column):
         return kernel(column)
+    values = pa.chunked_array(column.array.__arrow_array__())
     encoded = values.dictionary_encode().unify_dictionaries()
     if not encoded.num_chunks or 2 * len(encoded.chunk(0).dictionary) > len(column):
         return kernel(column)
@@ -579,11 +587,9 @@ def distinct_codes(column: pd.Series) -> tuple[pd.Series, np.ndarray] | None:
     if not in_arrow(column):
         return None
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     values = pa.chunked_array(column.array.__arrow_array__())
-    sample = values.slice(0, SAMPLE)
-    if values.null_count or 2 * pc.count_distinct(sample).as_py() > len(sample):
+    if values.null_count or mostly_distinct(column):
         return None
     encoded = values.dictionary_encode().unify_dictionaries()
     if not encoded.num_chunks or 2 * len(encoded.chunk(0).dictionary) > len(column):
