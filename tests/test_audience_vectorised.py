@@ -1040,3 +1040,20 @@ def test_a_column_tidied_value_by_value_is_the_column_tidied_row_by_row(awkward,
     pd.testing.assert_series_equal(by_value[0], by_row[0], check_names=False)
     assert by_value[1] == by_row[1]
     assert len({c.reason for c in by_row[1]}) >= 3  # several steps, each over many rows
+
+
+def test_a_clean_column_that_repeats_its_values_is_left_as_read():
+    """Nothing to tidy: the column comes back as read, its Arrow buffers shared, not a copy
+    taken back row by row (a hundred megabytes at a million rows), and nothing is corrected."""
+    from publipost.campaigns.audience import ROW, _tidy_distinct
+
+    dtype = pd.StringDtype("pyarrow", na_value=float("nan"))
+    segments = pd.Series(["fidèle", "prospect", "occasionnel"] * 4_000, dtype=dtype)
+    frame = pd.DataFrame({"segment": segments, ROW: range(2, 12_002)})
+    column, corrections = _tidy_distinct(frame, "segment", "fr", None)
+    assert corrections == [] and column.tolist() == segments.tolist()
+
+    def data(series: pd.Series) -> list[int]:
+        return [chunk.buffers()[2].address for chunk in series.array.__arrow_array__().chunks]
+
+    assert data(column) == data(frame["segment"])
