@@ -76,8 +76,8 @@ def french_lines(frame: pd.DataFrame) -> tuple[pd.Series, list[pd.Series]]:
 def _person(civility: pd.Series, first: pd.Series, last: pd.Series) -> pd.Series:
     """The name line as postal._person writes it: the title, first and last names; over the
     norm, the short title (M., Mme), then the first name's initial too. A file of long
-    compound names has one in twenty over 38 characters: asked row by row, they were a third
-    of what checking a million addresses cost."""
+    compound names has one in twenty over 38 characters: asked row by row, they were a fifth
+    of what checking a million addresses cost (3.16 s, now 2.52)."""
     full = per_value(civility, lambda v: title(v, "fr"))
     person = _joined([full, first, last])
     long = (person.str.len() > FR.max_chars).to_numpy(dtype=bool)
