@@ -23,6 +23,7 @@ from publipost.campaigns.paths import (
     git_work_tree,
     inside,
     repository_root,
+    resolved_root,
 )
 from publipost.errors import PublipostError, Where
 from publipost.linter import suppress
@@ -361,8 +362,7 @@ def collect(
         else:
             # Resolved once, and its work tree found once, for the check and for its campaign.
             resolved = os.path.realpath(path)
-            folder = os.path.dirname(resolved)
-            top = git_work_tree(folder) or folder  # repository_root(path), for a file
+            top = resolved_root(resolved)
             if not allow_outside:  # a named link to outside: refused before it is read, as when walking
                 # Where no link leads anywhere (the name is the file's own), the repository of the
                 # name is the file's: the same walk up from the same folder.
