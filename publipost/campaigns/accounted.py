@@ -232,32 +232,66 @@ def keep(
 ) -> None:
     """Keep them (`tables`: `records` by name) under their key, replacing any other kept
     audience (one per output folder); with `whole`, the audience accounted whole, beside the
-    file as read under `wanted`. Written beside and renamed into place: a reader never sees
-    half of it. A folder that cannot be written costs only the time next run."""
-    root = folder / FOLDER
-    if whole is not None:
-        root, wanted = root / wanted, whole
-    staging: Path | None = None
+    file as read under `wanted`. A folder that cannot be written costs only the time next run."""
+    import pyarrow as pa
+
     try:
-        root.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(dir=root, prefix=".new-"))
+        with Keeping(folder, wanted, whole) as keeping:
+            # the row labels kept too (pandas' to_feather refuses them); no copy of the frame
+            keeping.add(pa.Table.from_pandas(frame, preserve_index=True))
+            keeping.finish(meta, tables)
+    except (OSError, ImportError):
+        pass
+
+
+class Keeping:
+    """A kept audience being written, its frame a batch of rows at a time (a file streamed,
+    streamed.py). Written beside and renamed into place by `finish`: a reader never sees half
+    of it, and one left unfinished (an error, a stop) is removed."""
+
+    def __init__(self, folder: Path, wanted: str, whole: str | None = None) -> None:
+        self.root = folder / FOLDER
+        if whole is not None:
+            self.root, wanted = self.root / wanted, whole
+        self.wanted, self.whole = wanted, whole
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.staging = Path(tempfile.mkdtemp(dir=self.root, prefix=".new-"))
+        self._writer: Any = None
+        self._schema: Any = None
+
+    def __enter__(self) -> Keeping:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._writer is not None:
+            self._writer.close()
+        shutil.rmtree(self.staging, ignore_errors=True)  # gone once renamed into place
+
+    def add(self, table: Any) -> None:
+        """The frame's next rows (Arrow), each batch given the first one's schema."""
         import pyarrow as pa
+
+        if self._writer is None:
+            self._schema = table.schema
+            # Arrow's own file (Feather), uncompressed: see FRAME
+            self._writer = pa.ipc.new_file(str(self.staging / FRAME), table.schema)
+        elif table.schema != self._schema:
+            table = table.cast(self._schema)
+        self._writer.write_table(table)
+
+    def finish(self, meta: dict[str, Any], tables: Mapping[str, Any]) -> None:
         from pyarrow import feather
 
-        # the row labels kept too (pandas' to_feather refuses them); no copy of the frame
-        table = pa.Table.from_pandas(frame, preserve_index=True)
-        feather.write_feather(table, staging / FRAME, compression="uncompressed")
+        self._writer.close()
+        self._writer = None
         for name, kept in tables.items():
-            feather.write_feather(kept, staging / f"{name}.arrow", compression="uncompressed")
-        stamped = {**meta, "format": FORMAT, "key": wanted, "kept": dt.datetime.now(dt.UTC).isoformat()}
-        (staging / "meta.json").write_text(json.dumps(stamped, ensure_ascii=False), encoding="utf-8")
-        target = root / (wanted if whole is None else WHOLE + wanted)
+            feather.write_feather(kept, self.staging / f"{name}.arrow", compression="uncompressed")
+        stamped = {**meta, "format": FORMAT, "key": self.wanted, "kept": dt.datetime.now(dt.UTC).isoformat()}
+        (self.staging / "meta.json").write_text(json.dumps(stamped, ensure_ascii=False), encoding="utf-8")
+        target = self.root / (self.wanted if self.whole is None else WHOLE + self.wanted)
         if target.exists():
             shutil.rmtree(target, ignore_errors=True)
-        os.replace(staging, target)
-        for other in root.iterdir():  # one kept per output folder, one whole per file as read
-            if other.is_dir() and other != target and (whole is None or other.name.startswith(WHOLE)):
+        os.replace(self.staging, target)
+        for other in self.root.iterdir():  # one kept per output folder, one whole per file as read
+            if other.is_dir() and other != target and (self.whole is None or other.name.startswith(WHOLE)):
                 shutil.rmtree(other, ignore_errors=True)
-    except (OSError, ImportError):
-        if staging is not None:
-            shutil.rmtree(staging, ignore_errors=True)

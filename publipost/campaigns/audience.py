@@ -590,13 +590,16 @@ def load_audience(
     from publipost.campaigns import accounted
 
     reach = default_reach(campaign) if reach is None else reach
-    if rows is None:
-        _check_room(campaign, None if frame is not None else campaign.target.source)  # before a byte is read
+    big = None  # why the file cannot be accounted in memory: then read a batch at a time
+    if rows is None:  # before a byte is read
+        big = _check_room(campaign, None if frame is not None else campaign.target.source, keep)
     location = _store_location(campaign, store)
     kept = whole = None
     if keep is not None and frame is None and rows is None:
         kept = accounted.key(campaign, [channel.name for channel in reach])
         whole = accounted.whole_key(kept, campaign, location) if kept else None
+    if big is not None and (keep is None or not kept):
+        raise big
     if keep is not None and kept and whole:
         settled = accounted.recall(keep, kept, whole, RECORDS)
         if settled is not None:
@@ -615,6 +618,8 @@ def load_audience(
         except (KeyError, TypeError, ValueError):  # kept facts incomplete or of another shape
             audience = None
     kept_now: Future[None] | None = None
+    if audience is None and big is not None and keep is not None and kept:
+        audience = _streamed(campaign, reach, keep, kept, big)
     if audience is None:
         audience = _read_and_check(campaign, reach, frame, rows)
         if keep is not None and kept:  # kept (an Arrow file) on the other core while the rest is done
@@ -641,20 +646,33 @@ def load_audience(
     return audience
 
 
-def _check_room(campaign: Campaign, source: str | None) -> None:
-    """Files too big to account in memory are refused before they are read or digested
-    (campaigns/room.py): the customer file, and each suppression list."""
+def _check_room(campaign: Campaign, source: str | None, keep: Path | None) -> AudienceError | None:
+    """Files too big to account in memory are found before they are read or digested
+    (campaigns/room.py): each suppression list is refused; the customer file's refusal is
+    returned when it may be read a batch at a time instead (streamed.py: one file of text, and
+    an output folder to keep it in), else raised."""
     from publipost.campaigns.parts import part_paths
     from publipost.campaigns.paths import is_partitioned
-    from publipost.campaigns.room import check_room
+    from publipost.campaigns.room import check_room, too_big
+    from publipost.campaigns.streamed import DELIMITED, looks_like_text
 
     base = campaign.path.parent
-    if source is not None:
-        files = part_paths(base, source) if is_partitioned(base, source) else [(base / source).resolve()]
-        check_room(files, campaign.where(("target", "source")))
     for index, exclusion in enumerate(campaign.target.exclude):
         where = campaign.where(("target", "exclude", index, "path"))
         check_room([campaign.resolve(exclusion.path)], where, "suppression list")
+    if source is None:
+        return None
+    where = campaign.where(("target", "source"))
+    if is_partitioned(base, source):
+        check_room(part_paths(base, source), where)
+        return None
+    path = (base / source).resolve()
+    refusal = too_big([path], where)
+    if refusal is None:
+        return None
+    if keep is None or path.suffix.lower() not in DELIMITED or not looks_like_text(path):
+        raise refusal
+    return refusal
 
 
 def _store_location(campaign: Campaign, given: str | None) -> tuple[str, str] | None:
@@ -674,14 +692,15 @@ PROBLEM = "__problem_"  # a channel's problems per row, kept as columns of the f
 RECORDS = {"notes": RowNote, "corrections": Correction}  # kept as Arrow tables (accounted.records)
 
 
-def _to_keep(audience: Audience, whole: bool = False) -> tuple[pd.DataFrame, dict, dict]:
+def _to_keep(audience: Audience, whole: bool = False, copy: bool = True) -> tuple[pd.DataFrame, dict, dict]:
     """The audience as read, cleaned and checked by its channels (`whole`: accounted whole): a
-    frame and plain facts."""
+    frame and plain facts (`copy`: the frame a copy, which another thread writes while this
+    audience goes on changing)."""
     # The file as read is written by another thread while the audience goes on changing: where
     # pandas copies on write (3.0 on, or when asked), a view whose later changes stay the
     # audience's own; else a copy. The audience accounted whole is written before it is returned.
     copies_on_write = int(pd.__version__.split(".")[0]) >= 3 or pd.get_option("mode.copy_on_write") is True
-    frame = audience.frame if whole else audience.frame.copy(deep=not copies_on_write)
+    frame = audience.frame if whole or not copy else audience.frame.copy(deep=not copies_on_write)
     partial = {} if whole else audience._partial  # accounted whole, the notes say it (_finished)
     for name, (_, problems) in partial.items():
         frame[PROBLEM + name] = problems.reindex(frame.index)
@@ -715,6 +734,66 @@ def _to_keep(audience: Audience, whole: bool = False) -> tuple[pd.DataFrame, dic
 
     tables = {name: accounted.records(getattr(audience, name), kind) for name, kind in RECORDS.items()}
     return frame, meta, tables
+
+
+def _streamed(
+    campaign: Campaign, reach: Sequence[Reach], keep: Path, kept: str, big: AudienceError
+) -> Audience:
+    """A file too big to account in memory, read and checked a batch of rows at a time into
+    the kept audience, then taken from there mapped into memory (streamed.py)."""
+    import shutil
+
+    import pyarrow as pa
+
+    from publipost.campaigns import accounted, streamed
+
+    target = campaign.target
+    path = campaign.resolve(target.source or "")
+    place = keep
+    while not place.exists():  # the output folder, or where it will be
+        place = place.parent
+    need, room = streamed.DISK * path.stat().st_size, shutil.disk_usage(place).free
+    if room < need:
+        raise AudienceError(
+            f"{big.message}; read a batch at a time instead, it needs {need / 1024**3:.0f} GB on "
+            f"disk, and the output folder has {room / 1024**3:.1f} GB free",
+            big.where,
+            big.hint,
+        )
+    meta: dict[str, Any] = {}
+    tables: dict[str, list[Any]] = {name: [] for name in RECORDS}
+    with accounted.Keeping(keep, kept) as keeping:
+        try:
+            found = streamed.survey(path, target.encoding, keeping.staging)
+            for table in streamed.batches(found, path, "\t" if path.suffix.lower() == ".tsv" else None):
+                frame, meta, records = _to_keep(_checked(table, campaign, reach), copy=False)
+                keeping.add(streamed.arrow_of(frame))
+                for name, records_table in records.items():
+                    tables[name].append(records_table)
+        except streamed.CannotStream as exc:
+            raise AudienceError(
+                f"{big.message}; it cannot be read a batch at a time instead: {exc}",
+                big.where,
+                "check the campaign names the customer file; save it again from the spreadsheet as "
+                "CSV, or split it (by region or date) and run a campaign for each part",
+            ) from None
+        if not meta:
+            raise big  # no row at all: a file this big of nothing but its header
+        if found.read != path:
+            found.read.unlink()  # its recoding into UTF-8, read
+        whole = {
+            name: pa.concat_tables(parts).unify_dictionaries().combine_chunks()
+            for name, parts in tables.items()
+        }
+        keeping.finish(meta, whole)
+    recalled = accounted.recall(keep, kept, makers=RECORDS)
+    if recalled is None:
+        raise AudienceError(
+            f"{big.message}; it was read a batch at a time, but could not be kept", big.where, big.hint
+        )
+    audience = _recalled(recalled, reach)
+    audience.recalled = None  # read just now
+    return audience
 
 
 def _recalled(kept: Kept, reach: Sequence[Reach]) -> Audience:
@@ -779,13 +858,22 @@ def _read_and_check(
         table = read_source(
             campaign.path.parent, target.source, encoding=target.encoding, sheet=target.sheet, rows=rows
         )
+    return _checked(table, campaign, reach)
+
+
+def _checked(table: Table, campaign: Campaign, reach: Sequence[Reach]) -> Audience:
+    """The rows read (all of them, or a streamed file's batch: each row's checks are its own),
+    cleaned and checked by each channel."""
     data = table.frame
     data_columns = [c for c in data.columns if c != ROW]
     data[data_columns] = data[data_columns].astype(str)  # once: pandas' text (in Arrow, with pyarrow)
     blank = blank_rows(data, data_columns)
     data = data[~blank].copy() if blank.any() else data
     headers = map_headers(
-        data_columns, target.columns, campaign.where(("target", "columns")), complaints=campaign.reply
+        data_columns,
+        campaign.target.columns,
+        campaign.where(("target", "columns")),
+        complaints=campaign.reply,
     )
     data = data.rename(columns=headers)
     audience = Audience(table, {f: h for h, f in headers.items()}, data)

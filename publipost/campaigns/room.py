@@ -25,12 +25,19 @@ GB = 1024**3
 def check_room(files: list[Path], where: Where | None, name: str = "customer file") -> None:
     """Refuse a customer file (or a suppression list: `name`) whose accounting cannot fit in the
     memory this process may use."""
+    refusal = too_big(files, where, name)
+    if refusal is not None:
+        raise refusal
+
+
+def too_big(files: list[Path], where: Where | None, name: str = "customer file") -> AudienceError | None:
+    """Why these files' accounting cannot fit in memory; None when it may."""
     size = sum(path.stat().st_size for path in files if path.is_file())
     available = available_memory()
     if available is None or size * NEED <= available:
-        return
+        return None
     what = f"the {name} is" if len(files) == 1 else f"the {name}'s {len(files)} parts are"
-    raise AudienceError(
+    return AudienceError(
         f"{what} {size / GB:.1f} GB: accounting it takes at least {size * NEED / GB:.0f} GB of memory "
         f"({NEED} times its size), and this machine has {available / GB:.1f} GB available",
         where,

@@ -145,11 +145,7 @@ def decode(raw: bytes, path: Path, encoding: str | None = None) -> tuple[str, st
         try:
             return raw.decode(encoding), encoding
         except LookupError:
-            raise AudienceError(
-                f"unknown encoding '{encoding}'",
-                Where(path),
-                "use e.g. utf-8, cp1252 or latin-1 in target.encoding",
-            ) from None
+            raise unknown_encoding(path, encoding) from None
         except UnicodeDecodeError as exc:
             raise _decode_error(raw, path, encoding, exc) from None
     if raw.startswith(codecs.BOM_UTF8):
@@ -169,6 +165,12 @@ def decode(raw: bytes, path: Path, encoding: str | None = None) -> tuple[str, st
         except UnicodeDecodeError:
             continue
     return raw.decode("latin-1"), "latin-1"
+
+
+def unknown_encoding(path: Path, encoding: str) -> AudienceError:
+    return AudienceError(
+        f"unknown encoding '{encoding}'", Where(path), "use e.g. utf-8, cp1252 or latin-1 in target.encoding"
+    )
 
 
 def _decode_error(raw: bytes, path: Path, encoding: str, exc: UnicodeDecodeError) -> AudienceError:

@@ -1,0 +1,177 @@
+"""Issue 31: a customer file too big to account in memory is read a batch of rows at a time into
+the kept audience (campaigns/streamed.py), and accounted exactly as the file read whole: every
+field of the audience, the recipients, the reports byte for byte. A file the batches cannot
+read exactly is refused with why, and nothing half-kept is left behind.
+
+"Too big" is made so by the room the machine says it has (room.available_memory): the customer
+files here are 20 to 30 KB, their suppression lists a few hundred bytes."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from publipost.api import prepare
+from publipost.campaigns import room, streamed, table
+from publipost.campaigns.accounted import FOLDER
+from tests.conftest import copy_example
+from tests.test_audience_kept import _everything, _same
+
+ROOM = 8192  # bytes: customer files of over 2 KB are too big (4 times their size), lists fit
+
+
+@pytest.fixture
+def batches(monkeypatch):
+    """The customer file taken as too big, read in blocks of 2 KB (a dozen batches); the
+    batches read are counted, and the whole-file reader must not be called for it."""
+    monkeypatch.setattr(room, "available_memory", lambda: ROOM)
+    monkeypatch.setattr(streamed, "BLOCK", 2048)
+    read = []
+    batched, read_whole = streamed.batches, table._read_delimited
+
+    def counted(*args, **kwargs):
+        for batch in batched(*args, **kwargs):
+            read.append(len(batch.frame))
+            yield batch
+
+    def whole(path, *args, **kwargs):
+        assert path.name != "clients.csv", "the whole file was read"
+        return read_whole(path, *args, **kwargs)  # a suppression list
+
+    monkeypatch.setattr(streamed, "batches", counted)
+    monkeypatch.setattr(table, "_read_delimited", whole)
+    return read
+
+
+def _couette(folder: Path) -> Path:
+    """The French example as a big export would be: cp1252, its two malformed rows mended,
+    a quoted address over two lines, a blank row, a duplicate and a row with no address."""
+    campaign = copy_example("vente-couette", folder)
+    clients = campaign.parent / "data" / "clients.csv"
+    lines = clients.read_bytes().decode("cp1252").split("\r\n")
+    lines = [line for line in lines if line.count(";") <= 11]
+    header, *rows = lines
+    fields = rows[3].split(";")
+    fields[4] = '"Résidence des Tilleuls\nBâtiment B"'
+    rows[3] = ";".join(fields)
+    rows.insert(10, ";" * 11)  # a blank row
+    rows.append(rows[5])  # a duplicate, at the end: in another batch
+    empty = rows[7].split(";")
+    empty[4] = ""
+    rows.append(";".join(empty))
+    clients.write_bytes("\r\n".join([header, *rows]).encode("cp1252"))
+    return campaign
+
+
+def _corrections(audience) -> list:
+    return sorted(audience.corrections, key=lambda c: c.row)  # rejects.csv and corrections.csv's order
+
+
+def _notes(audience) -> list:
+    return sorted(audience.notes, key=lambda n: n.row)
+
+
+def test_a_file_read_a_batch_at_a_time_is_accounted_as_the_whole_file(tmp_path, own_store, monkeypatch):
+    planner, _ = _everything(tmp_path, own_store)
+    campaigns = [planner, _couette(tmp_path / "cp1252")]
+    wholes = [prepare(campaign, keep=tmp_path / f"whole{n}").audience for n, campaign in enumerate(campaigns)]
+    monkeypatch.setattr(room, "available_memory", lambda: ROOM)
+    monkeypatch.setattr(streamed, "BLOCK", 2048)
+    for n, (campaign, whole) in enumerate(zip(campaigns, wholes, strict=True)):
+        batched = prepare(campaign, keep=tmp_path / f"batched{n}").audience
+        assert _notes(batched) == _notes(whole) and _corrections(batched) == _corrections(whole)
+        batched.notes, batched.corrections = whole.notes, whole.corrections  # compared above
+        # kept under the same keys, in each one's output folder
+        kept = batched.kept.relative_to(tmp_path / f"batched{n}")
+        assert kept == whole.kept.relative_to(tmp_path / f"whole{n}")
+        batched.kept = whole.kept
+        _same(whole, batched)
+        assert list(batched) == list(whole)  # recipients, households, variants
+        for name in ("rejects", "corrections"):
+            written = [tmp_path / f"{name}-{kind}.csv" for kind in ("whole", "batched")]
+            getattr(whole, f"write_{name}")(written[0])
+            getattr(batched, f"write_{name}")(written[1])
+            assert written[0].read_bytes() == written[1].read_bytes(), name
+    assert wholes[0].counts["control group"] and wholes[0].counts["suppressed (store)"]
+    assert wholes[1].counts["duplicate"] and wholes[1].corrections
+    assert any(r.household for r in wholes[0])
+    assert any("Tilleuls\nB" in c.before for c in wholes[1].corrections)  # the value over two lines
+
+
+def test_the_batches_are_read_and_the_whole_file_never_is(tmp_path, batches, run):
+    campaign = _couette(tmp_path)
+    done = run("validate", campaign)
+    assert done.code == 0, done.err
+    assert len(batches) >= 8 and sum(batches) > 190  # every row, in many batches
+    out = campaign.parent / "out"
+    assert not list((out / FOLDER).glob("*/.new-*")) and not list((out / FOLDER).glob(".new-*"))
+    assert not list(out.rglob("recoded.csv"))  # the recoding is not kept once read
+    again = run("validate", campaign)  # the next command takes it as kept: no batch read again
+    assert again.code == 0 and len(batches) < 2 * 8 and "as accounted at" in again.out, again.out
+
+
+WIDER = "C9;M.;Luc;Perrin;5 rue Haute;bis;;69004;Lyon;l@exemple.fr;fidèle;01/10/2026;oui"  # 13 fields
+
+
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        (lambda rows: [*rows, WIDER], "a row has another number of fields than the header"),
+        (lambda rows: [*rows[:50], "", *rows[50:]], "it has empty lines"),
+        (lambda rows: [row.replace("Lyon", "Lyon\x0c") for row in rows], "it holds line breaks other than"),
+    ],
+    ids=["wider row", "empty line", "form feed"],
+)
+def test_a_file_the_batches_cannot_read_exactly_is_refused_with_why(tmp_path, batches, run, change, why):
+    """The careful reader would read these (and list the odd row): it holds the file whole,
+    which this file is too big for. Refused, exit 2, at the campaign's line, nothing kept."""
+    campaign = _couette(tmp_path)
+    clients = campaign.parent / "data" / "clients.csv"
+    header, *rows = clients.read_bytes().decode("cp1252").split("\r\n")
+    if why == "it has empty lines":  # (a file with quotes may have them: Arrow then reads them as the
+        rows = [row.replace('"', "").replace("\n", " ") for row in rows]  # csv module does)
+    clients.write_bytes("\r\n".join([header, *change(rows)]).encode("cp1252"))
+    done = run("validate", campaign)
+    assert done.code == 2 and "Traceback" not in done.err
+    assert "cannot be read a batch at a time instead: " + why in done.err, done.err
+    assert "campaign.yaml:17:" in done.err
+    out = campaign.parent / "out"
+    assert not (out / FOLDER).exists() or not any((out / FOLDER).rglob("*.arrow"))
+
+
+def test_a_wrong_encoding_is_said_at_its_line_as_the_whole_file_reader_says_it(tmp_path, monkeypatch, run):
+    campaign = _couette(tmp_path)
+    text = campaign.read_text(encoding="utf-8").replace("  where:", "  encoding: utf-8\n  where:", 1)
+    campaign.write_text(text, encoding="utf-8")
+    whole = run("validate", campaign)
+    monkeypatch.setattr(room, "available_memory", lambda: ROOM)
+    monkeypatch.setattr(streamed, "BLOCK", 2048)
+    batched = run("validate", campaign)
+    assert whole.code == batched.code == 2
+    said = [line for line in whole.err.splitlines() if "cannot be read as utf-8" in line]
+    assert said and said[0] in batched.err, (whole.err, batched.err)
+
+
+def test_without_room_on_disk_for_it_the_file_is_refused_before_a_batch(tmp_path, batches, run, monkeypatch):
+    campaign = _couette(tmp_path)
+    monkeypatch.setattr(streamed, "DISK", 10**15)
+    done = run("validate", campaign)
+    assert done.code == 2 and "on disk, and the output folder has" in done.err, done.err
+    assert not batches
+
+
+def test_lines_counted_a_chunk_at_a_time_are_the_whole_file_s():
+    """A \r\n cut between two chunks is one line end: the count is table._lines' of the whole."""
+    draw = random.Random(31)
+    for _ in range(2000):
+        data = bytes(draw.choice(b"ab\r\n\n") for _ in range(draw.randrange(0, 30)))
+        counted = streamed.Lines()
+        at = 0
+        while at < len(data):
+            step = draw.randrange(1, 5)
+            counted.add(data[at : at + step])
+            at += step
+        for mixed in (False, True):
+            assert counted.lines(mixed) == table._lines(data, mixed), (data, mixed)
