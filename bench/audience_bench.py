@@ -16,7 +16,10 @@ the floor (pandas.read_csv of the same file, every column as text); a cold `vali
 clean, account every row: reach by letter and e-mail, filters, dedupe, rejects.csv); and a warm
 one, which starts from the audience the cold one kept accounted whole in out/.audience
 (campaigns/accounted.py), as `render` and `send` do after `validate`; and a warm `render --only`
-of one letter, a later command as the issue measures it. The suppression store is the user's
+of one letter, a later command as the issue measures it; and a cold `validate` told the machine
+has three times the file's size in memory: too little to account it whole, so it reads it a
+batch at a time (campaigns/streamed.py), with the same reports (checked), its own memory
+(RssAnon: a mapped file's pages are not its own) against the whole read's. The suppression store is the user's
 own (PUBLIPOST_STORE, or the default): none there, none consulted. The tests run it with tiny
 numbers so that it cannot rot.
 
@@ -30,6 +33,7 @@ imports out.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -49,27 +53,45 @@ print(len(frame), s, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
 """
 
 VALIDATE = """
-import contextlib, io, resource, sys, tempfile, time
+import contextlib, io, os, resource, sys, tempfile, threading, time
 from publipost.cli import main
+if os.environ.get("BENCH_ROOM"):  # the memory the machine is said to have: read in batches
+    from publipost.campaigns import room
+    room.available_memory = lambda: int(os.environ["BENCH_ROOM"])
+own = [0]  # the process's own memory (RssAnon): a mapped file's pages are the kernel's to let go
+def sample():
+    while True:
+        with open("/proc/self/status") as status:
+            found = [int(line.split()[1]) for line in status if line.startswith("RssAnon:")]
+        own[0] = max(own[0], found[0] // 1024 if found else 0)
+        time.sleep(0.01)
+threading.Thread(target=sample, daemon=True).start()
 if sys.argv[1]:  # started: the example validated first, into a folder of its own
     with contextlib.redirect_stdout(io.StringIO()), tempfile.TemporaryDirectory() as out:
         assert main(["validate", sys.argv[1], "--out", out]) == 0
 t = time.perf_counter()
-with contextlib.redirect_stdout(io.StringIO()):
+with contextlib.redirect_stdout(io.StringIO()) as said:
     code = main([*sys.argv[3:], sys.argv[2]])
 s = time.perf_counter() - t
-print(code, s, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+batched = any(line in said.getvalue() for line in ("a batch of rows at a time", "lu par lots de lignes"))
+print(code, s, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, own[0], int(batched))
 """
 # A later command on one recipient, as a marketer checks a letter after validate: what is kept
 # is read, filters, suppression and deduplication are done again, one letter is written.
 RENDER_ONE = ["render", "--only", "B000000", "--format", "text"]
 
 
-def child(code: str, *args: str) -> tuple[str, float, int]:
+def child(code: str, *args: str, room: int = 0) -> tuple[str, float, int, int]:
+    """(exit code, seconds, peak RSS in MB, peak of the process's own memory in MB) of a child
+    process; `room`, the memory it is told the machine has: then the file must be read in
+    batches, and the run say so."""
+    env = {**os.environ, "BENCH_ROOM": str(room)} if room else None
     out = subprocess.run(
-        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=True
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=True, env=env
     ).stdout.split()
-    return out[0], float(out[1]), int(out[2])
+    if len(out) > 4:
+        assert out[4] == ("1" if room else "0"), f"read in batches: {out[4]}, told {room} bytes"
+    return out[0], float(out[1]), int(out[2]), int(out[3]) if len(out) > 3 else 0
 
 
 def quote_every_field(path: Path) -> None:
@@ -131,8 +153,10 @@ def main() -> None:
         size = data.stat().st_size / 1e6
         example = str(ROOT / "examples" / "vente-couette" / "campaign.yaml")
         timed: dict[str, list[tuple[float, int]]] = {}
+        reports = [campaign.parent / "out" / name for name in ("rejects.csv", "corrections.csv")]
+        own: dict[str, int] = {}
         for _ in range(runs):  # in turns: the machine's drift falls on all
-            read, seconds, rss = child(FLOOR, str(data))
+            read, seconds, rss, _own = child(FLOOR, str(data))
             assert int(read) == rows, read
             timed.setdefault("floor", []).append((seconds, rss))
             for started in ("", example):
@@ -140,9 +164,19 @@ def main() -> None:
                 for name, command in (("cold", ["validate"]), ("warm", ["validate"]), ("later", RENDER_ONE)):
                     if started and name == "warm":
                         continue
-                    code, seconds, rss = child(VALIDATE, started, str(campaign), *command)
+                    code, seconds, rss, peak = child(VALIDATE, started, str(campaign), *command)
                     assert code == "0", f"{command[0]} exited {code}"
                     timed.setdefault(name + (" started" if started else ""), []).append((seconds, rss))
+                    own[name] = min(own.get(name, peak), peak)
+            whole = [path.read_bytes() for path in reports]
+            # as if the machine's memory held three times the file: too little to account it
+            # whole (four), enough a batch at a time (two); the same reports
+            shutil.rmtree(campaign.parent / "out" / ".audience", ignore_errors=True)
+            room = 3 * data.stat().st_size
+            code, seconds, rss, peak = child(VALIDATE, "", str(campaign), "validate", room=room)
+            assert code == "0" and [path.read_bytes() for path in reports] == whole, code
+            timed.setdefault("batched", []).append((seconds, rss))
+            own["batched"] = min(own.get("batched", peak), peak)
     best = {name: min(figures) for name, figures in timed.items()}
     (f_s, f_rss), (v_s, v_rss), (w_s, w_rss), (r_s, r_rss) = (
         best[name] for name in ("floor", "cold", "warm", "later")
@@ -154,6 +188,11 @@ def main() -> None:
     print(f"validate, cold: {v_s:.2f} s, {v_rss} MB peak ({v_rss / size:.1f}x the file's size)")
     print(f"validate, warm (the audience the cold run accounted): {w_s:.2f} s, {w_rss} MB peak")
     print(f"render --only (one letter), warm: {r_s:.2f} s, {r_rss} MB peak")
+    b_s = best["batched"][0]
+    print(
+        f"validate, cold, a batch at a time (campaigns/streamed.py): {b_s:.2f} s, {own['batched']} MB"
+        f" of the process's own memory, against {v_s:.2f} s and {own['cold']} MB read whole"
+    )
     print(f"validate / read_csv: {v_s / f_s:.1f}x cold, {w_s / f_s:.1f}x warm; warm / cold: {w_s / v_s:.2f}")
     print(f"render --only, warm / validate, cold: {r_s / v_s:.2f}")
     print(

@@ -79,6 +79,8 @@ def test_audience_bench():
     assert re.search(r"render --only \(one letter\), warm: [\d.]+ s, \d+ MB peak", out)
     started = r"started \(.*\): validate, cold [\d.]+ s \([\d.]+x read_csv\); render --only, warm [\d.]+ s"
     assert re.search(started, out)  # imports left out on both sides
+    batched = r"a batch at a time \(campaigns/streamed.py\): [\d.]+ s, \d+ MB of the process's own memory"
+    assert re.search(batched + r", against [\d.]+ s and \d+ MB read whole", out)  # the reports checked equal
     quoted = _bench("audience_bench.py", "300", "1", "quoted")  # as a CRM exports the file
     assert "customer file: 300 rows" in quoted and "every field quoted" in quoted
     varied = _bench("audience_bench.py", "300", "1", "varied")  # a real file's spread of dates

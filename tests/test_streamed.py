@@ -3,8 +3,7 @@ the kept audience (campaigns/streamed.py), and accounted exactly as the file rea
 field of the audience, the recipients, the reports byte for byte. A file the batches cannot
 read exactly is refused with why, and nothing half-kept is left behind.
 
-"Too big" is made so by the room the machine says it has (room.available_memory): the customer
-files here are 20 to 30 KB, their suppression lists a few hundred bytes."""
+"Too big" is made so by the room the machine says it has (room.available_memory)."""
 
 from __future__ import annotations
 
@@ -19,7 +18,9 @@ from publipost.campaigns.accounted import FOLDER
 from tests.conftest import copy_example
 from tests.test_audience_kept import _everything, _same
 
-ROOM = 8192  # bytes: customer files of over 2 KB are too big (4 times their size), lists fit
+# bytes: the customer files here (23-27 KB) are too big to account whole (4 times their size)
+# and may be read a batch at a time (twice their size); the suppression lists fit
+ROOM = 80_000
 
 
 @pytest.fixture
@@ -105,11 +106,13 @@ def test_the_batches_are_read_and_the_whole_file_never_is(tmp_path, batches, run
     done = run("validate", campaign)
     assert done.code == 0, done.err
     assert len(batches) >= 8 and sum(batches) > 190  # every row, in many batches
+    assert "read a batch of rows at a time: too big to account whole" in done.out  # said why
     out = campaign.parent / "out"
     assert not list((out / FOLDER).glob("*/.new-*")) and not list((out / FOLDER).glob(".new-*"))
     assert not list(out.rglob("recoded.csv"))  # the recoding is not kept once read
     again = run("validate", campaign)  # the next command takes it as kept: no batch read again
-    assert again.code == 0 and len(batches) < 2 * 8 and "as accounted at" in again.out, again.out
+    assert again.code == 0 and len(batches) < 2 * 8, again.out
+    assert "as accounted at" in again.out and "a batch of rows" not in again.out
 
 
 WIDER = "C9;M.;Luc;Perrin;5 rue Haute;bis;;69004;Lyon;l@exemple.fr;fidèle;01/10/2026;oui"  # 13 fields
@@ -160,6 +163,15 @@ def test_without_room_on_disk_for_it_the_file_is_refused_before_a_batch(tmp_path
     done = run("validate", campaign)
     assert done.code == 2 and "on disk, and the output folder has" in done.err, done.err
     assert not batches
+
+
+def test_too_big_even_a_batch_at_a_time_is_refused_before_it_is_read(tmp_path, batches, run, monkeypatch):
+    campaign = _couette(tmp_path)
+    size = (campaign.parent / "data" / "clients.csv").stat().st_size
+    monkeypatch.setattr(room, "available_memory", lambda: int(size * 1.5))
+    done = run("validate", campaign)
+    assert done.code == 2 and "read a batch at a time instead, it would still take" in done.err, done.err
+    assert not batches and not (campaign.parent / "out").exists()
 
 
 def test_lines_counted_a_chunk_at_a_time_are_the_whole_file_s():

@@ -37,6 +37,9 @@ def print_audience(prepared: Prepared, out_dir: Path) -> None:
         else:
             said = _("as read and checked at {when} (file, campaign and design unchanged since)")
         print(summary_line("", said.format(when=when)))
+    if audience.batched:  # campaigns/streamed.py
+        said = _("read a batch of rows at a time: too big to account whole in this machine's memory")
+        print(summary_line("", said))
     if audience.keyed_by == "e-mail address":
         print(
             summary_line(
