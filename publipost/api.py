@@ -53,14 +53,18 @@ def load_audience(
     *,
     rows: int | None = None,
     keep: str | Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Audience:
     """The campaign's audience, every row accounted for by its channels: from the customer file
     it names (its first `rows` only, if given), or from `data`, a DataFrame with the same columns.
     `keep`: an output folder where the audience is kept for the next call, and reused while
     nothing it depends on changed (`Audience.recalled` says when it was made, `Audience.settled`
-    whether it was accounted whole then: filters, lists and store included)."""
+    whether it was accounted whole then: filters, lists and store included). `progress`: told
+    (records read, records in all) while a file too big to account whole in memory is read a
+    batch at a time (`Audience.batched`)."""
     reach = [c.reach() for c in channels_of(campaign)]
-    return _load_audience(campaign, reach, frame=data, rows=rows, keep=Path(keep) if keep else None)
+    folder = Path(keep) if keep else None
+    return _load_audience(campaign, reach, frame=data, rows=rows, keep=folder, progress=progress)
 
 
 def prepare(
@@ -70,17 +74,18 @@ def prepare(
     boundary: Path | None = None,
     rows: int | None = None,
     keep: str | Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Prepared:
     """Everything a run needs, checked before any output: the campaign, its audience, its copy
     compiled once, each channel's template compiled once. With a `boundary` (lint, validate on
     untrusted input), the campaign may name files inside it only; with `rows`, only the customer
     file's first rows are read (a first look at a big file); with `keep`, an output folder, the
-    audience is kept there and reused by the next call while nothing it depends on changed
-    (load_audience)."""
+    audience is kept there and reused by the next call while nothing it depends on changed;
+    `progress`, told how the reading goes of a file too big for memory (load_audience)."""
     if not isinstance(campaign, Campaign):
         campaign = load_campaign(campaign, boundary=boundary)
     if not isinstance(audience, Audience):
-        audience = load_audience(campaign, audience, rows=rows, keep=keep)
+        audience = load_audience(campaign, audience, rows=rows, keep=keep, progress=progress)
     prepared = _compiled(campaign, audience)
     prepared.variants = {name: _compiled(variant, audience) for name, variant in campaign.by_variant.items()}
     for variant in prepared.variants.values():

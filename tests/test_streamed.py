@@ -7,6 +7,9 @@ read exactly is refused with why, and nothing half-kept is left behind.
 
 from __future__ import annotations
 
+import contextlib
+import csv
+import io
 import random
 from pathlib import Path
 
@@ -187,3 +190,42 @@ def test_lines_counted_a_chunk_at_a_time_are_the_whole_file_s():
             at += step
         for mixed in (False, True):
             assert counted.lines(mixed) == table._lines(data, mixed), (data, mixed)
+
+
+def test_progress_is_told_batch_by_batch_up_to_every_record(tmp_path, batches):
+    campaign = _couette(tmp_path)
+    told: list[tuple[int, int]] = []
+    prepare(campaign, keep=tmp_path / "out", progress=lambda *a: told.append(a))
+    text = (campaign.parent / "data" / "clients.csv").read_text(encoding="cp1252")
+    records = len(list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))) - 1  # blank rows too
+    assert len(told) == len(batches) + 1 and told[-1] == (records, records)
+    reads = [read for read, _ in told]
+    assert reads == sorted(reads) and reads[0] > 0 and all(read <= total for read, total in told)
+    lines = table._lines((campaign.parent / "data" / "clients.csv").read_bytes(), mixed=True)
+    # told of a record a line while reading: the address on two lines is one record, said at the end
+    assert {total for _, total in told[:-1]} == {lines - 1} and lines - 1 > records
+
+
+def test_a_file_read_whole_tells_no_progress(tmp_path):
+    told: list[tuple[int, int]] = []
+    prepare(_couette(tmp_path), keep=tmp_path / "out", progress=lambda *a: told.append(a))
+    assert not told
+
+
+def test_the_reading_bar_starts_at_the_first_batch_and_advances_by_what_was_read(monkeypatch):
+    from publipost.cli import common
+
+    bars: list[tuple[int, str]] = []
+    steps: list[int] = []
+
+    @contextlib.contextmanager
+    def bar(total, label):
+        bars.append((total, label))
+        yield steps.append
+
+    monkeypatch.setattr(common, "progress_bar", bar)
+    with common.reading_bar() as told:
+        assert not bars  # a file read whole shows no bar
+        for read in (100, 250, 400, 400):
+            told(read, 500)
+    assert bars == [(500, "reading in batches")] and steps == [100, 150, 150, 0]

@@ -580,6 +580,7 @@ def load_audience(
     rows: int | None = None,
     store: str | None = None,
     keep: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Audience:
     """The campaign's audience, every row accounted for.
 
@@ -588,7 +589,9 @@ def load_audience(
     the file `target.source` names; `rows`, the file's first rows only (a first look); `store`,
     the suppression store to consult (default: the configured one, see store/config.py);
     `keep`, an output folder where the file as read, cleaned and checked is kept for the next
-    command, and taken from while nothing it depends on changed (campaigns/accounted.py)."""
+    command, and taken from while nothing it depends on changed (campaigns/accounted.py);
+    `progress`, told (records read, records in all) as a file too big for memory is read a
+    batch at a time (streamed.py), the one read long enough to show."""
     from publipost.campaigns import accounted
 
     reach = default_reach(campaign) if reach is None else reach
@@ -621,7 +624,7 @@ def load_audience(
             audience = None
     kept_now: Future[None] | None = None
     if audience is None and big is not None and keep is not None and kept:
-        audience = _streamed(campaign, reach, keep, kept, big)
+        audience = _streamed(campaign, reach, keep, kept, big, progress)
     if audience is None:
         audience = _read_and_check(campaign, reach, frame, rows)
         if keep is not None and kept:  # kept (an Arrow file) on the other core while the rest is done
@@ -754,7 +757,12 @@ def _to_keep(audience: Audience, whole: bool = False, copy: bool = True) -> tupl
 
 
 def _streamed(
-    campaign: Campaign, reach: Sequence[Reach], keep: Path, kept: str, big: AudienceError
+    campaign: Campaign,
+    reach: Sequence[Reach],
+    keep: Path,
+    kept: str,
+    big: AudienceError,
+    progress: Callable[[int, int], None] | None,
 ) -> Audience:
     """A file too big to account in memory, read and checked a batch of rows at a time into
     the kept audience, then taken from there mapped into memory (streamed.py)."""
@@ -782,13 +790,19 @@ def _streamed(
     with accounted.Keeping(keep, kept) as keeping:
         try:
             found = streamed.survey(path, target.encoding, keeping.staging)
+            expected, read = (found.lines or 1) - 1, 0  # records: one a line, or fewer (quoted line breaks)
             for table in streamed.batches(found, path, "\t" if path.suffix.lower() == ".tsv" else None):
+                read = int(table.frame[ROW].iloc[-1]) - 1 if len(table.frame) else read
                 frame, meta, records = _to_keep(_checked(table, campaign, reach), copy=False)
                 keeping.add(streamed.arrow_of(frame))
                 for name, records_table in records.items():
                     tables[name].append(records_table)
                 del frame
                 _let_go()
+                if progress is not None:
+                    progress(read, max(read, expected))
+            if progress is not None:
+                progress(read, read)  # every record read (fewer than lines where values hold line breaks)
         except streamed.CannotStream as exc:
             raise AudienceError(
                 f"{big.message}; it cannot be read a batch at a time instead: {exc}",

@@ -4,6 +4,7 @@ the output folder of a campaign."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import sys
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from publipost import i18n
 from publipost.errors import PublipostError
+from publipost.i18n import _
 
 if TYPE_CHECKING:
     from publipost.campaigns.model import Campaign
@@ -213,6 +215,26 @@ def progress_bar(
             yield advance
 
     return bar()
+
+
+@contextlib.contextmanager
+def reading_bar() -> Iterator[Callable[[int, int], None] | None]:
+    """What `prepare` tells of a customer file read a batch at a time (too big for memory:
+    campaigns/streamed.py), as a progress bar, shown from the first batch on: a file read at
+    once shows none. Silence in pipes and CI logs (progress_bar)."""
+    with contextlib.ExitStack() as stack:
+        shown: list[int] = []  # the records the bar was told of
+        advance: list[Callable[..., None] | None] = []
+
+        def told(read: int, records: int) -> None:
+            if not advance:
+                advance.append(stack.enter_context(progress_bar(records, _("reading in batches"))))
+                shown.append(0)
+            if advance[0] is not None:
+                advance[0](read - shown[0])
+            shown[0] = read
+
+        yield told
 
 
 def out_folder(args: argparse.Namespace) -> Path:

@@ -17,6 +17,7 @@ from publipost.cli.common import (
     local_path,
     out_folder,
     progress_bar,
+    reading_bar,
     shown_path,
 )
 from publipost.cli.printing import print_audience, print_held
@@ -115,7 +116,8 @@ def cmd_render(args: argparse.Namespace) -> int:
     from publipost.channels import RenderOptions, for_format
     from publipost.channels.base import LintBlocked
 
-    prepared = prepare(args.campaign, keep=out_folder(args))
+    with reading_bar() as told:
+        prepared = prepare(args.campaign, keep=out_folder(args), progress=told)
     i18n.activate(prepared.campaign.language)
     accept_store_change(prepared, args)
     # An unknown id is bad input: refused before anything is printed.

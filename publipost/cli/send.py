@@ -19,6 +19,7 @@ from publipost.cli.common import (
     out_folder,
     positive,
     progress_bar,
+    reading_bar,
     share,
     shown_path,
     summary_line,
@@ -176,7 +177,8 @@ def cmd_send(args: argparse.Namespace) -> int:
             "--test-recipient chooses whose messages a test send shows", hint="add --test-to ADDRESS"
         )
     relay = parse_relay(args.smtp, allow_plain_auth=args.allow_plain_auth) if args.smtp else None
-    prepared = prepare(args.campaign, keep=out_folder(args))
+    with reading_bar() as told:
+        prepared = prepare(args.campaign, keep=out_folder(args), progress=told)
     i18n.activate(prepared.campaign.language)
     accept_store_change(prepared, args)
     email = prepared.campaign.email

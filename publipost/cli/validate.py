@@ -13,6 +13,7 @@ from publipost.cli.common import (
     EXIT_PROBLEMS,
     local_path,
     out_folder,
+    reading_bar,
 )
 from publipost.cli.printing import print_audience, print_authentication, print_replies_to_fix, print_window
 
@@ -34,7 +35,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from publipost.campaigns.paths import repository_root
 
     boundary = None if args.allow_outside else repository_root(args.campaign)
-    prepared = prepare(args.campaign, boundary=boundary, keep=out_folder(args))
+    with reading_bar() as told:
+        prepared = prepare(args.campaign, boundary=boundary, keep=out_folder(args), progress=told)
     i18n.activate(prepared.campaign.language)
     out_dir = args.out or prepared.out_dir
     out_dir.mkdir(parents=True, exist_ok=True)
