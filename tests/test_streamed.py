@@ -69,6 +69,21 @@ def _couette(folder: Path) -> Path:
     return campaign
 
 
+def _parquet(folder: Path) -> Path:
+    """The English example's customers exported to Parquet, with a number and a missing value."""
+    import pandas as pd
+
+    campaign = copy_example("launch-planner", folder)
+    data = campaign.parent / "data"
+    frame = pd.read_csv(data / "customers.csv", dtype=str, keep_default_na=False)
+    frame["Visits"] = range(len(frame))
+    frame.loc[3, "City"] = None
+    frame.to_parquet(data / "customers.parquet", row_group_size=50)
+    text = campaign.read_text(encoding="utf-8").replace("data/customers.csv", "data/customers.parquet")
+    campaign.write_text(text, encoding="utf-8")
+    return campaign
+
+
 def _corrections(audience) -> list:
     return sorted(audience.corrections, key=lambda c: c.row)  # rejects.csv and corrections.csv's order
 
@@ -79,12 +94,14 @@ def _notes(audience) -> list:
 
 def test_a_file_read_a_batch_at_a_time_is_accounted_as_the_whole_file(tmp_path, own_store, monkeypatch):
     planner, _ = _everything(tmp_path, own_store)
-    campaigns = [planner, _couette(tmp_path / "cp1252")]
+    campaigns = [planner, _couette(tmp_path / "cp1252"), _parquet(tmp_path / "parquet")]
     wholes = [prepare(campaign, keep=tmp_path / f"whole{n}").audience for n, campaign in enumerate(campaigns)]
     monkeypatch.setattr(room, "available_memory", lambda: ROOM)
     monkeypatch.setattr(streamed, "BLOCK", 2048)
+    monkeypatch.setattr(streamed, "PARQUET_ROWS", 16)
     for n, (campaign, whole) in enumerate(zip(campaigns, wholes, strict=True)):
         batched = prepare(campaign, keep=tmp_path / f"batched{n}").audience
+        assert batched.batched and not whole.batched
         assert _notes(batched) == _notes(whole) and _corrections(batched) == _corrections(whole)
         batched.notes, batched.corrections = whole.notes, whole.corrections  # compared above
         # kept under the same keys, in each one's output folder
@@ -175,6 +192,15 @@ def test_too_big_even_a_batch_at_a_time_is_refused_before_it_is_read(tmp_path, b
     done = run("validate", campaign)
     assert done.code == 2 and "read a batch at a time instead, it would still take" in done.err, done.err
     assert not batches and not (campaign.parent / "out").exists()
+
+
+def test_without_an_output_folder_the_library_says_to_give_one(tmp_path, monkeypatch):
+    from publipost.errors import AudienceError
+
+    monkeypatch.setattr(room, "available_memory", lambda: ROOM)
+    with pytest.raises(AudienceError) as refused:
+        prepare(_couette(tmp_path))
+    assert "keep='out'" in str(refused.value) and "a batch at a time" in str(refused.value)
 
 
 def test_lines_counted_a_chunk_at_a_time_are_the_whole_file_s():

@@ -682,7 +682,8 @@ def _check_room(campaign: Campaign, source: str | None, keep: Path | None) -> Au
     refusal = too_big([path], where)
     if refusal is None:
         return None
-    if keep is None or path.suffix.lower() not in DELIMITED or not looks_like_text(path):
+    suffix = path.suffix.lower()
+    if not (suffix == ".parquet" or (suffix in DELIMITED and looks_like_text(path))):
         raise refusal
     available, size = available_memory(), path.stat().st_size
     if available is not None and size * NEED > available:  # (too_big knew it: not None)
@@ -692,6 +693,9 @@ def _check_room(campaign: Campaign, source: str | None, keep: Path | None) -> Au
             where,
             refusal.hint,
         )
+    if keep is None:  # (the command line always has one: out/)
+        hint = "give an output folder (prepare(..., keep='out')): it is then read a batch at a time"
+        raise AudienceError(refusal.message, where, hint)
     return refusal
 
 
@@ -789,9 +793,16 @@ def _streamed(
     tables: dict[str, list[Any]] = {name: [] for name in RECORDS}
     with accounted.Keeping(keep, kept) as keeping:
         try:
-            found = streamed.survey(path, target.encoding, keeping.staging)
-            expected, read = (found.lines or 1) - 1, 0  # records: one a line, or fewer (quoted line breaks)
-            for table in streamed.batches(found, path, "\t" if path.suffix.lower() == ".tsv" else None):
+            if path.suffix.lower() == ".parquet":
+                import pyarrow.parquet as pq
+
+                found, expected, read = None, pq.ParquetFile(path).metadata.num_rows, 0
+                batches = streamed.parquet_batches(path, streamed.PARQUET_ROWS)
+            else:
+                found = streamed.survey(path, target.encoding, keeping.staging)
+                expected, read = (found.lines or 1) - 1, 0  # records: one a line, or fewer (quoted breaks)
+                batches = streamed.batches(found, path, "\t" if path.suffix.lower() == ".tsv" else None)
+            for table in batches:
                 read = int(table.frame[ROW].iloc[-1]) - 1 if len(table.frame) else read
                 frame, meta, records = _to_keep(_checked(table, campaign, reach), copy=False)
                 keeping.add(streamed.arrow_of(frame))
@@ -812,7 +823,7 @@ def _streamed(
             ) from None
         if not meta:
             raise big  # no row at all: a file this big of nothing but its header
-        if found.read != path:
+        if found is not None and found.read != path:
             found.read.unlink()  # its recoding into UTF-8, read
         whole = {
             name: pa.concat_tables(parts).unify_dictionaries().combine_chunks()

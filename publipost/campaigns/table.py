@@ -832,7 +832,13 @@ def _read_parquet(path: Path) -> Table:
         raise AudienceError(
             "reading Parquet needs pyarrow", Where(path), "pip install 'publipost[parquet]'"
         ) from None
+    return Table(path, parquet_cells(frame), encoding="parquet")
+
+
+def parquet_cells(frame: pd.DataFrame, first: int = 2) -> pd.DataFrame:
+    """A Parquet file's rows (from spreadsheet row `first` on) as text cells, as pandas writes
+    each value; a missing one empty."""
     frame = frame.astype("string").fillna("").astype(object)
     frame.columns = clean_headers([str(c) for c in frame.columns])
-    frame[ROW] = range(2, len(frame) + 2)
-    return Table(path, frame, encoding="parquet")
+    frame[ROW] = range(first, len(frame) + first)
+    return frame
