@@ -255,3 +255,39 @@ def test_the_reading_bar_starts_at_the_first_batch_and_advances_by_what_was_read
         for read in (100, 250, 400, 400):
             told(read, 500)
     assert bars == [(500, "reading in batches")] and steps == [100, 150, 150, 0]
+
+
+def test_a_sorted_copy_is_written_and_mapped_a_column_at_a_time(tmp_path):
+    """target.sort on an audience read in batches: the sorted text is not held in memory (ten
+    million rows: 2.7 GB), and nothing is left on disk once mapped."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+
+    rows = 20_000
+    frame = pd.DataFrame(
+        {
+            "last_name": [f"Mercier-{n:08d}" for n in range(rows)],
+            "postcode": [f"{(n * 7919) % 95000:05d}" for n in range(rows)],
+            "_row": range(2, rows + 2),
+            "_reach_letter": [n % 3 > 0 for n in range(rows)],
+            "_household": [None] * rows,
+        },
+        index=pd.RangeIndex(rows) * 3,
+    ).astype({"last_name": "str", "postcode": "str"})
+    positions = np.random.default_rng(31).permutation(rows)
+    before = pa.total_allocated_bytes()
+    sorted_ = streamed.taken(frame, positions, tmp_path / "out")
+    assert pa.total_allocated_bytes() - before < 100_000  # the text is in the files' pages
+    pd.testing.assert_frame_equal(sorted_, frame.take(positions))
+    assert not any((tmp_path / "out").iterdir())  # removed once mapped
+    maps = Path("/proc/self/maps")
+    if maps.exists():  # Linux: the text's bytes lie in the (removed) files' pages
+        mapped = [
+            [int(end, 16) for end in line.split()[0].split("-")]
+            for line in maps.read_text().splitlines()
+            if ".sorted-" in line
+        ]
+        for name in ("last_name", "postcode"):
+            for chunk in sorted_[name].array.__arrow_array__().chunks:
+                assert any(start <= chunk.buffers()[2].address < end for start, end in mapped), name

@@ -204,8 +204,9 @@ class Audience:
         None  # read, cleaned and checked by an earlier command, then (accounted.py)
     )
     settled: bool = False  # and accounted whole then: nothing it depends on changed since
-    # read a batch of rows at a time, too big to account whole in memory (streamed.py)
-    batched: bool = field(default=False, compare=False)
+    # read a batch of rows at a time, too big to account whole in memory (streamed.py): the
+    # folder where its columns are written to be mapped into memory (its output folder's kept)
+    batched: Path | None = field(default=None, compare=False)
     # where its whole accounting is kept (accounted.py): the reports written from it are kept
     # there too; an audience changed afterwards (only, held_back, rows_of) has none
     kept: Path | None = field(default=None, repr=False)
@@ -836,7 +837,7 @@ def _streamed(
             f"{big.message}; it was read a batch at a time, but could not be kept", big.where, big.hint
         )
     audience = _recalled(recalled, reach)
-    audience.recalled, audience.batched = None, True  # read just now
+    audience.recalled, audience.batched = None, keep / accounted.FOLDER  # read just now
     return audience
 
 
@@ -1563,11 +1564,18 @@ def _sort(audience: Audience, campaign: Campaign) -> None:
                 campaign.where(("target", "sort")),
                 audience.suggest(key),
             )
-    if keys:
-        audience.frame = audience.frame.sort_values(
-            by=keys, kind="stable", key=lambda column: folded_words(column.astype(str))
-        )
-        audience._lookup = None
+    if not keys:
+        return
+    frame = audience.frame  # the order found on the keys alone
+    order = frame[keys].sort_values(by=keys, kind="stable", key=lambda part: folded_words(part.astype(str)))
+    positions = frame.index.get_indexer(order.index)
+    if audience.batched is None:
+        audience.frame = frame.take(positions)
+    else:  # the sorted text written to disk a column at a time, and mapped: never all in memory
+        from publipost.campaigns import streamed
+
+        audience.frame = streamed.taken(frame, positions, audience.batched)
+    audience._lookup = None
 
 
 def _variant_column(audience: Audience, campaign: Campaign) -> str:
