@@ -164,10 +164,19 @@ def test_a_file_the_batches_cannot_read_exactly_is_refused_with_why(tmp_path, ba
     assert not (out / FOLDER).exists() or not any((out / FOLDER).rglob("*.arrow"))
 
 
-def test_a_wrong_encoding_is_said_at_its_line_as_the_whole_file_reader_says_it(tmp_path, monkeypatch, run):
+CUT_SHORT = b"\r\nC9;M.;Luc;Perrin\xc3"  # a row whose last character is cut short
+
+
+@pytest.mark.parametrize("end", [b"", CUT_SHORT], ids=["an accent", "a character cut short"])
+def test_a_wrong_encoding_is_said_at_its_line_as_the_whole_reader_says_it(tmp_path, monkeypatch, run, end):
+    """A cp1252 file said to be UTF-8: its first accent, or, at its very end, the first byte of
+    a character the file ends before (the decoder holds it back until the end)."""
     campaign = _couette(tmp_path)
     text = campaign.read_text(encoding="utf-8").replace("  where:", "  encoding: utf-8\n  where:", 1)
     campaign.write_text(text, encoding="utf-8")
+    clients = campaign.parent / "data" / "clients.csv"
+    if end:  # the file in UTF-8 but its last byte
+        clients.write_bytes(clients.read_bytes().decode("cp1252").encode() + end)
     whole = run("validate", campaign)
     monkeypatch.setattr(room, "available_memory", lambda: ROOM)
     monkeypatch.setattr(streamed, "BLOCK", 2048)

@@ -120,9 +120,10 @@ def _pass(path: Path, encoding: str, recoded: Path, last: bool) -> Survey | None
                 except UnicodeDecodeError as exc:
                     if not last:
                         return None
+                    bad = exc.object  # (with the bytes of a character begun in the chunk before)
                     raise AudienceError(
-                        f"byte 0x{raw[exc.start]:02x} cannot be read as {encoding}",
-                        Where(path, count.newlines + raw[: exc.start].count(b"\n") + 1),
+                        f"byte 0x{bad[exc.start]:02x} cannot be read as {encoding}",
+                        Where(path, count.newlines + bad[: exc.start].count(b"\n") + 1),
                         "remove target.encoding to let publipost detect it, or re-save the file as UTF-8",
                     ) from None
                 digest.update(raw)

@@ -218,7 +218,7 @@ def progress_bar(
 
 
 @contextlib.contextmanager
-def reading_bar() -> Iterator[Callable[[int, int], None] | None]:
+def reading_bar() -> Iterator[Callable[[int, int], None]]:
     """What `prepare` tells of a customer file read a batch at a time (too big for memory:
     campaigns/streamed.py), as a progress bar, shown from the first batch on: a file read at
     once shows none. Silence in pipes and CI logs (progress_bar)."""
