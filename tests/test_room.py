@@ -47,3 +47,14 @@ def test_the_machine_s_room_is_what_the_kernel_says_is_available():
     with open("/proc/meminfo", encoding="ascii") as file:
         total = next(int(line.split()[1]) * 1024 for line in file if line.startswith("MemTotal:"))
     assert available is not None and 0 < available <= total
+
+
+def test_a_file_s_data_is_its_size_and_a_damaged_parquet_file_s_too(tmp_path):
+    """(A Parquet file's own is what its first row group decodes to, for all its rows:
+    test_streamed.) One that is not Parquet at all is left to its reader to say so."""
+    text = tmp_path / "clients.csv"
+    text.write_text("id;name\n1;Dupont\n", encoding="utf-8")
+    damaged = tmp_path / "clients.parquet"
+    damaged.write_bytes(b"PAR1 not really")
+    assert room.data_size(text) == text.stat().st_size
+    assert room.data_size(damaged) == damaged.stat().st_size

@@ -96,10 +96,12 @@ def test_a_file_read_a_batch_at_a_time_is_accounted_as_the_whole_file(tmp_path, 
     planner, _ = _everything(tmp_path, own_store)
     campaigns = [planner, _couette(tmp_path / "cp1252"), _parquet(tmp_path / "parquet")]
     wholes = [prepare(campaign, keep=tmp_path / f"whole{n}").audience for n, campaign in enumerate(campaigns)]
-    monkeypatch.setattr(room, "available_memory", lambda: ROOM)
     monkeypatch.setattr(streamed, "BLOCK", 2048)
     monkeypatch.setattr(streamed, "PARQUET_ROWS", 16)
     for n, (campaign, whole) in enumerate(zip(campaigns, wholes, strict=True)):
+        source = ["customers.csv", "clients.csv", "customers.parquet"][n]
+        held = room.data_size(campaign.parent / "data" / source)
+        monkeypatch.setattr(room, "available_memory", lambda held=held: 3 * held)  # 4 times: whole
         batched = prepare(campaign, keep=tmp_path / f"batched{n}").audience
         assert batched.batched and not whole.batched
         assert _notes(batched) == _notes(whole) and _corrections(batched) == _corrections(whole)
@@ -201,6 +203,23 @@ def test_too_big_even_a_batch_at_a_time_is_refused_before_it_is_read(tmp_path, b
     done = run("validate", campaign)
     assert done.code == 2 and "read a batch at a time instead, it would still take" in done.err, done.err
     assert not batches and not (campaign.parent / "out").exists()
+
+
+def test_a_parquet_file_is_measured_by_what_it_holds_not_its_compressed_size(tmp_path, monkeypatch):
+    """A column of notes repeated on every row: the Parquet file is a few kilobytes, its data
+    half a megabyte. Measured by its size on disk, it would be read whole: the room check
+    would let through a file whose reading kills the process."""
+    campaign = _parquet(tmp_path)
+    data = campaign.parent / "data" / "customers.parquet"
+    import pandas as pd
+
+    frame = pd.read_parquet(data)
+    frame["Notes"] = "client fidèle, préfère le courrier au téléphone, " * 40
+    frame.to_parquet(data, row_group_size=50)
+    held = room.data_size(data)
+    assert held > 5 * data.stat().st_size
+    monkeypatch.setattr(room, "available_memory", lambda: 3 * held)  # whole: 4 times; batches: 2
+    assert prepare(campaign, keep=tmp_path / "out").audience.batched
 
 
 def test_without_an_output_folder_the_library_says_to_give_one(tmp_path, monkeypatch):

@@ -666,7 +666,7 @@ def _check_room(campaign: Campaign, source: str | None, keep: Path | None) -> Au
     an output folder to keep it in), else raised."""
     from publipost.campaigns.parts import part_paths
     from publipost.campaigns.paths import is_partitioned
-    from publipost.campaigns.room import available_memory, check_room, too_big
+    from publipost.campaigns.room import available_memory, check_room, data_size, too_big
     from publipost.campaigns.streamed import DELIMITED, NEED, looks_like_text
 
     base = campaign.path.parent
@@ -686,7 +686,7 @@ def _check_room(campaign: Campaign, source: str | None, keep: Path | None) -> Au
     suffix = path.suffix.lower()
     if not (suffix == ".parquet" or (suffix in DELIMITED and looks_like_text(path))):
         raise refusal
-    available, size = available_memory(), path.stat().st_size
+    available, size = available_memory(), data_size(path)
     if available is not None and size * NEED > available:  # (too_big knew it: not None)
         raise AudienceError(
             f"{refusal.message}; read a batch at a time instead, it would still take "
@@ -776,13 +776,14 @@ def _streamed(
     import pyarrow as pa
 
     from publipost.campaigns import accounted, streamed
+    from publipost.campaigns.room import data_size
 
     target = campaign.target
     path = campaign.resolve(target.source or "")
     place = keep
     while not place.exists():  # the output folder, or where it will be
         place = place.parent
-    need, room = streamed.DISK * path.stat().st_size, shutil.disk_usage(place).free
+    need, room = streamed.DISK * data_size(path), shutil.disk_usage(place).free
     if room < need:
         raise AudienceError(
             f"{big.message}; read a batch at a time instead, it needs {need / 1024**3:.0f} GB on "

@@ -32,7 +32,7 @@ def check_room(files: list[Path], where: Where | None, name: str = "customer fil
 
 def too_big(files: list[Path], where: Where | None, name: str = "customer file") -> AudienceError | None:
     """Why these files' accounting cannot fit in memory; None when it may."""
-    size = sum(path.stat().st_size for path in files if path.is_file())
+    size = sum(data_size(path) for path in files if path.is_file())
     available = available_memory()
     if available is None or size * NEED <= available:
         return None
@@ -44,6 +44,28 @@ def too_big(files: list[Path], where: Where | None, name: str = "customer file")
         f"check the campaign names the {name}; split a file this large (by region or date) "
         "and run a campaign for each part",
     )
+
+
+def data_size(path: Path) -> int:
+    """The bytes a file's data takes once read: the file's size; a Parquet file's first row
+    group as Arrow decodes it, for all its rows (compressed, its repeated values written
+    once, a Parquet file can be a tenth of what it holds)."""
+    size = path.stat().st_size
+    if path.suffix.lower() != ".parquet":
+        return size
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:  # read by nothing else either: the reader says so
+        return size
+    try:
+        file = pq.ParquetFile(path)
+        if not file.metadata.num_row_groups or not file.metadata.row_group(0).num_rows:
+            return size
+        first = file.read_row_group(0)
+    except (OSError, pa.ArrowException):  # not Parquet after all: the reader says what is wrong
+        return size
+    return max(size, first.nbytes * file.metadata.num_rows // first.num_rows)
 
 
 def available_memory() -> int | None:
