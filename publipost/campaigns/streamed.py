@@ -15,9 +15,9 @@ is the file's pages, which the kernel reads in and lets go of as it needs, not t
 own memory. What the rest of the accounting adds (outcomes, ids, the keys it matches on) is.
 
 Only the files Arrow reads exactly as the careful reader would (table._read_arrow) are read so:
-one record a line, or quoted values holding line breaks. Any other (a row of another width, an
-empty line, a stray line break) needs the careful reader, which holds the file whole: such a
-file is refused with the reason, before anything is written.
+one record a line (an empty one too), or quoted values holding line breaks. Any other (a row of
+another width, a stray line break) needs the careful reader, which holds the file whole: such
+a file is refused with the reason, before anything is written.
 """
 
 from __future__ import annotations
@@ -194,7 +194,9 @@ def batches(found: Survey, path: Path, separator: str | None) -> Iterator[Table]
             double_quote=True,
             escape_char=False,
             newlines_in_values=found.quoted,
-            ignore_empty_lines=not found.quoted,
+            # an empty line is a record, blank, as the csv module reads it (the careful reader
+            # numbers the rows below it so)
+            ignore_empty_lines=False,
         ),
         convert_options=arrow_csv.ConvertOptions(
             column_types={name: pa.large_string() for name in names},  # pandas' own: no copy
@@ -220,7 +222,7 @@ def batches(found: Survey, path: Path, separator: str | None) -> Iterator[Table]
             raise CannotStream("it has more records than lines")
         yield Table(path, frame, found.encoding, separator, digest=found.digest)
     if row - 2 < found.lines - 1 and not found.quoted:
-        raise CannotStream("it has empty lines, or records over several lines")
+        raise CannotStream("it has records over several lines")
 
 
 def parquet_batches(path: Path, rows: int) -> Iterator[Table]:
