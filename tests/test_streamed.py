@@ -70,12 +70,14 @@ def _couette(folder: Path) -> Path:
 
 
 def _unquoted(folder: Path) -> Path:
-    """The French example with no quote at all, and empty lines (an export's, and its end's)."""
+    """The French example with no quote at all, empty lines (an export's, and its end's), and
+    rows of another width: first, in the middle, in a row of separators only, and last."""
     campaign = _couette(folder)
     clients = campaign.parent / "data" / "clients.csv"
     header, *rows = clients.read_bytes().decode("cp1252").split("\r\n")
     rows = [row.replace('"', "").replace("\n", " ") for row in rows]
-    rows = [*rows[:40], "", *rows[40:90], "", "", *rows[90:], "", ""]
+    short = ";".join(rows[20].split(";")[:9])  # its last three fields missing: padded
+    rows = [WIDER, *rows[:40], "", short, *rows[40:90], "", ";" * 14, "", *rows[90:], "", WIDER, "  "]
     clients.write_bytes("\r\n".join([header, *rows]).encode("cp1252"))
     return campaign
 
@@ -242,6 +244,35 @@ def test_without_an_output_folder_the_library_says_to_give_one(tmp_path, monkeyp
     with pytest.raises(AudienceError) as refused:
         prepare(_couette(tmp_path))
     assert "keep='out'" in str(refused.value) and "a batch at a time" in str(refused.value)
+
+
+def test_rows_of_another_width_are_found_a_chunk_at_a_time_as_line_by_line():
+    """streamed.Widths against each line's fields counted in Python, over random files with no
+    quote cut into random chunks: \r\n cut in two, empty lines, a last line with no break."""
+    draw = random.Random(7)
+    for _ in range(500):
+        lines = [
+            "a;b;c",
+            *(
+                ";".join("x" * draw.randrange(3) for _ in range(draw.choice([1, 2, 3, 3, 3, 4])))
+                for _ in range(draw.randrange(12))
+            ),
+        ]
+        ending = draw.choice(["\n", "\r\n"])
+        data = ending.join(lines).encode() + draw.choice([b"", ending.encode()])
+        widths = streamed.Widths(None)
+        at = 0
+        while at < len(data):
+            step = draw.randrange(1, 9)
+            widths.add(data[at : at + step])
+            at += step
+        widths.add(b"", final=True)
+        expected = [
+            (number, line)
+            for number, line in enumerate(data.decode().replace("\r\n", "\n").split("\n"), start=1)
+            if number > 1 and line and line.count(";") != 2
+        ]
+        assert widths.odd == expected, data
 
 
 def test_lines_counted_a_chunk_at_a_time_are_the_whole_file_s():

@@ -793,6 +793,8 @@ def _streamed(
         )
     meta: dict[str, Any] = {}
     tables: dict[str, list[Any]] = {name: [] for name in RECORDS}
+    malformed: list[tuple[int, str]] = []
+    rejected: dict[int, list[str]] = {}
     with accounted.Keeping(keep, kept) as keeping:
         try:
             if path.suffix.lower() == ".parquet":
@@ -801,11 +803,14 @@ def _streamed(
                 found, expected, read = None, pq.ParquetFile(path).metadata.num_rows, 0
                 batches = streamed.parquet_batches(path, streamed.PARQUET_ROWS)
             else:
-                found = streamed.survey(path, target.encoding, keeping.staging)
+                separator = "\t" if path.suffix.lower() == ".tsv" else None
+                found = streamed.survey(path, target.encoding, keeping.staging, separator)
                 expected, read = (found.lines or 1) - 1, 0  # records: one a line, or fewer (quoted breaks)
-                batches = streamed.batches(found, path, "\t" if path.suffix.lower() == ".tsv" else None)
+                batches = streamed.batches(found, path, separator)
             for table in batches:
                 read = int(table.frame[ROW].iloc[-1]) - 1 if len(table.frame) else read
+                malformed += table.malformed  # the rows of another width the careful reader rejects
+                rejected |= table.rejected_values
                 frame, meta, records = _to_keep(_checked(table, campaign, reach), copy=False)
                 keeping.add(streamed.arrow_of(frame))
                 for name, records_table in records.items():
@@ -825,6 +830,8 @@ def _streamed(
             ) from None
         if not meta:
             raise big  # no row at all: a file this big of nothing but its header
+        meta["source"]["malformed"] = [[row, why] for row, why in malformed]
+        meta["source"]["rejected_values"] = {str(row): values for row, values in rejected.items()}
         if found is not None and found.read != path:
             found.read.unlink()  # its recoding into UTF-8, read
         whole = {

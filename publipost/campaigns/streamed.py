@@ -22,6 +22,7 @@ a file is refused with the reason, before anything is written.
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import hashlib
 from collections.abc import Iterator
@@ -29,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from publipost.campaigns.table import (
@@ -40,6 +42,7 @@ from publipost.campaigns.table import (
     _swallows,
     parquet_cells,
     sniff_separator,
+    too_wide,
     unknown_encoding,
 )
 from publipost.errors import AudienceError, Where
@@ -68,13 +71,16 @@ class Survey:
     breaks: bool  # a line break Arrow does not know (_BREAKS)
     quoted: bool
     lines: int | None  # as table._lines counts them; None for a \r alone
+    # in a file with no quote: its lines of another number of fields than the header's (line
+    # number, text), which Arrow cannot read and the careful reader pads or rejects
+    odd: tuple[tuple[int, str], ...] = ()
 
 
 class CannotStream(Exception):
     """Why this file cannot be read a batch at a time."""
 
 
-def survey(path: Path, encoding: str | None, spill: Path) -> Survey:
+def survey(path: Path, encoding: str | None, spill: Path, separator: str | None = None) -> Survey:
     """Pass 1: digest, encoding, lines; the text recoded into `spill` (a folder) if need be."""
     if not looks_like_text(path):
         raise CannotStream("it is not text (NUL bytes, or nothing but blanks at its start)")
@@ -85,7 +91,7 @@ def survey(path: Path, encoding: str | None, spill: Path) -> Survey:
             bom = file.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8
         candidates = ["utf-8-sig"] if bom else ["utf-8", "cp1252", "latin-1"]
     for candidate in candidates:
-        found = _pass(path, candidate, spill / "recoded.csv", last=candidate == candidates[-1])
+        found = _pass(path, candidate, spill / "recoded.csv", separator, last=candidate == candidates[-1])
         if found is not None:
             return found
     raise AssertionError("latin-1 reads any byte")  # pragma: no cover
@@ -99,7 +105,7 @@ def looks_like_text(path: Path) -> bool:
     return "\x00" not in start[:4096] and bool(start.strip())
 
 
-def _pass(path: Path, encoding: str, recoded: Path, last: bool) -> Survey | None:
+def _pass(path: Path, encoding: str, recoded: Path, separator: str | None, last: bool) -> Survey | None:
     """The file read through once as `encoding`; None when it is not (and another may be)."""
     try:
         decoder = codecs.getincrementaldecoder(encoding)("strict")
@@ -107,7 +113,7 @@ def _pass(path: Path, encoding: str, recoded: Path, last: bool) -> Survey | None
         raise unknown_encoding(path, encoding) from None
     kept = encoding not in ("utf-8", "utf-8-sig")  # UTF-8 is read as it is
     digest = hashlib.sha256()
-    count = Lines()
+    count, widths = Lines(), Widths(separator)
     breaks = quoted = False
     first: list[str] = []
     out = recoded.open("wb") if kept else None
@@ -135,6 +141,8 @@ def _pass(path: Path, encoding: str, recoded: Path, last: bool) -> Survey | None
                 breaks = breaks or any(mark in text for mark in _BREAKS)
                 quoted = quoted or b'"' in data
                 count.add(data)
+                if not quoted:  # (a quote: Arrow reads the rows, or the file is refused)
+                    widths.add(data, final=not raw)
                 if not raw:
                     break
     finally:
@@ -143,9 +151,54 @@ def _pass(path: Path, encoding: str, recoded: Path, last: bool) -> Survey | None
     line = "".join(first).split("\n", 1)[0]
     if encoding == "utf-8-sig":
         line = line.removeprefix("\ufeff")
-    return Survey(
-        recoded if kept else path, encoding, digest.hexdigest(), line, breaks, quoted, count.lines(quoted)
-    )
+    lines = count.lines(quoted)
+    odd = () if quoted else tuple(widths.odd)
+    return Survey(recoded if kept else path, encoding, digest.hexdigest(), line, breaks, quoted, lines, odd)
+
+
+ODD_ROWS = 100_000  # rows of another width held to be placed: beyond, the file is refused
+
+
+class Widths:
+    """The lines of a file with no quote whose number of fields is not the header's, found a
+    chunk at a time (numpy counts the separators of every line: a million lines in 0.1 s), so
+    that the batches place them where the careful reader would: padded when short, rejected
+    with why when too wide. An empty line is Arrow's blank record: not odd."""
+
+    def __init__(self, separator: str | None) -> None:
+        self.separator = separator  # None: the header's, sniffed
+        self.width: int | None = None
+        self.carry = b""  # the line begun at the chunk's end
+        self.done = 0  # lines counted
+        self.odd: list[tuple[int, str]] = []
+
+    def add(self, data: bytes, final: bool = False) -> None:
+        buffer = self.carry + data
+        values = np.frombuffer(buffer, dtype=np.uint8)
+        ends = np.flatnonzero(values == 10)
+        if final and buffer and (not len(ends) or ends[-1] != len(buffer) - 1):
+            ends = np.append(ends, len(buffer))  # the last line, with no line break
+        if not len(ends):
+            self.carry = buffer
+            return
+        starts = np.concatenate(([0], ends[:-1] + 1))
+        if self.width is None:
+            header = buffer[: ends[0]].decode("utf-8", errors="replace").removesuffix("\r")
+            self.separator = self.separator or sniff_separator(header)
+            self.width = header.count(self.separator) + 1
+        mark = (self.separator or "").encode()
+        if len(mark) == 1:  # (else Arrow cannot read it: refused by the header)
+            at = np.flatnonzero(values == mark[0])
+            fields = np.searchsorted(at, ends) - np.searchsorted(at, starts) + 1
+            returns = (ends > starts) & (values[np.maximum(ends - 1, 0)] == 13)
+            empty = ends - starts - returns == 0
+            for index in np.flatnonzero((fields != self.width) & ~empty).tolist():
+                number = self.done + index + 1
+                if number > 1 and len(self.odd) <= ODD_ROWS:
+                    text = buffer[starts[index] : ends[index]].decode("utf-8").removesuffix("\r")
+                    self.odd.append((number, text))
+        self.done += len(ends)
+        self.carry = buffer[ends[-1] + 1 :]
 
 
 class Lines:
@@ -184,6 +237,14 @@ def batches(found: Survey, path: Path, separator: str | None) -> Iterator[Table]
         raise CannotStream("its header line cannot be read a batch at a time")
     if found.lines is None:
         raise CannotStream("it has lines ended by \\r alone")
+    if len(found.odd) > ODD_ROWS:
+        raise CannotStream(f"more than {ODD_ROWS:,} rows have another number of fields than the header")
+    skipped: list[str] = []  # the rows Arrow could not read: the odd ones, placed here
+
+    def skip(row: Any) -> str:
+        skipped.append(row.text)
+        return "skip"
+
     names = [f"c{i}" for i in range(len(header))]
     reader = arrow_csv.open_csv(
         str(found.read),
@@ -197,6 +258,7 @@ def batches(found: Survey, path: Path, separator: str | None) -> Iterator[Table]
             # an empty line is a record, blank, as the csv module reads it (the careful reader
             # numbers the rows below it so)
             ignore_empty_lines=False,
+            invalid_row_handler=None if found.quoted else skip,
         ),
         convert_options=arrow_csv.ConvertOptions(
             column_types={name: pa.large_string() for name in names},  # pandas' own: no copy
@@ -204,7 +266,12 @@ def batches(found: Survey, path: Path, separator: str | None) -> Iterator[Table]
             quoted_strings_can_be_null=False,
         ),
     )
-    row = 2  # the first record's spreadsheet row (the header is row 1)
+    odd, lines = list(found.odd), [number for number, _ in found.odd]
+
+    def table_of(frame: pd.DataFrame) -> Table:
+        return Table(path, frame, found.encoding, separator, digest=found.digest)
+
+    placed, row = 0, 2  # the odd rows placed; the next record's spreadsheet row (the header's is 1)
     while True:
         try:
             batch = reader.read_next_batch()
@@ -216,13 +283,51 @@ def batches(found: Survey, path: Path, separator: str | None) -> Iterator[Table]
             raise CannotStream("a quoted value may be a quote left open")
         frame = batch.to_pandas()
         frame.columns = header
-        frame[ROW] = range(row, row + len(frame))
-        row += len(frame)
+        end = row + len(frame) - 1  # the batch's last record, once the odd rows among them count
+        while end != (wider := row + len(frame) - 1 + bisect.bisect_right(lines, end, placed) - placed):
+            end = wider
+        numbers = np.arange(row, end + 1)
+        here = odd[placed : bisect.bisect_right(lines, end, placed)]
+        frame[ROW] = numbers[~np.isin(numbers, lines[placed : placed + len(here)])] if here else numbers
+        placed, row = placed + len(here), end + 1
         if row - 2 > found.lines - 1:
             raise CannotStream("it has more records than lines")
-        yield Table(path, frame, found.encoding, separator, digest=found.digest)
+        yield _with_odd(table_of(frame), here, header)
+    if placed < len(odd):  # odd rows after the last row Arrow read
+        empty = pd.DataFrame({name: pd.Series(dtype="str") for name in header})
+        empty[ROW] = pd.Series(dtype="int64")
+        row = odd[-1][0] + 1
+        yield _with_odd(
+            Table(path, empty, found.encoding, separator, digest=found.digest), odd[placed:], header
+        )
+    if len(skipped) != len(odd):
+        raise CannotStream("its rows of another width could not all be placed")
     if row - 2 < found.lines - 1 and not found.quoted:
         raise CannotStream("it has records over several lines")
+
+
+def _with_odd(table: Table, odd: list[tuple[int, str]], header: list[str]) -> Table:
+    """The batch with its odd rows placed as the careful reader places them (table._careful):
+    a blank one left out, a short one padded in its place, a wide one rejected with why."""
+    if not odd:
+        return table
+    width, separator = len(header), table.separator or ""
+    rows, numbers = [], []
+    for number, text in odd:
+        values = text.split(separator)  # (a file with no quote)
+        if not "".join(values).strip():
+            continue
+        if len(values) > width:
+            table.rejected_values[number] = values
+            table.malformed.append((number, too_wide(len(values), width, separator)))
+            continue
+        rows.append(values + [""] * (width - len(values)))
+        numbers.append(number)
+    if rows:
+        padded = pd.DataFrame(rows, columns=header, dtype=object).assign(**{ROW: numbers})
+        placed = pd.concat([table.frame, padded], ignore_index=True)
+        table.frame = placed.sort_values(ROW, kind="stable", ignore_index=True)
+    return table
 
 
 def parquet_batches(path: Path, rows: int) -> Iterator[Table]:

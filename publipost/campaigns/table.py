@@ -263,19 +263,18 @@ def _careful(path: Path, text: str, used: str, separator: str | None, digest: st
             continue  # blank line (one join: a generator per row cost a tenth of the read)
         if len(values) > width:
             rejected_values[record] = values
-            malformed.append(
-                (
-                    record,
-                    f"{len(values)} fields where the header has {width}: "
-                    f"a '{separator}' inside a value needs quotes",
-                )
-            )
+            malformed.append((record, too_wide(len(values), width, separator)))
             continue
         rows.append(values + [""] * (width - len(values)))
         numbers.append(record)
     frame = pd.DataFrame(rows, columns=header, dtype=object) if rows else pd.DataFrame(columns=header)
     frame[ROW] = numbers
     return Table(path, frame, used, separator, malformed, rejected_values, digest)
+
+
+def too_wide(fields: int, width: int, separator: str) -> str:
+    """Why a row of more fields than the header's is rejected."""
+    return f"{fields} fields where the header has {width}: a '{separator}' inside a value needs quotes"
 
 
 def _read_fast(
