@@ -363,3 +363,28 @@ def test_a_sorted_copy_is_written_and_mapped_a_column_at_a_time(tmp_path):
         for name in ("last_name", "postcode"):
             for chunk in sorted_[name].array.__arrow_array__().chunks:
                 assert any(start <= chunk.buffers()[2].address < end for start, end in mapped), name
+
+
+def test_letters_and_e_mails_rendered_from_batches_are_the_whole_file_s(tmp_path, monkeypatch, run):
+    campaign = _unquoted(tmp_path)
+    clients = campaign.parent / "data" / "clients.csv"
+    formats = ("text", "email.text")
+    wholes = [
+        run("render", campaign, "--format", f, "--no-lint", "--out", tmp_path / f"w{f}") for f in formats
+    ]
+    held = room.data_size(clients)
+    monkeypatch.setattr(room, "available_memory", lambda: 3 * held)
+    monkeypatch.setattr(streamed, "BLOCK", 2048)
+    batched = [
+        run("render", campaign, "--format", f, "--no-lint", "--out", tmp_path / f"b{f}") for f in formats
+    ]
+    assert all(done.code == 0 for done in [*wholes, *batched]), [d.err for d in [*wholes, *batched]]
+    assert "read a batch of rows at a time" in batched[0].out
+    for f in formats:
+        written = {
+            p.relative_to(tmp_path / f"w{f}"): p.read_bytes() for p in (tmp_path / f"w{f}").rglob("*.txt")
+        }
+        again = {
+            p.relative_to(tmp_path / f"b{f}"): p.read_bytes() for p in (tmp_path / f"b{f}").rglob("*.txt")
+        }
+        assert len(written) > 100 and written == again, f
