@@ -275,6 +275,14 @@ def test_rows_of_another_width_are_found_a_chunk_at_a_time_as_line_by_line():
         assert widths.odd == expected, data
 
 
+def test_a_line_without_end_is_refused_before_it_fills_memory(monkeypatch):
+    monkeypatch.setattr(streamed, "LONGEST", 1000)
+    widths = streamed.Widths(";")
+    widths.add(b"a;b\n1;2\n" + b"x" * 600)
+    with pytest.raises(streamed.CannotStream, match="a line of over"):
+        widths.add(b"x" * 600)
+
+
 def test_lines_counted_a_chunk_at_a_time_are_the_whole_file_s():
     """A \r\n cut between two chunks is one line end: the count is table._lines' of the whole."""
     draw = random.Random(31)

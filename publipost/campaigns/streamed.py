@@ -157,6 +157,7 @@ def _pass(path: Path, encoding: str, recoded: Path, separator: str | None, last:
 
 
 ODD_ROWS = 100_000  # rows of another width held to be placed: beyond, the file is refused
+LONGEST = 1 << 26  # bytes of a line held while its end is looked for: 64 MB
 
 
 class Widths:
@@ -179,6 +180,8 @@ class Widths:
         if final and buffer and (not len(ends) or ends[-1] != len(buffer) - 1):
             ends = np.append(ends, len(buffer))  # the last line, with no line break
         if not len(ends):
+            if len(buffer) > LONGEST:  # (the careful reader would hold it whole too)
+                raise CannotStream(f"a line of over {LONGEST >> 20} MB")
             self.carry = buffer
             return
         starts = np.concatenate(([0], ends[:-1] + 1))
@@ -239,10 +242,10 @@ def batches(found: Survey, path: Path, separator: str | None) -> Iterator[Table]
         raise CannotStream("it has lines ended by \\r alone")
     if len(found.odd) > ODD_ROWS:
         raise CannotStream(f"more than {ODD_ROWS:,} rows have another number of fields than the header")
-    skipped: list[str] = []  # the rows Arrow could not read: the odd ones, placed here
+    skipped = [0]  # the rows Arrow could not read: the odd ones, placed here
 
     def skip(row: Any) -> str:
-        skipped.append(row.text)
+        skipped[0] += 1
         return "skip"
 
     names = [f"c{i}" for i in range(len(header))]
@@ -300,7 +303,7 @@ def batches(found: Survey, path: Path, separator: str | None) -> Iterator[Table]
         yield _with_odd(
             Table(path, empty, found.encoding, separator, digest=found.digest), odd[placed:], header
         )
-    if len(skipped) != len(odd):
+    if skipped[0] != len(odd):
         raise CannotStream("its rows of another width could not all be placed")
     if row - 2 < found.lines - 1 and not found.quoted:
         raise CannotStream("it has records over several lines")
