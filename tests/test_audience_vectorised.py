@@ -1084,3 +1084,14 @@ def test_each_row_s_first_of_its_key_is_found_as_a_sort_found_it():
         expected = np.unique(codes, return_index=True)[1][codes]
         assert first.tolist() == expected.tolist(), keys.tolist()
         assert duplicate.tolist() == (expected != np.arange(size)).tolist()
+
+
+def test_reasons_kept_for_many_rows_are_one_string_each_and_the_same_values():
+    """400,000 rows filtered out by one condition keep its reason once, not 400,000 copies."""
+    from publipost.campaigns.audience import _shared
+
+    for dtype in ("str", object):
+        texts = pd.Series(["does not match (date)", "no e-mail", "does not match (date)"] * 1000, dtype=dtype)
+        shared = _shared(texts)
+        assert shared == texts.tolist()
+        assert len({id(text) for text in shared}) == 2
