@@ -396,3 +396,41 @@ def test_letters_and_e_mails_rendered_from_batches_are_the_whole_file_s(tmp_path
             p.relative_to(tmp_path / f"b{f}"): p.read_bytes() for p in (tmp_path / f"b{f}").rglob("*.txt")
         }
         assert len(written) > 100 and written == again, f
+
+
+@pytest.mark.parametrize("fault", ["disk full", "interrupted"])
+def test_a_fault_mid_file_leaves_nothing_kept_and_the_next_run_reads_all(
+    tmp_path, batches, run, monkeypatch, fault
+):
+    """The output folder fills up at the third batch, or the run is stopped (Ctrl-C) there:
+    said (exit 2 and what to do, or 130), nothing half-kept stays, and the next run reads
+    every batch again."""
+    import errno
+
+    from publipost.campaigns import accounted
+
+    campaign = _couette(tmp_path)
+    add = accounted.Keeping.add
+    seen = []
+
+    def failing(self, table):
+        seen.append(1)
+        if len(seen) == 3:
+            if fault == "disk full":
+                raise OSError(errno.ENOSPC, "No space left on device")
+            raise KeyboardInterrupt
+        return add(self, table)
+
+    monkeypatch.setattr(accounted.Keeping, "add", failing)
+    out = campaign.parent / "out"
+    done = run("validate", campaign)
+    if fault == "disk full":  # said as any output folder that cannot be written
+        assert done.code == 2 and "Traceback" not in done.err, done.err
+        assert "No space left on device" in done.err and "with --out" in done.err
+    else:
+        assert done.code == 130 and "interrupted" in done.err, done.err
+    assert not [p for p in (out / FOLDER).rglob("*") if p.is_file()]  # nothing half-kept
+    monkeypatch.setattr(accounted.Keeping, "add", add)
+    batches.clear()
+    again = run("validate", campaign)
+    assert again.code == 0 and len(batches) >= 8 and "as accounted at" not in again.out, again.err

@@ -28,7 +28,7 @@ from publipost.campaigns.emails import NO_EMAIL, check_column
 from publipost.i18n import N_, chosen, speaking
 
 if TYPE_CHECKING:
-    from publipost.campaigns.accounted import Kept
+    from publipost.campaigns.accounted import Keeping, Kept
     from publipost.campaigns.complaints import Complaints
 from publipost.campaigns.fields import map_headers, suggest_field
 from publipost.campaigns.model import Campaign
@@ -667,7 +667,7 @@ def _check_room(campaign: Campaign, source: str | None, keep: Path | None) -> Au
     from publipost.campaigns.parts import part_paths
     from publipost.campaigns.paths import is_partitioned
     from publipost.campaigns.room import available_memory, check_room, data_size, too_big
-    from publipost.campaigns.streamed import DELIMITED, NEED, looks_like_text
+    from publipost.campaigns.streamed import DELIMITED, NEED, starts_as_text
 
     base = campaign.path.parent
     for index, exclusion in enumerate(campaign.target.exclude):
@@ -684,7 +684,7 @@ def _check_room(campaign: Campaign, source: str | None, keep: Path | None) -> Au
     if refusal is None:
         return None
     suffix = path.suffix.lower()
-    if not (suffix == ".parquet" or (suffix in DELIMITED and looks_like_text(path))):
+    if not (suffix == ".parquet" or (suffix in DELIMITED and starts_as_text(path))):
         raise refusal
     available, size = available_memory(), data_size(path)
     if available is not None and size * NEED > available:  # (too_big knew it: not None)
@@ -773,8 +773,6 @@ def _streamed(
     the kept audience, then taken from there mapped into memory (streamed.py)."""
     import shutil
 
-    import pyarrow as pa
-
     from publipost.campaigns import accounted, streamed
     from publipost.campaigns.room import data_size
 
@@ -791,54 +789,16 @@ def _streamed(
             big.where,
             big.hint,
         )
-    meta: dict[str, Any] = {}
-    tables: dict[str, list[Any]] = {name: [] for name in RECORDS}
-    malformed: list[tuple[int, str]] = []
-    rejected: dict[int, list[str]] = {}
-    with accounted.Keeping(keep, kept) as keeping:
-        try:
-            if path.suffix.lower() == ".parquet":
-                import pyarrow.parquet as pq
-
-                found, expected, read = None, pq.ParquetFile(path).metadata.num_rows, 0
-                batches = streamed.parquet_batches(path, streamed.PARQUET_ROWS)
-            else:
-                separator = "\t" if path.suffix.lower() == ".tsv" else None
-                found = streamed.survey(path, target.encoding, keeping.staging, separator)
-                expected, read = (found.lines or 1) - 1, 0  # records: one a line, or fewer (quoted breaks)
-                batches = streamed.batches(found, path, separator)
-            for table in batches:
-                read = int(table.frame[ROW].iloc[-1]) - 1 if len(table.frame) else read
-                malformed += table.malformed  # the rows of another width the careful reader rejects
-                rejected |= table.rejected_values
-                frame, meta, records = _to_keep(_checked(table, campaign, reach), copy=False)
-                keeping.add(streamed.arrow_of(frame))
-                for name, records_table in records.items():
-                    tables[name].append(records_table)
-                del frame
-                _let_go()
-                if progress is not None:
-                    progress(read, max(read, expected))
-            if progress is not None:
-                progress(read, read)  # every record read (fewer than lines where values hold line breaks)
-        except streamed.CannotStream as exc:
-            raise AudienceError(
-                f"{big.message}; it cannot be read a batch at a time instead: {exc}",
-                big.where,
-                "check the campaign names the customer file; save it again from the spreadsheet as "
-                "CSV, or split it (by region or date) and run a campaign for each part",
-            ) from None
-        if not meta:
-            raise big  # no row at all: a file this big of nothing but its header
-        meta["source"]["malformed"] = [[row, why] for row, why in malformed]
-        meta["source"]["rejected_values"] = {str(row): values for row, values in rejected.items()}
-        if found is not None and found.read != path:
-            found.read.unlink()  # its recoding into UTF-8, read
-        whole = {
-            name: pa.concat_tables(parts).unify_dictionaries().combine_chunks()
-            for name, parts in tables.items()
-        }
-        keeping.finish(meta, whole)
+    try:  # (an output folder that cannot be written, or fills up: the command says so; nothing stays)
+        with accounted.Keeping(keep, kept) as keeping:
+            _keep_batches(campaign, reach, path, keeping, progress)
+    except streamed.CannotStream as exc:
+        raise AudienceError(
+            f"{big.message}; it cannot be read a batch at a time instead: {exc}",
+            big.where,
+            "check the campaign names the customer file; save it again from the spreadsheet as "
+            "CSV, or split it (by region or date) and run a campaign for each part",
+        ) from None
     recalled = accounted.recall(keep, kept, makers=RECORDS)
     if recalled is None:
         raise AudienceError(
@@ -847,6 +807,60 @@ def _streamed(
     audience = _recalled(recalled, reach)
     audience.recalled, audience.batched = None, keep / accounted.FOLDER  # read just now
     return audience
+
+
+def _keep_batches(
+    campaign: Campaign,
+    reach: Sequence[Reach],
+    path: Path,
+    keeping: Keeping,
+    progress: Callable[[int, int], None] | None,
+) -> None:
+    """Each batch of the file read (streamed.py), checked, and added to the kept audience."""
+    import pyarrow as pa
+
+    from publipost.campaigns import streamed
+
+    meta: dict[str, Any] = {}
+    tables: dict[str, list[Any]] = {name: [] for name in RECORDS}
+    malformed: list[tuple[int, str]] = []
+    rejected: dict[int, list[str]] = {}
+    found = None
+    if path.suffix.lower() == ".parquet":
+        import pyarrow.parquet as pq
+
+        expected = pq.ParquetFile(path).metadata.num_rows
+        batches = streamed.parquet_batches(path, streamed.PARQUET_ROWS)
+    else:
+        separator = "\t" if path.suffix.lower() == ".tsv" else None
+        found = streamed.survey(path, campaign.target.encoding, keeping.staging, separator)
+        expected = (found.lines or 1) - 1  # records: one a line, or fewer (quoted line breaks)
+        batches = streamed.batches(found, path, separator)
+    read = 0
+    for table in batches:
+        read = int(table.frame[ROW].iloc[-1]) - 1 if len(table.frame) else read
+        malformed += table.malformed  # the rows of another width the careful reader rejects
+        rejected |= table.rejected_values
+        frame, meta, records = _to_keep(_checked(table, campaign, reach), copy=False)
+        keeping.add(streamed.arrow_of(frame))
+        for name, records_table in records.items():
+            tables[name].append(records_table)
+        del frame
+        _let_go()
+        if progress is not None:
+            progress(read, max(read, expected))
+    if progress is not None:
+        progress(read, read)  # every record read (fewer than lines where values hold line breaks)
+    if not meta:
+        raise streamed.CannotStream("it holds no row but its header")
+    meta["source"]["malformed"] = [[row, why] for row, why in malformed]
+    meta["source"]["rejected_values"] = {str(row): values for row, values in rejected.items()}
+    if found is not None and found.read != path:
+        found.read.unlink()  # its recoding into UTF-8, read
+    whole = {
+        name: pa.concat_tables(parts).unify_dictionaries().combine_chunks() for name, parts in tables.items()
+    }
+    keeping.finish(meta, whole)
 
 
 def _recalled(kept: Kept, reach: Sequence[Reach]) -> Audience:

@@ -39,13 +39,14 @@ from publipost.campaigns.table import (
     ROW,
     Table,
     _arrow_header,
+    _decode_error,
     _swallows,
+    looks_like_text,
     parquet_cells,
     sniff_separator,
     too_wide,
     unknown_encoding,
 )
-from publipost.errors import AudienceError, Where
 
 BLOCK = 1 << 24  # bytes of the file per batch (16 MB: about 130,000 rows; measured below)
 # The memory it takes, in times the file: the most measured, at ten million rows (2026-12-06):
@@ -84,7 +85,7 @@ class CannotStream(Exception):
 
 def survey(path: Path, encoding: str | None, spill: Path, separator: str | None = None) -> Survey:
     """Pass 1: digest, encoding, lines; the text recoded into `spill` (a folder) if need be."""
-    if not looks_like_text(path):
+    if not starts_as_text(path):
         raise CannotStream("it is not text (NUL bytes, or nothing but blanks at its start)")
     if encoding:
         candidates = [encoding]
@@ -99,12 +100,10 @@ def survey(path: Path, encoding: str | None, spill: Path, separator: str | None 
     raise AssertionError("latin-1 reads any byte")  # pragma: no cover
 
 
-def looks_like_text(path: Path) -> bool:
-    """Whether a file's start may be a customer file's (a sparse file or a disk image is not),
-    as the careful reader's first question: asked before a terabyte is digested."""
+def starts_as_text(path: Path) -> bool:
+    """table.looks_like_text of the file's first bytes: asked before a terabyte is digested."""
     with path.open("rb") as file:
-        start = file.read(16384).decode("utf-8", errors="ignore")
-    return "\x00" not in start[:4096] and bool(start.strip())
+        return looks_like_text(file.read(16384))
 
 
 def _pass(path: Path, encoding: str, recoded: Path, separator: str | None, last: bool) -> Survey | None:
@@ -128,12 +127,8 @@ def _pass(path: Path, encoding: str, recoded: Path, separator: str | None, last:
                 except UnicodeDecodeError as exc:
                     if not last:
                         return None
-                    bad = exc.object  # (with the bytes of a character begun in the chunk before)
-                    raise AudienceError(
-                        f"byte 0x{bad[exc.start]:02x} cannot be read as {encoding}",
-                        Where(path, count.newlines + bad[: exc.start].count(b"\n") + 1),
-                        "remove target.encoding to let publipost detect it, or re-save the file as UTF-8",
-                    ) from None
+                    # (the bytes decoded: with those of a character begun in the chunk before)
+                    raise _decode_error(exc.object, path, encoding, exc, count.newlines) from None
                 digest.update(raw)
                 data = text.encode() if kept else raw
                 if out is not None:

@@ -173,13 +173,23 @@ def unknown_encoding(path: Path, encoding: str) -> AudienceError:
     )
 
 
-def _decode_error(raw: bytes, path: Path, encoding: str, exc: UnicodeDecodeError) -> AudienceError:
-    line = raw[: exc.start].count(b"\n") + 1
+def _decode_error(
+    raw: bytes, path: Path, encoding: str, exc: UnicodeDecodeError, before: int = 0
+) -> AudienceError:
+    """The byte `decode` refused, at its line (`before`: the lines of the file before `raw`)."""
+    line = before + raw[: exc.start].count(b"\n") + 1
     return AudienceError(
         f"byte 0x{raw[exc.start]:02x} cannot be read as {encoding}",
         Where(path, line),
         "remove target.encoding to let publipost detect it, or re-save the file as UTF-8",
     )
+
+
+def looks_like_text(start: bytes | bytearray) -> bool:
+    """Whether a file's first bytes may be a customer file's: no NUL (UTF-16, a binary file, a
+    sparse one), not only blanks. Asked before the rest is read."""
+    text = start[:16384].decode("utf-8", errors="ignore")
+    return "\x00" not in text[:4096] and bool(text.strip())
 
 
 def _read_delimited(
@@ -290,8 +300,7 @@ def _read_fast(
     as text (twice its size once a cell holds a ’ or an œ) and as UTF-8."""
     if importlib.util.find_spec("pyarrow") is None:
         return None
-    start = data[:16384].decode("utf-8", errors="ignore")
-    if "\x00" in start[:4096] or not start.strip():
+    if not looks_like_text(data[:16384]):
         return None  # NUL bytes, or nothing but blanks so far: the careful reader says which
     end = data.find(b"\n")
     first = bytes(data[: end if end >= 0 else len(data)]).decode("utf-8")
