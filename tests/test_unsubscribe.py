@@ -51,7 +51,9 @@ class Endpoint:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
-        self.spool = spool or Path(tempfile.mkdtemp(prefix="publipost-spool-")) / "spool.jsonl"
+        # a spool of its own, removed with the server, unless the test keeps one across servers
+        self._folder = tempfile.TemporaryDirectory(prefix="publipost-spool-")
+        self.spool = spool or Path(self._folder.name) / "spool.jsonl"
         self.app = create_app(SECRET.encode(), location, self.spool, **options)
         config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning")
         self.server = uvicorn.Server(config)
@@ -68,6 +70,7 @@ class Endpoint:
     def __exit__(self, *_: object) -> None:
         self.server.should_exit = True
         self.thread.join(10)
+        self._folder.cleanup()
 
     def url(self, link: str) -> str:
         """The message's link, pointed at this server (the reverse proxy's job in production)."""
