@@ -1073,7 +1073,7 @@ def test_each_row_s_first_of_its_key_is_found_as_a_sort_found_it():
     keys drawn from few to all distinct, as pandas factorises them."""
     import numpy as np
 
-    from publipost.campaigns.audience import first_of
+    from publipost.campaigns.repeats import first_of
 
     draw = random.Random(31)
     for _ in range(300):

@@ -312,6 +312,21 @@ def test_progress_is_told_batch_by_batch_up_to_every_record(tmp_path, batches):
     assert {total for _, total in told[:-1]} == {lines - 1} and lines - 1 > records
 
 
+def test_progress_is_told_in_the_campaign_s_language(tmp_path, batches, monkeypatch):
+    """The bar's label is said at the first batch: in French for the French campaign, on an
+    English machine, as the summary after it."""
+    from publipost.i18n import _
+
+    monkeypatch.delenv("PUBLIPOST_LANG", raising=False)
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.setenv(name, "en_US.UTF-8")
+    labels: set[str] = set()
+    prepare(
+        _couette(tmp_path), keep=tmp_path / "out", progress=lambda *_a: labels.add(_("reading in batches"))
+    )
+    assert labels == {"lecture par lots"}
+
+
 def test_a_file_read_whole_tells_no_progress(tmp_path):
     told: list[tuple[int, int]] = []
     prepare(_couette(tmp_path), keep=tmp_path / "out", progress=lambda *a: told.append(a))
