@@ -1068,24 +1068,6 @@ def test_a_clean_column_that_repeats_its_values_is_left_as_read():
     assert data(column) == data(frame["segment"])
 
 
-def test_each_row_s_first_of_its_key_is_found_as_a_sort_found_it():
-    """audience.first_of against np.unique's first positions (which sorted the codes), over
-    keys drawn from few to all distinct, as pandas factorises them."""
-    import numpy as np
-
-    from publipost.campaigns.repeats import first_of
-
-    draw = random.Random(31)
-    for _ in range(300):
-        size = draw.randrange(1, 60)
-        keys = pd.Series([f"k{draw.randrange(1, size + 1)}" for _ in range(size)], dtype="str")
-        codes, _ = pd.factorize(keys)
-        first, duplicate = first_of(codes)
-        expected = np.unique(codes, return_index=True)[1][codes]
-        assert first.tolist() == expected.tolist(), keys.tolist()
-        assert duplicate.tolist() == (expected != np.arange(size)).tolist()
-
-
 def test_reasons_kept_for_many_rows_are_one_string_each_and_the_same_values():
     """400,000 rows filtered out by one condition keep its reason once, not 400,000 copies."""
     from publipost.campaigns.audience import _shared

@@ -17,16 +17,16 @@ from publipost.campaigns.repeats import repeats
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
-def _expected(keys: list[str], positions: list[int]) -> tuple[list[int], list[int], list[bool]]:
-    """The rows with a key, each one's first row of its key (its place among them), and whether
-    it repeats one: counted with a dict, row by row."""
-    rows = [p for p in positions if keys[p] != ""]
-    seen: dict[str, int] = {}
-    first, repeat = [], []
-    for place, row in enumerate(rows):
-        first.append(seen.setdefault(keys[row], place))
-        repeat.append(seen[keys[row]] != place)
-    return rows, first, repeat
+def _expected(keys: list[str], positions: list[int]) -> tuple[list[int], list[int]]:
+    """The rows whose key came before among those asked about, and each one's first row of
+    that key: counted with a dict, row by row ("" is no key)."""
+    first: dict[str, int] = {}
+    rows, firsts = [], []
+    for row in positions:
+        if keys[row] != "" and first.setdefault(keys[row], row) != row:
+            rows.append(row)
+            firsts.append(first[keys[row]])
+    return rows, firsts
 
 
 def _draws():
@@ -44,7 +44,7 @@ def _draws():
 def _found(keys: list[str], positions: list[int]):
     column = pd.Series(keys, dtype=object)
     found = repeats(lambda at: column.iloc[at], np.array(positions, dtype=np.int64))
-    return found.rows.tolist(), found.first.tolist(), found.repeat.tolist()
+    return found.rows.tolist(), found.firsts.tolist()
 
 
 def test_repeats_are_the_rows_whose_key_came_before_a_slice_at_a_time(monkeypatch):

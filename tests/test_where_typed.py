@@ -290,3 +290,35 @@ def test_numbers_read_in_arrow_are_read_as_read_number_reads_them(language):
         assert not wrong, (str(column.dtype), wrong)
     simple = sum(bool(re.fullmatch(r"-?[0-9]+(?:[.,][0-9]+)?", c)) for c in cells)  # Arrow's share
     assert 5_000 < simple < 15_000
+
+
+def test_the_filter_read_a_slice_of_rows_at_a_time_decides_as_read_whole(tmp_path, monkeypatch):
+    """audience._filter reads the rows a slice at a time (ten million at once were 900 MB): each
+    row's outcome and reason, and the conditions said, are those of the whole read, unreadable
+    cells included, in slices of one, three or every row."""
+    from publipost.api import prepare
+    from publipost.campaigns import audience
+
+    folder = tmp_path / "vente-couette"
+    shutil.copytree(EXAMPLES / "vente-couette", folder, ignore=shutil.ignore_patterns("out"))
+    source = folder / "data" / "clients.csv"
+    rows = list(csv.reader(io.StringIO(source.read_bytes().decode("cp1252")), delimiter=";"))
+    date, optin = rows[0].index("Dernier achat"), rows[0].index("Opt-in courrier")
+    rows[5][date], rows[9][optin], rows[12][date] = "31/02/2023", "peut-être", "31/02/2023"
+    written = io.StringIO()
+    csv.writer(written, delimiter=";", lineterminator="\r\n").writerows(rows)
+    source.write_bytes(written.getvalue().encode("cp1252"))
+
+    def decided():
+        prepared = prepare(folder / "campaign.yaml")
+        return prepared.audience.conditions, list(prepared.audience.notes), prepared.audience.counts
+
+    whole = decided()
+    said = {note.row: note.reason for note in whole[1]}  # row (the file's line) → why
+    assert said[6] == said[13] == "dernier_achat: date unreadable (read as dd/mm/yyyy or ISO): '31/02/2023'"
+    assert said[10].startswith("opt_in_courrier: yes/no unreadable")
+    assert "does not match target.where (opt_in_courrier)" in said.values()
+    assert "does not match target.where (dernier_achat)" in said.values()
+    for rows_at_a_time in (1, 3):
+        monkeypatch.setattr(audience, "FILTER_SLICE", rows_at_a_time)
+        assert decided() == whole

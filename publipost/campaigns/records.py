@@ -115,7 +115,9 @@ class Records(UserList[Any]):
         arrays = {}
         for field, values in zip(self._names, self._by_field().values(), strict=True):
             if field in self._numbers:
-                arrays[field] = pa.array(np.frombuffer(values, dtype=np.int64) if values else [], pa.int64())
+                # a copy: the table may outlive the array, which is added to after (a buffer
+                # lent to Arrow could not grow)
+                arrays[field] = pa.array(np.array(values, dtype=np.int64), pa.int64())
             else:
                 arrays[field] = pa.array(values, pa.string()).dictionary_encode()
         return pa.table(arrays)
