@@ -513,13 +513,17 @@ def test_work_done_on_a_column_s_distinct_values_is_the_column_s(awkward):
     assert on_distinct(few, lambda cells: cells.str.upper()).tolist() == [v.upper() for v in values[:10]]
 
 
-@pytest.mark.parametrize("storage", ["arrow", "object"])
-def test_the_longest_address_blocks_are_those_a_sort_of_every_row_finds(storage):
+@pytest.mark.parametrize(("storage", "slice_rows"), [("arrow", 1 << 20), ("object", 1 << 20), ("arrow", 7)])
+def test_the_longest_address_blocks_are_those_a_sort_of_every_row_finds(storage, slice_rows, monkeypatch):
     """The window check's extremes (the rows with the most characters in the address fields,
-    and with the most of them filled), found in numpy over the reached rows only, against the
-    sort of every reached row they stand in for: ties in the file's order, blanks and missing
-    cells, rows another channel or no channel reaches, row labels in any order."""
+    and with the most of them filled), found in numpy over the reached rows only, a slice of
+    rows at a time, against the sort of every reached row they stand in for: ties in the
+    file's order, blanks and missing cells, rows another channel or no channel reaches, row
+    labels in any order."""
+    from publipost.campaigns import audience as audience_module
     from publipost.campaigns.audience import EMAIL, ID, REACH, Audience, Outcome
+
+    monkeypatch.setattr(audience_module, "SLICE_ROWS", slice_rows)
     from publipost.campaigns.table import ROW
 
     rng = random.Random(9)
@@ -888,12 +892,14 @@ def test_a_slice_that_fails_fails_the_whole_work(monkeypatch):
         table.on_every_core(column, work)
 
 
-def test_rows_at_gives_iloc_s_rows_in_slices_or_at_once():
+def test_rows_at_gives_iloc_s_rows_in_slices_or_at_once(monkeypatch):
     """A few rows are taken as a slice each (Arrow's take read whole columns once they come in
-    chunks); more, at once: either way, exactly frame.iloc[positions], in that order."""
+    chunks); more, at once, or from a slice of rows at a time when far apart: either way,
+    exactly frame.iloc[positions], in that order."""
     import numpy as np
     import pyarrow as pa
 
+    from publipost.campaigns import table
     from publipost.campaigns.table import FEW_ROWS, rows_at
 
     rows = 3 * FEW_ROWS + 7
@@ -918,6 +924,11 @@ def test_rows_at_gives_iloc_s_rows_in_slices_or_at_once():
     chunk = np.arange(rows - FEW_ROWS - 9, rows - 1, 1)  # a print chunk's rows, far into the file
     for asked in (chunk, chunk[::2], chunk[::-1]):
         pd.testing.assert_frame_equal(rows_at(frame, asked), frame.iloc[asked])
+    monkeypatch.setattr(table, "SLICE_ROWS", 40)  # rows far apart: taken from a slice at a time
+    for count in (FEW_ROWS + 1, 2 * FEW_ROWS, rows):
+        positions = draw.choice(rows, count, replace=False)  # in any order
+        for asked in (positions, np.sort(positions), np.sort(positions)[::-1]):
+            pd.testing.assert_frame_equal(rows_at(frame, asked), frame.iloc[asked])
 
 
 def test_a_print_run_s_chunks_are_the_whole_and_an_audience_made_anew_finds_its_own_rows(tmp_path):

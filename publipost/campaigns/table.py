@@ -485,8 +485,20 @@ def rows_at(frame: pd.DataFrame, positions: np.ndarray) -> pd.DataFrame:
         return frame.iloc[:0]
     if len(positions) <= FEW_ROWS:
         return pd.concat([frame.iloc[at : at + 1] for at in positions])
-    low = int(positions.min())
-    return frame.iloc[low : int(positions.max()) + 1].iloc[positions - low]
+    low, high = int(positions.min()), int(positions.max())
+    if high - low < SLICE_ROWS:
+        return frame.iloc[low : high + 1].iloc[positions - low]
+    # Far apart: taken from a slice of rows at a time, each slice's asked rows at once. One take
+    # over ten million rows made a copy of every column whole (1.2 GB) for the window check's
+    # 80 rows.
+    order = np.argsort(positions, kind="stable")
+    ordered = positions[order]
+    starts = np.flatnonzero(np.diff(ordered // SLICE_ROWS, prepend=-1))
+    pieces = []
+    for first, last in zip(starts, [*starts[1:], len(ordered)], strict=True):
+        low = int(ordered[first]) // SLICE_ROWS * SLICE_ROWS
+        pieces.append(frame.iloc[low : low + SLICE_ROWS].iloc[ordered[first:last] - low])
+    return pd.concat(pieces).iloc[np.argsort(order, kind="stable")]
 
 
 def on_every_core(rows: T, work: Callable[[T], R]) -> list[R]:
