@@ -22,7 +22,7 @@ from tests.conftest import copy_example
 from tests.test_audience_kept import _everything, _same
 
 # bytes: the customer files here (23-27 KB) are too big to account whole (4 times their size)
-# and may be read a batch at a time (twice their size); the suppression lists fit
+# and may be read a batch at a time (2.25 times their size: streamed.need); the suppression lists fit
 ROOM = 80_000
 
 
@@ -212,12 +212,17 @@ def test_without_room_on_disk_for_it_the_file_is_refused_before_a_batch(tmp_path
 
 
 def test_too_big_even_a_batch_at_a_time_is_refused_before_it_is_read(tmp_path, batches, run, monkeypatch):
+    """A batch at a time, a file takes 1.25 times its size and what Arrow reads ahead: all of a
+    small file, 512 MB of a big one (streamed.need)."""
     campaign = _couette(tmp_path)
     size = (campaign.parent / "data" / "clients.csv").stat().st_size
-    monkeypatch.setattr(room, "available_memory", lambda: int(size * 1.5))
+    monkeypatch.setattr(room, "available_memory", lambda: int(size * 2.2))
     done = run("validate", campaign)
     assert done.code == 2 and "read a batch at a time instead, it would still take" in done.err, done.err
     assert not batches and not (campaign.parent / "out").exists()
+    monkeypatch.setattr(room, "available_memory", lambda: int(size * 2.3))
+    assert run("validate", campaign).code == 0 and batches
+    assert streamed.need(10 << 30) == int(12.5 * (1 << 30)) + (512 << 20)  # ten gigabytes
 
 
 def test_a_parquet_file_is_measured_by_what_it_holds_not_its_compressed_size(tmp_path, monkeypatch):

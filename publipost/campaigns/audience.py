@@ -711,7 +711,7 @@ def _check_room(campaign: Campaign, source: str | None, keep: Path | None) -> Au
     from publipost.campaigns.parts import part_paths
     from publipost.campaigns.paths import is_partitioned
     from publipost.campaigns.room import available_memory, check_room, data_size, too_big
-    from publipost.campaigns.streamed import DELIMITED, NEED, starts_as_text
+    from publipost.campaigns.streamed import DELIMITED, need, starts_as_text
 
     base = campaign.path.parent
     for index, exclusion in enumerate(campaign.target.exclude):
@@ -730,11 +730,11 @@ def _check_room(campaign: Campaign, source: str | None, keep: Path | None) -> Au
     suffix = path.suffix.lower()
     if not (suffix == ".parquet" or (suffix in DELIMITED and starts_as_text(path))):
         raise refusal
-    available, size = available_memory(), data_size(path)
-    if available is not None and size * NEED > available:  # (too_big knew it: not None)
+    available, needed = available_memory(), need(data_size(path))
+    if available is not None and needed > available:  # (too_big knew it: not None)
         raise AudienceError(
             f"{refusal.message}; read a batch at a time instead, it would still take "
-            f"{size * NEED / 1024**3:.1f} GB ({NEED} times its size)",
+            f"{needed / 1024**3:.1f} GB",
             where,
             refusal.hint,
         )

@@ -48,13 +48,22 @@ from publipost.campaigns.table import (
     unknown_encoding,
 )
 
-BLOCK = 1 << 24  # bytes of the file per batch (16 MB: about 130,000 rows; measured below)
-# The memory it takes, in times the file: the most measured, at ten million rows (2026-12-06):
-# 1.4 for the print bench's file (1.77 GB for 1.23 GB; 7.06 GB read whole), 2.0 for the varied
-# one, its names deduplicated and 40 % filtered out (2.50 GB for 1.28 GB; 7.40 GB read whole).
-# What stays in memory is what the accounting adds to each row (outcomes, ids, the keys it
-# matches on, the notes of rows set aside), and one batch at a time.
-NEED = 2
+BLOCK = 1 << 24  # bytes of the file per batch (16 MB: about 130,000 rows; 8 MB was 10 % slower)
+# The memory it takes: what the accounting adds to each row (its outcome, id, the keys it
+# matches on, the notes of rows set aside), at the step that adds the most, in times the file,
+# and what reading takes: Arrow's reader reads up to 32 blocks ahead of the batch being checked
+# (512 MB; a smaller file, whole). Measured (own memory, RssAnon, 2026-12-06): the print
+# bench's file, 10 million rows, 1.26 GB for 1.23 GB; its `varied` one (names deduplicated,
+# 40 % filtered out) 1.41 GB for 1.28 GB; a million rows, 389 and 437 MB for 121 and 126 MB.
+NEED = 1.25
+AHEAD = 32 * BLOCK
+
+
+def need(size: int) -> int:
+    """The memory a file of `size` bytes takes read a batch at a time."""
+    return int(size * NEED) + min(size, AHEAD)
+
+
 DELIMITED = (".csv", ".tsv", ".txt", "")  # what table.read_table reads as delimited text
 PARQUET_ROWS = 131_072  # a Parquet file's rows per batch: about BLOCK's of a customer file
 # The disk it takes, in times the file: its recoding into UTF-8 (1 to 1.1 times a cp1252 file),
