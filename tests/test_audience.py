@@ -708,3 +708,39 @@ def test_each_duplicate_names_the_first_row_of_its_key_in_file_order(campaign_di
     rows = [["1", "Roy", "1 rue A", "", "69001", "Lyon"], ["2", "Noé", "2 rue B", " ", "69002", "Lyon"]]
     _write(path.parent / "clients.csv", [*rows, ["3", "Zola", "3 rue C", "Bât. A", "69003", "Lyon"]], header)
     assert not [n for n in _audience(path).notes if n.outcome == "duplicate"]
+
+
+@pytest.mark.parametrize("sort", [False, True])
+def test_rejects_are_made_a_slice_at_a_time_as_a_lookup_of_each_row_finds_them(tmp_path, monkeypatch, sort):
+    """rejects.csv's rows, made a slice of notes at a time (in slices of 3 here), are each listed
+    row's cells as read, found row by row; a row the frame lacks has blank cells. Sorted by
+    target.sort too, where the rows are no longer in the file's order."""
+    import shutil
+
+    from publipost.api import prepare
+    from publipost.campaigns import audience as audience_module
+    from publipost.campaigns.table import ROW
+
+    folder = tmp_path / "vente-couette"
+    shutil.copytree(EXAMPLES / "vente-couette", folder, ignore=shutil.ignore_patterns("out"))
+    if sort:
+        campaign = folder / "campaign.yaml"
+        text = campaign.read_text(encoding="utf-8")
+        campaign.write_text(text.replace("  dedupe:", "  sort: [postcode]\n  dedupe:", 1), encoding="utf-8")
+    audience = prepare(folder / "campaign.yaml").audience
+    assert not sort or audience.frame[ROW].is_monotonic_increasing is False
+    audience.notes.add(row=[1], outcome="rejected", reason="a row the frame lacks")  # (the header's line)
+    fields = list(audience.headers)
+    first_place: dict[int, int] = {}
+    for place, row in enumerate(audience.frame[ROW].tolist()):
+        first_place.setdefault(int(row), place)
+    expected = []
+    for note in audience.not_targeted():
+        place = first_place.get(note.row)
+        cells = (
+            [""] * len(fields) if place is None else audience.frame[fields].iloc[place].fillna("").tolist()
+        )
+        expected.append([note.row, note.outcome, note.reason, *cells])
+    assert expected[0] == [1, "rejected", "a row the frame lacks", *[""] * len(fields)]
+    monkeypatch.setattr(audience_module, "SLICE", 3)
+    assert audience.rejects().values.tolist() == expected

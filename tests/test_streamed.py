@@ -457,14 +457,16 @@ def test_a_fault_mid_file_leaves_nothing_kept_and_the_next_run_reads_all(
 
 
 LET_GO = """
-import sys
+import ctypes
 import numpy as np
 from publipost.campaigns.audience import _let_go
 def own():
     with open("/proc/self/status") as status:
         return next(int(line.split()[1]) // 1024 for line in status if line.startswith("RssAnon"))
-freed = np.ones((16 << 20) // 8)
-del freed  # a big array freed: glibc's mmap threshold rises to 16 MB, arrays under it go on the heap
+libc = ctypes.CDLL("libc.so.6")
+# where a step's arrays go once big ones were freed (glibc raises its mmap threshold then, up to
+# 32 MB): on the heap, which gives back only its top by itself (M_MMAP_THRESHOLD -3, M_TRIM_THRESHOLD -1)
+assert libc.mallopt(-3, 32 << 20) and libc.mallopt(-1, 1 << 30)
 arrays, kept = [], []
 for _ in range(100):  # 200 MB on the heap, a small array kept after each: holes once they are freed
     arrays.append(np.ones((2 << 20) // 8))
