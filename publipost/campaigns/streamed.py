@@ -54,7 +54,7 @@ BLOCK = 1 << 24  # bytes of the file per batch (16 MB: about 130,000 rows; 8 MB 
 # and what reading takes: Arrow's reader reads up to 32 blocks ahead of the batch being checked
 # (512 MB; a smaller file, whole). Measured (own memory, RssAnon, 2026-12-06): the print
 # bench's file, 10 million rows, 1.26 GB for 1.23 GB; its `varied` one (names deduplicated,
-# 40 % filtered out) 1.41 GB for 1.28 GB; a million rows, 389 and 437 MB for 121 and 126 MB.
+# 40 % filtered out) 1.35 GB for 1.28 GB; a million rows, 389 and 437 MB for 121 and 126 MB.
 NEED = 1.25
 AHEAD = 32 * BLOCK
 
