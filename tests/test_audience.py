@@ -765,7 +765,7 @@ def test_suppression_lists_are_matched_a_slice_of_rows_at_a_time(tmp_path, monke
     whole = suppressed()
     assert len(whole[0]) == whole[1] >= 2
     for rows_at_a_time in (1, 2, 3):
-        monkeypatch.setattr(audience_module, "SLICE_ROWS", rows_at_a_time)
+        monkeypatch.setattr(audience_module, "STEP_ROWS", rows_at_a_time)
         assert suppressed() == whole
     listing = folder / "data" / "desabonnes.csv"
     listing.write_text(listing.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")

@@ -523,7 +523,7 @@ def test_the_longest_address_blocks_are_those_a_sort_of_every_row_finds(storage,
     from publipost.campaigns import audience as audience_module
     from publipost.campaigns.audience import EMAIL, ID, REACH, Audience, Outcome
 
-    monkeypatch.setattr(audience_module, "SLICE_ROWS", slice_rows)
+    monkeypatch.setattr(audience_module, "STEP_ROWS", slice_rows)
     from publipost.campaigns.table import ROW
 
     rng = random.Random(9)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import random
 import shutil
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -13,8 +12,7 @@ import pytest
 
 from publipost.campaigns import repeats as repeats_module
 from publipost.campaigns.repeats import repeats
-
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+from tests.conftest import EXAMPLES
 
 
 def _expected(keys: list[str], positions: list[int]) -> tuple[list[int], list[int]]:

@@ -320,5 +320,5 @@ def test_the_filter_read_a_slice_of_rows_at_a_time_decides_as_read_whole(tmp_pat
     assert "does not match target.where (opt_in_courrier)" in said.values()
     assert "does not match target.where (dernier_achat)" in said.values()
     for rows_at_a_time in (1, 3):
-        monkeypatch.setattr(audience, "SLICE_ROWS", rows_at_a_time)
+        monkeypatch.setattr(audience, "STEP_ROWS", rows_at_a_time)
         assert decided() == whole
