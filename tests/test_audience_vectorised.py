@@ -1088,3 +1088,70 @@ def test_reasons_kept_for_many_rows_are_one_string_each_and_the_same_values():
         shared = _shared(texts)
         assert shared == texts.tolist()
         assert len({id(text) for text in shared}) == 2
+
+
+def test_the_most_are_what_a_stable_sort_of_every_row_begins_with():
+    """The window check's extremes are found by a partition, not a sort of every row: the same
+    places, the greatest first, ties in the file's order, blanks last, for any count."""
+    import numpy as np
+
+    from publipost.campaigns.audience import most
+
+    rng = np.random.default_rng(7)
+    for _ in range(2000):
+        size = int(rng.integers(0, 40))
+        measure = rng.integers(0, 5, size).astype(np.float32)  # few values: ties everywhere
+        measure[rng.random(size) < 0.2] = np.nan
+        count = int(rng.integers(0, 45))
+        expected = np.argsort(-measure, kind="stable")[:count].tolist()
+        assert most(measure.copy(), count).tolist() == expected, (measure, count)
+
+
+def _big_campaign(tmp_path, rows: int):
+    """The print bench's generated customers (ids B000000…, everyone targeted)."""
+    from tests.conftest import ROOT
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import print_bench
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    return print_bench.make_campaign(tmp_path, rows)
+
+
+def test_outcomes_variants_and_ids_cost_a_byte_a_row_or_nothing(tmp_path):
+    """At ten million rows read in batches, each text column the accounting adds is hundreds
+    of MB the machine must hold. The outcome and the variant are categories, a byte a row, cold
+    and recalled; ids already safe in a file name are the file's own column, not a copy."""
+    from publipost.api import prepare
+    from publipost.campaigns.audience import ID, VARIANT
+
+    campaign = _big_campaign(tmp_path, 20_000)
+    cold, warm = (prepare(campaign, keep=tmp_path / "out").audience for _ in range(2))
+    assert warm.settled and len(cold.frame) == len(warm.frame) == 20_000
+    for frame in (cold.frame, warm.frame):
+        for column in ("_outcome", VARIANT):
+            assert frame[column].memory_usage(index=False, deep=True) < len(frame) + 2_000, column
+    frame = cold.frame
+    assert frame[ID].tolist() == frame["id"].tolist()
+    own, read = (
+        [b.buffers()[2].address for b in frame[c].array.__arrow_array__().chunks] for c in (ID, "id")
+    )
+    assert own == read  # the same bytes
+    assert cold.counts == warm.counts == {"targeted": 20_000} and warm.variant_counts() == {}
+
+
+def test_a_recalled_outcome_is_set_in_place(tmp_path):
+    """A later command's steps set outcomes in the frame recalled from the kept file, whose
+    mapped pages are read-only: the categories' codes are copied out (a byte a row)."""
+    from publipost.campaigns import accounted
+    from publipost.campaigns.audience import Outcome, outcomes
+
+    frame = pd.DataFrame({"_row": [2, 3, 4]})
+    frame["_outcome"] = outcomes(3)
+    accounted.keep(tmp_path, "key", frame, {}, {})
+    kept = accounted.recall(tmp_path, "key")
+    assert kept is not None
+    kept.frame.loc[kept.frame.index[1], "_outcome"] = Outcome.DUPLICATE.value
+    assert kept.frame["_outcome"].tolist() == ["targeted", "duplicate", "targeted"]
+    assert isinstance(kept.frame["_outcome"].dtype, pd.CategoricalDtype)

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 FOLDER = ".audience"
 WHOLE = "whole-"  # + its key, beside the file as read: the audience accounted whole (named by
 # its key: a command that finds another there knows it at once, without reading its facts)
-FORMAT = 2  # what is kept; a change here makes every kept audience a stranger
+FORMAT = 3  # what is kept; a change here makes every kept audience a stranger
 # Arrow's own file (Feather): written 2.5 times as fast as Parquet (a 200,000-row audience: 0.06
 # against 0.15 s, on the command's path for the audience accounted whole). Uncompressed, so that a
 # later command maps it into memory and reads no more of it than it uses: 0.06-0.19 s to read
@@ -205,11 +205,21 @@ def recall(
         meta = json.loads((place / "meta.json").read_text(encoding="utf-8"))
         if meta.get("format") != FORMAT or meta.get("key") != wanted:
             return None
-        frame = _mapped(place / FRAME).to_pandas()  # with its row labels, kept in the file's metadata
+        frame = _writable_categories(_mapped(place / FRAME).to_pandas())  # row labels from its metadata
         made = {n: _recalled(_mapped(place / f"{n}.arrow"), m) for n, m in (makers or {}).items()}
         return Kept(frame, meta, made, dt.datetime.fromisoformat(meta["kept"]))
     except Exception:  # missing, damaged, not ours (pyarrow raises its own errors): read the file again
         return None
+
+
+def _writable_categories(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with each category column's codes copied out of the mapped file: the steps
+    set rows' outcomes in place, and a mapped page is read-only (a byte a row to copy)."""
+    for name in frame.columns[[isinstance(t, pd.CategoricalDtype) for t in frame.dtypes]]:
+        column = frame[name].array
+        if not column.codes.flags.writeable:
+            frame[name] = pd.Categorical.from_codes(column.codes.copy(), dtype=column.dtype)
+    return frame
 
 
 def _mapped(path: Path) -> Any:
