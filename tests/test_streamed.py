@@ -491,3 +491,59 @@ def test_memory_a_step_freed_is_given_back_to_the_system():
     said = subprocess.run([sys.executable, "-c", LET_GO], capture_output=True, text=True, check=True)
     before, after = map(int, said.stdout.split())
     assert before > 200 and after < before - 150, (before, after)
+
+
+def _long_file(folder: Path, rows: int = 4000) -> Path:
+    path = folder / "clients.csv"
+    lines = ["id;Nom;Adresse;Code postal;Ville"]
+    lines += [f"C{n:05d};Nom{n};{n} rue des Lilas;69001;Lyon" for n in range(rows)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def paced(monkeypatch):
+    """The Paced files opened, kept to be looked at."""
+    opened = []
+
+    class Kept(streamed.Paced):
+        def __init__(self, *args):
+            super().__init__(*args)
+            opened.append(self)
+
+    monkeypatch.setattr(streamed, "Paced", Kept)
+    return opened
+
+
+def test_arrow_reads_no_more_than_a_few_blocks_ahead_of_the_batches_taken(tmp_path, monkeypatch, paced):
+    """Arrow's reader read up to 32 blocks ahead of the batch being accounted (512 MB of a big
+    file, a small one whole): it now reads LEAD at most, and every row still comes."""
+    import time
+
+    monkeypatch.setattr(streamed, "BLOCK", 4096)  # some forty blocks
+    path = _long_file(tmp_path)
+    found = streamed.survey(path, None, tmp_path)
+    ids = []
+    for batch in streamed.batches(found, path, None):
+        time.sleep(0.01)  # the accounting at work: the reader's own thread reads on meanwhile
+        ids += batch.frame["id"].tolist()
+    assert ids == [f"C{n:05d}" for n in range(4000)]
+    (file,) = paced
+    assert file.most <= streamed.LEAD and file.closed
+
+
+def test_batches_stopped_early_let_the_file_go_and_a_starved_reader_goes_on(tmp_path, monkeypatch, paced):
+    """A run stopped at the second batch (an error, Ctrl-C) closes the file, and Arrow's reading
+    thread is let go. Should the reader ever need more blocks than LEAD before a batch, it goes
+    on after STALL seconds instead of waiting for ever."""
+    monkeypatch.setattr(streamed, "BLOCK", 4096)
+    path = _long_file(tmp_path)
+    found = streamed.survey(path, None, tmp_path)
+    read = streamed.batches(found, path, None)
+    next(read), next(read)
+    read.close()
+    assert paced[0].closed and paced[0]._file.closed
+    monkeypatch.setattr(streamed, "LEAD", 0)  # never a block ahead: each read starves
+    monkeypatch.setattr(streamed.Paced, "STALL", 0.005)
+    rows = sum(len(batch.frame) for batch in streamed.batches(found, path, None))
+    assert rows == 4000

@@ -1232,7 +1232,7 @@ def _set_outcome(audience: Audience, mask: pd.Series, outcome: Outcome, reasons:
     value = outcome.value
     frame.loc[mask, "_outcome"] = value
     texts = _shared(reasons.reindex(frame.index[mask])) if isinstance(reasons, pd.Series) else reasons
-    audience.notes.add(row=frame.loc[mask, ROW].astype(int).tolist(), outcome=value, reason=texts)
+    audience.notes.add(row=frame.loc[mask, ROW].to_numpy(dtype=np.int64), outcome=value, reason=texts)
 
 
 def _shared(texts: pd.Series) -> list[str]:

@@ -55,23 +55,31 @@ def repeats(keys: Keys, positions: np.ndarray) -> Repeats:
 def _repeats_of(values: np.ndarray) -> Repeats:
     """The places in `values` that repeat an earlier equal value, and that value's first place.
     Sorted, equal values side by side: 300 MB for ten million, where a hash table of them
-    (pd.factorize) took 590 and no less time."""
+    (pd.factorize) took 590 and no less time. Only the runs of two or more are looked into
+    further: most values are alone, and a run's first place for every row was another 180 MB."""
     if not len(values):
         return Repeats(np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
     order = np.argsort(values)  # equal values side by side, in any order among themselves
     ordered = values[order]
-    starts = np.empty(len(values), dtype=bool)
-    starts[:1] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])
+    same = ordered[1:] == ordered[:-1]  # each sorted place but the first: its value is the one before's
     del ordered
-    if starts.all():  # no value twice: the usual ids, every e-mail address of a clean file
+    if not same.any():  # no value twice: the usual ids, every e-mail address of a clean file
         return Repeats(np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
+    in_runs = np.zeros(len(order), dtype=bool)  # the sorted places in a run of two or more
+    in_runs[1:] = same
+    in_runs[:-1] |= same
+    members = np.flatnonzero(in_runs)
+    del in_runs
+    starts = np.ones(len(members), dtype=bool)  # where a run begins, among its members
+    starts[1:] = ~same[members[1:] - 1]  # (the place before a run's next member is a member)
+    del same
     runs = np.flatnonzero(starts)
-    del starts
+    placed = order[members]
+    del order
     # the first place of each run of equal values is the least place in it
-    first = np.repeat(np.minimum.reduceat(order, runs), np.diff(runs, append=len(order)))
-    repeat = order != first
-    rows, firsts = order[repeat], first[repeat]
+    first = np.repeat(np.minimum.reduceat(placed, runs), np.diff(runs, append=len(placed)))
+    repeat = placed != first
+    rows, firsts = placed[repeat], first[repeat]
     by_place = np.argsort(rows)
     return Repeats(rows[by_place], firsts[by_place])
 

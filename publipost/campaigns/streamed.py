@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import bisect
 import codecs
+import contextlib
 import hashlib
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -231,12 +233,69 @@ class Lines:
         return self.newlines + (0 if self.previous in (b"\n", b"") else 1)
 
 
+LEAD = 3  # blocks Arrow's reader may have read beyond the batches taken
+
+
+class Paced:
+    """The file as Arrow's streaming reader reads it, no more than LEAD blocks ahead of the
+    batches taken. On a thread of its own, the reader reads up to 32 blocks ahead of the batch
+    asked for, whatever `use_threads` says: 512 MB of a big file, the whole of a smaller one,
+    held while the accounting works on one batch. A batch needs its block and at most the next
+    one (a record across more blocks is Arrow's error), so LEAD never starves it; should it
+    ever, a read that waited STALL seconds while a batch is asked for goes on."""
+
+    STALL = 0.5
+
+    def __init__(self, path: Path) -> None:
+        self._file = path.open("rb")
+        self._turn = threading.Condition()
+        self._read = self._taken = 0  # blocks read, batches taken
+        self._asked = self._closed = False
+        self.most = 0  # the most blocks read ahead of the batches taken (tests)
+
+    def read(self, size: int = -1) -> bytes:
+        with self._turn:
+            while self._read >= self._taken + LEAD and not self._closed:
+                if not self._turn.wait(self.STALL) and self._asked:
+                    break
+            if self._closed:
+                return b""
+            self._read += 1
+            self.most = max(self.most, self._read - self._taken)
+            return self._file.read(size)  # (closed only between reads)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    @contextlib.contextmanager
+    def asking(self) -> Iterator[None]:
+        """A batch being asked for, inside the block."""
+        with self._turn:
+            self._asked = True
+        try:
+            yield
+        finally:
+            with self._turn:
+                self._asked = False
+
+    def took(self) -> None:
+        with self._turn:
+            self._taken += 1
+            self._turn.notify_all()
+
+    def close(self) -> None:
+        with self._turn:
+            self._closed = True
+            self._turn.notify_all()
+        self._file.close()
+
+
 def batches(found: Survey, path: Path, separator: str | None) -> Iterator[Table]:
     """Pass 2: the file's records, a block at a time, as tables of its rows (their spreadsheet
     row numbers the whole file's), as _read_arrow reads them whole. (Blank rows are left out
     by audience._checked.)"""
     import pyarrow as pa
-    import pyarrow.csv as arrow_csv
 
     if found.breaks:
         raise CannotStream("it holds line breaks other than \\n and \\r\\n")
@@ -255,19 +314,76 @@ def batches(found: Survey, path: Path, separator: str | None) -> Iterator[Table]
         return "skip"
 
     names = [f"c{i}" for i in range(len(header))]
-    reader = arrow_csv.open_csv(
-        str(found.read),
+    paced = Paced(found.read)
+    try:
+        with paced.asking():  # (it reads the first block at once)
+            reader = _opened(paced, separator, found.quoted, names, skip)
+    except BaseException:
+        paced.close()
+        raise
+    odd, lines = list(found.odd), [number for number, _ in found.odd]
+
+    def table_of(frame: pd.DataFrame) -> Table:
+        return Table(path, frame, found.encoding, separator, digest=found.digest)
+
+    placed, row = 0, 2  # the odd rows placed; the next record's spreadsheet row (the header's is 1)
+    try:
+        while True:
+            try:
+                with paced.asking():
+                    batch = reader.read_next_batch()
+            except StopIteration:
+                break
+            except pa.ArrowInvalid as exc:
+                raise CannotStream(f"a row has another number of fields than the header ({exc})") from None
+            paced.took()
+            if found.quoted and _swallows(pa.Table.from_batches([batch]), separator, len(header)):
+                raise CannotStream("a quoted value may be a quote left open")
+            frame = batch.to_pandas()
+            frame.columns = header
+            end = row + len(frame) - 1  # the batch's last record, once the odd rows among them count
+            while end != (wider := row + len(frame) - 1 + bisect.bisect_right(lines, end, placed) - placed):
+                end = wider
+            numbers = np.arange(row, end + 1)
+            here = odd[placed : bisect.bisect_right(lines, end, placed)]
+            frame[ROW] = numbers[~np.isin(numbers, lines[placed : placed + len(here)])] if here else numbers
+            placed, row = placed + len(here), end + 1
+            if row - 2 > found.lines - 1:
+                raise CannotStream("it has more records than lines")
+            yield _with_odd(table_of(frame), here, header)
+        if placed < len(odd):  # odd rows after the last row Arrow read
+            empty = pd.DataFrame({name: pd.Series(dtype="str") for name in header})
+            empty[ROW] = pd.Series(dtype="int64")
+            row = odd[-1][0] + 1
+            yield _with_odd(
+                Table(path, empty, found.encoding, separator, digest=found.digest), odd[placed:], header
+            )
+        if skipped[0] != len(odd):
+            raise CannotStream("its rows of another width could not all be placed")
+        if row - 2 < found.lines - 1 and not found.quoted:
+            raise CannotStream("it has records over several lines")
+    finally:
+        paced.close()  # its reading thread let go, whatever stopped the batches
+
+
+def _opened(paced: Paced, separator: str, quoted: bool, names: list[str], skip: Any) -> Any:
+    """Arrow's streaming reader of the file, its values as text, as _read_arrow reads it whole."""
+    import pyarrow as pa
+    import pyarrow.csv as arrow_csv
+
+    return arrow_csv.open_csv(
+        pa.PythonFile(paced, mode="r"),
         read_options=arrow_csv.ReadOptions(column_names=names, skip_rows=1, block_size=BLOCK),
         parse_options=arrow_csv.ParseOptions(
             delimiter=separator,
             quote_char='"',
             double_quote=True,
             escape_char=False,
-            newlines_in_values=found.quoted,
+            newlines_in_values=quoted,
             # an empty line is a record, blank, as the csv module reads it (the careful reader
             # numbers the rows below it so)
             ignore_empty_lines=False,
-            invalid_row_handler=None if found.quoted else skip,
+            invalid_row_handler=None if quoted else skip,
         ),
         convert_options=arrow_csv.ConvertOptions(
             column_types={name: pa.large_string() for name in names},  # pandas' own: no copy
@@ -275,44 +391,6 @@ def batches(found: Survey, path: Path, separator: str | None) -> Iterator[Table]
             quoted_strings_can_be_null=False,
         ),
     )
-    odd, lines = list(found.odd), [number for number, _ in found.odd]
-
-    def table_of(frame: pd.DataFrame) -> Table:
-        return Table(path, frame, found.encoding, separator, digest=found.digest)
-
-    placed, row = 0, 2  # the odd rows placed; the next record's spreadsheet row (the header's is 1)
-    while True:
-        try:
-            batch = reader.read_next_batch()
-        except StopIteration:
-            break
-        except pa.ArrowInvalid as exc:
-            raise CannotStream(f"a row has another number of fields than the header ({exc})") from None
-        if found.quoted and _swallows(pa.Table.from_batches([batch]), separator, len(header)):
-            raise CannotStream("a quoted value may be a quote left open")
-        frame = batch.to_pandas()
-        frame.columns = header
-        end = row + len(frame) - 1  # the batch's last record, once the odd rows among them count
-        while end != (wider := row + len(frame) - 1 + bisect.bisect_right(lines, end, placed) - placed):
-            end = wider
-        numbers = np.arange(row, end + 1)
-        here = odd[placed : bisect.bisect_right(lines, end, placed)]
-        frame[ROW] = numbers[~np.isin(numbers, lines[placed : placed + len(here)])] if here else numbers
-        placed, row = placed + len(here), end + 1
-        if row - 2 > found.lines - 1:
-            raise CannotStream("it has more records than lines")
-        yield _with_odd(table_of(frame), here, header)
-    if placed < len(odd):  # odd rows after the last row Arrow read
-        empty = pd.DataFrame({name: pd.Series(dtype="str") for name in header})
-        empty[ROW] = pd.Series(dtype="int64")
-        row = odd[-1][0] + 1
-        yield _with_odd(
-            Table(path, empty, found.encoding, separator, digest=found.digest), odd[placed:], header
-        )
-    if skipped[0] != len(odd):
-        raise CannotStream("its rows of another width could not all be placed")
-    if row - 2 < found.lines - 1 and not found.quoted:
-        raise CannotStream("it has records over several lines")
 
 
 def _with_odd(table: Table, odd: list[tuple[int, str]], header: list[str]) -> Table:
