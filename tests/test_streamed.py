@@ -22,8 +22,17 @@ from tests.conftest import copy_example
 from tests.test_audience_kept import _everything, _same
 
 # bytes: the customer files here (23-27 KB) are too big to account whole (4 times their size)
-# and may be read a batch at a time (2.25 times their size: streamed.need); the suppression lists fit
+# and may be read a batch at a time (96 bytes a row: streamed.need, see `tiny`); the suppression
+# lists fit
 ROOM = 80_000
+SLICE_BYTES = streamed.SLICE_BYTES
+
+
+@pytest.fixture(autouse=True)
+def tiny(monkeypatch):
+    """The work on a step's slice of rows is calibrated on a million rows (streamed.SLICE_BYTES):
+    these files of a few hundred rows, taken as too big, are read in batches with it left out."""
+    monkeypatch.setattr(streamed, "SLICE_BYTES", 0)
 
 
 @pytest.fixture
@@ -115,7 +124,7 @@ def test_a_file_read_a_batch_at_a_time_is_accounted_as_the_whole_file(tmp_path, 
     ]
     wholes = [prepare(campaign, keep=tmp_path / f"whole{n}").audience for n, campaign in enumerate(campaigns)]
     monkeypatch.setattr(streamed, "BLOCK", 2048)
-    monkeypatch.setattr(streamed, "PARQUET_ROWS", 16)
+    monkeypatch.setattr(streamed, "BATCH_ROWS", 16)
     for n, (campaign, whole) in enumerate(zip(campaigns, wholes, strict=True)):
         source = ["customers.csv", "clients.csv", "customers.parquet", "clients.csv"][n]
         held = room.data_size(campaign.parent / "data" / source)
@@ -212,17 +221,39 @@ def test_without_room_on_disk_for_it_the_file_is_refused_before_a_batch(tmp_path
 
 
 def test_too_big_even_a_batch_at_a_time_is_refused_before_it_is_read(tmp_path, batches, run, monkeypatch):
-    """A batch at a time, a file takes 1.25 times its size and what Arrow reads ahead: all of a
-    small file, 512 MB of a big one (streamed.need)."""
+    """A batch at a time, a file takes what the accounting holds of each row and the work on a
+    step's slice of rows (streamed.need), for the rows its first megabyte says it has."""
+    monkeypatch.setattr(streamed, "SLICE_BYTES", SLICE_BYTES)
     campaign = _couette(tmp_path)
-    size = (campaign.parent / "data" / "clients.csv").stat().st_size
-    monkeypatch.setattr(room, "available_memory", lambda: int(size * 2.2))
+    rows = streamed.estimated_rows(campaign.parent / "data" / "clients.csv")
+    assert rows == len((campaign.parent / "data" / "clients.csv").read_bytes().splitlines())
+    monkeypatch.setattr(room, "available_memory", lambda: streamed.need(rows) - 1)
     done = run("validate", campaign)
     assert done.code == 2 and "read a batch at a time instead, it would still take" in done.err, done.err
     assert not batches and not (campaign.parent / "out").exists()
-    monkeypatch.setattr(room, "available_memory", lambda: int(size * 2.3))
+    monkeypatch.setattr(room, "available_memory", lambda: streamed.need(rows))
     assert run("validate", campaign).code == 0 and batches
-    assert streamed.need(10 << 30) == int(12.5 * (1 << 30)) + (512 << 20)  # ten gigabytes
+    # ten million rows: 96 bytes each, and 320 each of a step's million
+    assert streamed.need(10_000_000) == 10_000_000 * 96 + (1 << 20) * 320
+
+
+def test_a_file_s_rows_are_estimated_from_its_first_megabyte(tmp_path):
+    """The room check comes before the file is read: its rows are estimated from the mean
+    line of its first megabyte (within a few per cent on a file whose lines vary), a small
+    file's counted, a Parquet file's read from its metadata."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    draw = random.Random(11)
+    lines = [";".join("x" * draw.randrange(5, 40) for _ in range(6)) for _ in range(60_000)]
+    path = tmp_path / "big.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert path.stat().st_size > 2 * streamed.SAMPLE
+    assert abs(streamed.estimated_rows(path) - 60_000) < 60_000 * 0.03
+    (tmp_path / "small.csv").write_text("a;b\n1;2\n3;4", encoding="utf-8")  # no last line break
+    assert streamed.estimated_rows(tmp_path / "small.csv") == 3
+    pq.write_table(pa.table({"a": list(range(5000))}), tmp_path / "c.parquet", row_group_size=700)
+    assert streamed.estimated_rows(tmp_path / "c.parquet") == 5000
 
 
 def test_a_parquet_file_is_measured_by_what_it_holds_not_its_compressed_size(tmp_path, monkeypatch):
@@ -547,3 +578,13 @@ def test_batches_stopped_early_let_the_file_go_and_a_starved_reader_goes_on(tmp_
     monkeypatch.setattr(streamed.Paced, "STALL", 0.005)
     rows = sum(len(batch.frame) for batch in streamed.batches(found, path, None))
     assert rows == 4000
+
+
+def test_a_file_of_short_lines_is_read_in_batches_of_at_most_batch_rows(tmp_path, monkeypatch, paced):
+    """A batch's work is per row: 16 MB of short lines were twice the rows of the bench's. The
+    block Arrow reads is BATCH_ROWS lines of the file's mean length."""
+    monkeypatch.setattr(streamed, "BATCH_ROWS", 2000)  # (blocks of 64 KB at least)
+    path = _long_file(tmp_path, 40_000)
+    found = streamed.survey(path, None, tmp_path)
+    sizes = [len(batch.frame) for batch in streamed.batches(found, path, None)]
+    assert sum(sizes) == 40_000 and len(sizes) >= 18 and max(sizes) <= 2000 * 1.2, sizes

@@ -38,6 +38,7 @@ from publipost.campaigns.parts import read_source
 from publipost.campaigns.reach import Reach, default_reach
 from publipost.campaigns.records import Records, tally
 from publipost.campaigns.repeats import Keys, repeats
+from publipost.campaigns.room import STEP_ROWS
 from publipost.campaigns.suppression import POSTAL_FIELDS, SuppressionList, read_suppression
 from publipost.campaigns.table import (
     ROW,
@@ -97,9 +98,6 @@ FOUR_DIGITS = re.compile(r"^\d{4}$")
 
 
 SLICE = 10_000  # rows made into Python values at a time by in_slices
-# rows a step reads a column of at a time where a row's result is its own (target.where, the
-# window check's measures): what target.where made of ten million rows at once was 0.9 GB
-STEP_ROWS = 1 << 20
 
 
 def most(measure: np.ndarray, count: int) -> np.ndarray:
@@ -750,8 +748,8 @@ def _check_room(campaign: Campaign, source: str | None, keep: Path | None) -> Au
     an output folder to keep it in), else raised."""
     from publipost.campaigns.parts import part_paths
     from publipost.campaigns.paths import is_partitioned
-    from publipost.campaigns.room import available_memory, check_room, data_size, too_big
-    from publipost.campaigns.streamed import DELIMITED, need, starts_as_text
+    from publipost.campaigns.room import available_memory, check_room, too_big
+    from publipost.campaigns.streamed import DELIMITED, estimated_rows, need, starts_as_text
 
     base = campaign.path.parent
     for index, exclusion in enumerate(campaign.target.exclude):
@@ -770,7 +768,7 @@ def _check_room(campaign: Campaign, source: str | None, keep: Path | None) -> Au
     suffix = path.suffix.lower()
     if not (suffix == ".parquet" or (suffix in DELIMITED and starts_as_text(path))):
         raise refusal
-    available, needed = available_memory(), need(data_size(path))
+    available, needed = available_memory(), need(estimated_rows(path))
     if available is not None and needed > available:  # (too_big knew it: not None)
         raise AudienceError(
             f"{refusal.message}; read a batch at a time instead, it would still take "
@@ -914,7 +912,7 @@ def _keep_batches(
         import pyarrow.parquet as pq
 
         expected = pq.ParquetFile(path).metadata.num_rows
-        batches = streamed.parquet_batches(path, streamed.PARQUET_ROWS)
+        batches = streamed.parquet_batches(path, streamed.BATCH_ROWS)
     else:
         separator = "\t" if path.suffix.lower() == ".tsv" else None
         found = streamed.survey(path, campaign.target.encoding, keeping.staging, separator)

@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from publipost.campaigns.room import STEP_ROWS
 from publipost.campaigns.table import (
     _BREAKS,
     CHUNK,
@@ -50,24 +51,43 @@ from publipost.campaigns.table import (
     unknown_encoding,
 )
 
-BLOCK = 1 << 24  # bytes of the file per batch (16 MB: about 130,000 rows; 8 MB was 10 % slower)
-# The memory it takes: what the accounting adds to each row (its outcome, id, the keys it
-# matches on, the notes of rows set aside), at the step that adds the most, in times the file,
-# and what reading takes: Arrow's reader reads up to 32 blocks ahead of the batch being checked
-# (512 MB; a smaller file, whole). Measured (own memory, RssAnon, 2026-12-06): the print
-# bench's file, 10 million rows, 1.26 GB for 1.23 GB; its `varied` one (names deduplicated,
-# 40 % filtered out) 1.35 GB for 1.28 GB; a million rows, 389 and 437 MB for 121 and 126 MB.
-NEED = 1.25
-AHEAD = 32 * BLOCK
+BLOCK = 1 << 24  # bytes of the file per batch at most (16 MB: about 130,000 rows; 8 MB was 10 % slower)
+BATCH_ROWS = 131_072  # rows per batch at most: a file of short lines is read in smaller blocks
+# The memory it takes is per row, not per byte: what the accounting holds of each row (its
+# outcome, id, reach, the notes of rows set aside), and the work on one step's slice of rows
+# (room.STEP_ROWS, the whole file below a million) and on one batch (BATCH_ROWS), at the
+# step that takes the most. Measured beyond what the interpreter held at the check (own
+# memory, RssAnon, 2026-12-06; Arrow reading no more than Paced.LEAD blocks ahead): the print
+# bench's `varied` file (names deduplicated, 40 % filtered out), 318 MB for a million rows
+# and 960 MB for ten million, so 71 bytes a row and 247 a row of the slice; the plain file
+# less. Rounded up by a third for the files no bench is: 96 and 320.
+ROW_BYTES = 96
+SLICE_BYTES = 320
 
 
-def need(size: int) -> int:
-    """The memory a file of `size` bytes takes read a batch at a time."""
-    return int(size * NEED) + min(size, AHEAD)
+def need(rows: int) -> int:
+    """The memory a file of about `rows` rows takes read a batch at a time."""
+    return rows * ROW_BYTES + min(rows, STEP_ROWS) * SLICE_BYTES
+
+
+def estimated_rows(path: Path) -> int:
+    """About how many rows a file holds, known before it is read: a Parquet file's metadata,
+    or a text file's size over the mean length of its first megabyte's lines."""
+    if path.suffix.lower() == ".parquet":
+        import pyarrow.parquet as pq
+
+        return int(pq.ParquetFile(path).metadata.num_rows)
+    size = path.stat().st_size
+    with path.open("rb") as file:
+        sample = file.read(SAMPLE)
+    lines = sample.count(b"\n") + (not sample.endswith(b"\n"))
+    return lines if len(sample) == size else size * lines // max(len(sample), 1)
+
+
+SAMPLE = 1 << 20
 
 
 DELIMITED = (".csv", ".tsv", ".txt", "")  # what table.read_table reads as delimited text
-PARQUET_ROWS = 131_072  # a Parquet file's rows per batch: about BLOCK's of a customer file
 # The disk it takes, in times the file: its recoding into UTF-8 (1 to 1.1 times a cp1252 file),
 # the file as read and checked (1.7 times, a million rows) and the audience accounted whole
 # beside it (1.6 times), in the output folder.
@@ -317,7 +337,7 @@ def batches(found: Survey, path: Path, separator: str | None) -> Iterator[Table]
     paced = Paced(found.read)
     try:
         with paced.asking():  # (it reads the first block at once)
-            reader = _opened(paced, separator, found.quoted, names, skip)
+            reader = _opened(paced, separator, found.quoted, names, skip, _block(found))
     except BaseException:
         paced.close()
         raise
@@ -366,14 +386,21 @@ def batches(found: Survey, path: Path, separator: str | None) -> Iterator[Table]
         paced.close()  # its reading thread let go, whatever stopped the batches
 
 
-def _opened(paced: Paced, separator: str, quoted: bool, names: list[str], skip: Any) -> Any:
+def _block(found: Survey) -> int:
+    """The bytes Arrow reads a batch of: BATCH_ROWS rows of the file's mean length, within
+    BLOCK (a batch's work is per row: short lines in 16 MB were twice the rows)."""
+    lines = max(found.lines or 1, 1)
+    return min(BLOCK, max(1 << 16, found.read.stat().st_size // lines * BATCH_ROWS))
+
+
+def _opened(paced: Paced, separator: str, quoted: bool, names: list[str], skip: Any, block: int) -> Any:
     """Arrow's streaming reader of the file, its values as text, as _read_arrow reads it whole."""
     import pyarrow as pa
     import pyarrow.csv as arrow_csv
 
     return arrow_csv.open_csv(
         pa.PythonFile(paced, mode="r"),
-        read_options=arrow_csv.ReadOptions(column_names=names, skip_rows=1, block_size=BLOCK),
+        read_options=arrow_csv.ReadOptions(column_names=names, skip_rows=1, block_size=block),
         parse_options=arrow_csv.ParseOptions(
             delimiter=separator,
             quote_char='"',
