@@ -17,7 +17,7 @@ clean, account every row: reach by letter and e-mail, filters, dedupe, rejects.c
 one, which starts from the audience the cold one kept accounted whole in out/.audience
 (campaigns/accounted.py), as `render` and `send` do after `validate`; and a warm `render --only`
 of one letter, a later command as the issue measures it; and a cold `validate` told the machine
-has three times the file's size in memory: too little to account it whole, so it reads it a
+has less memory than accounting it whole takes and more than streamed.need: so it reads it a
 batch at a time (campaigns/streamed.py), with the same reports (checked), its own memory
 (RssAnon: a mapped file's pages are not its own) against the whole read's. The suppression store is the user's
 own (PUBLIPOST_STORE, or the default): none there, none consulted. The tests run it with tiny
@@ -79,6 +79,15 @@ print(code, s, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, own[0
 # A later command on one recipient, as a marketer checks a letter after validate: what is kept
 # is read, filters, suppression and deduplication are done again, one letter is written.
 RENDER_ONE = ["render", "--only", "B000000", "--format", "text"]
+
+
+def batched_room(data: Path) -> int:
+    """Memory between what the file takes a batch at a time and what it takes whole."""
+    from publipost.campaigns import room, streamed
+
+    need, whole = streamed.need(streamed.estimated_rows(data)), room.NEED * data.stat().st_size
+    assert need < whole, f"{data} cannot be read a batch at a time in less than whole"
+    return (need + whole) // 2
 
 
 def child(code: str, *args: str, room: int = 0) -> tuple[str, float, int, int]:
@@ -169,10 +178,10 @@ def main() -> None:
                     timed.setdefault(name + (" started" if started else ""), []).append((seconds, rss))
                     own[name] = min(own.get(name, peak), peak)
             whole = [path.read_bytes() for path in reports]
-            # as if the machine's memory held three times the file: too little to account it
-            # whole (four), enough a batch at a time (two); the same reports
+            # as if the machine's memory held too little to account the file whole (four times
+            # it), enough a batch at a time (streamed.need of its rows): the same reports
             shutil.rmtree(campaign.parent / "out" / ".audience", ignore_errors=True)
-            room = 3 * data.stat().st_size
+            room = batched_room(data)
             code, seconds, rss, peak = child(VALIDATE, "", str(campaign), "validate", room=room)
             assert code == "0" and [path.read_bytes() for path in reports] == whole, code
             timed.setdefault("batched", []).append((seconds, rss))

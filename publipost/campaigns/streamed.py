@@ -6,13 +6,15 @@ held whole:
 
 1. its bytes are digested and decoded a few megabytes at a time (recoded into UTF-8 beside the
    kept audience when they are in cp1252 or latin-1), and its lines counted;
-2. Arrow's streaming CSV reader gives its records a block at a time. Each batch is cleaned and
+2. Arrow's streaming CSV reader gives its records a block at a time, reading no more than a
+   few blocks ahead (Paced), a batch at most BATCH_ROWS rows. Each batch is cleaned and
    checked by each channel as a file of those rows alone would be (audience._checked: every
    check there is the row's own), then written to the kept audience's Arrow file (accounted.py).
 
 The audience is then that file mapped into memory, as any later command recalls it: its text
 is the file's pages, which the kernel reads in and lets go of as it needs, not the process's
-own memory. What the rest of the accounting adds (outcomes, ids, the keys it matches on) is.
+own memory. What the rest of the accounting adds (outcomes, ids, the keys it matches on) is:
+some 70 bytes a row (need), so a file larger than the machine's memory can be read.
 
 Only the files Arrow reads exactly as the careful reader would (table._read_arrow) are read so:
 one record a line (an empty one too), or quoted values holding line breaks. Any other (a row of
@@ -70,6 +72,9 @@ def need(rows: int) -> int:
     return rows * ROW_BYTES + min(rows, STEP_ROWS) * SLICE_BYTES
 
 
+SAMPLE = 1 << 20  # bytes of a text file whose lines tell its rows
+
+
 def estimated_rows(path: Path) -> int:
     """About how many rows a file holds, known before it is read: a Parquet file's metadata,
     or a text file's size over the mean length of its first megabyte's lines."""
@@ -82,9 +87,6 @@ def estimated_rows(path: Path) -> int:
         sample = file.read(SAMPLE)
     lines = sample.count(b"\n") + (not sample.endswith(b"\n"))
     return lines if len(sample) == size else size * lines // max(len(sample), 1)
-
-
-SAMPLE = 1 << 20
 
 
 DELIMITED = (".csv", ".tsv", ".txt", "")  # what table.read_table reads as delimited text
