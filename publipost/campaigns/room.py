@@ -8,8 +8,9 @@ the process, minutes later and without a word, and a file that is not a customer
 a byte of it is read, with its size, what accounting it needs and what the machine has (exit 2).
 
 Only what cannot fit is refused: the file at NEED times its size, two thirds of the least peak
-measured. A file between that and six times may still run out of memory; streaming a file
-larger than memory is not built.
+measured. A file between that and six times may still run out of memory. A customer file over
+it is read a batch at a time instead (streamed.py), which needs memory per row, not per byte
+(streamed.need): a file larger than the machine's memory can be read so.
 """
 
 from __future__ import annotations
