@@ -1155,3 +1155,20 @@ def test_a_recalled_outcome_is_set_in_place(tmp_path):
     kept.frame.loc[kept.frame.index[1], "_outcome"] = Outcome.DUPLICATE.value
     assert kept.frame["_outcome"].tolist() == ["targeted", "duplicate", "targeted"]
     assert isinstance(kept.frame["_outcome"].dtype, pd.CategoricalDtype)
+
+
+def test_the_variant_counts_are_the_recipients_counted_one_by_one(tmp_path):
+    """The variant is a category (a byte a row): its counts, what validate prints and the
+    report divides by, against the recipients' variants counted one by one, in name order,
+    no category counted that no recipient has."""
+    from collections import Counter
+
+    from publipost.api import prepare
+    from publipost.campaigns.audience import VARIANT
+    from tests.conftest import copy_example
+
+    audience = prepare(copy_example("launch-planner", tmp_path)).audience
+    assert isinstance(audience.frame[VARIANT].dtype, pd.CategoricalDtype)
+    by_hand = Counter(r.variant for r in audience)
+    assert len(by_hand) == 2 and audience.variant_counts() == dict(sorted(by_hand.items()))
+    assert list(audience.variant_counts()) == sorted(by_hand)

@@ -588,3 +588,26 @@ def test_a_file_of_short_lines_is_read_in_batches_of_at_most_batch_rows(tmp_path
     found = streamed.survey(path, None, tmp_path)
     sizes = [len(batch.frame) for batch in streamed.batches(found, path, None)]
     assert sum(sizes) == 40_000 and len(sizes) >= 18 and max(sizes) <= 2000 * 1.2, sizes
+
+
+@pytest.mark.parametrize("damage", ["footer", "data"])
+@pytest.mark.parametrize("batched", [False, True])
+def test_a_damaged_parquet_file_is_said_as_the_file_s_fault(tmp_path, monkeypatch, run, damage, batched):
+    """A Parquet export cut short or damaged (its footer, or a data page the footer points to)
+    is bad input: exit 2, naming the file and what to do. pyarrow's error is an OSError, which
+    was printed with the hint for an output folder that cannot be written."""
+    campaign = _parquet(tmp_path)
+    path = campaign.parent / "data" / "customers.parquet"
+    data = bytearray(path.read_bytes())
+    if damage == "footer":
+        data[-12:-8] = b"\xff\xff\xff\x7f"  # (the footer's length, before the closing magic)
+    else:  # a run of bytes in the middle of the first row group's pages
+        middle = len(data) // 4
+        data[middle : middle + 200] = b"Z" * 200
+    path.write_bytes(bytes(data))
+    if batched:
+        monkeypatch.setattr(room, "available_memory", lambda: 3 * path.stat().st_size)
+    done = run("validate", campaign)
+    assert done.code == 2 and done.out == "", done.err
+    assert f"{path}: cannot read the Parquet file: " in done.err, done.err
+    assert "export it again from its source (or as CSV)" in done.err and "output folder" not in done.err

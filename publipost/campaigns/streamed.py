@@ -47,6 +47,7 @@ from publipost.campaigns.table import (
     _decode_error,
     _swallows,
     looks_like_text,
+    not_parquet,
     parquet_cells,
     sniff_separator,
     too_wide,
@@ -81,7 +82,10 @@ def estimated_rows(path: Path) -> int:
     if path.suffix.lower() == ".parquet":
         import pyarrow.parquet as pq
 
-        return int(pq.ParquetFile(path).metadata.num_rows)
+        try:
+            return int(pq.ParquetFile(path).metadata.num_rows)
+        except (OSError, ValueError) as exc:  # (pyarrow's errors are both)
+            raise not_parquet(path, exc) from None
     size = path.stat().st_size
     with path.open("rb") as file:
         sample = file.read(SAMPLE)
@@ -453,10 +457,13 @@ def parquet_batches(path: Path, rows: int) -> Iterator[Table]:
     with path.open("rb") as file:
         digest = hashlib.file_digest(file, "sha256").hexdigest()
     first = 2
-    for batch in pq.ParquetFile(path).iter_batches(batch_size=rows):
-        frame = parquet_cells(batch.to_pandas(), first)
-        first += len(frame)
-        yield Table(path, frame, "parquet", digest=digest)
+    try:
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=rows):
+            frame = parquet_cells(batch.to_pandas(), first)
+            first += len(frame)
+            yield Table(path, frame, "parquet", digest=digest)
+    except (OSError, ValueError) as exc:  # (pyarrow's errors are both)
+        raise not_parquet(path, exc) from None
 
 
 def taken(frame: pd.DataFrame, positions: Any, folder: Path) -> pd.DataFrame:

@@ -852,7 +852,17 @@ def _read_parquet(path: Path) -> Table:
         raise AudienceError(
             "reading Parquet needs pyarrow", Where(path), "pip install 'publipost[parquet]'"
         ) from None
+    except (OSError, ValueError) as exc:  # (pyarrow's errors are both)
+        raise not_parquet(path, exc) from None
     return Table(path, parquet_cells(frame), encoding="parquet")
+
+
+def not_parquet(path: Path, exc: Exception) -> AudienceError:
+    """A file named .parquet that Arrow cannot read (cut short, damaged, not Parquet at all):
+    said as the file's fault, not the output folder's, which an OSError would be taken for."""
+    return AudienceError(
+        f"cannot read the Parquet file: {exc}", Where(path), "export it again from its source (or as CSV)"
+    )
 
 
 def parquet_cells(frame: pd.DataFrame, first: int = 2) -> pd.DataFrame:
